@@ -1,0 +1,399 @@
+"""State of a local community and the API a test, the terminal or a script drives it with.
+
+Everything the bot does is recorded: messages (numbered across the community so a person
+can say "react to 7"), edits, deletions, reactions, threads, direct messages, private
+replies, forms and moderation actions. `transcript` holds one readable line per happening.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from adapters.local.identity import BOT_ID
+from adapters.local.responder import LocalResponder
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MessageCommandInvoked,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
+from bot.model import Attachment, ChannelRef, Community, Member, MessageRef, PostedMessage, Role
+from bot.outgoing import Button, Form
+
+DEFAULT_CHANNELS = ("welcome", "rules", "general", "moderators", "ambassadors", "tickets")
+
+
+@dataclass
+class LocalChannel:
+    id: str
+    name: str
+    parent_id: str | None = None
+    archived: bool = False
+    locked: bool = False
+    dm_of: str | None = None
+
+
+@dataclass
+class LocalMessage:
+    number: int
+    channel_id: str
+    author_id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+    private_to: str | None = None
+    deleted: bool = False
+    edited: bool = False
+    thread_id: str | None = None
+    attachments: tuple[str, ...] = ()
+    pinged: tuple[str, ...] = ()
+
+    @property
+    def by_bot(self) -> bool:
+        return self.author_id == BOT_ID
+
+
+Dispatch = Callable[[Event], Awaitable[None]]
+
+
+class LocalCommunity:
+    """One local community; `dispatch` is connected by the app (or a test) after creation."""
+
+    def __init__(self, name: str = "Botschafter Demo", community_id: str = "demo") -> None:
+        self.community = Community("local", community_id)
+        self.name = name
+        self.members: dict[str, Member] = {}
+        self.channels: dict[str, LocalChannel] = {}
+        self.messages: list[LocalMessage] = []
+        self.dms_closed: set[str] = set()
+        self.banned: set[str] = set()
+        self.timeouts: dict[str, str] = {}
+        self.roles: dict[str, Role] = {}
+        self.transcript: list[str] = []
+        self.open_forms: dict[str, Form] = {}
+        self.dispatch: Dispatch | None = None
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        for channel in DEFAULT_CHANNELS:
+            self.add_channel(channel)
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def add_channel(self, name: str, parent_id: str | None = None) -> LocalChannel:
+        channel_id = name if parent_id is None else f"thread-{len(self.channels) + 1}"
+        channel = LocalChannel(channel_id, name, parent_id)
+        self.channels[channel_id] = channel
+        return channel
+
+    def role(self, name: str) -> Role:
+        return self.roles.setdefault(name.casefold(), Role(f"role-{name.casefold()}", name))
+
+    def add_member(
+        self,
+        name: str,
+        *,
+        roles: tuple[str, ...] = (),
+        locale: str | None = None,
+        is_bot: bool = False,
+        is_admin: bool = False,
+        account_age: timedelta = timedelta(days=365),
+    ) -> Member:
+        """Register a member without announcing a join (for people already present)."""
+        now = self.now()
+        member = Member(
+            community=self.community,
+            id=name.casefold(),
+            name=name,
+            display_name=name,
+            roles=tuple(self.role(r) for r in roles),
+            locale=locale,
+            is_bot=is_bot,
+            is_platform_admin=is_admin,
+            created_at=now - account_age,
+            joined_at=now,
+        )
+        self.members[member.id] = member
+        return member
+
+    def member(self, name: str) -> Member:
+        try:
+            return self.members[name.casefold()]
+        except KeyError:
+            raise LookupError(f"no member named {name!r}") from None
+
+    def channel_named(self, name: str) -> LocalChannel:
+        wanted = name.removeprefix("#").casefold()
+        for channel in self.channels.values():
+            if channel.name.casefold() == wanted or channel.id == wanted:
+                return channel
+        raise LookupError(f"no channel named #{wanted}")
+
+    def ref(self, channel: LocalChannel) -> ChannelRef:
+        return ChannelRef(self.community, channel.id, channel.name, channel.parent_id)
+
+    # -- what members do ------------------------------------------------------------------------
+
+    async def join(self, name: str, **details: Any) -> Member:
+        member = self.add_member(name, **details)
+        self.log(f"* {member.name} joined")
+        await self._dispatch(MemberJoined(member, self.now()))
+        return member
+
+    async def post(
+        self, member: Member, channel: str, text: str, attachments: tuple[str, ...] = ()
+    ) -> LocalMessage:
+        target = self.channel_named(channel)
+        message = self.record(target.id, member.id, text, attachments=attachments)
+        self.log(f"[#{target.name}] {message.number} {member.name}: {text}")
+        await self._dispatch(MessagePosted(self.posted(message)))
+        return message
+
+    async def edit(self, member: Member, number: int, text: str) -> LocalMessage:
+        message = self.message(number)
+        if message.author_id != member.id:
+            raise PermissionError(f"{member.name} did not write message {number}")
+        before, message.text, message.edited = message.text, text, True
+        self.log(
+            f"[#{self.channels[message.channel_id].name}] {number} edited by {member.name}: {text}"
+        )
+        await self._dispatch(MessageEdited(self.posted(message), before))
+        return message
+
+    async def react(self, member: Member, number: int, emoji: str) -> None:
+        message = self.message(number)
+        users = message.reactions.setdefault(emoji, [])
+        if member.id in users:
+            return
+        users.append(member.id)
+        self.log(f"{member.name} reacted {emoji} to {number}")
+        await self._dispatch(ReactionAdded(self.message_ref(message), member, emoji))
+
+    async def unreact(self, member: Member, number: int, emoji: str) -> None:
+        message = self.message(number)
+        users = message.reactions.get(emoji, [])
+        if member.id not in users:
+            return
+        users.remove(member.id)
+        self.log(f"{member.name} removed {emoji} from {number}")
+        await self._dispatch(ReactionRemoved(self.message_ref(message), member, emoji))
+
+    async def run(self, member: Member, line: str, channel: str = "general") -> None:
+        """Run a slash command line such as ``/ticket open Title``; the app resolves paths."""
+        path, arguments = self.split_command(line)
+        target = self.channel_named(channel)
+        self.log(f"[#{target.name}] {member.name} ran {line.strip()}")
+        responder = LocalResponder(self, member, target)
+        await self._dispatch(CommandInvoked(member, self.ref(target), path, arguments, responder))
+
+    async def message_action(self, member: Member, name: str, number: int) -> None:
+        message = self.message(number)
+        self.log(f"{member.name} used “{name}” on {number}")
+        responder = LocalResponder(self, member, self.channels[message.channel_id])
+        await self._dispatch(MessageCommandInvoked(member, name, self.posted(message), responder))
+
+    async def press(self, member: Member, number: int, label: str) -> None:
+        message = self.message(number)
+        wanted = label.casefold()
+        found = next(
+            (b for b in message.buttons if wanted in (b.label.casefold(), b.action_id.casefold())),
+            None,
+        )
+        if found is None:
+            raise LookupError(f"message {number} has no button {label!r}")
+        self.log(f"{member.name} pressed [{found.label}] on {number}")
+        responder = LocalResponder(self, member, self.channels[message.channel_id])
+        await self._dispatch(
+            ButtonPressed(member, self.message_ref(message), found.action_id, responder)
+        )
+
+    async def submit(
+        self, member: Member, values: dict[str, str], channel: str = "general"
+    ) -> None:
+        """Submit the form the bot last opened for this member."""
+        form = self.open_forms.pop(member.id, None)
+        if form is None:
+            raise LookupError(f"no form is open for {member.name}")
+        target = self.channel_named(channel)
+        self.log(f"{member.name} submitted “{form.title}”")
+        responder = LocalResponder(self, member, target)
+        await self._dispatch(
+            FormSubmitted(member, self.ref(target), form.form_id, values, responder)
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def message(self, number: int) -> LocalMessage:
+        if not 1 <= number <= len(self.messages):
+            raise LookupError(f"there is no message {number}")
+        return self.messages[number - 1]
+
+    def read(self, channel: str, *, include_private: bool = False) -> list[LocalMessage]:
+        target = self.channel_named(channel)
+        return [
+            m
+            for m in self.messages
+            if m.channel_id == target.id
+            and not m.deleted
+            and (include_private or m.private_to is None)
+        ]
+
+    def direct_messages(self, member: Member) -> list[LocalMessage]:
+        return [m for m in self.messages if m.channel_id == f"dm-{member.id}"]
+
+    def private_replies(self, member: Member) -> list[LocalMessage]:
+        return [m for m in self.messages if m.private_to == member.id]
+
+    def last_private(self, member: Member) -> str:
+        replies = self.private_replies(member)
+        return replies[-1].text if replies else ""
+
+    # -- helpers shared with the platform ----------------------------------------------------
+
+    def record(
+        self,
+        channel_id: str,
+        author_id: str,
+        text: str,
+        *,
+        buttons: tuple[Button, ...] = (),
+        private_to: str | None = None,
+        attachments: tuple[str, ...] = (),
+        pinged: tuple[str, ...] = (),
+    ) -> LocalMessage:
+        message = LocalMessage(
+            number=len(self.messages) + 1,
+            channel_id=channel_id,
+            author_id=author_id,
+            text=text,
+            buttons=buttons,
+            private_to=private_to,
+            attachments=attachments,
+            pinged=pinged,
+        )
+        self.messages.append(message)
+        return message
+
+    def message_ref(self, message: LocalMessage) -> MessageRef:
+        return MessageRef(self.ref(self.channels[message.channel_id]), str(message.number))
+
+    def posted(self, message: LocalMessage) -> PostedMessage:
+        author = self.members.get(message.author_id) or Member(
+            self.community, message.author_id, message.author_id
+        )
+        mentioned = tuple(
+            m.id
+            for m in self.members.values()
+            if f"@{m.name.casefold()}" in message.text.casefold()
+        )
+        lowered = message.text.casefold()
+        return PostedMessage(
+            ref=self.message_ref(message),
+            author=author,
+            text=message.text,
+            attachments=tuple(Attachment(name) for name in message.attachments),
+            mentioned_user_ids=mentioned,
+            mentions_everyone="@everyone" in lowered or "@here" in lowered,
+            created_at=self.now(),
+        )
+
+    def grant(self, member_id: str, role: Role) -> None:
+        member = self.members[member_id]
+        if role not in member.roles:
+            self.members[member_id] = replace(member, roles=(*member.roles, role))
+
+    def log(self, line: str) -> None:
+        self.transcript.append(line)
+
+    @staticmethod
+    def split_command(line: str) -> tuple[str, str]:
+        """Split ``/ticket open x`` into the command path and its argument text.
+
+        The path is resolved against the registered commands by the app; here the first
+        word is the command and a second word is kept as a sub-command candidate.
+        """
+        words = line.strip().removeprefix("/").split(" ", 2)
+        return words[0], " ".join(words[1:])
+
+    async def _dispatch(self, event: Event) -> None:
+        if self.dispatch is not None:
+            await self.dispatch(event)
+
+    # -- persistence ----------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the community to JSON (atomically), so the next run continues from here."""
+        state = {
+            "name": self.name,
+            "id": self.community.id,
+            "members": [_member_to_json(m) for m in self.members.values()],
+            "channels": [vars(c) for c in self.channels.values()],
+            "messages": [
+                {**vars(m), "buttons": [vars(b) for b in m.buttons]} for m in self.messages
+            ],
+            "dms_closed": sorted(self.dms_closed),
+            "banned": sorted(self.banned),
+            "timeouts": self.timeouts,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+        temporary.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> LocalCommunity:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        community = cls(state["name"], state["id"])
+        community.channels = {c["id"]: LocalChannel(**c) for c in state["channels"]}
+        for raw in state["members"]:
+            member = _member_from_json(community, raw)
+            community.members[member.id] = member
+            for role in member.roles:
+                community.roles[role.name.casefold()] = role
+        for raw in state["messages"]:
+            raw["buttons"] = tuple(Button(**b) for b in raw["buttons"])
+            raw["attachments"] = tuple(raw["attachments"])
+            raw["pinged"] = tuple(raw["pinged"])
+            community.messages.append(LocalMessage(**raw))
+        community.dms_closed = set(state["dms_closed"])
+        community.banned = set(state["banned"])
+        community.timeouts = dict(state["timeouts"])
+        return community
+
+
+def _member_to_json(member: Member) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "name": member.name,
+        "display_name": member.display_name,
+        "roles": [[r.id, r.name] for r in member.roles],
+        "locale": member.locale,
+        "is_bot": member.is_bot,
+        "is_platform_admin": member.is_platform_admin,
+        "created_at": member.created_at.isoformat() if member.created_at else None,
+        "joined_at": member.joined_at.isoformat() if member.joined_at else None,
+    }
+
+
+def _member_from_json(community: LocalCommunity, raw: dict[str, Any]) -> Member:
+    return Member(
+        community=community.community,
+        id=raw["id"],
+        name=raw["name"],
+        display_name=raw["display_name"],
+        roles=tuple(Role(i, n) for i, n in raw["roles"]),
+        locale=raw["locale"],
+        is_bot=raw["is_bot"],
+        is_platform_admin=raw["is_platform_admin"],
+        created_at=datetime.fromisoformat(raw["created_at"]) if raw["created_at"] else None,
+        joined_at=datetime.fromisoformat(raw["joined_at"]) if raw["joined_at"] else None,
+    )

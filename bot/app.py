@@ -1,0 +1,113 @@
+"""App wiring: storage, configuration, scheduler, cogs and adapters, started and stopped
+in order. This is the one place that knows every part; cogs and adapters know only the
+core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.clock import Clock, SystemClock
+from bot.cog import Cog, Services
+from bot.config import ConfigFile, ConfigStore
+from bot.dispatcher import Dispatcher
+from bot.i18n import I18n
+from bot.platform import Platform, Platforms
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from cogs import all_cogs
+from storage.audit import AuditLog
+from storage.database import Database
+from storage.jobs import JobRepository
+from storage.overrides import OverrideRepository
+
+log = logging.getLogger(__name__)
+
+CORE_LOCALES = Path(__file__).parent / "locales"
+
+
+class Adapter(Platform, Protocol):
+    """A platform that also connects: it delivers events to the dispatcher once started."""
+
+    async def start(self, app: App) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class App:
+    """A running bot: services, dispatcher and cogs over one database."""
+
+    services: Services
+    dispatcher: Dispatcher
+    adapters: list[Adapter]
+    _scheduler_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        platforms: Sequence[Platform],
+        *,
+        clock: Clock | None = None,
+        cog_types: Sequence[type[Cog]] | None = None,
+    ) -> App:
+        """Open storage, validate configuration and set up the cogs; nothing runs yet."""
+        cog_types = list(all_cogs() if cog_types is None else cog_types)
+        sections = {c.name: c.config_model for c in cog_types if c.config_model is not None}
+        config_file = ConfigFile.load(settings.config_file)
+        db = await Database.open(settings.database_path)
+        try:
+            config = ConfigStore(config_file, OverrideRepository(db), sections)
+            config.check_file()
+            clock = clock or SystemClock()
+            i18n = I18n.load([CORE_LOCALES, *(c.locales for c in cog_types if c.locales)])
+            services = Services(
+                db=db,
+                clock=clock,
+                scheduler=Scheduler(JobRepository(db), clock),
+                config=config,
+                i18n=i18n,
+                platforms=Platforms(platforms),
+                audit=AuditLog(db),
+                started_at=clock.now(),
+            )
+            dispatcher = Dispatcher(services)
+            services.dispatcher = dispatcher
+            for cog_type in cog_types:
+                dispatcher.add_cog(cog_type(services))
+            for cog in dispatcher.cogs:
+                await cog.setup()
+            await services.scheduler.start()
+        except BaseException:
+            await db.close()
+            raise
+        adapters = [p for p in platforms if hasattr(p, "start")]
+        return cls(services, dispatcher, adapters)  # type: ignore[arg-type]
+
+    async def start(self) -> None:
+        """Connect every adapter and start firing scheduled jobs."""
+        for adapter in self.adapters:
+            await adapter.start(self)
+        self._scheduler_task = asyncio.create_task(
+            self.services.scheduler.run_forever(), name="scheduler"
+        )
+
+    async def close(self) -> None:
+        """Stop in reverse order: scheduler, adapters, then the database."""
+        self.services.scheduler.stop()
+        if self._scheduler_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._scheduler_task, timeout=5)
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter %s did not stop cleanly", adapter.name)
+        await self.services.db.close()

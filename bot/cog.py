@@ -1,0 +1,170 @@
+"""The cog base: features declare handlers with decorators; the dispatcher binds them.
+
+A cog gets every dependency through `Services`, passed in at construction; there are no
+globals. Decorators only mark methods; `Cog.__init_subclass__` collects the marks once per
+class, so registering a cog costs nothing per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pydantic import BaseModel
+
+from bot.clock import Clock
+from bot.commands import CommandSpec, MessageCommandSpec, Option, Permission
+from bot.config import ConfigStore, EffectiveConfig
+from bot.events import Event
+from bot.i18n import I18n
+from bot.model import Community, Member
+from bot.platform import Capability, Platform, Platforms
+from bot.scheduler import Scheduler
+from storage.audit import AuditLog
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
+
+F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+_MARK = "__botschafter_handlers__"
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    event: type[Event]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    spec: CommandSpec
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCommand:
+    spec: MessageCommandSpec
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPrefix:
+    prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormPrefix:
+    prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobKind:
+    kind: str
+
+
+Mark = Listen | Command | MessageCommand | ButtonPrefix | FormPrefix | JobKind
+
+
+def _mark(mark: Mark) -> Callable[[F], F]:
+    def decorate(function: F) -> F:
+        marks = list(getattr(function, _MARK, ()))
+        marks.append(mark)
+        setattr(function, _MARK, tuple(marks))
+        return function
+
+    return decorate
+
+
+def listen(event: type[Event]) -> Callable[[F], F]:
+    """Handle every event of this type."""
+    return _mark(Listen(event))
+
+
+def command(
+    path: str,
+    description: str,
+    *options: Option,
+    permission: Permission = Permission.MEMBER,
+    private: bool = False,
+    description_de: str = "",
+    requires: tuple[Capability, ...] = (),
+) -> Callable[[F], F]:
+    """Declare a slash command; the handler receives an `Interaction`.
+
+    `requires` names platform capabilities without which the command is not offered.
+    """
+    spec = CommandSpec(path, description, options, permission, private, description_de, requires)
+    return _mark(Command(spec))
+
+
+def message_command(
+    name: str, permission: Permission = Permission.MEMBER, description: str = ""
+) -> Callable[[F], F]:
+    return _mark(MessageCommand(MessageCommandSpec(name, permission, description)))
+
+
+def button(prefix: str) -> Callable[[F], F]:
+    """Handle presses of buttons whose action id starts with ``prefix``."""
+    return _mark(ButtonPrefix(prefix))
+
+
+def form(prefix: str) -> Callable[[F], F]:
+    return _mark(FormPrefix(prefix))
+
+
+def job(kind: str) -> Callable[[F], F]:
+    """Handle scheduled jobs of this kind; the handler receives a `storage.jobs.Job`."""
+    return _mark(JobKind(kind))
+
+
+@dataclass
+class Services:
+    """Everything a cog may depend on, passed in explicitly."""
+
+    db: Database
+    clock: Clock
+    scheduler: Scheduler
+    config: ConfigStore
+    i18n: I18n
+    platforms: Platforms
+    audit: AuditLog
+    started_at: datetime
+    dispatcher: Dispatcher | None = None
+
+    def platform(self, community: Community) -> Platform:
+        return self.platforms.for_community(community)
+
+    async def locale_for(self, member: Member) -> str:
+        config = await self.config.get(member.community)
+        return self.i18n.pick_locale(member.locale, config.community.locale)
+
+
+class Cog:
+    """Base class of features. Subclasses set `name`, and `config_model` if configurable."""
+
+    name: ClassVar[str]
+    config_model: ClassVar[type[BaseModel] | None] = None
+    locales: ClassVar[Path | None] = None
+    handlers: ClassVar[tuple[tuple[str, Mark], ...]] = ()
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: list[tuple[str, Mark]] = []
+        for klass in reversed(cls.__mro__):
+            for attribute, value in vars(klass).items():
+                for mark in getattr(value, _MARK, ()):
+                    found.append((attribute, mark))
+        cls.handlers = tuple(found)
+
+    async def setup(self) -> None:
+        """Called once after construction, before any event; override for start-up work."""
+
+    async def config(self, community: Community) -> EffectiveConfig:
+        return await self.services.config.get(community)
+
+    def platform(self, community: Community) -> Platform:
+        return self.services.platform(community)

@@ -1,0 +1,228 @@
+"""Community configuration: a TOML file validated at start-up, plus run-time overrides.
+
+The file has a ``[community]`` table (locale, channels, roles), one table per feature
+(``[welcome]``, ``[moderation]``, ``[tickets]``), and ``[communities."<platform>:<id>"]``
+tables that override any of those for one community. Admin commands store further
+overrides in the database. The effective configuration of a community is the defaults,
+then its file table, then its stored overrides, validated as a whole; an override that
+would not validate is refused before it is stored.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.errors import ConfigError, UserError
+from bot.model import Community
+from storage.overrides import OverrideRepository
+
+Section = TypeVar("Section", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base for config sections: unknown keys are errors, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Channels(StrictModel):
+    """Channel names or IDs; empty means the feature that needs it posts nowhere."""
+
+    welcome: str = "welcome"
+    rules: str = "rules"
+    general: str = "general"
+    moderators: str = "moderators"
+    ambassadors: str = "ambassadors"
+    tickets: str = "tickets"
+    company: str = ""
+
+
+class Roles(StrictModel):
+    """Role names or IDs granting each permission level; platform admins are admins too."""
+
+    admins: list[str] = Field(default_factory=lambda: ["Admins"])
+    moderators: list[str] = Field(default_factory=lambda: ["Moderators"])
+    ambassadors: list[str] = Field(default_factory=lambda: ["Ambassadors"])
+    member: str = ""
+
+
+class CommunitySettings(StrictModel):
+    name: str = ""
+    locale: str = "en"
+    channels: Channels = Field(default_factory=Channels)
+    roles: Roles = Field(default_factory=Roles)
+
+
+class ConfigFile:
+    """The parsed TOML file; `sections` maps feature names to their models."""
+
+    def __init__(self, path: Path | None, raw: dict[str, Any]) -> None:
+        self.path = path
+        self.raw = raw
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path else "(built-in defaults)"
+
+    @classmethod
+    def load(cls, path: Path | None) -> ConfigFile:
+        if path is None:
+            return cls(None, {})
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: file not found (set BOTSCHAFTER_CONFIG)") from None
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        try:
+            return cls(path, tomllib.loads(text))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+    def community_raw(self, community_key: str | None) -> dict[str, Any]:
+        """Defaults merged with the community's own table."""
+        base = {k: v for k, v in self.raw.items() if k != "communities"}
+        if community_key is None:
+            return copy.deepcopy(base)
+        own = self.raw.get("communities", {}).get(community_key, {})
+        return deep_merge(base, own)
+
+
+class EffectiveConfig:
+    """A community's validated configuration."""
+
+    def __init__(self, community: CommunitySettings, sections: Mapping[str, BaseModel]) -> None:
+        self.community = community
+        self._sections = sections
+
+    def section(self, name: str, model: type[Section]) -> Section:
+        value = self._sections[name]
+        if not isinstance(value, model):
+            raise TypeError(f"section {name} is {type(value).__name__}, not {model.__name__}")
+        return value
+
+    def sections_as_json(self) -> dict[str, Any]:
+        return {name: model.model_dump(mode="json") for name, model in self._sections.items()}
+
+
+def validate(
+    raw: Mapping[str, Any], sections: Mapping[str, type[BaseModel]], source: str
+) -> EffectiveConfig:
+    """Validate a merged config; errors name the source, the dotted key and the problem."""
+    known = {"community", "communities", *sections}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown table [{unknown[0]}]; known tables are "
+            + ", ".join(f"[{name}]" for name in sorted(known))
+        )
+    try:
+        community = CommunitySettings.model_validate(raw.get("community", {}))
+        parsed = {name: model.model_validate(raw.get(name, {})) for name, model in sections.items()}
+    except ValidationError as error:
+        raise ConfigError(_describe(error, source, raw, sections)) from None
+    return EffectiveConfig(community, parsed)
+
+
+def _describe(
+    error: ValidationError,
+    source: str,
+    raw: Mapping[str, Any],
+    sections: Mapping[str, type[BaseModel]],
+) -> str:
+    title = error.title
+    prefix = "community" if title == CommunitySettings.__name__ else ""
+    for name, model in sections.items():
+        if model.__name__ == title:
+            prefix = name
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
+        lines.append(f"{source}: {key}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(base))
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def apply_dotted(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply ``a.b.c = value`` overrides onto a nested mapping."""
+    merged = copy.deepcopy(dict(raw))
+    for dotted, value in overrides.items():
+        target = merged
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return merged
+
+
+class ConfigStore:
+    """Effective configuration per community, cached until an override changes it."""
+
+    def __init__(
+        self,
+        file: ConfigFile,
+        overrides: OverrideRepository,
+        sections: Mapping[str, type[BaseModel]],
+    ) -> None:
+        self.file = file
+        self._overrides = overrides
+        self._sections = dict(sections)
+        self._cache: dict[str, EffectiveConfig] = {}
+
+    def check_file(self) -> EffectiveConfig:
+        """Validate the defaults and every community table; raise `ConfigError` if bad."""
+        defaults = validate(self.file.community_raw(None), self._sections, self.file.label)
+        for key in self.file.raw.get("communities", {}):
+            source = f'{self.file.label} [communities."{key}"]'
+            validate(self.file.community_raw(key), self._sections, source)
+        return defaults
+
+    async def get(self, community: Community) -> EffectiveConfig:
+        cached = self._cache.get(community.key)
+        if cached is not None:
+            return cached
+        stored = await self._overrides.all_for(community.key)
+        raw = apply_dotted(self.file.community_raw(community.key), stored)
+        try:
+            effective = validate(raw, self._sections, f"stored overrides of {community.key}")
+        except ConfigError:
+            effective = validate(
+                self.file.community_raw(community.key), self._sections, self.file.label
+            )
+        self._cache[community.key] = effective
+        return effective
+
+    async def set_override(
+        self, community: Community, key: str, value: Any, by: str, at: datetime
+    ) -> None:
+        """Store an admin's override, refusing values that would not validate."""
+        stored = await self._overrides.all_for(community.key)
+        stored[key] = value
+        candidate = apply_dotted(self.file.community_raw(community.key), stored)
+        try:
+            validate(candidate, self._sections, "the new value")
+        except ConfigError as error:
+            raise UserError(f"That setting was not saved: {error}") from None
+        await self._overrides.set(community.key, key, value, by, at)
+        self._cache.pop(community.key, None)
+
+    async def clear_override(self, community: Community, key: str) -> bool:
+        removed = await self._overrides.remove(community.key, key)
+        self._cache.pop(community.key, None)
+        return removed

@@ -1,0 +1,258 @@
+"""Routes events to cog handlers and keeps one failure from spreading.
+
+Listeners run in registration order; an exception in one is logged with the event and the
+handler's name, and the next handler still runs. Interactive events (commands, buttons,
+forms, message actions) go to exactly one handler after a server-side permission check; a
+`UserError` becomes a private reply, any other error a private apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.cog import (
+    ButtonPrefix,
+    Cog,
+    Command,
+    FormPrefix,
+    JobKind,
+    Listen,
+    MessageCommand,
+    Services,
+)
+from bot.commands import Arguments, CommandSpec, MessageCommandSpec, Permission, parse_arguments
+from bot.errors import PermissionDenied, UserError
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MessageCommandInvoked,
+    Responder,
+)
+from bot.interaction import Interaction
+from bot.model import Member
+from bot.outgoing import OutgoingMessage
+from bot.permissions import has_permission
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredCommand:
+    spec: CommandSpec
+    handler: Handler
+    cog: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredMessageCommand:
+    spec: MessageCommandSpec
+    handler: Handler
+    cog: str
+
+
+class Dispatcher:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._listeners: dict[type[Event], list[Handler]] = {}
+        self._commands: dict[str, RegisteredCommand] = {}
+        self._message_commands: dict[str, RegisteredMessageCommand] = {}
+        self._buttons: list[tuple[str, Handler]] = []
+        self._forms: list[tuple[str, Handler]] = []
+        self.cogs: list[Cog] = []
+
+    def add_cog(self, cog: Cog) -> None:
+        for attribute, mark in type(cog).handlers:
+            handler = getattr(cog, attribute)
+            match mark:
+                case Listen(event):
+                    self._listeners.setdefault(event, []).append(handler)
+                case Command(spec):
+                    if spec.path in self._commands:
+                        raise ValueError(f"command /{spec.path} is declared twice")
+                    self._commands[spec.path] = RegisteredCommand(spec, handler, cog.name)
+                case MessageCommand(spec):
+                    self._message_commands[spec.name] = RegisteredMessageCommand(
+                        spec, handler, cog.name
+                    )
+                case ButtonPrefix(prefix):
+                    self._buttons.append((prefix, handler))
+                case FormPrefix(prefix):
+                    self._forms.append((prefix, handler))
+                case JobKind(kind):
+                    self._services.scheduler.register(kind, handler)
+        self.cogs.append(cog)
+
+    @property
+    def commands(self) -> Mapping[str, RegisteredCommand]:
+        return self._commands
+
+    @property
+    def message_commands(self) -> Mapping[str, RegisteredMessageCommand]:
+        return self._message_commands
+
+    async def dispatch(self, event: Event) -> None:
+        """Deliver one event; never raises for a handler's failure."""
+        match event:
+            case CommandInvoked():
+                await self._run_command(event)
+            case MessageCommandInvoked():
+                await self._run_message_command(event)
+            case ButtonPressed():
+                await self._run_prefixed(self._buttons, event.action_id, event)
+            case FormSubmitted():
+                await self._run_prefixed(self._forms, event.form_id, event)
+        for handler in self._listeners.get(type(event), ()):
+            try:
+                await handler(event)
+            except Exception:
+                log.exception("%s failed on %r", _name(handler), event)
+
+    def resolve(self, path: str, arguments: str) -> tuple[RegisteredCommand | None, str]:
+        """Find the command for ``/ticket open x``-style input where the sub-command is
+        still part of the argument text (Slack and the terminal deliver it that way)."""
+        if path in self._commands:
+            return self._commands[path], arguments
+        first, _, rest = arguments.strip().partition(" ")
+        return self._commands.get(f"{path} {first.lower()}"), rest
+
+    def group_usage(self, group: str) -> list[str]:
+        return [
+            c.spec.usage() for p, c in sorted(self._commands.items()) if p.startswith(group + " ")
+        ]
+
+    async def _run_command(self, event: CommandInvoked) -> None:
+        raw = event.arguments if isinstance(event.arguments, str) else ""
+        registered, remaining = self.resolve(event.path, raw)
+        if registered is None:
+            usages = self.group_usage(event.path)
+            text = (
+                "Which one? " + " · ".join(usages)
+                if usages
+                else f"There is no command /{event.path}. Try /help."
+            )
+            await _reply_safely(event.responder, text, event)
+            return
+        spec = registered.spec
+
+        async def invoke(interaction: Interaction) -> None:
+            platform = interaction.platform
+            missing = [c for c in spec.requires if c not in platform.capabilities]
+            if missing:
+                raise UserError(
+                    f"/{spec.path} is not available here: {platform.name} cannot {missing[0]}."
+                )
+            if isinstance(event.arguments, str):
+                args = parse_arguments(spec, remaining, platform, event.community)
+            else:
+                args = Arguments(dict(event.arguments))
+            await registered.handler(_with_args(interaction, args, event))
+
+        await self._guarded(
+            event.member, event.responder, spec.permission, spec.private, invoke, event
+        )
+
+    async def _run_message_command(self, event: MessageCommandInvoked) -> None:
+        registered = self._message_commands.get(event.name)
+        if registered is None:
+            await _reply_safely(event.responder, f"Unknown action “{event.name}”.", event)
+            return
+
+        async def invoke(interaction: Interaction) -> None:
+            await registered.handler(_replace(interaction, target=event.message))
+
+        await self._guarded(
+            event.member, event.responder, registered.spec.permission, True, invoke, event
+        )
+
+    async def _run_prefixed(
+        self,
+        routes: list[tuple[str, Handler]],
+        action_id: str,
+        event: ButtonPressed | FormSubmitted,
+    ) -> None:
+        handler = next((h for prefix, h in routes if action_id.startswith(prefix)), None)
+        if handler is None:
+            log.warning("no handler for %r", event)
+            return
+
+        async def invoke(interaction: Interaction) -> None:
+            if isinstance(event, ButtonPressed):
+                interaction = _replace(interaction, message=event.message, action_id=action_id)
+            else:
+                interaction = _replace(
+                    interaction,
+                    channel=event.channel,
+                    action_id=action_id,
+                    form_values=event.values,
+                )
+            await handler(interaction)
+
+        await self._guarded(event.member, event.responder, Permission.MEMBER, True, invoke, event)
+
+    async def _guarded(
+        self,
+        member: Member,
+        responder: Responder,
+        permission: Permission,
+        private: bool,
+        invoke: Callable[[Interaction], Awaitable[None]],
+        event: Event,
+    ) -> None:
+        services = self._services
+        try:
+            config = await services.config.get(member.community)
+            locale = services.i18n.pick_locale(member.locale, config.community.locale)
+            interaction = Interaction(
+                member=member,
+                locale=locale,
+                config=config,
+                platform=services.platform(member.community),
+                responder=responder,
+                i18n=services.i18n,
+                private_by_default=private,
+                channel=getattr(event, "channel", None),
+            )
+            if not has_permission(member, permission, config.community.roles):
+                raise PermissionDenied(
+                    services.i18n.text(
+                        "core.permission_denied", locale, level=permission.name.lower()
+                    )
+                )
+            await invoke(interaction)
+        except UserError as error:
+            await _reply_safely(responder, error.message, event)
+        except Exception:
+            log.exception("handler failed on %r", event)
+            await _reply_safely(
+                responder,
+                "Sorry, something went wrong on our side and nothing was changed. "
+                "Please try again in a moment; if it keeps failing, tell an admin.",
+                event,
+            )
+
+
+def _with_args(interaction: Interaction, args: Arguments, event: CommandInvoked) -> Interaction:
+    return _replace(interaction, args=args, channel=event.channel)
+
+
+def _replace(interaction: Interaction, **changes: Any) -> Interaction:
+    return replace(interaction, **changes)
+
+
+async def _reply_safely(responder: Responder, text: str, event: Event) -> None:
+    try:
+        await responder.reply(OutgoingMessage.of(text), private=True)
+    except Exception:
+        log.exception("could not tell the member about a problem with %r", event)
+
+
+def _name(handler: Handler) -> str:
+    owner = getattr(handler, "__self__", None)
+    return f"{type(owner).__name__}.{handler.__name__}" if owner else repr(handler)

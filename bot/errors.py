@@ -1,0 +1,49 @@
+"""Error types: problems meant for a member's eyes versus bugs.
+
+A `UserError` carries a polite, actionable message; the dispatcher shows it privately to
+the member who caused it and changes nothing else. Any other exception is a bug: it is
+logged with context and the member sees a generic apology.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input or a refused action; the message is shown to the member as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PermissionDenied(UserError):
+    """The member lacks the permission level an action needs."""
+
+
+class ConfigError(Exception):
+    """A configuration file or value is invalid; the message names file, key and problem."""
+
+
+class PlatformError(Exception):
+    """Base for errors a platform adapter raises for an action that did not happen."""
+
+
+class Unsupported(PlatformError):
+    """The platform lacks the capability for this action."""
+
+    def __init__(self, platform: str, capability: str) -> None:
+        super().__init__(f"{platform} cannot {capability}")
+        self.platform = platform
+        self.capability = capability
+
+
+class DirectMessagesClosed(PlatformError):
+    """The member does not accept direct messages from the bot."""
+
+
+class MissingPermission(PlatformError):
+    """The bot lacks a platform permission, or the target outranks it."""
+
+
+class NotFound(PlatformError):
+    """The message, channel or member no longer exists."""

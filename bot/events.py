@@ -1,0 +1,138 @@
+"""Neutral events: what adapters deliver to the dispatcher.
+
+Each event carries the facts cogs commonly need (author roles, account age, locale), so a
+cog rarely has to call back into the platform. Interactive events carry a `Responder`, the
+adapter's handle for answering the member who acted (it already acknowledged or deferred).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage
+from bot.outgoing import Form, OutgoingMessage
+
+
+class Responder(Protocol):
+    """Answers the member behind an interaction; private replies only they can see."""
+
+    async def reply(self, message: OutgoingMessage, *, private: bool) -> None: ...
+
+    async def open_form(self, form: Form) -> None:
+        """Show a form; raises `Unsupported` where the platform has none."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    @property
+    def community(self) -> Community:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined(Event):
+    member: Member
+    at: datetime
+
+    @property
+    def community(self) -> Community:
+        return self.member.community
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePosted(Event):
+    message: PostedMessage
+
+    @property
+    def community(self) -> Community:
+        return self.message.ref.community
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEdited(Event):
+    message: PostedMessage
+    before_text: str | None = None
+
+    @property
+    def community(self) -> Community:
+        return self.message.ref.community
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionAdded(Event):
+    message: MessageRef
+    member: Member
+    emoji: str
+
+    @property
+    def community(self) -> Community:
+        return self.message.community
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionRemoved(Event):
+    message: MessageRef
+    member: Member
+    emoji: str
+
+    @property
+    def community(self) -> Community:
+        return self.message.community
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInvoked(Event):
+    """A slash command. `arguments` is raw text (local, Slack) or typed values (Discord)."""
+
+    member: Member
+    channel: ChannelRef
+    path: str
+    arguments: str | Mapping[str, object]
+    responder: Responder = field(compare=False, repr=False)
+
+    @property
+    def community(self) -> Community:
+        return self.member.community
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCommandInvoked(Event):
+    """A message action such as "Report message"."""
+
+    member: Member
+    name: str
+    message: PostedMessage
+    responder: Responder = field(compare=False, repr=False)
+
+    @property
+    def community(self) -> Community:
+        return self.member.community
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPressed(Event):
+    member: Member
+    message: MessageRef
+    action_id: str
+    responder: Responder = field(compare=False, repr=False)
+
+    @property
+    def community(self) -> Community:
+        return self.member.community
+
+
+@dataclass(frozen=True, slots=True)
+class FormSubmitted(Event):
+    member: Member
+    channel: ChannelRef
+    form_id: str
+    values: Mapping[str, str]
+    responder: Responder = field(compare=False, repr=False)
+
+    @property
+    def community(self) -> Community:
+        return self.member.community

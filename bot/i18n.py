@@ -1,0 +1,87 @@
+"""Translations: English and German catalogs, per-member locale, English as last resort.
+
+Catalogs are flat TOML files (``key = "text with {placeholders}"``) named by locale, in
+``bot/locales`` and in each cog's ``locales`` folder. A key missing in the member's locale
+falls back to the community default, then to English; a key missing in English is a bug,
+which `I18n.check` (run by the tests) catches before a member could see a raw key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from bot.outgoing import Rich, plain_text
+from bot.templates import Value, render
+
+FALLBACK_LOCALE = "en"
+SHIPPED_LOCALES = ("en", "de")
+
+
+def normalise_locale(locale: str | None) -> str | None:
+    """``de-DE`` → ``de``; the catalogs are per language, not per region."""
+    if not locale:
+        return None
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+class I18n:
+    def __init__(self, catalogs: Mapping[str, Mapping[str, str]]) -> None:
+        self._catalogs = {locale: dict(entries) for locale, entries in catalogs.items()}
+
+    @classmethod
+    def load(cls, folders: Iterable[Path]) -> I18n:
+        catalogs: dict[str, dict[str, str]] = {}
+        for folder in folders:
+            for file in sorted(folder.glob("*.toml")):
+                entries = tomllib.loads(file.read_text(encoding="utf-8"))
+                target = catalogs.setdefault(file.stem, {})
+                for key, text in _flatten(entries):
+                    if key in target:
+                        raise ValueError(f"{file}: key {key} is defined twice")
+                    target[key] = text
+        return cls(catalogs)
+
+    @property
+    def locales(self) -> list[str]:
+        return sorted(self._catalogs)
+
+    def pick_locale(self, member_locale: str | None, community_default: str) -> str:
+        for candidate in (normalise_locale(member_locale), normalise_locale(community_default)):
+            if candidate in self._catalogs:
+                return candidate
+        return FALLBACK_LOCALE
+
+    def raw(self, key: str, locale: str, default_locale: str = FALLBACK_LOCALE) -> str:
+        for candidate in (locale, default_locale, FALLBACK_LOCALE):
+            text = self._catalogs.get(candidate, {}).get(key)
+            if text is not None:
+                return text
+        raise KeyError(f"no English text for {key}")
+
+    def t(self, key: str, locale: str, /, **values: Value) -> Rich:
+        return render(self.raw(key, locale), values)
+
+    def text(self, key: str, locale: str, /, **values: Value) -> str:
+        """Plain text for places without markup (form titles, button labels)."""
+        return plain_text(self.t(key, locale, **values))
+
+    def check(self) -> list[str]:
+        """Keys present in a translation but missing in English (would never render)."""
+        english = self._catalogs.get(FALLBACK_LOCALE, {})
+        return [
+            f"{locale}: {key}"
+            for locale, entries in self._catalogs.items()
+            for key in entries
+            if key not in english
+        ]
+
+
+def _flatten(entries: Mapping[str, object], prefix: str = "") -> Iterable[tuple[str, str]]:
+    for key, value in entries.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{name}.")
+        else:
+            yield name, str(value)

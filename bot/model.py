@@ -1,0 +1,112 @@
+"""Neutral references to communities, members, channels and messages.
+
+Nothing outside ``adapters/`` ever sees a discord.py or Slack object; cogs work with these
+small frozen values instead. IDs are strings on every platform, and every reference carries
+its community so that state can always be keyed by community.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """A Discord guild, a Slack workspace or a local community."""
+
+    platform: str
+    id: str
+
+    @property
+    def key(self) -> str:
+        """The stable text key used in storage and configuration, e.g. ``discord:123``."""
+        return f"{self.platform}:{self.id}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Community:
+        platform, _, community_id = key.partition(":")
+        return cls(platform, community_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """Just enough to address a user; see `Member` for the facts cogs usually need."""
+
+    community: Community
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member as the platform knows them at the moment of an event."""
+
+    community: Community
+    id: str
+    name: str
+    display_name: str = ""
+    roles: tuple[Role, ...] = ()
+    locale: str | None = None
+    is_bot: bool = False
+    is_platform_admin: bool = False
+    created_at: datetime | None = None
+    joined_at: datetime | None = None
+
+    @property
+    def ref(self) -> UserRef:
+        return UserRef(self.community, self.id)
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """A channel, or a thread (a thread names its parent channel)."""
+
+    community: Community
+    id: str
+    name: str = ""
+    parent_id: str | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.parent_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    channel: ChannelRef
+    id: str
+
+    @property
+    def community(self) -> Community:
+        return self.channel.community
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    size: int = 0
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """A message someone posted, as delivered with events or fetched by link."""
+
+    ref: MessageRef
+    author: Member
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    mentioned_user_ids: tuple[str, ...] = ()
+    mentions_everyone: bool = False
+    created_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

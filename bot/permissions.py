@@ -1,0 +1,37 @@
+"""Who may do what: permission levels from the community's configured roles.
+
+Checked by the dispatcher before every command and by cogs before every reaction-driven
+action, never trusted from the platform's client-side command visibility alone.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Permission
+from bot.config import Roles
+from bot.model import Member
+
+
+def _holds(member: Member, configured: list[str]) -> bool:
+    wanted = {value.casefold() for value in configured}
+    return any(
+        role.id.casefold() in wanted or role.name.casefold() in wanted for role in member.roles
+    )
+
+
+def is_admin(member: Member, roles: Roles) -> bool:
+    return member.is_platform_admin or _holds(member, roles.admins)
+
+
+def has_permission(member: Member, level: Permission, roles: Roles) -> bool:
+    """Admins hold every level; moderators and ambassadors hold only their own."""
+    if member.is_bot:
+        return False
+    if level is Permission.MEMBER:
+        return True
+    if is_admin(member, roles):
+        return True
+    if level is Permission.MODERATOR:
+        return _holds(member, roles.moderators)
+    if level is Permission.AMBASSADOR:
+        return _holds(member, roles.ambassadors)
+    return False

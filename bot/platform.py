@@ -1,0 +1,107 @@
+"""The platform protocol: every action a cog may ask of Discord, Slack or the local adapter.
+
+Platforms declare `capabilities`; a cog checks one before it offers an action, and an
+adapter asked for something it cannot do raises `Unsupported`. Other failures are typed
+too (`DirectMessagesClosed`, `MissingPermission`, `NotFound`) so cogs can tell members and
+moderators what happened in plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
+from bot.outgoing import OutgoingMessage
+
+
+class Capability(StrEnum):
+    EDIT = "edit messages"
+    DELETE_OWN = "delete its own messages"
+    DELETE_OTHERS = "delete other people's messages"
+    REACT = "add reactions"
+    REMOVE_REACTIONS = "remove other people's reactions"
+    THREADS = "open threads"
+    ARCHIVE_THREADS = "archive and lock threads"
+    DIRECT_MESSAGES = "send direct messages"
+    TIMEOUT = "time members out"
+    KICK = "kick members"
+    BAN = "ban members"
+    ROLES = "grant roles"
+    BUTTONS = "show buttons"
+    FORMS = "show forms"
+    MESSAGE_COMMANDS = "offer message actions"
+
+
+class Platform(Protocol):
+    """One connected platform; methods address the community through their references."""
+
+    name: str
+    capabilities: frozenset[Capability]
+
+    async def send(
+        self, channel: ChannelRef, message: OutgoingMessage, *, allow_pings: bool = True
+    ) -> MessageRef: ...
+
+    async def edit(self, message: MessageRef, new: OutgoingMessage) -> None: ...
+
+    async def delete(self, message: MessageRef) -> None: ...
+
+    async def add_reaction(self, message: MessageRef, emoji: str) -> None: ...
+
+    async def remove_reaction(self, message: MessageRef, emoji: str, user: UserRef) -> None: ...
+
+    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef: ...
+
+    async def archive_thread(self, thread: ChannelRef, *, lock: bool) -> None: ...
+
+    async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef: ...
+
+    async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None: ...
+
+    async def kick(self, user: UserRef, reason: str) -> None: ...
+
+    async def ban(self, user: UserRef, reason: str) -> None: ...
+
+    async def grant_role(self, user: UserRef, role_id: str, reason: str) -> None: ...
+
+    async def permalink(self, message: MessageRef) -> str: ...
+
+    async def fetch_message(self, message: MessageRef) -> PostedMessage | None: ...
+
+    async def fetch_member(self, user: UserRef) -> Member | None: ...
+
+    async def find_channel(self, community: Community, name_or_id: str) -> ChannelRef | None: ...
+
+    async def member_count(self, community: Community) -> int: ...
+
+    async def community_name(self, community: Community) -> str: ...
+
+    def parse_message_link(self, community: Community, link: str) -> MessageRef | None: ...
+
+    def parse_user(self, community: Community, text: str) -> UserRef | None: ...
+
+    def parse_channel(self, community: Community, text: str) -> ChannelRef | None: ...
+
+
+class Platforms:
+    """The connected platforms by name; cogs reach a platform through a community."""
+
+    def __init__(self, platforms: Iterable[Platform] = ()) -> None:
+        self._by_name: dict[str, Platform] = {}
+        for platform in platforms:
+            self.add(platform)
+
+    def add(self, platform: Platform) -> None:
+        self._by_name[platform.name] = platform
+
+    def for_community(self, community: Community) -> Platform:
+        return self._by_name[community.platform]
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def __iter__(self) -> Iterator[Platform]:
+        return iter(self._by_name.values())

@@ -1,0 +1,127 @@
+"""The durable scheduler: jobs live in the database, one loop fires them when due.
+
+Each job has a kind (routed to the cog handler registered for it), a due time, a JSON
+payload and an idempotency key. The loop sleeps until the earliest due job or until a new,
+earlier job is scheduled. A restart reloads nothing into memory: the database is the
+queue, so overdue jobs simply fire once on the first pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.model import Community
+from storage.jobs import Job, JobRepository
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[Job], Awaitable[None]]
+
+# Jobs fired per database round trip; large enough to drain a backlog after an outage
+# quickly, small enough that one pass never holds the database for long.
+BATCH_SIZE = 100
+# A failing job is retried with growing delays, then given up and left visible as failed.
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(minutes=1)
+
+
+class Scheduler:
+    def __init__(self, jobs: JobRepository, clock: Clock) -> None:
+        self._jobs = jobs
+        self._clock = clock
+        self._handlers: dict[str, JobHandler] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"job kind {kind!r} has two handlers")
+        self._handlers[kind] = handler
+
+    async def schedule(
+        self,
+        community: Community,
+        kind: str,
+        due_at: datetime,
+        key: str,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Schedule (or move) the job with this key; False if that job already ran."""
+        if kind not in self._handlers:
+            raise ValueError(f"no handler for job kind {kind!r}")
+        scheduled = await self._jobs.upsert(
+            community=community.key,
+            kind=kind,
+            due_at=due_at,
+            payload=payload or {},
+            key=key,
+            now=self._clock.now(),
+        )
+        self._wake.set()
+        return scheduled
+
+    async def cancel(self, key: str) -> bool:
+        return await self._jobs.cancel(key)
+
+    async def cancel_prefix(self, prefix: str) -> int:
+        return await self._jobs.cancel_prefix(prefix)
+
+    async def start(self) -> None:
+        """Prepare for running after a restart: interrupted jobs go back to the queue."""
+        released = await self._jobs.release_interrupted()
+        if released:
+            log.warning("re-queued %d job(s) interrupted by the last shutdown", released)
+
+    async def run_forever(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            await self.run_due()
+            next_due = await self._jobs.next_due_at()
+            if next_due is None:
+                await self._wake.wait()
+            elif next_due > self._clock.now():
+                await self._clock.sleep_until(next_due, self._wake)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run_due(self) -> int:
+        """Fire every job due now; returns how many ran."""
+        fired = 0
+        while batch := await self._jobs.claim_due(self._clock.now(), BATCH_SIZE):
+            for job in batch:
+                await self._fire(job)
+                fired += 1
+        return fired
+
+    async def run_until(self, moment: datetime, clock_setter: Callable[[datetime], None]) -> int:
+        """Step a virtual clock through each due time up to `moment`, firing jobs in order."""
+        fired = 0
+        while (next_due := await self._jobs.next_due_at()) is not None and next_due <= moment:
+            clock_setter(next_due)
+            fired += await self.run_due()
+        clock_setter(moment)
+        return fired + await self.run_due()
+
+    async def _fire(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            log.error("job %s (%s) has no handler; giving up", job.key, job.kind)
+            await self._jobs.fail(job.id, "no handler", None)
+            return
+        try:
+            await handler(job)
+        except Exception as error:
+            retry_at = None
+            if job.attempts < MAX_ATTEMPTS:
+                retry_at = self._clock.now() + RETRY_BASE * 2 ** (job.attempts - 1)
+            log.exception("job %s (%s) failed, attempt %d", job.key, job.kind, job.attempts)
+            await self._jobs.fail(job.id, repr(error), retry_at)
+            return
+        await self._jobs.finish(job.id, self._clock.now())

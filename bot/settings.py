@@ -1,0 +1,74 @@
+"""Process settings and secrets, from the environment or a ``.env`` file.
+
+Community configuration (channels, roles, rules, templates) is not here: it lives in the
+TOML file named by ``BOTSCHAFTER_CONFIG`` (see `bot.config`). Every field below is
+documented in ``.env.example``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    config_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("BOTSCHAFTER_CONFIG", "config_file")
+    )
+    data_dir: Path = Field(
+        default=Path("data"), validation_alias=AliasChoices("BOTSCHAFTER_DATA_DIR", "data_dir")
+    )
+    database: Path | None = Field(
+        default=None, validation_alias=AliasChoices("BOTSCHAFTER_DATABASE", "database")
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias=AliasChoices("BOTSCHAFTER_LOG_LEVEL", "log_level")
+    )
+    local_community: str = Field(
+        default="Botschafter Demo",
+        validation_alias=AliasChoices("BOTSCHAFTER_LOCAL_COMMUNITY", "local_community"),
+    )
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
+    )
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+    )
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.data_dir / "botschafter.db"
+
+    @property
+    def wants_discord(self) -> bool:
+        return self.discord_token is not None and bool(self.discord_token.get_secret_value())
+
+    @property
+    def wants_slack(self) -> bool:
+        return self.slack_bot_token is not None and bool(self.slack_bot_token.get_secret_value())
+
+    def masked(self) -> dict[str, str]:
+        """Every setting as text with secrets replaced, safe to print or log."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                shown[name] = "********" if value.get_secret_value() else "(empty)"
+            else:
+                shown[name] = "(not set)" if value is None else str(value)
+        shown["database_path"] = str(self.database_path)
+        return shown

@@ -1,0 +1,15 @@
+"""Features as cogs; each is platform-neutral and knows only the core (bot/)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.cog import Cog
+
+
+def all_cogs() -> list[type[Cog]]:
+    """Every shipped feature, in the order their listeners run for one event."""
+    from cogs.meta import MetaCog
+
+    return [MetaCog]

@@ -1,0 +1,154 @@
+"""Built-in commands every community gets: /help, /about and /config."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+from bot import __version__
+from bot.cog import Cog, command
+from bot.commands import Option, Permission, format_duration
+from bot.errors import UserError
+from bot.interaction import Interaction
+from bot.outgoing import Markup, OutgoingMessage, Rich, Segment, rich
+from bot.permissions import has_permission
+
+
+class MetaCog(Cog):
+    name = "meta"
+    locales = Path(__file__).parent / "locales"
+
+    @command("help", "List the commands you can use here.", private=True)
+    async def help(self, interaction: Interaction) -> None:
+        dispatcher = self.services.dispatcher
+        assert dispatcher is not None
+        roles = interaction.config.community.roles
+        platform = interaction.platform
+        lines = [interaction.t("help.title")]
+        for _, registered in sorted(dispatcher.commands.items()):
+            spec = registered.spec
+            usable = has_permission(interaction.member, spec.permission, roles)
+            offered = all(c in platform.capabilities for c in spec.requires)
+            if usable and offered:
+                description = (
+                    spec.description_de
+                    if interaction.locale == "de" and spec.description_de
+                    else spec.description
+                )
+                lines.append(
+                    interaction.t("help.line", usage=spec.usage(), description=description)
+                )
+        for name, action in sorted(dispatcher.message_commands.items()):
+            if has_permission(interaction.member, action.spec.permission, roles) and all(
+                c in platform.capabilities for c in action.spec.requires
+            ):
+                lines.append(
+                    interaction.t("help.action", name=name, description=action.spec.description)
+                )
+        await interaction.reply(_join_lines(lines))
+
+    @command("about", "Show the version, uptime and connected platforms.")
+    async def about(self, interaction: Interaction) -> None:
+        services = self.services
+        uptime = services.clock.now() - services.started_at
+        await interaction.say(
+            "about.text",
+            version=__version__,
+            uptime=format_duration(timedelta(seconds=int(uptime.total_seconds()))),
+            platforms=", ".join(services.platforms.names()),
+            community=interaction.config.community.name
+            or await interaction.platform.community_name(interaction.community),
+        )
+
+    @command(
+        "config show",
+        "Show this community's effective configuration.",
+        Option("section", "Only this section, e.g. welcome", required=False),
+        permission=Permission.ADMIN,
+        private=True,
+    )
+    async def config_show(self, interaction: Interaction) -> None:
+        config = interaction.config
+        everything = {"community": config.community.model_dump(mode="json")}
+        everything.update(config.sections_as_json())
+        section = interaction.args.text("section")
+        if section is not None:
+            if section not in everything:
+                raise UserError(
+                    interaction.i18n.text(
+                        "config.unknown_section",
+                        interaction.locale,
+                        section=section,
+                        sections=", ".join(sorted(everything)),
+                    )
+                )
+            everything = {section: everything[section]}
+        dumped = json.dumps(everything, indent=2, ensure_ascii=False)
+        await interaction.reply(
+            rich(interaction.t("config.show"), Markup("\n```"), dumped, Markup("```"))
+        )
+
+    @command(
+        "config set",
+        "Override one setting for this community, e.g. /config set welcome.dm true.",
+        Option("key", "Dotted setting name, e.g. community.locale"),
+        Option("value", "New value; TOML syntax for lists and numbers, else text"),
+        permission=Permission.ADMIN,
+        private=True,
+    )
+    async def config_set(self, interaction: Interaction) -> None:
+        key = str(interaction.args["key"])
+        raw = str(interaction.args["value"])
+        value = parse_value(raw)
+        await self.services.config.set_override(
+            interaction.community, key, value, interaction.member.id, self.services.clock.now()
+        )
+        await self.services.audit.record(
+            interaction.community.key,
+            interaction.member.id,
+            "config.set",
+            self.services.clock.now(),
+            subject=key,
+            details={"value": value},
+        )
+        await interaction.say("config.saved", key=key, value=json.dumps(value, ensure_ascii=False))
+
+    @command(
+        "config reset",
+        "Remove an override so the configuration file's value applies again.",
+        Option("key", "Dotted setting name"),
+        permission=Permission.ADMIN,
+        private=True,
+    )
+    async def config_reset(self, interaction: Interaction) -> None:
+        key = str(interaction.args["key"])
+        if not await self.services.config.clear_override(interaction.community, key):
+            await interaction.say("config.not_overridden", key=key)
+            return
+        await self.services.audit.record(
+            interaction.community.key,
+            interaction.member.id,
+            "config.reset",
+            self.services.clock.now(),
+            subject=key,
+        )
+        await interaction.say("config.reset", key=key)
+
+
+def parse_value(raw: str) -> object:
+    """Read a value as TOML (numbers, booleans, lists, quoted text); else take it as text."""
+    try:
+        return tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _join_lines(lines: list[Rich]) -> OutgoingMessage:
+    parts: list[Segment] = []
+    for index, line in enumerate(lines):
+        if index:
+            parts.append(Markup("\n"))
+        parts.extend(line)
+    return OutgoingMessage(text=tuple(parts))

@@ -1,0 +1,1 @@
+"""State behind repositories: all SQL of the project lives in this package."""

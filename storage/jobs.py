@@ -1,0 +1,145 @@
+"""Durable scheduled jobs: the scheduler's memory across restarts.
+
+A job is claimed (``pending`` → ``running``) in one atomic update before its handler runs
+and marked ``done`` after, so two loops can never both fire it. A job still ``running``
+at start-up was interrupted by a crash; it is released to ``pending`` once, so nothing is
+lost, and handlers check their own state so that the rerun sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.database import Database, Row
+from storage.timestamps import from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    community: str
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
+    key: str
+    attempts: int
+
+
+class JobRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def upsert(
+        self,
+        *,
+        community: str,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any],
+        key: str,
+        now: datetime,
+    ) -> bool:
+        """Schedule under an idempotency key; a pending job with that key is moved instead.
+
+        Returns False when the key belongs to a job that already ran: it is never re-armed,
+        which is what keeps a replayed event from firing a follow-up twice.
+        """
+        async with self._db.transaction() as tx:
+            existing = await tx.fetch_one(
+                "SELECT status FROM jobs WHERE idempotency_key = ?", (key,)
+            )
+            if existing is None:
+                await tx.execute(
+                    "INSERT INTO jobs (community, kind, due_at, payload, idempotency_key,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (community, kind, to_db(due_at), json.dumps(payload), key, to_db(now)),
+                )
+                return True
+            if existing["status"] != "pending":
+                return False
+            await tx.execute(
+                "UPDATE jobs SET due_at = ?, payload = ? WHERE idempotency_key = ?",
+                (to_db(due_at), json.dumps(payload), key),
+            )
+            return True
+
+    async def cancel(self, key: str) -> bool:
+        return bool(
+            await self._db.execute(
+                "DELETE FROM jobs WHERE idempotency_key = ? AND status = 'pending'", (key,)
+            )
+        )
+
+    async def cancel_prefix(self, prefix: str) -> int:
+        """Cancel every pending job whose key starts with `prefix` (e.g. one ticket's jobs)."""
+        return await self._db.execute(
+            "DELETE FROM jobs WHERE idempotency_key LIKE ? AND status = 'pending'",
+            (prefix.replace("%", r"\%") + "%",),
+        )
+
+    async def next_due_at(self) -> datetime | None:
+        value = await self._db.fetch_value("SELECT MIN(due_at) FROM jobs WHERE status = 'pending'")
+        return None if value is None else from_db(value)
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Job]:
+        """Atomically take up to `limit` due jobs, oldest first, marking them running."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "SELECT * FROM jobs WHERE status = 'pending' AND due_at <= ?"
+                " ORDER BY due_at, id LIMIT ?",
+                (to_db(now), limit),
+            )
+            for row in rows:
+                await tx.execute(
+                    "UPDATE jobs SET status = 'running', attempts = attempts + 1 WHERE id = ?",
+                    (row["id"],),
+                )
+        return [_job(row, attempts_delta=1) for row in rows]
+
+    async def finish(self, job_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE jobs SET status = 'done', finished_at = ? WHERE id = ?", (to_db(now), job_id)
+        )
+
+    async def fail(self, job_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failure; retry later, or give up when `retry_at` is None."""
+        if retry_at is None:
+            await self._db.execute(
+                "UPDATE jobs SET status = 'failed', last_error = ? WHERE id = ?", (error, job_id)
+            )
+        else:
+            await self._db.execute(
+                "UPDATE jobs SET status = 'pending', last_error = ?, due_at = ? WHERE id = ?",
+                (error, to_db(retry_at), job_id),
+            )
+
+    async def release_interrupted(self) -> int:
+        """Return jobs left running by a crash to the queue; called once at start-up."""
+        return await self._db.execute("UPDATE jobs SET status = 'pending' WHERE status = 'running'")
+
+    async def pending(self, community: str | None = None) -> list[Job]:
+        sql = "SELECT * FROM jobs WHERE status = 'pending'"
+        params: tuple[str, ...] = ()
+        if community is not None:
+            sql += " AND community = ?"
+            params = (community,)
+        return [_job(row) for row in await self._db.fetch_all(sql + " ORDER BY due_at", params)]
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        return {row[0]: row[1] for row in rows}
+
+
+def _job(row: Row, attempts_delta: int = 0) -> Job:
+    return Job(
+        id=row["id"],
+        community=row["community"],
+        kind=row["kind"],
+        due_at=from_db(row["due_at"]),
+        payload=json.loads(row["payload"]),
+        key=row["idempotency_key"],
+        attempts=row["attempts"] + attempts_delta,
+    )
