@@ -171,6 +171,19 @@ def apply_dotted(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[s
     return merged
 
 
+def check_file(file: ConfigFile, sections: Mapping[str, type[BaseModel]]) -> EffectiveConfig:
+    """Validate the defaults and every community table; raise `ConfigError` if bad."""
+    defaults = validate(file.community_raw(None), sections, file.label)
+    for key in file.raw.get("communities", {}):
+        if ":" not in key:
+            raise ConfigError(
+                f'{file.label}: [communities."{key}"]: name communities as "platform:id", '
+                'e.g. [communities."discord:123456789"]'
+            )
+        validate(file.community_raw(key), sections, f'{file.label} [communities."{key}"]')
+    return defaults
+
+
 class ConfigStore:
     """Effective configuration per community, cached until an override changes it."""
 
@@ -186,12 +199,7 @@ class ConfigStore:
         self._cache: dict[str, EffectiveConfig] = {}
 
     def check_file(self) -> EffectiveConfig:
-        """Validate the defaults and every community table; raise `ConfigError` if bad."""
-        defaults = validate(self.file.community_raw(None), self._sections, self.file.label)
-        for key in self.file.raw.get("communities", {}):
-            source = f'{self.file.label} [communities."{key}"]'
-            validate(self.file.community_raw(key), self._sections, source)
-        return defaults
+        return check_file(self.file, self._sections)
 
     async def get(self, community: Community) -> EffectiveConfig:
         cached = self._cache.get(community.key)

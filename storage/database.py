@@ -33,7 +33,7 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
         """Open (creating folders and file as needed) and bring the schema up to date."""
         target = str(path)
         if target != ":memory:":
@@ -45,7 +45,8 @@ class Database:
         await connection.execute("PRAGMA busy_timeout=5000")
         await connection.execute("PRAGMA synchronous=NORMAL")
         database = cls(connection, target)
-        await database.migrate()
+        if migrate:
+            await database.migrate()
         return database
 
     async def close(self) -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters.local.identity import BOT_ID
+from adapters.local.identity import BOT_ID, BOT_NAME
 from adapters.local.responder import LocalResponder
 from bot.events import (
     ButtonPressed,
@@ -246,6 +246,12 @@ class LocalCommunity:
             and not m.deleted
             and (include_private or m.private_to is None)
         ]
+
+    def display_name(self, member_id: str) -> str:
+        if member_id == BOT_ID:
+            return BOT_NAME
+        member = self.members.get(member_id)
+        return member.shown_name if member else member_id
 
     def direct_messages(self, member: Member) -> list[LocalMessage]:
         return [m for m in self.messages if m.channel_id == f"dm-{member.id}"]

@@ -1,0 +1,145 @@
+"""The command line: ``python -m bot [run|migrate|config check|...]``.
+
+With no subcommand it runs the bot: on Discord and/or Slack when their tokens are set,
+otherwise as an interactive local community in the terminal. Features and adapters add
+their own subcommands through `EXTENSIONS`: modules with ``add_commands(subparsers)``
+whose parsers set ``handler`` to ``async def handler(args, settings) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.errors import ConfigError
+from bot.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+# Modules that contribute subcommands; each is imported only when the CLI starts.
+EXTENSIONS: tuple[str, ...] = ()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = load_settings(args)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from bot.runner import run
+
+        handler = run
+    try:
+        return asyncio.run(handler(args, settings))
+    except ConfigError as error:
+        print(f"Configuration error:\n{error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=(
+            "Botschafter: welcomes, moderation flags and ambassador tickets for Discord and "
+            "Slack. Without DISCORD_TOKEN or SLACK_BOT_TOKEN it runs a local community in "
+            "the terminal."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"botschafter {__version__}")
+    parser.add_argument("--config", type=Path, help="community TOML file (BOTSCHAFTER_CONFIG)")
+    parser.add_argument("--data-dir", type=Path, help="folder for state (BOTSCHAFTER_DATA_DIR)")
+    parser.add_argument("--database", type=Path, help="SQLite file (BOTSCHAFTER_DATABASE)")
+    parser.add_argument(
+        "--script",
+        type=Path,
+        help="replay a scripted local session from FILE and print the transcript",
+    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = subparsers.add_parser("run", help="run the bot (the default)")
+    run.add_argument("--script", type=Path, help="replay a scripted local session")
+    from bot.runner import run as run_handler
+
+    run.set_defaults(handler=run_handler)
+
+    migrate = subparsers.add_parser("migrate", help="apply database migrations and exit")
+    migrate.set_defaults(handler=_migrate)
+
+    config = subparsers.add_parser("config", help="inspect the configuration")
+    config_commands = config.add_subparsers(title="config commands", metavar="COMMAND")
+    check = config_commands.add_parser(
+        "check", help="validate the configuration and print it with secrets masked"
+    )
+    check.set_defaults(handler=_config_check)
+    config.set_defaults(handler=_usage(config))
+
+    for module in EXTENSIONS:
+        importlib.import_module(module).add_commands(subparsers)
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if args.config is not None:
+        settings.config_file = args.config
+    if args.data_dir is not None:
+        settings.data_dir = args.data_dir
+    if args.database is not None:
+        settings.database = args.database
+    return settings
+
+
+def _usage(parser: argparse.ArgumentParser) -> Handler:
+    async def show(args: argparse.Namespace, settings: Settings) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.database import Database
+
+    db = await Database.open(settings.database_path, migrate=False)
+    try:
+        applied = await db.migrate()
+    finally:
+        await db.close()
+    for name in applied:
+        print(f"applied {name}")
+    print(f"Database {settings.database_path} is up to date.")
+    return 0
+
+
+async def _config_check(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot.config import ConfigFile, check_file
+    from cogs import all_cogs
+
+    sections = {c.name: c.config_model for c in all_cogs() if c.config_model is not None}
+    file = ConfigFile.load(settings.config_file)
+    effective = check_file(file, sections)
+    print(f"Configuration file: {file.label} — valid.")
+    print("\nProcess settings (secrets masked):")
+    for name, value in settings.masked().items():
+        print(f"  {name} = {value}")
+    print("\nEffective community defaults:")
+    everything = {"community": effective.community.model_dump(mode="json")}
+    everything.update(effective.sections_as_json())
+    print(json.dumps(everything, indent=2, ensure_ascii=False))
+    communities = sorted(file.raw.get("communities", {}))
+    if communities:
+        print("\nCommunities with their own table: " + ", ".join(communities))
+    return 0

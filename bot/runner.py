@@ -1,0 +1,84 @@
+"""Running the bot: on the configured platforms, in the terminal, or from a script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.app import Adapter, App
+from bot.clock import VirtualClock
+from bot.local_session import LocalSession
+from bot.script import Interpreter, ScriptError
+from bot.settings import Settings
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    script: Path | None = getattr(args, "script", None)
+    adapters = [] if script else platform_adapters(settings)
+    if not adapters and settings.log_level == "INFO":
+        # In the terminal, log lines would tear through the transcript; warnings still show.
+        logging.getLogger().setLevel(logging.WARNING)
+    if script is not None:
+        return await run_script(script, settings)
+    if adapters:
+        return await run_platforms(settings, adapters)
+    from bot.console import run_console
+
+    return await run_console(settings)
+
+
+def platform_adapters(settings: Settings) -> list[Adapter]:
+    """The adapters whose tokens are configured."""
+    adapters: list[Adapter] = []
+    return adapters
+
+
+async def run_platforms(settings: Settings, adapters: list[Adapter]) -> int:
+    """Run until SIGINT or SIGTERM, then stop adapters, scheduler and storage in order."""
+    app = await App.create(settings, adapters)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.start()
+        await stop.wait()
+    finally:
+        await app.close()
+    return 0
+
+
+async def run_script(path: Path, settings: Settings, out: object = None) -> int:
+    """Replay a script; print the transcript; on an error, name the line and exit 1."""
+    stream = out or sys.stdout
+    try:
+        lines = (await asyncio.to_thread(path.read_text, encoding="utf-8")).splitlines()
+    except OSError as error:
+        print(f"{path}: cannot read the script: {error.strerror}", file=sys.stderr)
+        return 2
+    session = await LocalSession.open(settings, clock=VirtualClock(), persist=True)
+    interpreter = Interpreter(session)
+    try:
+        return await replay(interpreter, lines, path.name, stream)
+    finally:
+        await session.close()
+
+
+async def replay(interpreter: Interpreter, lines: list[str], name: str, stream: object) -> int:
+    transcript = interpreter.community.transcript
+    for number, line in enumerate(lines, start=1):
+        shown = len(transcript)
+        try:
+            extra = await interpreter.execute(line)
+        except ScriptError as error:
+            print(f"{name}:{number}: {error}", file=sys.stderr)
+            return 1
+        for text in [*transcript[shown:], *extra]:
+            print(text, file=stream)  # type: ignore[call-overload]
+    return 0

@@ -1,0 +1,194 @@
+"""The little language of local sessions, shared by the terminal and ``--script`` files.
+
+One instruction per line; see docs/local-mode.md for the reference. An instruction that
+cannot be carried out raises `ScriptError` with a message for the person typing it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import timedelta
+
+from adapters.local import LocalCommunity
+from bot.commands import parse_duration
+from bot.errors import UserError
+from bot.local_session import LocalSession
+from bot.model import Member
+
+
+class ScriptError(Exception):
+    pass
+
+
+INSTRUCTIONS = {
+    "as NAME": "act as this member from now on",
+    "join NAME [locale=de] [roles=A,B] [age=2d] [bot]": "a new member joins",
+    "in #CHANNEL": "post and run commands in this channel from now on",
+    "say TEXT": "post TEXT in the current channel",
+    "/COMMAND ARGS": "run a slash command in the current channel",
+    "edit N TEXT": "edit your message number N",
+    "react N EMOJI / unreact N EMOJI": "add or remove a reaction on message N",
+    "press N LABEL": "press the button LABEL on message N",
+    "submit FIELD=VALUE | FIELD=VALUE": "submit the form the bot opened for you",
+    "action N NAME": "use a message action on message N, e.g. action 7 Report message",
+    "dms open|closed": "open or close your direct messages",
+    "wait DURATION": "let time pass (e.g. 2d); in scripts, due follow-ups fire",
+    "show #CHANNEL": "print a channel",
+    "members / channels": "list members or channels",
+}
+
+
+@dataclass
+class Interpreter:
+    session: LocalSession
+    actor: str = "Alice"
+    channel: str = "general"
+
+    @property
+    def community(self) -> LocalCommunity:
+        return self.session.community
+
+    def member(self) -> Member:
+        return self._member(self.actor)
+
+    async def execute(self, line: str) -> list[str]:
+        """Carry out one instruction; returns lines to show besides the transcript."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return []
+        if line.startswith("/"):
+            await self.community.run(self.member(), line, self.channel)
+            return []
+        keyword, _, rest = line.partition(" ")
+        handler = getattr(self, f"_do_{keyword.lower()}", None)
+        if handler is None:
+            raise ScriptError(f"unknown instruction “{keyword}”; type help for the list")
+        try:
+            return await handler(rest.strip())
+        except (LookupError, PermissionError, ValueError) as error:
+            raise ScriptError(str(error).strip("'\"")) from None
+        except UserError as error:
+            raise ScriptError(error.message) from None
+
+    async def _do_as(self, rest: str) -> list[str]:
+        self.actor = self._member(rest).name
+        return [f"(you are now {self.actor})"]
+
+    async def _do_join(self, rest: str) -> list[str]:
+        words = shlex.split(rest)
+        if not words:
+            raise ScriptError("join needs a name, e.g. join Zoe locale=de")
+        name, details = words[0], _key_values(words[1:])
+        await self.community.join(
+            name,
+            locale=details.get("locale"),
+            roles=tuple(r for r in details.get("roles", "").split(",") if r),
+            account_age=parse_duration(details["age"]) if "age" in details else timedelta(days=365),
+            is_bot="bot" in words[1:],
+        )
+        return []
+
+    async def _do_in(self, rest: str) -> list[str]:
+        self.channel = self.community.channel_named(rest).name
+        return [f"(you are now in #{self.channel})"]
+
+    async def _do_say(self, rest: str) -> list[str]:
+        if not rest:
+            raise ScriptError("say needs some text")
+        await self.community.post(self.member(), self.channel, rest)
+        return []
+
+    async def _do_edit(self, rest: str) -> list[str]:
+        number, text = _number_and_rest(rest, "edit N TEXT")
+        await self.community.edit(self.member(), number, text)
+        return []
+
+    async def _do_react(self, rest: str) -> list[str]:
+        number, emoji = _number_and_rest(rest, "react N EMOJI")
+        await self.community.react(self.member(), number, emoji)
+        return []
+
+    async def _do_unreact(self, rest: str) -> list[str]:
+        number, emoji = _number_and_rest(rest, "unreact N EMOJI")
+        await self.community.unreact(self.member(), number, emoji)
+        return []
+
+    async def _do_press(self, rest: str) -> list[str]:
+        number, label = _number_and_rest(rest, "press N LABEL")
+        await self.community.press(self.member(), number, label)
+        return []
+
+    async def _do_action(self, rest: str) -> list[str]:
+        number, name = _number_and_rest(rest, "action N NAME")
+        await self.community.message_action(self.member(), name, number)
+        return []
+
+    async def _do_submit(self, rest: str) -> list[str]:
+        values = {}
+        for part in rest.split("|"):
+            key, equals, value = part.partition("=")
+            if not equals:
+                raise ScriptError("write submit field=value | field=value")
+            values[key.strip()] = value.strip()
+        await self.community.submit(self.member(), values, self.channel)
+        return []
+
+    async def _do_dms(self, rest: str) -> list[str]:
+        if rest not in ("open", "closed"):
+            raise ScriptError("write dms open or dms closed")
+        member_id = self.member().id
+        if rest == "closed":
+            self.community.dms_closed.add(member_id)
+        else:
+            self.community.dms_closed.discard(member_id)
+        return [f"({self.actor}'s direct messages are {rest})"]
+
+    async def _do_wait(self, rest: str) -> list[str]:
+        delta = parse_duration(rest)
+        fired = await self.session.advance(delta)
+        return [f"({rest} pass; {fired} scheduled job(s) ran)"]
+
+    async def _do_show(self, rest: str) -> list[str]:
+        channel = self.community.channel_named(rest or self.channel)
+        lines = [f"--- #{channel.name} ---"]
+        for message in self.community.read(channel.name):
+            author = self.community.display_name(message.author_id)
+            reactions = " ".join(f"{e}×{len(u)}" for e, u in message.reactions.items() if u)
+            lines.append(f"{message.number} {author}: {message.text}  {reactions}".rstrip())
+        return lines
+
+    async def _do_members(self, rest: str) -> list[str]:
+        return [
+            f"{m.name}: {', '.join(r.name for r in m.roles) or 'member'}"
+            + (f", locale {m.locale}" if m.locale else "")
+            for m in self.community.members.values()
+        ]
+
+    async def _do_channels(self, rest: str) -> list[str]:
+        return [
+            f"#{c.name}" + (" (thread)" if c.parent_id else "")
+            for c in self.community.channels.values()
+            if c.dm_of is None
+        ]
+
+    async def _do_help(self, rest: str) -> list[str]:
+        return [f"  {usage:<50} {meaning}" for usage, meaning in INSTRUCTIONS.items()]
+
+    def _member(self, name: str) -> Member:
+        try:
+            return self.community.member(name.strip().removeprefix("@"))
+        except LookupError:
+            known = ", ".join(m.name for m in self.community.members.values())
+            raise ScriptError(f"no member named “{name}”; members: {known}") from None
+
+
+def _number_and_rest(rest: str, usage: str) -> tuple[int, str]:
+    number, _, tail = rest.partition(" ")
+    if not number.removeprefix("#").isdigit() or not tail.strip():
+        raise ScriptError(f"write {usage}")
+    return int(number.removeprefix("#")), tail.strip()
+
+
+def _key_values(words: list[str]) -> dict[str, str]:
+    return {k: v for k, _, v in (w.partition("=") for w in words if "=" in w)}
