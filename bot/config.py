@@ -11,6 +11,7 @@ would not validate is refused before it is stored.
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import datetime
@@ -113,7 +114,11 @@ class EffectiveConfig:
 
 
 def validate(
-    raw: Mapping[str, Any], sections: Mapping[str, type[BaseModel]], source: str
+    raw: Mapping[str, Any],
+    sections: Mapping[str, type[BaseModel]],
+    source: str,
+    file: ConfigFile | None = None,
+    table: tuple[str, ...] = (),
 ) -> EffectiveConfig:
     """Validate a merged config; errors name the source, the dotted key and the problem."""
     known = {"community", "communities", *sections}
@@ -127,15 +132,16 @@ def validate(
         community = CommunitySettings.model_validate(raw.get("community", {}))
         parsed = {name: model.model_validate(raw.get(name, {})) for name, model in sections.items()}
     except ValidationError as error:
-        raise ConfigError(_describe(error, source, raw, sections)) from None
+        raise ConfigError(_describe(error, source, sections, file, table)) from None
     return EffectiveConfig(community, parsed)
 
 
 def _describe(
     error: ValidationError,
     source: str,
-    raw: Mapping[str, Any],
     sections: Mapping[str, type[BaseModel]],
+    file: ConfigFile | None,
+    table: tuple[str, ...],
 ) -> str:
     title = error.title
     prefix = "community" if title == CommunitySettings.__name__ else ""
@@ -145,8 +151,32 @@ def _describe(
     lines = []
     for problem in error.errors():
         key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
-        lines.append(f"{source}: {key}: {problem['msg']}")
+        line = locate(file.path, [*table, *key.split(".")]) if file and file.path else None
+        where = f"{source}, line {line}" if line else source
+        lines.append(f"{where}: {key}: {problem['msg']}")
     return "\n".join(lines)
+
+
+_TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+_KEY = re.compile(r"^\s*([\w.\"-]+)\s*=")
+
+
+def locate(path: Path, wanted: list[str]) -> int | None:
+    """The line of a TOML file that sets the key path `wanted`, so errors can point at it."""
+    if not path.is_file():
+        return None
+    best: int | None = None
+    table: list[str] = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if header := _TABLE.match(text):
+            table = [p.strip().strip('"') for p in header.group(1).split(".")]
+            if table == wanted[: len(table)] and best is None:
+                best = number
+        elif key := _KEY.match(text):
+            full = table + [p.strip('"') for p in key.group(1).split(".")]
+            if full == wanted[: len(full)]:
+                best = number
+    return best
 
 
 def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -173,14 +203,15 @@ def apply_dotted(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[s
 
 def check_file(file: ConfigFile, sections: Mapping[str, type[BaseModel]]) -> EffectiveConfig:
     """Validate the defaults and every community table; raise `ConfigError` if bad."""
-    defaults = validate(file.community_raw(None), sections, file.label)
+    defaults = validate(file.community_raw(None), sections, file.label, file)
     for key in file.raw.get("communities", {}):
         if ":" not in key:
             raise ConfigError(
                 f'{file.label}: [communities."{key}"]: name communities as "platform:id", '
                 'e.g. [communities."discord:123456789"]'
             )
-        validate(file.community_raw(key), sections, f'{file.label} [communities."{key}"]')
+        source = f'{file.label} [communities."{key}"]'
+        validate(file.community_raw(key), sections, source, file, ("communities", key))
     return defaults
 
 

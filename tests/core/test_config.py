@@ -1,0 +1,97 @@
+"""Community configuration: clear errors that name file, key and problem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigFile, check_file
+from bot.errors import ConfigError
+from bot.local_session import LocalSession
+from bot.settings import Settings
+
+
+def test_broken_toml_names_the_file_and_line(write_config: Callable[[str], Path]) -> None:
+    path = write_config("[community]\nlocale = en\n")
+    with pytest.raises(ConfigError) as error:
+        check_file(ConfigFile.load(path), {})
+    message = str(error.value)
+    assert str(path) in message and "line 2" in message
+
+
+def test_a_wrong_value_names_the_key(write_config: Callable[[str], Path]) -> None:
+    path = write_config("[community.roles]\nmoderators = 'Mods'\n")
+    with pytest.raises(ConfigError) as error:
+        check_file(ConfigFile.load(path), {})
+    expected = f"{path}, line 2: community.roles.moderators: Input should be a valid list"
+    assert expected in str(error.value)
+
+
+def test_a_typo_in_a_key_is_an_error_not_ignored(write_config: Callable[[str], Path]) -> None:
+    path = write_config("[community.channels]\nwelcom = 'hello'\n")
+    with pytest.raises(ConfigError, match=r"community\.channels\.welcom: Extra inputs"):
+        check_file(ConfigFile.load(path), {})
+
+
+def test_an_unknown_table_lists_the_known_ones(write_config: Callable[[str], Path]) -> None:
+    path = write_config("[welcom]\nchannel = 'x'\n")
+    with pytest.raises(ConfigError, match=r"unknown table \[welcom\]; known tables are"):
+        check_file(ConfigFile.load(path), {})
+
+
+def test_per_community_tables_are_validated_too(write_config: Callable[[str], Path]) -> None:
+    path = write_config('[communities."local:demo".community]\nlocale = 5\n')
+    with pytest.raises(
+        ConfigError, match=r'communities\."local:demo"\], line 2: community\.locale'
+    ):
+        check_file(ConfigFile.load(path), {})
+
+
+def test_a_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        ConfigFile.load(tmp_path / "nope.toml")
+
+
+async def test_the_bot_refuses_to_start_on_a_broken_config(
+    settings: Settings, write_config: Callable[[str], Path]
+) -> None:
+    write_config("[community]\nlocale = [1]\n")
+    with pytest.raises(ConfigError):
+        await LocalSession.open(settings)
+
+
+def test_config_check_prints_a_clear_error_and_exits_non_zero(
+    write_config: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config("[community]\nlocale = [1]\n")
+    assert main(["--config", str(path), "config", "check"]) == 2
+    assert "community.locale: Input should be a valid string" in capsys.readouterr().err
+
+
+def test_config_check_masks_secrets(
+    write_config: Callable[[str], Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "super-secret-token")
+    path = write_config("[community]\nlocale = 'de'\n")
+    assert main(["--config", str(path), "config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "super-secret-token" not in out
+    assert "discord_token = ********" in out
+    assert '"locale": "de"' in out
+
+
+async def test_per_community_tables_override_the_defaults(
+    settings: Settings, write_config: Callable[[str], Path]
+) -> None:
+    write_config(
+        '[community]\nlocale = \'en\'\n[communities."local:demo".community]\nlocale = "de"\n'
+    )
+    session = await LocalSession.open(settings)
+    config = await session.app.services.config.get(session.community.community)
+    assert config.community.locale == "de"
+    await session.app.close()

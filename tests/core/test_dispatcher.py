@@ -1,0 +1,130 @@
+"""The dispatcher routes events, isolates failures and enforces permissions."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.cog import Cog, command, listen
+from bot.commands import Option, OptionType, Permission
+from bot.errors import UserError
+from bot.events import MessagePosted
+from bot.interaction import Interaction
+from bot.local_session import LocalSession
+from bot.settings import Settings
+
+
+class Exploding(Cog):
+    name = "exploding"
+
+    @listen(MessagePosted)
+    async def explode(self, event: MessagePosted) -> None:
+        raise RuntimeError("boom")
+
+    @command("explode", "Fails on purpose.")
+    async def fail(self, interaction: Interaction) -> None:
+        raise RuntimeError("boom")
+
+
+class Recording(Cog):
+    name = "recording"
+    seen: list[str]
+
+    async def setup(self) -> None:
+        self.seen = []
+
+    @listen(MessagePosted)
+    async def record(self, event: MessagePosted) -> None:
+        self.seen.append(event.message.text)
+
+    @command(
+        "repeat",
+        "Repeat a number of times.",
+        Option("times", "How often", OptionType.INTEGER, min_value=1, max_value=3),
+        Option("text", "What to say"),
+        private=False,
+    )
+    async def repeat(self, interaction: Interaction) -> None:
+        times = interaction.args["times"]
+        assert isinstance(times, int)
+        await interaction.reply(" ".join([interaction.args.text("text") or ""] * times))
+
+    @command("secret", "Moderators only.", permission=Permission.MODERATOR)
+    async def secret(self, interaction: Interaction) -> None:
+        await interaction.reply("the secret")
+
+    @command("refuse", "Always refuses.")
+    async def refuse(self, interaction: Interaction) -> None:
+        raise UserError("Please pick a ticket number first.")
+
+
+@pytest.fixture
+async def bot(settings: Settings, clock) -> LocalSession:  # type: ignore[no-untyped-def]
+    session = await LocalSession.open(settings, clock=clock, cog_types=[Exploding, Recording])
+    session.community.add_member("Ben")
+    session.community.add_member("Mo", roles=("Moderators",))
+    yield session
+    await session.app.close()
+
+
+def recording(bot: LocalSession) -> Recording:
+    return next(c for c in bot.app.dispatcher.cogs if isinstance(c, Recording))
+
+
+async def test_a_failing_listener_is_logged_and_the_next_one_still_runs(
+    bot: LocalSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    c = bot.community
+    with caplog.at_level(logging.ERROR):
+        await c.post(c.member("Ben"), "general", "hello")
+        await c.post(c.member("Ben"), "general", "again")
+    assert recording(bot).seen == ["hello", "again"]
+    failures = [r for r in caplog.records if "Exploding.explode failed" in r.getMessage()]
+    assert len(failures) == 2
+    assert "hello" in failures[0].getMessage()
+
+
+async def test_a_crashing_command_apologises_privately_and_the_bot_goes_on(
+    bot: LocalSession,
+) -> None:
+    c = bot.community
+    ben = c.member("Ben")
+    await c.run(ben, "/explode")
+    assert "something went wrong on our side" in c.last_private(ben)
+    await c.run(ben, "/repeat 2 hi")
+    assert c.read("general")[-1].text == "hi hi"
+
+
+async def test_user_errors_reach_only_the_member(bot: LocalSession) -> None:
+    c = bot.community
+    ben = c.member("Ben")
+    await c.run(ben, "/refuse")
+    assert c.last_private(ben) == "Please pick a ticket number first."
+    assert c.read("general") == []
+
+
+async def test_typed_options_are_validated_with_usage(bot: LocalSession) -> None:
+    c = bot.community
+    ben = c.member("Ben")
+    await c.run(ben, "/repeat many hi")
+    assert "<times> must be a number" in c.last_private(ben)
+    await c.run(ben, "/repeat 9 hi")
+    assert "<times> must be at most 3" in c.last_private(ben)
+    await c.run(ben, "/repeat")
+    assert "Missing <times>. Usage: /repeat <times> <text>" in c.last_private(ben)
+    assert c.read("general") == []
+
+
+async def test_members_cannot_run_moderator_commands(bot: LocalSession) -> None:
+    c = bot.community
+    await c.run(c.member("Ben"), "/secret")
+    assert "only members with the moderator role" in c.last_private(c.member("Ben"))
+    await c.run(c.member("Mo"), "/secret")
+    assert c.read("general")[-1].text == "the secret"
+
+
+async def test_unknown_commands_point_to_help(bot: LocalSession) -> None:
+    c = bot.community
+    await c.run(c.member("Ben"), "/frobnicate")
+    assert c.last_private(c.member("Ben")) == "There is no command /frobnicate. Try /help."

@@ -1,0 +1,142 @@
+"""Durable jobs fire exactly once, across restarts and after downtime."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import VirtualClock
+from bot.cog import Cog, job
+from bot.local_session import LocalSession
+from bot.model import Community
+from bot.settings import Settings
+from storage.jobs import Job
+
+COMMUNITY = Community("local", "demo")
+FIRED: list[tuple[str, str]] = []
+
+
+class Reminders(Cog):
+    name = "reminders"
+
+    @job("remind")
+    async def remind(self, scheduled: Job) -> None:
+        FIRED.append((scheduled.key, scheduled.payload["text"]))
+
+
+class Flaky(Cog):
+    name = "flaky"
+    failures_left = 2
+
+    @job("flaky")
+    async def flaky(self, scheduled: Job) -> None:
+        if Flaky.failures_left:
+            Flaky.failures_left -= 1
+            raise ConnectionError("platform outage")
+        FIRED.append((scheduled.key, "finally"))
+
+
+async def open_bot(settings: Settings, clock: VirtualClock) -> LocalSession:
+    return await LocalSession.open(settings, clock=clock, cog_types=[Reminders, Flaky])
+
+
+async def test_a_job_fires_once_at_its_time(settings: Settings, clock: VirtualClock) -> None:
+    FIRED.clear()
+    bot = await open_bot(settings, clock)
+    scheduler = bot.app.services.scheduler
+    await scheduler.schedule(
+        COMMUNITY, "remind", clock.now() + timedelta(hours=2), "r1", {"text": "hi"}
+    )
+    assert await bot.advance(timedelta(hours=1)) == 0
+    assert await bot.advance(timedelta(hours=1)) == 1
+    assert await bot.advance(timedelta(days=3)) == 0
+    assert FIRED == [("r1", "hi")]
+    await bot.app.close()
+
+
+async def test_a_job_survives_a_restart_and_fires_once(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    FIRED.clear()
+    first = await open_bot(settings, clock)
+    due = clock.now() + timedelta(days=1)
+    await first.app.services.scheduler.schedule(COMMUNITY, "remind", due, "r2", {"text": "later"})
+    await first.app.close()
+
+    second = await open_bot(settings, clock)
+    assert await second.advance(timedelta(days=2)) == 1
+    await second.app.close()
+
+    third = await open_bot(settings, clock)
+    assert await third.advance(timedelta(days=2)) == 0
+    await third.app.close()
+    assert FIRED == [("r2", "later")]
+
+
+async def test_an_overdue_job_fires_exactly_once_after_start_up(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    FIRED.clear()
+    first = await open_bot(settings, clock)
+    await first.app.services.scheduler.schedule(
+        COMMUNITY, "remind", clock.now() + timedelta(hours=1), "r3", {"text": "overdue"}
+    )
+    await first.app.close()
+    clock.advance(timedelta(days=5))  # the bot was down while the job fell due
+
+    second = await open_bot(settings, clock)
+    assert await second.run_due_jobs() == 1
+    assert await second.run_due_jobs() == 0
+    await second.app.close()
+    assert FIRED == [("r3", "overdue")]
+
+
+async def test_a_job_interrupted_by_a_crash_is_run_again_after_restart(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    FIRED.clear()
+    first = await open_bot(settings, clock)
+    jobs = first.app.services.scheduler._jobs
+    await first.app.services.scheduler.schedule(
+        COMMUNITY, "remind", clock.now(), "r4", {"text": "x"}
+    )
+    claimed = await jobs.claim_due(clock.now(), 10)  # claimed, then the process dies
+    assert [j.key for j in claimed] == ["r4"]
+    await first.app.close()
+
+    second = await open_bot(settings, clock)
+    assert await second.run_due_jobs() == 1
+    await second.app.close()
+    assert FIRED == [("r4", "x")]
+
+
+async def test_rescheduling_a_pending_key_moves_it_and_a_fired_key_is_never_rearmed(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    FIRED.clear()
+    bot = await open_bot(settings, clock)
+    scheduler = bot.app.services.scheduler
+    await scheduler.schedule(
+        COMMUNITY, "remind", clock.now() + timedelta(hours=1), "r5", {"text": "a"}
+    )
+    await scheduler.schedule(
+        COMMUNITY, "remind", clock.now() + timedelta(hours=5), "r5", {"text": "b"}
+    )
+    assert await bot.advance(timedelta(hours=2)) == 0
+    assert await bot.advance(timedelta(hours=3)) == 1
+    again = await scheduler.schedule(COMMUNITY, "remind", clock.now(), "r5", {"text": "c"})
+    assert again is False
+    assert await bot.advance(timedelta(hours=1)) == 0
+    assert FIRED == [("r5", "b")]
+    await bot.app.close()
+
+
+async def test_a_failing_job_is_retried_with_backoff_until_it_succeeds(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    FIRED.clear()
+    Flaky.failures_left = 2
+    bot = await open_bot(settings, clock)
+    await bot.app.services.scheduler.schedule(COMMUNITY, "flaky", clock.now(), "f1")
+    await bot.advance(timedelta(hours=1))
+    assert FIRED == [("f1", "finally")]
+    await bot.app.close()
