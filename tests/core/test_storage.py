@@ -12,7 +12,8 @@ async def test_migrations_are_idempotent_on_an_existing_database(tmp_path: Path)
     first = await Database.open(path)
     versions = await first.fetch_all("SELECT version, name FROM schema_migrations ORDER BY version")
     await first.execute(
-        "INSERT INTO audit_log (community, at, actor_id, action) VALUES ('local:x', 't', 'a', 'kept')"
+        "INSERT INTO audit_log (community, at, actor_id, action)"
+        " VALUES ('local:x', 't', 'a', 'kept')"
     )
     await first.close()
 
@@ -37,7 +38,8 @@ async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
     try:
         async with db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO audit_log (community, at, actor_id, action) VALUES ('c', 't', 'a', 'x')"
+                "INSERT INTO audit_log (community, at, actor_id, action)"
+                " VALUES ('c', 't', 'a', 'x')"
             )
             raise RuntimeError("crash mid-change")
     except RuntimeError:
