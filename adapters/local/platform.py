@@ -111,10 +111,9 @@ class LocalPlatform:
 
     async def fetch_message(self, message: MessageRef) -> PostedMessage | None:
         try:
-            recorded = self._message(message)
+            return self.community.posted(self._message(message))
         except NotFound:
             return None
-        return None if recorded.deleted else self.community.posted(recorded)
 
     async def fetch_member(self, user: UserRef) -> Member | None:
         return self.community.members.get(user.id)
@@ -166,6 +165,8 @@ class LocalPlatform:
             recorded = self.community.message(int(message.id))
         except (LookupError, ValueError):
             raise NotFound(f"message {message.id}") from None
+        if recorded.deleted:
+            raise NotFound(f"message {message.id} was deleted")
         return recorded
 
     def _require_member(self, user: UserRef) -> None:

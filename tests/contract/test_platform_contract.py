@@ -1,0 +1,119 @@
+"""One contract, every adapter: what a cog may rely on whatever the platform.
+
+Each adapter contributes a factory to `ADAPTERS` that yields a `Rig`: the platform, a
+channel the bot may post in, a member who accepts direct messages and one who does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from adapters.local import LocalCommunity, LocalPlatform
+from bot.errors import DirectMessagesClosed, NotFound, Unsupported
+from bot.model import ChannelRef, UserRef
+from bot.outgoing import Button, Field, Markup, Mention, OutgoingMessage, rich
+from bot.platform import Capability, Platform
+
+
+@dataclass
+class Rig:
+    platform: Platform
+    channel: ChannelRef
+    open_dms: UserRef
+    closed_dms: UserRef
+
+
+@asynccontextmanager
+async def local_rig() -> AsyncIterator[Rig]:
+    community = LocalCommunity()
+    ben = community.add_member("Ben")
+    zoe = community.add_member("Zoe")
+    community.dms_closed.add(zoe.id)
+    platform = LocalPlatform(community)
+    channel = await platform.find_channel(community.community, "general")
+    assert channel is not None
+    yield Rig(platform, channel, ben.ref, zoe.ref)
+
+
+ADAPTERS: dict[str, Callable[[], AbstractAsyncContextManager[Rig]]] = {"local": local_rig}
+
+
+@pytest.fixture(params=sorted(ADAPTERS))
+async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
+    async with ADAPTERS[request.param]() as prepared:
+        yield prepared
+
+
+async def test_sent_messages_can_be_read_edited_and_deleted(rig: Rig) -> None:
+    ref = await rig.platform.send(rig.channel, OutgoingMessage.of("first version"))
+    fetched = await rig.platform.fetch_message(ref)
+    assert fetched is not None and "first version" in fetched.text
+    if Capability.EDIT in rig.platform.capabilities:
+        await rig.platform.edit(ref, OutgoingMessage.of("second version"))
+        fetched = await rig.platform.fetch_message(ref)
+        assert fetched is not None and "second version" in fetched.text
+    await rig.platform.delete(ref)
+    assert await rig.platform.fetch_message(ref) is None
+
+
+async def test_rich_messages_with_fields_and_buttons_are_accepted(rig: Rig) -> None:
+    message = OutgoingMessage(
+        text=rich(Markup("**Ticket #1**: "), "user <text> @everyone", Mention(rig.open_dms.id)),
+        title=rich("Title"),
+        fields=(Field(rich("Status"), rich("open")),),
+        buttons=(Button("test:press", "Press me"),),
+    )
+    ref = await rig.platform.send(rig.channel, message)
+    fetched = await rig.platform.fetch_message(ref)
+    assert fetched is not None
+    assert "@everyone" not in fetched.text
+
+
+async def test_permalinks_parse_back_to_the_same_message(rig: Rig) -> None:
+    ref = await rig.platform.send(rig.channel, OutgoingMessage.of("link me"))
+    link = await rig.platform.permalink(ref)
+    parsed = rig.platform.parse_message_link(rig.channel.community, link)
+    assert parsed is not None and parsed.id == ref.id
+
+
+async def test_closed_direct_messages_raise_a_typed_error(rig: Rig) -> None:
+    if Capability.DIRECT_MESSAGES not in rig.platform.capabilities:
+        pytest.skip("platform has no direct messages")
+    await rig.platform.send_direct(rig.open_dms, OutgoingMessage.of("hello"))
+    with pytest.raises(DirectMessagesClosed):
+        await rig.platform.send_direct(rig.closed_dms, OutgoingMessage.of("hello"))
+
+
+async def test_threads_open_under_a_message_and_archive(rig: Rig) -> None:
+    if Capability.THREADS not in rig.platform.capabilities:
+        pytest.skip("platform has no threads")
+    ref = await rig.platform.send(rig.channel, OutgoingMessage.of("tracker"))
+    thread = await rig.platform.open_thread(ref, "Ticket #1")
+    assert thread.is_thread
+    await rig.platform.send(thread, OutgoingMessage.of("in the thread"))
+    if Capability.ARCHIVE_THREADS in rig.platform.capabilities:
+        await rig.platform.archive_thread(thread, lock=True)
+
+
+async def test_actions_outside_the_capabilities_raise_unsupported(rig: Rig) -> None:
+    actions = {
+        Capability.TIMEOUT: lambda: rig.platform.timeout(rig.open_dms, timedelta(hours=1), "t"),
+        Capability.BAN: lambda: rig.platform.ban(rig.open_dms, "test"),
+    }
+    for capability, action in actions.items():
+        if capability not in rig.platform.capabilities:
+            with pytest.raises(Unsupported):
+                await action()
+
+
+async def test_missing_messages_are_reported_as_not_found(rig: Rig) -> None:
+    ref = await rig.platform.send(rig.channel, OutgoingMessage.of("soon gone"))
+    await rig.platform.delete(ref)
+    if Capability.EDIT in rig.platform.capabilities:
+        with pytest.raises(NotFound):
+            await rig.platform.edit(ref, OutgoingMessage.of("too late"))

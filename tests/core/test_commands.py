@@ -1,0 +1,112 @@
+"""Typed options parsed from text: what Slack and the terminal deliver."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.local import LocalCommunity, LocalPlatform
+from bot.commands import (
+    CommandSpec,
+    Option,
+    OptionType,
+    format_duration,
+    parse_arguments,
+    parse_duration,
+)
+from bot.errors import UserError
+from bot.model import UserRef
+
+UPDATE = CommandSpec(
+    "ticket update",
+    "Post an update.",
+    (
+        Option("number", "Ticket", OptionType.INTEGER, min_value=1),
+        Option("note", "What happened"),
+        Option("next", "Next update in", OptionType.DURATION, required=False),
+    ),
+)
+
+
+@pytest.fixture
+def platform() -> LocalPlatform:
+    community = LocalCommunity()
+    community.add_member("Ben")
+    return LocalPlatform(community)
+
+
+def parse(platform: LocalPlatform, spec: CommandSpec, text: str) -> dict[str, object]:
+    return dict(parse_arguments(spec, text, platform, platform.community.community).values)
+
+
+def test_the_last_text_option_takes_the_rest_and_named_options_go_anywhere(
+    platform: LocalPlatform,
+) -> None:
+    values = parse(platform, UPDATE, "#12 Talked to the team next:7d and more soon")
+    assert values == {
+        "number": 12,
+        "note": "Talked to the team and more soon",
+        "next": timedelta(days=7),
+    }
+    values = parse(platform, UPDATE, '12 "quoted note" next: 2d')
+    assert values == {"number": 12, "note": "quoted note", "next": timedelta(days=2)}
+
+
+def test_named_option_values_are_validated(platform: LocalPlatform) -> None:
+    with pytest.raises(UserError, match="is not a duration"):
+        parse(platform, UPDATE, "12 note next:soon")
+
+
+def test_users_and_choices(platform: LocalPlatform) -> None:
+    spec = CommandSpec(
+        "kudos give",
+        "Thank someone.",
+        (
+            Option("member", "Who", OptionType.USER),
+            Option("size", "How big", OptionType.CHOICE, choices=("small", "big")),
+        ),
+    )
+    values = parse(platform, spec, "@Ben BIG")
+    assert values == {"member": UserRef(platform.community.community, "ben"), "size": "big"}
+    with pytest.raises(UserError, match="is not a member"):
+        parse(platform, spec, "@nobody big")
+    with pytest.raises(UserError, match="must be one of: small, big"):
+        parse(platform, spec, "@Ben huge")
+
+
+def test_too_long_text_is_refused_politely(platform: LocalPlatform) -> None:
+    spec = CommandSpec("say", "Say.", (Option("text", "Text", max_length=10),))
+    with pytest.raises(UserError, match="too long \\(11 characters\\); keep it under 10"):
+        parse(platform, spec, "x" * 11)
+
+
+def test_extra_words_are_reported_with_usage(platform: LocalPlatform) -> None:
+    spec = CommandSpec("claim", "Claim.", (Option("number", "Ticket", OptionType.INTEGER),))
+    with pytest.raises(UserError, match=r"I did not understand “extra”\. Usage: /claim <number>"):
+        parse(platform, spec, "3 extra")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3d", timedelta(days=3)),
+        ("12h", timedelta(hours=12)),
+        ("1w2d", timedelta(days=9)),
+        ("90m", timedelta(minutes=90)),
+        ("1d 12h", timedelta(days=1, hours=12)),
+    ],
+)
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "soon", "3", "0d", "400d", "-1d", "3x"])
+def test_bad_durations_are_refused_with_an_example(text: str) -> None:
+    with pytest.raises(UserError, match=r"30m|366d"):
+        parse_duration(text)
+
+
+def test_durations_format_back() -> None:
+    assert format_duration(timedelta(days=1, hours=12)) == "1d12h"
+    assert format_duration(timedelta(0)) == "0s"
