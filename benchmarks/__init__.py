@@ -1,0 +1,1 @@
+"""Seeded, reproducible performance benchmarks; run each as ``python -m benchmarks.<name>``."""
