@@ -1,0 +1,839 @@
+"""Moderation state: flags, the messages and rule hits behind them, reports, votes and
+infractions.
+
+Everything a moderator can see is written here before it is posted, and every decision is
+one transaction: a flag is claimed with ``UPDATE ... WHERE status = 'open'`` together with
+the infraction and the audit entry, so two moderators reacting at the same moment produce
+exactly one action, and a restart between flag and reaction loses nothing (the flag is
+found again by its posted message).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from storage.audit import AuditLog
+from storage.database import Database, Row, Transaction
+from storage.timestamps import from_db, optional_from_db, to_db
+
+
+class FlagStatus(StrEnum):
+    OPEN = "open"
+    ACTING = "acting"  # claimed; the platform action is under way
+    SETTLED = "settled"
+
+
+class FlagKind(StrEnum):
+    MESSAGE = "message"  # one or more messages (a burst) by one member
+    ESCALATION = "escalation"  # the escalation ladder suggests an action for a member
+
+
+class DecisionKind(StrEnum):
+    CLAIMED = "claimed"  # this moderator's decision won; carry it out
+    PENDING = "pending"  # vote recorded; more moderators must confirm
+    DUPLICATE_VOTE = "duplicate vote"  # this moderator already voted for this action
+    CLOSED = "closed"  # someone else settled (or is settling) the flag
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSnapshot:
+    """What a flag keeps of a message, so the record survives the message's deletion."""
+
+    channel_id: str
+    channel_name: str
+    message_id: str
+    author_id: str
+    author_name: str
+    excerpt: str
+    permalink: str
+    posted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewHit:
+    rule: str
+    action: str
+    matched: str
+    flags: bool = True  # False for hits that only notify (watch words)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    id: int
+    community: str
+    kind: FlagKind
+    author_id: str
+    author_name: str
+    status: FlagStatus
+    outcome: str | None
+    acted_by: str | None
+    acted_at: datetime | None
+    reason: str
+    error: str
+    suggested: str | None
+    timeout_seconds: int | None
+    details: dict[str, Any]
+    post_channel_id: str | None
+    post_message_id: str | None
+    created_at: datetime
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedMessage:
+    channel_id: str
+    channel_name: str
+    message_id: str
+    excerpt: str
+    permalink: str
+    posted_at: datetime
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    channel_id: str
+    message_id: str
+    rule: str
+    action: str
+    matched: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    channel_id: str
+    message_id: str
+    reporter_id: str
+    reporter_name: str
+    reporter_locale: str | None
+    reason: str
+    at: datetime
+    notified_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    action: str
+    moderator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlagDetails:
+    flag: Flag
+    messages: tuple[FlaggedMessage, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    reports: tuple[Report, ...] = ()
+    votes: tuple[Vote, ...] = ()
+
+    @property
+    def rules(self) -> list[str]:
+        return list(dict.fromkeys(hit.rule for hit in self.hits))
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """A flag that a hit or report went into, and whether it was new."""
+
+    flag: Flag
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HitsRecorded:
+    new: tuple[NewHit, ...]
+    filed: Filed | None
+
+
+@dataclass(frozen=True, slots=True)
+class InfractionDraft:
+    member_id: str
+    member_name: str
+    kind: str
+    reason: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Infraction:
+    id: int
+    community: str
+    member_id: str
+    member_name: str
+    kind: str
+    reason: str
+    moderator_id: str
+    flag_id: int | None
+    at: datetime
+    expires_at: datetime | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    kind: DecisionKind
+    flag: Flag | None = None
+    votes: tuple[Vote, ...] = ()
+    infraction_id: int | None = None
+
+
+class AlreadyReported(Exception):
+    """This member already reported this message."""
+
+
+class ReportLimitReached(Exception):
+    """The member used up their reports for the window; they may report again at `retry_at`."""
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__(f"report limit reached until {retry_at.isoformat()}")
+        self.retry_at = retry_at
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLimit:
+    count: int
+    window: timedelta
+
+
+# Infraction statuses: an infraction the platform refused to carry out is kept (the audit
+# trail shows the attempt) but marked failed, so it never counts towards the ladder.
+ACTIVE = "active"
+FAILED = "failed"
+
+
+class ModerationRepository:
+    def __init__(self, db: Database, audit: AuditLog) -> None:
+        self._db = db
+        self._audit = audit
+
+    # -- filing hits and reports ------------------------------------------------------------
+
+    async def record_hits(
+        self,
+        community: str,
+        message: MessageSnapshot,
+        hits: Sequence[NewHit],
+        now: datetime,
+        fold_since: datetime,
+    ) -> HitsRecorded:
+        """Store the hits not seen before on this message; file flagging ones into a flag.
+
+        A rule that already hit this message (say, before an edit) is skipped, so the same
+        message is never flagged twice for the same rule.
+        """
+        async with self._db.transaction() as tx:
+            seen = {
+                row["rule"]
+                for row in await tx.fetch_all(
+                    "SELECT rule FROM moderation_hits"
+                    " WHERE community = ? AND channel_id = ? AND message_id = ?",
+                    (community, message.channel_id, message.message_id),
+                )
+            }
+            new: list[NewHit] = []
+            for hit in hits:
+                if hit.rule not in seen:
+                    seen.add(hit.rule)
+                    new.append(hit)
+            filed = None
+            if any(hit.flags for hit in new):
+                filed = await _file(tx, community, message, now, fold_since)
+            for hit in new:
+                await tx.execute(
+                    "INSERT INTO moderation_hits (community, flag_id, channel_id, message_id,"
+                    " rule, action, matched, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        community,
+                        filed.flag.id if filed and hit.flags else None,
+                        message.channel_id,
+                        message.message_id,
+                        hit.rule,
+                        hit.action,
+                        hit.matched,
+                        to_db(now),
+                    ),
+                )
+            if filed is not None:
+                filed = Filed(await _flag(tx, filed.flag.id), filed.created)
+        return HitsRecorded(tuple(new), filed)
+
+    async def file_report(
+        self,
+        community: str,
+        message: MessageSnapshot,
+        reporter_id: str,
+        reporter_name: str,
+        reporter_locale: str | None,
+        reason: str,
+        now: datetime,
+        fold_since: datetime,
+        limit: ReportLimit | None,
+    ) -> Filed:
+        """Store a member's report and fold it into the message's flag.
+
+        Raises `AlreadyReported` or `ReportLimitReached`; then nothing is stored.
+        """
+        async with self._db.transaction() as tx:
+            duplicate = await tx.fetch_one(
+                "SELECT id FROM moderation_reports WHERE community = ? AND channel_id = ?"
+                " AND message_id = ? AND reporter_id = ?",
+                (community, message.channel_id, message.message_id, reporter_id),
+            )
+            if duplicate is not None:
+                raise AlreadyReported()
+            if limit is not None:
+                await _check_report_limit(tx, community, reporter_id, now, limit)
+            filed = await _file(tx, community, message, now, fold_since)
+            report_id = await tx.insert(
+                "INSERT INTO moderation_reports (community, flag_id, channel_id, message_id,"
+                " reporter_id, reporter_name, reporter_locale, reason, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    community,
+                    filed.flag.id,
+                    message.channel_id,
+                    message.message_id,
+                    reporter_id,
+                    reporter_name,
+                    reporter_locale,
+                    reason,
+                    to_db(now),
+                ),
+            )
+            await self._audit.record(
+                community,
+                reporter_id,
+                "moderation.report",
+                now,
+                subject=f"flag:{filed.flag.id}",
+                details={"report": report_id, "message": message.message_id},
+                tx=tx,
+            )
+            return Filed(await _flag(tx, filed.flag.id), filed.created)
+
+    async def file_escalation(
+        self,
+        community: str,
+        member_id: str,
+        member_name: str,
+        suggested: str,
+        duration: timedelta | None,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> Filed:
+        """Open a flag suggesting an action for a member, unless one is already open."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT id FROM moderation_flags WHERE community = ? AND author_id = ?"
+                " AND kind = ? AND status != ?",
+                (community, member_id, FlagKind.ESCALATION, FlagStatus.SETTLED),
+            )
+            if row is not None:
+                return Filed(await _flag(tx, row["id"]), False)
+            flag_id = await tx.insert(
+                "INSERT INTO moderation_flags (community, kind, author_id, author_name,"
+                " suggested, timeout_seconds, details, created_at, last_activity_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    community,
+                    FlagKind.ESCALATION,
+                    member_id,
+                    member_name,
+                    suggested,
+                    int(duration.total_seconds()) if duration else None,
+                    json.dumps(details),
+                    to_db(now),
+                    to_db(now),
+                ),
+            )
+            return Filed(await _flag(tx, flag_id), True)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def flag(self, community: str, flag_id: int) -> Flag | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM moderation_flags WHERE community = ? AND id = ?", (community, flag_id)
+        )
+        return None if row is None else _flag_from(row)
+
+    async def flag_for_post(self, community: str, channel_id: str, message_id: str) -> Flag | None:
+        """The flag whose moderators' message this is, if any."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM moderation_flags WHERE community = ? AND post_channel_id = ?"
+            " AND post_message_id = ?",
+            (community, channel_id, message_id),
+        )
+        return None if row is None else _flag_from(row)
+
+    async def details(self, community: str, flag_id: int) -> FlagDetails | None:
+        flag = await self.flag(community, flag_id)
+        if flag is None:
+            return None
+        messages = await self._db.fetch_all(
+            "SELECT * FROM moderation_flag_messages WHERE flag_id = ? ORDER BY posted_at",
+            (flag_id,),
+        )
+        hits = await self._db.fetch_all(
+            "SELECT * FROM moderation_hits WHERE flag_id = ? ORDER BY id", (flag_id,)
+        )
+        reports = await self._db.fetch_all(
+            "SELECT * FROM moderation_reports WHERE flag_id = ? ORDER BY id", (flag_id,)
+        )
+        votes = await self._db.fetch_all(
+            "SELECT * FROM moderation_votes WHERE flag_id = ? ORDER BY at", (flag_id,)
+        )
+        return FlagDetails(
+            flag,
+            tuple(_message_from(r) for r in messages),
+            tuple(_hit_from(r) for r in hits),
+            tuple(_report_from(r) for r in reports),
+            tuple(Vote(r["action"], r["moderator_id"], from_db(r["at"])) for r in votes),
+        )
+
+    async def open_flags(self, community: str, limit: int) -> tuple[list[FlagDetails], int]:
+        """The oldest unsettled flags first (up to `limit`), and how many there are."""
+        total = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM moderation_flags WHERE community = ? AND status != ?",
+            (community, FlagStatus.SETTLED),
+        )
+        rows = await self._db.fetch_all(
+            "SELECT id FROM moderation_flags WHERE community = ? AND status != ?"
+            " ORDER BY created_at, id LIMIT ?",
+            (community, FlagStatus.SETTLED, limit),
+        )
+        found = [await self.details(community, row["id"]) for row in rows]
+        return [d for d in found if d is not None], int(total)
+
+    async def unfinished(self) -> list[Flag]:
+        """Flags a crash interrupted: stored but never posted, or claimed but not carried out."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM moderation_flags WHERE status = ?"
+            " OR (status = ? AND post_message_id IS NULL) ORDER BY id",
+            (FlagStatus.ACTING, FlagStatus.OPEN),
+        )
+        return [_flag_from(row) for row in rows]
+
+    # -- posting ----------------------------------------------------------------------------
+
+    async def set_post(
+        self, community: str, flag_id: int, channel_id: str, message_id: str
+    ) -> None:
+        await self._db.execute(
+            "UPDATE moderation_flags SET post_channel_id = ?, post_message_id = ?"
+            " WHERE community = ? AND id = ?",
+            (channel_id, message_id, community, flag_id),
+        )
+
+    async def mark_deleted(
+        self, community: str, flag_id: int, channel_id: str, message_id: str, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "UPDATE moderation_flag_messages SET deleted_at = ? WHERE community = ?"
+            " AND flag_id = ? AND channel_id = ? AND message_id = ? AND deleted_at IS NULL",
+            (to_db(now), community, flag_id, channel_id, message_id),
+        )
+
+    # -- deciding ---------------------------------------------------------------------------
+
+    async def decide(
+        self,
+        community: str,
+        flag_id: int,
+        action: str,
+        moderator_id: str,
+        reason: str,
+        now: datetime,
+        quorum: int,
+        infraction: InfractionDraft | None,
+    ) -> Decision:
+        """Vote for `action`; once `quorum` moderators agree, claim the flag atomically.
+
+        The claim, the infraction and the audit entry commit together, before anything
+        happens on the platform; of two moderators deciding at the same moment exactly one
+        gets `CLAIMED`, the other `CLOSED`.
+        """
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT * FROM moderation_flags WHERE community = ? AND id = ?",
+                (community, flag_id),
+            )
+            if row is None:
+                return Decision(DecisionKind.MISSING)
+            if row["status"] != FlagStatus.OPEN:
+                return Decision(DecisionKind.CLOSED, _flag_from(row))
+            inserted = await tx.execute(
+                "INSERT INTO moderation_votes (community, flag_id, action, moderator_id, at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (flag_id, action, moderator_id) DO NOTHING",
+                (community, flag_id, action, moderator_id, to_db(now)),
+            )
+            votes = await _votes(tx, flag_id, action)
+            if len(votes) < quorum:
+                if inserted:
+                    await self._audit.record(
+                        community,
+                        moderator_id,
+                        "moderation.vote",
+                        now,
+                        subject=f"flag:{flag_id}",
+                        details={"action": action, "votes": len(votes), "needed": quorum},
+                        tx=tx,
+                    )
+                kind = DecisionKind.PENDING if inserted else DecisionKind.DUPLICATE_VOTE
+                return Decision(kind, _flag_from(row), votes)
+            claim = (FlagStatus.ACTING, action, moderator_id, to_db(now), reason)
+            claimed = await tx.execute(
+                "UPDATE moderation_flags SET status = ?, outcome = ?, acted_by = ?,"
+                " acted_at = ?, reason = ?, error = '' WHERE id = ? AND status = ?",
+                (*claim, flag_id, FlagStatus.OPEN),
+            )
+            if claimed != 1:
+                return Decision(DecisionKind.CLOSED, _flag_from(row))
+            infraction_id = None
+            if infraction is not None:
+                infraction_id = await _insert_infraction(
+                    tx, community, infraction, moderator_id, flag_id, now
+                )
+            await self._audit.record(
+                community,
+                moderator_id,
+                f"moderation.{action}",
+                now,
+                subject=f"flag:{flag_id}",
+                details={
+                    "member": row["author_id"],
+                    "reason": reason,
+                    "confirmed_by": [v.moderator_id for v in votes],
+                    "infraction": infraction_id,
+                },
+                tx=tx,
+            )
+            return Decision(DecisionKind.CLAIMED, await _flag(tx, flag_id), votes, infraction_id)
+
+    async def withdraw_vote(
+        self, community: str, flag_id: int, action: str, moderator_id: str, now: datetime
+    ) -> bool:
+        """Take back a vote on an open flag (the moderator removed their reaction)."""
+        async with self._db.transaction() as tx:
+            removed = await tx.execute(
+                "DELETE FROM moderation_votes WHERE flag_id = ? AND action = ?"
+                " AND moderator_id = ? AND flag_id IN (SELECT id FROM moderation_flags"
+                " WHERE community = ? AND status = ?)",
+                (flag_id, action, moderator_id, community, FlagStatus.OPEN),
+            )
+            if removed:
+                await self._audit.record(
+                    community,
+                    moderator_id,
+                    "moderation.vote_withdrawn",
+                    now,
+                    subject=f"flag:{flag_id}",
+                    details={"action": action},
+                    tx=tx,
+                )
+            return bool(removed)
+
+    async def finish(self, community: str, flag_id: int) -> None:
+        """The claimed action was carried out: the flag is settled for good."""
+        await self._db.execute(
+            "UPDATE moderation_flags SET status = ? WHERE community = ? AND id = ? AND status = ?",
+            (FlagStatus.SETTLED, community, flag_id, FlagStatus.ACTING),
+        )
+
+    async def reopen(
+        self,
+        community: str,
+        flag_id: int,
+        error: str,
+        infraction_id: int | None,
+        actor_id: str,
+        now: datetime,
+    ) -> None:
+        """The platform refused the claimed action: record why and let moderators decide again."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT outcome FROM moderation_flags WHERE community = ? AND id = ?",
+                (community, flag_id),
+            )
+            await tx.execute(
+                "UPDATE moderation_flags SET status = ?, outcome = NULL, acted_by = NULL,"
+                " acted_at = NULL, error = ? WHERE community = ? AND id = ? AND status = ?",
+                (FlagStatus.OPEN, error, community, flag_id, FlagStatus.ACTING),
+            )
+            await tx.execute("DELETE FROM moderation_votes WHERE flag_id = ?", (flag_id,))
+            if infraction_id is not None:
+                await tx.execute(
+                    "UPDATE moderation_infractions SET status = ? WHERE id = ?",
+                    (FAILED, infraction_id),
+                )
+            await self._audit.record(
+                community,
+                actor_id,
+                "moderation.action_failed",
+                now,
+                subject=f"flag:{flag_id}",
+                details={"action": row["outcome"] if row else None, "error": error},
+                tx=tx,
+            )
+
+    async def pending_infraction(self, community: str, flag_id: int) -> int | None:
+        """The infraction recorded with a flag's claim, to resume it after a restart."""
+        value = await self._db.fetch_value(
+            "SELECT MAX(id) FROM moderation_infractions WHERE community = ? AND flag_id = ?"
+            " AND status = ?",
+            (community, flag_id, ACTIVE),
+        )
+        return None if value is None else int(value)
+
+    # -- reporters --------------------------------------------------------------------------
+
+    async def reports_to_notify(self, community: str, flag_id: int) -> list[Report]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM moderation_reports WHERE community = ? AND flag_id = ?"
+            " AND notified_at IS NULL ORDER BY id",
+            (community, flag_id),
+        )
+        return [_report_from(row) for row in rows]
+
+    async def mark_notified(self, community: str, report_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE moderation_reports SET notified_at = ? WHERE community = ? AND id = ?",
+            (to_db(now), community, report_id),
+        )
+
+    # -- infractions ------------------------------------------------------------------------
+
+    async def record_infraction(
+        self, community: str, draft: InfractionDraft, moderator_id: str, now: datetime
+    ) -> int:
+        """Record an infraction outside a flag (the escalation ladder applying a step)."""
+        async with self._db.transaction() as tx:
+            infraction_id = await _insert_infraction(tx, community, draft, moderator_id, None, now)
+            await self._audit.record(
+                community,
+                moderator_id,
+                f"moderation.{draft.kind}",
+                now,
+                subject=f"member:{draft.member_id}",
+                details={"reason": draft.reason, "infraction": infraction_id},
+                tx=tx,
+            )
+            return infraction_id
+
+    async def mark_failed(self, community: str, infraction_id: int) -> None:
+        await self._db.execute(
+            "UPDATE moderation_infractions SET status = ? WHERE community = ? AND id = ?",
+            (FAILED, community, infraction_id),
+        )
+
+    async def infractions(self, community: str, member_id: str, limit: int) -> list[Infraction]:
+        """A member's infractions, newest first; failed attempts are left out."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM moderation_infractions WHERE community = ? AND member_id = ?"
+            " AND status = ? ORDER BY at DESC, id DESC LIMIT ?",
+            (community, member_id, ACTIVE, limit),
+        )
+        return [_infraction_from(row) for row in rows]
+
+    async def infraction_counts(
+        self, community: str, member_id: str, since: datetime
+    ) -> dict[str, int]:
+        """How many infractions of each kind a member received since `since`."""
+        rows = await self._db.fetch_all(
+            "SELECT kind, COUNT(*) AS n FROM moderation_infractions WHERE community = ?"
+            " AND member_id = ? AND status = ? AND at >= ? GROUP BY kind",
+            (community, member_id, ACTIVE, to_db(since)),
+        )
+        return {row["kind"]: int(row["n"]) for row in rows}
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+async def _file(
+    tx: Transaction, community: str, message: MessageSnapshot, now: datetime, fold_since: datetime
+) -> Filed:
+    """Find the flag for this message, or the author's recent open flag, or open a new one."""
+    row = await tx.fetch_one(
+        "SELECT f.id FROM moderation_flags f JOIN moderation_flag_messages m ON m.flag_id = f.id"
+        " WHERE m.community = ? AND m.channel_id = ? AND m.message_id = ? AND f.status != ?",
+        (community, message.channel_id, message.message_id, FlagStatus.SETTLED),
+    )
+    created = False
+    if row is None:
+        row = await tx.fetch_one(
+            "SELECT id FROM moderation_flags WHERE community = ? AND author_id = ? AND kind = ?"
+            " AND status = ? AND last_activity_at >= ? ORDER BY last_activity_at DESC LIMIT 1",
+            (community, message.author_id, FlagKind.MESSAGE, FlagStatus.OPEN, to_db(fold_since)),
+        )
+    if row is None:
+        flag_id = await tx.insert(
+            "INSERT INTO moderation_flags (community, kind, author_id, author_name, created_at,"
+            " last_activity_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                community,
+                FlagKind.MESSAGE,
+                message.author_id,
+                message.author_name,
+                to_db(now),
+                to_db(now),
+            ),
+        )
+        created = True
+    else:
+        flag_id = row["id"]
+        await tx.execute(
+            "UPDATE moderation_flags SET last_activity_at = ? WHERE id = ?", (to_db(now), flag_id)
+        )
+    await tx.execute(
+        "INSERT INTO moderation_flag_messages (community, flag_id, channel_id, channel_name,"
+        " message_id, excerpt, permalink, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (flag_id, channel_id, message_id) DO UPDATE SET excerpt = excluded.excerpt",
+        (
+            community,
+            flag_id,
+            message.channel_id,
+            message.channel_name,
+            message.message_id,
+            message.excerpt,
+            message.permalink,
+            to_db(message.posted_at),
+        ),
+    )
+    return Filed(await _flag(tx, flag_id), created)
+
+
+async def _check_report_limit(
+    tx: Transaction, community: str, reporter_id: str, now: datetime, limit: ReportLimit
+) -> None:
+    rows = await tx.fetch_all(
+        "SELECT at FROM moderation_reports WHERE community = ? AND reporter_id = ? AND at > ?"
+        " ORDER BY at",
+        (community, reporter_id, to_db(now - limit.window)),
+    )
+    if len(rows) >= limit.count:
+        # The member may report again once the oldest report in the window ages out.
+        raise ReportLimitReached(from_db(rows[len(rows) - limit.count]["at"]) + limit.window)
+
+
+async def _votes(tx: Transaction, flag_id: int, action: str) -> tuple[Vote, ...]:
+    rows = await tx.fetch_all(
+        "SELECT * FROM moderation_votes WHERE flag_id = ? AND action = ? ORDER BY at",
+        (flag_id, action),
+    )
+    return tuple(Vote(r["action"], r["moderator_id"], from_db(r["at"])) for r in rows)
+
+
+async def _insert_infraction(
+    tx: Transaction,
+    community: str,
+    draft: InfractionDraft,
+    moderator_id: str,
+    flag_id: int | None,
+    now: datetime,
+) -> int:
+    return await tx.insert(
+        "INSERT INTO moderation_infractions (community, member_id, member_name, kind, reason,"
+        " moderator_id, flag_id, at, expires_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            community,
+            draft.member_id,
+            draft.member_name,
+            draft.kind,
+            draft.reason,
+            moderator_id,
+            flag_id,
+            to_db(now),
+            to_db(draft.expires_at) if draft.expires_at else None,
+            ACTIVE,
+        ),
+    )
+
+
+async def _flag(tx: Transaction, flag_id: int) -> Flag:
+    row = await tx.fetch_one("SELECT * FROM moderation_flags WHERE id = ?", (flag_id,))
+    assert row is not None, f"flag {flag_id} vanished inside its own transaction"
+    return _flag_from(row)
+
+
+def _flag_from(row: Row) -> Flag:
+    return Flag(
+        id=row["id"],
+        community=row["community"],
+        kind=FlagKind(row["kind"]),
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        status=FlagStatus(row["status"]),
+        outcome=row["outcome"],
+        acted_by=row["acted_by"],
+        acted_at=optional_from_db(row["acted_at"]),
+        reason=row["reason"],
+        error=row["error"],
+        suggested=row["suggested"],
+        timeout_seconds=row["timeout_seconds"],
+        details=json.loads(row["details"]),
+        post_channel_id=row["post_channel_id"],
+        post_message_id=row["post_message_id"],
+        created_at=from_db(row["created_at"]),
+        last_activity_at=from_db(row["last_activity_at"]),
+    )
+
+
+def _message_from(row: Row) -> FlaggedMessage:
+    return FlaggedMessage(
+        channel_id=row["channel_id"],
+        channel_name=row["channel_name"],
+        message_id=row["message_id"],
+        excerpt=row["excerpt"],
+        permalink=row["permalink"],
+        posted_at=from_db(row["posted_at"]),
+        deleted_at=optional_from_db(row["deleted_at"]),
+    )
+
+
+def _hit_from(row: Row) -> Hit:
+    return Hit(
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        rule=row["rule"],
+        action=row["action"],
+        matched=row["matched"],
+        at=from_db(row["at"]),
+    )
+
+
+def _report_from(row: Row) -> Report:
+    return Report(
+        id=row["id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        reporter_id=row["reporter_id"],
+        reporter_name=row["reporter_name"],
+        reporter_locale=row["reporter_locale"],
+        reason=row["reason"],
+        at=from_db(row["at"]),
+        notified_at=optional_from_db(row["notified_at"]),
+    )
+
+
+def _infraction_from(row: Row) -> Infraction:
+    return Infraction(
+        id=row["id"],
+        community=row["community"],
+        member_id=row["member_id"],
+        member_name=row["member_name"],
+        kind=row["kind"],
+        reason=row["reason"],
+        moderator_id=row["moderator_id"],
+        flag_id=row["flag_id"],
+        at=from_db(row["at"]),
+        expires_at=optional_from_db(row["expires_at"]),
+        status=row["status"],
+    )
