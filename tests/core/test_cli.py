@@ -1,0 +1,73 @@
+"""The command line as a person uses it: terminal mode, scripts, migrate, --help."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def run_bot(args: list[str], data: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DISCORD_", "SLACK_", "BOTSCHAFTER_"))
+    }
+    environment["BOTSCHAFTER_DATA_DIR"] = str(data)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=data.parent,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "migrate", "config", "--script"):
+        assert command in out
+
+
+def test_the_terminal_community_continues_where_the_last_run_stopped(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = run_bot([], data, stdin="as Ben\nhello everyone\n/about\nquit\n")
+    assert first.returncode == 0, first.stderr
+    assert "local community “Botschafter Demo”" in first.stdout
+    assert "[#general] 1 Ben: hello everyone" in first.stdout
+    assert "Botschafter 0.1.0" in first.stdout
+
+    second = run_bot([], data, stdin="show #general\n")
+    assert second.returncode == 0, second.stderr
+    assert "1 Ben: hello everyone" in second.stdout
+    assert (data / "botschafter.db").exists()
+
+
+def test_a_script_error_names_the_line_and_fails(tmp_path: Path) -> None:
+    script = tmp_path / "session.txt"
+    script.write_text("as Ben\nsay hi\nreact 99 👍\nsay never reached\n", encoding="utf-8")
+    result = run_bot(["--script", str(script)], tmp_path / "data")
+    assert result.returncode == 1
+    assert "session.txt:3: there is no message 99" in result.stderr
+    assert "never reached" not in result.stdout
+
+
+def test_migrate_reports_an_up_to_date_database(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = run_bot(["migrate"], data)
+    assert first.returncode == 0, first.stderr
+    assert "applied 0001_core" in first.stdout
+    second = run_bot(["migrate"], data)
+    assert "applied" not in second.stdout
+    assert "is up to date" in second.stdout
