@@ -11,5 +11,6 @@ if TYPE_CHECKING:
 def all_cogs() -> list[type[Cog]]:
     """Every shipped feature, in the order their listeners run for one event."""
     from cogs.meta import MetaCog
+    from cogs.welcome import WelcomeCog
 
-    return [MetaCog]
+    return [MetaCog, WelcomeCog]

@@ -1,0 +1,157 @@
+"""The welcome cog: declares the handlers and hands each to the module that does the job.
+
+greeting.py composes and delivers welcomes, rules.py handles acceptance and the reminder,
+waves.py watches for join waves, kudos.py keeps the thank-yous, admin.py serves the
+``/welcome`` commands. This class only wires them to events, commands, buttons and jobs.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from bot.cog import Cog, Services, button, command, job, listen
+from bot.commands import Option, OptionType, Permission
+from bot.events import MemberJoined
+from bot.interaction import Interaction
+from cogs.welcome.admin import WelcomeAdmin
+from cogs.welcome.config import MAX_TEMPLATE_LENGTH, WelcomeConfig
+from cogs.welcome.greeting import ACCEPT_ACTION, Greeter, settings_of
+from cogs.welcome.kudos import Kudos
+from cogs.welcome.rules import REMINDER_KIND, RulesAcceptance
+from cogs.welcome.waves import END_KIND, JoinWaves
+from storage.jobs import Job
+from storage.kudos import KudosRepository
+from storage.welcome import WelcomeRepository
+
+# A thank-you is a sentence or two; longer reasons belong in a message of one's own.
+MAX_REASON_LENGTH = 300
+
+
+class WelcomeCog(Cog):
+    name = "welcome"
+    config_model = WelcomeConfig
+    locales = Path(__file__).parent / "locales"
+
+    def __init__(self, services: Services, rng: random.Random | None = None) -> None:
+        super().__init__(services)
+        newcomers = WelcomeRepository(services.db)
+        self.greeter = Greeter(services, newcomers, rng or random.Random())
+        self.rules = RulesAcceptance(services, newcomers, self.greeter)
+        self.waves = JoinWaves(services, newcomers, self.greeter)
+        self.kudos = Kudos(services, KudosRepository(services.db))
+        self.admin = WelcomeAdmin(services, self.greeter)
+        self.newcomers = newcomers
+
+    @listen(MemberJoined)
+    async def on_join(self, event: MemberJoined) -> None:
+        """Remember the join, watch for a wave, then greet (alone or with the wave)."""
+        member = event.member
+        if member.is_bot:
+            return
+        community = member.community
+        config = await self.config(community)
+        now = self.services.clock.now()
+        await self.newcomers.record_join(
+            community.key, member.id, member.shown_name, member.created_at, now
+        )
+        newcomer = await self.newcomers.get(community.key, member.id)
+        assert newcomer is not None
+        in_wave = await self.waves.on_join(community, newcomer, config)
+        if not in_wave:
+            await self.waves.log_join(newcomer, config, now)
+            if settings_of(config).enabled:
+                await self.greeter.welcome_newcomer(newcomer, member, config)
+        await self.rules.schedule_reminder(member, config)
+
+    @button("welcome:")
+    async def on_button(self, interaction: Interaction) -> None:
+        if interaction.action_id == ACCEPT_ACTION:
+            await self.rules.accept(interaction)
+
+    @command(
+        "welcome accept",
+        "Accept the community rules (the same as the button on the welcome).",
+        description_de="Die Regeln der Community annehmen (wie der Knopf in der Begrüßung).",
+        private=True,
+    )
+    async def accept(self, interaction: Interaction) -> None:
+        await self.rules.accept(interaction)
+
+    @command(
+        "welcome preview",
+        "See the welcome as you would receive it, in your language.",
+        Option(
+            "locale", "Preview another language instead, e.g. de", required=False, max_length=10
+        ),
+        description_de="Die Begrüßung so sehen, wie du sie bekämst, in deiner Sprache.",
+        permission=Permission.ADMIN,
+        private=True,
+    )
+    async def preview(self, interaction: Interaction) -> None:
+        await self.admin.preview(interaction)
+
+    @command(
+        "welcome set",
+        "Change the welcome: channel, DM on/off, public post on/off, template per language.",
+        Option("channel", "Channel for public welcomes", OptionType.CHANNEL, required=False),
+        Option("dm", "Send the welcome as a direct message", OptionType.BOOLEAN, required=False),
+        Option("public", "Post the welcome in the channel", OptionType.BOOLEAN, required=False),
+        Option("locale", "Language of the template, e.g. de", required=False, max_length=10),
+        Option(
+            "template",
+            "Welcome text with {member} {name} {community} {rules} {member_count}",
+            required=False,
+            max_length=MAX_TEMPLATE_LENGTH,
+        ),
+        Option(
+            "add",
+            "Add the template as one more variant instead of replacing",
+            OptionType.BOOLEAN,
+            required=False,
+        ),
+        description_de="Die Begrüßung ändern: Kanal, Direktnachricht, öffentlicher Beitrag, "
+        "Vorlage je Sprache.",
+        permission=Permission.ADMIN,
+        private=True,
+    )
+    async def set(self, interaction: Interaction) -> None:
+        await self.admin.set(interaction)
+
+    @command(
+        "welcome test",
+        "Send a member's welcome now, as if they had just joined.",
+        Option("member", "Whom to welcome", OptionType.USER),
+        description_de="Einem Mitglied jetzt die Begrüßung schicken, als wäre es gerade "
+        "beigetreten.",
+        permission=Permission.MODERATOR,
+        private=True,
+    )
+    async def test(self, interaction: Interaction) -> None:
+        await self.admin.test(interaction)
+
+    @command(
+        "kudos give",
+        "Thank a member in public for something they did.",
+        Option("member", "Whom to thank", OptionType.USER),
+        Option("reason", "What for", max_length=MAX_REASON_LENGTH),
+        description_de="Einem Mitglied öffentlich für etwas danken.",
+    )
+    async def kudos_give(self, interaction: Interaction) -> None:
+        await self.kudos.give(interaction)
+
+    @command(
+        "kudos top",
+        "Show this month's most-thanked members.",
+        description_de="Die Mitglieder mit den meisten Kudos in diesem Monat zeigen.",
+    )
+    async def kudos_top(self, interaction: Interaction) -> None:
+        await self.kudos.top(interaction)
+
+    @job(REMINDER_KIND)
+    async def on_reminder(self, due: Job) -> None:
+        await self.rules.remind(due)
+
+    @job(END_KIND)
+    async def on_wave_end(self, due: Job) -> None:
+        await self.waves.on_end_job(due)

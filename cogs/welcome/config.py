@@ -1,0 +1,111 @@
+"""The ``[welcome]`` table of the community TOML file, with its sub-tables.
+
+``[welcome]`` says where and how newcomers are greeted, ``[welcome.rules]`` whether they
+accept the rules with a button, ``[welcome.waves]`` when a burst of joins is a raid, and
+``[welcome.kudos]`` how members thank each other. Every value can be overridden per
+community at run time (``/welcome set``, ``/config set welcome.waves.joins 8``); overrides
+go through the same validation, so a bad template never reaches a newcomer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from bot.config import StrictModel
+from bot.templates import problems
+
+# What an admin-written welcome template may use; the greeting fills each one in.
+PLACEHOLDERS = ("member", "name", "community", "rules", "member_count")
+# Ten variants is plenty for variety; more would only make a template list hard to review.
+MAX_VARIANTS = 10
+# Discord caps a message at 2000 characters; leave room for names and the member count.
+MAX_TEMPLATE_LENGTH = 1500
+_LANGUAGE = re.compile(r"[a-z]{2,3}\Z")
+
+
+class RulesConfig(StrictModel):
+    """Rules acceptance: a button on the welcome that grants ``community.roles.member``."""
+
+    enabled: bool = False
+    # 0 switches the reminder off. A month is the longest wait that still reaches people
+    # who are around; later, a reminder mostly lands with members who left long ago.
+    reminder_hours: int = Field(default=0, ge=0, le=720)
+
+
+class WavesConfig(StrictModel):
+    """Join waves: `joins` joins within `window_seconds` raise one alert to moderators."""
+
+    enabled: bool = True
+    # Two joins a minute happen in any healthy community; five rarely do without a cause.
+    joins: int = Field(default=5, ge=2, le=1000)
+    window_seconds: int = Field(default=60, ge=1, le=3600)
+    # Throwaway raid accounts are typically days old; a week catches them and few others.
+    young_account_days: int = Field(default=7, ge=0, le=365)
+    # Channel name or id for a moderators' join log (one line per join); empty = none.
+    join_log: str = ""
+
+
+class KudosConfig(StrictModel):
+    """Kudos: members thank each other in public; counted per member, rate-limited."""
+
+    enabled: bool = True
+    # Where thank-yous are posted; empty = the channel the command was used in.
+    channel: str = ""
+    # Five a day lets a member thank everyone who helped them today, but not farm points.
+    limit: int = Field(default=5, ge=1, le=100)
+    window_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+
+class WelcomeConfig(StrictModel):
+    enabled: bool = True
+    # Channel name or id for public welcomes; empty = the community's welcome channel.
+    channel: str = ""
+    # Post the welcome in the channel, send it as a direct message, or both. When a DM
+    # cannot be delivered, the welcome goes to the channel instead.
+    public: bool = True
+    dm: bool = False
+    # Admin-written variants per language code, e.g. {de = ["Hallo {member}!"]}; one is
+    # picked at random. A language without its own list uses the shipped texts.
+    templates: dict[str, list[str]] = Field(default_factory=dict)
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    waves: WavesConfig = Field(default_factory=WavesConfig)
+    kudos: KudosConfig = Field(default_factory=KudosConfig)
+
+    @field_validator("templates")
+    @classmethod
+    def _check_templates(cls, templates: dict[str, list[str]]) -> dict[str, list[str]]:
+        for language, variants in templates.items():
+            if not _LANGUAGE.match(language):
+                raise ValueError(
+                    f"“{language}” is not a language code; use two or three lowercase "
+                    "letters such as en or de"
+                )
+            if len(variants) > MAX_VARIANTS:
+                raise ValueError(f"{language}: at most {MAX_VARIANTS} variants, please")
+            for variant in variants:
+                reasons = template_problems(variant)
+                if reasons:
+                    raise ValueError(f"{language}: {'; '.join(reasons)}")
+        return templates
+
+    @model_validator(mode="after")
+    def _delivered_somewhere(self) -> WelcomeConfig:
+        if self.enabled and not (self.public or self.dm):
+            raise ValueError(
+                "welcomes would go nowhere: turn on public or dm "
+                "(or set enabled = false to switch welcomes off)"
+            )
+        return self
+
+
+def template_problems(template: str) -> list[str]:
+    """Why an admin's template would not work; empty when it is fine."""
+    if not template.strip():
+        return ["the template is empty"]
+    if len(template) > MAX_TEMPLATE_LENGTH:
+        return [
+            f"the template is {len(template)} characters long; keep it under {MAX_TEMPLATE_LENGTH}"
+        ]
+    return problems(template, PLACEHOLDERS)

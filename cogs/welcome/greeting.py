@@ -1,0 +1,237 @@
+"""Composing a welcome in the newcomer's language and delivering it.
+
+A welcome is one of several template variants (the admin's for the member's language, else
+the shipped ones), picked with an injectable random source so tests are repeatable. It goes
+to the welcome channel, as a direct message, or both; a direct message that cannot be
+delivered falls back to the channel, so nobody is left unwelcomed and nobody sees an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.cog import Services
+from bot.config import EffectiveConfig
+from bot.errors import DirectMessagesClosed, PlatformError
+from bot.i18n import normalise_locale
+from bot.model import ChannelRef, Community, Member
+from bot.outgoing import (
+    Button,
+    ButtonStyle,
+    ChannelMention,
+    Mention,
+    OutgoingMessage,
+    Plain,
+    Segment,
+)
+from bot.platform import Capability
+from bot.templates import Value, render
+from cogs.welcome._text import NEWLINE, capped, joined
+from cogs.welcome.config import WelcomeConfig
+from storage.welcome import Newcomer, WelcomeRepository
+
+log = logging.getLogger(__name__)
+
+# The shipped variants; each key exists in every catalog (German falls back per key).
+SHIPPED_VARIANTS = ("welcome.greeting.1", "welcome.greeting.2", "welcome.greeting.3")
+ACCEPT_ACTION = "welcome:accept"
+# Someone who leaves and rejoins within a day is not greeted again: a join-leave loop
+# must not make the bot repeat itself, while a member returning next week is welcome.
+REWELCOME_AFTER = timedelta(days=1)
+# Mentions in one batched welcome; keeps the message far below Discord's 2000 characters.
+MAX_BATCH_MENTIONS = 25
+
+
+def settings_of(config: EffectiveConfig) -> WelcomeConfig:
+    return config.section("welcome", WelcomeConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    message: OutgoingMessage
+    language: str
+    variants: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a welcome went; `dm_closed` means a wanted DM fell back to the channel."""
+
+    dm: bool
+    channel: ChannelRef | None
+    dm_closed: bool
+    missing_channel: str | None = None
+
+
+class Greeter:
+    def __init__(
+        self, services: Services, newcomers: WelcomeRepository, rng: random.Random
+    ) -> None:
+        self.services = services
+        self.newcomers = newcomers
+        self.random = rng
+
+    # -- composing ------------------------------------------------------------------------
+
+    def variants(
+        self, settings: WelcomeConfig, member_locale: str | None, community_locale: str
+    ) -> tuple[str, list[str]]:
+        """The catalog language and the template variants for a member.
+
+        The admin's templates for the member's own language come first, then the shipped
+        texts if that language is shipped, then the admin's templates for the catalog
+        language the member falls back to, then the shipped texts in it.
+        """
+        i18n = self.services.i18n
+        language = i18n.pick_locale(member_locale, community_locale)
+        for candidate in (normalise_locale(member_locale), language):
+            if candidate and settings.templates.get(candidate):
+                return language, list(settings.templates[candidate])
+        return language, [i18n.raw(key, language) for key in SHIPPED_VARIANTS]
+
+    async def compose(
+        self, member: Member, config: EffectiveConfig, locale: str | None = None
+    ) -> Composed:
+        """The welcome `member` would get; `locale` overrides theirs (for previews)."""
+        settings = settings_of(config)
+        language, templates = self.variants(
+            settings, locale or member.locale, config.community.locale
+        )
+        values = await self.values(member, config)
+        text = render(self.random.choice(templates), values)
+        buttons: tuple[Button, ...] = ()
+        if settings.rules.enabled:
+            if Capability.BUTTONS in self.services.platform(member.community).capabilities:
+                buttons = (self.accept_button(language),)
+            else:
+                text = (
+                    *text,
+                    NEWLINE,
+                    *self.services.i18n.t("welcome.rules.use_command", language),
+                )
+        return Composed(OutgoingMessage(text=text, buttons=buttons), language, len(templates))
+
+    async def values(self, member: Member, config: EffectiveConfig) -> dict[str, Value]:
+        community = member.community
+        platform = self.services.platform(community)
+        return {
+            "member": Mention(member.id, member.shown_name),
+            "name": member.shown_name,
+            "community": await self.community_name(community, config),
+            "rules": await self.rules_channel(community, config),
+            "member_count": await platform.member_count(community),
+        }
+
+    def accept_button(self, language: str) -> Button:
+        label = self.services.i18n.text("welcome.rules.button", language)
+        return Button(ACCEPT_ACTION, label, ButtonStyle.SUCCESS)
+
+    async def community_name(self, community: Community, config: EffectiveConfig) -> str:
+        return config.community.name or await self.services.platform(community).community_name(
+            community
+        )
+
+    async def rules_channel(self, community: Community, config: EffectiveConfig) -> Segment:
+        configured = config.community.channels.rules
+        channel = await self.services.platform(community).find_channel(community, configured)
+        if channel is None:
+            return Plain(f"#{configured}")
+        return ChannelMention(channel.id, channel.name)
+
+    async def welcome_channel(
+        self, community: Community, config: EffectiveConfig
+    ) -> tuple[str, ChannelRef | None]:
+        """The configured welcome channel's name and, if it exists, the channel."""
+        configured = settings_of(config).channel or config.community.channels.welcome
+        if not configured:
+            return configured, None
+        platform = self.services.platform(community)
+        return configured, await platform.find_channel(community, configured)
+
+    # -- delivering -----------------------------------------------------------------------
+
+    async def welcome_newcomer(
+        self, newcomer: Newcomer, member: Member, config: EffectiveConfig
+    ) -> None:
+        """Greet a member who just joined, unless they were greeted moments ago."""
+        now = self.services.clock.now()
+        if recently_welcomed(newcomer, now):
+            log.info("not welcoming %s again: welcomed at %s", member.id, newcomer.welcomed_at)
+            return
+        await self.newcomers.mark_welcomed(member.community.key, [member.id], now)
+        await self.deliver(member, config)
+
+    async def deliver(self, member: Member, config: EffectiveConfig) -> Delivery:
+        """Send the welcome as configured; a closed DM falls back to the channel."""
+        settings = settings_of(config)
+        platform = self.services.platform(member.community)
+        message = (await self.compose(member, config)).message
+        dm_sent = dm_closed = False
+        if settings.dm:
+            if Capability.DIRECT_MESSAGES in platform.capabilities:
+                try:
+                    await platform.send_direct(member.ref, message)
+                    dm_sent = True
+                except DirectMessagesClosed:
+                    dm_closed = True
+            else:
+                dm_closed = True
+        if dm_sent and not settings.public:
+            return Delivery(dm=True, channel=None, dm_closed=False)
+        configured, channel = await self.welcome_channel(member.community, config)
+        if channel is not None and await self._post(channel, message):
+            return Delivery(dm=dm_sent, channel=channel, dm_closed=dm_closed)
+        log.warning("welcome channel %r of %s is missing", configured, member.community.key)
+        return Delivery(dm=dm_sent, channel=None, dm_closed=dm_closed, missing_channel=configured)
+
+    async def welcome_batch(
+        self, members: list[Member], config: EffectiveConfig
+    ) -> ChannelRef | None:
+        """One shared welcome for the newcomers of a join wave, in the community language."""
+        if not members:
+            return None
+        community = members[0].community
+        language = self.services.i18n.pick_locale(None, config.community.locale)
+        t = self.services.i18n.t
+        shown, more = capped(members, MAX_BATCH_MENTIONS)
+        mentions = joined([Mention(m.id, m.shown_name) for m in shown], Plain(", "))  # type: ignore[attr-defined]
+        parts = [
+            t(
+                "welcome.batch.intro",
+                language,
+                count=len(members),
+                community=await self.community_name(community, config),
+            ),
+            mentions,
+        ]
+        if more:
+            parts.append(t("welcome.batch.more", language, count=more))
+        parts.append(
+            t("welcome.batch.rules", language, rules=await self.rules_channel(community, config))
+        )
+        text = joined(parts, NEWLINE)
+        buttons = (self.accept_button(language),) if settings_of(config).rules.enabled else ()
+        configured, channel = await self.welcome_channel(community, config)
+        if channel is None or not await self._post(channel, OutgoingMessage(text, buttons=buttons)):
+            log.warning("welcome channel %r of %s is missing", configured, community.key)
+            return None
+        return channel
+
+    async def _post(self, channel: ChannelRef, message: OutgoingMessage) -> bool:
+        try:
+            await self.services.platform(channel.community).send(channel, message)
+        except PlatformError:
+            log.warning("could not post a welcome in %s", channel, exc_info=True)
+            return False
+        return True
+
+
+def recently_welcomed(newcomer: Newcomer | None, now: datetime) -> bool:
+    return (
+        newcomer is not None
+        and newcomer.welcomed_at is not None
+        and now - newcomer.welcomed_at < REWELCOME_AFTER
+    )

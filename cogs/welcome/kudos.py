@@ -1,0 +1,128 @@
+"""Kudos: members thank each other in public, and the month's most-thanked are shown.
+
+"Praise member contributions" from the ambassador's checklist, made easy for everyone.
+A thank-you is stored before it is posted; self-kudos and kudos for bots are refused;
+each giver has a budget per window so kudos stay meaningful and cannot be farmed.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from bot.cog import Services
+from bot.commands import format_duration
+from bot.errors import UserError
+from bot.interaction import Interaction
+from bot.model import Member, UserRef
+from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich
+from cogs.welcome._text import lines
+from cogs.welcome.greeting import settings_of
+from storage.kudos import KudosRepository, LeaderboardEntry, RateLimited
+
+# A top ten fits one screen and still names more than the usual two or three regulars.
+LEADERBOARD_SIZE = 10
+
+
+def month_start(moment: datetime) -> datetime:
+    """The start of the calendar month (UTC) that `moment` falls in."""
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+class Kudos:
+    def __init__(self, services: Services, repository: KudosRepository) -> None:
+        self.services = services
+        self.repository = repository
+
+    async def give(self, interaction: Interaction) -> None:
+        settings = settings_of(interaction.config).kudos
+        if not settings.enabled:
+            raise UserError(interaction.i18n.text("kudos.off", interaction.locale))
+        giver = interaction.member
+        receiver = await self._receiver(interaction)
+        reason = interaction.args.text("reason") or ""
+        now = self.services.clock.now()
+        window = timedelta(hours=settings.window_hours)
+        result = await self.repository.give(
+            giver.community.key,
+            giver.id,
+            receiver.id,
+            receiver.shown_name,
+            reason,
+            now,
+            limit=settings.limit,
+            window=window,
+            count_since=month_start(now),
+        )
+        if isinstance(result, RateLimited):
+            wait = _round_up_to_minute(result.retry_at - now)
+            raise UserError(
+                interaction.i18n.text(
+                    "kudos.rate_limited",
+                    interaction.locale,
+                    limit=settings.limit,
+                    window=format_duration(window),
+                    wait=format_duration(wait),
+                )
+            )
+        thanks = OutgoingMessage(
+            text=interaction.t(
+                "kudos.thanks",
+                giver=giver.shown_name,
+                receiver=Mention(receiver.id, receiver.shown_name),
+                name=receiver.shown_name,
+                reason=reason,
+                count=result.receiver_since,
+            )
+        )
+        await self._post(interaction, thanks, settings.channel)
+
+    async def top(self, interaction: Interaction) -> None:
+        now = self.services.clock.now()
+        since = month_start(now)
+        community = interaction.community
+        entries = await self.repository.leaderboard(community.key, since, LEADERBOARD_SIZE)
+        own = await self.repository.received(community.key, interaction.member.id, since)
+        body: list[Rich] = [interaction.t("kudos.top.title", month=f"{now:%Y-%m}")]
+        if not entries:
+            body.append(interaction.t("kudos.top.empty"))
+        for rank, entry in enumerate(entries, start=1):
+            name = await self._current_name(interaction, entry)
+            body.append(interaction.t("kudos.top.line", rank=rank, name=name, count=entry.count))
+        body.append(interaction.t("kudos.top.yours", count=own))
+        await interaction.reply(lines(body))
+
+    async def _receiver(self, interaction: Interaction) -> Member:
+        target = interaction.args["member"]
+        if not isinstance(target, UserRef):
+            raise UserError(interaction.i18n.text("kudos.not_member", interaction.locale))
+        if target.id == interaction.member.id:
+            raise UserError(interaction.i18n.text("kudos.self", interaction.locale))
+        receiver = await interaction.platform.fetch_member(target)
+        if receiver is None:
+            raise UserError(interaction.i18n.text("kudos.not_member", interaction.locale))
+        if receiver.is_bot:
+            raise UserError(interaction.i18n.text("kudos.bot", interaction.locale))
+        return receiver
+
+    async def _post(self, interaction: Interaction, thanks: OutgoingMessage, channel: str) -> None:
+        """Thank in the kudos channel if one is set (and confirm privately), else in place."""
+        target = None
+        if channel:
+            target = await interaction.platform.find_channel(interaction.community, channel)
+        here = interaction.channel
+        if target is None or (here is not None and target.id == here.id):
+            await interaction.reply(thanks, private=False)
+            return
+        await interaction.platform.send(target, thanks)
+        await interaction.say("kudos.posted_in", channel=ChannelMention(target.id, target.name))
+
+    async def _current_name(self, interaction: Interaction, entry: LeaderboardEntry) -> str:
+        member = await interaction.platform.fetch_member(
+            UserRef(interaction.community, entry.receiver_id)
+        )
+        return member.shown_name if member is not None else entry.receiver_name
+
+
+def _round_up_to_minute(delta: timedelta) -> timedelta:
+    return timedelta(minutes=max(math.ceil(delta.total_seconds() / 60), 1))

@@ -1,0 +1,230 @@
+"""Newcomers and join waves: what the welcome feature must remember across restarts.
+
+A newcomer row remembers when a member joined, was welcomed, accepted the rules and was
+reminded, so a restart neither welcomes nor reminds anyone twice. A wave row remembers the
+moderators' alert it raised, so a restart in the middle of a raid edits that alert instead
+of posting a second one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.database import Database, Row, Transaction
+from storage.timestamps import from_db, optional_from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    community: str
+    member_id: str
+    name: str
+    account_created_at: datetime | None
+    joined_at: datetime | None
+    welcomed_at: datetime | None
+    accepted_at: datetime | None
+    reminded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wave:
+    id: int
+    community: str
+    started_at: datetime
+    last_join_at: datetime
+    ended_at: datetime | None
+    alert_channel_id: str | None
+    alert_message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WaveMember:
+    member_id: str
+    name: str
+    account_created_at: datetime | None
+    joined_at: datetime
+
+
+class WelcomeRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- newcomers ------------------------------------------------------------------------
+
+    async def record_join(
+        self,
+        community: str,
+        member_id: str,
+        name: str,
+        account_created_at: datetime | None,
+        at: datetime,
+    ) -> None:
+        """Remember a join (a rejoin moves `joined_at`; acceptance and welcome stay)."""
+        created = None if account_created_at is None else to_db(account_created_at)
+        await self._db.execute(
+            "INSERT INTO welcome_members (community, member_id, name, account_created_at,"
+            " joined_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (community, member_id) DO UPDATE"
+            " SET name = excluded.name, account_created_at = excluded.account_created_at,"
+            " joined_at = excluded.joined_at",
+            (community, member_id, name, created, to_db(at)),
+        )
+
+    async def get(self, community: str, member_id: str) -> Newcomer | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM welcome_members WHERE community = ? AND member_id = ?",
+            (community, member_id),
+        )
+        return None if row is None else _newcomer(row)
+
+    async def joined_since(self, community: str, since: datetime) -> list[Newcomer]:
+        """Members whose latest join is at or after `since`, earliest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM welcome_members WHERE community = ? AND joined_at >= ?"
+            " ORDER BY joined_at, member_id",
+            (community, to_db(since)),
+        )
+        return [_newcomer(row) for row in rows]
+
+    async def mark_welcomed(self, community: str, member_ids: list[str], at: datetime) -> None:
+        async with self._db.transaction() as tx:
+            for member_id in member_ids:
+                await tx.execute(
+                    "INSERT INTO welcome_members (community, member_id, welcomed_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT (community, member_id) DO UPDATE"
+                    " SET welcomed_at = excluded.welcomed_at",
+                    (community, member_id, to_db(at)),
+                )
+
+    async def accept(
+        self, tx: Transaction, community: str, member_id: str, name: str, at: datetime
+    ) -> bool:
+        """Record a rules acceptance; False when the member had already accepted."""
+        existing = await tx.fetch_one(
+            "SELECT accepted_at FROM welcome_members WHERE community = ? AND member_id = ?",
+            (community, member_id),
+        )
+        if existing is None:
+            await tx.execute(
+                "INSERT INTO welcome_members (community, member_id, name, accepted_at)"
+                " VALUES (?, ?, ?, ?)",
+                (community, member_id, name, to_db(at)),
+            )
+            return True
+        if existing["accepted_at"] is not None:
+            return False
+        await tx.execute(
+            "UPDATE welcome_members SET accepted_at = ? WHERE community = ? AND member_id = ?",
+            (to_db(at), community, member_id),
+        )
+        return True
+
+    async def claim_reminder(self, community: str, member_id: str, at: datetime) -> bool:
+        """Mark the one reminder as sent, unless the member accepted or was reminded."""
+        changed = await self._db.execute(
+            "UPDATE welcome_members SET reminded_at = ? WHERE community = ? AND member_id = ?"
+            " AND accepted_at IS NULL AND reminded_at IS NULL",
+            (to_db(at), community, member_id),
+        )
+        return changed == 1
+
+    # -- waves ----------------------------------------------------------------------------
+
+    async def open_wave(self, community: str) -> Wave | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM welcome_waves WHERE community = ? AND ended_at IS NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (community,),
+        )
+        return None if row is None else _wave(row)
+
+    async def wave(self, wave_id: int) -> Wave | None:
+        row = await self._db.fetch_one("SELECT * FROM welcome_waves WHERE id = ?", (wave_id,))
+        return None if row is None else _wave(row)
+
+    async def start_wave(self, community: str, members: list[Newcomer], at: datetime) -> Wave:
+        """Open a wave holding the members whose joins made it one."""
+        started = min((m.joined_at for m in members if m.joined_at), default=at)
+        async with self._db.transaction() as tx:
+            wave_id = await tx.insert(
+                "INSERT INTO welcome_waves (community, started_at, last_join_at) VALUES (?, ?, ?)",
+                (community, to_db(started), to_db(at)),
+            )
+            for member in members:
+                await _add_member(tx, community, wave_id, member, member.joined_at or at)
+        wave = await self.wave(wave_id)
+        assert wave is not None
+        return wave
+
+    async def join_wave(self, wave: Wave, member: Newcomer, at: datetime) -> None:
+        async with self._db.transaction() as tx:
+            await _add_member(tx, wave.community, wave.id, member, at)
+            await tx.execute(
+                "UPDATE welcome_waves SET last_join_at = ? WHERE id = ?", (to_db(at), wave.id)
+            )
+
+    async def set_alert(self, wave_id: int, channel_id: str, message_id: str) -> None:
+        await self._db.execute(
+            "UPDATE welcome_waves SET alert_channel_id = ?, alert_message_id = ? WHERE id = ?",
+            (channel_id, message_id, wave_id),
+        )
+
+    async def end_wave(self, wave_id: int, at: datetime) -> bool:
+        """Close the wave; False when it was closed already (so the end runs once)."""
+        changed = await self._db.execute(
+            "UPDATE welcome_waves SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+            (to_db(at), wave_id),
+        )
+        return changed == 1
+
+    async def wave_members(self, wave_id: int) -> list[WaveMember]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM welcome_wave_members WHERE wave_id = ? ORDER BY joined_at, member_id",
+            (wave_id,),
+        )
+        return [
+            WaveMember(
+                member_id=row["member_id"],
+                name=row["name"],
+                account_created_at=optional_from_db(row["account_created_at"]),
+                joined_at=from_db(row["joined_at"]),
+            )
+            for row in rows
+        ]
+
+
+async def _add_member(
+    tx: Transaction, community: str, wave_id: int, member: Newcomer, at: datetime
+) -> None:
+    created = None if member.account_created_at is None else to_db(member.account_created_at)
+    await tx.execute(
+        "INSERT INTO welcome_wave_members (community, wave_id, member_id, name,"
+        " account_created_at, joined_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (wave_id, member_id) DO NOTHING",
+        (community, wave_id, member.member_id, member.name, created, to_db(at)),
+    )
+
+
+def _newcomer(row: Row) -> Newcomer:
+    return Newcomer(
+        community=row["community"],
+        member_id=row["member_id"],
+        name=row["name"],
+        account_created_at=optional_from_db(row["account_created_at"]),
+        joined_at=optional_from_db(row["joined_at"]),
+        welcomed_at=optional_from_db(row["welcomed_at"]),
+        accepted_at=optional_from_db(row["accepted_at"]),
+        reminded_at=optional_from_db(row["reminded_at"]),
+    )
+
+
+def _wave(row: Row) -> Wave:
+    return Wave(
+        id=row["id"],
+        community=row["community"],
+        started_at=from_db(row["started_at"]),
+        last_join_at=from_db(row["last_join_at"]),
+        ended_at=optional_from_db(row["ended_at"]),
+        alert_channel_id=row["alert_channel_id"],
+        alert_message_id=row["alert_message_id"],
+    )
