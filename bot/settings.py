@@ -48,6 +48,30 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
     )
+    slack_mode: Literal["socket", "http"] = Field(
+        default="socket", validation_alias=AliasChoices("SLACK_MODE", "slack_mode")
+    )
+    slack_http_host: str = Field(
+        default="0.0.0.0", validation_alias=AliasChoices("SLACK_HTTP_HOST", "slack_http_host")
+    )
+    slack_http_port: int = Field(
+        default=3000,
+        ge=0,
+        le=65535,
+        validation_alias=AliasChoices("SLACK_HTTP_PORT", "slack_http_port"),
+    )
+    slack_http_path: str = Field(
+        default="/slack/events",
+        validation_alias=AliasChoices("SLACK_HTTP_PATH", "slack_http_path"),
+    )
+    slack_admin_user_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_ADMIN_USER_TOKEN", "slack_admin_user_token"),
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
+    )
 
     @property
     def database_path(self) -> Path:

@@ -1,0 +1,188 @@
+"""The Slack adapter: the platform actions plus a live connection that delivers events.
+
+`start` checks the tokens (one clear line if Slack rejects one), learns the workspace and
+the granted scopes, wires the bolt listeners and opens the connection. `stop` closes the
+connection, then lets work already acknowledged finish, so a shutdown does not drop a
+ticket a member was just told about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from aiohttp import ClientError
+from pydantic import SecretStr
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.connection import Connection, HttpConnection, SocketModeConnection
+from adapters.slack.errors import code_of
+from adapters.slack.inbox import Inbox
+from adapters.slack.listeners import Work, register
+from adapters.slack.platform import SlackPlatform
+from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Work acknowledged before a shutdown gets this long to finish (seconds); a cog waiting
+# on a slow Slack call should not hold the process hostage.
+DRAIN_TIMEOUT = 10.0
+# Slack Web API calls give up after this many seconds (the SDK's default is 30).
+API_TIMEOUT = 15
+
+Mode = Literal["socket", "http"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SlackOptions:
+    bot_token: str
+    app_token: str = ""
+    signing_secret: str = ""
+    mode: Mode = "socket"
+    http_host: str = "0.0.0.0"
+    http_port: int = 3000
+    http_path: str = "/slack/events"
+    admin_user_token: str = ""
+    api_url: str = "https://slack.com/api/"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackOptions:
+        return cls(
+            bot_token=secret(settings.slack_bot_token),
+            app_token=secret(settings.slack_app_token),
+            signing_secret=secret(settings.slack_signing_secret),
+            mode=settings.slack_mode,
+            http_host=settings.slack_http_host,
+            http_port=settings.slack_http_port,
+            http_path=settings.slack_http_path,
+            admin_user_token=secret(settings.slack_admin_user_token),
+            api_url=settings.slack_api_url,
+        )
+
+    def problems(self) -> list[str]:
+        """What is wrong before asking Slack anything."""
+        found = []
+        if not self.bot_token.startswith("xoxb-"):
+            found.append(
+                "SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb- "
+                "(OAuth & Permissions in your Slack app's settings)."
+            )
+        if self.mode == "socket" and not self.app_token.startswith("xapp-"):
+            found.append(
+                "SLACK_APP_TOKEN must be an app-level token starting with xapp- with the "
+                "connections:write scope (Basic Information → App-Level Tokens), or set "
+                "SLACK_MODE=http."
+            )
+        if self.mode == "http" and not self.signing_secret:
+            found.append(
+                "SLACK_SIGNING_SECRET is required in HTTP mode (Basic Information → "
+                "App Credentials)."
+            )
+        if self.admin_user_token and not self.admin_user_token.startswith("xoxp-"):
+            found.append("SLACK_ADMIN_USER_TOKEN must be a User OAuth Token starting with xoxp-.")
+        return found
+
+
+def secret(value: SecretStr | None) -> str:
+    return value.get_secret_value().strip() if value is not None else ""
+
+
+class SlackAdapter(SlackPlatform):
+    def __init__(self, options: SlackOptions) -> None:
+        client = AsyncWebClient(
+            token=options.bot_token, base_url=options.api_url, timeout=API_TIMEOUT
+        )
+        admin = (
+            AsyncWebClient(
+                token=options.admin_user_token, base_url=options.api_url, timeout=API_TIMEOUT
+            )
+            if options.admin_user_token
+            else None
+        )
+        super().__init__(client, admin)
+        self.options = options
+        self.work = Work()
+        self.bolt: AsyncApp | None = None
+        self.connection: Connection | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackAdapter:
+        return cls(SlackOptions.from_settings(settings))
+
+    async def start(self, app: App) -> None:
+        problems = self.options.problems()
+        if problems:
+            raise ConfigError("\n".join(problems))
+        identity = await self.checked("SLACK_BOT_TOKEN", self.connect())
+        if self.admin_client is not None:
+            await self.checked("SLACK_ADMIN_USER_TOKEN", self.admin_client.auth_test())
+        log.info(
+            "Slack workspace %s (%s) as <@%s>; capabilities: %s",
+            identity.team_name,
+            identity.community.id,
+            identity.bot_user_id,
+            ", ".join(sorted(self.capabilities)),
+        )
+        await self.checked("SLACK_BOT_TOKEN", self.directory.load_channels())
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=self.options.signing_secret or "unused-in-socket-mode",
+            request_verification_enabled=self.options.mode == "http",
+            logger=logging.getLogger("adapters.slack.bolt"),
+            name="botschafter",
+        )
+        register(self.bolt, Inbox(self, app), self.work)
+        self.connection = self._connection(self.bolt)
+        if self.options.mode == "socket":
+            await self.checked("SLACK_APP_TOKEN", self.connection.open())
+            return
+        try:
+            await self.connection.open()
+        except OSError as error:
+            raise ConfigError(
+                f"Cannot listen for Slack on {self.options.http_host}:"
+                f"{self.options.http_port}: {error.strerror or error} "
+                "(set SLACK_HTTP_HOST / SLACK_HTTP_PORT)."
+            ) from None
+
+    async def stop(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+            self.connection = None
+        try:
+            await asyncio.wait_for(self.work.idle(), timeout=DRAIN_TIMEOUT)
+        except TimeoutError:
+            log.warning("stopped with %d Slack task(s) unfinished", len(self.work))
+
+    def _connection(self, bolt: AsyncApp) -> Connection:
+        options = self.options
+        if options.mode == "http":
+            return HttpConnection(bolt, options.http_host, options.http_port, options.http_path)
+        return SocketModeConnection(bolt, options.app_token, self.client)
+
+    async def checked(self, setting: str, step: Awaitable[T]) -> T:
+        """Turn Slack's refusal of a token, or an unreachable Slack, into one clear line."""
+        try:
+            return await step
+        except SlackApiError as error:
+            code = code_of(error)
+            raise ConfigError(
+                f"Slack rejected {setting} ({code}). Copy it again from your Slack app's "
+                "settings; see docs/slack.md."
+                if code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
+                else f"Slack refused to start with {setting}: {code} (see docs/slack.md)."
+            ) from None
+        except (ClientError, OSError, TimeoutError) as error:
+            raise ConfigError(
+                f"Could not reach Slack at {self.options.api_url}: {error or type(error).__name__}"
+            ) from None

@@ -1,0 +1,89 @@
+"""``python -m bot slack ...``: the app manifest, and a check of the configured tokens."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.settings import Settings
+
+
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    slack = subparsers.add_parser("slack", help="Slack: app manifest and token check")
+    commands = slack.add_subparsers(title="slack commands", metavar="COMMAND")
+
+    manifest = commands.add_parser(
+        "manifest",
+        help="print the Slack app manifest (JSON) built from the declared commands",
+        description="Paste the output at api.slack.com/apps → Create New App → From an "
+        "app manifest. Socket Mode unless --http-url is given.",
+    )
+    manifest.add_argument("--name", default="Botschafter", help="app and bot user name")
+    manifest.add_argument(
+        "--http-url",
+        metavar="URL",
+        help="public URL Slack posts to in HTTP mode, e.g. https://bot.example.org/slack/events",
+    )
+    manifest.add_argument(
+        "--admin-user-scope",
+        action="store_true",
+        help="also request the chat:write user scope, for SLACK_ADMIN_USER_TOKEN",
+    )
+    manifest.set_defaults(handler=print_manifest)
+
+    check = commands.add_parser(
+        "check", help="connect with the configured tokens and show scopes and capabilities"
+    )
+    check.set_defaults(handler=check_tokens)
+
+    async def usage(args: argparse.Namespace, settings: Settings) -> int:
+        slack.print_help()
+        return 2
+
+    slack.set_defaults(handler=usage)
+
+
+async def print_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.slack.manifest import build_manifest, declarations
+    from cogs import all_cogs
+
+    commands, actions = declarations(all_cogs())
+    manifest = build_manifest(
+        commands,
+        actions,
+        name=args.name,
+        request_url=args.http_url,
+        admin_user_scope=args.admin_user_scope,
+    )
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
+async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
+    """Connect (auth.test) and print what the bot may do; exit 1 if Slack says no."""
+    from adapters.slack.adapter import SlackAdapter
+    from adapters.slack.manifest import BOT_SCOPES
+    from bot.errors import ConfigError
+    from bot.platform import Capability
+
+    if not settings.wants_slack:
+        print("SLACK_BOT_TOKEN is not set; see docs/slack.md.", file=sys.stderr)
+        return 2
+    adapter = SlackAdapter.from_settings(settings)
+    try:
+        problems = adapter.options.problems()
+        if problems:
+            raise ConfigError("\n".join(problems))
+        identity = await adapter.checked("SLACK_BOT_TOKEN", adapter.connect())
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Workspace: {identity.team_name} ({identity.community.id}) as <@{identity.bot_user_id}>")
+    if identity.scopes is not None:
+        missing = [s for s in BOT_SCOPES if s not in identity.scopes]
+        print("Missing scopes: " + (", ".join(missing) if missing else "none"))
+    for capability in Capability:
+        mark = "yes" if capability in adapter.capabilities else "no"
+        print(f"  {mark:3}  {capability}")
+    return 0

@@ -1,0 +1,241 @@
+"""Slack payloads in, neutral events out: the adapter's side of the dispatcher.
+
+Every method runs after Slack has been acknowledged (see `adapters.slack.listeners`), so it
+may take its time: look members up, check the database, run the cogs. Events API
+deliveries are claimed by ``event_id`` in the database first; a retry (Slack resends when
+an ack is late, with ``X-Slack-Retry-Num``) or a replay after a reconnect finds the claim
+and is dropped, so no retry ever opens a second ticket, flag or vote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from adapters.slack.emoji import from_slack
+from adapters.slack.ids import channel_for, channel_from_id, shortcut_callback_id
+from adapters.slack.incoming_text import readable_text
+from adapters.slack.responder import SlackResponder
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MessageCommandInvoked,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
+from bot.model import ChannelRef, Member, MessageRef
+from storage.platform_events import PlatformEventRepository
+
+if TYPE_CHECKING:
+    from adapters.slack.platform import SlackPlatform
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+# Slack retries a delivery three times within about an hour; a day of event ids is ample
+# and still a small table.
+EVENT_RETENTION = timedelta(days=1)
+# team_join and member_joined_channel (the welcome channel) both mean "joined"; one
+# welcome per member and month, however many of those arrive.
+JOIN_RETENTION = timedelta(days=30)
+# Expired claims are pruned at most this often, on the next delivery.
+PRUNE_INTERVAL = timedelta(hours=1)
+# Message subtypes that are something a member wrote; others (joins, topic changes, bot
+# posts, deletions) are not messages to moderate.
+AUTHORED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"})
+
+
+class Inbox:
+    def __init__(self, platform: SlackPlatform, app: App) -> None:
+        self._platform = platform
+        self._app = app
+        self._claims = PlatformEventRepository(app.services.db)
+        self._pruned_at: datetime | None = None
+
+    # -- interactive payloads -----------------------------------------------------------------
+
+    async def command(self, body: dict[str, Any]) -> None:
+        member = await self._member(body["user_id"], body.get("user_name", ""))
+        channel = await self._channel(body.get("channel_id", ""), body.get("channel_name", ""))
+        responder = self._responder(member, channel, body)
+        path = body["command"].lstrip("/").casefold()
+        await self._dispatch(
+            CommandInvoked(member, channel, path, body.get("text") or "", responder)
+        )
+
+    async def shortcut(self, body: dict[str, Any]) -> None:
+        if body.get("type") != "message_action":
+            return
+        member = await self._member(body["user"]["id"], body["user"].get("name", ""))
+        raw = body["message"]
+        channel = await self._channel(body["channel"]["id"], body["channel"].get("name", ""))
+        where = channel_for(
+            channel.community, channel.id, channel.name, raw.get("thread_ts"), raw["ts"]
+        )
+        posted = await self._platform.posted(where, raw)
+        names = {shortcut_callback_id(n): n for n in self._app.dispatcher.message_commands}
+        name = names.get(body["callback_id"], body["callback_id"])
+        responder = self._responder(member, channel, body)
+        await self._dispatch(MessageCommandInvoked(member, name, posted, responder))
+
+    async def action(self, body: dict[str, Any]) -> None:
+        container = body.get("container") or {}
+        if container.get("type") != "message" or not body.get("actions"):
+            return
+        member = await self._member(body["user"]["id"], body["user"].get("name", ""))
+        channel = await self._channel(container["channel_id"])
+        message_ts = container["message_ts"]
+        thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        where = channel_for(channel.community, channel.id, channel.name, thread_ts, message_ts)
+        responder = self._responder(member, where, body)
+        action_id = body["actions"][0]["action_id"]
+        await self._dispatch(
+            ButtonPressed(member, MessageRef(where, message_ts), action_id, responder)
+        )
+
+    async def view_submission(self, body: dict[str, Any]) -> None:
+        view = body["view"]
+        member = await self._member(body["user"]["id"], body["user"].get("name", ""))
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        channel_id = str(metadata.get("channel") or "")
+        if channel_id:
+            channel = channel_from_id(self._platform.community, channel_id)
+        else:
+            channel = await self._direct_channel(member)
+        values = {
+            block_id: str(elements.get(block_id, {}).get("value") or "")
+            for block_id, elements in view.get("state", {}).get("values", {}).items()
+        }
+        responder = SlackResponder(self._platform, member, channel)
+        await self._dispatch(FormSubmitted(member, channel, view["callback_id"], values, responder))
+
+    # -- Events API ---------------------------------------------------------------------------
+
+    async def event(self, body: dict[str, Any]) -> None:
+        """One Events API delivery, processed once however often Slack sends it."""
+        event = body.get("event") or {}
+        event_id = body.get("event_id")
+        if event_id and not await self._claim(f"event:{event_id}", EVENT_RETENTION):
+            log.info("ignoring a repeated Slack delivery of %s (%s)", event_id, event.get("type"))
+            return
+        match event.get("type"):
+            case "message":
+                await self._message(event)
+            case "reaction_added" | "reaction_removed":
+                await self._reaction(event)
+            case "team_join":
+                await self._joined(event["user"])
+            case "member_joined_channel":
+                await self._joined_channel(event)
+
+    async def _message(self, event: dict[str, Any]) -> None:
+        subtype = event.get("subtype")
+        if subtype == "message_changed":
+            new, old = event.get("message") or {}, event.get("previous_message") or {}
+            if self._by_a_bot(new) or new.get("text") == old.get("text"):
+                return
+            posted = await self._posted(event["channel"], new)
+            if posted is not None:
+                before = readable_text(old.get("text") or "", self._platform.directory.name_of)
+                await self._dispatch(MessageEdited(posted, before))
+            return
+        if subtype not in AUTHORED_SUBTYPES or self._by_a_bot(event):
+            return
+        posted = await self._posted(event["channel"], event)
+        if posted is not None:
+            await self._dispatch(MessagePosted(posted))
+
+    async def _posted(self, channel_id: str, raw: dict[str, Any]) -> Any:
+        channel = await self._channel(channel_id)
+        where = channel_for(
+            channel.community, channel.id, channel.name, raw.get("thread_ts"), raw["ts"]
+        )
+        posted = await self._platform.posted(where, raw)
+        return None if posted.author.is_bot else posted
+
+    async def _reaction(self, event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        if item.get("type") != "message":
+            return
+        member = await self._platform.directory.member(event["user"])
+        if member is None or member.is_bot or member.id == self._platform.identity.bot_user_id:
+            return
+        channel = await self._channel(item["channel"])
+        message = MessageRef(channel, item["ts"])
+        emoji = from_slack(event["reaction"])
+        if event["type"] == "reaction_added":
+            await self._dispatch(ReactionAdded(message, member, emoji))
+        else:
+            await self._dispatch(ReactionRemoved(message, member, emoji))
+
+    async def _joined(self, user: dict[str, Any]) -> None:
+        member = await self._platform.directory.member_from(user)
+        await self._welcome(member)
+
+    async def _joined_channel(self, event: dict[str, Any]) -> None:
+        """Joining the welcome channel counts as joining, for communities that live in a
+        few channels of a larger workspace; other channel joins are not news."""
+        platform = self._platform
+        config = await self._app.services.config.get(platform.community)
+        welcome = await platform.find_channel(platform.community, config.community.channels.welcome)
+        if welcome is None or welcome.id != event.get("channel"):
+            return
+        member = await platform.directory.member(event["user"])
+        if member is not None:
+            await self._welcome(member)
+
+    async def _welcome(self, member: Member) -> None:
+        if member.is_bot or member.id == self._platform.identity.bot_user_id:
+            return
+        if not await self._claim(f"join:{member.id}", JOIN_RETENTION):
+            return
+        now = self._app.services.clock.now()
+        await self._dispatch(MemberJoined(replace(member, joined_at=now), now))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    async def _claim(self, key: str, keep_for: timedelta) -> bool:
+        now = self._app.services.clock.now()
+        community = self._platform.community.key
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_INTERVAL:
+            self._pruned_at = now
+            await self._claims.prune(now)
+        return await self._claims.claim(community, key, now, keep_for)
+
+    def _by_a_bot(self, raw: dict[str, Any]) -> bool:
+        identity = self._platform.identity
+        return (
+            bool(raw.get("bot_id"))
+            or raw.get("subtype") == "bot_message"
+            or raw.get("user") == identity.bot_user_id
+        )
+
+    async def _member(self, user_id: str, name: str) -> Member:
+        member = await self._platform.directory.member(user_id)
+        return member or Member(self._platform.community, user_id, name or user_id)
+
+    async def _channel(self, channel_id: str, name: str = "") -> ChannelRef:
+        shown = "" if name in ("directmessage", "privategroup") else name
+        return await self._platform.directory.channel(channel_id, shown)
+
+    async def _direct_channel(self, member: Member) -> ChannelRef:
+        opened = await self._platform.client.conversations_open(users=member.id)
+        return ChannelRef(self._platform.community, opened["channel"]["id"])
+
+    def _responder(
+        self, member: Member, channel: ChannelRef, body: dict[str, Any]
+    ) -> SlackResponder:
+        return SlackResponder(
+            self._platform, member, channel, body.get("response_url"), body.get("trigger_id")
+        )
+
+    async def _dispatch(self, event: Event) -> None:
+        await self._app.dispatcher.dispatch(event)

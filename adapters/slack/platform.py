@@ -1,0 +1,417 @@
+"""The platform protocol on the Slack Web API: what cogs may ask of a Slack workspace.
+
+Capabilities are what the granted scopes allow, read from auth.test at start-up, so a
+scope left out at install time shows up as a missing capability (and `/help` stops
+offering what cannot work) rather than as a failure in front of a member. Slack has no
+ban and no timeout; deleting other people's messages needs a workspace admin's user token
+(``SLACK_ADMIN_USER_TOKEN``); "kick" removes the member from every channel the bot shares
+with them, since a bot can never remove someone from the workspace itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import emoji
+from adapters.slack.directory import Directory
+from adapters.slack.errors import ALREADY_DONE, call, code_of, translate
+from adapters.slack.ids import (
+    channel_in,
+    parse_permalink,
+    split_channel,
+    thread_ref,
+    user_id_in,
+)
+from adapters.slack.incoming_text import mentioned_user_ids, mentions_everyone, readable_text
+from adapters.slack.render import QUIET, SlackMessage, render_message
+from bot.errors import MissingPermission, NotFound, Unsupported
+from bot.model import (
+    Attachment,
+    ChannelRef,
+    Community,
+    Member,
+    MessageRef,
+    PostedMessage,
+    UserRef,
+)
+from bot.outgoing import OutgoingMessage
+from bot.platform import Capability
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+# Which bot scopes each capability needs; buttons and forms need only interactivity.
+SCOPES_FOR: dict[Capability, frozenset[str]] = {
+    Capability.EDIT: frozenset({"chat:write"}),
+    Capability.DELETE_OWN: frozenset({"chat:write"}),
+    Capability.REACT: frozenset({"reactions:write"}),
+    Capability.THREADS: frozenset({"chat:write"}),
+    Capability.DIRECT_MESSAGES: frozenset({"chat:write", "im:write"}),
+    Capability.KICK: frozenset({"channels:manage", "channels:read"}),
+    Capability.ROLES: frozenset({"usergroups:read", "usergroups:write"}),
+    Capability.BUTTONS: frozenset(),
+    Capability.FORMS: frozenset({"commands"}),
+    Capability.MESSAGE_COMMANDS: frozenset({"commands"}),
+}
+# Never on Slack: no ban, no timeout, no removing other people's reactions, threads
+# cannot be archived or locked.
+NEVER = frozenset(
+    {Capability.BAN, Capability.TIMEOUT, Capability.REMOVE_REACTIONS, Capability.ARCHIVE_THREADS}
+)
+# How many channels `kick` pages through: users.conversations returns at most this many
+# per call, and a member in more channels than the bot can see is rare.
+KICK_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the bot is, from auth.test."""
+
+    community: Community
+    team_name: str
+    team_host: str | None
+    bot_user_id: str
+    bot_id: str
+    scopes: frozenset[str] | None
+
+
+def capabilities_for(scopes: frozenset[str] | None, *, admin_token: bool) -> frozenset[Capability]:
+    """What the bot can do with these scopes; unknown scopes (None) means all it asks for."""
+    granted = {
+        capability
+        for capability, needed in SCOPES_FOR.items()
+        if scopes is None or needed <= scopes
+    }
+    if admin_token:
+        granted.add(Capability.DELETE_OTHERS)
+    return frozenset(granted)
+
+
+class SlackPlatform:
+    """Actions on one Slack workspace; `connect` must run before the first action."""
+
+    name = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, admin_client: AsyncWebClient | None = None):
+        self.client = client
+        self.admin_client = admin_client
+        self.capabilities: frozenset[Capability] = capabilities_for(
+            None, admin_token=admin_client is not None
+        )
+        self._identity: Identity | None = None
+        self._directory: Directory | None = None
+
+    async def connect(self) -> Identity:
+        """Ask Slack who we are (auth.test) and read the granted scopes."""
+        response = await self.client.auth_test()
+        scopes_header = _header(response.headers, "x-oauth-scopes")
+        scopes = (
+            frozenset(s.strip() for s in scopes_header.split(",") if s.strip())
+            if scopes_header is not None
+            else None
+        )
+        url = response.get("url") or ""
+        identity = Identity(
+            community=Community(PLATFORM, response["team_id"]),
+            team_name=response.get("team") or response["team_id"],
+            team_host=urlsplit(url).hostname if url else None,
+            bot_user_id=response["user_id"],
+            bot_id=response.get("bot_id") or "",
+            scopes=scopes,
+        )
+        self._identity = identity
+        self._directory = Directory(self.client, identity.community)
+        self.capabilities = capabilities_for(scopes, admin_token=self.admin_client is not None)
+        return identity
+
+    @property
+    def identity(self) -> Identity:
+        if self._identity is None:
+            raise RuntimeError("the Slack adapter is not connected yet")
+        return self._identity
+
+    @property
+    def directory(self) -> Directory:
+        if self._directory is None:
+            raise RuntimeError("the Slack adapter is not connected yet")
+        return self._directory
+
+    @property
+    def community(self) -> Community:
+        return self.identity.community
+
+    # -- messages -----------------------------------------------------------------------------
+
+    async def send(
+        self, channel: ChannelRef, message: OutgoingMessage, *, allow_pings: bool = True
+    ) -> MessageRef:
+        base, thread_ts = split_channel(channel)
+        rendered = self.render(message, allow_pings=allow_pings)
+        response = await call(
+            f"post in {channel.name or base}",
+            self.client.chat_postMessage(
+                channel=base, thread_ts=thread_ts, **rendered.as_kwargs(), **QUIET
+            ),
+        )
+        return MessageRef(channel, str(response["ts"]))
+
+    async def edit(self, message: MessageRef, new: OutgoingMessage) -> None:
+        base, _ = split_channel(message.channel)
+        rendered = self.render(new)
+        await call(
+            "edit a message",
+            self.client.chat_update(
+                channel=base,
+                ts=message.id,
+                text=rendered.text,
+                blocks=rendered.blocks if rendered.blocks is not None else [],
+            ),
+        )
+
+    async def delete(self, message: MessageRef) -> None:
+        """Delete with the bot token; someone else's message needs the admin user token."""
+        base, _ = split_channel(message.channel)
+        try:
+            await self.client.chat_delete(channel=base, ts=message.id)
+            return
+        except SlackApiError as error:
+            if code_of(error) != "cant_delete_message":
+                raise translate(error, "delete a message") from None
+        if self.admin_client is None:
+            raise Unsupported(PLATFORM, Capability.DELETE_OTHERS)
+        await call(
+            "delete a message with the admin token",
+            self.admin_client.chat_delete(channel=base, ts=message.id, as_user=True),
+        )
+
+    async def add_reaction(self, message: MessageRef, emoji_text: str) -> None:
+        base, _ = split_channel(message.channel)
+        try:
+            await self.client.reactions_add(
+                channel=base, timestamp=message.id, name=emoji.to_slack(emoji_text)
+            )
+        except SlackApiError as error:
+            if code_of(error) not in ALREADY_DONE:
+                raise translate(error, "add a reaction") from None
+
+    async def remove_reaction(self, message: MessageRef, emoji_text: str, user: UserRef) -> None:
+        """Slack lets the bot remove only its own reactions."""
+        if user.id != self.identity.bot_user_id:
+            raise Unsupported(PLATFORM, Capability.REMOVE_REACTIONS)
+        base, _ = split_channel(message.channel)
+        try:
+            await self.client.reactions_remove(
+                channel=base, timestamp=message.id, name=emoji.to_slack(emoji_text)
+            )
+        except SlackApiError as error:
+            if code_of(error) not in ALREADY_DONE:
+                raise translate(error, "remove a reaction") from None
+
+    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
+        """A Slack thread exists as soon as someone replies; nothing to create."""
+        return thread_ref(message.channel, message.id, name)
+
+    async def archive_thread(self, thread: ChannelRef, *, lock: bool) -> None:
+        raise Unsupported(PLATFORM, Capability.ARCHIVE_THREADS)
+
+    async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
+        opened = await call("open a direct message", self.client.conversations_open(users=user.id))
+        channel = ChannelRef(self.community, opened["channel"]["id"], "")
+        return await self.send(channel, message)
+
+    async def permalink(self, message: MessageRef) -> str:
+        base, _ = split_channel(message.channel)
+        response = await call(
+            "link a message", self.client.chat_getPermalink(channel=base, message_ts=message.id)
+        )
+        return str(response["permalink"])
+
+    async def fetch_message(self, message: MessageRef) -> PostedMessage | None:
+        base, thread_ts = split_channel(message.channel)
+        window = {"latest": message.id, "oldest": message.id, "inclusive": True, "limit": 1}
+        try:
+            if thread_ts and thread_ts != message.id:
+                response = await self.client.conversations_replies(
+                    channel=base, ts=thread_ts, **window
+                )
+            else:
+                response = await self.client.conversations_history(channel=base, **window)
+        except SlackApiError as error:
+            failure = translate(error, "read a message")
+            if isinstance(failure, NotFound):
+                return None
+            raise failure from None
+        found = next((m for m in response.get("messages", []) if m.get("ts") == message.id), None)
+        if found is None or found.get("subtype") == "tombstone":
+            return None
+        return await self.posted(message.channel, found)
+
+    async def posted(self, channel: ChannelRef, raw: dict[str, Any]) -> PostedMessage:
+        """A neutral message from a Slack message object."""
+        text = raw.get("text") or ""
+        directory = self.directory
+        mentioned = mentioned_user_ids(text)
+        for user_id in mentioned:
+            if directory.name_of(user_id) is None:
+                await directory.member(user_id)
+        author = await self.author_of(raw)
+        files = tuple(
+            Attachment(
+                f.get("name") or f.get("title") or "file",
+                int(f.get("size") or 0),
+                f.get("permalink") or "",
+            )
+            for f in raw.get("files", ())
+        )
+        return PostedMessage(
+            ref=MessageRef(channel, str(raw["ts"])),
+            author=author,
+            text=readable_text(text, directory.name_of),
+            attachments=files,
+            mentioned_user_ids=mentioned,
+            mentions_everyone=mentions_everyone(text),
+            created_at=None,
+            extra={"slack_text": text},
+        )
+
+    async def author_of(self, raw: dict[str, Any]) -> Member:
+        user_id = raw.get("user")
+        if user_id:
+            member = await self.directory.member(user_id)
+            if member is not None:
+                return member
+        bot_name = (raw.get("bot_profile") or {}).get("name") or raw.get("username") or "bot"
+        return Member(
+            self.community, user_id or raw.get("bot_id") or "unknown", bot_name, is_bot=True
+        )
+
+    def render(self, message: OutgoingMessage, *, allow_pings: bool = True) -> SlackMessage:
+        name_of = self._directory.name_of if self._directory else None
+        return render_message(message, allow_pings=allow_pings, name_of=name_of)
+
+    # -- members ------------------------------------------------------------------------------
+
+    async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
+        raise Unsupported(PLATFORM, Capability.TIMEOUT)
+
+    async def ban(self, user: UserRef, reason: str) -> None:
+        raise Unsupported(PLATFORM, Capability.BAN)
+
+    async def kick(self, user: UserRef, reason: str) -> None:
+        """Remove the member from every channel the bot shares with them.
+
+        Slack never lets a bot remove someone from the workspace, nor from its #general;
+        the member can rejoin public channels. Fails with `MissingPermission` when not a
+        single channel could be left behind.
+        """
+        if Capability.KICK not in self.capabilities:
+            raise Unsupported(PLATFORM, Capability.KICK)
+        removed, refused = 0, []
+        for channel_id in await self._shared_channels(user.id):
+            try:
+                await self.client.conversations_kick(channel=channel_id, user=user.id)
+                removed += 1
+            except SlackApiError as error:
+                if code_of(error) not in ALREADY_DONE:
+                    refused.append(code_of(error))
+        log.info("removed %s from %d channel(s) (%s)", user.id, removed, reason)
+        if not removed and refused:
+            raise MissingPermission(f"Slack refused to remove the member: {refused[0]}")
+
+    async def _shared_channels(self, user_id: str) -> list[str]:
+        channels: list[str] = []
+        cursor = None
+        while True:
+            response = await call(
+                "list the member's channels",
+                self.client.users_conversations(
+                    user=user_id,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=KICK_PAGE,
+                    cursor=cursor,
+                ),
+            )
+            channels.extend(
+                c["id"] for c in response.get("channels", []) if not c.get("is_general")
+            )
+            cursor = response.get("response_metadata", {}).get("next_cursor")
+            if not cursor:
+                return channels
+
+    async def grant_role(self, user: UserRef, role_id: str, reason: str) -> None:
+        """Add the member to a user group (named by id, name or handle)."""
+        if Capability.ROLES not in self.capabilities:
+            raise Unsupported(PLATFORM, Capability.ROLES)
+        group = await self.directory.group_id(role_id)
+        if group is None:
+            raise NotFound(f"there is no user group {role_id!r}")
+        current = await call(
+            "read a user group", self.client.usergroups_users_list(usergroup=group)
+        )
+        users = list(current.get("users", []))
+        if user.id in users:
+            return
+        await call(
+            "add a member to a user group",
+            self.client.usergroups_users_update(usergroup=group, users=[*users, user.id]),
+        )
+        self.directory.forget_groups()
+
+    async def fetch_member(self, user: UserRef) -> Member | None:
+        return await self.directory.member(user.id)
+
+    async def member_count(self, community: Community) -> int:
+        return await self.directory.member_count()
+
+    async def community_name(self, community: Community) -> str:
+        return self.identity.team_name
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    async def find_channel(self, community: Community, name_or_id: str) -> ChannelRef | None:
+        if community != self.community:
+            return None
+        parsed = channel_in(name_or_id)
+        if parsed is not None:
+            return await self.directory.channel(*parsed)
+        return await self.directory.find_channel(name_or_id)
+
+    def parse_message_link(self, community: Community, link: str) -> MessageRef | None:
+        if community != self.community:
+            return None
+        return parse_permalink(community, link, self.identity.team_host)
+
+    def parse_user(self, community: Community, text: str) -> UserRef | None:
+        if community != self.community:
+            return None
+        user_id = user_id_in(text) or self.directory.user_named(text.strip())
+        return UserRef(community, user_id) if user_id else None
+
+    def parse_channel(self, community: Community, text: str) -> ChannelRef | None:
+        if community != self.community:
+            return None
+        parsed = channel_in(text)
+        if parsed is not None:
+            return ChannelRef(community, parsed[0], parsed[1])
+        return self.directory.channel_named(text)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in dict(headers).items():
+        if key.lower() == name:
+            if isinstance(value, Iterable) and not isinstance(value, str):
+                return ",".join(value)
+            return str(value)
+    return None

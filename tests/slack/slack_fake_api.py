@@ -1,0 +1,386 @@
+"""A small Slack on 127.0.0.1 for the adapter tests: Web API, response URLs, Socket Mode.
+
+It keeps just enough workspace state (members, user groups, channels, messages, reactions)
+for the real slack-sdk and slack-bolt code to run against it, answers with Slack's own
+error codes, and records every call so tests can assert what the bot asked Slack to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+TEAM_ID = "T0TEST"
+TEAM_NAME = "Botschafter Test"
+TEAM_HOST = "botschafter-test.slack.com"
+BOT_USER = "U0BOT"
+BOT_ID = "B0BOT"
+BOT_TOKEN = "xoxb-test-bot-token"
+APP_TOKEN = "xapp-test-app-token"
+ADMIN_TOKEN = "xoxp-test-admin-token"
+SIGNING_SECRET = "test-signing-secret"
+ALL_SCOPES = (
+    "commands,chat:write,chat:write.public,channels:read,groups:read,channels:history,"
+    "groups:history,reactions:read,reactions:write,users:read,usergroups:read,"
+    "usergroups:write,im:write,channels:manage,groups:write"
+)
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str
+
+
+@dataclass
+class StoredMessage:
+    channel: str
+    ts: str
+    text: str
+    user: str | None = None
+    bot_id: str | None = None
+    blocks: list[dict[str, Any]] | None = None
+    thread_ts: str | None = None
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_slack(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
+        if self.user:
+            raw["user"] = self.user
+        if self.bot_id:
+            raw["bot_id"] = self.bot_id
+        if self.blocks:
+            raw["blocks"] = self.blocks
+        if self.thread_ts:
+            raw["thread_ts"] = self.thread_ts
+        return raw
+
+
+class SlackApiFake:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[dict[str, Any]] = []
+        self.scopes = ALL_SCOPES
+        self.tokens = {BOT_TOKEN, ADMIN_TOKEN}
+        self.app_tokens = {APP_TOKEN}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, set[str]] = {}
+        self.messages: list[StoredMessage] = []
+        self.deleted: list[StoredMessage] = []
+        self._clock = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: list[dict[str, Any]] = []
+        self._socket_connected = asyncio.Event()
+        self.add_user(BOT_USER, "botschafter", bot=True)
+
+    # -- workspace set-up ------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        bot: bool = False,
+        admin: bool = False,
+        locale: str = "en-US",
+        deleted: bool = False,
+    ) -> dict[str, Any]:
+        user = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name.casefold(),
+            "real_name": name,
+            "deleted": deleted,
+            "is_bot": bot,
+            "is_admin": admin,
+            "is_owner": False,
+            "locale": locale,
+            "profile": {"display_name": name, "real_name": name},
+        }
+        self.users[user_id] = user
+        return user
+
+    def add_group(self, group_id: str, name: str, users: list[str]) -> None:
+        self.groups[group_id] = {
+            "id": group_id,
+            "name": name,
+            "handle": name.casefold(),
+            "users": list(users),
+        }
+
+    def add_channel(self, channel_id: str, name: str, *, general: bool = False) -> None:
+        self.channels[channel_id] = {"id": channel_id, "name": name, "is_general": general}
+        self.members[channel_id] = {BOT_USER}
+
+    def post(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str:
+        """A message a member wrote (the test then delivers the matching event)."""
+        message = StoredMessage(channel, self.next_ts(), text, user=user, thread_ts=thread_ts)
+        self.messages.append(message)
+        return message.ts
+
+    def next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._clock)}.000100"
+
+    # -- reading what the bot did ----------------------------------------------------------
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posts_in(self, channel: str) -> list[StoredMessage]:
+        return [m for m in self.messages if m.channel == channel and m.bot_id == BOT_ID]
+
+    def message(self, channel: str, ts: str) -> StoredMessage | None:
+        return next((m for m in self.messages if m.channel == channel and m.ts == ts), None)
+
+    def private_to(self, user: str) -> list[str]:
+        """Texts only `user` saw (as Slack shows them: entities decoded): ephemeral posts
+        and ephemeral response_url replies."""
+        texts = [
+            c.params["text"]
+            for c in self.called("chat.postEphemeral")
+            if c.params.get("user") == user
+        ]
+        texts += [
+            r["text"]
+            for r in self.responses
+            if r.get("response_type") == "ephemeral" and r.get("_user") == user
+        ]
+        return [shown(text) for text in texts]
+
+    # -- server ----------------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, user: str) -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{user}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{user}", self._respond)
+        app.router.add_get("/socket", self._socket)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = runner.addresses[0][1]
+        self._runner = runner
+
+    async def close(self) -> None:
+        for socket in self.sockets:
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        body["_user"] = request.match_info["user"]
+        self.responses.append(body)
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST":
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(dict(parse_qsl(await request.text())))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        token = token or str(params.pop("token", ""))
+        self.calls.append(Call(method, params, token))
+        valid = self.app_tokens if method == "apps.connections.open" else self.tokens
+        if token not in valid:
+            return _json({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_" + method.replace(".", "_").lower(), None)
+        if handler is None:
+            return _json({"ok": False, "error": "unknown_method"})
+        result = handler(params, token)
+        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None
+        return _json(result, headers)
+
+    # -- Web API methods (the subset the adapter uses) -------------------------------------
+
+    def _auth_test(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        user = BOT_USER if token == BOT_TOKEN else "U0ADMIN"
+        return {
+            "ok": True,
+            "url": f"https://{TEAM_HOST}/",
+            "team": TEAM_NAME,
+            "team_id": TEAM_ID,
+            "user_id": user,
+            "bot_id": BOT_ID,
+        }
+
+    def _apps_connections_open(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    def _users_info(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        user = self.users.get(params["user"])
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _users_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "members": list(self.users.values())}
+
+    def _usergroups_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "usergroups": [dict(g) for g in self.groups.values()]}
+
+    def _usergroups_users_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "users": list(self.groups[params["usergroup"]]["users"])}
+
+    def _usergroups_users_update(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        users = params["users"]
+        self.groups[params["usergroup"]]["users"] = (
+            users.split(",") if isinstance(users, str) else list(users)
+        )
+        return {"ok": True}
+
+    def _conversations_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "channels": list(self.channels.values())}
+
+    def _users_conversations(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        user = params["user"]
+        shared = [
+            c
+            for cid, c in self.channels.items()
+            if user in self.members[cid] and BOT_USER in self.members[cid]
+        ]
+        return {"ok": True, "channels": shared}
+
+    def _conversations_kick(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        channel = self.channels[params["channel"]]
+        if channel["is_general"]:
+            return {"ok": False, "error": "cant_kick_from_general"}
+        self.members[channel["id"]].discard(params["user"])
+        return {"ok": True}
+
+    def _conversations_open(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        user = self.users.get(params["users"])
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        if user["deleted"]:
+            return {"ok": False, "error": "user_disabled"}
+        if user["is_bot"]:
+            return {"ok": False, "error": "cannot_dm_bot"}
+        return {"ok": True, "channel": {"id": "D" + user["id"]}}
+
+    def _chat_postmessage(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        channel = params["channel"]
+        if channel.startswith("C") and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.startswith("C") and BOT_USER not in self.members[channel]:
+            return {"ok": False, "error": "not_in_channel"}
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        message = StoredMessage(
+            channel,
+            self.next_ts(),
+            params.get("text", ""),
+            bot_id=BOT_ID,
+            blocks=blocks,
+            thread_ts=params.get("thread_ts"),
+        )
+        self.messages.append(message)
+        return {"ok": True, "channel": channel, "ts": message.ts, "message": message.as_slack()}
+
+    def _chat_postephemeral(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self.next_ts()}
+
+    def _chat_update(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        message = self.message(params["channel"], params["ts"])
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if message.bot_id != BOT_ID:
+            return {"ok": False, "error": "cant_update_message"}
+        message.text = params.get("text", "")
+        blocks = params.get("blocks")
+        message.blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+        return {"ok": True}
+
+    def _chat_delete(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        message = self.message(params["channel"], params["ts"])
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if message.bot_id != BOT_ID and token != ADMIN_TOKEN:
+            return {"ok": False, "error": "cant_delete_message"}
+        self.messages.remove(message)
+        self.deleted.append(message)
+        return {"ok": True}
+
+    def _chat_getpermalink(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        ts = params["message_ts"]
+        return {
+            "ok": True,
+            "permalink": f"https://{TEAM_HOST}/archives/{params['channel']}/p{ts.replace('.', '')}",
+        }
+
+    def _conversations_history(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        if params["channel"] not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        found = self.message(params["channel"], params["latest"])
+        return {"ok": True, "messages": [found.as_slack()] if found else []}
+
+    def _conversations_replies(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        return self._conversations_history(params, token)
+
+    def _reactions_add(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        message = self.message(params["channel"], params["timestamp"])
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        users = message.reactions.setdefault(params["name"], [])
+        if BOT_USER in users:
+            return {"ok": False, "error": "already_reacted"}
+        users.append(BOT_USER)
+        return {"ok": True}
+
+    def _reactions_remove(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        message = self.message(params["channel"], params["timestamp"])
+        users = message.reactions.get(params["name"], []) if message else []
+        if BOT_USER not in users:
+            return {"ok": False, "error": "no_reaction"}
+        users.remove(BOT_USER)
+        return {"ok": True}
+
+    def _views_open(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        view = params["view"]
+        return {"ok": True, "view": json.loads(view) if isinstance(view, str) else view}
+
+    # -- Socket Mode -----------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self._socket_connected.set()
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return socket
+
+    async def socket_send(self, envelope: dict[str, Any]) -> None:
+        await asyncio.wait_for(self._socket_connected.wait(), timeout=5)
+        await self.sockets[-1].send_json(envelope)
+
+
+def shown(text: str) -> str:
+    """Slack's wire text as a member reads it."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _json(body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(body, headers=headers)
