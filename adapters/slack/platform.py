@@ -310,8 +310,8 @@ class SlackPlatform:
         """Remove the member from every channel the bot shares with them.
 
         Slack never lets a bot remove someone from the workspace, nor from its #general;
-        the member can rejoin public channels. Fails with `MissingPermission` when not a
-        single channel could be left behind.
+        the member can rejoin public channels. Fails with `MissingPermission` when the
+        member could not be removed from a single channel.
         """
         if Capability.KICK not in self.capabilities:
             raise Unsupported(PLATFORM, Capability.KICK)
@@ -324,8 +324,12 @@ class SlackPlatform:
                 if code_of(error) not in ALREADY_DONE:
                     refused.append(code_of(error))
         log.info("removed %s from %d channel(s) (%s)", user.id, removed, reason)
-        if not removed and refused:
-            raise MissingPermission(f"Slack refused to remove the member: {refused[0]}")
+        if not removed:
+            raise MissingPermission(
+                f"Slack refused to remove the member: {refused[0]}"
+                if refused
+                else "the member is in no channel the bot can remove them from"
+            )
 
     async def _shared_channels(self, user_id: str) -> list[str]:
         channels: list[str] = []

@@ -76,6 +76,7 @@ class SlackApiFake:
         self.members: dict[str, set[str]] = {}
         self.messages: list[StoredMessage] = []
         self.deleted: list[StoredMessage] = []
+        self.kick_restricted: set[str] = set()
         self._clock = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -264,6 +265,8 @@ class SlackApiFake:
         channel = self.channels[params["channel"]]
         if channel["is_general"]:
             return {"ok": False, "error": "cant_kick_from_general"}
+        if channel["id"] in self.kick_restricted:
+            return {"ok": False, "error": "restricted_action"}
         self.members[channel["id"]].discard(params["user"])
         return {"ok": True}
 
