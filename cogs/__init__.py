@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def all_cogs() -> list[type[Cog]]:
     """Every shipped feature, in the order their listeners run for one event."""
     from cogs.meta import MetaCog
+    from cogs.moderation import ModerationCog
     from cogs.welcome import WelcomeCog
 
-    return [MetaCog, WelcomeCog]
+    return [MetaCog, WelcomeCog, ModerationCog]

@@ -1,0 +1,251 @@
+"""The hot path: every posted or edited message against the community's rules.
+
+The check itself is the rule engine's synchronous, pure `RuleSet.check`; nothing here
+touches storage or the platform unless a rule matched, which almost no message does.
+Each community's `RuleSet` is compiled once and cached; when the community's rules
+change, the new set is compiled in a worker thread while checks go on with the old one.
+
+When a rule matches: a leaked secret is deleted at once (before anything else, since
+every second counts), then the hits are stored (the same rule never twice for one
+message, so an edit is not flagged again), then flags are posted or updated, messages
+marked "delete and flag" removed, and ambassadors told about watch words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.cog import Services
+from bot.errors import NotFound, PlatformError
+from bot.model import PostedMessage
+from bot.outgoing import ChannelMention, Link, OutgoingMessage
+from bot.platform import Capability
+from bot.text import excerpt
+from cogs.moderation.config import ModerationConfig
+from cogs.moderation.desk import FlagDesk
+from cogs.moderation.notices import Notifier
+from cogs.moderation.rules import (
+    Action,
+    AnyRuleSettings,
+    CheckedMessage,
+    RecentActivity,
+    RuleMatch,
+    RuleSet,
+)
+from cogs.moderation.snapshots import snapshot
+from storage.moderation import MessageSnapshot, ModerationRepository, NewHit
+
+log = logging.getLogger(__name__)
+
+Rules = tuple[AnyRuleSettings, ...]
+
+# Rule actions that put the message on a flag for moderators.
+_FLAGGING = frozenset({Action.FLAG, Action.DELETE_AND_FLAG})
+# Between matched texts of one rule on a flag: the flag renders “a”, “b”.
+_MATCH_SEPARATOR = "”, “"
+WATCH_EXCERPT_CHARS = 200
+
+
+class MessageChecker:
+    def __init__(
+        self,
+        services: Services,
+        repo: ModerationRepository,
+        desk: FlagDesk,
+        notifier: Notifier,
+    ) -> None:
+        self._services = services
+        self._repo = repo
+        self._desk = desk
+        self._notifier = notifier
+        self._rulesets = RuleSets()
+        # One memory of recent posts for the window rules, shared by every rule set.
+        self._activity = RecentActivity()
+
+    async def check(self, message: PostedMessage, *, edited: bool) -> None:
+        if message.author.is_bot:
+            return
+        community = message.ref.community
+        config = await self._services.config.get(community)
+        section = config.section("moderation", ModerationConfig)
+        ruleset = await self._rulesets.get(community.key, section.rules)
+        if ruleset is None:
+            return
+        matches = ruleset.check(self._checked(message, edited), self._activity)
+        if matches:
+            await self._act(message, matches, section)
+
+    def _checked(self, message: PostedMessage, edited: bool) -> CheckedMessage:
+        author = message.author
+        roles = frozenset(r.id for r in author.roles) | frozenset(r.name for r in author.roles)
+        return CheckedMessage(
+            community_key=message.ref.community.key,
+            channel_id=message.ref.channel.id,
+            author_id=author.id,
+            text=message.text,
+            at=self._services.clock.now(),
+            channel_name=message.ref.channel.name,
+            author_roles=roles,
+            account_created_at=author.created_at,
+            attachments=tuple(a.filename for a in message.attachments),
+            mention_count=len(message.mentioned_user_ids),
+            mentions_everyone=message.mentions_everyone,
+            edited=edited,
+        )
+
+    async def _act(
+        self, message: PostedMessage, matches: list[RuleMatch], section: ModerationConfig
+    ) -> None:
+        community = message.ref.community
+        secrets = [m for m in matches if m.action is Action.DELETE_AND_NOTIFY_AUTHOR]
+        removed = await self._delete(message) if secrets else False
+        now = self._services.clock.now()
+        snap = await snapshot(
+            self._services.platform(community), message, now, [m.span for m in secrets]
+        )
+        recorded = await self._repo.record_hits(
+            community.key, snap, _hits(matches), now, now - section.fold_window
+        )
+        new = {hit.rule for hit in recorded.new}
+        fresh = [m for m in matches if m.rule in new]
+        if any(m.action is Action.DELETE_AND_NOTIFY_AUTHOR for m in fresh):
+            await self._secret_removed(message, secrets, removed)
+        if any(m.action is Action.DELETE_AND_FLAG for m in fresh) and not removed:
+            removed = await self._delete(message)
+        if removed and recorded.filed is not None:
+            await self._repo.mark_deleted(
+                community.key, recorded.filed.flag.id, snap.channel_id, snap.message_id, now
+            )
+        watched = [m for m in fresh if m.action is Action.NOTIFY_AMBASSADORS]
+        if watched:
+            await self._tell_ambassadors(message, snap, watched)
+        if recorded.filed is not None:
+            await self._desk.refresh(community, recorded.filed.flag.id)
+
+    async def _delete(self, message: PostedMessage) -> bool:
+        """Delete the message where the platform lets the bot; True once it is gone."""
+        platform = self._services.platform(message.ref.community)
+        if Capability.DELETE_OTHERS not in platform.capabilities:
+            return False
+        try:
+            await platform.delete(message.ref)
+        except NotFound:
+            return True
+        except PlatformError:
+            log.warning(
+                "could not delete message %s in #%s", message.ref.id, message.ref.channel.name
+            )
+            return False
+        return True
+
+    async def _secret_removed(
+        self, message: PostedMessage, secrets: Sequence[RuleMatch], removed: bool
+    ) -> None:
+        what = ", ".join(dict.fromkeys(m.reason for m in secrets))
+        await self._services.audit.record(
+            message.ref.community.key,
+            "botschafter",
+            "moderation.secret_removed" if removed else "moderation.secret_found",
+            self._services.clock.now(),
+            subject=f"message:{message.ref.channel.id}/{message.ref.id}",
+            details={"author": message.author.id, "kinds": what},
+        )
+        await self._notifier.tell_about_secret(message.author, message.ref.channel, what, removed)
+
+    async def _tell_ambassadors(
+        self, message: PostedMessage, snap: MessageSnapshot, watched: Sequence[RuleMatch]
+    ) -> None:
+        community = message.ref.community
+        config = await self._services.config.get(community)
+        platform = self._services.platform(community)
+        channel = await platform.find_channel(community, config.community.channels.ambassadors)
+        if channel is None:
+            log.warning("watch words matched but %s has no ambassadors' channel", community.key)
+            return
+        locale = self._services.i18n.pick_locale(None, config.community.locale)
+        topics = ", ".join(dict.fromkeys(m.rule for m in watched))
+        text = self._services.i18n.t(
+            "watch.notice",
+            locale,
+            author=message.author.shown_name,
+            topics=topics,
+            channel=ChannelMention(message.ref.channel.id, message.ref.channel.name),
+            excerpt=excerpt(snap.excerpt, WATCH_EXCERPT_CHARS),
+            link=Link(snap.permalink, self._services.i18n.text("flag.jump", locale))
+            if snap.permalink
+            else "",
+        )
+        try:
+            await platform.send(channel, OutgoingMessage(text=text), allow_pings=False)
+        except PlatformError:
+            log.warning("could not tell the ambassadors in #%s", channel.name)
+
+
+def _hits(matches: Sequence[RuleMatch]) -> list[NewHit]:
+    """One hit per rule; several places one rule matched are shown together."""
+    texts: dict[str, list[str]] = {}
+    first: dict[str, RuleMatch] = {}
+    for match in matches:
+        first.setdefault(match.rule, match)
+        found = texts.setdefault(match.rule, [])
+        if match.text and match.text not in found:
+            found.append(match.text)
+    return [
+        NewHit(rule, m.action, _MATCH_SEPARATOR.join(texts[rule]), m.action in _FLAGGING)
+        for rule, m in first.items()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    rules: Rules
+    ruleset: RuleSet | None
+
+
+class RuleSets:
+    """One compiled `RuleSet` per community, swapped for a new one when its rules change.
+
+    Compiling a large keyword list takes tens of milliseconds, so it happens in a worker
+    thread; until it is done, messages are checked with the previous set. Only a
+    community's very first check waits for its set.
+    """
+
+    def __init__(self) -> None:
+        self._ready: dict[str, _Compiled] = {}
+        self._building: dict[str, tuple[Rules, asyncio.Task[_Compiled]]] = {}
+
+    async def get(self, community: str, rules: Rules) -> RuleSet | None:
+        ready = self._ready.get(community)
+        if ready is not None and ready.rules is rules:
+            return ready.ruleset
+        if ready is not None and ready.rules == rules:
+            self._ready[community] = _Compiled(rules, ready.ruleset)  # same rules, new config
+            return ready.ruleset
+        task = self._build(community, rules)
+        if ready is not None:
+            return ready.ruleset
+        return (await asyncio.shield(task)).ruleset
+
+    def _build(self, community: str, rules: Rules) -> asyncio.Task[_Compiled]:
+        building = self._building.get(community)
+        if building is not None and building[0] == rules:
+            return building[1]
+
+        async def compile_rules() -> _Compiled:
+            try:
+                compiled = _Compiled(
+                    rules, await asyncio.to_thread(RuleSet, rules) if rules else None
+                )
+            finally:
+                if self._building.get(community, (None,))[0] is rules:
+                    del self._building[community]
+            if community not in self._building:  # no newer rules arrived meanwhile
+                self._ready[community] = compiled
+            return compiled
+
+        task = asyncio.create_task(compile_rules(), name=f"compile rules of {community}")
+        self._building[community] = (rules, task)
+        return task

@@ -1,0 +1,255 @@
+"""The moderation cog: wires events and commands to the parts that do the work.
+
+- `checking`: the hot path, every posted or edited message against the community's rules;
+- `reports`: member reports by command, message action and form;
+- `desk`: posting and refreshing flags in the moderators' channel;
+- `settle`: moderators' decisions, by reaction or command, carried out once;
+- `listing`: the lists moderators ask for.
+
+State lives in storage (`storage/moderation.py`), never in this object, so a restart
+between a flag and a moderator's reaction changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.cog import Cog, Services, command, form, job, listen, message_command
+from bot.commands import Option, OptionType, Permission, format_duration
+from bot.events import MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.interaction import Interaction
+from bot.model import Community, UserRef
+from bot.outgoing import Markup, Mention, OutgoingMessage
+from bot.permissions import has_permission
+from bot.platform import Capability
+from cogs.moderation.actions import ModAction
+from cogs.moderation.checking import MessageChecker
+from cogs.moderation.config import ModerationConfig
+from cogs.moderation.desk import FlagDesk, post_ref
+from cogs.moderation.listing import (
+    SHOWN_FLAGS,
+    SHOWN_INFRACTIONS,
+    infractions_reply,
+    open_flags_reply,
+)
+from cogs.moderation.notices import Notifier
+from cogs.moderation.reports import FORM_PREFIX, REASON_MAX_CHARS, ReportDesk
+from cogs.moderation.settle import Feedback, Settler
+from storage.jobs import Job
+from storage.moderation import FlagStatus, ModerationRepository
+from storage.timestamps import to_db
+
+log = logging.getLogger(__name__)
+
+RECOVER_JOB = "moderation.recover"
+
+
+class ModerationCog(Cog):
+    name = "moderation"
+    config_model = ModerationConfig
+    locales = Path(__file__).parent / "locales"
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.repo = ModerationRepository(services.db, services.audit)
+        self.desk = FlagDesk(services, self.repo)
+        notifier = Notifier(services)
+        self.settler = Settler(services, self.repo, self.desk, notifier)
+        self.reports = ReportDesk(services, self.repo, self.desk)
+        self.checker = MessageChecker(services, self.repo, self.desk, notifier)
+
+    async def setup(self) -> None:
+        """Queue the flags a crash interrupted; the scheduler finishes them once running."""
+        services = self.services
+        for flag in await self.repo.unfinished():
+            await services.scheduler.schedule(
+                Community.from_key(flag.community),
+                RECOVER_JOB,
+                services.clock.now(),
+                f"{RECOVER_JOB}:{flag.community}:{flag.id}:{to_db(services.started_at)}",
+                {"flag": flag.id},
+            )
+
+    @job(RECOVER_JOB)
+    async def recover(self, job: Job) -> None:
+        community = Community.from_key(job.community)
+        flag = await self.repo.flag(community.key, int(job.payload["flag"]))
+        if flag is None:
+            return
+        if flag.status is FlagStatus.ACTING:
+            infraction = await self.repo.pending_infraction(community.key, flag.id)
+            await self.settler.carry_out(community, flag.id, infraction)
+        else:
+            await self.desk.refresh(community, flag.id)
+
+    # -- the hot path -----------------------------------------------------------------------
+
+    @listen(MessagePosted)
+    async def on_message(self, event: MessagePosted) -> None:
+        await self.checker.check(event.message, edited=False)
+
+    @listen(MessageEdited)
+    async def on_edit(self, event: MessageEdited) -> None:
+        await self.checker.check(event.message, edited=True)
+
+    # -- moderators' reactions --------------------------------------------------------------
+
+    @listen(ReactionAdded)
+    async def on_reaction(self, event: ReactionAdded) -> None:
+        if event.member.is_bot:
+            return
+        community = event.community
+        flag = await self.repo.flag_for_post(
+            community.key, event.message.channel.id, event.message.id
+        )
+        if flag is None:
+            return
+        config = await self.config(community)
+        platform = self.platform(community)
+        if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
+            # Only moderators decide; anyone else's reaction is taken off the flag.
+            if Capability.REMOVE_REACTIONS in platform.capabilities:
+                await platform.remove_reaction(event.message, event.emoji, event.member.ref)
+            return
+        action = config.section("moderation", ModerationConfig).reactions.action(event.emoji)
+        if action is None:
+            return
+        locale = await self.services.locale_for(event.member)
+        feedback = await self.settler.decide(
+            community, flag.id, action, event.member.id, "", locale
+        )
+        if not feedback.acted:
+            await self._tell_moderator(event, feedback)
+
+    @listen(ReactionRemoved)
+    async def on_unreaction(self, event: ReactionRemoved) -> None:
+        """A moderator taking back a reaction withdraws their vote on an open flag."""
+        if event.member.is_bot:
+            return
+        community = event.community
+        flag = await self.repo.flag_for_post(
+            community.key, event.message.channel.id, event.message.id
+        )
+        if flag is None or flag.status is not FlagStatus.OPEN:
+            return
+        config = await self.config(community)
+        if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
+            return
+        action = config.section("moderation", ModerationConfig).reactions.action(event.emoji)
+        now = self.services.clock.now()
+        if action is not None and await self.repo.withdraw_vote(
+            community.key, flag.id, action, event.member.id, now
+        ):
+            await self.desk.refresh(community, flag.id)
+
+    async def _tell_moderator(self, event: ReactionAdded, feedback: Feedback) -> None:
+        """Answer a reaction that did nothing, next to the flag, so the moderator sees why."""
+        text = (Mention(event.member.id, event.member.shown_name), Markup(" "), *feedback.text)
+        await self.platform(event.community).send(
+            event.message.channel, OutgoingMessage(text=tuple(text))
+        )
+
+    # -- reports ----------------------------------------------------------------------------
+
+    @command(
+        "report",
+        "Report a message to the moderators.",
+        Option("message", "Link to the message", OptionType.MESSAGE_LINK),
+        Option("reason", "What is wrong with it", max_length=REASON_MAX_CHARS),
+        private=True,
+        description_de="Eine Nachricht den Moderator*innen melden.",
+    )
+    async def report(self, interaction: Interaction) -> None:
+        await self.reports.report_by_link(interaction)
+
+    @message_command("Report message", description="Report this message to the moderators.")
+    async def report_message(self, interaction: Interaction) -> None:
+        await self.reports.report_by_action(interaction)
+
+    @form(FORM_PREFIX)
+    async def report_form(self, interaction: Interaction) -> None:
+        await self.reports.report_by_form(interaction)
+
+    # -- moderators' commands ---------------------------------------------------------------
+
+    @command(
+        "flags open",
+        "List the flags no moderator has settled yet.",
+        permission=Permission.MODERATOR,
+        private=True,
+        description_de="Offene Meldungen auflisten, die noch niemand entschieden hat.",
+    )
+    async def flags_open(self, interaction: Interaction) -> None:
+        community = interaction.community
+        flags, total = await self.repo.open_flags(community.key, SHOWN_FLAGS)
+        links = {}
+        for details in flags:
+            if details.flag.post_message_id is not None:
+                links[details.flag.id] = await interaction.platform.permalink(
+                    post_ref(community, details.flag)
+                )
+        await interaction.reply(
+            open_flags_reply(
+                interaction.i18n,
+                interaction.locale,
+                flags,
+                total,
+                links,
+                self.services.clock.now(),
+            )
+        )
+
+    @command(
+        "flag resolve",
+        "Settle a flag without reacting: dismiss, delete, warn, timeout, kick or ban.",
+        Option("flag", "Flag number, e.g. 12", OptionType.INTEGER, min_value=1),
+        Option("action", "What to do", OptionType.CHOICE, choices=tuple(ModAction)),
+        Option("reason", "Why; the author sees it", required=False, max_length=REASON_MAX_CHARS),
+        permission=Permission.MODERATOR,
+        private=True,
+        description_de="Eine Meldung ohne Reaktion entscheiden.",
+    )
+    async def flag_resolve(self, interaction: Interaction) -> None:
+        flag_id = interaction.args["flag"]
+        assert isinstance(flag_id, int)
+        feedback = await self.settler.decide(
+            interaction.community,
+            flag_id,
+            ModAction(str(interaction.args["action"])),
+            interaction.member.id,
+            interaction.args.text("reason") or "",
+            interaction.locale,
+        )
+        await interaction.reply(feedback.text)
+
+    @command(
+        "infractions",
+        "Show a member's warnings, timeouts, kicks and bans.",
+        Option("member", "Whose record", OptionType.USER),
+        permission=Permission.MODERATOR,
+        private=True,
+        description_de="Verwarnungen, Timeouts, Kicks und Banns eines Mitglieds zeigen.",
+    )
+    async def infractions(self, interaction: Interaction) -> None:
+        user = interaction.args["member"]
+        assert isinstance(user, UserRef)
+        community = interaction.community
+        section = interaction.config.section("moderation", ModerationConfig)
+        record = await self.repo.infractions(community.key, user.id, SHOWN_INFRACTIONS)
+        since = self.services.clock.now() - section.history_window
+        recent = await self.repo.infraction_counts(community.key, user.id, since)
+        member = await interaction.platform.fetch_member(user)
+        name = member.shown_name if member else (record[0].member_name if record else user.id)
+        moderators = await self.desk.names(community, {i.moderator_id for i in record})
+        await interaction.reply(
+            infractions_reply(
+                interaction.i18n,
+                interaction.locale,
+                name,
+                record,
+                sum(recent.values()),
+                format_duration(section.history_window),
+                moderators,
+            )
+        )

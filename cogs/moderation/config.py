@@ -1,0 +1,138 @@
+"""The ``[moderation]`` table of the community TOML file.
+
+Durations are written the way moderators type them in commands (``30m``, ``1d``); every
+default below is what a small volunteer-run community would pick, and docs/moderation.md
+shows the whole table.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
+
+from bot.commands import format_duration, parse_duration
+from bot.config import StrictModel
+from bot.errors import UserError
+from cogs.moderation.actions import ModAction
+from cogs.moderation.rules import RulesField
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('write a duration as text, like "30m", "12h" or "7d"')
+    try:
+        return parse_duration(value)
+    except UserError as error:
+        raise ValueError(error.message) from None
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, return_type=str)
+]
+
+
+class Reactions(StrictModel):
+    """The emoji moderators react with on a flag, one per action."""
+
+    dismiss: str = "✅"
+    delete: str = "🗑️"
+    warn: str = "⚠️"
+    timeout: str = "🔇"
+    kick: str = "👢"
+    ban: str = "🔨"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Reactions:
+        emoji = [getattr(self, action) for action in ModAction]
+        if any(not e.strip() for e in emoji):
+            raise ValueError("every action needs an emoji")
+        if len(set(emoji)) != len(emoji):
+            raise ValueError("two actions share an emoji; give each its own")
+        return self
+
+    def emoji(self, action: ModAction) -> str:
+        return str(getattr(self, action.value))
+
+    def action(self, emoji: str) -> ModAction | None:
+        """The action an emoji stands for; variation selectors do not matter."""
+        wanted = _bare(emoji)
+        return next((a for a in ModAction if _bare(self.emoji(a)) == wanted), None)
+
+
+def _bare(emoji: str) -> str:
+    # Platforms disagree about the emoji presentation selector (U+FE0F): "🗑" and "🗑️".
+    return emoji.replace("\ufe0f", "").strip()
+
+
+class Quorum(StrictModel):
+    """How many moderators must react with the same emoji before the action happens."""
+
+    # Banning is the one action that cannot be taken back quietly, so two moderators
+    # agree by default; 5 is more than a volunteer team is ever online at once.
+    ban: int = Field(default=2, ge=1, le=5)
+    kick: int = Field(default=1, ge=1, le=5)
+
+    def needed(self, action: ModAction) -> int:
+        return {ModAction.BAN: self.ban, ModAction.KICK: self.kick}.get(action, 1)
+
+
+class Reports(StrictModel):
+    """Member reports: how many a member may send, and whether they hear the outcome."""
+
+    # Five reports an hour is more than an honest member needs in a bad moment and few
+    # enough that one person cannot bury the moderators' channel.
+    limit: int = Field(default=5, ge=1, le=100)
+    per: Duration = timedelta(hours=1)
+    notify_on_settle: bool = True
+
+
+InfractionKind = Literal["warn", "timeout", "kick"]
+LadderAction = Literal["timeout", "kick", "ban"]
+
+
+class EscalationStep(StrictModel):
+    """After `count` infractions of `kind` within `within`, suggest (or apply) `then`."""
+
+    count: int = Field(ge=1, le=100)
+    kind: InfractionKind = "warn"
+    within: Duration = timedelta(days=30)
+    then: LadderAction = "timeout"
+    duration: Duration | None = None  # for a timeout; default: the flag timeout duration
+    apply: bool = False  # False: open a flag suggesting it; True: do it at once
+
+
+def _default_ladder() -> list[EscalationStep]:
+    return [
+        EscalationStep(
+            count=3,
+            kind="warn",
+            within=timedelta(days=30),
+            then="timeout",
+            duration=timedelta(days=1),
+        )
+    ]
+
+
+class ModerationConfig(StrictModel):
+    """The ``[moderation]`` table."""
+
+    rules: RulesField = ()  # [[moderation.rules]]; see cogs/moderation/rules/FILTERS.md
+    flag_channel: str = ""  # where flags go; empty: the community's moderators channel
+    reactions: Reactions = Field(default_factory=Reactions)
+    timeout_duration: Duration = timedelta(hours=1)
+    quorum: Quorum = Field(default_factory=Quorum)
+    reports: Reports = Field(default_factory=Reports)
+    escalation: list[EscalationStep] = Field(default_factory=_default_ladder)
+    warn_fallback_channel: str = ""  # empty: the channel the message was posted in
+    # Acting against a message's author removes the message too; only a dismissal keeps it.
+    delete_with: list[ModAction] = Field(
+        default_factory=lambda: [ModAction.WARN, ModAction.TIMEOUT, ModAction.KICK, ModAction.BAN]
+    )
+    # Breaches by one member this close together go into one flag (a burst is one flag).
+    fold_window: Duration = timedelta(minutes=10)
+    # How far back the infraction count on a flag looks.
+    history_window: Duration = timedelta(days=90)

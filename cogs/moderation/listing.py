@@ -1,0 +1,100 @@
+"""Lists moderators ask for: open flags (``/flags open``) and a member's record
+(``/infractions @member``). Plain functions from stored values to one private reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from bot.commands import format_duration
+from bot.i18n import I18n
+from bot.outgoing import Link, Markup, OutgoingMessage, Rich
+from cogs.moderation._text import join
+from cogs.moderation.view import format_time
+from storage.moderation import FlagDetails, FlagKind, Infraction
+
+# A private reply stays readable; moderators page through the rest on the flags themselves.
+SHOWN_FLAGS = 20
+SHOWN_INFRACTIONS = 25
+
+
+def open_flags_reply(
+    i18n: I18n,
+    locale: str,
+    flags: list[FlagDetails],
+    total: int,
+    links: Mapping[int, str],
+    now: datetime,
+) -> OutgoingMessage:
+    if not flags:
+        return OutgoingMessage(text=i18n.t("list.open_none", locale))
+    lines = [i18n.t("list.open_title", locale, count=total)]
+    for details in flags:
+        flag = details.flag
+        if flag.kind is FlagKind.ESCALATION:
+            about = i18n.text("list.escalation", locale)
+        else:
+            about = ", ".join(details.rules) or i18n.text("list.reported", locale)
+        link = links.get(flag.id)
+        lines.append(
+            i18n.t(
+                "list.open_line",
+                locale,
+                number=flag.id,
+                author=flag.author_name,
+                about=about,
+                reports=len(details.reports),
+                age=format_duration(_whole_minutes(now - flag.created_at)),
+                link=Link(link, i18n.text("list.jump", locale)) if link else "",
+            )
+        )
+    if total > len(flags):
+        lines.append(i18n.t("list.more", locale, count=total - len(flags)))
+    return OutgoingMessage(text=join(lines))
+
+
+def infractions_reply(
+    i18n: I18n,
+    locale: str,
+    member_name: str,
+    infractions: list[Infraction],
+    recent: int,
+    window: str,
+    moderators: Mapping[str, str],
+) -> OutgoingMessage:
+    if not infractions:
+        return OutgoingMessage(text=i18n.t("infractions.none", locale, member=member_name))
+    lines = [
+        i18n.t(
+            "infractions.title",
+            locale,
+            member=member_name,
+            count=len(infractions),
+            recent=recent,
+            window=window,
+        )
+    ]
+    for infraction in infractions[:SHOWN_INFRACTIONS]:
+        extra: list[Rich] = []
+        if infraction.flag_id is not None:
+            extra.append(i18n.t("infractions.flag", locale, number=infraction.flag_id))
+        if infraction.expires_at is not None:
+            extra.append(
+                i18n.t("infractions.until", locale, time=format_time(infraction.expires_at))
+            )
+        line = i18n.t(
+            "infractions.line",
+            locale,
+            number=infraction.id,
+            kind=i18n.text(f"kind.{infraction.kind}", locale),
+            time=format_time(infraction.at),
+            moderator=moderators.get(infraction.moderator_id, infraction.moderator_id),
+            reason=infraction.reason or "—",
+        )
+        lines.append((*line, *(s for part in extra for s in (Markup(" · "), *part))))
+    return OutgoingMessage(text=join(lines))
+
+
+def _whole_minutes(delta: timedelta) -> timedelta:
+    return timedelta(minutes=max(int(delta.total_seconds() // 60), 1))

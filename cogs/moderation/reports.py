@@ -1,0 +1,135 @@
+"""Member reports: ``/report <link> <reason>`` and the "Report message" message action.
+
+A report is stored (one per member and message, within the member's rate limit) and folded
+into the message's flag before the reporter hears anything; the reporter's confirmation is
+private. Moderators are not rate-limited: they report to leave a note for the team.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from bot.cog import Services
+from bot.commands import Permission, format_duration
+from bot.errors import UserError
+from bot.interaction import Interaction
+from bot.model import ChannelRef, Community, MessageRef, PostedMessage
+from bot.outgoing import Form, FormField
+from bot.permissions import has_permission
+from bot.platform import Capability
+from cogs.moderation.config import ModerationConfig
+from cogs.moderation.desk import FlagDesk
+from cogs.moderation.snapshots import snapshot
+from storage.moderation import (
+    AlreadyReported,
+    ModerationRepository,
+    ReportLimit,
+    ReportLimitReached,
+)
+
+FORM_PREFIX = "moderation.report:"
+# Long enough to explain context, short enough to read at a glance on the flag.
+REASON_MAX_CHARS = 500
+
+
+class ReportDesk:
+    def __init__(self, services: Services, repo: ModerationRepository, desk: FlagDesk) -> None:
+        self._services = services
+        self._repo = repo
+        self._desk = desk
+
+    async def report(self, interaction: Interaction, target: PostedMessage, reason: str) -> None:
+        """File a member's report and confirm it privately."""
+        member = interaction.member
+        if target.author.is_bot:
+            raise UserError(interaction.i18n.text("report.bot", interaction.locale))
+        if target.author.id == member.id:
+            raise UserError(interaction.i18n.text("report.own", interaction.locale))
+        section = interaction.config.section("moderation", ModerationConfig)
+        roles = interaction.config.community.roles
+        limit = None
+        if not has_permission(member, Permission.MODERATOR, roles):
+            limit = ReportLimit(section.reports.limit, section.reports.per)
+        now = self._services.clock.now()
+        try:
+            filed = await self._repo.file_report(
+                member.community.key,
+                await snapshot(interaction.platform, target, now),
+                member.id,
+                member.shown_name,
+                member.locale,
+                reason.strip(),
+                now,
+                now - section.fold_window,
+                limit,
+            )
+        except AlreadyReported:
+            raise UserError(interaction.i18n.text("report.duplicate", interaction.locale)) from None
+        except ReportLimitReached as limited:
+            raise UserError(
+                interaction.i18n.text(
+                    "report.limited",
+                    interaction.locale,
+                    count=section.reports.limit,
+                    per=format_duration(section.reports.per),
+                    wait=format_duration(_wait(limited.retry_at, now)),
+                )
+            ) from None
+        await self._desk.refresh(member.community, filed.flag.id)
+        key = "report.thanks_notify" if section.reports.notify_on_settle else "report.thanks"
+        await interaction.say(key, private=True)
+
+    async def report_by_link(self, interaction: Interaction) -> None:
+        link = interaction.args["message"]
+        assert isinstance(link, MessageRef)
+        target = await interaction.platform.fetch_message(link)
+        if target is None:
+            raise UserError(interaction.i18n.text("report.gone", interaction.locale))
+        await self.report(interaction, target, interaction.args.text("reason") or "")
+
+    async def report_by_action(self, interaction: Interaction) -> None:
+        """The message action: ask for a reason in a form where the platform has forms."""
+        target = interaction.target
+        assert target is not None
+        if Capability.FORMS not in interaction.platform.capabilities:
+            await self.report(interaction, target, "")
+            return
+        if target.author.is_bot or target.author.id == interaction.member.id:
+            await self.report(interaction, target, "")  # refuses with the right reason
+            return
+        text = interaction.i18n.text
+        await interaction.open_form(
+            Form(
+                form_id=f"{FORM_PREFIX}{target.ref.channel.id}:{target.ref.id}",
+                title=text("report.form_title", interaction.locale),
+                fields=(
+                    FormField(
+                        "reason",
+                        text("report.form_reason", interaction.locale),
+                        long=True,
+                        required=True,
+                        max_length=REASON_MAX_CHARS,
+                    ),
+                ),
+            )
+        )
+
+    async def report_by_form(self, interaction: Interaction) -> None:
+        channel_id, _, message_id = interaction.action_id.removeprefix(FORM_PREFIX).rpartition(":")
+        target = await interaction.platform.fetch_message(
+            _message_ref(interaction.community, channel_id, message_id)
+        )
+        if target is None:
+            raise UserError(interaction.i18n.text("report.gone", interaction.locale))
+        reason = interaction.form_values.get("reason", "")[:REASON_MAX_CHARS]
+        await self.report(interaction, target, reason)
+
+
+def _message_ref(community: Community, channel_id: str, message_id: str) -> MessageRef:
+    return MessageRef(ChannelRef(community, channel_id), message_id)
+
+
+def _wait(retry_at: datetime, now: datetime) -> timedelta:
+    """Round the wait up to whole minutes: "again in 14m", not "again in 13m27s"."""
+    return timedelta(minutes=max(1, math.ceil((retry_at - now).total_seconds() / 60)))

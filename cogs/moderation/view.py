@@ -1,0 +1,279 @@
+"""How a flag reads in the moderators' channel, rebuilt from storage on every change.
+
+A pure function of the stored flag, so the message after the twentieth message of a burst,
+after a restart or after a refused ban is always the same picture of the same state. Names
+are plain text, never mentions: a flag pings nobody, not even when it is edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.commands import format_duration
+from bot.i18n import I18n
+from bot.outgoing import ChannelMention, Field, Link, Markup, OutgoingMessage, Rich, Segment
+from bot.platform import Platform
+from bot.templates import Value
+from bot.text import excerpt
+from cogs.moderation._text import join
+from cogs.moderation.actions import ModAction, missing, offered
+from cogs.moderation.config import ModerationConfig
+from storage.moderation import FlagDetails, FlagKind, FlagStatus
+
+# A flag shows the latest few messages of a burst and reports; the rest is one line, so a
+# flag stays readable on a phone however much it collects.
+SHOWN_MESSAGES = 3
+SHOWN_REPORTS = 5
+SHOWN_MATCHES_PER_RULE = 3
+EXCERPT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class FlagView:
+    """Everything a flag message shows besides the stored flag itself."""
+
+    details: FlagDetails
+    infraction_counts: Mapping[str, int]
+    config: ModerationConfig
+    platform: Platform
+    names: Mapping[str, str]  # member id -> display name, for moderators and reporters
+    i18n: I18n
+    locale: str
+
+    def t(self, key: str, /, **values: Value) -> Rich:
+        return self.i18n.t(key, self.locale, **values)
+
+
+def render_flag(view: FlagView) -> OutgoingMessage:
+    flag = view.details.flag
+    fields = [
+        *_message_fields(view),
+        *_rule_fields(view),
+        *_report_fields(view),
+        Field(view.t("flag.history"), _history(view)),
+        Field(view.t("flag.status"), _status(view)),
+    ]
+    gaps = missing(view.platform)
+    if gaps and flag.status is not FlagStatus.SETTLED:
+        fields.append(
+            Field(
+                view.t("flag.unavailable", platform=view.platform.name),
+                join(
+                    view.t(
+                        "flag.unavailable_line",
+                        emoji=view.config.reactions.emoji(action),
+                        action=action_label(view.i18n, view.locale, action),
+                        instead=instead_text(
+                            view.i18n, view.locale, view.platform, view.config, action
+                        ),
+                    )
+                    for action in gaps
+                ),
+            )
+        )
+    return OutgoingMessage(title=_title(view), fields=tuple(fields))
+
+
+def action_label(i18n: I18n, locale: str, action: ModAction) -> str:
+    return i18n.text(f"action.{action.value}", locale)
+
+
+def instead_text(
+    i18n: I18n, locale: str, platform: Platform, config: ModerationConfig, action: ModAction
+) -> str:
+    """What a moderator can do by hand where the platform lacks an action."""
+    return i18n.text(
+        f"instead.{action.value}",
+        locale,
+        platform=platform.name,
+        dismiss=config.reactions.emoji(ModAction.DISMISS),
+    )
+
+
+def format_time(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+# -- parts ----------------------------------------------------------------------------------
+
+
+def _title(view: FlagView) -> Rich:
+    flag = view.details.flag
+    if flag.kind is FlagKind.ESCALATION or not view.details.messages:
+        return view.t("flag.title_member", number=flag.id, author=flag.author_name)
+    first = view.details.messages[0]
+    return view.t(
+        "flag.title",
+        number=flag.id,
+        author=flag.author_name,
+        channel=ChannelMention(first.channel_id, first.channel_name),
+    )
+
+
+def _message_fields(view: FlagView) -> list[Field]:
+    messages = view.details.messages
+    if view.details.flag.kind is FlagKind.ESCALATION:
+        details = view.details.flag.details
+        text = view.t(
+            "flag.escalation_text",
+            count=int(details.get("count", 0)),
+            kind=view.i18n.text(f"kind.{details.get('kind', 'warn')}", view.locale),
+            within=str(details.get("within", "")),
+            suggestion=_suggestion(view),
+        )
+        return [Field(view.t("flag.escalation"), text)]
+    if not messages:
+        return []
+    name = (
+        view.t("flag.message")
+        if len(messages) == 1
+        else view.t("flag.messages", count=len(messages))
+    )
+    lines: list[Rich] = []
+    hidden = len(messages) - SHOWN_MESSAGES
+    if hidden > 0:
+        lines.append(view.t("flag.more_messages", count=hidden))
+    for message in messages[-SHOWN_MESSAGES:]:
+        where: Segment = (
+            Markup(view.i18n.text("flag.deleted", view.locale))
+            if message.deleted_at is not None or not message.permalink
+            else Link(message.permalink, view.i18n.text("flag.jump", view.locale))
+        )
+        lines.append(
+            view.t(
+                "flag.message_line",
+                channel=ChannelMention(message.channel_id, message.channel_name),
+                excerpt=excerpt(message.excerpt, EXCERPT_CHARS),
+                link=where,
+            )
+        )
+    return [Field(name, join(lines))]
+
+
+def _rule_fields(view: FlagView) -> list[Field]:
+    matched: dict[str, list[str]] = {}
+    for hit in view.details.hits:
+        found = matched.setdefault(hit.rule, [])
+        if hit.matched and hit.matched not in found:
+            found.append(hit.matched)
+    if not matched:
+        return []
+    lines = []
+    for rule, texts in matched.items():
+        if texts:
+            shown = "”, “".join(excerpt(t, 80) for t in texts[:SHOWN_MATCHES_PER_RULE])
+            lines.append(view.t("flag.rule_line", rule=rule, matched=shown))
+        else:
+            lines.append(view.t("flag.rule_line_bare", rule=rule))
+    return [Field(view.t("flag.rules"), join(lines))]
+
+
+def _report_fields(view: FlagView) -> list[Field]:
+    reports = view.details.reports
+    if not reports:
+        return []
+    lines = []
+    for report in reports[:SHOWN_REPORTS]:
+        if report.reason:
+            lines.append(
+                view.t(
+                    "flag.report_line",
+                    reporter=report.reporter_name,
+                    reason=excerpt(report.reason, 200),
+                )
+            )
+        else:
+            lines.append(view.t("flag.report_line_bare", reporter=report.reporter_name))
+    if len(reports) > SHOWN_REPORTS:
+        lines.append(view.t("flag.more_reports", count=len(reports) - SHOWN_REPORTS))
+    return [Field(view.t("flag.reports", count=len(reports)), join(lines))]
+
+
+def _history(view: FlagView) -> Rich:
+    window = format_duration(view.config.history_window)
+    counts = {k: n for k, n in view.infraction_counts.items() if n}
+    if not counts:
+        return view.t("flag.history_none", window=window)
+    parts = [
+        view.i18n.text(
+            "flag.history_item",
+            view.locale,
+            count=n,
+            kind=view.i18n.text(f"kind.{kind}", view.locale),
+        )
+        for kind, n in sorted(counts.items())
+    ]
+    return view.t("flag.history_some", summary=", ".join(parts), window=window)
+
+
+def _status(view: FlagView) -> Rich:
+    flag = view.details.flag
+    reactions = view.config.reactions
+    if flag.status is FlagStatus.SETTLED or flag.status is FlagStatus.ACTING:
+        action = ModAction(flag.outcome or ModAction.DISMISS)
+        key = "flag.settled" if flag.status is FlagStatus.SETTLED else "flag.acting"
+        line = view.t(
+            key,
+            emoji=reactions.emoji(action),
+            outcome=outcome_text(view.i18n, view.locale, action, _timeout(view)),
+            moderator=view.names.get(flag.acted_by or "", flag.acted_by or ""),
+            time=format_time(flag.acted_at or flag.created_at),
+        )
+        if flag.reason:
+            line = (*line, Markup("\n"), *view.t("flag.settled_reason", reason=flag.reason))
+        return line
+    lines: list[Rich] = []
+    if flag.error:
+        error = view.i18n.text(f"error.{flag.error}", view.locale)
+        lines.append(view.t("flag.failed", error=error))
+    lines.extend(_votes(view))
+    legend = " · ".join(
+        f"{reactions.emoji(a)} {action_label(view.i18n, view.locale, a)}"
+        + (f" {format_duration(_timeout(view))}" if a is ModAction.TIMEOUT else "")
+        for a in offered(view.platform)
+    )
+    lines.append(view.t("flag.open", legend=legend))
+    return join(lines)
+
+
+def _votes(view: FlagView) -> list[Rich]:
+    by_action: dict[str, list[str]] = {}
+    for vote in view.details.votes:
+        by_action.setdefault(vote.action, []).append(
+            view.names.get(vote.moderator_id, vote.moderator_id)
+        )
+    lines = []
+    for action_name, names in by_action.items():
+        action = ModAction(action_name)
+        lines.append(
+            view.t(
+                "flag.votes",
+                emoji=view.config.reactions.emoji(action),
+                action=action_label(view.i18n, view.locale, action),
+                names=", ".join(names),
+                have=len(names),
+                needed=view.config.quorum.needed(action),
+            )
+        )
+    return lines
+
+
+def _suggestion(view: FlagView) -> str:
+    flag = view.details.flag
+    action = ModAction(flag.suggested or ModAction.TIMEOUT)
+    label = action_label(view.i18n, view.locale, action)
+    emoji = view.config.reactions.emoji(action)
+    if action is ModAction.TIMEOUT:
+        return f"{emoji} {label} {format_duration(_timeout(view))}"
+    return f"{emoji} {label}"
+
+
+def _timeout(view: FlagView) -> timedelta:
+    seconds = view.details.flag.timeout_seconds
+    return timedelta(seconds=seconds) if seconds else view.config.timeout_duration
+
+
+def outcome_text(i18n: I18n, locale: str, action: ModAction, duration: timedelta) -> str:
+    return i18n.text(f"outcome.{action.value}", locale, duration=format_duration(duration))
