@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -83,6 +84,7 @@ class SlackApiFake:
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
         self._socket_connected = asyncio.Event()
+        self.activity = asyncio.Event()
         self.add_user(BOT_USER, "botschafter", bot=True)
 
     # -- workspace set-up ------------------------------------------------------------------
@@ -190,6 +192,7 @@ class SlackApiFake:
         body = await request.json()
         body["_user"] = request.match_info["user"]
         self.responses.append(body)
+        self.activity.set()
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -203,6 +206,7 @@ class SlackApiFake:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         token = token or str(params.pop("token", ""))
         self.calls.append(Call(method, params, token))
+        self.activity.set()
         valid = self.app_tokens if method == "apps.connections.open" else self.tokens
         if token not in valid:
             return _json({"ok": False, "error": "invalid_auth"})
@@ -373,7 +377,17 @@ class SlackApiFake:
         async for message in socket:
             if message.type == WSMsgType.TEXT:
                 self.socket_acks.append(json.loads(message.data))
+                self.activity.set()
         return socket
+
+    async def wait_until(self, condition: Callable[[], object]) -> None:
+        """Wait for the bot's network round trips (Socket Mode), five seconds at most."""
+        async with asyncio.timeout(5):
+            while True:
+                self.activity.clear()
+                if condition():
+                    return
+                await self.activity.wait()
 
     async def socket_send(self, envelope: dict[str, Any]) -> None:
         await asyncio.wait_for(self._socket_connected.wait(), timeout=5)

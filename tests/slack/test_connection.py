@@ -1,0 +1,124 @@
+"""Connecting: Socket Mode against a local WebSocket fake, and the start-up checks that
+turn a wrong token into one clear line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import SecretStr
+from slack_fake_api import APP_TOKEN, BOT_TOKEN, SlackApiFake
+from slack_harness_users import BEN, seed
+
+from adapters.slack import SlackAdapter, SlackOptions
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.errors import ConfigError
+from bot.runner import platform_adapters
+from bot.settings import Settings
+from cogs.meta import MetaCog
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[SlackApiFake]:
+    served = SlackApiFake()
+    seed(served)
+    await served.start()
+    yield served
+    await served.close()
+
+
+async def test_socket_mode_receives_a_command_acks_the_envelope_and_replies(
+    fake: SlackApiFake, settings: Settings, clock: VirtualClock
+) -> None:
+    adapter = SlackAdapter(
+        SlackOptions(bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=fake.api_url)
+    )
+    app = await App.create(settings, [adapter], clock=clock, cog_types=[MetaCog])
+    try:
+        await adapter.start(app)
+        assert fake.called("apps.connections.open")[0].token == APP_TOKEN
+        await fake.socket_send(
+            {
+                "type": "slash_commands",
+                "envelope_id": "env-1",
+                "accepts_response_payload": True,
+                "payload": {
+                    "command": "/help",
+                    "text": "",
+                    "user_id": BEN,
+                    "user_name": "ben",
+                    "channel_id": "C0GENERAL",
+                    "team_id": "T0TEST",
+                    "response_url": fake.response_url(BEN),
+                    "trigger_id": "trigger",
+                },
+            }
+        )
+        await fake.wait_until(lambda: fake.socket_acks and fake.private_to(BEN))
+        assert fake.socket_acks[0]["envelope_id"] == "env-1"
+        await adapter.work.idle()
+        assert "/about" in fake.private_to(BEN)[0]
+    finally:
+        await app.close()
+
+
+async def test_a_rejected_bot_token_is_one_clear_line(
+    fake: SlackApiFake, settings: Settings, clock: VirtualClock
+) -> None:
+    adapter = SlackAdapter(
+        SlackOptions(bot_token="xoxb-revoked", app_token=APP_TOKEN, api_url=fake.api_url)
+    )
+    app = await App.create(settings, [adapter], clock=clock, cog_types=[MetaCog])
+    try:
+        with pytest.raises(ConfigError) as raised:
+            await adapter.start(app)
+    finally:
+        await app.close()
+    message = str(raised.value)
+    assert message.count("\n") == 0
+    assert "SLACK_BOT_TOKEN" in message and "invalid_auth" in message
+    assert "xoxb-revoked" not in message
+
+
+async def test_a_rejected_app_token_fails_at_once_instead_of_retrying_forever(
+    fake: SlackApiFake, settings: Settings, clock: VirtualClock
+) -> None:
+    adapter = SlackAdapter(
+        SlackOptions(bot_token=BOT_TOKEN, app_token="xapp-wrong", api_url=fake.api_url)
+    )
+    app = await App.create(settings, [adapter], clock=clock, cog_types=[MetaCog])
+    try:
+        with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+            await asyncio.wait_for(adapter.start(app), timeout=5)
+    finally:
+        await app.close()
+
+
+def test_token_shapes_are_checked_before_asking_slack() -> None:
+    problems = SlackOptions(bot_token="xoxp-user-token", app_token="").problems()
+    assert any("xoxb-" in p for p in problems) and any("xapp-" in p for p in problems)
+    http = SlackOptions(bot_token=BOT_TOKEN, mode="http").problems()
+    assert http == [
+        "SLACK_SIGNING_SECRET is required in HTTP mode (Basic Information → App Credentials)."
+    ]
+
+
+async def test_unreachable_slack_is_one_clear_line(settings: Settings, clock: VirtualClock) -> None:
+    adapter = SlackAdapter(
+        SlackOptions(bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url="http://127.0.0.1:9/api/")
+    )
+    app = await App.create(settings, [adapter], clock=clock, cog_types=[MetaCog])
+    try:
+        with pytest.raises(ConfigError, match="Could not reach Slack"):
+            await adapter.start(app)
+    finally:
+        await app.close()
+
+
+def test_start_up_runs_on_slack_when_the_bot_token_is_set(settings: Settings) -> None:
+    assert platform_adapters(settings) == []
+    settings.slack_bot_token = SecretStr(BOT_TOKEN)
+    adapters = platform_adapters(settings)
+    assert [a.name for a in adapters] == ["slack"]
