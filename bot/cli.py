@@ -23,7 +23,7 @@ from bot.settings import Settings
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
 # Modules that contribute subcommands; each is imported only when the CLI starts.
-EXTENSIONS: tuple[str, ...] = ("adapters.slack.cli",)
+EXTENSIONS: tuple[str, ...] = ("adapters.slack.cli", "adapters.discord.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

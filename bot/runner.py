@@ -35,6 +35,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 def platform_adapters(settings: Settings) -> list[Adapter]:
     """The adapters whose tokens are configured."""
     adapters: list[Adapter] = []
+    if settings.wants_discord:
+        from adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter.from_settings(settings))
     if settings.wants_slack:
         from adapters.slack import SlackAdapter
 

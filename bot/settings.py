@@ -8,10 +8,10 @@ documented in ``.env.example``; keep the two in step.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -37,6 +37,25 @@ class Settings(BaseSettings):
     )
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
+    )
+    discord_application_id: int | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DISCORD_APPLICATION_ID", "discord_application_id"),
+    )
+    discord_guild_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(), validation_alias=AliasChoices("DISCORD_GUILD_IDS", "discord_guild_ids")
+    )
+    discord_shard_count: int | Literal["auto"] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DISCORD_SHARD_COUNT", "discord_shard_count"),
+    )
+    discord_sync_commands: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("DISCORD_SYNC_COMMANDS", "discord_sync_commands"),
+    )
+    discord_chunk_members: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("DISCORD_CHUNK_MEMBERS", "discord_chunk_members"),
     )
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
@@ -72,6 +91,20 @@ class Settings(BaseSettings):
         default="https://slack.com/api/",
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
     )
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """``DISCORD_GUILD_IDS=123, 456`` lists servers separated by commas or spaces."""
+        if isinstance(value, str):
+            return tuple(part for part in value.replace(",", " ").split() if part)
+        return value
+
+    @field_validator("discord_application_id", "discord_shard_count", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty line copied from .env.example means "not set"."""
+        return None if value == "" else value
 
     @property
     def database_path(self) -> Path:

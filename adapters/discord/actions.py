@@ -1,0 +1,297 @@
+"""The platform protocol on Discord: what cogs may ask of a server, with clear refusals.
+
+Moderation actions check the bot's permission and the role hierarchy first, from the
+gateway cache, so a moderator reads "their highest role is not below mine" instead of a
+bare 403; a refusal Discord still returns is translated the same way (`errors.translated`).
+Messages are addressed by id through partial objects, so acting on an old, uncached flag or
+tracker message costs exactly one request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import discord
+
+from adapters.discord.convert import channel_ref, member_of, posted_message
+from adapters.discord.errors import ROLE_SETTINGS, translated
+from adapters.discord.links import channel_id_in, permalink, split_message_link, user_id_in
+from adapters.discord.render import fit, render_message
+from bot.errors import MissingPermission, NotFound, UserError
+from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
+from bot.outgoing import OutgoingMessage
+from bot.platform import Capability
+
+# Discord caps a timeout at 28 days.
+MAX_TIMEOUT = timedelta(days=28)
+# Thread names are at most 100 characters.
+THREAD_NAME_LIMIT = 100
+# A ticket thread stays open a week without activity before Discord hides it; the
+# ambassador's follow-ups revive it, and resolving archives it for good.
+THREAD_AUTO_ARCHIVE_MINUTES = 10080
+# A ban keeps the member's messages: the flag and the audit log refer to them, and
+# moderators can still delete what needs to go.
+BAN_DELETES_MESSAGES_SECONDS = 0
+
+
+class DiscordActions:
+    """Platform actions against a connected discord.py client."""
+
+    name = "discord"
+    # Discord offers every action the core knows, given the permissions of the invite.
+    capabilities = frozenset(Capability)
+    client: discord.Client
+
+    async def send(
+        self, channel: ChannelRef, message: OutgoingMessage, *, allow_pings: bool = True
+    ) -> MessageRef:
+        target = self._messageable(channel)
+        rendered = render_message(message, allow_pings=allow_pings)
+        with translated(f"post in {_where(channel)}", "Send Messages"):
+            sent = await target.send(**rendered.send_kwargs())
+        return MessageRef(channel, str(sent.id))
+
+    async def edit(self, message: MessageRef, new: OutgoingMessage) -> None:
+        with translated("edit that message"):
+            await self._partial(message).edit(**render_message(new).edit_kwargs())
+
+    async def delete(self, message: MessageRef) -> None:
+        with translated(f"delete that message in {_where(message.channel)}", "Manage Messages"):
+            await self._partial(message).delete()
+
+    async def add_reaction(self, message: MessageRef, emoji: str) -> None:
+        with translated(f"react in {_where(message.channel)}", "Add Reactions"):
+            await self._partial(message).add_reaction(emoji)
+
+    async def remove_reaction(self, message: MessageRef, emoji: str, user: UserRef) -> None:
+        with translated(f"remove a reaction in {_where(message.channel)}", "Manage Messages"):
+            await self._partial(message).remove_reaction(emoji, discord.Object(int(user.id)))
+
+    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
+        with translated(f"open a thread in {_where(message.channel)}", "Create Public Threads"):
+            thread = await self._partial(message).create_thread(
+                name=fit(name, THREAD_NAME_LIMIT),
+                auto_archive_duration=THREAD_AUTO_ARCHIVE_MINUTES,  # type: ignore[arg-type]
+            )
+        return ChannelRef(message.community, str(thread.id), thread.name, message.channel.id)
+
+    async def archive_thread(self, thread: ChannelRef, *, lock: bool) -> None:
+        verb = "archive and lock" if lock else "archive"
+        with translated(f"{verb} the thread {_where(thread)}", "Manage Threads"):
+            channel = self.client.get_channel(int(thread.id)) or await self.client.fetch_channel(
+                int(thread.id)
+            )
+            if not isinstance(channel, discord.Thread):
+                raise NotFound(f"{_where(thread)} is not a thread")
+            await channel.edit(archived=True, locked=lock)
+
+    async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
+        rendered = render_message(message)
+        with translated("send them a direct message"):
+            target = self.client.get_user(int(user.id)) or await self.client.fetch_user(
+                int(user.id)
+            )
+            sent = await target.send(**rendered.send_kwargs())
+        return MessageRef(ChannelRef(user.community, str(sent.channel.id)), str(sent.id))
+
+    async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
+        if duration > MAX_TIMEOUT:
+            raise UserError("Discord allows timeouts of at most 28 days; choose a shorter one.")
+        member = await self._member(user)
+        verb, permission = "time out", "Timeout Members"
+        self._check_rank(member, verb, permission, lambda p: p.moderate_members)
+        if member.guild_permissions.administrator:
+            raise MissingPermission(
+                f"I can't time out {member.display_name}: Discord never times out "
+                "members with the Administrator permission."
+            )
+        with translated(f"time out {member.display_name}", permission):
+            await member.timeout(duration, reason=reason)
+
+    async def kick(self, user: UserRef, reason: str) -> None:
+        member = await self._member(user)
+        self._check_rank(member, "kick", "Kick Members", lambda p: p.kick_members)
+        with translated(f"kick {member.display_name}", "Kick Members"):
+            await member.kick(reason=reason)
+
+    async def ban(self, user: UserRef, reason: str) -> None:
+        guild = self._guild(user.community)
+        member = await self._member_or_none(user)
+        if member is not None:
+            self._check_rank(member, "ban", "Ban Members", lambda p: p.ban_members)
+        elif not guild.me.guild_permissions.ban_members:
+            raise MissingPermission(_lacks("ban", "that user", "Ban Members"))
+        who = member.display_name if member is not None else "that user"
+        with translated(f"ban {who}", "Ban Members"):
+            await guild.ban(
+                discord.Object(int(user.id)),
+                reason=reason,
+                delete_message_seconds=BAN_DELETES_MESSAGES_SECONDS,
+            )
+
+    async def grant_role(self, user: UserRef, role_id: str, reason: str) -> None:
+        guild = self._guild(user.community)
+        role = _find_role(guild, role_id)
+        if role is None:
+            raise NotFound(f"There is no role “{role_id}” on this server.")
+        me = guild.me
+        if not me.guild_permissions.manage_roles:
+            raise MissingPermission(_lacks("give", f"the role “{role.name}”", "Manage Roles"))
+        if role.managed or role >= me.top_role:
+            raise MissingPermission(
+                f"I can't give the role “{role.name}”: it is not below my highest role "
+                f"“{me.top_role.name}”. An admin can drag my role above it in {ROLE_SETTINGS}."
+            )
+        member = await self._member(user)
+        with translated(f"give {member.display_name} the role “{role.name}”", "Manage Roles"):
+            await member.add_roles(role, reason=reason)
+
+    async def permalink(self, message: MessageRef) -> str:
+        return permalink(message)
+
+    async def fetch_message(self, message: MessageRef) -> PostedMessage | None:
+        cached = discord.utils.get(self.client.cached_messages, id=int(message.id))
+        if cached is not None:
+            return posted_message(cached, message.community)
+        try:
+            with translated(f"read messages in {_where(message.channel)}", "Read Message History"):
+                found = await self._messageable(message.channel).fetch_message(int(message.id))
+        except NotFound:
+            return None
+        return posted_message(found, message.community)
+
+    async def fetch_member(self, user: UserRef) -> Member | None:
+        member = await self._member_or_none(user)
+        return None if member is None else member_of(member, user.community)
+
+    async def find_channel(self, community: Community, name_or_id: str) -> ChannelRef | None:
+        guild = self.client.get_guild(int(community.id))
+        if guild is None or not name_or_id.strip():
+            return None
+        channel_id = channel_id_in(name_or_id)
+        if channel_id is not None:
+            found = guild.get_channel_or_thread(int(channel_id))
+        else:
+            wanted = name_or_id.strip().removeprefix("#").casefold()
+            found = discord.utils.find(
+                lambda c: c.name.casefold() == wanted, [*guild.text_channels, *guild.threads]
+            )
+        return None if found is None else channel_ref(found, community)
+
+    async def member_count(self, community: Community) -> int:
+        return self._guild(community).member_count or 0
+
+    async def community_name(self, community: Community) -> str:
+        return self._guild(community).name
+
+    def parse_message_link(self, community: Community, link: str) -> MessageRef | None:
+        parts = split_message_link(link)
+        if parts is None or parts[0] != community.id:
+            return None
+        _, channel_id, message_id = parts
+        channel = self.client.get_channel(int(channel_id))
+        ref = (
+            channel_ref(channel, community)
+            if channel is not None
+            else ChannelRef(community, channel_id)
+        )
+        return MessageRef(ref, message_id)
+
+    def parse_user(self, community: Community, text: str) -> UserRef | None:
+        user_id = user_id_in(text)
+        if user_id is not None:
+            return UserRef(community, user_id)
+        guild = self.client.get_guild(int(community.id))
+        member = guild.get_member_named(text.strip().removeprefix("@")) if guild else None
+        return None if member is None else UserRef(community, str(member.id))
+
+    def parse_channel(self, community: Community, text: str) -> ChannelRef | None:
+        guild = self.client.get_guild(int(community.id))
+        if guild is None:
+            return None
+        channel_id = channel_id_in(text)
+        if channel_id is not None:
+            found = guild.get_channel_or_thread(int(channel_id))
+            return None if found is None else channel_ref(found, community)
+        wanted = text.strip().removeprefix("#").casefold()
+        found = discord.utils.find(lambda c: c.name.casefold() == wanted, guild.text_channels)
+        return None if found is None else channel_ref(found, community)
+
+    def _guild(self, community: Community) -> discord.Guild:
+        guild = self.client.get_guild(int(community.id))
+        if guild is None:
+            raise NotFound(f"I am not on the Discord server {community.id}.")
+        return guild
+
+    def _messageable(self, channel: ChannelRef) -> Any:
+        found = self.client.get_channel(int(channel.id))
+        if isinstance(found, discord.abc.Messageable):
+            return found
+        return self.client.get_partial_messageable(
+            int(channel.id), guild_id=int(channel.community.id)
+        )
+
+    def _partial(self, message: MessageRef) -> discord.PartialMessage:
+        return self._messageable(message.channel).get_partial_message(int(message.id))
+
+    async def _member(self, user: UserRef) -> discord.Member:
+        member = await self._member_or_none(user)
+        if member is None:
+            raise NotFound("That member is no longer on the server.")
+        return member
+
+    async def _member_or_none(self, user: UserRef) -> discord.Member | None:
+        guild = self._guild(user.community)
+        member = guild.get_member(int(user.id))
+        if member is not None:
+            return member
+        try:
+            return await guild.fetch_member(int(user.id))
+        except discord.NotFound:
+            return None
+
+    def _check_rank(
+        self,
+        target: discord.Member,
+        verb: str,
+        permission: str,
+        holds: Callable[[discord.Permissions], bool],
+    ) -> None:
+        """Refuse what Discord would refuse, in words a moderator can act on."""
+        guild = target.guild
+        me = guild.me
+        who = target.display_name
+        if not holds(me.guild_permissions):
+            raise MissingPermission(_lacks(verb, who, permission))
+        if target.id == me.id:
+            raise MissingPermission(f"I can't {verb} myself.")
+        if target.id == guild.owner_id:
+            raise MissingPermission(f"I can't {verb} {who}: they own this server.")
+        if target.top_role >= me.top_role:
+            raise MissingPermission(
+                f"I can't {verb} {who}: their highest role “{target.top_role.name}” is not "
+                f"below my highest role “{me.top_role.name}”. An admin can drag my role above "
+                f"theirs in {ROLE_SETTINGS}."
+            )
+
+
+def _lacks(verb: str, who: str, permission: str) -> str:
+    return (
+        f"I can't {verb} {who}: my role lacks the “{permission}” permission. An admin can "
+        f"grant it in {ROLE_SETTINGS}."
+    )
+
+
+def _find_role(guild: discord.Guild, role_id: str) -> discord.Role | None:
+    if role_id.isdigit():
+        found = guild.get_role(int(role_id))
+        if found is not None:
+            return found
+    wanted = role_id.casefold()
+    return discord.utils.find(lambda r: r.name.casefold() == wanted, guild.roles)
+
+
+def _where(channel: ChannelRef) -> str:
+    return f"#{channel.name}" if channel.name else "that channel"

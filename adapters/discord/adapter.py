@@ -1,0 +1,193 @@
+"""The Discord adapter: connects, registers commands, and turns gateway traffic into events.
+
+`start` logs in and connects, and returns once Discord has announced the servers (or
+raises a `ConfigError` in plain words for a bad token or missing privileged intents).
+`attach` wires an app without connecting, for tests that drive a client themselves.
+Actions live in `DiscordActions`; event mapping in `events`, interactions in
+`interactions`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord.actions import DiscordActions
+from adapters.discord.client import DiscordOptions, build_client
+from adapters.discord.convert import member_of
+from adapters.discord.errors import invalid_token, missing_intents
+from adapters.discord.events import EventBridge
+from adapters.discord.interactions import ACK_AFTER, InteractionRouter
+from adapters.discord.invocation import author_from_payload
+from adapters.discord.sync import offered, sync_guild
+from bot.commands import CommandSpec
+from bot.events import Event
+from bot.model import Community, Member
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+class DiscordAdapter(DiscordActions):
+    def __init__(
+        self,
+        options: DiscordOptions,
+        *,
+        client: discord.Client | None = None,
+        ack_after: float = ACK_AFTER,
+    ) -> None:
+        self.options = options
+        self.client = client or build_client(options)
+        self._router = InteractionRouter(self, ack_after=ack_after)
+        self._app: App | None = None
+        self._payload: list[dict[str, Any]] | None = None
+        self._synced: set[int] = set()
+        self._ready = asyncio.Event()
+        self._connection: asyncio.Task[None] | None = None
+        self._install()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DiscordAdapter:
+        return cls(DiscordOptions.from_settings(settings))
+
+    def attach(self, app: App) -> None:
+        """Deliver this client's events to the app's dispatcher (no connection made)."""
+        self._app = app
+
+    async def start(self, app: App) -> None:
+        """Log in and connect; return once ready, or raise a `ConfigError` saying what to fix."""
+        self.attach(app)
+        log.info("connecting to Discord")
+        self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+        ready = asyncio.create_task(self._ready.wait())
+        await asyncio.wait({self._connection, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if self._connection.done():
+            ready.cancel()
+            self._connection.result()
+            return
+        self._connection.add_done_callback(_report_lost_connection)
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._connection is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connection
+
+    # --- what events and interactions need -------------------------------------------------
+
+    async def dispatch(self, event: Event) -> None:
+        if self._app is None:
+            log.warning("event before the app was attached, dropped: %r", event)
+            return
+        await self._app.dispatcher.dispatch(event)
+
+    def serves(self, guild_id: int) -> bool:
+        """Whether this server is one the bot works on (all, unless DISCORD_GUILD_IDS)."""
+        return not self.options.guild_ids or guild_id in self.options.guild_ids
+
+    def command_spec(self, path: str) -> CommandSpec | None:
+        if self._app is None:
+            return None
+        registered = self._app.dispatcher.commands.get(path)
+        return None if registered is None else registered.spec
+
+    async def member_by_id(self, guild_id: int, user_id: int, community: Community) -> Member:
+        """A member from the cache, else one lookup; a bare member if they have left."""
+        found = await self._lookup(guild_id, user_id)
+        if found is not None:
+            return member_of(found, community)
+        return author_from_payload({"id": user_id, "username": str(user_id)}, community)
+
+    async def author_of(self, data: Mapping[str, Any], community: Community) -> Member:
+        found = await self._lookup(int(community.id), int(data["id"]))
+        return member_of(found, community) if found else author_from_payload(data, community)
+
+    # --- commands --------------------------------------------------------------------------
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        """The application commands for every server, built once from the declarations."""
+        if self._payload is None:
+            assert self._app is not None, "attach an app first"
+            dispatcher = self._app.dispatcher
+            self._payload = offered(
+                [c.spec for c in dispatcher.commands.values()],
+                [m.spec for m in dispatcher.message_commands.values()],
+                self.capabilities,
+            )
+        return self._payload
+
+    async def sync_commands(self, guilds: list[discord.Guild]) -> None:
+        """Register the commands on servers that do not have this run's set yet."""
+        if not self.options.sync_commands:
+            return
+        for guild in guilds:
+            if guild.id in self._synced or not self.serves(guild.id):
+                continue
+            self._synced.add(guild.id)
+            if not await sync_guild(self.client, guild, self.command_payload()):
+                self._synced.discard(guild.id)
+
+    # --- wiring ----------------------------------------------------------------------------
+
+    def _install(self) -> None:
+        EventBridge(self).install(self.client)
+        router = self._router
+        client = self.client
+
+        async def on_ready() -> None:
+            self._ready.set()
+            assert client.user is not None
+            log.info("on Discord as %s in %d servers", client.user, len(client.guilds))
+            await self.sync_commands(list(client.guilds))
+
+        async def on_guild_join(guild: discord.Guild) -> None:
+            await self.sync_commands([guild])
+
+        handlers = {
+            "on_ready": on_ready,
+            "on_guild_join": on_guild_join,
+            "on_guild_available": on_guild_join,
+            "on_interaction": router.on_interaction,
+            "button_pressed": router.button_pressed,  # see buttons.ActionButton
+        }
+        for name, handler in handlers.items():
+            setattr(client, name, handler)
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.start(self.options.token.get_secret_value())
+        except discord.LoginFailure:
+            raise invalid_token() from None
+        except discord.PrivilegedIntentsRequired:
+            raise missing_intents() from None
+        finally:
+            if not self.client.is_closed():
+                await self.client.close()
+
+    async def _lookup(self, guild_id: int, user_id: int) -> discord.Member | None:
+        guild = self.client.get_guild(guild_id)
+        if guild is None:
+            return None
+        member = guild.get_member(user_id)
+        if member is not None:
+            return member
+        try:
+            return await guild.fetch_member(user_id)
+        except discord.HTTPException:
+            return None
+
+
+def _report_lost_connection(task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log.critical("The Discord connection ended and will not come back: %s", error)

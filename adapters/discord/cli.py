@@ -1,0 +1,114 @@
+"""``python -m bot discord ...``: register the commands, print the invite link."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import sys
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    import discord
+
+
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    discord_parser = subparsers.add_parser("discord", help="Discord: commands and invite link")
+    commands = discord_parser.add_subparsers(title="discord commands", metavar="COMMAND")
+
+    sync = commands.add_parser(
+        "sync",
+        help="register the slash commands on every server now (needs DISCORD_TOKEN)",
+        description="Overwrites the bot's commands on each server with the declared set; "
+        "the bot does the same at start-up unless DISCORD_SYNC_COMMANDS=false.",
+    )
+    sync.add_argument("--guild", type=int, action="append", help="only this server ID")
+    sync.set_defaults(handler=sync_commands)
+
+    invite = commands.add_parser(
+        "invite", help="print the link that adds the bot with exactly the permissions it needs"
+    )
+    invite.add_argument("--client-id", type=int, help="application ID (else from settings)")
+    invite.add_argument("--guild", type=int, help="preselect this server ID")
+    invite.set_defaults(handler=print_invite)
+
+    async def usage(args: argparse.Namespace, settings: Settings) -> int:
+        discord_parser.print_help()
+        return 2
+
+    discord_parser.set_defaults(handler=usage)
+
+
+async def print_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.discord.permissions import NEEDED, invite_url
+
+    application_id = args.client_id or settings.discord_application_id
+    if application_id is None and settings.discord_token is not None:
+        application_id = application_id_from_token(settings.discord_token.get_secret_value())
+    if application_id is None:
+        print(
+            "Set DISCORD_APPLICATION_ID (developer portal → your application → General "
+            "Information → Application ID) or DISCORD_TOKEN, or pass --client-id.",
+            file=sys.stderr,
+        )
+        return 2
+    print(invite_url(application_id, args.guild))
+    print("\nPermissions it asks for, and why:")
+    for needed in NEEDED:
+        print(f"  {needed.label}: {needed.reason}")
+    return 0
+
+
+async def sync_commands(args: argparse.Namespace, settings: Settings) -> int:
+    import discord
+
+    from adapters.discord.actions import DiscordActions
+    from adapters.discord.sync import declared, offered, sync_guild
+    from cogs import all_cogs
+
+    if not settings.wants_discord or settings.discord_token is None:
+        print("DISCORD_TOKEN is not set; see docs/discord.md.", file=sys.stderr)
+        return 2
+    commands, message_commands = declared(all_cogs())
+    payload = offered(commands, message_commands, DiscordActions.capabilities)
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        await _login(client, settings.discord_token.get_secret_value())
+        wanted = args.guild or list(settings.discord_guild_ids)
+        guilds = [discord.Object(g) for g in wanted] or [
+            guild async for guild in client.fetch_guilds(limit=None)
+        ]
+        failed = 0
+        for guild in guilds:
+            if await sync_guild(client, guild, payload):
+                print(f"{getattr(guild, 'name', guild.id)}: {len(payload)} commands registered")
+            else:
+                failed += 1
+    finally:
+        await client.close()
+    if not guilds:
+        print("The bot is on no server yet: add it with `python -m bot discord invite`.")
+    return 1 if failed else 0
+
+
+def application_id_from_token(token: str) -> int | None:
+    """A bot token starts with its application's ID in base64; read it without a request."""
+    head = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return int(decoded) if decoded.isdigit() else None
+
+
+async def _login(client: discord.Client, token: str) -> None:
+    import discord
+
+    from adapters.discord.errors import invalid_token
+
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise invalid_token() from None

@@ -1,0 +1,79 @@
+"""The discord.py client: which intents, which caches, one connection or shards.
+
+Built for big servers: members are not chunked at start-up (a 100 000-member server would
+otherwise download every member before the bot answers anyone), only members seen joining
+or fetched are cached, and message events carry everything the cogs need. With a shard
+count configured the client is an `AutoShardedClient`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import discord
+from pydantic import SecretStr
+
+from adapters.discord.buttons import ActionButton
+from bot.settings import Settings
+
+# Seconds discord.py waits for the remaining servers to arrive before announcing "ready";
+# its default, kept explicit so tests can shorten it.
+GUILD_READY_TIMEOUT = 2.0
+
+
+def intents() -> discord.Intents:
+    """Exactly the gateway events the features use.
+
+    ``members`` and ``message_content`` are privileged: they must also be switched on in
+    the developer portal (docs/discord.md).
+    """
+    chosen = discord.Intents.none()
+    chosen.guilds = True  # servers, channels, threads and roles
+    chosen.members = True  # joins (welcome) and member roles
+    chosen.guild_messages = True  # messages and edits (moderation, reports)
+    chosen.message_content = True  # the text of those messages
+    chosen.guild_reactions = True  # moderators deciding on flags; votes on tickets
+    return chosen
+
+
+@dataclass(frozen=True)
+class DiscordOptions:
+    """The process settings the adapter uses."""
+
+    token: SecretStr = field(repr=False)
+    guild_ids: frozenset[int] = frozenset()
+    shard_count: int | Literal["auto"] | None = None
+    sync_commands: bool = True
+    chunk_members: bool = False
+    guild_ready_timeout: float = GUILD_READY_TIMEOUT
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DiscordOptions:
+        return cls(
+            token=settings.discord_token or SecretStr(""),
+            guild_ids=frozenset(settings.discord_guild_ids),
+            shard_count=settings.discord_shard_count,
+            sync_commands=settings.discord_sync_commands,
+            chunk_members=settings.discord_chunk_members,
+        )
+
+
+def build_client(options: DiscordOptions) -> discord.Client:
+    chosen = intents()
+    common = {
+        "intents": chosen,
+        "chunk_guilds_at_startup": options.chunk_members,
+        "member_cache_flags": discord.MemberCacheFlags.from_intents(chosen),
+        # Nothing the bot sends pings anyone unless the message says so explicitly.
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "guild_ready_timeout": options.guild_ready_timeout,
+    }
+    client: discord.Client
+    if options.shard_count is None:
+        client = discord.Client(**common)  # type: ignore[arg-type]
+    else:
+        count = None if options.shard_count == "auto" else options.shard_count
+        client = discord.AutoShardedClient(shard_count=count, **common)  # type: ignore[arg-type]
+    client.add_dynamic_items(ActionButton)
+    return client

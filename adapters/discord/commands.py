@@ -1,0 +1,184 @@
+"""Neutral command declarations as Discord application commands.
+
+``/ticket open`` and ``/ticket claim`` become one ``ticket`` command with sub-commands (a
+third word makes a sub-command group). Options keep their types where Discord has them
+(integer, user, channel, yes/no, choices); message links and durations travel as text
+and are parsed on arrival, with the same polite errors as on every other platform.
+Descriptions carry their German translation where the declaration gives one.
+
+Discord sets ``default_member_permissions`` per top-level command, so a group is shown
+to the least privileged level any of its sub-commands allows; the dispatcher still checks
+each sub-command's own level on every use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.discord.permissions import default_member_permissions
+from adapters.discord.render import fit
+from bot.commands import CommandSpec, MessageCommandSpec, Option, OptionType, Permission
+
+# Discord's rules: lower-case names of 1-32 letters, digits, - or _; descriptions up to 100
+# characters; strings up to 6000; 25 choices, options and sub-commands per level.
+_NAME = re.compile(r"^[-_\w]{1,32}$")
+NAME_LIMIT = 32
+DESCRIPTION_LIMIT = 100
+STRING_LIMIT = 6000
+MAX_CHOICES = 25
+MAX_OPTIONS = 25
+# A duration such as "1w2d12h" is short; the limit keeps the input box honest.
+DURATION_LIMIT = 20
+# Channel options accept channels people talk in: text (0), announcement (5) and threads
+# (10 announcement thread, 11 public thread, 12 private thread).
+TEXT_CHANNEL_TYPES = (0, 5, 10, 11, 12)
+# Interaction context 0 is "in a server": every command needs a community.
+GUILD_ONLY = [0]
+
+CHAT_INPUT = 1
+MESSAGE = 3
+SUB_COMMAND = 1
+SUB_COMMAND_GROUP = 2
+
+_OPTION_TYPES = {
+    OptionType.TEXT: 3,
+    OptionType.MESSAGE_LINK: 3,
+    OptionType.DURATION: 3,
+    OptionType.CHOICE: 3,
+    OptionType.INTEGER: 4,
+    OptionType.BOOLEAN: 5,
+    OptionType.USER: 6,
+    OptionType.CHANNEL: 7,
+}
+
+
+class CommandShapeError(ValueError):
+    """A declaration Discord cannot show (bad name, too deep, a group that is also a command)."""
+
+
+@dataclass
+class _Node:
+    name: str
+    spec: CommandSpec | None = None
+    children: dict[str, _Node] = field(default_factory=dict)
+
+    def leaves(self) -> Iterable[CommandSpec]:
+        if self.spec is not None:
+            yield self.spec
+        for child in self.children.values():
+            yield from child.leaves()
+
+
+def application_commands(
+    commands: Iterable[CommandSpec], message_commands: Iterable[MessageCommandSpec]
+) -> list[dict[str, Any]]:
+    """The payload for Discord's bulk overwrite of one server's commands."""
+    roots: dict[str, _Node] = {}
+    for spec in commands:
+        _insert(roots, spec)
+    payload = [_root(node) for _, node in sorted(roots.items())]
+    payload.extend(_message_command(spec) for spec in message_commands)
+    return payload
+
+
+def _insert(roots: dict[str, _Node], spec: CommandSpec) -> None:
+    words = spec.path.split()
+    if not 1 <= len(words) <= 3:
+        raise CommandShapeError(f"/{spec.path}: Discord allows one to three words per command")
+    for word in words:
+        if not _NAME.match(word) or word != word.lower():
+            raise CommandShapeError(f"/{spec.path}: “{word}” is not a valid Discord command name")
+    nodes = roots
+    node: _Node | None = None
+    for word in words:
+        node = nodes.setdefault(word, _Node(word))
+        nodes = node.children
+    assert node is not None
+    node.spec = spec
+
+
+def _root(node: _Node) -> dict[str, Any]:
+    level = min(spec.permission for spec in node.leaves())
+    payload = _command_body(node, CHAT_INPUT)
+    payload["contexts"] = GUILD_ONLY
+    payload["default_member_permissions"] = default_member_permissions(Permission(level))
+    return payload
+
+
+def _command_body(node: _Node, kind: int) -> dict[str, Any]:
+    if node.spec is not None and node.children:
+        raise CommandShapeError(
+            f"/{node.spec.path} is a command and also has sub-commands; Discord allows only one"
+        )
+    if node.spec is not None:
+        return {"type": kind, **_described(node.spec), "options": _options(node.spec.options)}
+    if len(node.children) > MAX_OPTIONS:
+        raise CommandShapeError(f"/{node.name} has more than {MAX_OPTIONS} sub-commands")
+    subcommands = [
+        _command_body(child, SUB_COMMAND if child.spec else SUB_COMMAND_GROUP)
+        for _, child in sorted(node.children.items())
+    ]
+    return {
+        "type": kind,
+        "name": node.name,
+        "description": fit(" · ".join(sorted(node.children)), DESCRIPTION_LIMIT),
+        "options": subcommands,
+    }
+
+
+def _described(spec: CommandSpec) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": spec.path.split()[-1],
+        "description": fit(spec.description, DESCRIPTION_LIMIT),
+    }
+    if spec.description_de:
+        body["description_localizations"] = {"de": fit(spec.description_de, DESCRIPTION_LIMIT)}
+    return body
+
+
+def _options(options: tuple[Option, ...]) -> list[dict[str, Any]]:
+    """Typed options; Discord wants the required ones first (order carries no meaning)."""
+    if len(options) > MAX_OPTIONS:
+        raise CommandShapeError(f"more than {MAX_OPTIONS} options")
+    ordered = sorted(options, key=lambda option: not option.required)
+    return [_option(option) for option in ordered]
+
+
+def _option(option: Option) -> dict[str, Any]:
+    if not _NAME.match(option.name) or option.name != option.name.lower():
+        raise CommandShapeError(f"option “{option.name}” is not a valid Discord option name")
+    payload: dict[str, Any] = {
+        "type": _OPTION_TYPES[option.type],
+        "name": option.name,
+        "description": fit(option.description, DESCRIPTION_LIMIT),
+        "required": option.required,
+    }
+    match option.type:
+        case OptionType.TEXT:
+            payload["max_length"] = min(option.max_length, STRING_LIMIT)
+        case OptionType.DURATION:
+            payload["max_length"] = DURATION_LIMIT
+        case OptionType.CHOICE:
+            payload["choices"] = [{"name": c, "value": c} for c in option.choices[:MAX_CHOICES]]
+        case OptionType.INTEGER:
+            if option.min_value is not None:
+                payload["min_value"] = option.min_value
+            if option.max_value is not None:
+                payload["max_value"] = option.max_value
+        case OptionType.CHANNEL:
+            payload["channel_types"] = list(TEXT_CHANNEL_TYPES)
+    return payload
+
+
+def _message_command(spec: MessageCommandSpec) -> dict[str, Any]:
+    if not 1 <= len(spec.name) <= NAME_LIMIT:
+        raise CommandShapeError(f"message action “{spec.name}” needs a name of 1-32 characters")
+    return {
+        "type": MESSAGE,
+        "name": spec.name,
+        "contexts": GUILD_ONLY,
+        "default_member_permissions": default_member_permissions(spec.permission),
+    }

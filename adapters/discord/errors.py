@@ -1,0 +1,62 @@
+"""Discord failures as the core's typed errors, worded for the person who has to fix them.
+
+Cogs catch `MissingPermission`, `NotFound` and `DirectMessagesClosed` and show the message
+to a moderator, so every message says what was refused and what an admin can change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import discord
+
+from bot.errors import ConfigError, DirectMessagesClosed, MissingPermission, NotFound
+
+# Discord's JSON error code for "Cannot send messages to this user" (DMs closed or blocked).
+CANNOT_MESSAGE_USER = 50007
+
+PORTAL = "https://discord.com/developers/applications"
+ROLE_SETTINGS = "Server Settings → Roles"
+
+
+@contextmanager
+def translated(action: str, permission: str = "") -> Iterator[None]:
+    """Turn discord.py's Forbidden/NotFound raised inside the block into core errors.
+
+    `action` completes "I could not …" (e.g. "delete that message"); `permission` names
+    the Discord permission the action needs, as the server settings spell it.
+    """
+    try:
+        yield
+    except discord.Forbidden as error:
+        if error.code == CANNOT_MESSAGE_USER:
+            raise DirectMessagesClosed(
+                f"I could not {action}: they do not accept direct messages from me."
+            ) from None
+        raise MissingPermission(missing_permission(action, permission)) from None
+    except discord.NotFound:
+        raise NotFound(f"I could not {action}: it no longer exists on Discord.") from None
+
+
+def missing_permission(action: str, permission: str) -> str:
+    needed = f"the “{permission}” permission" if permission else "the permission for this"
+    return (
+        f"I could not {action}: Discord says I lack {needed} here. An admin can grant it to "
+        f"my role in {ROLE_SETTINGS} (or in the channel's permissions)."
+    )
+
+
+def invalid_token() -> ConfigError:
+    return ConfigError(
+        "Discord rejected DISCORD_TOKEN (401 Unauthorized). Copy the bot token again from "
+        f"{PORTAL} → your application → Bot → Reset Token, and set it in .env."
+    )
+
+
+def missing_intents() -> ConfigError:
+    return ConfigError(
+        "Discord refused the privileged gateway intents this bot needs. Open "
+        f"{PORTAL} → your application → Bot → Privileged Gateway Intents, switch on "
+        "“SERVER MEMBERS INTENT” and “MESSAGE CONTENT INTENT”, save, and start the bot again."
+    )

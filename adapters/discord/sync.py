@@ -1,0 +1,69 @@
+"""Registering the commands on each Discord server (per-server commands update instantly).
+
+The whole set is written with one bulk overwrite per server, so a removed command also
+disappears, and an unchanged set keeps its command ids. Rate limits are discord.py's to
+respect: it waits for the bucket to refill instead of retrying blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import discord
+
+from adapters.discord.commands import application_commands
+from bot.cog import Cog, Command, MessageCommand
+from bot.commands import CommandSpec, MessageCommandSpec
+from bot.platform import Capability
+
+log = logging.getLogger(__name__)
+
+
+def offered(
+    commands: Iterable[CommandSpec],
+    message_commands: Iterable[MessageCommandSpec],
+    capabilities: frozenset[Capability],
+) -> list[dict[str, Any]]:
+    """The payload for the commands this platform can serve."""
+    return application_commands(
+        [c for c in commands if all(r in capabilities for r in c.requires)],
+        [m for m in message_commands if all(r in capabilities for r in m.requires)],
+    )
+
+
+def declared(cog_types: Sequence[type[Cog]]) -> tuple[list[CommandSpec], list[MessageCommandSpec]]:
+    """Every command the cogs declare, without starting them (for ``discord sync``)."""
+    commands: list[CommandSpec] = []
+    message_commands: list[MessageCommandSpec] = []
+    for cog_type in cog_types:
+        for _, mark in cog_type.handlers:
+            if isinstance(mark, Command):
+                commands.append(mark.spec)
+            elif isinstance(mark, MessageCommand):
+                message_commands.append(mark.spec)
+    return commands, message_commands
+
+
+async def sync_guild(
+    client: discord.Client, guild: discord.abc.Snowflake, payload: list[dict[str, Any]]
+) -> bool:
+    """Overwrite one server's commands; False (and a log line saying why) on failure."""
+    application_id = client.application_id
+    assert application_id is not None, "log in before syncing commands"
+    try:
+        await client.http.bulk_upsert_guild_commands(application_id, guild.id, payload)
+    except discord.Forbidden:
+        log.error(
+            "Could not register commands on server %s: the bot was added without the "
+            "“applications.commands” scope. Add it again with the link from "
+            "`python -m bot discord invite` (nothing is lost).",
+            guild.id,
+        )
+        return False
+    except discord.HTTPException as error:
+        log.error("Could not register commands on server %s: %s", guild.id, error)
+        return False
+    log.info("registered %d commands on server %s", len(payload), guild.id)
+    return True
