@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.cog import Services
@@ -102,17 +102,20 @@ class Greeter:
         )
         values = await self.values(member, config)
         text = render(self.random.choice(templates), values)
-        buttons: tuple[Button, ...] = ()
-        if settings.rules.enabled:
-            if Capability.BUTTONS in self.services.platform(member.community).capabilities:
-                buttons = (self.accept_button(language),)
-            else:
-                text = (
-                    *text,
-                    NEWLINE,
-                    *self.services.i18n.t("welcome.rules.use_command", language),
-                )
-        return Composed(OutgoingMessage(text=text, buttons=buttons), language, len(templates))
+        message = self.with_accept(OutgoingMessage(text=text), settings, language, member.community)
+        return Composed(message, language, len(templates))
+
+    def with_accept(
+        self, message: OutgoingMessage, settings: WelcomeConfig, language: str, community: Community
+    ) -> OutgoingMessage:
+        """Add the "I accept the rules" button when rules acceptance is on, or, where the
+        platform has no buttons, a line pointing to ``/welcome accept``."""
+        if not settings.rules.enabled:
+            return message
+        if Capability.BUTTONS in self.services.platform(community).capabilities:
+            return replace(message, buttons=(*message.buttons, self.accept_button(language)))
+        hint = self.services.i18n.t("welcome.rules.use_command", language)
+        return replace(message, text=(*message.text, NEWLINE, *hint))
 
     async def values(self, member: Member, config: EffectiveConfig) -> dict[str, Value]:
         community = member.community
@@ -187,38 +190,28 @@ class Greeter:
         log.warning("welcome channel %r of %s is missing", configured, member.community.key)
         return Delivery(dm=dm_sent, channel=None, dm_closed=dm_closed, missing_channel=configured)
 
-    async def welcome_batch(
-        self, members: list[Member], config: EffectiveConfig
-    ) -> ChannelRef | None:
+    async def welcome_batch(self, members: list[Member], config: EffectiveConfig) -> None:
         """One shared welcome for the newcomers of a join wave, in the community language."""
         if not members:
-            return None
+            return
         community = members[0].community
         language = self.services.i18n.pick_locale(None, config.community.locale)
         t = self.services.i18n.t
         shown, more = capped(members, MAX_BATCH_MENTIONS)
-        mentions = joined([Mention(m.id, m.shown_name) for m in shown], Plain(", "))  # type: ignore[attr-defined]
+        name = await self.community_name(community, config)
         parts = [
-            t(
-                "welcome.batch.intro",
-                language,
-                count=len(members),
-                community=await self.community_name(community, config),
-            ),
-            mentions,
+            t("welcome.batch.intro", language, count=len(members), community=name),
+            joined([Mention(m.id, m.shown_name) for m in shown], Plain(", ")),
         ]
         if more:
             parts.append(t("welcome.batch.more", language, count=more))
-        parts.append(
-            t("welcome.batch.rules", language, rules=await self.rules_channel(community, config))
-        )
-        text = joined(parts, NEWLINE)
-        buttons = (self.accept_button(language),) if settings_of(config).rules.enabled else ()
+        rules = await self.rules_channel(community, config)
+        parts.append(t("welcome.batch.rules", language, rules=rules))
+        message = OutgoingMessage(text=joined(parts, NEWLINE))
+        message = self.with_accept(message, settings_of(config), language, community)
         configured, channel = await self.welcome_channel(community, config)
-        if channel is None or not await self._post(channel, OutgoingMessage(text, buttons=buttons)):
+        if channel is None or not await self._post(channel, message):
             log.warning("welcome channel %r of %s is missing", configured, community.key)
-            return None
-        return channel
 
     async def _post(self, channel: ChannelRef, message: OutgoingMessage) -> bool:
         try:

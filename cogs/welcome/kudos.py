@@ -115,7 +115,9 @@ class Kudos:
             await interaction.reply(thanks, private=False)
             return
         await interaction.platform.send(target, thanks)
-        await interaction.say("kudos.posted_in", channel=ChannelMention(target.id, target.name))
+        await interaction.say(
+            "kudos.posted_in", private=True, channel=ChannelMention(target.id, target.name)
+        )
 
     async def _current_name(self, interaction: Interaction, entry: LeaderboardEntry) -> str:
         member = await interaction.platform.fetch_member(

@@ -102,10 +102,9 @@ class RulesAcceptance:
             rules=await self.greeter.rules_channel(community, config),
             community=await self.greeter.community_name(community, config),
         )
-        buttons = ()
-        if Capability.BUTTONS in platform.capabilities:
-            buttons = (self.greeter.accept_button(language),)
-        message = OutgoingMessage(text=text, buttons=buttons)
+        message = self.greeter.with_accept(
+            OutgoingMessage(text=text), settings_of(config), language, community
+        )
         try:
             await platform.send_direct(member.ref, message)
             return

@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import MissingPermission
 from bot.local_session import LocalSession
+from bot.platform import Capability
 from cogs.welcome import WelcomeCog
 from storage.jobs import JobRepository
 
@@ -151,9 +152,9 @@ async def test_no_reminder_after_acceptance(session: LocalSession, cog: WelcomeC
     zoe = await c.join("Zoe")
     await session.advance(timedelta(hours=3))
     await c.press(zoe, c.read("#welcome")[0].number, "I accept the rules")
+    assert await JobRepository(session.app.services.db).pending() == []
     await session.advance(timedelta(days=2))
     assert c.direct_messages(zoe) == []
-    assert await JobRepository(session.app.services.db).pending() == []
 
 
 async def test_reminder_is_silent_when_accepted_by_a_path_that_left_the_job(
@@ -190,3 +191,52 @@ async def test_no_reminder_for_members_who_left(session: LocalSession, cog: Welc
     await session.advance(timedelta(hours=7))
     assert len(c.read("#welcome")) == 1
     assert [m for m in c.messages if m.channel_id == "dm-zoe"] == []
+
+
+async def test_without_buttons_the_welcome_points_to_the_accept_command(
+    session: LocalSession, cog: WelcomeCog, configure, monkeypatch: pytest.MonkeyPatch
+):
+    await configure(RULES)
+    platform = session.app.services.platform(session.community.community)
+    monkeypatch.setattr(platform, "capabilities", platform.capabilities - {Capability.BUTTONS})
+    c = session.community
+    await c.join("Zoe")
+    welcome = c.read("#welcome")[0]
+    assert welcome.buttons == ()
+    assert welcome.text.endswith("then type `/welcome accept` to accept them.")
+
+
+async def test_a_replayed_reminder_job_does_not_remind_twice(
+    session: LocalSession, cog: WelcomeCog, configure
+):
+    """A job interrupted by a crash runs again after the restart; it must not repeat."""
+    await configure({**RULES, "welcome.rules.reminder_hours": 1})
+    c = session.community
+    zoe = await c.join("Zoe")
+    [reminder] = await JobRepository(session.app.services.db).pending()
+    await session.advance(timedelta(hours=1))
+    await cog.on_reminder(reminder)
+    assert len(c.direct_messages(zoe)) == 1
+
+
+async def test_a_member_who_already_holds_the_role_just_gets_thanked(
+    session: LocalSession, cog: WelcomeCog, configure
+):
+    await configure(RULES)
+    c = session.community
+    zoe = await c.join("Zoe", roles=("Members",))
+    await c.press(zoe, c.read("#welcome")[0].number, "I accept the rules")
+    assert c.last_private(zoe) == "Thank you for accepting the rules. Have fun!"
+    assert not any("the role Members" in line for line in c.transcript)
+    assert await _acceptances(session) == ["zoe"]
+
+
+async def test_no_reminder_for_members_who_hold_the_role_already(
+    session: LocalSession, cog: WelcomeCog, configure
+):
+    await configure({**RULES, "welcome.rules.reminder_hours": 1})
+    c = session.community
+    zoe = await c.join("Zoe")
+    await session.app.services.platform(c.community).grant_role(zoe.ref, "Members", "by hand")
+    await session.advance(timedelta(hours=2))
+    assert c.direct_messages(zoe) == []
