@@ -27,6 +27,7 @@ from bot.outgoing import (
     Plain,
     Rich,
     RoleMention,
+    Segment,
 )
 from bot.text import escape_slack, excerpt
 
@@ -54,6 +55,9 @@ _EMPHASIS = re.compile(
 QUIET = {"unfurl_links": False, "unfurl_media": False}
 
 _SUBTEAM = re.compile(r"^S[A-Z0-9]{2,}$")
+# Private-use characters hold non-markup segments while markup is translated around them.
+_HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"
+_HELD = re.compile("\ue000(\\d+)\ue001")
 
 NameOf = Callable[[str], str | None]
 
@@ -101,31 +105,43 @@ def _translate(match: re.Match[str]) -> str:
 
 
 def render_rich(text: Rich, *, allow_pings: bool = True, name_of: NameOf | None = None) -> str:
-    """One rich text as mrkdwn; without `allow_pings`, mentions read as names instead."""
-    out: list[str] = []
+    """One rich text as mrkdwn; without `allow_pings`, mentions read as names instead.
+
+    Markup is translated as one piece, with every other segment held by a placeholder:
+    catalog texts wrap placeholders in emphasis (``**Ticket #{number}**``), so a ``**``
+    pair often spans several segments, while user text must never take part in it.
+    """
+    markup: list[str] = []
+    held: list[str] = []
     for segment in text:
-        match segment:
-            case Plain(value):
-                out.append(escape_slack(value))
-            case Markup(value):
-                out.append(markup_to_mrkdwn(value))
-            case Mention(user_id, fallback):
-                if allow_pings:
-                    out.append(f"<@{user_id}>")
-                else:
-                    shown = (name_of(user_id) if name_of else None) or fallback or user_id
-                    out.append(escape_slack(f"@{shown}"))
-            case RoleMention(role_id, fallback):
-                if allow_pings and _SUBTEAM.match(role_id):
-                    out.append(f"<!subteam^{role_id}>")
-                else:
-                    out.append(escape_slack(f"@{fallback or role_id}"))
-            case ChannelMention(channel_id, fallback):
-                base = channel_id.split("/", 1)[0]
-                out.append(f"<#{base}>" if base else escape_slack(f"#{fallback}"))
-            case Link(url, label):
-                out.append(_link(url, label))
-    return "".join(out)
+        if isinstance(segment, Markup):
+            markup.append(segment.text)
+            continue
+        held.append(_segment(segment, allow_pings, name_of))
+        markup.append(f"{_HOLD_OPEN}{len(held) - 1}{_HOLD_CLOSE}")
+    translated = markup_to_mrkdwn("".join(markup))
+    return _HELD.sub(lambda m: held[int(m.group(1))], translated)
+
+
+def _segment(segment: Segment, allow_pings: bool, name_of: NameOf | None) -> str:
+    match segment:
+        case Plain(value):
+            return escape_slack(value)
+        case Mention(user_id, fallback):
+            if allow_pings:
+                return f"<@{user_id}>"
+            shown = (name_of(user_id) if name_of else None) or fallback or user_id
+            return escape_slack(f"@{shown}")
+        case RoleMention(role_id, fallback):
+            if allow_pings and _SUBTEAM.match(role_id):
+                return f"<!subteam^{role_id}>"
+            return escape_slack(f"@{fallback or role_id}")
+        case ChannelMention(channel_id, fallback):
+            base = channel_id.split("/", 1)[0]
+            return f"<#{base}>" if base else escape_slack(f"#{fallback}")
+        case Link(url, label):
+            return _link(url, label)
+    raise AssertionError(segment)
 
 
 def _link(url: str, label: str) -> str:
@@ -159,7 +175,7 @@ def render_message(
         return SlackMessage(_cut(body, TEXT_LIMIT), None)
     blocks: list[dict[str, Any]] = []
     if title:
-        blocks.append(_section(f"*{title}*"))
+        blocks.append(_section(_bold(title)))
     for chunk in _chunks(body, SECTION_LIMIT):
         blocks.append(_section(chunk))
     blocks.extend(_field_blocks(fields))
@@ -215,12 +231,17 @@ def _field_blocks(fields: list[tuple[str, str, bool]]) -> list[dict[str, Any]]:
     return blocks
 
 
+def _bold(title: str) -> str:
+    """A title in bold, unless its own markup already formats it (no nested asterisks)."""
+    return title if "*" in title else f"*{title}*"
+
+
 def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text or " "}}
 
 
 def _fallback(title: str, body: str, fields: list[tuple[str, str, bool]]) -> str:
-    lines = [f"*{title}*"] if title else []
+    lines = [_bold(title)] if title else []
     if body:
         lines.append(body)
     lines.extend(f"{name}: {value}" for name, value, _ in fields)

@@ -116,3 +116,17 @@ def test_emoji_round_trip_between_unicode_and_slack_names() -> None:
     assert emoji.from_slack("partyparrot") == ":partyparrot:"
     assert emoji.to_slack(":partyparrot:") == "partyparrot"
     assert emoji.to_slack("⚠") == emoji.to_slack("⚠️") == "warning"
+
+
+def test_emphasis_around_placeholders_spans_segments_but_never_member_text() -> None:
+    text = rich(Markup("**Ticket #"), "12", Markup("** by "), "*Ben*", Markup(" *now*"))
+    assert render_rich(text) == "*Ticket #12* by *Ben* _now_"
+    sneaky = rich(Markup("a *"), "b* c **d", Markup("** e"))
+    assert "b* c **d" in render_rich(sneaky)  # member text is never split or re-paired
+
+
+def test_a_formatted_title_is_not_wrapped_in_bold_again() -> None:
+    title = rich(Markup("🚩 **Flag #"), "1", Markup("**"))
+    rendered = render_message(OutgoingMessage(title=title, buttons=(Button("a", "A"),)))
+    assert rendered.blocks is not None
+    assert rendered.blocks[0]["text"]["text"] == "🚩 *Flag #1*"
