@@ -26,6 +26,8 @@ from bot.model import ChannelRef, Community, UserRef
 from bot.settings import Settings
 
 PEOPLE = (("Alice", ("Admins",)), ("Mo", ("Moderators",)), ("Amy", ("Ambassadors",)), ("Ben", ()))
+# A fixed server id, so a test can name it in settings before the server exists.
+GUILD_ID = 1_300_000_000_000_000_001
 CHANNELS = ("general", "welcome", "rules", "moderators", "ambassadors", "tickets")
 # Handlers answer within microseconds here; a tiny acknowledgement delay lets a test
 # exercise the "still busy, acknowledge first" path without waiting real seconds.
@@ -86,13 +88,16 @@ async def open_world(
     settings: Settings,
     clock: VirtualClock,
     cog_types: Sequence[type[Cog]] | None = None,
+    options: dict[str, Any] | None = None,
     **env_options: Any,
 ) -> AsyncIterator[DiscordWorld]:
-    adapter = DiscordAdapter(DiscordOptions(token=SecretStr("simcord")), ack_after=TEST_ACK_AFTER)
+    adapter = DiscordAdapter(
+        DiscordOptions(token=SecretStr("simcord"), **(options or {})), ack_after=TEST_ACK_AFTER
+    )
     app = await App.create(settings, [adapter], clock=clock, cog_types=cog_types)
     adapter.attach(app)
     env = simcord.Env(adapter.client, **env_options)
-    guild = env.create_guild("Botschafter Test")
+    guild = env.create_guild("Botschafter Test", id=GUILD_ID)
     world = DiscordWorld(env, adapter, app, clock, guild)
     for name in CHANNELS:
         world.channels[name] = guild.create_text_channel(name)
