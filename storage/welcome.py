@@ -177,6 +177,13 @@ class WelcomeRepository:
         )
         return changed == 1
 
+    async def in_wave(self, wave_id: int, member_id: str) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM welcome_wave_members WHERE wave_id = ? AND member_id = ?",
+            (wave_id, member_id),
+        )
+        return row is not None
+
     async def wave_members(self, wave_id: int) -> list[WaveMember]:
         rows = await self._db.fetch_all(
             "SELECT * FROM welcome_wave_members WHERE wave_id = ? ORDER BY joined_at, member_id",

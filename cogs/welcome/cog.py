@@ -66,8 +66,11 @@ class WelcomeCog(Cog):
 
     @button("welcome:")
     async def on_button(self, interaction: Interaction) -> None:
+        action, _, owner = interaction.action_id.partition(":accept:")
         if interaction.action_id == ACCEPT_ACTION:
             await self.rules.accept(interaction)
+        elif action == "welcome" and owner:
+            await self.rules.accept(interaction, owner)
 
     @command(
         "welcome accept",

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # The shipped variants; each key exists in every catalog (German falls back per key).
 SHIPPED_VARIANTS = ("welcome.greeting.1", "welcome.greeting.2", "welcome.greeting.3")
+# A welcome's button belongs to whom it welcomes: ``welcome:accept:<member id>``, or
+# ``welcome:accept:wave:<wave id>`` on the shared welcome of a join wave.
 ACCEPT_ACTION = "welcome:accept"
 # Someone who leaves and rejoins within a day is not greeted again: a join-leave loop
 # must not make the bot repeat itself, while a member returning next week is welcome.
@@ -102,18 +104,27 @@ class Greeter:
         )
         values = await self.values(member, config)
         text = render(self.random.choice(templates), values)
-        message = self.with_accept(OutgoingMessage(text=text), settings, language, member.community)
+        message = self.with_accept(
+            OutgoingMessage(text=text), settings, language, member.community, member.id
+        )
         return Composed(message, language, len(templates))
 
     def with_accept(
-        self, message: OutgoingMessage, settings: WelcomeConfig, language: str, community: Community
+        self,
+        message: OutgoingMessage,
+        settings: WelcomeConfig,
+        language: str,
+        community: Community,
+        owner: str,
     ) -> OutgoingMessage:
-        """Add the "I accept the rules" button when rules acceptance is on, or, where the
-        platform has no buttons, a line pointing to ``/welcome accept``."""
+        """Add the "I accept the rules" button for `owner` when rules acceptance is on, or,
+        where the platform has no buttons, a line pointing to ``/welcome accept``."""
         if not settings.rules.enabled:
             return message
         if Capability.BUTTONS in self.services.platform(community).capabilities:
-            return replace(message, buttons=(*message.buttons, self.accept_button(language)))
+            label = self.services.i18n.text("welcome.rules.button", language)
+            accept = Button(f"{ACCEPT_ACTION}:{owner}", label, ButtonStyle.SUCCESS)
+            return replace(message, buttons=(*message.buttons, accept))
         hint = self.services.i18n.t("welcome.rules.use_command", language)
         return replace(message, text=(*message.text, NEWLINE, *hint))
 
@@ -127,10 +138,6 @@ class Greeter:
             "rules": await self.rules_channel(community, config),
             "member_count": await platform.member_count(community),
         }
-
-    def accept_button(self, language: str) -> Button:
-        label = self.services.i18n.text("welcome.rules.button", language)
-        return Button(ACCEPT_ACTION, label, ButtonStyle.SUCCESS)
 
     async def community_name(self, community: Community, config: EffectiveConfig) -> str:
         return config.community.name or await self.services.platform(community).community_name(
@@ -190,7 +197,9 @@ class Greeter:
         log.warning("welcome channel %r of %s is missing", configured, member.community.key)
         return Delivery(dm=dm_sent, channel=None, dm_closed=dm_closed, missing_channel=configured)
 
-    async def welcome_batch(self, members: list[Member], config: EffectiveConfig) -> None:
+    async def welcome_batch(
+        self, members: list[Member], config: EffectiveConfig, wave_id: int
+    ) -> None:
         """One shared welcome for the newcomers of a join wave, in the community language."""
         if not members:
             return
@@ -208,7 +217,9 @@ class Greeter:
         rules = await self.rules_channel(community, config)
         parts.append(t("welcome.batch.rules", language, rules=rules))
         message = OutgoingMessage(text=joined(parts, NEWLINE))
-        message = self.with_accept(message, settings_of(config), language, community)
+        message = self.with_accept(
+            message, settings_of(config), language, community, f"wave:{wave_id}"
+        )
         configured, channel = await self.welcome_channel(community, config)
         if channel is None or not await self._post(channel, message):
             log.warning("welcome channel %r of %s is missing", configured, community.key)

@@ -46,12 +46,18 @@ class RulesAcceptance:
         self.newcomers = newcomers
         self.greeter = greeter
 
-    async def accept(self, interaction: Interaction) -> None:
-        """Record that the member accepts the rules and grant the member role; idempotent."""
+    async def accept(self, interaction: Interaction, owner: str | None = None) -> None:
+        """Record that the member accepts the rules and grant the member role; idempotent.
+
+        `owner` is whom the pressed button belongs to; someone else's button accepts
+        nothing (the presser is pointed to ``/welcome accept``).
+        """
         if not settings_of(interaction.config).rules.enabled:
             raise UserError(interaction.i18n.text("welcome.rules.off", interaction.locale))
         member = interaction.member
         community = member.community
+        if owner is not None and not await self._owns(owner, member):
+            raise UserError(interaction.i18n.text("welcome.rules.not_yours", interaction.locale))
         now = self.services.clock.now()
         async with self.services.db.transaction() as tx:
             first = await self.newcomers.accept(
@@ -103,7 +109,7 @@ class RulesAcceptance:
             community=await self.greeter.community_name(community, config),
         )
         message = self.greeter.with_accept(
-            OutgoingMessage(text=text), settings_of(config), language, community
+            OutgoingMessage(text=text), settings_of(config), language, community, member.id
         )
         try:
             await platform.send_direct(member.ref, message)
@@ -113,6 +119,12 @@ class RulesAcceptance:
         _, channel = await self.greeter.welcome_channel(community, config)
         if channel is not None:
             await platform.send(channel, message)
+
+    async def _owns(self, owner: str, member: Member) -> bool:
+        kind, _, wave_id = owner.partition(":")
+        if kind == "wave" and wave_id.isdigit():
+            return await self.newcomers.in_wave(int(wave_id), member.id)
+        return owner == member.id
 
     async def _grant_member_role(self, member: Member, config: EffectiveConfig) -> RoleOutcome:
         role = config.community.roles.member

@@ -160,7 +160,7 @@ class JoinWaves:
         if not members:
             return
         await self.newcomers.mark_welcomed(community.key, [m.id for m in members], now)
-        await self.greeter.welcome_batch(members, config)
+        await self.greeter.welcome_batch(members, config, wave_id)
 
     def _locale(self, config: EffectiveConfig) -> str:
         return self.services.i18n.pick_locale(None, config.community.locale)

@@ -33,7 +33,7 @@ async def test_welcome_carries_the_accept_button_only_when_enabled(
     await configure(RULES)
     await session.advance(timedelta(minutes=5))
     await c.join("Zoe")
-    assert [b.action_id for b in c.read("#welcome")[1].buttons] == ["welcome:accept"]
+    assert [b.action_id for b in c.read("#welcome")[1].buttons] == ["welcome:accept:zoe"]
 
 
 async def test_pressing_accept_grants_the_member_role_and_records_it(
@@ -139,7 +139,7 @@ async def test_one_reminder_after_the_configured_hours(
     reminders = c.direct_messages(zoe)
     assert len(reminders) == 1
     assert "friendly reminder" in reminders[0].text
-    assert reminders[0].buttons[0].action_id == "welcome:accept"
+    assert reminders[0].buttons[0].action_id == "welcome:accept:zoe"
     await session.advance(timedelta(days=30))
     assert len(c.direct_messages(zoe)) == 1
     await c.press(c.member("Zoe"), reminders[0].number, "I accept the rules")
@@ -240,3 +240,35 @@ async def test_no_reminder_for_members_who_hold_the_role_already(
     await session.app.services.platform(c.community).grant_role(zoe.ref, "Members", "by hand")
     await session.advance(timedelta(hours=2))
     assert c.direct_messages(zoe) == []
+
+
+async def test_someone_elses_welcome_button_accepts_nothing(
+    session: LocalSession, cog: WelcomeCog, configure
+):
+    await configure(RULES)
+    c = session.community
+    await c.join("Zoe")
+    ben = c.member("Ben")
+    await c.press(ben, c.read("#welcome")[0].number, "I accept the rules")
+    assert "belongs to someone else's welcome" in c.last_private(ben)
+    assert "`/welcome accept`" in c.last_private(ben)
+    assert "Members" not in _role_names(session, "Ben")
+    assert await _acceptances(session) == []
+
+
+async def test_the_shared_wave_welcome_button_works_for_the_waves_newcomers_only(
+    session: LocalSession, cog: WelcomeCog, configure
+):
+    await configure(RULES)
+    c = session.community
+    for number in range(1, 7):
+        await c.join(f"Raider{number}")
+    await session.advance(timedelta(minutes=2))
+    batch = c.read("#welcome")[-1]
+    assert batch.text.startswith("👋 A warm welcome to our 2 new members")
+    assert [b.action_id for b in batch.buttons] == ["welcome:accept:wave:1"]
+    await c.press(c.member("Raider6"), batch.number, "I accept the rules")
+    assert "Members" in _role_names(session, "Raider6")
+    await c.press(c.member("Ben"), batch.number, "I accept the rules")
+    assert "belongs to someone else's welcome" in c.last_private(c.member("Ben"))
+    assert await _acceptances(session) == ["raider6"]
