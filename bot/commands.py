@@ -50,6 +50,9 @@ class Option:
     min_value: int | None = None
     max_value: int | None = None
     max_length: int = 2000
+    # On text platforms (Slack, terminal) given only as ``name:value``, never filled from
+    # positional words, so a free-text option can stay last: ``/ticket update note next:7d``.
+    keyword_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +75,8 @@ class CommandSpec:
     def usage(self) -> str:
         parts = [f"/{self.path}"]
         for option in self.options:
-            label = option.name
-            parts.append(f"<{label}>" if option.required else f"[{option.name}]")
+            label = f"{option.name}:…" if option.keyword_only else option.name
+            parts.append(f"<{label}>" if option.required else f"[{label}]")
         return " ".join(parts)
 
 
@@ -152,7 +155,10 @@ def parse_arguments(
     """
     named, positional = _separate_named(spec, split_arguments(text))
     values: dict[str, object] = {}
-    remaining = [o for o in spec.options if o.name not in named]
+    remaining = [o for o in spec.options if o.name not in named and not o.keyword_only]
+    for option in spec.options:
+        if option.keyword_only and option.required and option.name not in named:
+            raise UserError(f"Missing {option.name}:… Usage: {spec.usage()}")
     for index, option in enumerate(remaining):
         if not positional:
             if option.required:

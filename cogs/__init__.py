@@ -12,6 +12,7 @@ def all_cogs() -> list[type[Cog]]:
     """Every shipped feature, in the order their listeners run for one event."""
     from cogs.meta import MetaCog
     from cogs.moderation import ModerationCog
+    from cogs.tickets import TicketsCog
     from cogs.welcome import WelcomeCog
 
-    return [MetaCog, WelcomeCog, ModerationCog]
+    return [MetaCog, WelcomeCog, ModerationCog, TicketsCog]

@@ -1,0 +1,188 @@
+"""Commands for ambassadors: claim, update with a promise, escalate, resolve, merge, digest.
+
+The dispatcher refuses these to anyone without the ambassador level before they run; the
+resolution button and form check the level themselves, since any member can press a button.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.cog import button, command, form
+from bot.commands import Option, OptionType, Permission
+from bot.errors import PermissionDenied
+from bot.interaction import Interaction
+from bot.outgoing import Form, FormField
+from bot.permissions import has_permission
+from bot.platform import Capability
+from cogs.tickets.base import TicketsBase
+from cogs.tickets.lifecycle import NOTE_MAX
+from cogs.tickets.member_commands import TICKET, TICKET_NAMED
+from cogs.tickets.reactions import RESOLVE_BUTTON
+
+RESOLVE_FORM = "ticket:resolve:"
+_INTO = re.compile(r"^\s*(?:into\s+)?#?(\d{1,9})\s*$", re.IGNORECASE)
+
+
+class AmbassadorCommands(TicketsBase):
+    @command(
+        "ticket claim",
+        "Take on a ticket: you become its owner.",
+        TICKET,
+        permission=Permission.AMBASSADOR,
+        private=True,
+        description_de="Ein Ticket übernehmen: du wirst zuständig.",
+    )
+    async def claim(self, interaction: Interaction) -> None:
+        number = await self.number(interaction)
+        ticket = await self.lifecycle.claim(interaction.member, interaction.locale, number)
+        await self.confirm(interaction, "tickets.reply.claimed", ticket)
+
+    @command(
+        "ticket update",
+        "Post a public update; add next:7d to promise the next one.",
+        Option("note", "What happened, for everyone to read"),
+        TICKET_NAMED,
+        Option(
+            "next",
+            "When you will report next, e.g. 7d",
+            OptionType.DURATION,
+            required=False,
+            keyword_only=True,
+        ),
+        permission=Permission.AMBASSADOR,
+        private=True,
+        description_de="Ein öffentliches Update posten; mit next:7d das nächste versprechen.",
+    )
+    async def update(self, interaction: Interaction) -> None:
+        number, note = await self.number_and_text(interaction, "note")
+        next_in = interaction.args["next"]
+        ticket = await self.lifecycle.update(
+            interaction.member,
+            interaction.locale,
+            number,
+            note,
+            next_in if isinstance(next_in, timedelta) else None,
+        )
+        await self.confirm(interaction, "tickets.reply.updated", ticket)
+
+    @command(
+        "ticket escalate",
+        "Hand a ticket to the company: it waits on them now.",
+        Option("note", "What you asked the company, for everyone to read"),
+        TICKET_NAMED,
+        permission=Permission.AMBASSADOR,
+        private=True,
+        description_de="Ein Ticket ans Unternehmen geben: es wartet nun auf dessen Antwort.",
+    )
+    async def escalate(self, interaction: Interaction) -> None:
+        number, note = await self.number_and_text(interaction, "note")
+        outcome = await self.lifecycle.escalate(
+            interaction.member, interaction.locale, number, note
+        )
+        key = (
+            "tickets.reply.escalated"
+            if outcome.company_reached
+            else "tickets.reply.escalated_unsent"
+        )
+        await self.confirm(interaction, key, outcome.ticket)
+
+    @command(
+        "ticket resolve",
+        "Close a ticket with its resolution; in its thread the number is optional.",
+        Option("resolution", "What was done, for everyone to read"),
+        TICKET_NAMED,
+        permission=Permission.AMBASSADOR,
+        private=True,
+        description_de="Ein Ticket mit seiner Lösung schließen; im Thread ohne Nummer.",
+    )
+    async def resolve(self, interaction: Interaction) -> None:
+        number, resolution = await self.number_and_text(interaction, "resolution")
+        ticket = await self.lifecycle.resolve(
+            interaction.member, interaction.locale, number, resolution
+        )
+        await self.confirm(interaction, "tickets.reply.resolved", ticket)
+
+    @command(
+        "ticket merge",
+        "Merge a duplicate into another ticket: /ticket merge #12 into #7.",
+        Option("ticket", "The duplicate, e.g. #12", OptionType.INTEGER, min_value=1),
+        Option("into", "The ticket to keep, e.g. into #7"),
+        permission=Permission.AMBASSADOR,
+        private=True,
+        description_de="Ein Duplikat zusammenführen: /ticket merge #12 into #7.",
+    )
+    async def merge(self, interaction: Interaction) -> None:
+        source = await self.number(interaction)
+        match = _INTO.match(interaction.args.text("into") or "")
+        if match is None:
+            raise self.refusals.error(interaction.locale, "merge_usage")
+        old, new = await self.lifecycle.merge(
+            interaction.member, interaction.locale, source, int(match.group(1))
+        )
+        await self.confirm(
+            interaction, "tickets.reply.merged", new, source=old.number, votes=new.vote_count
+        )
+
+    @command(
+        "ticket digest",
+        "Show this week's ticket digest now, privately.",
+        permission=Permission.AMBASSADOR,
+        private=True,
+        description_de="Den Ticket-Wochenbericht jetzt privat anzeigen.",
+    )
+    async def digest(self, interaction: Interaction) -> None:
+        await interaction.reply(
+            await self.digests.preview(interaction.community, interaction.locale)
+        )
+
+    @button(RESOLVE_BUTTON)
+    async def resolve_pressed(self, interaction: Interaction) -> None:
+        """The ✅ prompt's button: open the resolution form."""
+        self._require_ambassador(interaction)
+        number = int(interaction.action_id.removeprefix(RESOLVE_BUTTON))
+        ticket = await self.ticket(interaction, number)
+        if not ticket.active:
+            raise self.refusals.wrong_status(interaction.locale, ticket)
+        if Capability.FORMS not in interaction.platform.capabilities:
+            await interaction.say(
+                "tickets.resolve_prompt.command", number=number, title=ticket.title
+            )
+            return
+        i18n, locale = interaction.i18n, interaction.locale
+        await interaction.open_form(
+            Form(
+                f"{RESOLVE_FORM}{number}",
+                i18n.text("tickets.form.resolve_title", locale, number=number),
+                (
+                    FormField(
+                        "resolution",
+                        i18n.text("tickets.form.resolution", locale),
+                        long=True,
+                        max_length=NOTE_MAX,
+                    ),
+                ),
+            )
+        )
+
+    @form(RESOLVE_FORM)
+    async def resolve_submitted(self, interaction: Interaction) -> None:
+        self._require_ambassador(interaction)
+        number = int(interaction.action_id.removeprefix(RESOLVE_FORM))
+        ticket = await self.lifecycle.resolve(
+            interaction.member,
+            interaction.locale,
+            number,
+            interaction.form_values.get("resolution", ""),
+        )
+        await self.confirm(interaction, "tickets.reply.resolved", ticket)
+
+    def _require_ambassador(self, interaction: Interaction) -> None:
+        roles = interaction.config.community.roles
+        if not has_permission(interaction.member, Permission.AMBASSADOR, roles):
+            raise PermissionDenied(
+                interaction.i18n.text(
+                    "core.permission_denied", interaction.locale, level="ambassador"
+                )
+            )

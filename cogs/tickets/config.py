@@ -1,0 +1,148 @@
+"""The ``[tickets]`` table of the community TOML file: ticket policy and the weekly digest.
+
+Durations are written the way ambassadors type them in commands (``24h``, ``5d``, ``1w``)
+and checked with the same parser, so a typo is a start-up error naming the key.
+Channels are not repeated here: tickets use ``[community.channels]`` ``tickets``,
+``ambassadors`` and ``company``.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from bot.commands import parse_duration
+from bot.config import StrictModel
+from bot.errors import UserError
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+
+# Words that switch a duration setting off (no cooldown, no reminder).
+_OFF = {"0", "off", "none", ""}
+
+
+def _duration(value: str, *, may_be_off: bool = False) -> str:
+    if may_be_off and value.strip().lower() in _OFF:
+        return "off"
+    try:
+        parse_duration(value)
+    except UserError as error:
+        raise ValueError(error.message) from None
+    return value
+
+
+class DigestConfig(StrictModel):
+    """When and where the weekly digest is posted; times are local to `timezone`."""
+
+    enabled: bool = True
+    day: Weekday = "monday"
+    time: str = "09:00"
+    timezone: str = "UTC"
+    channel: str = ""  # empty: the community's ambassadors channel
+
+    @field_validator("time")
+    @classmethod
+    def _check_time(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"“{value}” is not a time of day; write it like 09:00") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"“{value}” is not a time zone; use a name like Europe/Berlin or UTC"
+            ) from None
+        return value
+
+    @property
+    def local_time(self) -> time:
+        return time.fromisoformat(self.time)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TicketsConfig(StrictModel):
+    # Optional categories members pick from; empty means tickets have no category.
+    categories: list[str] = Field(default_factory=list)
+    # Members (not ambassadors) may have this many tickets open at once.
+    max_open_per_member: int = Field(default=3, ge=1, le=100)
+    # Time a member waits between opening two tickets; "off" for none.
+    cooldown: str = "10m"
+    # An unclaimed ticket older than this pings the ambassadors once.
+    first_response_target: str = "24h"
+    # A ticket without a public update for this long gets a public follow-up...
+    quiet_after: str = "5d"
+    # ...repeated at this cadence while nothing happens; never more often than this.
+    repeat_every: str = "2d"
+    # The owner is reminded privately this long before a promised update is due; "off".
+    remind_before: str = "1d"
+    # Escalations also go to this URL as JSON (needs aiohttp); empty for none.
+    company_webhook: str = ""
+    # Communities sharing a team name form one queue for "/ticket list everywhere:yes";
+    # empty: every community in this bot's database.
+    team: str = ""
+    # Tickets per page of /ticket list.
+    page_size: int = Field(default=10, ge=1, le=25)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+
+    @field_validator("first_response_target", "quiet_after", "repeat_every")
+    @classmethod
+    def _check_duration(cls, value: str) -> str:
+        return _duration(value)
+
+    @field_validator("cooldown", "remind_before")
+    @classmethod
+    def _check_optional_duration(cls, value: str) -> str:
+        return _duration(value, may_be_off=True)
+
+    @field_validator("categories")
+    @classmethod
+    def _check_categories(cls, value: list[str]) -> list[str]:
+        cleaned = [c.strip().lower() for c in value]
+        if any(not c or " " in c for c in cleaned):
+            raise ValueError('categories are single words, e.g. ["app", "billing"]')
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("a category is listed twice")
+        return cleaned
+
+    @field_validator("company_webhook")
+    @classmethod
+    def _check_webhook(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("the webhook must be an http(s):// URL")
+        return value
+
+    @property
+    def cooldown_delta(self) -> timedelta | None:
+        return None if self.cooldown == "off" else parse_duration(self.cooldown)
+
+    @property
+    def first_response_delta(self) -> timedelta:
+        return parse_duration(self.first_response_target)
+
+    @property
+    def quiet_delta(self) -> timedelta:
+        return parse_duration(self.quiet_after)
+
+    @property
+    def repeat_delta(self) -> timedelta:
+        return parse_duration(self.repeat_every)
+
+    @property
+    def remind_delta(self) -> timedelta | None:
+        return None if self.remind_before == "off" else parse_duration(self.remind_before)
+
+
+__all__ = ["WEEKDAYS", "DigestConfig", "TicketsConfig"]

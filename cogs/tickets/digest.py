@@ -1,0 +1,188 @@
+"""The weekly digest: what came in, what got done, who owes an update, "you asked, we did".
+
+One durable job per community and week, keyed by the week's date, so it fires once; the
+period is also recorded as posted before the digest goes out, so a re-run after a crash
+stays quiet. After downtime the missed week is posted once and the schedule moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from bot.cog import Services
+from bot.commands import format_duration
+from bot.model import Community
+from bot.outgoing import Mention, OutgoingMessage, Rich
+from bot.text import excerpt
+from cogs.tickets.announce import Announcer
+from cogs.tickets.config import WEEKDAYS, DigestConfig, TicketsConfig
+from cogs.tickets.render import join_lines
+from storage.jobs import Job
+from storage.ticket_queue import TicketQueue
+from storage.ticket_reports import DigestFigures, TicketReports
+
+log = logging.getLogger(__name__)
+
+KIND_DIGEST = "tickets.digest"
+PERIOD = timedelta(days=7)
+# A digest is read in a minute; beyond these, lines say "and N more".
+TOP_VOTED = 5
+DONE_SHOWN = 10
+TITLE_IN_DIGEST = 70
+RESOLUTION_IN_DIGEST = 140
+
+
+def next_digest_at(after: datetime, config: DigestConfig) -> datetime:
+    """The first configured weekday and local time strictly after `after`, in UTC."""
+    zone = config.zone
+    local = after.astimezone(zone)
+    ahead = (WEEKDAYS.index(config.day) - local.weekday()) % 7
+    day = local.date() + timedelta(days=ahead)
+    candidate = datetime.combine(day, config.local_time, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(day + PERIOD, config.local_time, tzinfo=zone)
+    return candidate.astimezone(UTC)
+
+
+def period_of(due: datetime, config: DigestConfig) -> str:
+    """The digest's label and idempotency: its local date, e.g. ``2026-01-12``."""
+    return due.astimezone(config.zone).date().isoformat()
+
+
+def duration_text(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds()) // 60
+    return format_duration(timedelta(minutes=minutes)) if minutes else "<1m"
+
+
+class Digests:
+    def __init__(
+        self,
+        services: Services,
+        reports: TicketReports,
+        queue: TicketQueue,
+        announcer: Announcer,
+    ) -> None:
+        self._services = services
+        self._reports = reports
+        self._queue = queue
+        self._announcer = announcer
+
+    async def _config(self, community: Community) -> TicketsConfig:
+        effective = await self._services.config.get(community)
+        return effective.section("tickets", TicketsConfig)
+
+    async def ensure(self, community: Community, after: datetime | None = None) -> None:
+        """Schedule the community's next digest (moving it if the configuration changed)."""
+        config = (await self._config(community)).digest
+        if not config.enabled:
+            return
+        due = next_digest_at(after or self._services.clock.now(), config)
+        period = period_of(due, config)
+        await self._services.scheduler.schedule(
+            community,
+            KIND_DIGEST,
+            due,
+            f"ticket-digest:{community.key}:{period}",
+            {"period": period},
+        )
+
+    async def ensure_all(self) -> None:
+        for key in await self._queue.communities():
+            await self.ensure(Community.from_key(key))
+
+    async def fire(self, job: Job) -> None:
+        community = Community.from_key(job.community)
+        config = (await self._config(community)).digest
+        if not config.enabled:
+            return
+        if next_digest_at(job.due_at - timedelta(microseconds=1), config) != job.due_at:
+            await self.ensure(community)  # the day or time changed since this was scheduled
+            return
+        now = self._services.clock.now()
+        await self.ensure(community, after=max(now, job.due_at))
+        if not await self._reports.mark_digest_posted(community.key, job.payload["period"], now):
+            return
+        channel_name = (
+            config.channel
+            or (await self._services.config.get(community)).community.channels.ambassadors
+        )
+        channel = await self._announcer.find_channel(community, channel_name)
+        if channel is None:
+            log.warning("%s: digest channel %r not found", community.key, channel_name)
+            return
+        figures = await self._reports.digest(community.key, job.due_at - PERIOD, job.due_at)
+        locale = await self._announcer.public_locale(community)
+        await self._services.platform(community).send(
+            channel, self.render(figures, locale), allow_pings=False
+        )
+
+    async def preview(self, community: Community, locale: str) -> OutgoingMessage:
+        """The digest for the seven days up to now, for an ambassador who asks."""
+        now = self._services.clock.now()
+        return self.render(await self._reports.digest(community.key, now - PERIOD, now), locale)
+
+    def render(self, figures: DigestFigures, locale: str) -> OutgoingMessage:
+        t = self._services.i18n.t
+        lines: list[Rich] = [
+            t(
+                "tickets.digest.counts",
+                locale,
+                opened=figures.opened,
+                resolved=len(figures.resolved),
+            ),
+            t(
+                "tickets.digest.medians",
+                locale,
+                first_response=duration_text(figures.median_first_response),
+                resolution=duration_text(figures.median_resolution),
+            ),
+            t("tickets.digest.top_title", locale),
+        ]
+        lines += [
+            t(
+                "tickets.digest.top_line",
+                locale,
+                number=ticket.number,
+                title=excerpt(ticket.title, TITLE_IN_DIGEST),
+                votes=ticket.vote_count,
+            )
+            for ticket in figures.top_voted[:TOP_VOTED]
+        ] or [t("tickets.digest.none", locale)]
+        lines.append(t("tickets.digest.overdue_title", locale))
+        lines += [
+            t(
+                "tickets.digest.overdue_line",
+                locale,
+                owner=Mention(entry.owner_id, entry.owner_name),
+                count=len(entry.numbers),
+                tickets=", ".join(f"#{n}" for n in entry.numbers),
+            )
+            for entry in figures.overdue
+        ] or [t("tickets.digest.none", locale)]
+        lines.append(t("tickets.digest.done_title", locale))
+        lines += self._done_lines(figures, locale) or [t("tickets.digest.none", locale)]
+        start = figures.start.date().isoformat()
+        end = (figures.end - timedelta(microseconds=1)).date().isoformat()
+        return OutgoingMessage(
+            title=t("tickets.digest.title", locale, start=start, end=end), text=join_lines(lines)
+        )
+
+    def _done_lines(self, figures: DigestFigures, locale: str) -> list[Rich]:
+        t = self._services.i18n.t
+        lines = [
+            t(
+                "tickets.digest.done_line",
+                locale,
+                number=ticket.number,
+                title=excerpt(ticket.title, TITLE_IN_DIGEST),
+                resolution=excerpt(ticket.resolution, RESOLUTION_IN_DIGEST),
+            )
+            for ticket in figures.resolved[:DONE_SHOWN]
+        ]
+        hidden = len(figures.resolved) - DONE_SHOWN
+        if hidden > 0:
+            lines.append(t("tickets.digest.more", locale, count=hidden))
+        return lines

@@ -1,0 +1,290 @@
+"""Keeping tickets from rotting: public follow-ups, private reminders, first-response pings.
+
+Each ticket has at most one pending job of each kind, keyed by the ticket and a sequence
+number stored on the ticket (`follow_up_seq`, `promise_seq`). A change to the ticket moves
+the pending job (same key); a job that fired bumps the sequence in the same transaction
+that records it, so a re-run after a crash finds nothing to do, and its key can never be
+re-armed. A bot that was down while several follow-ups fell due posts one, then resumes
+the cadence from now: "a missed one fires once".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.cog import Services
+from bot.model import Community, UserRef
+from bot.outgoing import Link, Mention, OutgoingMessage, RoleMention, Segment, rich
+from cogs.tickets.announce import Announcer
+from cogs.tickets.config import TicketsConfig
+from cogs.tickets.render import age, when
+from storage.jobs import Job
+from storage.ticket_jobs import (
+    FIRST_RESPONSE,
+    FOLLOW_UP,
+    REMINDER,
+    TRACKER,
+    TicketJobAudit,
+    job_key,
+)
+from storage.tickets import Ticket, TicketRepository
+
+log = logging.getLogger(__name__)
+
+KIND_FOLLOW_UP = "tickets.follow-up"
+KIND_REMINDER = "tickets.reminder"
+KIND_FIRST_RESPONSE = "tickets.first-response"
+KIND_TRACKER = "tickets.tracker"
+# A tracker that could not be posted is tried again this much later (then with the
+# scheduler's growing retry delays), so a brief platform outage loses no ticket.
+TRACKER_RETRY = timedelta(minutes=1)
+
+
+def next_follow_up_at(ticket: Ticket, config: TicketsConfig) -> datetime:
+    """When the next public follow-up is due if nothing happens before then.
+
+    The earlier of "quiet for `quiet_after`" and the promised date, but never sooner than
+    `repeat_every` after the previous follow-up.
+    """
+    due = ticket.last_activity + config.quiet_delta
+    if ticket.next_update_due is not None:
+        due = min(due, ticket.next_update_due)
+    if ticket.last_follow_up_at is not None:
+        due = max(due, ticket.last_follow_up_at + config.repeat_delta)
+    return due
+
+
+class FollowUps:
+    def __init__(
+        self,
+        services: Services,
+        tickets: TicketRepository,
+        announcer: Announcer,
+        audit: TicketJobAudit,
+    ) -> None:
+        self._services = services
+        self._tickets = tickets
+        self._announcer = announcer
+        self._audit = audit
+
+    async def config(self, community: Community) -> TicketsConfig:
+        effective = await self._services.config.get(community)
+        return effective.section("tickets", TicketsConfig)
+
+    # -- arming ---------------------------------------------------------------------------
+
+    async def arm(self, ticket: Ticket) -> None:
+        """(Re)schedule the follow-up and the promise reminder for an active ticket."""
+        if not ticket.active:
+            return
+        config = await self.config(Community.from_key(ticket.community))
+        await self._arm_follow_up(ticket, config)
+        await self._arm_reminder(ticket, config)
+
+    async def arm_first_response(self, ticket: Ticket) -> None:
+        config = await self.config(Community.from_key(ticket.community))
+        await self._services.scheduler.schedule(
+            Community.from_key(ticket.community),
+            KIND_FIRST_RESPONSE,
+            ticket.opened_at + config.first_response_delta,
+            job_key(ticket.community, ticket.number, FIRST_RESPONSE),
+            {"number": ticket.number},
+        )
+
+    async def drop_first_response(self, ticket: Ticket) -> None:
+        await self._services.scheduler.cancel(
+            job_key(ticket.community, ticket.number, FIRST_RESPONSE)
+        )
+
+    async def drop_reminder(self, ticket: Ticket) -> None:
+        """Forget the reminder of the ticket's current promise (it was kept or replaced)."""
+        await self._services.scheduler.cancel(
+            job_key(ticket.community, ticket.number, REMINDER, ticket.promise_seq)
+        )
+
+    async def disarm(self, ticket: Ticket) -> None:
+        """A closed ticket gets no follow-ups, reminders or pings."""
+        scheduler = self._services.scheduler
+        await scheduler.cancel(
+            job_key(ticket.community, ticket.number, FOLLOW_UP, ticket.follow_up_seq)
+        )
+        await self.drop_reminder(ticket)
+        await self.drop_first_response(ticket)
+
+    async def arm_tracker(self, ticket: Ticket, *, delay: timedelta = TRACKER_RETRY) -> None:
+        """Post the tracker of a stored ticket later (the platform was unreachable)."""
+        await self._services.scheduler.schedule(
+            Community.from_key(ticket.community),
+            KIND_TRACKER,
+            self._services.clock.now() + delay,
+            job_key(ticket.community, ticket.number, TRACKER),
+            {"number": ticket.number},
+        )
+
+    async def missing_trackers(self) -> list[Ticket]:
+        return await self._audit.missing_trackers()
+
+    async def reconcile(self) -> int:
+        """Re-arm jobs lost between a change and its scheduling; returns how many."""
+        armed = 0
+        for ticket in await self._audit.missing_follow_ups():
+            await self._arm_follow_up(
+                ticket, await self.config(Community.from_key(ticket.community))
+            )
+            armed += 1
+        for ticket in await self._audit.missing_reminders():
+            await self._arm_reminder(
+                ticket, await self.config(Community.from_key(ticket.community))
+            )
+            armed += 1
+        for ticket in await self._audit.missing_first_responses():
+            await self.arm_first_response(ticket)
+            armed += 1
+        return armed
+
+    async def _arm_follow_up(self, ticket: Ticket, config: TicketsConfig) -> None:
+        community = Community.from_key(ticket.community)
+        seq = ticket.follow_up_seq
+        due = next_follow_up_at(ticket, config)
+        for attempt in (seq, seq + 1):
+            key = job_key(ticket.community, ticket.number, FOLLOW_UP, attempt)
+            payload = {"number": ticket.number, "seq": attempt}
+            if await self._services.scheduler.schedule(
+                community, KIND_FOLLOW_UP, due, key, payload
+            ):
+                return
+            # That key already ran while the ticket was closed: retire it and use the next.
+            await self._tickets.skip_follow_up(ticket.community, ticket.number, attempt)
+        log.error("ticket %s #%d: could not arm a follow-up", ticket.community, ticket.number)
+
+    async def _arm_reminder(self, ticket: Ticket, config: TicketsConfig) -> None:
+        lead = config.remind_delta
+        if (
+            lead is None
+            or ticket.next_update_due is None
+            or ticket.owner_id is None
+            or ticket.reminded_seq >= ticket.promise_seq
+        ):
+            return
+        due = ticket.next_update_due - lead
+        if due <= self._services.clock.now():
+            return  # a promise this short needs no reminder: it was just made
+        await self._services.scheduler.schedule(
+            Community.from_key(ticket.community),
+            KIND_REMINDER,
+            due,
+            job_key(ticket.community, ticket.number, REMINDER, ticket.promise_seq),
+            {"number": ticket.number, "promise": ticket.promise_seq},
+        )
+
+    # -- firing ---------------------------------------------------------------------------
+
+    async def fire_follow_up(self, job: Job) -> None:
+        number, seq = int(job.payload["number"]), int(job.payload["seq"])
+        ticket = await self._tickets.get(job.community, number)
+        if ticket is None or not ticket.active or ticket.follow_up_seq != seq:
+            return
+        config = await self.config(Community.from_key(job.community))
+        now = self._services.clock.now()
+        due = next_follow_up_at(ticket, config)
+        if due > now:
+            if await self._tickets.skip_follow_up(job.community, number, seq):
+                await self._arm_follow_up(ticket_after_skip(ticket), config)
+            return
+        reason = _reason(ticket, now)
+        taken = await self._tickets.claim_follow_up(job.community, number, seq, now, reason)
+        if taken is None:
+            return
+        await self._arm_follow_up(taken, config)
+        await self._announcer.say(
+            taken, f"tickets.follow_up.{reason}", **_follow_up_values(ticket, now)
+        )
+        await self._announcer.refresh(taken)
+
+    async def fire_reminder(self, job: Job) -> None:
+        number, promise = int(job.payload["number"]), int(job.payload["promise"])
+        ticket = await self._tickets.claim_reminder(job.community, number, promise)
+        if ticket is None or ticket.owner_id is None or ticket.next_update_due is None:
+            return
+        community = Community.from_key(job.community)
+        i18n = self._services.i18n
+        platform = self._services.platform(community)
+        owner = await platform.fetch_member(UserRef(community, ticket.owner_id))
+        locale = i18n.pick_locale(
+            owner.locale if owner else None, await self._announcer.public_locale(community)
+        )
+        values: dict[str, Segment | str | int] = {
+            "number": ticket.number,
+            "title": ticket.title,
+            "due": when(ticket.next_update_due),
+        }
+        message = OutgoingMessage(
+            text=rich(
+                i18n.t("tickets.reminder.text", locale, **values), " ", Link(ticket.tracker_url)
+            )
+            if ticket.tracker_url
+            else i18n.t("tickets.reminder.text", locale, **values)
+        )
+        if await self._announcer.direct(community, ticket.owner_id, message):
+            return
+        await self._post_to_ambassadors(
+            community,
+            rich(Mention(ticket.owner_id, ticket.owner_name or ""), ": ", message.text),
+        )
+
+    async def fire_first_response(self, job: Job) -> None:
+        number = int(job.payload["number"])
+        now = self._services.clock.now()
+        ticket = await self._tickets.claim_first_response_escalation(job.community, number, now)
+        if ticket is None:
+            return
+        community = Community.from_key(job.community)
+        config = await self._services.config.get(community)
+        locale = await self._announcer.public_locale(community)
+        roles = config.community.roles.ambassadors
+        ping: tuple[Segment, ...] = (RoleMention(roles[0], roles[0]),) if roles else ()
+        text = self._services.i18n.t(
+            "tickets.first_response.ping",
+            locale,
+            number=ticket.number,
+            title=ticket.title,
+            waited=age(now - ticket.opened_at),
+        )
+        link = (" ", Link(ticket.tracker_url)) if ticket.tracker_url else ()
+        await self._post_to_ambassadors(community, rich(ping, " " if ping else (), text, *link))
+
+    async def _post_to_ambassadors(self, community: Community, text: tuple[Segment, ...]) -> None:
+        config = await self._services.config.get(community)
+        channel = await self._announcer.find_channel(
+            community, config.community.channels.ambassadors
+        )
+        if channel is None:
+            log.warning("%s: no ambassadors channel for %r", community.key, text)
+            return
+        await self._services.platform(community).send(channel, OutgoingMessage(text=text))
+
+
+def ticket_after_skip(ticket: Ticket) -> Ticket:
+    return replace(ticket, follow_up_seq=ticket.follow_up_seq + 1)
+
+
+def _reason(ticket: Ticket, now: datetime) -> str:
+    if ticket.owner_id is None:
+        return "unclaimed"
+    if ticket.next_update_due is not None and ticket.next_update_due <= now:
+        return "promise"
+    return "quiet"
+
+
+def _follow_up_values(ticket: Ticket, now: datetime) -> dict[str, Segment | str | int]:
+    values: dict[str, Segment | str | int] = {
+        "number": ticket.number,
+        "ago": age(now - ticket.last_activity),
+    }
+    if ticket.owner_id is not None:
+        values["owner"] = Mention(ticket.owner_id, ticket.owner_name or "")
+    if ticket.next_update_due is not None:
+        values["due"] = when(ticket.next_update_due)
+    return values

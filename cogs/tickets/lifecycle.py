@@ -1,0 +1,435 @@
+"""The ticket lifecycle: open → claimed → waiting on company → resolved; withdrawn by the
+opener; reopened; merged into another ticket.
+
+Each step is stored first (one transaction with its history row), then announced in the
+ticket's thread, then the tracker is edited in place, then the ticket's jobs are re-armed.
+Who may do what is decided here, server-side, inside the transaction: the dispatcher lets
+only ambassadors reach claim, update, escalate, resolve and merge; withdraw and reopen
+check that the member opened the ticket (or, for reopen, is an ambassador).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.cog import Services
+from bot.commands import Permission
+from bot.errors import PlatformError
+from bot.model import Community, Member
+from bot.outgoing import Link, Markup, Mention, Rich, Segment, rich
+from bot.permissions import has_permission
+from cogs.tickets.announce import Announcer, Recipient
+from cogs.tickets.company import Company
+from cogs.tickets.config import TicketsConfig
+from cogs.tickets.digest import Digests
+from cogs.tickets.followups import FollowUps
+from cogs.tickets.refusals import Refusals
+from cogs.tickets.render import age, when
+from storage.ticket_votes import SameTicket, TicketVoteRepository
+from storage.tickets import (
+    ACTIVE,
+    CLOSED,
+    Actor,
+    Changes,
+    CoolingDown,
+    LimitReached,
+    NewTicket,
+    OpenLimits,
+    Plan,
+    Status,
+    Ticket,
+    TicketRepository,
+)
+
+log = logging.getLogger(__name__)
+
+# A title is a thread name on Discord (100 characters with "#N ") and one line in lists.
+TITLE_MAX = 90
+# Details, notes and resolutions are posted as one message with the bot's framing; Discord
+# allows 2,000 characters per message.
+DETAILS_MAX = 1800
+NOTE_MAX = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    ticket: Ticket
+    company_reached: bool
+
+
+def actor(member: Member) -> Actor:
+    return Actor(member.id, member.shown_name)
+
+
+def ownership(member: Member, ticket: Ticket, now: datetime) -> dict[str, object]:
+    """An ambassador acting on an unowned ticket takes it on."""
+    if ticket.owner_id is not None:
+        return {}
+    return {"owner_id": member.id, "owner_name": member.shown_name, "claimed_at": now}
+
+
+class Lifecycle:
+    def __init__(
+        self,
+        services: Services,
+        tickets: TicketRepository,
+        votes: TicketVoteRepository,
+        announcer: Announcer,
+        followups: FollowUps,
+        company: Company,
+        digests: Digests,
+        refusals: Refusals,
+    ) -> None:
+        self._services = services
+        self._tickets = tickets
+        self._votes = votes
+        self._announcer = announcer
+        self._followups = followups
+        self._company = company
+        self._digests = digests
+        self._refuse = refusals
+
+    # -- opening --------------------------------------------------------------------------
+
+    async def open(
+        self, member: Member, locale: str, title: str, details: str, category: str | None
+    ) -> Ticket:
+        community = member.community
+        config = await self._services.config.get(community)
+        policy = config.section("tickets", TicketsConfig)
+        new = self._new_ticket(member, locale, title, details, category, policy)
+        channel = config.community.channels.tickets
+        if await self._announcer.find_channel(community, channel) is None:
+            raise self._refuse.error(locale, "no_tickets_channel", channel=channel or "—")
+        now = self._services.clock.now()
+        limits = OpenLimits()
+        if not has_permission(member, Permission.AMBASSADOR, config.community.roles):
+            cooldown = policy.cooldown_delta
+            limits = OpenLimits(policy.max_open_per_member, now - cooldown if cooldown else None)
+        try:
+            ticket = await self._tickets.open(community.key, new, now, limits)
+        except LimitReached:
+            raise self._refuse.error(locale, "limit", max=policy.max_open_per_member) from None
+        except CoolingDown as cooling:
+            wait = cooling.last_opened_at + (policy.cooldown_delta or timedelta()) - now
+            raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
+        ticket = await self.announce_opened(ticket)
+        if ticket.tracker_message_id is None:
+            await self._followups.arm_tracker(ticket)
+        await self._followups.arm_first_response(ticket)
+        await self._followups.arm(ticket)
+        await self._digests.ensure(community)
+        return ticket
+
+    async def announce_opened(self, ticket: Ticket) -> Ticket:
+        """Post the tracker, open its thread and start the conversation there."""
+        try:
+            ticket = await self._announcer.post_tracker(ticket)
+        except PlatformError as error:
+            log.warning(
+                "ticket %s #%d: tracker not posted: %s", ticket.community, ticket.number, error
+            )
+            return ticket
+        locale = await self._announcer.public_locale(Community.from_key(ticket.community))
+        text = self._services.i18n.t(
+            "tickets.thread.opened",
+            locale,
+            opener=Mention(ticket.opener_id, ticket.opener_name),
+            number=ticket.number,
+        )
+        details: Rich = (Markup("\n\n"), *rich(ticket.details)) if ticket.details else ()
+        await self._announcer.post(ticket, rich(text, details))
+        return ticket
+
+    def _new_ticket(
+        self,
+        member: Member,
+        locale: str,
+        title: str,
+        details: str,
+        category: str | None,
+        policy: TicketsConfig,
+    ) -> NewTicket:
+        title, details = " ".join(title.split()), details.strip()
+        if not title:
+            raise self._refuse.error(locale, "title_missing")
+        if len(title) > TITLE_MAX:
+            raise self._refuse.error(locale, "title_long", length=len(title), max=TITLE_MAX)
+        if len(details) > DETAILS_MAX:
+            raise self._refuse.error(locale, "details_long", length=len(details), max=DETAILS_MAX)
+        chosen = (category or "").strip().lower()
+        if chosen and not policy.categories:
+            raise self._refuse.error(locale, "no_categories")
+        if chosen and chosen not in policy.categories:
+            raise self._refuse.error(
+                locale, "category_unknown", category=chosen, categories=", ".join(policy.categories)
+            )
+        return NewTicket(title, details, chosen, actor(member), member.locale)
+
+    # -- ambassadors ----------------------------------------------------------------------
+
+    async def claim(self, member: Member, locale: str, number: int) -> Ticket:
+        now = self._services.clock.now()
+
+        def plan(ticket: Ticket) -> Changes:
+            if ticket.owner_id == member.id:
+                raise self._refuse.error(locale, "already_yours", number=ticket.number)
+            status = Status.CLAIMED if ticket.status is Status.OPEN else None
+            updates = {
+                "owner_id": member.id,
+                "owner_name": member.shown_name,
+                "claimed_at": now,
+                "last_public_update_at": now,
+                "last_public_note": "",
+            }
+            return Changes(status, updates)
+
+        before, ticket = await self._change(member, locale, number, "claimed", ACTIVE, plan)
+        if before.owner_id is None:
+            await self._announcer.say(
+                ticket, "tickets.thread.claimed", owner=_who(member), number=number
+            )
+        else:
+            await self._announcer.say(
+                ticket,
+                "tickets.thread.took_over",
+                owner=_who(member),
+                previous=Mention(before.owner_id, before.owner_name or ""),
+                number=number,
+            )
+        await self._after_public_change(ticket)
+        return ticket
+
+    async def update(
+        self, member: Member, locale: str, number: int, note: str, next_in: timedelta | None
+    ) -> Ticket:
+        note = self._note(locale, note)
+        now = self._services.clock.now()
+        due = now + next_in if next_in is not None else None
+
+        def plan(ticket: Ticket) -> Changes:
+            updates: dict[str, object] = {
+                "last_public_update_at": now,
+                "last_public_note": note,
+                "next_update_due": due,
+                **ownership(member, ticket, now),
+            }
+            if due is not None:
+                updates["promise_seq"] = ticket.promise_seq + 1
+            status = Status.CLAIMED if ticket.status is Status.OPEN else None
+            return Changes(status, updates)
+
+        before, ticket = await self._change(member, locale, number, "updated", ACTIVE, plan, note)
+        await self._followups.drop_reminder(before)
+        public = await self._announcer.public_locale(member.community)
+        promise: Rich = ()
+        if due is not None:
+            promise = rich(
+                Markup("\n"), self._t(public, "tickets.thread.next_update", due=when(due))
+            )
+        header = self._t(public, "tickets.thread.update", owner=_who(member), number=number)
+        await self._announcer.post(ticket, rich(header, Markup("\n"), note, promise))
+        await self._after_public_change(ticket)
+        return ticket
+
+    async def escalate(self, member: Member, locale: str, number: int, note: str) -> Escalation:
+        note = self._note(locale, note)
+        await self._company.check_reachable(member.community, locale)
+        now = self._services.clock.now()
+
+        def plan(ticket: Ticket) -> Changes:
+            updates = {
+                "last_public_update_at": now,
+                "last_public_note": note,
+                **ownership(member, ticket, now),
+            }
+            return Changes(Status.WAITING, updates)
+
+        _, ticket = await self._change(member, locale, number, "escalated", ACTIVE, plan, note)
+        public = await self._announcer.public_locale(member.community)
+        header = self._t(public, "tickets.thread.escalated", owner=_who(member), number=number)
+        await self._announcer.post(ticket, rich(header, Markup("\n"), note))
+        reached = await self._company.hand_over(ticket, member, note)
+        await self._after_public_change(ticket)
+        return Escalation(ticket, reached)
+
+    async def resolve(self, member: Member, locale: str, number: int, resolution: str) -> Ticket:
+        resolution = self._note(locale, resolution, key="resolution_missing")
+        now = self._services.clock.now()
+
+        def plan(ticket: Ticket) -> Changes:
+            updates = {
+                "resolved_at": now,
+                "resolved_by": member.id,
+                "resolution": resolution,
+                "closed_at": now,
+                "next_update_due": None,
+                **ownership(member, ticket, now),
+            }
+            return Changes(Status.RESOLVED, updates)
+
+        _, ticket = await self._change(member, locale, number, "resolved", ACTIVE, plan, resolution)
+        await self._followups.disarm(ticket)
+        public = await self._announcer.public_locale(member.community)
+        header = self._t(public, "tickets.thread.resolved", owner=_who(member), number=number)
+        await self._announcer.post(ticket, rich(header, Markup("\n"), resolution))
+        await self._announcer.refresh(ticket)
+        await self._notify_resolved(ticket, member)
+        await self._announcer.archive(ticket)
+        return ticket
+
+    async def merge(
+        self, member: Member, locale: str, source: int, target: int
+    ) -> tuple[Ticket, Ticket]:
+        now = self._services.clock.now()
+        try:
+            with self._refuse.translated(locale):
+                old, new = await self._votes.merge(
+                    member.community.key, source, target, actor(member), now, f"#{target}"
+                )
+        except SameTicket:
+            raise self._refuse.error(locale, "merge_same", number=source) from None
+        await self._followups.disarm(old)
+        await self._announcer.say(
+            old,
+            "tickets.thread.merged_away",
+            who=_who(member),
+            target=new.number,
+            link=_link(new),
+        )
+        await self._announcer.say(
+            new,
+            "tickets.thread.merged_in",
+            who=_who(member),
+            source=old.number,
+            title=old.title,
+            votes=new.vote_count,
+            link=_link(old),
+        )
+        await self._announcer.refresh(old)
+        await self._announcer.refresh(new)
+        await self._announcer.archive(old)
+        return old, new
+
+    # -- openers --------------------------------------------------------------------------
+
+    async def withdraw(self, member: Member, locale: str, number: int, reason: str) -> Ticket:
+        reason = reason.strip()[:NOTE_MAX]
+        now = self._services.clock.now()
+
+        def plan(ticket: Ticket) -> Changes:
+            if ticket.opener_id != member.id:
+                raise self._refuse.error(locale, "not_opener_withdraw", number=ticket.number)
+            return Changes(Status.WITHDRAWN, {"closed_at": now, "next_update_due": None})
+
+        _, ticket = await self._change(member, locale, number, "withdrawn", ACTIVE, plan, reason)
+        await self._followups.disarm(ticket)
+        public = await self._announcer.public_locale(member.community)
+        header = self._t(public, "tickets.thread.withdrawn", who=_who(member), number=number)
+        await self._announcer.post(
+            ticket, rich(header, (Markup("\n"), *rich(reason)) if reason else ())
+        )
+        await self._announcer.refresh(ticket)
+        await self._announcer.archive(ticket)
+        return ticket
+
+    async def reopen(self, member: Member, locale: str, number: int, note: str) -> Ticket:
+        note = note.strip()[:NOTE_MAX]
+        now = self._services.clock.now()
+        config = await self._services.config.get(member.community)
+        ambassador = has_permission(member, Permission.AMBASSADOR, config.community.roles)
+
+        def plan(ticket: Ticket) -> Changes:
+            if ticket.opener_id != member.id and not ambassador:
+                raise self._refuse.error(locale, "not_opener_reopen", number=ticket.number)
+            updates = {
+                "resolved_at": None,
+                "resolved_by": None,
+                "resolution": "",
+                "closed_at": None,
+                "next_update_due": None,
+                "last_public_update_at": now,
+                "last_public_note": note,
+            }
+            return Changes(Status.CLAIMED if ticket.owner_id else Status.OPEN, updates)
+
+        _, ticket = await self._change(member, locale, number, "reopened", CLOSED, plan, note)
+        public = await self._announcer.public_locale(member.community)
+        header = self._t(public, "tickets.thread.reopened", who=_who(member), number=number)
+        await self._announcer.post(
+            ticket, rich(header, (Markup("\n"), *rich(note)) if note else ())
+        )
+        await self._announcer.refresh(ticket)
+        await self._followups.arm(ticket)
+        return ticket
+
+    # -- helpers --------------------------------------------------------------------------
+
+    async def _change(
+        self,
+        member: Member,
+        locale: str,
+        number: int,
+        action: str,
+        allowed: frozenset[Status],
+        plan: Plan,
+        note: str = "",
+    ) -> tuple[Ticket, Ticket]:
+        with self._refuse.translated(locale):
+            return await self._tickets.change(
+                member.community.key,
+                number,
+                actor=actor(member),
+                action=action,
+                at=self._services.clock.now(),
+                allowed=allowed,
+                plan=plan,
+                note=note,
+                first_response=has_permission(
+                    member,
+                    Permission.AMBASSADOR,
+                    (await self._services.config.get(member.community)).community.roles,
+                ),
+            )
+
+    async def _after_public_change(self, ticket: Ticket) -> None:
+        await self._announcer.refresh(ticket)
+        await self._followups.drop_first_response(ticket)
+        await self._followups.arm(ticket)
+
+    async def _notify_resolved(self, ticket: Ticket, by: Member) -> None:
+        recipients = [
+            Recipient(w.member_id, w.member_name, w.locale)
+            for w in await self._votes.recipients(ticket.community, ticket.number)
+            if w.member_id != by.id
+        ]
+        await self._announcer.notify(
+            ticket,
+            recipients,
+            "tickets.notify.resolved",
+            number=ticket.number,
+            title=ticket.title,
+            resolution=ticket.resolution,
+            link=_link(ticket),
+        )
+
+    def _note(self, locale: str, text: str, key: str = "note_missing") -> str:
+        text = text.strip()
+        if not text:
+            raise self._refuse.error(locale, key)
+        if len(text) > NOTE_MAX:
+            raise self._refuse.error(locale, "note_long", length=len(text), max=NOTE_MAX)
+        return text
+
+    def _t(self, locale: str, key: str, /, **values: Segment | str | int) -> Rich:
+        return self._services.i18n.t(key, locale, **values)
+
+
+def _who(member: Member) -> Mention:
+    return Mention(member.id, member.shown_name)
+
+
+def _link(ticket: Ticket) -> Segment | str:
+    return Link(ticket.tracker_url) if ticket.tracker_url else ""

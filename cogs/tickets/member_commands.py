@@ -1,0 +1,271 @@
+"""Commands every member has: open, vote, watch, withdraw and reopen, list and show."""
+
+from __future__ import annotations
+
+from bot.cog import command, form
+from bot.commands import Option, OptionType, Permission
+from bot.interaction import Interaction
+from bot.model import UserRef
+from bot.outgoing import Form, FormField
+from bot.permissions import has_permission
+from bot.platform import Capability
+from bot.text import excerpt
+from cogs.tickets.base import TicketsBase
+from cogs.tickets.config import TicketsConfig
+from cogs.tickets.lifecycle import DETAILS_MAX, TITLE_MAX
+from cogs.tickets.views import ListRequest
+from storage.ticket_queue import Sort
+from storage.tickets import Status, Ticket
+
+OPEN_FORM = "ticket:open"
+TICKET = Option(
+    "ticket",
+    "Ticket number, e.g. #12 (inside a ticket's thread you may leave it out)",
+    OptionType.INTEGER,
+    required=False,
+    min_value=1,
+)
+TICKET_NAMED = Option(
+    "ticket",
+    "Ticket number, e.g. #12 (or start the text with #12; in its thread leave it out)",
+    OptionType.INTEGER,
+    required=False,
+    min_value=1,
+    keyword_only=True,
+)
+STATUS_CHOICES = (*(s.value for s in Status), "all")
+# Discord cuts modal field labels at 45 characters.
+FORM_LABEL_MAX = 45
+
+
+class MemberCommands(TicketsBase):
+    @command(
+        "ticket open",
+        "Open a ticket: a concern or wish for the ambassadors to take to the company.",
+        Option("title", "What it is about, in a few words", required=False),
+        Option("details", "More details", required=False, keyword_only=True),
+        Option("category", "One of the community's categories", required=False, keyword_only=True),
+        private=True,
+        description_de="Ein Anliegen oder einen Wunsch als Ticket an die Botschafter geben.",
+    )
+    async def open(self, interaction: Interaction) -> None:
+        title = interaction.args.text("title")
+        if title is None:
+            if Capability.FORMS not in interaction.platform.capabilities:
+                raise self.refusals.error(interaction.locale, "title_missing")
+            await interaction.open_form(await self._open_form(interaction))
+            return
+        ticket = await self.lifecycle.open(
+            interaction.member,
+            interaction.locale,
+            title,
+            interaction.args.text("details") or "",
+            interaction.args.text("category"),
+        )
+        await self._opened(interaction, ticket)
+
+    @form(OPEN_FORM)
+    async def open_submitted(self, interaction: Interaction) -> None:
+        values = interaction.form_values
+        ticket = await self.lifecycle.open(
+            interaction.member,
+            interaction.locale,
+            values.get("title", ""),
+            values.get("details", ""),
+            values.get("category") or None,
+        )
+        await self._opened(interaction, ticket)
+
+    @command(
+        "ticket vote",
+        "+1 a ticket; you will hear when it is resolved unless you say notify:no.",
+        TICKET,
+        Option(
+            "notify",
+            "Tell me when it is resolved",
+            OptionType.BOOLEAN,
+            required=False,
+            keyword_only=True,
+        ),
+        private=True,
+        description_de="Ein Ticket unterstützen (+1); notify:no für keine Nachricht bei Lösung.",
+    )
+    async def vote(self, interaction: Interaction) -> None:
+        notify = interaction.args["notify"]
+        ticket = await self.voting.vote(
+            interaction.member,
+            interaction.locale,
+            await self.number(interaction),
+            notify if isinstance(notify, bool) else None,
+        )
+        key = "tickets.reply.voted_quiet" if notify is False else "tickets.reply.voted"
+        await self.confirm(interaction, key, ticket, votes=ticket.vote_count)
+
+    @command(
+        "ticket unvote",
+        "Take back your +1.",
+        TICKET,
+        private=True,
+        description_de="Deine Unterstützung (+1) zurücknehmen.",
+    )
+    async def unvote(self, interaction: Interaction) -> None:
+        number = await self.number(interaction)
+        ticket = await self.voting.unvote(interaction.member, interaction.locale, number)
+        await self.confirm(interaction, "tickets.reply.unvoted", ticket, votes=ticket.vote_count)
+
+    @command(
+        "ticket watch",
+        "Hear privately when a ticket is resolved.",
+        TICKET,
+        private=True,
+        description_de="Privat erfahren, wenn ein Ticket gelöst ist.",
+    )
+    async def watch(self, interaction: Interaction) -> None:
+        number = await self.number(interaction)
+        ticket = await self.voting.watch(interaction.member, interaction.locale, number, True)
+        await self.confirm(interaction, "tickets.reply.watching", ticket)
+
+    @command(
+        "ticket unwatch",
+        "Stop hearing about a ticket (your vote still counts).",
+        TICKET,
+        private=True,
+        description_de="Keine Nachricht mehr zu einem Ticket (deine Stimme zählt weiter).",
+    )
+    async def unwatch(self, interaction: Interaction) -> None:
+        number = await self.number(interaction)
+        ticket = await self.voting.watch(interaction.member, interaction.locale, number, False)
+        await self.confirm(interaction, "tickets.reply.unwatched", ticket)
+
+    @command(
+        "ticket withdraw",
+        "Withdraw a ticket you opened.",
+        Option("reason", "Why, for the thread", required=False),
+        TICKET_NAMED,
+        private=True,
+        description_de="Ein eigenes Ticket zurückziehen.",
+    )
+    async def withdraw(self, interaction: Interaction) -> None:
+        number, reason = await self.number_and_text(interaction, "reason")
+        ticket = await self.lifecycle.withdraw(
+            interaction.member, interaction.locale, number, reason
+        )
+        await self.confirm(interaction, "tickets.reply.withdrawn", ticket)
+
+    @command(
+        "ticket reopen",
+        "Reopen a resolved or withdrawn ticket (yours, or any as an ambassador).",
+        Option("note", "What is still missing", required=False),
+        TICKET_NAMED,
+        private=True,
+        description_de="Ein gelöstes oder zurückgezogenes Ticket wieder öffnen.",
+    )
+    async def reopen(self, interaction: Interaction) -> None:
+        number, note = await self.number_and_text(interaction, "note")
+        ticket = await self.lifecycle.reopen(interaction.member, interaction.locale, number, note)
+        await self.confirm(interaction, "tickets.reply.reopened", ticket)
+
+    @command(
+        "ticket list",
+        "List tickets: open ones by votes unless you filter or sort otherwise.",
+        Option(
+            "status",
+            "open, claimed, waiting, resolved, withdrawn, merged or all",
+            OptionType.CHOICE,
+            required=False,
+            choices=STATUS_CHOICES,
+        ),
+        Option(
+            "mine", "Only tickets you opened", OptionType.BOOLEAN, required=False, keyword_only=True
+        ),
+        Option(
+            "owner",
+            "Only tickets this ambassador owns",
+            OptionType.USER,
+            required=False,
+            keyword_only=True,
+        ),
+        Option("category", "Only this category", required=False, keyword_only=True),
+        Option(
+            "sort",
+            "votes, age (oldest first) or newest",
+            OptionType.CHOICE,
+            required=False,
+            choices=tuple(s.value for s in Sort),
+            keyword_only=True,
+        ),
+        Option(
+            "page",
+            "Page number",
+            OptionType.INTEGER,
+            required=False,
+            min_value=1,
+            max_value=10000,
+            keyword_only=True,
+        ),
+        Option(
+            "everywhere",
+            "Ambassadors: the whole team's queue, across platforms",
+            OptionType.BOOLEAN,
+            required=False,
+            keyword_only=True,
+        ),
+        private=True,
+        description_de="Tickets auflisten: offene nach Stimmen, mit Filtern und Sortierung.",
+    )
+    async def list(self, interaction: Interaction) -> None:
+        args = interaction.args
+        everywhere = args["everywhere"] is True
+        roles = interaction.config.community.roles
+        if everywhere and not has_permission(interaction.member, Permission.AMBASSADOR, roles):
+            raise self.refusals.error(interaction.locale, "everywhere_ambassadors")
+        owner = args["owner"]
+        category = args.text("category")
+        request = ListRequest(
+            status=args.text("status"),
+            opener_id=interaction.member.id if args["mine"] is True else None,
+            owner_id=owner.id if isinstance(owner, UserRef) else None,
+            category=category.lower() if category else None,
+            sort=Sort(args.text("sort") or Sort.VOTES.value),
+            page=int(args["page"] or 1),  # type: ignore[call-overload]
+            everywhere=everywhere,
+        )
+        await interaction.reply(
+            await self.views.list_page(interaction.community, interaction.locale, request)
+        )
+
+    @command(
+        "ticket show",
+        "Show a ticket with its history.",
+        TICKET,
+        private=True,
+        description_de="Ein Ticket mit seinem Verlauf zeigen.",
+    )
+    async def show(self, interaction: Interaction) -> None:
+        ticket = await self.ticket(interaction, await self.number(interaction))
+        await interaction.reply(await self.views.show(ticket, interaction.locale))
+
+    async def _open_form(self, interaction: Interaction) -> Form:
+        i18n, locale = interaction.i18n, interaction.locale
+        policy = interaction.config.section("tickets", TicketsConfig)
+        fields = [
+            FormField("title", i18n.text("tickets.form.title", locale), max_length=TITLE_MAX),
+            FormField(
+                "details",
+                i18n.text("tickets.form.details", locale),
+                long=True,
+                required=False,
+                max_length=DETAILS_MAX,
+            ),
+        ]
+        if policy.categories:
+            label = i18n.text(
+                "tickets.form.category", locale, categories=", ".join(policy.categories)
+            )
+            label = excerpt(label, FORM_LABEL_MAX)
+            fields.append(FormField("category", label, required=False, max_length=40))
+        return Form(OPEN_FORM, i18n.text("tickets.form.open_title", locale), tuple(fields))
+
+    async def _opened(self, interaction: Interaction, ticket: Ticket) -> None:
+        key = "tickets.reply.opened" if ticket.tracker_url else "tickets.reply.opened_pending"
+        await self.confirm(interaction, key, ticket)

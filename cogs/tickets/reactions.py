@@ -1,0 +1,131 @@
+"""Reactions on a tracker: 👍 votes (and un-votes), ✅ from an ambassador asks to resolve.
+
+Reactions carry no reply channel, so refusals go to the member privately where the platform
+allows, and a reaction that must not stand (a vote on one's own ticket, a ✅ from a member
+who is not an ambassador) is removed where the platform lets the bot do that.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.cog import Services
+from bot.commands import Permission
+from bot.errors import PlatformError
+from bot.events import ReactionAdded, ReactionRemoved
+from bot.model import Member
+from bot.outgoing import Button, Markup, Mention, OutgoingMessage, rich
+from bot.permissions import has_permission
+from bot.platform import Capability
+from cogs.tickets.announce import Announcer
+from cogs.tickets.votes import Voting
+from storage.tickets import Ticket, TicketRepository
+
+log = logging.getLogger(__name__)
+
+# Unicode on Discord and in the terminal; Slack reports emoji by name, skin tones appended.
+VOTE_EMOJI = frozenset({"👍", "+1", "thumbsup", ":+1:", ":thumbsup:"})
+RESOLVE_EMOJI = frozenset({"✅", "white_check_mark", ":white_check_mark:"})
+RESOLVE_BUTTON = "ticket:resolve:"
+
+
+def is_vote(emoji: str) -> bool:
+    return emoji in VOTE_EMOJI or emoji.startswith(("👍", "+1::skin-tone", "thumbsup::skin-tone"))
+
+
+def is_resolve(emoji: str) -> bool:
+    return emoji in RESOLVE_EMOJI
+
+
+class Reactions:
+    def __init__(
+        self,
+        services: Services,
+        tickets: TicketRepository,
+        voting: Voting,
+        announcer: Announcer,
+    ) -> None:
+        self._services = services
+        self._tickets = tickets
+        self._voting = voting
+        self._announcer = announcer
+
+    async def added(self, event: ReactionAdded) -> None:
+        vote, resolve = is_vote(event.emoji), is_resolve(event.emoji)
+        if not (vote or resolve) or event.member.is_bot:
+            return
+        ticket = await self._tickets.by_tracker(event.community.key, event.message.id)
+        if ticket is None:
+            return
+        locale = await self._services.locale_for(event.member)
+        if vote:
+            refusal = await self._voting.vote_by_reaction(event.member, locale, ticket.number)
+            if refusal is not None:
+                await self._take_back(event, refusal.message)
+            return
+        await self._resolve_requested(event, ticket, locale)
+
+    async def removed(self, event: ReactionRemoved) -> None:
+        if not is_vote(event.emoji) or event.member.is_bot:
+            return
+        ticket = await self._tickets.by_tracker(event.community.key, event.message.id)
+        if ticket is None or not ticket.active:
+            return
+        locale = await self._services.locale_for(event.member)
+        try:
+            await self._voting.unvote(event.member, locale, ticket.number)
+        except Exception as error:  # a vote that was never counted: nothing to undo
+            log.debug("reaction removed without a counted vote: %s", error)
+
+    async def _resolve_requested(self, event: ReactionAdded, ticket: Ticket, locale: str) -> None:
+        i18n = self._services.i18n
+        config = await self._services.config.get(event.community)
+        if not has_permission(event.member, Permission.AMBASSADOR, config.community.roles):
+            refusal = i18n.text("core.permission_denied", locale, level="ambassador")
+            await self._take_back(event, refusal)
+            return
+        if not ticket.active:
+            return
+        await self.ask_for_resolution(event.member, ticket, locale)
+
+    async def ask_for_resolution(self, member: Member, ticket: Ticket, locale: str) -> None:
+        """A private prompt with a button that opens the resolution form; else the command.
+
+        Where the member's direct messages are closed, the prompt goes to the ticket's
+        thread with a mention; the button there works only for ambassadors.
+        """
+        i18n = self._services.i18n
+        platform = self._services.platform(member.community)
+        values = {"number": ticket.number, "title": ticket.title}
+        if {Capability.BUTTONS, Capability.FORMS} <= platform.capabilities:
+            button = Button(
+                f"{RESOLVE_BUTTON}{ticket.number}",
+                i18n.text("tickets.resolve_prompt.button", locale),
+            )
+            message = OutgoingMessage(
+                text=i18n.t("tickets.resolve_prompt.text", locale, **values), buttons=(button,)
+            )
+        else:
+            message = OutgoingMessage(
+                text=i18n.t("tickets.resolve_prompt.command", locale, **values)
+            )
+        if await self._announcer.direct(member.community, member.id, message):
+            return
+        public = await self._announcer.public_locale(member.community)
+        key = "tickets.resolve_prompt.text" if message.buttons else "tickets.resolve_prompt.command"
+        text = rich(
+            Mention(member.id, member.shown_name), Markup(": "), i18n.t(key, public, **values)
+        )
+        await self._announcer.post_message(
+            ticket, OutgoingMessage(text=text, buttons=message.buttons)
+        )
+
+    async def _take_back(self, event: ReactionAdded, refusal: str) -> None:
+        """Remove a reaction that must not stand and tell the member why, privately."""
+        platform = self._services.platform(event.community)
+        if Capability.REMOVE_REACTIONS in platform.capabilities:
+            try:
+                await platform.remove_reaction(event.message, event.emoji, event.member.ref)
+            except PlatformError as error:
+                log.warning("could not remove %s by %s: %s", event.emoji, event.member.id, error)
+        await self._announcer.direct(event.community, event.member.id, OutgoingMessage.of(refusal))

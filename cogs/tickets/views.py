@@ -1,0 +1,116 @@
+"""Read-only views: /ticket list (one community or the whole team) and /ticket show.
+
+The cross-platform queue ("everywhere") lists the tickets of every community this bot's
+database serves, or of those sharing the ``[tickets] team`` name, each line with its
+platform and the tracker's permalink, so one ambassador team works one queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.cog import Services
+from bot.model import Community
+from bot.outgoing import Link, OutgoingMessage, Rich, rich
+from bot.text import excerpt
+from cogs.tickets.config import TicketsConfig
+from cogs.tickets.render import TicketRenderer, join_lines
+from storage.ticket_queue import Sort, TicketQuery, TicketQueue
+from storage.tickets import Status, Ticket, TicketRepository
+
+# /ticket show lists this many history entries, newest last; older ones are in the export.
+HISTORY_SHOWN = 15
+DETAILS_SHOWN = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    status: str | None = None  # a Status value, "all", or None for the open queue
+    opener_id: str | None = None
+    owner_id: str | None = None
+    category: str | None = None
+    sort: Sort = Sort.VOTES
+    page: int = 1
+    everywhere: bool = False
+
+
+class TicketViews:
+    def __init__(
+        self,
+        services: Services,
+        queue: TicketQueue,
+        tickets: TicketRepository,
+        renderer: TicketRenderer,
+    ) -> None:
+        self._services = services
+        self._queue = queue
+        self._tickets = tickets
+        self._renderer = renderer
+
+    async def team_communities(self, community: Community) -> tuple[str, ...]:
+        """Communities in one queue with this one: same team name, or all if it has none."""
+        team = (await self._policy(community)).team
+        keys = set(await self._queue.communities()) | {community.key}
+        if not team:
+            return tuple(sorted(keys))
+        mates = [
+            k for k in sorted(keys) if (await self._policy(Community.from_key(k))).team == team
+        ]
+        return tuple(mates)
+
+    async def list_page(
+        self, community: Community, locale: str, request: ListRequest
+    ) -> OutgoingMessage:
+        policy = await self._policy(community)
+        communities = (
+            await self.team_communities(community) if request.everywhere else (community.key,)
+        )
+        status = None if request.status in (None, "all") else Status(request.status)
+        page = await self._queue.page(
+            TicketQuery(
+                communities=communities,
+                status=status,
+                any_status=request.status == "all",
+                opener_id=request.opener_id,
+                owner_id=request.owner_id,
+                category=request.category,
+                sort=request.sort,
+                limit=policy.page_size,
+                offset=(request.page - 1) * policy.page_size,
+            )
+        )
+        t = self._services.i18n.t
+        pages = max(1, -(-page.total // policy.page_size))
+        if not page.tickets:
+            key = "tickets.list.empty" if request.page == 1 else "tickets.list.past_end"
+            return OutgoingMessage(text=t(key, locale, pages=pages))
+        now = self._services.clock.now()
+        lines = [
+            self._renderer.list_line(ticket, locale, now, platform=request.everywhere)
+            for ticket in page.tickets
+        ]
+        if request.page < pages:
+            lines.append(t("tickets.list.more", locale, page=request.page + 1))
+        title_key = "tickets.list.title_everywhere" if request.everywhere else "tickets.list.title"
+        return OutgoingMessage(
+            title=t(title_key, locale, total=page.total, page=request.page, pages=pages),
+            text=join_lines(lines),
+        )
+
+    async def show(self, ticket: Ticket, locale: str) -> OutgoingMessage:
+        """The tracker's facts plus details and history, privately."""
+        now = self._services.clock.now()
+        tracker = self._renderer.tracker(ticket, locale, now)
+        t = self._services.i18n.t
+        parts: list[Rich] = []
+        if ticket.details:
+            parts.append(rich(excerpt(ticket.details, DETAILS_SHOWN)))
+        if ticket.tracker_url:
+            parts.append(rich(t("tickets.show.link", locale), " ", Link(ticket.tracker_url)))
+        parts.append(t("tickets.show.history", locale))
+        history = await self._tickets.history(ticket.community, ticket.number, HISTORY_SHOWN)
+        parts += [self._renderer.history_line(entry, locale) for entry in history]
+        return OutgoingMessage(title=tracker.title, fields=tracker.fields, text=join_lines(parts))
+
+    async def _policy(self, community: Community) -> TicketsConfig:
+        return (await self._services.config.get(community)).section("tickets", TicketsConfig)

@@ -1,0 +1,88 @@
+"""Votes and watching: members +1 tickets and choose whether to hear about the outcome.
+
+One vote per member and ticket, never on one's own ticket, only while it is active. Voting
+makes the member a watcher (told when it is resolved) unless they say ``notify:no`` or
+later ``/ticket unwatch``.
+"""
+
+from __future__ import annotations
+
+from bot.cog import Services
+from bot.errors import UserError
+from bot.model import Member
+from cogs.tickets.announce import Announcer
+from cogs.tickets.lifecycle import actor
+from cogs.tickets.refusals import Refusals
+from storage.ticket_votes import AlreadyVoted, NotVoted, OwnTicket, TicketVoteRepository
+from storage.tickets import Ticket
+
+
+class Voting:
+    def __init__(
+        self,
+        services: Services,
+        votes: TicketVoteRepository,
+        announcer: Announcer,
+        refusals: Refusals,
+    ) -> None:
+        self._services = services
+        self._votes = votes
+        self._announcer = announcer
+        self._refuse = refusals
+
+    async def vote(
+        self, member: Member, locale: str, number: int, notify: bool | None = None
+    ) -> Ticket:
+        """Count the vote and refresh the tracker; refusals raise `UserError`."""
+        try:
+            return await self._add(member, locale, number, notify)
+        except AlreadyVoted:
+            raise self._refuse.error(locale, "already_voted", number=number) from None
+
+    async def vote_by_reaction(self, member: Member, locale: str, number: int) -> UserError | None:
+        """Like `vote`, but a repeated 👍 is quietly accepted; returns a refusal to pass on."""
+        try:
+            await self._add(member, locale, number, None)
+        except AlreadyVoted:
+            return None
+        except UserError as refusal:
+            return refusal
+        return None
+
+    async def unvote(self, member: Member, locale: str, number: int) -> Ticket:
+        try:
+            with self._refuse.translated(locale):
+                ticket = await self._votes.remove_vote(
+                    member.community.key, number, actor(member), self._services.clock.now()
+                )
+        except NotVoted:
+            raise self._refuse.error(locale, "not_voted", number=number) from None
+        await self._announcer.refresh(ticket)
+        return ticket
+
+    async def watch(self, member: Member, locale: str, number: int, on: bool) -> Ticket:
+        with self._refuse.translated(locale):
+            return await self._votes.set_watch(
+                member.community.key,
+                number,
+                actor(member),
+                member.locale,
+                on,
+                self._services.clock.now(),
+            )
+
+    async def _add(self, member: Member, locale: str, number: int, notify: bool | None) -> Ticket:
+        try:
+            with self._refuse.translated(locale):
+                ticket = await self._votes.add_vote(
+                    member.community.key,
+                    number,
+                    actor(member),
+                    member.locale,
+                    self._services.clock.now(),
+                    notify,
+                )
+        except OwnTicket:
+            raise self._refuse.error(locale, "own_ticket", number=number) from None
+        await self._announcer.refresh(ticket)
+        return ticket

@@ -1,0 +1,142 @@
+"""Reports over tickets: the weekly digest's figures and the export for departments."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from storage.database import Database
+from storage.tickets import Ticket, ticket_from_row
+from storage.timestamps import from_db, to_db
+
+# Rows fetched per round trip while exporting: large enough that a 100,000-ticket export
+# needs few round trips, small enough to keep memory flat.
+EXPORT_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class OverduePromises:
+    owner_id: str
+    owner_name: str
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestFigures:
+    start: datetime
+    end: datetime
+    opened: int
+    resolved: list[Ticket]
+    median_first_response: timedelta | None
+    median_resolution: timedelta | None
+    top_voted: list[Ticket]
+    overdue: list[OverduePromises] = field(default_factory=list)
+
+
+class TicketReports:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def digest(
+        self, community: str, start: datetime, end: datetime, top: int = 5
+    ) -> DigestFigures:
+        """Figures for tickets of one community over ``[start, end)``, promises as of `end`."""
+        span = (community, to_db(start), to_db(end))
+        opened = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM tickets WHERE community = ? AND opened_at >= ? AND opened_at < ?",
+            span,
+        )
+        resolved_rows = await self._db.fetch_all(
+            "SELECT * FROM tickets WHERE community = ? AND resolved_at >= ? AND resolved_at < ?"
+            " AND status = 'resolved' ORDER BY resolved_at, number",
+            span,
+        )
+        resolved = [ticket_from_row(row) for row in resolved_rows]
+        responses = await self._db.fetch_all(
+            "SELECT opened_at, first_response_at FROM tickets WHERE community = ?"
+            " AND first_response_at >= ? AND first_response_at < ?",
+            span,
+        )
+        top_rows = await self._db.fetch_all(
+            "SELECT * FROM tickets WHERE community = ? AND active = 1 AND vote_count > 0"
+            " ORDER BY vote_count DESC, opened_at, number LIMIT ?",
+            (community, top),
+        )
+        return DigestFigures(
+            start=start,
+            end=end,
+            opened=int(opened or 0),
+            resolved=resolved,
+            median_first_response=_median([from_db(r[1]) - from_db(r[0]) for r in responses]),
+            median_resolution=_median(
+                [t.resolved_at - t.opened_at for t in resolved if t.resolved_at is not None]
+            ),
+            top_voted=[ticket_from_row(row) for row in top_rows],
+            overdue=await self._overdue(community, end),
+        )
+
+    async def _overdue(self, community: str, now: datetime) -> list[OverduePromises]:
+        rows = await self._db.fetch_all(
+            "SELECT owner_id, owner_name, number FROM tickets WHERE community = ? AND active = 1"
+            " AND owner_id IS NOT NULL AND next_update_due < ? ORDER BY owner_name, number",
+            (community, to_db(now)),
+        )
+        grouped: dict[str, OverduePromises] = {}
+        for owner_id, owner_name, number in rows:
+            entry = grouped.get(owner_id) or OverduePromises(owner_id, owner_name, ())
+            grouped[owner_id] = OverduePromises(owner_id, owner_name, (*entry.numbers, number))
+        return sorted(grouped.values(), key=lambda o: (-len(o.numbers), o.owner_name))
+
+    async def mark_digest_posted(self, community: str, period: str, at: datetime) -> bool:
+        """Claim a digest period; False if it was already posted (a re-run after a crash)."""
+        return bool(
+            await self._db.execute(
+                "INSERT INTO ticket_digests (community, period, posted_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (community, period) DO NOTHING",
+                (community, period, to_db(at)),
+            )
+        )
+
+    async def export_count(self, since: datetime | None, community: str | None = None) -> int:
+        where, params = _export_where(since, community)
+        return int(await self._db.fetch_value(f"SELECT COUNT(*) FROM tickets{where}", params) or 0)
+
+    async def export(
+        self, since: datetime | None, community: str | None = None
+    ) -> AsyncIterator[Ticket]:
+        """Every ticket changed since `since`, by community and number, in batches."""
+        where, params = _export_where(since, community)
+        joiner = " AND " if where else " WHERE "
+        after: tuple[str, int] = ("", 0)
+        while True:
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM tickets{where}{joiner}"
+                "(community > ? OR (community = ? AND number > ?))"
+                " ORDER BY community, number LIMIT ?",
+                (*params, after[0], after[0], after[1], EXPORT_BATCH),
+            )
+            for row in rows:
+                yield ticket_from_row(row)
+            if len(rows) < EXPORT_BATCH:
+                return
+            after = (rows[-1]["community"], rows[-1]["number"])
+
+
+def _export_where(since: datetime | None, community: str | None) -> tuple[str, tuple[str, ...]]:
+    clauses, params = [], []
+    if since is not None:
+        clauses.append("updated_at >= ?")
+        params.append(to_db(since))
+    if community is not None:
+        clauses.append("community = ?")
+        params.append(community)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _median(durations: list[timedelta]) -> timedelta | None:
+    if not durations:
+        return None
+    seconds = statistics.median(d.total_seconds() for d in durations)
+    return timedelta(seconds=round(seconds))

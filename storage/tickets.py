@@ -1,0 +1,535 @@
+"""Ambassador tickets: numbering, state transitions with history, and the bot's own marks.
+
+Every change runs in one transaction that also appends a history row (who, when, from which
+status to which, and the note), so what the tracker shows can always be explained. Ticket
+numbers come from a per-community counter row incremented in the same transaction as the
+insert: numbers are dense, per community, and never reused.
+
+The follow-up, reminder and escalation marks (`claim_follow_up`, `claim_reminder`,
+`claim_first_response_escalation`) are conditional updates: the job handler that wins the
+update may announce, a re-run after a crash finds the mark already set and stays quiet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from storage.database import Database, Row, Transaction
+from storage.timestamps import from_db, optional_from_db, to_db
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+
+
+ACTIVE = frozenset({Status.OPEN, Status.CLAIMED, Status.WAITING})
+CLOSED = frozenset({Status.RESOLVED, Status.WITHDRAWN})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+    name: str
+
+
+BOT_ACTOR = Actor("bot", "Botschafter")
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    community: str
+    number: int
+    title: str
+    details: str
+    category: str
+    status: Status
+    opener_id: str
+    opener_name: str
+    opener_locale: str | None
+    owner_id: str | None
+    owner_name: str | None
+    opened_at: datetime
+    updated_at: datetime
+    claimed_at: datetime | None
+    first_response_at: datetime | None
+    first_response_escalated_at: datetime | None
+    last_public_update_at: datetime | None
+    last_public_note: str
+    next_update_due: datetime | None
+    promise_seq: int
+    reminded_seq: int
+    follow_up_seq: int
+    last_follow_up_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str
+    closed_at: datetime | None
+    merged_into: int | None
+    vote_count: int
+    channel_id: str | None
+    tracker_message_id: str | None
+    thread_id: str | None
+    tracker_url: str
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def last_activity(self) -> datetime:
+        """When the ticket last showed life in public: opened, or the last public update."""
+        return self.last_public_update_at or self.opened_at
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    actor_id: str
+    actor_name: str
+    action: str
+    from_status: Status | None
+    to_status: Status | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    title: str
+    details: str
+    category: str
+    opener: Actor
+    opener_locale: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLimits:
+    """Refuse the insert when the opener has `max_open` active tickets, or opened one after
+    `cooldown_since`; checked inside the insert's transaction, so two quick opens cannot
+    both slip through."""
+
+    max_open: int | None = None
+    cooldown_since: datetime | None = None
+
+
+class TicketNotFound(Exception):
+    def __init__(self, number: int) -> None:
+        super().__init__(f"no ticket #{number}")
+        self.number = number
+
+
+class WrongStatus(Exception):
+    """The ticket is not in a status the requested change starts from."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(f"ticket #{ticket.number} is {ticket.status}")
+        self.ticket = ticket
+
+
+class LimitReached(Exception):
+    def __init__(self, open_count: int) -> None:
+        super().__init__(f"{open_count} open tickets")
+        self.open_count = open_count
+
+
+class CoolingDown(Exception):
+    def __init__(self, last_opened_at: datetime) -> None:
+        super().__init__(f"last ticket opened at {last_opened_at}")
+        self.last_opened_at = last_opened_at
+
+
+# Columns a transition may set; anything else is a programming error, and the whitelist keeps
+# column names out of reach of any caller-supplied text.
+_MUTABLE = frozenset(
+    {
+        "owner_id",
+        "owner_name",
+        "claimed_at",
+        "last_public_update_at",
+        "last_public_note",
+        "next_update_due",
+        "promise_seq",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+        "closed_at",
+        "merged_into",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a transition sets: a new status (or None to keep it) and column values."""
+
+    status: Status | None = None
+    updates: Mapping[str, object] = field(default_factory=dict)
+
+
+Plan = Callable[[Ticket], Changes]
+
+
+class TicketRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open(
+        self, community: str, new: NewTicket, at: datetime, limits: OpenLimits = OpenLimits()
+    ) -> Ticket:
+        """Number and store a ticket, its first history row and its opener as a watcher."""
+        async with self._db.transaction() as tx:
+            await _check_limits(tx, community, new.opener.id, limits)
+            number = await _next_number(tx, community)
+            await tx.execute(
+                "INSERT INTO tickets (community, number, title, details, category, status,"
+                " active, opener_id, opener_name, opener_locale, opened_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                (
+                    community,
+                    number,
+                    new.title,
+                    new.details,
+                    new.category,
+                    Status.OPEN.value,
+                    new.opener.id,
+                    new.opener.name,
+                    new.opener_locale,
+                    to_db(at),
+                    to_db(at),
+                ),
+            )
+            await _add_history(
+                tx, community, number, at, new.opener, "opened", None, Status.OPEN, ""
+            )
+            await tx.execute(
+                "INSERT INTO ticket_watchers (community, number, member_id, member_name, locale,"
+                " notify, since) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                (community, number, new.opener.id, new.opener.name, new.opener_locale, to_db(at)),
+            )
+            return await _load(tx, community, number)
+
+    async def set_tracker(
+        self,
+        community: str,
+        number: int,
+        *,
+        channel_id: str,
+        message_id: str,
+        thread_id: str | None,
+        url: str,
+    ) -> None:
+        await self._db.execute(
+            "UPDATE tickets SET channel_id = ?, tracker_message_id = ?, thread_id = ?,"
+            " tracker_url = ? WHERE community = ? AND number = ?",
+            (channel_id, message_id, thread_id, url, community, number),
+        )
+
+    async def get(self, community: str, number: int) -> Ticket | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM tickets WHERE community = ? AND number = ?", (community, number)
+        )
+        return None if row is None else ticket_from_row(row)
+
+    async def by_tracker(self, community: str, message_id: str) -> Ticket | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM tickets WHERE community = ? AND tracker_message_id = ?",
+            (community, message_id),
+        )
+        return None if row is None else ticket_from_row(row)
+
+    async def by_thread(self, community: str, thread_id: str) -> Ticket | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM tickets WHERE community = ? AND thread_id = ?", (community, thread_id)
+        )
+        return None if row is None else ticket_from_row(row)
+
+    async def change(
+        self,
+        community: str,
+        number: int,
+        *,
+        actor: Actor,
+        action: str,
+        at: datetime,
+        allowed: Collection[Status],
+        plan: Plan,
+        note: str = "",
+        first_response: bool = False,
+    ) -> tuple[Ticket, Ticket]:
+        """Apply one transition atomically and record it in the history.
+
+        `plan` sees the ticket as it is inside the transaction and returns the `Changes`,
+        or raises to refuse (e.g. "only the opener may withdraw"); `TicketNotFound` and
+        `WrongStatus` (status not in `allowed`) refuse too. Nothing changes on refusal.
+        Returns the ticket before and after.
+        """
+        async with self._db.transaction() as tx:
+            before = await _load(tx, community, number)
+            if before.status not in allowed:
+                raise WrongStatus(before)
+            changes = plan(before)
+            columns = dict(changes.updates)
+            unknown = set(columns) - _MUTABLE
+            if unknown:
+                raise ValueError(f"cannot set {sorted(unknown)}")
+            if changes.status is not None:
+                columns["status"] = changes.status.value
+                columns["active"] = int(changes.status in ACTIVE)
+            columns["updated_at"] = at
+            assignments = [f"{name} = ?" for name in columns]
+            values = [_db_value(v) for v in columns.values()]
+            if first_response:
+                assignments.append("first_response_at = COALESCE(first_response_at, ?)")
+                values.append(to_db(at))
+            await tx.execute(
+                f"UPDATE tickets SET {', '.join(assignments)} WHERE community = ? AND number = ?",
+                (*values, community, number),
+            )
+            after_status = changes.status or before.status
+            await _add_history(
+                tx, community, number, at, actor, action, before.status, after_status, note
+            )
+            return before, await _load(tx, community, number)
+
+    async def record(
+        self, community: str, number: int, actor: Actor, action: str, at: datetime, note: str = ""
+    ) -> None:
+        """A history row for an action that changes no status (a vote, a follow-up)."""
+        async with self._db.transaction() as tx:
+            await _add_history(tx, community, number, at, actor, action, None, None, note)
+
+    async def history(self, community: str, number: int, limit: int = 50) -> list[HistoryEntry]:
+        """The latest `limit` entries, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM ticket_history WHERE community = ? AND number = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (community, number, limit),
+        )
+        return [_history(row) for row in reversed(rows)]
+
+    async def claim_follow_up(
+        self, community: str, number: int, seq: int, at: datetime, note: str
+    ) -> Ticket | None:
+        """Take follow-up number `seq` of an active ticket; None if it was already taken."""
+        async with self._db.transaction() as tx:
+            taken = await tx.execute(
+                "UPDATE tickets SET follow_up_seq = follow_up_seq + 1, last_follow_up_at = ?"
+                " WHERE community = ? AND number = ? AND follow_up_seq = ? AND active = 1",
+                (to_db(at), community, number, seq),
+            )
+            if not taken:
+                return None
+            await _add_history(tx, community, number, at, BOT_ACTOR, "follow-up", None, None, note)
+            return await _load(tx, community, number)
+
+    async def skip_follow_up(self, community: str, number: int, seq: int) -> bool:
+        """Retire follow-up `seq` without posting: it came too early after a change of
+        configuration, or its job already ran while the ticket was closed."""
+        return bool(
+            await self._db.execute(
+                "UPDATE tickets SET follow_up_seq = follow_up_seq + 1"
+                " WHERE community = ? AND number = ? AND follow_up_seq = ?",
+                (community, number, seq),
+            )
+        )
+
+    async def claim_reminder(self, community: str, number: int, promise_seq: int) -> Ticket | None:
+        """Take the owner's reminder for promise `promise_seq`, if that promise still stands."""
+        async with self._db.transaction() as tx:
+            taken = await tx.execute(
+                "UPDATE tickets SET reminded_seq = ? WHERE community = ? AND number = ?"
+                " AND promise_seq = ? AND reminded_seq < ? AND active = 1"
+                " AND next_update_due IS NOT NULL AND owner_id IS NOT NULL",
+                (promise_seq, community, number, promise_seq, promise_seq),
+            )
+            return await _load(tx, community, number) if taken else None
+
+    async def claim_first_response_escalation(
+        self, community: str, number: int, at: datetime
+    ) -> Ticket | None:
+        """Mark an unanswered ticket as escalated to the ambassadors; once per ticket."""
+        async with self._db.transaction() as tx:
+            taken = await tx.execute(
+                "UPDATE tickets SET first_response_escalated_at = ? WHERE community = ?"
+                " AND number = ? AND active = 1 AND owner_id IS NULL"
+                " AND first_response_at IS NULL AND first_response_escalated_at IS NULL",
+                (to_db(at), community, number),
+            )
+            if not taken:
+                return None
+            await _add_history(
+                tx, community, number, at, BOT_ACTOR, "first-response-escalated", None, None, ""
+            )
+            return await _load(tx, community, number)
+
+    async def insert_many(self, community: str, tickets: list[Ticket]) -> None:
+        """Bulk-load finished tickets (imports, benchmarks) and move the counter past them."""
+        columns = [name for name in Ticket.__dataclass_fields__ if name != "community"]
+        placeholders = ", ".join("?" for _ in range(len(columns) + 2))
+        sql = (
+            f"INSERT INTO tickets (community, active, {', '.join(columns)}) VALUES ({placeholders})"
+        )
+        rows = [
+            (community, int(t.active), *(_db_value(getattr(t, name)) for name in columns))
+            for t in tickets
+        ]
+        async with self._db.transaction() as tx:
+            await tx.executemany(sql, rows)
+            await tx.execute(
+                "INSERT INTO ticket_counters (community, last_number)"
+                " SELECT community, MAX(number) FROM tickets WHERE community = ? GROUP BY community"
+                " ON CONFLICT (community) DO UPDATE SET last_number = excluded.last_number",
+                (community,),
+            )
+
+
+def ticket_from_row(row: Row) -> Ticket:
+    return Ticket(
+        community=row["community"],
+        number=row["number"],
+        title=row["title"],
+        details=row["details"],
+        category=row["category"],
+        status=Status(row["status"]),
+        opener_id=row["opener_id"],
+        opener_name=row["opener_name"],
+        opener_locale=row["opener_locale"],
+        owner_id=row["owner_id"],
+        owner_name=row["owner_name"],
+        opened_at=from_db(row["opened_at"]),
+        updated_at=from_db(row["updated_at"]),
+        claimed_at=optional_from_db(row["claimed_at"]),
+        first_response_at=optional_from_db(row["first_response_at"]),
+        first_response_escalated_at=optional_from_db(row["first_response_escalated_at"]),
+        last_public_update_at=optional_from_db(row["last_public_update_at"]),
+        last_public_note=row["last_public_note"],
+        next_update_due=optional_from_db(row["next_update_due"]),
+        promise_seq=row["promise_seq"],
+        reminded_seq=row["reminded_seq"],
+        follow_up_seq=row["follow_up_seq"],
+        last_follow_up_at=optional_from_db(row["last_follow_up_at"]),
+        resolved_at=optional_from_db(row["resolved_at"]),
+        resolved_by=row["resolved_by"],
+        resolution=row["resolution"],
+        closed_at=optional_from_db(row["closed_at"]),
+        merged_into=row["merged_into"],
+        vote_count=row["vote_count"],
+        channel_id=row["channel_id"],
+        tracker_message_id=row["tracker_message_id"],
+        thread_id=row["thread_id"],
+        tracker_url=row["tracker_url"],
+    )
+
+
+async def load_ticket(tx: Transaction, community: str, number: int) -> Ticket:
+    """Read one ticket inside a transaction; `TicketNotFound` if there is none."""
+    return await _load(tx, community, number)
+
+
+async def add_history(
+    tx: Transaction,
+    community: str,
+    number: int,
+    at: datetime,
+    actor: Actor,
+    action: str,
+    note: str = "",
+    from_status: Status | None = None,
+    to_status: Status | None = None,
+) -> None:
+    await _add_history(tx, community, number, at, actor, action, from_status, to_status, note)
+
+
+async def _load(tx: Transaction, community: str, number: int) -> Ticket:
+    row = await tx.fetch_one(
+        "SELECT * FROM tickets WHERE community = ? AND number = ?", (community, number)
+    )
+    if row is None:
+        raise TicketNotFound(number)
+    return ticket_from_row(row)
+
+
+async def _next_number(tx: Transaction, community: str) -> int:
+    row = await tx.fetch_one(
+        "INSERT INTO ticket_counters (community, last_number) VALUES (?, 1)"
+        " ON CONFLICT (community) DO UPDATE SET last_number = ticket_counters.last_number + 1"
+        " RETURNING last_number",
+        (community,),
+    )
+    assert row is not None
+    return int(row[0])
+
+
+async def _check_limits(
+    tx: Transaction, community: str, opener_id: str, limits: OpenLimits
+) -> None:
+    if limits.max_open is not None:
+        row = await tx.fetch_one(
+            "SELECT COUNT(*) FROM tickets WHERE community = ? AND opener_id = ? AND active = 1",
+            (community, opener_id),
+        )
+        open_count = int(row[0]) if row else 0
+        if open_count >= limits.max_open:
+            raise LimitReached(open_count)
+    if limits.cooldown_since is not None:
+        row = await tx.fetch_one(
+            "SELECT MAX(opened_at) FROM tickets WHERE community = ? AND opener_id = ?",
+            (community, opener_id),
+        )
+        if row is not None and row[0] is not None and row[0] > to_db(limits.cooldown_since):
+            raise CoolingDown(from_db(row[0]))
+
+
+async def _add_history(
+    tx: Transaction,
+    community: str,
+    number: int,
+    at: datetime,
+    actor: Actor,
+    action: str,
+    from_status: Status | None,
+    to_status: Status | None,
+    note: str,
+) -> None:
+    await tx.execute(
+        "INSERT INTO ticket_history (community, number, at, actor_id, actor_name, action,"
+        " from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            community,
+            number,
+            to_db(at),
+            actor.id,
+            actor.name,
+            action,
+            None if from_status is None else from_status.value,
+            None if to_status is None else to_status.value,
+            note,
+        ),
+    )
+
+
+def _history(row: Row) -> HistoryEntry:
+    return HistoryEntry(
+        at=from_db(row["at"]),
+        actor_id=row["actor_id"],
+        actor_name=row["actor_name"],
+        action=row["action"],
+        from_status=None if row["from_status"] is None else Status(row["from_status"]),
+        to_status=None if row["to_status"] is None else Status(row["to_status"]),
+        note=row["note"],
+    )
+
+
+def _db_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return to_db(value)
+    if isinstance(value, Status):
+        return value.value
+    return value
