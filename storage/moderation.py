@@ -378,7 +378,7 @@ class ModerationRepository:
         if flag is None:
             return None
         messages = await self._db.fetch_all(
-            "SELECT * FROM moderation_flag_messages WHERE flag_id = ? ORDER BY posted_at",
+            "SELECT * FROM moderation_flag_messages WHERE flag_id = ? ORDER BY posted_at, id",
             (flag_id,),
         )
         hits = await self._db.fetch_all(
@@ -388,7 +388,7 @@ class ModerationRepository:
             "SELECT * FROM moderation_reports WHERE flag_id = ? ORDER BY id", (flag_id,)
         )
         votes = await self._db.fetch_all(
-            "SELECT * FROM moderation_votes WHERE flag_id = ? ORDER BY at", (flag_id,)
+            "SELECT * FROM moderation_votes WHERE flag_id = ? ORDER BY at, id", (flag_id,)
         )
         return FlagDetails(
             flag,
@@ -725,7 +725,7 @@ async def _check_report_limit(
 
 async def _votes(tx: Transaction, flag_id: int, action: str) -> tuple[Vote, ...]:
     rows = await tx.fetch_all(
-        "SELECT * FROM moderation_votes WHERE flag_id = ? AND action = ? ORDER BY at",
+        "SELECT * FROM moderation_votes WHERE flag_id = ? AND action = ? ORDER BY at, id",
         (flag_id, action),
     )
     return tuple(Vote(r["action"], r["moderator_id"], from_db(r["at"])) for r in rows)

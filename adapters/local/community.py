@@ -294,7 +294,10 @@ class LocalCommunity:
 
     def posted(self, message: LocalMessage) -> PostedMessage:
         author = self.members.get(message.author_id) or Member(
-            self.community, message.author_id, message.author_id
+            self.community,
+            message.author_id,
+            self.display_name(message.author_id),
+            is_bot=message.by_bot,
         )
         mentioned = tuple(
             m.id

@@ -214,11 +214,14 @@ def _status(view: FlagView) -> Rich:
     if flag.status is FlagStatus.SETTLED or flag.status is FlagStatus.ACTING:
         action = ModAction(flag.outcome or ModAction.DISMISS)
         key = "flag.settled" if flag.status is FlagStatus.SETTLED else "flag.acting"
+        deciders = [v.moderator_id for v in view.details.votes if v.action == action] or [
+            flag.acted_by or ""
+        ]
         line = view.t(
             key,
             emoji=reactions.emoji(action),
             outcome=outcome_text(view.i18n, view.locale, action, _timeout(view)),
-            moderator=view.names.get(flag.acted_by or "", flag.acted_by or ""),
+            moderator=", ".join(view.names.get(m, m) for m in deciders),
             time=format_time(flag.acted_at or flag.created_at),
         )
         if flag.reason:

@@ -32,6 +32,7 @@ CREATE INDEX moderation_flags_status ON moderation_flags (community, status, cre
 CREATE INDEX moderation_flags_post ON moderation_flags (community, post_channel_id, post_message_id);
 
 CREATE TABLE moderation_flag_messages (
+    id INTEGER PRIMARY KEY,
     community TEXT NOT NULL,
     flag_id INTEGER NOT NULL REFERENCES moderation_flags (id),
     channel_id TEXT NOT NULL,
@@ -41,7 +42,7 @@ CREATE TABLE moderation_flag_messages (
     permalink TEXT NOT NULL DEFAULT '',
     posted_at TEXT NOT NULL,
     deleted_at TEXT,
-    PRIMARY KEY (flag_id, channel_id, message_id)
+    UNIQUE (flag_id, channel_id, message_id)
 );
 
 CREATE INDEX moderation_flag_messages_message
@@ -82,12 +83,13 @@ CREATE INDEX moderation_reports_reporter ON moderation_reports (community, repor
 CREATE INDEX moderation_reports_flag ON moderation_reports (flag_id);
 
 CREATE TABLE moderation_votes (
+    id INTEGER PRIMARY KEY,
     community TEXT NOT NULL,
     flag_id INTEGER NOT NULL REFERENCES moderation_flags (id),
     action TEXT NOT NULL,
     moderator_id TEXT NOT NULL,
     at TEXT NOT NULL,
-    PRIMARY KEY (flag_id, action, moderator_id)
+    UNIQUE (flag_id, action, moderator_id)
 );
 
 CREATE TABLE moderation_infractions (

@@ -1,0 +1,361 @@
+"""Moderators settle flags with one reaction: once, by moderators only, with a quorum for bans."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from adapters.local import LocalCommunity, LocalPlatform
+from adapters.local.community import LocalMessage
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.errors import MissingPermission
+from bot.local_session import LocalSession
+from bot.model import UserRef
+from bot.platform import Capability
+from bot.settings import Settings
+from cogs.moderation.cog import ModerationCog
+from storage.moderation import FlagStatus, ModerationRepository
+
+CONFIG = """
+[[moderation.rules]]
+name = "swearing"
+type = "keywords"
+keywords = ["darn", "heck"]
+"""
+
+
+def seed(community: LocalCommunity) -> None:
+    community.add_member("Alice", roles=("Admins",))
+    community.add_member("Mo", roles=("Moderators",))
+    community.add_member("Max", roles=("Moderators",))
+    community.add_member("Amy", roles=("Ambassadors",))
+    community.add_member("Ben")
+
+
+@pytest.fixture
+async def session(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> AsyncIterator[LocalSession]:
+    write_config(CONFIG)  # type: ignore[operator]
+    community = LocalCommunity()
+    community.now = clock.now
+    seed(community)
+    opened = await LocalSession.open(settings, clock=clock, community=community)
+    yield opened
+    await opened.app.close()
+
+
+def moderation(session: LocalSession) -> ModerationCog:
+    return next(c for c in session.app.dispatcher.cogs if isinstance(c, ModerationCog))
+
+
+def repo(session: LocalSession) -> ModerationRepository:
+    return ModerationRepository(session.app.services.db, session.app.services.audit)
+
+
+async def breach(session: LocalSession, text: str = "darn it") -> tuple[LocalMessage, LocalMessage]:
+    """Ben breaks a rule; returns his message and the flag posted for it."""
+    c = session.community
+    message = await c.post(c.member("Ben"), "#general", text)
+    flag = c.read("#moderators")[-1]
+    return message, flag
+
+
+async def actions(session: LocalSession) -> list[str]:
+    entries = await session.app.services.audit.recent(session.community.community.key)
+    return [e.action for e in reversed(entries)]
+
+
+async def test_reactions_from_non_moderators_are_removed_and_do_nothing(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    message, flag = await breach(session)
+    for name in ("Ben", "Amy"):
+        await c.react(c.member(name), flag.number, "🔨")
+        await c.react(c.member(name), flag.number, "✅")
+    assert flag.reactions["🔨"] == ["botschafter"] and flag.reactions["✅"] == ["botschafter"]
+    assert not flag.edited and not message.deleted and "ben" not in c.banned
+    assert (await repo(session).flag(c.community.key, 1)).status is FlagStatus.OPEN  # type: ignore[union-attr]
+    assert await actions(session) == []
+
+
+async def test_an_admin_may_act_like_a_moderator(session: LocalSession) -> None:
+    c = session.community
+    _, flag = await breach(session)
+    await c.react(c.member("Alice"), flag.number, "✅")
+    assert "Dismissed, no action**, by Alice" in flag.text
+
+
+async def test_dismiss_keeps_the_message_and_shows_who_decided_when(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    message, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "✅")
+    assert not message.deleted
+    assert "✅ **Dismissed, no action**, by Mo at 2026-01-05 09:00 UTC" in flag.text
+    assert "React to decide" not in flag.text
+    assert await repo(session).infractions(c.community.key, "ben", 10) == []
+    assert await actions(session) == ["moderation.dismiss"]
+
+
+async def test_delete_is_recorded_before_the_message_is_deleted(session: LocalSession) -> None:
+    c = session.community
+    message, flag = await breach(session)
+    platform = session.app.services.platform(c.community)
+    seen = []
+    original = platform.delete
+
+    async def delete(ref):  # type: ignore[no-untyped-def]
+        stored = await repo(session).flag(c.community.key, 1)
+        seen.append((stored.status, stored.outcome, await actions(session)))  # type: ignore[union-attr]
+        await original(ref)
+
+    platform.delete = delete  # type: ignore[method-assign]
+    await c.react(c.member("Mo"), flag.number, "🗑️")
+    assert message.deleted
+    assert seen == [(FlagStatus.ACTING, "delete", ["moderation.delete"])]
+    assert "🗑️ **Message deleted**, by Mo" in flag.text and "(deleted)" in flag.text
+
+
+async def test_warn_tells_the_author_privately_which_rule(session: LocalSession) -> None:
+    c = session.community
+    ben = c.member("Ben")
+    message, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "⚠️")
+    [dm] = c.direct_messages(ben)
+    assert "warned you: your message breaks the rule “swearing”" in dm.text
+    assert "“darn it”" in dm.text and "#rules" in dm.text
+    assert message.deleted  # acting against the author removes the message too
+    [infraction] = await repo(session).infractions(c.community.key, "ben", 10)
+    assert (infraction.kind, infraction.moderator_id, infraction.flag_id) == ("warn", "mo", 1)
+    assert "1 × warning in the last 90d" in flag.text
+
+
+async def test_warn_with_closed_dms_mentions_the_author_in_the_channel(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    ben = c.member("Ben")
+    c.dms_closed.add(ben.id)
+    _, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "⚠️")
+    [notice] = c.read("#general")
+    assert notice.by_bot and notice.pinged == ("ben",)
+    assert "a moderator warned you: your message breaks the rule “swearing”" in notice.text
+
+
+async def test_timeout_uses_the_configured_default(session: LocalSession) -> None:
+    c = session.community
+    _, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "🔇")
+    assert c.timeouts["ben"].startswith("2026-01-05T10:00")
+    assert "🔇 **Timed out for 1h**, by Mo" in flag.text
+    [infraction] = await repo(session).infractions(c.community.key, "ben", 10)
+    assert infraction.expires_at == session.clock.now() + timedelta(hours=1)
+    assert "timed you out for 1h" in c.direct_messages(c.member("Ben"))[0].text
+
+
+async def test_kick_removes_the_member_and_records_it(session: LocalSession) -> None:
+    c = session.community
+    _, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "👢")
+    assert "ben" not in c.members
+    assert "👢 **Kicked**, by Mo" in flag.text
+    assert await actions(session) == ["moderation.kick"]
+
+
+async def test_a_ban_needs_a_second_moderator(session: LocalSession) -> None:
+    c = session.community
+    mo, max_ = c.member("Mo"), c.member("Max")
+    _, flag = await breach(session)
+    await c.react(mo, flag.number, "🔨")
+    assert "ben" not in c.banned
+    assert "🔨 ban proposed by Mo: 1 of 2 moderators agree" in flag.text
+    await c.run(mo, "/flag resolve 1 ban")
+    assert "You already voted to ban on flag #1" in c.last_private(mo)
+    assert "ben" not in c.banned
+    await c.react(max_, flag.number, "🔨")
+    assert "ben" in c.banned
+    assert "🔨 **Banned**, by Mo, Max" in flag.text
+    assert await actions(session) == ["moderation.vote", "moderation.ban"]
+    [infraction] = await repo(session).infractions(c.community.key, "ben", 10)
+    assert infraction.kind == "ban"
+
+
+async def test_taking_back_a_ban_reaction_withdraws_the_vote(session: LocalSession) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    _, flag = await breach(session)
+    await c.react(mo, flag.number, "🔨")
+    await c.unreact(mo, flag.number, "🔨")
+    assert "proposed" not in flag.text
+    await c.react(c.member("Max"), flag.number, "🔨")
+    assert "ben" not in c.banned and "proposed by Max: 1 of 2" in flag.text
+
+
+async def test_kick_can_require_a_quorum_too(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> None:
+    write_config(CONFIG + "\n[moderation.quorum]\nkick = 2\nban = 3\n")  # type: ignore[operator]
+    community = LocalCommunity()
+    community.now = clock.now
+    seed(community)
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    try:
+        _, flag = await breach(session)
+        await community.react(community.member("Mo"), flag.number, "👢")
+        assert "ben" in community.members and "1 of 2" in flag.text
+        await community.react(community.member("Alice"), flag.number, "👢")
+        assert "ben" not in community.members
+    finally:
+        await session.app.close()
+
+
+async def test_two_moderators_reacting_at_once_cause_exactly_one_action(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    message, flag = await breach(session)
+    await asyncio.gather(
+        c.react(c.member("Mo"), flag.number, "✅"),
+        c.react(c.member("Max"), flag.number, "🗑️"),
+    )
+    decided = [
+        a for a in await actions(session) if a in ("moderation.dismiss", "moderation.delete")
+    ]
+    assert len(decided) == 1
+    assert message.deleted is (decided == ["moderation.delete"])
+    [note] = [m for m in c.read("#moderators") if m is not flag]
+    assert "was already settled" in note.text
+
+
+async def test_two_simultaneous_kicks_kick_once(session: LocalSession) -> None:
+    c = session.community
+    _, flag = await breach(session)
+    await asyncio.gather(
+        c.react(c.member("Mo"), flag.number, "👢"),
+        c.react(c.member("Max"), flag.number, "👢"),
+    )
+    assert [line for line in c.transcript if line.startswith("(kicked ben")] != []
+    assert len([line for line in c.transcript if line.startswith("(kicked ben")]) == 1
+    assert len(await repo(session).infractions(c.community.key, "ben", 10)) == 1
+
+
+async def test_two_simultaneous_ban_votes_ban_once(session: LocalSession) -> None:
+    c = session.community
+    _, flag = await breach(session)
+    await asyncio.gather(
+        c.react(c.member("Mo"), flag.number, "🔨"),
+        c.react(c.member("Max"), flag.number, "🔨"),
+    )
+    assert len([line for line in c.transcript if line.startswith("(banned ben")]) == 1
+    assert (await actions(session)).count("moderation.ban") == 1
+
+
+async def test_a_restart_between_flag_and_reaction_loses_nothing(
+    session: LocalSession, settings: Settings, clock: VirtualClock
+) -> None:
+    c = session.community
+    message, flag = await breach(session)
+    await session.app.close()
+
+    restarted = await LocalSession.open(settings, clock=clock, community=c)
+    session.app = restarted.app  # the fixture closes whichever app is current
+    await c.react(c.member("Mo"), flag.number, "🗑️")
+    assert message.deleted and "Message deleted**, by Mo" in flag.text
+    await c.react(c.member("Max"), flag.number, "⚠️")
+    assert c.direct_messages(c.member("Ben")) == []
+    assert await actions(restarted) == ["moderation.delete"]
+
+
+async def test_an_action_claimed_before_a_crash_is_carried_out_once_after_restart(
+    session: LocalSession, settings: Settings, clock: VirtualClock
+) -> None:
+    c = session.community
+    _, flag = await breach(session)
+    settler = moderation(session).settler
+
+    async def crash(*args: object) -> None:
+        raise RuntimeError("power cut")
+
+    settler.carry_out = crash  # the claim commits, then the process dies
+    await c.react(c.member("Mo"), flag.number, "👢")
+    assert "ben" in c.members
+    await session.app.close()
+
+    restarted = await LocalSession.open(settings, clock=clock, community=c)
+    session.app = restarted.app
+    await restarted.run_due_jobs()
+    assert "ben" not in c.members and "👢 **Kicked**, by Mo" in flag.text
+    await restarted.run_due_jobs()
+    assert len([line for line in c.transcript if line.startswith("(kicked ben")]) == 1
+
+
+async def test_a_refused_action_reopens_the_flag_and_says_why(session: LocalSession) -> None:
+    c = session.community
+    platform = session.app.services.platform(c.community)
+
+    async def refuse(user: UserRef, reason: str) -> None:
+        raise MissingPermission("role hierarchy")
+
+    platform.kick = refuse  # type: ignore[method-assign]
+    _, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "👢")
+    assert "could not be carried out: the bot lacks the permission" in flag.text
+    assert "React to decide" in flag.text
+    assert "Could not kick on flag #1" in c.read("#moderators")[-1].text
+    assert await repo(session).infractions(c.community.key, "ben", 10) == []
+    await c.react(c.member("Max"), flag.number, "🔇")
+    assert "ben" in c.timeouts
+    assert await actions(session) == [
+        "moderation.kick",
+        "moderation.action_failed",
+        "moderation.timeout",
+    ]
+
+
+async def test_a_moderators_other_emoji_is_left_alone(session: LocalSession) -> None:
+    c = session.community
+    _, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "👀")
+    assert flag.reactions["👀"] == ["mo"] and not flag.edited
+
+
+async def test_reactions_on_other_messages_are_ignored(session: LocalSession) -> None:
+    c = session.community
+    message, _ = await breach(session)
+    await c.react(c.member("Ben"), message.number, "🔨")
+    assert message.reactions["🔨"] == ["ben"]
+
+
+async def test_a_platform_without_bans_and_timeouts_offers_neither_and_says_what_instead(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> None:
+    write_config(CONFIG)  # type: ignore[operator]
+    community = LocalCommunity()
+    community.now = clock.now
+    seed(community)
+    platform = LocalPlatform(community)
+    platform.capabilities = frozenset(Capability) - {Capability.BAN, Capability.TIMEOUT}
+    app = await App.create(settings, [platform], clock=clock)
+    community.dispatch = app.dispatcher.dispatch
+    try:
+        await community.post(community.member("Ben"), "#general", "darn")
+        [flag] = community.read("#moderators")
+        assert set(flag.reactions) == {"✅", "🗑️", "⚠️", "👢"}
+        assert "Not available on local" in flag.text
+        assert "🔨 ban: local has no bans for bots. Deactivate or remove the account" in flag.text
+        await community.react(community.member("Mo"), flag.number, "🔨")
+        assert "ben" not in community.banned and "React to decide" in flag.text
+        [note] = [m for m in community.read("#moderators") if m is not flag]
+        assert note.pinged == ("mo",) and "local cannot ban" in note.text
+        await community.run(community.member("Mo"), "/flag resolve 1 timeout")
+        assert "local cannot timeout" in community.last_private(community.member("Mo"))
+    finally:
+        await app.close()
