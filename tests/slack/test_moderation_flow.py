@@ -81,3 +81,27 @@ async def test_a_ban_on_slack_tells_the_moderators_what_to_do_instead(
     assert len(told) == 2 and all("cannot ban" in t for t in told)
     assert told[0].startswith("<@U0MO>") and "Deactivate" in told[0]
     assert BEN in moderated.fake.users and not moderated.fake.users[BEN]["deleted"]
+
+
+async def test_a_retried_message_event_raises_one_flag(moderated: SlackRig) -> None:
+    ts = moderated.fake.post(GENERAL, BEN, "cheap pills here")
+    event = {
+        "type": "message",
+        "user": BEN,
+        "channel": GENERAL,
+        "text": "cheap pills here",
+        "ts": ts,
+    }
+    await moderated.event(event, event_id="EvSpam")
+    await moderated.event(event, event_id="EvSpam", retry=1)
+    assert len(moderated.fake.posts_in(MODERATORS)) == 1
+
+
+async def test_report_message_shortcut_raises_a_flag(moderated: SlackRig) -> None:
+    ts = moderated.fake.post(GENERAL, BEN, "you are all idiots")
+    await moderated.shortcut(ALICE, "report_message", GENERAL, ts)
+    [view] = moderated.opened_views()  # Slack has modals: the reason is asked for first
+    assert moderated.fake.posts_in(MODERATORS) == []
+    await moderated.submit(ALICE, view, {"reason": "insulting"})
+    flags = moderated.fake.posts_in(MODERATORS)
+    assert len(flags) == 1 and "idiots" in shown(flags[0].text)
