@@ -23,7 +23,11 @@ from bot.settings import Settings
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
 # Modules that contribute subcommands; each is imported only when the CLI starts.
-EXTENSIONS: tuple[str, ...] = ("adapters.slack.cli", "adapters.discord.cli")
+EXTENSIONS: tuple[str, ...] = (
+    "adapters.slack.cli",
+    "adapters.discord.cli",
+    "cogs.moderation.cli",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,184 @@
+"""Slash equivalents for moderators, the infraction record and the escalation ladder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from adapters.local import LocalCommunity
+from bot.clock import VirtualClock
+from bot.local_session import LocalSession
+from bot.settings import Settings
+from storage.moderation import ModerationRepository
+
+CONFIG = """
+[[moderation.rules]]
+name = "swearing"
+type = "keywords"
+keywords = ["darn", "heck"]
+
+[[moderation.escalation]]
+count = 3
+kind = "warn"
+within = "30d"
+then = "timeout"
+duration = "1d"
+"""
+
+
+async def open_session(
+    settings: Settings, clock: VirtualClock, write_config: object, config: str
+) -> LocalSession:
+    write_config(config)  # type: ignore[operator]
+    community = LocalCommunity()
+    community.now = clock.now
+    community.add_member("Mo", roles=("Moderators",))
+    community.add_member("Max", roles=("Moderators",))
+    community.add_member("Amy", roles=("Ambassadors",))
+    community.add_member("Ben")
+    community.add_member("Zoe")
+    return await LocalSession.open(settings, clock=clock, community=community)
+
+
+@pytest.fixture
+async def session(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> AsyncIterator[LocalSession]:
+    opened = await open_session(settings, clock, write_config, CONFIG)
+    yield opened
+    await opened.app.close()
+
+
+async def test_members_and_ambassadors_cannot_use_moderator_commands(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    await c.post(c.member("Zoe"), "#general", "darn")
+    for name in ("Ben", "Amy"):
+        member = c.member(name)
+        for line in ("/flags open", "/flag resolve 1 ban", "/infractions @zoe"):
+            await c.run(member, line)
+            assert "only members with the moderator role" in c.last_private(member)
+    assert "zoe" not in c.banned
+    assert await session.app.services.audit.recent(c.community.key) == []
+
+
+async def test_flags_open_lists_unsettled_flags_oldest_first(session: LocalSession) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    await c.run(mo, "/flags open")
+    assert c.last_private(mo) == "No open flags. 🎉"
+    await c.post(c.member("Zoe"), "#general", "darn")
+    await session.advance(timedelta(minutes=30))
+    reported = await c.post(c.member("Ben"), "#general", "you are all clowns")
+    await c.run(c.member("Amy"), f"/report {reported.number} rude")
+    await c.run(mo, "/flags open")
+    lines = c.last_private(mo).splitlines()
+    assert lines[0] == "**Open flags: 2**"
+    assert lines[1].startswith("#1 · Zoe · swearing · 0 report(s) · open for 30m")
+    assert "Go to flag <local:/moderators/" in lines[1]
+    assert lines[2].startswith("#2 · Ben · member report · 1 report(s) · open for 1m")
+
+
+async def test_flag_resolve_settles_with_a_reason_the_author_sees(session: LocalSession) -> None:
+    c = session.community
+    mo, zoe = c.member("Mo"), c.member("Zoe")
+    await c.post(zoe, "#general", "darn")
+    await c.run(mo, "/flag resolve 1 warn please keep it friendly")
+    assert c.last_private(mo) == "Flag #1: Warned."
+    [dm] = c.direct_messages(zoe)
+    assert "Moderator's note: please keep it friendly" in dm.text
+    [flag] = c.read("#moderators")
+    assert "Warned**, by Mo" in flag.text and "Reason: please keep it friendly" in flag.text
+    await c.run(c.member("Max"), "/flag resolve 1 dismiss")
+    assert "Flag #1 was already settled by Mo: Warned." in c.last_private(c.member("Max"))
+
+
+async def test_flag_resolve_refuses_bad_input(session: LocalSession) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    await c.run(mo, "/flag resolve 7 dismiss")
+    assert "There is no flag #7 here" in c.last_private(mo)
+    await c.run(mo, "/flag resolve 1 obliterate")
+    assert "<action> must be one of: dismiss, delete, warn, timeout, kick, ban" in c.last_private(
+        mo
+    )
+    await c.run(mo, "/flag resolve one dismiss")
+    assert "<flag> must be a number" in c.last_private(mo)
+
+
+async def test_infractions_lists_a_members_record(session: LocalSession) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    await c.run(mo, "/infractions @zoe")
+    assert c.last_private(mo) == "Zoe has no infractions on record."
+    await c.post(c.member("Zoe"), "#general", "darn")
+    await c.react(mo, c.read("#moderators")[0].number, "⚠️")
+    await session.advance(timedelta(hours=2))
+    await c.post(c.member("Zoe"), "#general", "heck")
+    await c.run(mo, "/flag resolve 2 timeout shouting at people")
+    await c.run(mo, "/infractions @zoe")
+    lines = c.last_private(mo).splitlines()
+    assert lines[0] == "**Infractions of Zoe** (2 shown; 2 in the last 90d)"
+    assert lines[1] == (
+        "#2 · timeout · 2026-01-05 11:00 UTC · by Mo · shouting at people · flag #2"
+        " · until 2026-01-05 12:00 UTC"
+    )
+    assert lines[2] == "#1 · warning · 2026-01-05 09:00 UTC · by Mo · swearing · flag #1"
+    await c.run(mo, "/infractions nobody")
+    assert "is not a member" in c.last_private(mo)
+
+
+async def test_the_ladder_suggests_a_timeout_after_three_warnings(session: LocalSession) -> None:
+    c = session.community
+    mo, zoe = c.member("Mo"), c.member("Zoe")
+    for n in range(3):
+        await c.post(zoe, "#general", f"darn {n}")
+        await c.run(mo, f"/flag resolve {n + 1} warn")
+        await session.advance(timedelta(hours=1))
+    suggestion = c.read("#moderators")[-1]
+    assert "Flag #4** · Zoe" in suggestion.text
+    assert "3 × warning within 30d: the ladder suggests 🔇 timeout 1d" in suggestion.text
+    assert "zoe" not in c.timeouts
+    await c.react(c.member("Max"), suggestion.number, "🔇")
+    assert c.timeouts["zoe"].startswith("2026-01-06T12:00")
+    assert "you received 3 × warning within 30d" in c.direct_messages(zoe)[-1].text
+
+
+async def test_warnings_spread_over_more_than_the_window_do_not_escalate(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    mo, zoe = c.member("Mo"), c.member("Zoe")
+    for n in range(3):
+        await c.post(zoe, "#general", f"darn {n}")
+        await c.run(mo, f"/flag resolve {n + 1} warn")
+        await session.advance(timedelta(days=16))
+    assert len(c.read("#moderators")) == 3
+
+
+async def test_the_ladder_can_apply_its_step_by_itself(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> None:
+    session = await open_session(
+        settings,
+        clock,
+        write_config,
+        CONFIG.replace('duration = "1d"', 'duration = "1d"\napply = true'),
+    )
+    try:
+        c = session.community
+        mo, zoe = c.member("Mo"), c.member("Zoe")
+        for n in range(3):
+            await c.post(zoe, "#general", f"darn {n}")
+            await c.run(mo, f"/flag resolve {n + 1} warn")
+        assert "zoe" in c.timeouts
+        ladder = c.read("#moderators")[-1]
+        assert "🔇 **Timed out for 1d**, by the escalation ladder" in ladder.text
+        repo = ModerationRepository(session.app.services.db, session.app.services.audit)
+        record = await repo.infractions(c.community.key, "zoe", 10)
+        assert (record[0].kind, record[0].moderator_id) == ("timeout", "escalation-ladder")
+    finally:
+        await session.app.close()
