@@ -15,12 +15,13 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from adapters.discord.actions import DiscordActions
 from adapters.discord.client import DiscordOptions, build_client
 from adapters.discord.convert import member_of
-from adapters.discord.errors import invalid_token, missing_intents
+from adapters.discord.errors import invalid_token, missing_intents, unreachable
 from adapters.discord.events import EventBridge
 from adapters.discord.interactions import ACK_AFTER, InteractionRouter
 from adapters.discord.invocation import author_from_payload
@@ -168,6 +169,10 @@ class DiscordAdapter(DiscordActions):
             raise invalid_token() from None
         except discord.PrivilegedIntentsRequired:
             raise missing_intents() from None
+        except (OSError, aiohttp.ClientError) as error:
+            if self._ready.is_set():
+                raise
+            raise unreachable(error) from None
         finally:
             if not self.client.is_closed():
                 await self.client.close()

@@ -30,6 +30,9 @@ DESCRIPTION_LIMIT = 100
 STRING_LIMIT = 6000
 MAX_CHOICES = 25
 MAX_OPTIONS = 25
+# Discord caps the characters of one command: names, descriptions (with translations)
+# and choices of it and all its sub-commands together.
+COMMAND_SIZE_LIMIT = 4000
 # A duration such as "1w2d12h" is short; the limit keeps the input box honest.
 DURATION_LIMIT = 20
 # Channel options accept channels people talk in: text (0), announcement (5) and threads
@@ -103,6 +106,11 @@ def _insert(roots: dict[str, _Node], spec: CommandSpec) -> None:
 def _root(node: _Node) -> dict[str, Any]:
     level = min(spec.permission for spec in node.leaves())
     payload = _command_body(node, CHAT_INPUT)
+    if _size(payload) > COMMAND_SIZE_LIMIT:
+        raise CommandShapeError(
+            f"/{node.name} and its sub-commands exceed Discord's {COMMAND_SIZE_LIMIT} "
+            "characters; shorten descriptions or split the group"
+        )
     payload["contexts"] = GUILD_ONLY
     payload["default_member_permissions"] = default_member_permissions(Permission(level))
     return payload
@@ -171,6 +179,14 @@ def _option(option: Option) -> dict[str, Any]:
         case OptionType.CHANNEL:
             payload["channel_types"] = list(TEXT_CHANNEL_TYPES)
     return payload
+
+
+def _size(body: dict[str, Any]) -> int:
+    """Characters Discord counts against `COMMAND_SIZE_LIMIT`."""
+    total = len(body["name"]) + len(body.get("description", ""))
+    total += sum(len(text) for text in body.get("description_localizations", {}).values())
+    total += sum(len(c["name"]) + len(str(c["value"])) for c in body.get("choices", []))
+    return total + sum(_size(option) for option in body.get("options", []))
 
 
 def _message_command(spec: MessageCommandSpec) -> dict[str, Any]:

@@ -60,3 +60,10 @@ def missing_intents() -> ConfigError:
         f"{PORTAL} → your application → Bot → Privileged Gateway Intents, switch on "
         "“SERVER MEMBERS INTENT” and “MESSAGE CONTENT INTENT”, save, and start the bot again."
     )
+
+
+def unreachable(error: Exception) -> ConfigError:
+    return ConfigError(
+        f"Could not reach Discord ({type(error).__name__}: {error}). Check the network "
+        "connection and any proxy or firewall, then start the bot again."
+    )
