@@ -61,7 +61,8 @@ async def print_manifest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
-    """Connect (auth.test) and print what the bot may do; exit 1 if Slack says no."""
+    """Ask Slack about every configured token and print what the bot may do; exit 1 if
+    Slack says no. Opens no connection and changes nothing."""
     from adapters.slack.adapter import SlackAdapter
     from adapters.slack.manifest import BOT_SCOPES
     from bot.errors import ConfigError
@@ -76,10 +77,16 @@ async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
         if problems:
             raise ConfigError("\n".join(problems))
         identity = await adapter.checked("SLACK_BOT_TOKEN", adapter.connect())
+        if adapter.options.mode == "socket":
+            await adapter.checked(
+                "SLACK_APP_TOKEN",
+                adapter.client.apps_connections_open(app_token=adapter.options.app_token),
+            )
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1
     print(f"Workspace: {identity.team_name} ({identity.community.id}) as <@{identity.bot_user_id}>")
+    print(f"Mode: {adapter.options.mode}; tokens accepted by Slack.")
     if identity.scopes is not None:
         missing = [s for s in BOT_SCOPES if s not in identity.scopes]
         print("Missing scopes: " + (", ".join(missing) if missing else "none"))

@@ -3,6 +3,7 @@ turn a wrong token into one clear line."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ from slack_fake_api import APP_TOKEN, BOT_TOKEN, SlackApiFake
 from slack_harness_users import BEN, seed
 
 from adapters.slack import SlackAdapter, SlackOptions
+from adapters.slack.cli import check_tokens
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import ConfigError
@@ -122,3 +124,18 @@ def test_start_up_runs_on_slack_when_the_bot_token_is_set(settings: Settings) ->
     settings.slack_bot_token = SecretStr(BOT_TOKEN)
     adapters = platform_adapters(settings)
     assert [a.name for a in adapters] == ["slack"]
+
+
+async def test_slack_check_reports_the_workspace_and_capabilities(
+    fake: SlackApiFake, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.slack_bot_token = SecretStr(BOT_TOKEN)
+    settings.slack_app_token = SecretStr(APP_TOKEN)
+    settings.slack_api_url = fake.api_url
+    assert await check_tokens(argparse.Namespace(), settings) == 0
+    out = capsys.readouterr().out
+    assert "Workspace: Botschafter Test (T0TEST)" in out
+    assert "no   ban members" in out and "yes  show forms" in out
+    settings.slack_app_token = SecretStr("xapp-revoked")
+    assert await check_tokens(argparse.Namespace(), settings) == 1
+    assert "Slack rejected SLACK_APP_TOKEN" in capsys.readouterr().err
