@@ -453,6 +453,7 @@ class ModerationRepository:
         now: datetime,
         quorum: int,
         infraction: InfractionDraft | None,
+        timeout_seconds: int | None = None,
     ) -> Decision:
         """Vote for `action`; once `quorum` moderators agree, claim the flag atomically.
 
@@ -488,10 +489,11 @@ class ModerationRepository:
                     )
                 kind = DecisionKind.PENDING if inserted else DecisionKind.DUPLICATE_VOTE
                 return Decision(kind, _flag_from(row), votes)
-            claim = (FlagStatus.ACTING, action, moderator_id, to_db(now), reason)
+            claim = (FlagStatus.ACTING, action, moderator_id, to_db(now), reason, timeout_seconds)
             claimed = await tx.execute(
                 "UPDATE moderation_flags SET status = ?, outcome = ?, acted_by = ?,"
-                " acted_at = ?, reason = ?, error = '' WHERE id = ? AND status = ?",
+                " acted_at = ?, reason = ?, error = '',"
+                " timeout_seconds = COALESCE(?, timeout_seconds) WHERE id = ? AND status = ?",
                 (*claim, flag_id, FlagStatus.OPEN),
             )
             if claimed != 1:

@@ -61,7 +61,7 @@ class MessageChecker:
         self._repo = repo
         self._desk = desk
         self._notifier = notifier
-        self._rulesets = RuleSets()
+        self.rulesets = RuleSets()
         # One memory of recent posts for the window rules, shared by every rule set.
         self._activity = RecentActivity()
 
@@ -71,7 +71,7 @@ class MessageChecker:
         community = message.ref.community
         config = await self._services.config.get(community)
         section = config.section("moderation", ModerationConfig)
-        ruleset = await self._rulesets.get(community.key, section.rules)
+        ruleset = await self.rulesets.get(community.key, section.rules)
         if ruleset is None:
             return
         matches = ruleset.check(self._checked(message, edited), self._activity)
@@ -228,6 +228,11 @@ class RuleSets:
         if ready is not None:
             return ready.ruleset
         return (await asyncio.shield(task)).ruleset
+
+    async def idle(self) -> None:
+        """Wait until every rule set being compiled is in use (for tests and shutdown)."""
+        while self._building:
+            await asyncio.gather(*(task for _, task in list(self._building.values())))
 
     def _build(self, community: str, rules: Rules) -> asyncio.Task[_Compiled]:
         building = self._building.get(community)

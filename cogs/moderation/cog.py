@@ -13,10 +13,12 @@ between a flag and a moderator's reaction changes nothing.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from bot.cog import Cog, Services, command, form, job, listen, message_command
 from bot.commands import Option, OptionType, Permission, format_duration
+from bot.errors import UserError
 from bot.events import MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.interaction import Interaction
 from bot.model import Community, UserRef
@@ -205,21 +207,32 @@ class ModerationCog(Cog):
         "Settle a flag without reacting: dismiss, delete, warn, timeout, kick or ban.",
         Option("flag", "Flag number, e.g. 12", OptionType.INTEGER, min_value=1),
         Option("action", "What to do", OptionType.CHOICE, choices=tuple(ModAction)),
+        Option(
+            "duration",
+            "How long a timeout lasts, e.g. 2h or 3d (default: the configured one)",
+            OptionType.DURATION,
+            required=False,
+            keyword_only=True,
+        ),
         Option("reason", "Why; the author sees it", required=False, max_length=REASON_MAX_CHARS),
         permission=Permission.MODERATOR,
         private=True,
         description_de="Eine Meldung ohne Reaktion entscheiden.",
     )
     async def flag_resolve(self, interaction: Interaction) -> None:
-        flag_id = interaction.args["flag"]
-        assert isinstance(flag_id, int)
+        flag_id, duration = interaction.args["flag"], interaction.args["duration"]
+        assert isinstance(flag_id, int) and isinstance(duration, timedelta | None)
+        action = ModAction(str(interaction.args["action"]))
+        if duration is not None and action is not ModAction.TIMEOUT:
+            raise UserError(interaction.i18n.text("feedback.duration_only", interaction.locale))
         feedback = await self.settler.decide(
             interaction.community,
             flag_id,
-            ModAction(str(interaction.args["action"])),
+            action,
             interaction.member.id,
             interaction.args.text("reason") or "",
             interaction.locale,
+            duration,
         )
         await interaction.reply(feedback.text)
 

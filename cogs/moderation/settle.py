@@ -66,8 +66,12 @@ class Settler:
         moderator_id: str,
         reason: str,
         locale: str,
+        duration: timedelta | None = None,
     ) -> Feedback:
-        """A moderator's decision on a flag, by reaction or by /flag resolve."""
+        """A moderator's decision on a flag, by reaction or by /flag resolve.
+
+        `duration` overrides the timeout length (the flag's own or the configured default).
+        """
         config = await self._services.config.get(community)
         section = config.section("moderation", ModerationConfig)
         platform = self._services.platform(community)
@@ -91,7 +95,8 @@ class Settler:
             reason,
             self._services.clock.now(),
             section.quorum.needed(action),
-            self._infraction(details, action, reason, section),
+            self._infraction(details, action, reason, section, duration),
+            int(duration.total_seconds()) if duration else None,
         )
         emoji = section.reactions.emoji(action)
         label = action_label(self._services.i18n, locale, action)
@@ -129,7 +134,10 @@ class Settler:
                     True,
                     number=flag_id,
                     outcome=outcome_text(
-                        self._services.i18n, locale, action, _duration(details.flag, section)
+                        self._services.i18n,
+                        locale,
+                        action,
+                        duration or _duration(details.flag, section),
                     ),
                 )
         return await self._closed(community, decision.flag or details.flag, locale)
@@ -226,14 +234,19 @@ class Settler:
     # -- helpers ----------------------------------------------------------------------------
 
     def _infraction(
-        self, details: FlagDetails, action: ModAction, reason: str, section: ModerationConfig
+        self,
+        details: FlagDetails,
+        action: ModAction,
+        reason: str,
+        section: ModerationConfig,
+        duration: timedelta | None = None,
     ) -> InfractionDraft | None:
         if action not in INFRACTIONS:
             return None
         flag = details.flag
         expires = None
         if action is ModAction.TIMEOUT:
-            expires = self._services.clock.now() + _duration(flag, section)
+            expires = self._services.clock.now() + (duration or _duration(flag, section))
         why = reason or ", ".join(details.rules) or _escalation_reason(flag)
         return InfractionDraft(flag.author_id, flag.author_name, action, why, expires)
 

@@ -247,3 +247,43 @@ async def test_a_flag_stored_but_not_posted_before_a_crash_is_posted_after_resta
     assert "Flag #1" in flag.text
     await restarted.run_due_jobs()
     assert len(flags(restarted)) == 1
+
+
+async def test_changed_rules_are_compiled_and_swapped_in_without_a_restart(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    checker = moderation(session).checker
+    await c.post(c.member("Ben"), "#general", "warming up")  # the first set is compiled
+    new_rules = [{"name": "fruit", "type": "keywords", "keywords": ["banana"]}]
+    await session.app.services.config.set_override(
+        c.community, "moderation.rules", new_rules, "alice", session.clock.now()
+    )
+    await c.post(c.member("Ben"), "#general", "banana")  # still the old set while compiling
+    await checker.rulesets.idle()
+    await c.post(c.member("Ben"), "#general", "darn")
+    await c.post(c.member("Ben"), "#general", "banana split")
+    [flag] = flags(session)
+    assert "**fruit**: “banana”" in flag.text and "darn" not in flag.text
+
+
+async def test_a_german_community_gets_german_flags(session: LocalSession) -> None:
+    c = session.community
+    await c.run(c.member("Alice"), "/config set community.locale de")
+    await c.post(c.member("Ben"), "#general", "darn")
+    [flag] = flags(session)
+    assert "Meldung #1" in flag.text and "Zum Entscheiden reagieren" in flag.text
+
+
+def test_every_moderation_text_exists_in_english_and_german() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from bot.i18n import _flatten
+
+    folder = Path(__file__).parents[2] / "cogs" / "moderation" / "locales"
+    keys = {
+        locale: {key for key, _ in _flatten(tomllib.loads((folder / f"{locale}.toml").read_text()))}
+        for locale in ("en", "de")
+    }
+    assert keys["en"] == keys["de"]

@@ -182,3 +182,15 @@ async def test_the_ladder_can_apply_its_step_by_itself(
         assert (record[0].kind, record[0].moderator_id) == ("timeout", "escalation-ladder")
     finally:
         await session.app.close()
+
+
+async def test_flag_resolve_takes_a_timeout_duration(session: LocalSession) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    await c.post(c.member("Zoe"), "#general", "darn")
+    await c.run(mo, "/flag resolve 1 warn duration:2d rude")
+    assert "A duration only goes with a timeout" in c.last_private(mo)
+    await c.run(mo, "/flag resolve 1 timeout duration:2d keeps swearing")
+    assert c.last_private(mo) == "Flag #1: Timed out for 2d."
+    assert c.timeouts["zoe"].startswith("2026-01-07T09:00")
+    assert "Timed out for 2d**, by Mo" in c.read("#moderators")[0].text
