@@ -78,9 +78,10 @@ def slash_commands(commands: Sequence[CommandSpec]) -> list[dict[str, Any]]:
             description = spec.description
             hint = spec.usage().removeprefix(f"/{name}").strip()
         else:
-            subs = [s.path.split(" ", 1)[1] for s in specs if s.group is not None]
-            description = f"{', '.join(subs)}. Type /{name} alone to see how."
-            hint = " | ".join(s.usage().removeprefix(f"/{name} ") for s in specs)
+            # Members' sub-commands first: they are most of the people reading the list.
+            ordered = sorted((s for s in specs if s.group is not None), key=lambda s: s.permission)
+            description = _group_description(name, [s.path.split(" ", 1)[1] for s in ordered])
+            hint = " | ".join(s.usage().removeprefix(f"/{name} ") for s in ordered)
         entry: dict[str, Any] = {
             "command": f"/{name}",
             "description": excerpt(description, COMMAND_DESCRIPTION_LIMIT),
@@ -90,6 +91,18 @@ def slash_commands(commands: Sequence[CommandSpec]) -> list[dict[str, Any]]:
             entry["usage_hint"] = excerpt(hint, USAGE_HINT_LIMIT)
         rendered.append(entry)
     return rendered
+
+
+def _group_description(name: str, subs: list[str]) -> str:
+    """As many sub-command names as fit, and how to learn the rest."""
+    tail = f" (/{name} alone explains each)"
+    shown: list[str] = []
+    for sub in subs:
+        if len(", ".join([*shown, sub, "…"])) + len(tail) > COMMAND_DESCRIPTION_LIMIT:
+            shown.append("…")
+            break
+        shown.append(sub)
+    return ", ".join(shown) + tail
 
 
 def shortcuts(actions: Sequence[MessageCommandSpec]) -> list[dict[str, Any]]:

@@ -18,7 +18,10 @@ def test_every_declared_command_is_a_slash_command_once_per_group() -> None:
     slash = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     tops = {"/" + c.path.split(" ")[0] for c in commands}
     assert set(slash) == tops
-    assert "show" in slash["/config"]["description"]
+    assert slash["/config"]["description"] == "show, set, reset (/config alone explains each)"
+    ticket = slash["/ticket"]["description"]
+    assert ticket.startswith("open, ") and ticket.endswith("(/ticket alone explains each)")
+    assert all(len(c["description"]) <= 100 for c in slash.values())
     assert all(c["should_escape"] for c in slash.values())
     shortcuts = manifest["features"].get("shortcuts", [])
     assert [s["name"] for s in shortcuts] == [a.name for a in actions]
