@@ -136,7 +136,7 @@ class SlackAdapter(SlackPlatform):
         await self.checked("SLACK_BOT_TOKEN", self.directory.load_channels())
         self.bolt = AsyncApp(
             client=self.client,
-            signing_secret=self.options.signing_secret or "unused-in-socket-mode",
+            signing_secret=self.options.signing_secret,
             request_verification_enabled=self.options.mode == "http",
             logger=logging.getLogger("adapters.slack.bolt"),
             name="botschafter",

@@ -49,7 +49,7 @@ DM_CLOSED = frozenset(
     {"cannot_dm_bot", "user_disabled", "user_not_visible", "messages_tab_disabled"}
 )
 # Harmless repeats: the state the bot asked for is already there.
-ALREADY_DONE = frozenset({"already_reacted", "no_reaction", "not_in_channel_kick"})
+ALREADY_DONE = frozenset({"already_reacted", "no_reaction"})
 
 
 def code_of(error: SlackApiError) -> str:

@@ -31,7 +31,7 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.model import ChannelRef, Member, MessageRef
+from bot.model import ChannelRef, Member, MessageRef, PostedMessage
 from storage.platform_events import PlatformEventRepository
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class Inbox:
         if posted is not None:
             await self._dispatch(MessagePosted(posted))
 
-    async def _posted(self, channel_id: str, raw: dict[str, Any]) -> Any:
+    async def _posted(self, channel_id: str, raw: dict[str, Any]) -> PostedMessage | None:
         channel = await self._channel(channel_id)
         where = channel_for(
             channel.community, channel.id, channel.name, raw.get("thread_ts"), raw["ts"]

@@ -321,7 +321,7 @@ class SlackPlatform:
                 await self.client.conversations_kick(channel=channel_id, user=user.id)
                 removed += 1
             except SlackApiError as error:
-                if code_of(error) not in ALREADY_DONE:
+                if code_of(error) != "not_in_channel":  # left meanwhile: nothing to do
                     refused.append(code_of(error))
         log.info("removed %s from %d channel(s) (%s)", user.id, removed, reason)
         if not removed:
