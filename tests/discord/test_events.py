@@ -16,6 +16,7 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.outgoing import OutgoingMessage
+from cogs.meta import MetaCog
 
 
 class RecorderCog(Cog):
@@ -133,3 +134,19 @@ async def test_servers_outside_discord_guild_ids_are_ignored(make_world: Any) ->
         assert [e.message.text for e in heard(world, MessagePosted)] == ["for us"]
         assert [e.member.name for e in heard(world, MemberJoined)] == []
         assert stranger.available_commands(elsewhere) == (), "no commands registered there"
+
+
+async def test_a_sharded_client_serves_servers_on_every_shard(make_world: Any) -> None:
+    async with make_world(cog_types=[RecorderCog, MetaCog], options={"shard_count": 2}) as world:
+        assert world.adapter.client.shard_count == 2
+        second = world.env.create_guild(
+            "Second", shard_id=1 - world.adapter.client.get_guild(world.guild.id).shard_id
+        )
+        channel = second.create_text_channel("general")
+        zed = second.add_member(world.env.create_user("zed"))
+        await world.env.settle()
+        await zed.send(channel, "from the other shard")
+        await world.people["Ben"].send(world.channels["general"], "from the first")
+        texts = sorted(e.message.text for e in heard(world, MessagePosted))
+        assert texts == ["from the first", "from the other shard"]
+        assert "help" in zed.available_commands(channel), "commands registered there too"

@@ -311,3 +311,28 @@ async def test_report_message_delivers_the_target_with_its_author(world: Any) ->
     assert target.ref.id == str(bad.id)
     assert target.author.id == str(world.people["Ben"].id)
     assert target.author.created_at is not None
+
+
+def speaking_german(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interactions arrive as from a Discord client set to German."""
+    backend = world.env.backend
+    original = backend.emit
+
+    def emit(event: str, payload: Any) -> None:
+        if event == "INTERACTION_CREATE":
+            payload = {**payload, "locale": "de"}
+        original(event, payload)
+
+    monkeypatch.setattr(backend, "emit", emit)
+
+
+async def test_members_are_answered_in_their_discord_language(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    speaking_german(world, monkeypatch)
+    result = await world.people["Ben"].slash(world.channels["general"], "help")
+    text = world.text_of(result.response)
+    assert "Befehle, die du hier nutzen kannst" in text
+    assert "Sag es laut zurück." in text, "German command descriptions where declared"
+    result = await world.people["Ben"].slash(world.channels["general"], "probe silent")
+    assert world.text_of(result.response) == "Erledigt."

@@ -8,6 +8,7 @@ plays a Discord that rejects the token, and one that refuses the privileged inte
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from aiohttp import WSMsgType, web
 from pydantic import SecretStr
 
 from adapters.discord import DiscordAdapter, DiscordOptions
+from adapters.discord.cli import sync_commands
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.cog import Cog, listen
@@ -71,6 +73,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/api/v10/users/@me", self.me)
         app.router.add_get("/api/v10/oauth2/applications/@me", self.application)
+        app.router.add_get("/api/v10/users/@me/guilds", self.guilds)
         app.router.add_put(
             "/api/v10/applications/{app}/guilds/{guild}/commands", self.register_commands
         )
@@ -100,6 +103,12 @@ class FakeDiscord:
                 "flags": 0,
             }
         )
+
+    async def guilds(self, request: web.Request) -> web.Response:
+        if not self.authorised(request):
+            return as_json({"message": "401: Unauthorized", "code": 0}, status=401)
+        guild = {"id": str(GUILD_ID), "name": "Wire Test", "icon": None, "owner": False}
+        return as_json([{**guild, "permissions": "0", "features": []}])
 
     async def register_commands(self, request: web.Request) -> web.Response:
         self.commands = await request.json()
@@ -333,3 +342,22 @@ async def test_missing_privileged_intents_name_the_switches(
     message = str(raised.value)
     assert "Privileged Gateway Intents" in message
     assert "SERVER MEMBERS INTENT" in message and "MESSAGE CONTENT INTENT" in message
+
+
+async def test_discord_sync_registers_every_shipped_command_on_each_server(
+    fake: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.discord_token = SecretStr(fake.token)
+    assert await sync_commands(argparse.Namespace(guild=None), settings) == 0
+    names = {command["name"] for command in fake.commands}
+    assert {"help", "about", "config", "ticket", "report", "Report message"} <= names
+    assert f"Wire Test: {len(fake.commands)} commands registered" in capsys.readouterr().out
+
+
+async def test_discord_sync_with_a_rejected_token_says_so(
+    fake: FakeDiscord, settings: Settings
+) -> None:
+    settings.discord_token = SecretStr("wrong-token")
+    with pytest.raises(ConfigError, match="Reset Token"):
+        await sync_commands(argparse.Namespace(guild=None), settings)
+    assert fake.commands == []
