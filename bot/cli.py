@@ -27,6 +27,7 @@ EXTENSIONS: tuple[str, ...] = (
     "adapters.slack.cli",
     "adapters.discord.cli",
     "cogs.moderation.cli",
+    "cogs.tickets.cli",
 )
 
 

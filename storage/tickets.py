@@ -340,14 +340,17 @@ class TicketRepository:
             )
         )
 
-    async def claim_reminder(self, community: str, number: int, promise_seq: int) -> Ticket | None:
-        """Take the owner's reminder for promise `promise_seq`, if that promise still stands."""
+    async def claim_reminder(
+        self, community: str, number: int, promise_seq: int, now: datetime
+    ) -> Ticket | None:
+        """Take the owner's reminder for promise `promise_seq` if that promise still stands
+        and is not yet due (once it is due, the public follow-up speaks instead)."""
         async with self._db.transaction() as tx:
             taken = await tx.execute(
                 "UPDATE tickets SET reminded_seq = ? WHERE community = ? AND number = ?"
                 " AND promise_seq = ? AND reminded_seq < ? AND active = 1"
-                " AND next_update_due IS NOT NULL AND owner_id IS NOT NULL",
-                (promise_seq, community, number, promise_seq, promise_seq),
+                " AND next_update_due > ? AND owner_id IS NOT NULL",
+                (promise_seq, community, number, promise_seq, promise_seq, to_db(now)),
             )
             return await _load(tx, community, number) if taken else None
 

@@ -205,7 +205,8 @@ class FollowUps:
 
     async def fire_reminder(self, job: Job) -> None:
         number, promise = int(job.payload["number"]), int(job.payload["promise"])
-        ticket = await self._tickets.claim_reminder(job.community, number, promise)
+        now = self._services.clock.now()
+        ticket = await self._tickets.claim_reminder(job.community, number, promise, now)
         if ticket is None or ticket.owner_id is None or ticket.next_update_due is None:
             return
         community = Community.from_key(job.community)

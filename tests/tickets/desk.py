@@ -71,7 +71,7 @@ class Desk:
 
     async def open(self, who: str = "Ben", title: str = "Dark mode", extra: str = "") -> Ticket:
         reply = await self.run(who, f'/ticket open "{title}" {extra}'.strip())
-        assert "is open" in reply, reply
+        assert reply.count("**#") == 1, reply
         ticket = await self.latest()
         assert ticket is not None
         return ticket

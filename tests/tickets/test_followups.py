@@ -1,0 +1,161 @@
+"""Follow-ups, reminders and first-response pings: exact counts over simulated weeks, and
+durability across restarts (no duplicates, a missed one fires once).
+
+The test configuration: quiet_after 3d, repeat_every 1d, remind_before 12h,
+first_response_target 24h. The clock starts on Monday 2026-01-05 09:00 UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.jobs import JobRepository
+from tests.tickets.desk import Desk
+
+
+async def follow_ups(desk: Desk, number: int = 1) -> list[str]:
+    return [m.text for m in await desk.thread(number) if m.text.startswith("⏰")]
+
+
+def reminders(desk: Desk, who: str = "Amy") -> list[str]:
+    return [m for m in desk.dms(who) if m.startswith("Reminder:")]
+
+
+def pings(desk: Desk) -> list[str]:
+    return [m for m in desk.channel("ambassadors") if "without an ambassador" in m]
+
+
+async def claimed_with_promise(desk: Desk, promise: str) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.advance(timedelta(hours=1))
+    await desk.run("Amy", "/ticket claim #1")
+    await desk.advance(timedelta(hours=1))
+    await desk.run("Amy", f"/ticket update #1 Asked the app team next:{promise}")
+
+
+async def test_a_week_after_a_broken_promise(desk: Desk) -> None:
+    await claimed_with_promise(desk, "2d")  # due Wednesday 11:00
+    await desk.advance(timedelta(days=7) - timedelta(hours=2))  # Monday 09:00
+    posted = await follow_ups(desk)
+    # Wednesday, Thursday, Friday, Saturday and Sunday at 11:00: once a day, never more.
+    assert (
+        posted
+        == ["⏰ Ticket #1: @Amy promised an update by 2026-01-07 11:00 UTC. Still on it?"] * 5
+    )
+    follow_up_messages = [m for m in await desk.thread(1) if m.text.startswith("⏰")]
+    assert all(m.pinged == ("amy",) for m in follow_up_messages)
+    assert reminders(desk) == [
+        "Reminder: you promised an update on ticket #1 “Dark mode” by 2026-01-07 11:00 UTC. "
+        f"Post it with /ticket update #1 … {(await desk.ticket(1)).tracker_url}"
+    ]
+    assert pings(desk) == []  # claimed within the first-response target
+
+    await desk.run("Amy", "/ticket update #1 Fix is scheduled for 2.5")
+    await desk.advance(timedelta(days=3) - timedelta(seconds=1))
+    assert len(await follow_ups(desk)) == 5  # an update resets the quiet clock
+    await desk.advance(timedelta(seconds=1))
+    posted = await follow_ups(desk)
+    assert len(posted) == 6
+    assert posted[-1] == "⏰ Ticket #1: @Amy's last update was 3d ago. Still on it?"
+    assert (await desk.history(1)).count("follow-up") == 6
+
+
+async def test_regular_updates_before_each_promise_need_no_follow_up(desk: Desk) -> None:
+    await claimed_with_promise(desk, "2d")
+    for _ in range(5):
+        await desk.advance(timedelta(days=1, hours=12))
+        await desk.run("Amy", "/ticket update #1 Still working on it next:2d")
+    await desk.advance(timedelta(days=1))
+    assert await follow_ups(desk) == []
+    # Each promise was kept 12h early: reminders were due exactly then and went out.
+    assert len(reminders(desk)) == 5
+
+
+async def test_an_unclaimed_ticket_pings_the_ambassadors_once_then_follows_up(
+    desk: Desk,
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.advance(timedelta(days=5))
+    assert pings(desk) == [
+        "@Ambassadors Ticket #1 “Dark mode” has waited 1d without an ambassador. "
+        f"Who takes it? /ticket claim #1 {(await desk.ticket(1)).tracker_url}"
+    ]
+    ping = next(m for m in desk.c.read("ambassadors") if "without an ambassador" in m.text)
+    assert ping.pinged == ("Ambassadors",)
+    # Quiet since Monday 09:00: Thursday, Friday and Saturday 09:00.
+    assert await follow_ups(desk) == [
+        "⏰ Ticket #1 has had no public update for 3d and still waits for an ambassador.",
+        "⏰ Ticket #1 has had no public update for 4d and still waits for an ambassador.",
+        "⏰ Ticket #1 has had no public update for 5d and still waits for an ambassador.",
+    ]
+    await desk.run("Amy", "/ticket claim #1")
+    await desk.advance(timedelta(days=10))
+    assert len(pings(desk)) == 1
+
+
+async def test_resolved_and_withdrawn_tickets_get_no_follow_ups(desk: Desk) -> None:
+    await claimed_with_promise(desk, "1d")
+    await desk.open("Cy", "Second")
+    await desk.run("Amy", "/ticket update #2 On it next:1d")
+    await desk.run("Amy", "/ticket resolve #1 Done")
+    await desk.run("Cy", "/ticket withdraw #2")
+    await desk.advance(timedelta(days=14))
+    assert await follow_ups(desk, 1) == [] and await follow_ups(desk, 2) == []
+    assert reminders(desk) == [] and pings(desk) == []
+    pending = await JobRepository(desk.session.app.services.db).pending()
+    assert [job.kind for job in pending] == ["tickets.digest"]
+
+
+async def test_a_restart_between_promise_and_due_date_loses_and_repeats_nothing(
+    desk: Desk,
+) -> None:
+    await claimed_with_promise(desk, "2d")  # due Wednesday 11:00, reminder Tuesday 23:00
+    await desk.advance(timedelta(days=1))
+    await desk.restart()
+    await desk.advance(timedelta(hours=12))
+    assert len(reminders(desk)) == 1
+    await desk.restart()
+    await desk.advance(timedelta(hours=12) - timedelta(seconds=1))
+    assert await follow_ups(desk) == []
+    await desk.advance(timedelta(seconds=1))
+    assert len(await follow_ups(desk)) == 1
+    await desk.restart()
+    assert await desk.session.run_due_jobs() == 0
+    await desk.advance(timedelta(hours=23))
+    assert len(await follow_ups(desk)) == 1 and len(reminders(desk)) == 1
+
+
+async def test_follow_ups_missed_while_the_bot_was_down_fire_once(desk: Desk) -> None:
+    await claimed_with_promise(desk, "1d")  # due Tuesday 11:00
+    await desk.restart(downtime=timedelta(days=5))  # back on Saturday 11:00
+    assert await desk.session.run_due_jobs() >= 1
+    assert len(await follow_ups(desk)) == 1
+    assert reminders(desk) == []  # the promise passed unseen: the public follow-up speaks
+    await desk.advance(timedelta(hours=23, minutes=59))
+    assert len(await follow_ups(desk)) == 1
+    await desk.advance(timedelta(minutes=1))
+    assert len(await follow_ups(desk)) == 2
+
+
+async def test_a_follow_up_interrupted_by_a_crash_is_not_posted_twice(desk: Desk) -> None:
+    await claimed_with_promise(desk, "1d")
+    desk.clock.advance(timedelta(days=1))
+    jobs = JobRepository(desk.session.app.services.db)
+    taken = await jobs.claim_due(desk.clock.now(), 10)
+    follow_up = next(job for job in taken if job.kind == "tickets.follow-up")
+    cog = next(c for c in desk.session.app.dispatcher.cogs if c.name == "tickets")
+    await cog.follow_up(follow_up)  # type: ignore[attr-defined]  # posted, then the bot dies
+    await desk.restart()
+    await desk.session.run_due_jobs()
+    assert len(await follow_ups(desk)) == 1
+    await desk.advance(timedelta(days=1))
+    assert len(await follow_ups(desk)) == 2
+
+
+async def test_a_lost_follow_up_job_is_re_armed_at_start_up(desk: Desk) -> None:
+    await claimed_with_promise(desk, "1d")
+    scheduler = desk.session.app.services.scheduler
+    assert await scheduler.cancel("ticket:local:demo:1:follow-up:0")
+    await desk.restart()
+    await desk.advance(timedelta(days=1))
+    assert len(await follow_ups(desk)) == 1
