@@ -59,7 +59,8 @@ class MessageSnapshot:
 class NewHit:
     rule: str
     action: str
-    matched: str
+    matched: str  # what was typed, as shown to moderators (secrets already cut short)
+    reason: str = ""  # why the rule matched, in the engine's words
     flags: bool = True  # False for hits that only notify (watch words)
 
 
@@ -103,6 +104,7 @@ class Hit:
     rule: str
     action: str
     matched: str
+    reason: str
     at: datetime
 
 
@@ -249,7 +251,7 @@ class ModerationRepository:
             for hit in new:
                 await tx.execute(
                     "INSERT INTO moderation_hits (community, flag_id, channel_id, message_id,"
-                    " rule, action, matched, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " rule, action, matched, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         community,
                         filed.flag.id if filed and hit.flags else None,
@@ -258,6 +260,7 @@ class ModerationRepository:
                         hit.rule,
                         hit.action,
                         hit.matched,
+                        hit.reason,
                         to_db(now),
                     ),
                 )
@@ -644,6 +647,15 @@ class ModerationRepository:
         )
         return [_infraction_from(row) for row in rows]
 
+    async def find_member(self, community: str, text: str) -> tuple[str, str] | None:
+        """(id, name) of someone with a record, by ID or name: they may have left or been banned."""
+        row = await self._db.fetch_one(
+            "SELECT member_id, member_name FROM moderation_infractions WHERE community = ?"
+            " AND (member_id = ? OR LOWER(member_name) = LOWER(?)) ORDER BY at DESC LIMIT 1",
+            (community, text, text),
+        )
+        return None if row is None else (row["member_id"], row["member_name"])
+
     async def infraction_counts(
         self, community: str, member_id: str, since: datetime
     ) -> dict[str, int]:
@@ -807,6 +819,7 @@ def _hit_from(row: Row) -> Hit:
         rule=row["rule"],
         action=row["action"],
         matched=row["matched"],
+        reason=row["reason"],
         at=from_db(row["at"]),
     )
 

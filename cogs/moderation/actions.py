@@ -60,3 +60,19 @@ LADDER = "escalation-ladder"
 
 # How severe an action is, for picking the strongest escalation step that applies.
 SEVERITY: dict[ModAction, int] = {action: rank for rank, action in enumerate(ACTIONS)}
+
+
+def capability_matrix(platforms: dict[str, frozenset[Capability]]) -> str:
+    """A Markdown table of which actions each platform offers, for docs/moderation.md."""
+    header = "| Action | " + " | ".join(platforms) + " |"
+    rule = "|---|" + "---|" * len(platforms)
+    rows = [
+        f"| {action.value} | "
+        + " | ".join(
+            "yes" if _NEEDS.get(action) is None or _NEEDS[action] in capabilities else "no"
+            for capabilities in platforms.values()
+        )
+        + " |"
+        for action in ACTIONS
+    ]
+    return "\n".join([header, rule, *rows])

@@ -186,15 +186,23 @@ class MessageChecker:
 
 def _hits(matches: Sequence[RuleMatch]) -> list[NewHit]:
     """One hit per rule; several places one rule matched are shown together."""
-    texts: dict[str, list[str]] = {}
+    texts: dict[str, dict[str, None]] = {}
+    reasons: dict[str, dict[str, None]] = {}
     first: dict[str, RuleMatch] = {}
     for match in matches:
         first.setdefault(match.rule, match)
-        found = texts.setdefault(match.rule, [])
-        if match.text and match.text not in found:
-            found.append(match.text)
+        if match.text:
+            texts.setdefault(match.rule, {})[match.text] = None
+        if match.reason:
+            reasons.setdefault(match.rule, {})[match.reason] = None
     return [
-        NewHit(rule, m.action, _MATCH_SEPARATOR.join(texts[rule]), m.action in _FLAGGING)
+        NewHit(
+            rule,
+            m.action,
+            _MATCH_SEPARATOR.join(texts.get(rule, ())),
+            "; ".join(reasons.get(rule, ())),
+            m.action in _FLAGGING,
+        )
         for rule, m in first.items()
     ]
 

@@ -21,7 +21,7 @@ from bot.commands import Option, OptionType, Permission, format_duration
 from bot.errors import UserError
 from bot.events import MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.interaction import Interaction
-from bot.model import Community, UserRef
+from bot.model import Community
 from bot.outgoing import Markup, Mention, OutgoingMessage
 from bot.permissions import has_permission
 from bot.platform import Capability
@@ -239,21 +239,18 @@ class ModerationCog(Cog):
     @command(
         "infractions",
         "Show a member's warnings, timeouts, kicks and bans.",
-        Option("member", "Whose record", OptionType.USER),
+        Option("member", "Whose record: @name, or the name or ID of someone who left"),
         permission=Permission.MODERATOR,
         private=True,
         description_de="Verwarnungen, Timeouts, Kicks und Banns eines Mitglieds zeigen.",
     )
     async def infractions(self, interaction: Interaction) -> None:
-        user = interaction.args["member"]
-        assert isinstance(user, UserRef)
+        member_id, name = await self._whose_record(interaction, interaction.args.text("member"))
         community = interaction.community
         section = interaction.config.section("moderation", ModerationConfig)
-        record = await self.repo.infractions(community.key, user.id, SHOWN_INFRACTIONS)
+        record = await self.repo.infractions(community.key, member_id, SHOWN_INFRACTIONS)
         since = self.services.clock.now() - section.history_window
-        recent = await self.repo.infraction_counts(community.key, user.id, since)
-        member = await interaction.platform.fetch_member(user)
-        name = member.shown_name if member else (record[0].member_name if record else user.id)
+        recent = await self.repo.infraction_counts(community.key, member_id, since)
         moderators = await self.desk.names(community, {i.moderator_id for i in record})
         await interaction.reply(
             infractions_reply(
@@ -265,4 +262,23 @@ class ModerationCog(Cog):
                 format_duration(section.history_window),
                 moderators,
             )
+        )
+
+    async def _whose_record(self, interaction: Interaction, text: str | None) -> tuple[str, str]:
+        """A member by mention, or anyone with a record by ID or name (they may be banned)."""
+        wanted = (text or "").strip()
+        user = interaction.platform.parse_user(interaction.community, wanted)
+        if user is not None:
+            member = await interaction.platform.fetch_member(user)
+            if member is not None:
+                return member.id, member.shown_name
+        found = await self.repo.find_member(
+            interaction.community.key, user.id if user else wanted.removeprefix("@")
+        )
+        if found is not None:
+            return found
+        if user is not None:
+            return user.id, user.id
+        raise UserError(
+            interaction.i18n.text("infractions.unknown", interaction.locale, member=wanted)
         )

@@ -28,6 +28,15 @@ SHOWN_MESSAGES = 3
 SHOWN_REPORTS = 5
 SHOWN_MATCHES_PER_RULE = 3
 EXCERPT_CHARS = 300
+SHOWN_REASON_CHARS = 160
+
+# A rule's line on a flag, by whether there is matched text and a reason to show.
+_RULE_LINES = {
+    (True, True): "flag.rule_matched_because",
+    (True, False): "flag.rule_matched",
+    (False, True): "flag.rule_because",
+    (False, False): "flag.rule_name",
+}
 
 
 @dataclass(frozen=True)
@@ -153,20 +162,26 @@ def _message_fields(view: FlagView) -> list[Field]:
 
 
 def _rule_fields(view: FlagView) -> list[Field]:
-    matched: dict[str, list[str]] = {}
+    matched: dict[str, dict[str, None]] = {}
+    reasons: dict[str, dict[str, None]] = {}
     for hit in view.details.hits:
-        found = matched.setdefault(hit.rule, [])
-        if hit.matched and hit.matched not in found:
-            found.append(hit.matched)
+        matched.setdefault(hit.rule, {})
+        if hit.matched:
+            matched[hit.rule][hit.matched] = None
+            reasons.setdefault(hit.rule, {})[hit.reason] = None
+        elif hit.reason:
+            # A rule about the whole message (a burst): its latest count says it all.
+            reasons[hit.rule] = {hit.reason: None}
     if not matched:
         return []
     lines = []
     for rule, texts in matched.items():
-        if texts:
-            shown = "”, “".join(excerpt(t, 80) for t in texts[:SHOWN_MATCHES_PER_RULE])
-            lines.append(view.t("flag.rule_line", rule=rule, matched=shown))
-        else:
-            lines.append(view.t("flag.rule_line_bare", rule=rule))
+        shown_reasons = [r for r in reasons.get(rule, ()) if r][:SHOWN_MATCHES_PER_RULE]
+        why = excerpt("; ".join(shown_reasons), SHOWN_REASON_CHARS)
+        shown = "”, “".join(excerpt(t, 80) for t in list(texts)[:SHOWN_MATCHES_PER_RULE])
+        lines.append(
+            view.t(_RULE_LINES[bool(shown), bool(why)], rule=rule, matched=shown, reason=why)
+        )
     return [Field(view.t("flag.rules"), join(lines))]
 
 

@@ -57,6 +57,7 @@ CREATE TABLE moderation_hits (
     rule TEXT NOT NULL,
     action TEXT NOT NULL,
     matched TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
     at TEXT NOT NULL,
     UNIQUE (community, channel_id, message_id, rule)
 );

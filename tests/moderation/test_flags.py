@@ -145,6 +145,7 @@ async def test_a_burst_by_one_member_is_one_flag_updated_not_twenty(
     [flag] = flags(session)
     assert "Messages (16)" in flag.text  # the 5th to the 20th broke the burst limit
     assert "spam number 19" in flag.text and "… and 13 earlier" in flag.text
+    assert "**flooding**: 20 messages within 10 s (limit 4)" in flag.text
     assert flag.edited
 
 

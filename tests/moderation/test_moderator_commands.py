@@ -128,7 +128,19 @@ async def test_infractions_lists_a_members_record(session: LocalSession) -> None
     )
     assert lines[2] == "#1 · warning · 2026-01-05 09:00 UTC · by Mo · swearing · flag #1"
     await c.run(mo, "/infractions nobody")
-    assert "is not a member" in c.last_private(mo)
+    assert "“nobody” is neither a member nor anyone with a record" in c.last_private(mo)
+
+
+async def test_the_record_of_a_banned_member_stays_readable(session: LocalSession) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    await c.post(c.member("Zoe"), "#general", "darn")
+    await c.react(mo, c.read("#moderators")[0].number, "🔨")
+    await c.react(c.member("Max"), c.read("#moderators")[0].number, "🔨")
+    assert "zoe" in c.banned
+    for line in ("/infractions Zoe", "/infractions zoe", "/infractions @zoe"):
+        await c.run(mo, line)
+        assert c.last_private(mo).startswith("**Infractions of Zoe** (1 shown")
 
 
 async def test_the_ladder_suggests_a_timeout_after_three_warnings(session: LocalSession) -> None:
