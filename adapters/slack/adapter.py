@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from aiohttp import ClientError
 from pydantic import SecretStr
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -135,7 +136,10 @@ class SlackAdapter(SlackPlatform):
         )
         await self.checked("SLACK_BOT_TOKEN", self.directory.load_channels())
         self.bolt = AsyncApp(
-            client=self.client,
+            # Bolt would otherwise call auth.test on the first request, on the ack path;
+            # we already know the answer from `connect`.
+            authorize=self._authorizer(),
+            client=AsyncWebClient(base_url=self.options.api_url, timeout=API_TIMEOUT),
             signing_secret=self.options.signing_secret,
             request_verification_enabled=self.options.mode == "http",
             logger=logging.getLogger("adapters.slack.bolt"),
@@ -154,6 +158,23 @@ class SlackAdapter(SlackPlatform):
                 f"{self.options.http_port}: {error.strerror or error} "
                 "(set SLACK_HTTP_HOST / SLACK_HTTP_PORT)."
             ) from None
+
+    def _authorizer(self) -> Callable[[], Awaitable[AuthorizeResult]]:
+        """Bolt's authorize hook; a plain function, since bolt injects by argument name."""
+        identity = self.identity
+        result = AuthorizeResult(
+            enterprise_id=None,
+            team_id=identity.community.id,
+            team=identity.team_name,
+            bot_user_id=identity.bot_user_id,
+            bot_id=identity.bot_id,
+            bot_token=self.options.bot_token,
+        )
+
+        async def authorize() -> AuthorizeResult:
+            return result
+
+        return authorize
 
     async def stop(self) -> None:
         if self.connection is not None:

@@ -19,6 +19,13 @@ async def test_a_correctly_signed_command_is_answered_privately(rig: SlackRig) -
     assert "/config" not in replies[0]  # Ben is no admin: /help shows what he may use
 
 
+async def test_nothing_is_asked_of_slack_before_the_ack(rig: SlackRig) -> None:
+    """The identity is known from start-up, so bolt makes no auth.test per request."""
+    for _ in range(3):
+        await rig.command(BEN, "/help")
+    assert len(rig.fake.called("auth.test")) == 1
+
+
 async def test_a_request_with_a_bad_signature_is_rejected_and_changes_nothing(
     rig: SlackRig,
 ) -> None:
