@@ -124,6 +124,8 @@ def test_start_up_runs_on_slack_when_the_bot_token_is_set(settings: Settings) ->
     settings.slack_bot_token = SecretStr(BOT_TOKEN)
     adapters = platform_adapters(settings)
     assert [a.name for a in adapters] == ["slack"]
+    settings.discord_token = SecretStr("MTIz.discord-token")
+    assert [a.name for a in platform_adapters(settings)] == ["discord", "slack"]
 
 
 async def test_slack_check_reports_the_workspace_and_capabilities(
