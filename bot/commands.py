@@ -9,7 +9,6 @@ share `parse_arguments`, so usage errors read the same everywhere.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -137,12 +136,28 @@ def format_duration(duration: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
-def split_arguments(text: str) -> list[str]:
-    """Split like a shell (quotes group words) but forgive a stray apostrophe."""
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """One word of a command line, with its place so free text can be cut out verbatim."""
+
+    value: str
+    start: int
+    end: int
+
+
+# A word is a run of quoted chunks and unquoted non-space characters; only double quotes
+# (straight or typographic) group, so apostrophes in "don't" never swallow the line.
+_WORD = re.compile(r'(?:"[^"]*"|“[^”]*”|[^\s"“])+')
+_QUOTED = re.compile(r'^(?:"([^"]*)"|“([^”]*)”)$')
+
+
+def split_arguments(text: str) -> list[_Word]:
+    words = []
+    for match in _WORD.finditer(text):
+        quoted = _QUOTED.match(match.group(0))
+        value = next(g for g in quoted.groups() if g is not None) if quoted else match.group(0)
+        words.append(_Word(value, match.start(), match.end()))
+    return words
 
 
 def parse_arguments(
@@ -151,9 +166,11 @@ def parse_arguments(
     """Turn typed text into option values.
 
     Any option may be given as ``name:value``; the remaining words fill the other options
-    in declared order, and a text option in last place takes the rest of the line.
+    in declared order. A text option followed only by optional ones takes the rest of the
+    line exactly as typed (quotes, commas and line breaks kept); the optional ones after it
+    are then given by name.
     """
-    named, positional = _separate_named(spec, split_arguments(text))
+    named, positional, cut = _separate_named(spec, split_arguments(text))
     values: dict[str, object] = {}
     remaining = [o for o in spec.options if o.name not in named and not o.keyword_only]
     for option in spec.options:
@@ -164,39 +181,61 @@ def parse_arguments(
             if option.required:
                 raise UserError(f"Missing <{option.name}>. Usage: {spec.usage()}")
             continue
-        if index == len(remaining) - 1 and option.type is OptionType.TEXT:
-            raw, positional = " ".join(positional), []
+        takes_rest = all(not later.required for later in remaining[index + 1 :])
+        if takes_rest and option.type is OptionType.TEXT:
+            raw, positional = _verbatim(text, positional, cut), []
         else:
-            raw, positional = positional[0], positional[1:]
+            raw, positional = positional[0].value, positional[1:]
         values[option.name] = convert_option(option, raw, platform, community)
     if positional:
-        raise UserError(f"I did not understand “{' '.join(positional)}”. Usage: {spec.usage()}")
+        extra = " ".join(word.value for word in positional)
+        raise UserError(f"I did not understand “{extra}”. Usage: {spec.usage()}")
     for name, raw in named.items():
         option = next(o for o in spec.options if o.name == name)
         values[name] = convert_option(option, raw, platform, community)
     return Arguments(values)
 
 
-def _separate_named(spec: CommandSpec, words: list[str]) -> tuple[dict[str, str], list[str]]:
+def _verbatim(text: str, words: list[_Word], cut: list[tuple[int, int]]) -> str:
+    """The text the words span, minus any ``name:value`` options typed in between."""
+    if len(words) == 1:
+        return words[0].value
+    start, end = words[0].start, words[-1].end
+    pieces, position = [], start
+    for cut_start, cut_end in sorted(cut):
+        if start <= cut_start < end:
+            pieces.append(text[position:cut_start].rstrip(" "))
+            position = cut_end
+    pieces.append(text[position:end].lstrip(" ") if pieces else text[position:end])
+    return " ".join(piece for piece in pieces if piece)
+
+
+def _separate_named(
+    spec: CommandSpec, words: list[_Word]
+) -> tuple[dict[str, str], list[_Word], list[tuple[int, int]]]:
     option_names = {o.name for o in spec.options}
     named: dict[str, str] = {}
-    positional: list[str] = []
-    pending: str | None = None
+    positional: list[_Word] = []
+    cut: list[tuple[int, int]] = []
+    pending: tuple[str, int] | None = None
     for word in words:
         if pending is not None:
-            named[pending], pending = word, None
+            name, start = pending
+            named[name], pending = word.value, None
+            cut.append((start, word.end))
             continue
-        name, colon, value = word.partition(":")
+        name, colon, value = word.value.partition(":")
         if colon and name.lower() in option_names:
             if value:
-                named[name.lower()] = value
+                named[name.lower()] = value.strip('"“”')
+                cut.append((word.start, word.end))
             else:
-                pending = name.lower()
+                pending = (name.lower(), word.start)
         else:
             positional.append(word)
     if pending is not None:
-        raise UserError(f"{pending}: needs a value. Usage: {spec.usage()}")
-    return named, positional
+        raise UserError(f"{pending[0]}: needs a value. Usage: {spec.usage()}")
+    return named, positional, cut
 
 
 def convert_option(option: Option, raw: str, platform: Platform, community: Community) -> object:

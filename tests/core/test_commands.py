@@ -110,3 +110,27 @@ def test_bad_durations_are_refused_with_an_example(text: str) -> None:
 def test_durations_format_back() -> None:
     assert format_duration(timedelta(days=1, hours=12)) == "1d12h"
     assert format_duration(timedelta(0)) == "0s"
+
+
+def test_free_text_keeps_quotes_commas_and_line_breaks(platform: LocalPlatform) -> None:
+    spec = CommandSpec(
+        "ticket open",
+        "Open.",
+        (Option("title", "Title"), Option("details", "Details")),
+    )
+    values = parse(platform, spec, '"Login broken" Commas, "quotes", a newline\nand ünïcödé')
+    assert values == {
+        "title": "Login broken",
+        "details": 'Commas, "quotes", a newline\nand ünïcödé',
+    }
+
+
+def test_named_options_are_cut_out_of_free_text(platform: LocalPlatform) -> None:
+    values = parse(platform, UPDATE, "12 Talked to them, next:3d more soon")
+    assert values["note"] == "Talked to them, more soon"
+    assert values["next"] == timedelta(days=3)
+
+
+def test_apostrophes_do_not_group_words(platform: LocalPlatform) -> None:
+    values = parse(platform, UPDATE, "12 don't worry, it's fine")
+    assert values["note"] == "don't worry, it's fine"
