@@ -286,9 +286,9 @@ class SlackApiFake:
 
     def _chat_postmessage(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         channel = params["channel"]
-        if channel.startswith("C") and channel not in self.channels:
+        if channel[:1] in ("C", "G") and channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        if channel.startswith("C") and BOT_USER not in self.members[channel]:
+        if channel[:1] in ("C", "G") and BOT_USER not in self.members[channel]:
             return {"ok": False, "error": "not_in_channel"}
         blocks = params.get("blocks")
         if isinstance(blocks, str):
