@@ -142,5 +142,15 @@ def _print_problems(path: Path, problems: tuple[RuleProblem, ...] | list[RulePro
 
 
 def _width(text: str) -> int:
-    """Columns `text` takes in a terminal: wide (East Asian, emoji) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns `text` takes in a terminal: wide characters take two, invisible ones none."""
+    return sum(
+        0 if unicodedata.category(ch) in _INVISIBLE else 2 if _wide(ch) else 1 for ch in text
+    )
+
+
+# Combining marks and format characters (zero-width space, joiners) take no column.
+_INVISIBLE = frozenset({"Mn", "Me", "Cf"})
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
