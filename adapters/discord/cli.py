@@ -65,6 +65,7 @@ async def sync_commands(args: argparse.Namespace, settings: Settings) -> int:
     import discord
 
     from adapters.discord.actions import DiscordActions
+    from adapters.discord.client import quiet_voice_warnings
     from adapters.discord.sync import declared, offered, sync_guild
     from cogs import all_cogs
 
@@ -73,7 +74,9 @@ async def sync_commands(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     commands, message_commands = declared(all_cogs())
     payload = offered(commands, message_commands, DiscordActions.capabilities)
-    client = discord.Client(intents=discord.Intents.none())
+    quiet_voice_warnings()
+    # Commands are registered over REST only; no gateway connection, so no events needed.
+    client = discord.Client(intents=discord.Intents(guilds=True))
     try:
         await _login(client, settings.discord_token.get_secret_value())
         wanted = args.guild or list(settings.discord_guild_ids)

@@ -59,7 +59,14 @@ class DiscordOptions:
         )
 
 
+def quiet_voice_warnings() -> None:
+    """The bot never joins voice, so discord.py's warnings about voice libraries are noise."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 def build_client(options: DiscordOptions) -> discord.Client:
+    quiet_voice_warnings()
     chosen = intents()
     common = {
         "intents": chosen,

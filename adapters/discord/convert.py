@@ -22,10 +22,6 @@ from bot.model import (
 
 PLATFORM = "discord"
 
-Channel = (
-    discord.abc.GuildChannel | discord.Thread | discord.PartialMessageable | discord.abc.Messageable
-)
-
 
 def community_of(guild: discord.abc.Snowflake | int) -> Community:
     return Community(PLATFORM, str(guild if isinstance(guild, int) else guild.id))
@@ -41,7 +37,6 @@ def member_of(
     roles: tuple[Role, ...] = ()
     joined_at = None
     is_admin = False
-    display_name = user.display_name
     if isinstance(user, discord.Member):
         roles = tuple(Role(str(r.id), r.name) for r in user.roles if not r.is_default())
         joined_at = user.joined_at
@@ -50,7 +45,7 @@ def member_of(
         community=community,
         id=str(user.id),
         name=user.name,
-        display_name=display_name,
+        display_name=user.display_name,
         roles=roles,
         locale=locale,
         is_bot=user.bot,
@@ -60,10 +55,11 @@ def member_of(
     )
 
 
-def channel_ref(channel: Channel | Any, community: Community) -> ChannelRef:
-    """A channel or thread reference; a thread names its parent channel."""
+def channel_ref(channel: Any, community: Community) -> ChannelRef:
+    """A channel or thread reference (any discord.py channel object, even a partial one);
+    a thread names its parent channel."""
     name = getattr(channel, "name", None) or ""
-    parent_id = getattr(channel, "parent_id", None) if isinstance(channel, discord.Thread) else None
+    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
     return ChannelRef(
         community, str(channel.id), name, str(parent_id) if parent_id is not None else None
     )
