@@ -1,0 +1,150 @@
+"""The readings of a folded message: the word sequences a listed word can hide in.
+
+- plain: runs of letters and digits ("f.u.c.k" reads f u c k);
+- squeezed: whitespace-separated chunks with punctuation dropped and leetspeak read as
+  letters ("f.u.c.k" -> fuck, "sh1t" -> shit, "@ss" -> ass); a second squeezed reading
+  takes 1 and | for l instead of i, when the message has either. Trailing "!" is
+  punctuation, not an i: "ass!!" is "ass";
+- spaced: three or more one-character chunks in a row, joined ("f u c k" -> fuck);
+- stretched: plain and spaced words with runs of three or more equal letters cut to one
+  and to two ("fuuuuck" -> fuck, "asssss" -> ass). Doubled letters are ordinary spelling
+  and stay: "good" never reads "god".
+
+Squeezed and spaced words count only when a chunk they come from has a letter: "1337"
+is a number, not leetspeak.
+
+Readings are lists of `bytes` words made with `bytes.translate` and `split`, because
+that is what keeps the common case, a message that matches nothing, cheap. Where each
+word came from is worked out afterwards, by `spans`, only for messages that matched.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from enum import IntEnum
+
+# Leetspeak digits and symbols, read as the letter they stand for. "2" is missing on
+# purpose: in chat it means "to" far more often than "z".
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b"}
+_LEET |= {"9": "g", "@": "a", "$": "s", "!": "i", "|": "i", "+": "t"}
+_LEET_AS_L = _LEET | {"1": "l", "|": "l"}
+_DROPPED = "".join(c for c in string.punctuation if c not in _LEET)
+
+_WHITESPACE = " \t\n\r\x0b\x0c"  # what `bytes.split()` splits on
+_WORD = re.compile(r"[0-9A-Za-z\u0080-\U0010ffff]+")
+_CHUNK = re.compile(f"[^{_WHITESPACE}]+")
+_TRAILING_BANGS = re.compile(f"!(?=!*(?:[{_WHITESPACE}]|\\Z))")
+_TRAILING_BANGS_BYTES = re.compile(f"!(?=!*(?:[{_WHITESPACE}]|\\Z))".encode())
+_LETTER = re.compile(r"[^\W\d_]")
+_STRETCH = re.compile(rb"([a-z])\1{2,}")
+
+# Letters whose runs of three mark a stretched word; digits are left out ("1000").
+STRETCH_LETTERS = string.ascii_lowercase
+
+
+class Reading(IntEnum):
+    """How a reading was made; its words' positions are found the same way."""
+
+    PLAIN = 0
+    SQUEEZED = 1
+    SQUEEZED_AS_L = 2
+
+
+def _bytes_table(mapping: dict[str, str], others: str | None) -> bytes:
+    """A `bytes.translate` table: `mapping`, ASCII non-alphanumerics to `others`, lower case."""
+    table = bytearray(range(256))
+    for code in range(128):
+        char = chr(code)
+        if char in mapping:
+            char = mapping[char]
+        elif others is not None and not char.isalnum():
+            char = others
+        table[code] = ord(char.lower())
+    return bytes(table)
+
+
+_PLAIN = _bytes_table({}, " ")
+_SQUEEZE = {
+    Reading.SQUEEZED: (_bytes_table(_LEET, None), str.maketrans(_LEET)),
+    Reading.SQUEEZED_AS_L: (_bytes_table(_LEET_AS_L, None), str.maketrans(_LEET_AS_L)),
+}
+_DROP_BYTES = _DROPPED.encode()
+_DROP_STR = str.maketrans("", "", _DROPPED)
+
+
+def plain_words(folded: bytes) -> list[bytes]:
+    """The plain reading: runs of letters and digits."""
+    return folded.translate(_PLAIN).split()
+
+
+def readings(
+    folded: str, folded_bytes: bytes, plain: list[bytes]
+) -> list[tuple[Reading, list[bytes]]]:
+    """The plain reading, then each squeezed reading that says something else.
+
+    `folded` is only asked which characters it has: `in` on a `str` is several times
+    cheaper than on `bytes`.
+    """
+    found = [(Reading.PLAIN, plain)]
+    if "!" in folded:
+        folded_bytes = _TRAILING_BANGS_BYTES.sub(b" ", folded_bytes)
+    words = folded_bytes.translate(_SQUEEZE[Reading.SQUEEZED][0], _DROP_BYTES).split()
+    if words != plain:
+        found.append((Reading.SQUEEZED, words))
+    if "1" in folded or "|" in folded:
+        words = folded_bytes.translate(_SQUEEZE[Reading.SQUEEZED_AS_L][0], _DROP_BYTES).split()
+        found.append((Reading.SQUEEZED_AS_L, words))
+    return found
+
+
+def spans(folded: str, kind: Reading) -> list[tuple[int, int, bool]]:
+    """Each word of a reading of `folded`: its span, and whether it counts."""
+    if kind is Reading.PLAIN:
+        return [(*match.span(), True) for match in _WORD.finditer(folded)]
+    if "!" in folded:
+        folded = _TRAILING_BANGS.sub(" ", folded)
+    table = _SQUEEZE[kind][1]
+    found = []
+    for match in _CHUNK.finditer(folded):
+        chunk = match.group()
+        if chunk.translate(_DROP_STR).translate(table):
+            found.append((*match.span(), has_letter(chunk)))
+    return found
+
+
+def has_letter(text: str) -> bool:
+    """Whether `text` has a letter of any script (not a digit, not a symbol)."""
+    return _LETTER.search(text) is not None
+
+
+def spaced_runs(words: list[bytes]) -> list[tuple[int, int]]:
+    """Index ranges (first, last) of three or more one-character words in a row."""
+    runs = []
+    first = None
+    for index, word in enumerate([*words, b"--"]):
+        if len(word.decode()) == 1:
+            first = index if first is None else first
+            continue
+        if first is not None and index - first >= 3:
+            runs.append((first, index - 1))
+        first = None
+    return runs
+
+
+def unstretched(word: bytes) -> tuple[bytes, ...]:
+    """`word` with runs of three or more equal letters cut to one, and to two."""
+    if _STRETCH.search(word) is None:
+        return ()
+    return _STRETCH.sub(rb"\1", word), _STRETCH.sub(rb"\1\1", word)
+
+
+def keyword_words(folded: str) -> list[str]:
+    """A keyword's words as the readings see them: "a$$" is "ass", "f.u.c.k" is "fuck"."""
+    words: list[str] = []
+    for chunk in _CHUNK.findall(_TRAILING_BANGS.sub(" ", folded)):
+        if _LETTER.search(chunk) and not chunk.isalpha():
+            words.append(chunk.translate(_DROP_STR).translate(_SQUEEZE[Reading.SQUEEZED][1]))
+        else:
+            words.extend(_WORD.findall(chunk))
+    return words

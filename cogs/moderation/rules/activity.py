@@ -1,0 +1,69 @@
+"""Each author's recent posts, for rules that look at more than one message.
+
+Memory is bounded twice: per author by a fixed number of posts, and overall by the
+number of authors, forgetting whoever posted least recently. Authors who went quiet
+for longer than the horizon are dropped as soon as anyone posts again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+# Posts kept per author. Burst limits are validated to stay below this, so a full
+# window always fits; 64 posts of a few numbers each is a few kilobytes per author.
+MAX_POSTS_PER_AUTHOR = 64
+
+# Authors remembered at once. Ten thousand people posting inside one spam window is far
+# more than a community bot sees; past that the least recently active are forgotten.
+DEFAULT_MAX_AUTHORS = 10_000
+
+
+class Post(NamedTuple):
+    """What the window rules need to remember of one message (a tuple: made per message)."""
+
+    at: datetime
+    channel_id: str
+    fingerprint: int  # hash of the folded words, equal for copies of one message
+    length: int  # folded characters, so short replies ("ok") don't count as copies
+    mentions: int
+
+
+class RecentActivity:
+    """Recent posts per (community, author); shared by all rule sets, outlives swaps."""
+
+    def __init__(self, max_authors: int = DEFAULT_MAX_AUTHORS) -> None:
+        self._max_authors = max_authors
+        self._posts: OrderedDict[tuple[str, str], deque[Post]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many authors are remembered."""
+        return len(self._posts)
+
+    def record(self, community: str, author: str, post: Post, horizon: timedelta) -> Sequence[Post]:
+        """Remember `post`; return the author's posts within `horizon` of it, oldest first.
+
+        The result is a live view, valid until the next call.
+        """
+        key = (community, author)
+        posts = self._posts.get(key)
+        if posts is None:
+            posts = self._posts[key] = deque(maxlen=MAX_POSTS_PER_AUTHOR)
+        else:
+            self._posts.move_to_end(key)
+        posts.append(post)
+        cutoff = post.at - horizon
+        while posts[0].at < cutoff:
+            posts.popleft()
+        self._forget_quiet_authors(cutoff)
+        return posts
+
+    def _forget_quiet_authors(self, cutoff: datetime) -> None:
+        """Drop authors beyond the limit and those silent since `cutoff`, oldest first."""
+        authors = self._posts
+        if len(authors) > self._max_authors:
+            authors.popitem(last=False)
+        while next(iter(authors.values()))[-1].at < cutoff:
+            authors.popitem(last=False)

@@ -1,0 +1,82 @@
+"""Leaked credentials: tokens and keys that give anyone who reads them someone's access.
+
+The default action removes the message at once and tells the author privately, because
+every minute a token stays visible is a minute someone can copy it. The match shows only
+the first characters: a flag must not leak the secret a second time.
+
+Matching is on the text as typed (tokens are case-sensitive), through one RE2 set; only
+the kinds that set reports are searched again for their position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import re2
+
+from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
+from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.view import MessageView
+
+# The shortest secret below is an AWS key id (20 characters); shorter messages hold none.
+_MIN_LENGTH = 20
+# Characters of a secret shown to moderators: enough to tell the kind, useless to abuse.
+_SHOWN = 6
+
+_KINDS: tuple[tuple[str, str], ...] = (
+    ("Discord bot token", r"\b[MNO][\w-]{23,27}\.[\w-]{6}\.[\w-]{27,40}\b"),
+    ("Discord webhook URL", r"discord(?:app)?\.com/api/webhooks/\d+/[\w-]{30,}"),
+    ("Slack token", r"\bxox[abeoprs]-[0-9A-Za-z-]{10,}"),
+    ("Slack app token", r"\bxapp-\d-[0-9A-Za-z-]{10,}"),
+    ("Slack webhook URL", r"hooks\.slack\.com/(?:services|workflows)/[\w/-]{20,}"),
+    ("AWS access key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("GitHub token", r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_\w{22,})"),
+    ("API key", r"\bsk-(?:[\w-]{0,12}-)?[0-9A-Za-z_]{20,}|\b[rs]k_live_[0-9A-Za-z]{20,}"),
+    ("Google API key", r"\bAIza[\w-]{35}"),
+    ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+)
+
+
+class CredentialsSettings(SingleRuleSettings):
+    """``type = "credentials"``: tokens and keys; removed at once, the author told why."""
+
+    type: Literal["credentials"]
+    action: Action = Action.DELETE_AND_NOTIFY_AUTHOR
+
+    def compile(self) -> CredentialRule:
+        head = RuleHead(self.name, RuleKind.CREDENTIALS, self.action, self.scope)
+        return CredentialRule(head, *_compiled())
+
+
+def _compiled() -> tuple[re2.Set, tuple[re2._Regexp, ...]]:
+    kinds = re2.Set.SearchSet()
+    for _, pattern in _KINDS:
+        kinds.Add(pattern)
+    kinds.Compile()
+    return kinds, tuple(re2.compile(pattern) for _, pattern in _KINDS)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRule:
+    head: RuleHead
+    kinds: re2.Set
+    patterns: tuple[re2._Regexp, ...]
+    window: timedelta | None = None
+
+    def check(self, view: MessageView) -> list[RuleMatch]:
+        text = view.message.text
+        if len(text) < _MIN_LENGTH:
+            return []
+        found = self.kinds.Match(text.encode())
+        if not found or not self.head.scope.applies(view):
+            return []
+        matches = []
+        for index in sorted(found):
+            secret = self.patterns[index].search(text)
+            if secret is not None:
+                shown = secret.group()[:_SHOWN] + "…"
+                reason = f"{_KINDS[index][0]} posted in the open"
+                matches.append(self.head.match_typed(shown, secret.span(), reason))
+        return matches

@@ -1,0 +1,115 @@
+"""Keyword rules and watch words: lists in AutoMod syntax, each with an allow list.
+
+A keyword rule flags a breach; a watch-words rule tells ambassadors that a topic came up
+("refund", "outage") and is not a breach. Both are checked together in one pass over the
+message by `KeywordRules`, however many rules and keywords there are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import PlainSerializer, PlainValidator, field_validator
+
+from cogs.moderation.rules._base import RuleHead, RuleSettings
+from cogs.moderation.rules.keywords import Keyword, KeywordMatcher
+from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.view import MessageView
+
+
+def _keywords(value: object) -> tuple[Keyword, ...]:
+    """Parse a list of keywords once, at validation; a ValueError names the bad one."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError("expected a list of keywords")
+    parsed = []
+    for index, written in enumerate(value):
+        if isinstance(written, Keyword):
+            parsed.append(written)
+        elif isinstance(written, str):
+            try:
+                parsed.append(Keyword.parse(written))
+            except ValueError as error:
+                raise ValueError(f"item {index + 1}: {error}") from None
+        else:
+            raise ValueError(f"item {index + 1}: expected text, got {written!r}")
+    return tuple(parsed)
+
+
+# Validated by one call for the whole list rather than per item: lists run to 10,000
+# words, and rebuilding a rule set must stay well under 50 ms.
+_Keywords = Annotated[
+    tuple[Keyword, ...],
+    PlainValidator(_keywords),
+    PlainSerializer(lambda keywords: [k.written for k in keywords], return_type=list[str]),
+]
+
+
+class KeywordsSettings(RuleSettings):
+    """``type = "keywords"``: words or phrases that break the rules; `allow` exempts words."""
+
+    type: Literal["keywords"]
+    action: Action = Action.FLAG
+    keywords: _Keywords
+    allow: _Keywords = ()
+
+    @field_validator("keywords")
+    @classmethod
+    def _not_empty(cls, keywords: tuple[Keyword, ...]) -> tuple[Keyword, ...]:
+        if not keywords:
+            raise ValueError("a keyword rule needs at least one keyword")
+        return keywords
+
+    def compile(self, kind: RuleKind = RuleKind.KEYWORDS) -> KeywordRule:
+        return KeywordRule(RuleHead(self.name, kind, self.action, self.scope), self.allow)
+
+
+class WatchWordsSettings(KeywordsSettings):
+    """``type = "watch_words"``: topics ambassadors want to hear about; not a breach."""
+
+    type: Literal["watch_words"]  # type: ignore[assignment]
+    action: Action = Action.NOTIFY_AMBASSADORS
+
+    def compile(self, kind: RuleKind = RuleKind.WATCH_WORDS) -> KeywordRule:
+        return super().compile(kind)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KeywordRule:
+    """One compiled keyword or watch-words rule; `KeywordRules` does the matching."""
+
+    head: RuleHead
+    allow: tuple[Keyword, ...]
+
+    def allows(self, words: str) -> bool:
+        """Whether the allow list exempts the words a keyword was found in."""
+        return any(keyword.matches(words) for keyword in self.allow)
+
+
+class KeywordRules:
+    """Every keyword rule of a rule set, matched in a single pass."""
+
+    window: timedelta | None = None
+
+    def __init__(self, settings: list[KeywordsSettings]) -> None:
+        self._matcher = KeywordMatcher(
+            [
+                (keyword, rule)
+                for entry in settings
+                for rule in [entry.compile()]
+                for keyword in entry.keywords
+            ]
+        )
+
+    def check(self, view: MessageView) -> list[RuleMatch]:
+        matches = []
+        for hit in self._matcher.find(view.folded_text, view.folded_bytes, view.plain):
+            rule = hit.owner
+            if rule.head.scope.applies(view) and not rule.allows(hit.words):
+                reason = f"{_LABELS[rule.head.kind]} {hit.keyword.written!r}"
+                matches.append(rule.head.match(view, (hit.start, hit.end), reason))
+        return matches
+
+
+_LABELS = {RuleKind.KEYWORDS: "keyword", RuleKind.WATCH_WORDS: "watch word"}

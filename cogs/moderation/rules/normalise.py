@@ -1,0 +1,112 @@
+"""Fold a message to the text the rules match on, and map spans back to what was typed.
+
+Folding is NFKD, marks removed, invisible and format characters removed, look-alike
+letters mapped to Latin, case folded, and every other non-letter non-digit outside ASCII
+turned into a space. Each step works one character at a time, so the fold of a text is
+the concatenation of the folds of its characters. That is what makes the offset map
+cheap and exact: it is only built for the few messages a rule matches.
+
+Leetspeak, stretched letters and separators are *not* handled here: they depend on the
+word around them and live in `_tokens`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from cogs.moderation.rules._lookalikes import INVISIBLE, LOOKALIKES
+
+# Blocks scanned to build the fold table. The CJK ideograph and Hangul syllable blocks
+# are left out: they hold only caseless letters that fold to themselves (Hangul decomposes
+# to jamo under NFKD before the table is consulted), and skipping them keeps the one-off
+# build near 15 ms instead of 50.
+_TABLE_RANGES: tuple[range, ...] = (
+    range(0x80, 0x3400),
+    range(0x4DC0, 0x4E00),
+    range(0xA000, 0xAC00),
+    range(0xD7B0, 0xD800),
+    range(0xE000, 0x10000),
+    range(0x1D173, 0x1D17B),  # invisible musical formatting characters
+    range(0x1F000, 0x1FB00),  # emoji, enclosed alphanumerics, regional indicators
+    range(0xE0000, 0xE01F0),  # tag characters and variation selectors
+)
+
+
+def fold(text: str) -> str:
+    """The text rules match on: lower-case, Latin where it looks Latin, nothing invisible."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).translate(_fold_table())
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A folded text with the way back: `original_span` maps a span of `text` to `source`."""
+
+    source: str
+    text: str
+    _starts: tuple[int, ...] | None  # source index of each folded character; None: identity
+
+    @classmethod
+    def of(cls, source: str) -> Folded:
+        if source.isascii():
+            return cls(source, source.lower(), None)
+        pieces: list[str] = []
+        starts: list[int] = []
+        for index, char in enumerate(source):
+            piece = _fold_char(char)
+            pieces.append(piece)
+            starts.extend([index] * len(piece))
+        return cls(source, "".join(pieces), tuple(starts))
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of `source` that folded to `text[start:end]`, marks after it included."""
+        if self._starts is None:
+            return start, end
+        first = self._starts[start]
+        last = self._starts[end - 1] + 1
+        while last < len(self.source) and not _fold_char(self.source[last]):
+            last += 1
+        return first, last
+
+
+@cache
+def _fold_char(char: str) -> str:
+    return fold(char)
+
+
+@cache
+def _fold_table() -> dict[int, str | None]:
+    """Code point -> folded text, for every character whose fold is not itself.
+
+    Built on first use rather than at import, so importing the rules costs nothing for a
+    process that never sees a non-ASCII message.
+    """
+    table: dict[int, str | None] = {ord(c): c.lower() for c in map(chr, range(65, 91))}
+    for block in _TABLE_RANGES:
+        for code in block:
+            folded = _fold_decomposed(chr(code))
+            if folded != chr(code):
+                table[code] = folded or None
+    return table
+
+
+def _fold_decomposed(char: str) -> str:
+    """Fold one character that has already been through NFKD, as the table will see it."""
+    if char in LOOKALIKES:
+        return LOOKALIKES[char]
+    if char in INVISIBLE:
+        return ""
+    category = unicodedata.category(char)
+    if category[0] == "M" or category == "Cf":
+        return ""
+    if category[0] not in "LN":
+        return char if char.isascii() else " "
+    pieces = []
+    for part in unicodedata.normalize("NFKD", char.casefold()):
+        if part != char and (part in LOOKALIKES or not part.isascii()):
+            part = _fold_decomposed(part)
+        pieces.append(part)
+    return "".join(pieces)

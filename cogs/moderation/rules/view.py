@@ -1,0 +1,64 @@
+"""A message as the rules read it: folded once, everything else worked out on demand.
+
+Most messages break no rule, so most derived forms are never needed; the view computes
+each at most once and only when a rule asks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from cogs.moderation.rules._tokens import plain_words
+from cogs.moderation.rules._urls import Link, find_links
+from cogs.moderation.rules.activity import Post
+from cogs.moderation.rules.model import CheckedMessage
+from cogs.moderation.rules.normalise import Folded, fold
+
+# Mention markup: Discord users, nicknames and roles (<@1>, <@!1>, <@&1>), Slack users
+# and user groups (<@U1>, <!subteam^S1>).
+_MENTION_MARKUP = re.compile(r"<@[!&]?\w+>|<!subteam\^\w+")
+
+
+class MessageView:
+    """One message under check, with what the rules share about it."""
+
+    __slots__ = ("_folded", "_links", "_plain", "folded_bytes", "folded_text", "message", "recent")
+
+    def __init__(self, message: CheckedMessage) -> None:
+        self.message = message
+        self.folded_text = fold(message.text)
+        self.folded_bytes = self.folded_text.encode()
+        self.recent: Sequence[Post] = ()  # the author's recent posts, this one last
+        self._plain: list[bytes] | None = None
+        self._folded: Folded | None = None
+        self._links: list[Link] | None = None
+
+    @property
+    def plain(self) -> list[bytes]:
+        """The folded words (letters and digits), as the pre-filters read them."""
+        if self._plain is None:
+            self._plain = plain_words(self.folded_bytes)
+        return self._plain
+
+    @property
+    def links(self) -> list[Link]:
+        """Web links and invite-like links in the folded text."""
+        if self._links is None:
+            self._links = find_links(self.folded_text, self.plain)
+        return self._links
+
+    @property
+    def mention_count(self) -> int:
+        """Members and roles mentioned: the platform's count or the markup's, the higher."""
+        text = self.message.text
+        if "<@" not in text and "<!" not in text:
+            return self.message.mention_count
+        return max(self.message.mention_count, len(_MENTION_MARKUP.findall(text)))
+
+    def original(self, start: int, end: int) -> tuple[str, tuple[int, int]]:
+        """What was typed where the folded text has [start, end), and that span."""
+        if self._folded is None:
+            self._folded = Folded.of(self.message.text)
+        span = self._folded.original_span(start, end)
+        return self.message.text[span[0] : span[1]], span
