@@ -12,7 +12,6 @@ between a flag and a moderator's reaction changes nothing.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,8 +40,6 @@ from cogs.moderation.settle import Feedback, Settler
 from storage.jobs import Job
 from storage.moderation import FlagStatus, ModerationRepository
 from storage.timestamps import to_db
-
-log = logging.getLogger(__name__)
 
 RECOVER_JOB = "moderation.recover"
 

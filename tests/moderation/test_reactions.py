@@ -245,6 +245,7 @@ async def test_two_simultaneous_kicks_kick_once(session: LocalSession) -> None:
     assert [line for line in c.transcript if line.startswith("(kicked ben")] != []
     assert len([line for line in c.transcript if line.startswith("(kicked ben")]) == 1
     assert len(await repo(session).infractions(c.community.key, "ben", 10)) == 1
+    assert await actions(session) == ["moderation.kick"]
 
 
 async def test_two_simultaneous_ban_votes_ban_once(session: LocalSession) -> None:
