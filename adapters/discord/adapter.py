@@ -66,6 +66,7 @@ class DiscordAdapter(DiscordActions):
     async def start(self, app: App) -> None:
         """Log in and connect; return once ready, or raise a `ConfigError` saying what to fix."""
         self.attach(app)
+        self.command_payload()  # a declaration Discord cannot show fails here, not later
         log.info("connecting to Discord")
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())

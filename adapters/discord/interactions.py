@@ -137,22 +137,32 @@ class InteractionRouter:
             return
         community = community_of(guild_id)
         member = member_of(interaction.user, community, locale=locale)
-        try:
-            event = await build(member, community, responder)
-        except UserError as error:
-            await responder.reply(OutgoingMessage.of(error.message), private=True)
-            return
-        await self._answer_in_time(event, responder)
 
-    async def _answer_in_time(self, event: Event, responder: DiscordResponder) -> None:
-        work = asyncio.ensure_future(self._host.dispatch(event))
+        async def run() -> None:
+            try:
+                event = await build(member, community, responder)
+            except UserError as error:
+                await responder.reply(OutgoingMessage.of(error.message), private=True)
+                return
+            await self._host.dispatch(event)
+
+        await self._answer_in_time(run(), responder, interaction)
+
+    async def _answer_in_time(
+        self,
+        work: Awaitable[None],
+        responder: DiscordResponder,
+        interaction: discord.Interaction[Any],
+    ) -> None:
+        """Run the work; acknowledge if it is still busy after `ack_after` seconds."""
+        task = asyncio.ensure_future(work)
         try:
-            done, _ = await asyncio.wait({work}, timeout=self._ack_after)
+            done, _ = await asyncio.wait({task}, timeout=self._ack_after)
             if not done:
-                await _quietly(responder.acknowledge(), "acknowledge", event)
-            await work
+                await _quietly(responder.acknowledge(), "acknowledge", interaction)
+            await task
         finally:
-            await _quietly(responder.finish(), "close", event)
+            await _quietly(responder.finish(), "close", interaction)
 
     @staticmethod
     def _channel(interaction: discord.Interaction[Any], community: Community) -> ChannelRef:
@@ -161,8 +171,8 @@ class InteractionRouter:
         return ChannelRef(community, str(interaction.channel_id))
 
 
-async def _quietly(step: Awaitable[None], what: str, event: Event) -> None:
+async def _quietly(step: Awaitable[None], what: str, interaction: discord.Interaction[Any]) -> None:
     try:
         await step
     except discord.HTTPException as error:
-        log.warning("could not %s the interaction for %r: %s", what, event, error)
+        log.warning("could not %s interaction %s: %s", what, interaction.id, error)

@@ -8,8 +8,10 @@ from typing import Any
 
 import discord
 import pytest
+from pydantic import SecretStr
 from simcord import SetupError
 
+from adapters.discord import DiscordAdapter, DiscordOptions
 from bot.cog import Cog, button, command, form, message_command
 from bot.commands import Option, OptionType, Permission
 from bot.interaction import Interaction
@@ -60,6 +62,15 @@ class ProbeCog(Cog):
     async def slow_public(self, interaction: Interaction) -> None:
         await asyncio.sleep(0.2)
         await interaction.reply("just for you", private=True)
+
+    @command("probe slowform", "Open a form too late.")
+    async def slow_form(self, interaction: Interaction) -> None:
+        await asyncio.sleep(0.2)
+        await interaction.open_form(Form("probeform:2", "Too late", (FormField("x", "X"),)))
+
+    @command("probe slowsilent", "Work a while, answer nothing.")
+    async def slow_silent(self, interaction: Interaction) -> None:
+        await asyncio.sleep(0.2)
 
     @command("probe silent", "Do something without answering.")
     async def silent(self, interaction: Interaction) -> None:
@@ -254,6 +265,18 @@ async def test_a_handler_that_answers_nothing_still_closes_the_interaction(world
     assert world.text_of(result.response) == "Done."
 
 
+async def test_a_slow_handler_that_answers_nothing_leaves_no_placeholder(world: Any) -> None:
+    result = await world.people["Ben"].slash(world.channels["general"], "probe slowsilent")
+    assert result.acknowledged and result.response is None, "'is thinking…' removed"
+
+
+async def test_a_form_after_the_acknowledgement_asks_to_try_again(world: Any) -> None:
+    result = await world.people["Ben"].slash(world.channels["general"], "probe slowform")
+    assert result.modal is None
+    answer = result.followups[-1] if result.followups else result.response
+    assert "took too long to open the form" in world.text_of(answer)
+
+
 async def test_a_crash_reaches_the_member_as_a_private_apology(world: Any) -> None:
     result = await world.people["Ben"].slash(world.channels["general"], "probe fail")
     assert result.ephemeral
@@ -288,7 +311,11 @@ async def test_buttons_route_their_action_id_even_after_a_restart(world: Any) ->
     action_id, ref = world.cog(ProbeCog).pressed_with
     assert action_id == "probe:yes:42" and ref.id == str(message.id)
     assert ref.channel.id == str(general.id)
-    await world.env.restart_bot()
+    # A new process: a fresh client that has never seen the message or its buttons.
+    fresh = DiscordAdapter(DiscordOptions(token=SecretStr("simcord")))
+    fresh.attach(world.app)
+    world.app.services.platforms.add(fresh)
+    await world.env.restart_bot(fresh.client)
     pressed = await world.people["Amy"].click(message, label="No")
     assert world.text_of(pressed.response) == "you pressed probe:no:42"
 
