@@ -27,7 +27,7 @@ from bot.platform import Capability
 from cogs.moderation.actions import ModAction
 from cogs.moderation.checking import MessageChecker
 from cogs.moderation.config import ModerationConfig
-from cogs.moderation.desk import FlagDesk, post_ref
+from cogs.moderation.desk import REFRESH_JOB, FlagDesk, post_ref
 from cogs.moderation.listing import (
     SHOWN_FLAGS,
     SHOWN_INFRACTIONS,
@@ -40,8 +40,6 @@ from cogs.moderation.settle import Feedback, Settler
 from storage.jobs import Job
 from storage.moderation import FlagStatus, ModerationRepository
 from storage.timestamps import to_db
-
-RECOVER_JOB = "moderation.recover"
 
 
 class ModerationCog(Cog):
@@ -64,14 +62,15 @@ class ModerationCog(Cog):
         for flag in await self.repo.unfinished():
             await services.scheduler.schedule(
                 Community.from_key(flag.community),
-                RECOVER_JOB,
+                REFRESH_JOB,
                 services.clock.now(),
-                f"{RECOVER_JOB}:{flag.community}:{flag.id}:{to_db(services.started_at)}",
+                f"{REFRESH_JOB}:{flag.community}:{flag.id}:{to_db(services.started_at)}",
                 {"flag": flag.id},
             )
 
-    @job(RECOVER_JOB)
+    @job(REFRESH_JOB)
     async def recover(self, job: Job) -> None:
+        """Finish an interrupted decision, or post/refresh a flag; raising retries later."""
         community = Community.from_key(job.community)
         flag = await self.repo.flag(community.key, int(job.payload["flag"]))
         if flag is None:
@@ -80,7 +79,7 @@ class ModerationCog(Cog):
             infraction = await self.repo.pending_infraction(community.key, flag.id)
             await self.settler.carry_out(community, flag.id, infraction)
         else:
-            await self.desk.refresh(community, flag.id)
+            await self.desk.refresh_now(community, flag.id)
 
     # -- the hot path -----------------------------------------------------------------------
 

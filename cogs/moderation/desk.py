@@ -10,17 +10,26 @@ messages costs a handful of edits rather than twenty, and never a second flag me
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.cog import Services
 from bot.config import EffectiveConfig
+from bot.errors import PlatformError
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.platform import Capability, Platform
 from cogs.moderation.actions import LADDER, offered
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.view import FlagView, render_flag
 from storage.moderation import Flag, FlagDetails, FlagStatus, ModerationRepository
+from storage.timestamps import to_db
 
 log = logging.getLogger(__name__)
+
+# The job that posts or refreshes a flag again after a failure or a crash.
+REFRESH_JOB = "moderation.refresh"
+# A platform hiccup (rate limit, outage) usually passes within a minute; the scheduler
+# doubles the wait on each further failure.
+RETRY_AFTER = timedelta(minutes=1)
 
 
 class FlagDesk:
@@ -30,7 +39,28 @@ class FlagDesk:
         self._stale: dict[tuple[str, int], bool] = {}
 
     async def refresh(self, community: Community, flag_id: int) -> None:
-        """Post the flag if it has no message yet, else edit its message to match storage."""
+        """Post the flag if it has no message yet, else edit its message to match storage.
+
+        If the platform fails, a durable job tries again (with the scheduler's back-off),
+        so a flag is never left unposted or out of date until the next restart.
+        """
+        try:
+            await self.refresh_now(community, flag_id)
+        except PlatformError as error:
+            log.warning(
+                "flag %s in %s not refreshed, will retry: %s", flag_id, community.key, error
+            )
+            now = self._services.clock.now()
+            await self._services.scheduler.schedule(
+                community,
+                REFRESH_JOB,
+                now + RETRY_AFTER,
+                f"{REFRESH_JOB}:{community.key}:{flag_id}:{to_db(now)}",
+                {"flag": flag_id},
+            )
+
+    async def refresh_now(self, community: Community, flag_id: int) -> None:
+        """Like `refresh`, but a platform failure is raised (for the retry job)."""
         key = (community.key, flag_id)
         if key in self._stale:
             self._stale[key] = True

@@ -10,6 +10,7 @@ import pytest
 from adapters.local import LocalCommunity
 from adapters.local.community import LocalMessage
 from bot.clock import VirtualClock
+from bot.errors import MissingPermission
 from bot.local_session import LocalSession
 from bot.settings import Settings
 from cogs.moderation.cog import ModerationCog
@@ -288,3 +289,24 @@ def test_every_moderation_text_exists_in_english_and_german() -> None:
         for locale in ("en", "de")
     }
     assert keys["en"] == keys["de"]
+
+
+async def test_a_flag_the_platform_failed_to_post_is_posted_by_a_retry(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    platform = session.app.services.platform(c.community)
+    original = platform.send
+    failures = [MissingPermission("the moderators' channel is locked for a moment")]
+
+    async def flaky_send(channel, message, *, allow_pings=True):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return await original(channel, message, allow_pings=allow_pings)
+
+    platform.send = flaky_send  # type: ignore[method-assign]
+    await c.post(c.member("Ben"), "#general", "darn")
+    assert flags(session) == []
+    await session.advance(timedelta(minutes=1))
+    [flag] = flags(session)
+    assert "Flag #1" in flag.text and set(flag.reactions) >= {"✅", "🔨"}
