@@ -118,3 +118,14 @@ async def test_a_ticket_is_opened_claimed_and_resolved_in_its_thread(world: Any)
     metadata = world.env.backend.get_channel(thread.id).thread_metadata
     assert metadata.archived and metadata.locked
     assert "resolved" in world.text_of(tickets.history()[0]).lower(), "the tracker shows it"
+
+
+async def test_a_ticket_opened_without_a_title_asks_with_a_form(world: Any) -> None:
+    ben = world.people["Ben"]
+    shown = await ben.slash(world.channels["general"], "ticket open")
+    assert shown.modal is not None
+    submitted = await ben.submit_modal(
+        shown, {"title": "Export to CSV", "details": "For my accountant", "category": "billing"}
+    )
+    assert submitted.ephemeral and "#1" in world.text_of(submitted.response)
+    assert "Export to CSV" in world.text_of(world.channels["tickets"].history()[0])
