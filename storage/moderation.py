@@ -492,35 +492,53 @@ class ModerationRepository:
                     )
                 kind = DecisionKind.PENDING if inserted else DecisionKind.DUPLICATE_VOTE
                 return Decision(kind, _flag_from(row), votes)
-            claim = (FlagStatus.ACTING, action, moderator_id, to_db(now), reason, timeout_seconds)
-            claimed = await tx.execute(
-                "UPDATE moderation_flags SET status = ?, outcome = ?, acted_by = ?,"
-                " acted_at = ?, reason = ?, error = '',"
-                " timeout_seconds = COALESCE(?, timeout_seconds) WHERE id = ? AND status = ?",
-                (*claim, flag_id, FlagStatus.OPEN),
+            return await self._claim(
+                tx, row, action, moderator_id, reason, now, votes, infraction, timeout_seconds
             )
-            if claimed != 1:
-                return Decision(DecisionKind.CLOSED, _flag_from(row))
-            infraction_id = None
-            if infraction is not None:
-                infraction_id = await _insert_infraction(
-                    tx, community, infraction, moderator_id, flag_id, now
-                )
-            await self._audit.record(
-                community,
-                moderator_id,
-                f"moderation.{action}",
-                now,
-                subject=f"flag:{flag_id}",
-                details={
-                    "member": row["author_id"],
-                    "reason": reason,
-                    "confirmed_by": [v.moderator_id for v in votes],
-                    "infraction": infraction_id,
-                },
-                tx=tx,
+
+    async def _claim(
+        self,
+        tx: Transaction,
+        row: Row,
+        action: str,
+        moderator_id: str,
+        reason: str,
+        now: datetime,
+        votes: tuple[Vote, ...],
+        infraction: InfractionDraft | None,
+        timeout_seconds: int | None,
+    ) -> Decision:
+        """Take the open flag for `action`, with its infraction and audit entry, or lose."""
+        flag_id, community = row["id"], row["community"]
+        claim = (FlagStatus.ACTING, action, moderator_id, to_db(now), reason, timeout_seconds)
+        claimed = await tx.execute(
+            "UPDATE moderation_flags SET status = ?, outcome = ?, acted_by = ?,"
+            " acted_at = ?, reason = ?, error = '',"
+            " timeout_seconds = COALESCE(?, timeout_seconds) WHERE id = ? AND status = ?",
+            (*claim, flag_id, FlagStatus.OPEN),
+        )
+        if claimed != 1:
+            return Decision(DecisionKind.CLOSED, _flag_from(row))
+        infraction_id = None
+        if infraction is not None:
+            infraction_id = await _insert_infraction(
+                tx, community, infraction, moderator_id, flag_id, now
             )
-            return Decision(DecisionKind.CLAIMED, await _flag(tx, flag_id), votes, infraction_id)
+        await self._audit.record(
+            community,
+            moderator_id,
+            f"moderation.{action}",
+            now,
+            subject=f"flag:{flag_id}",
+            details={
+                "member": row["author_id"],
+                "reason": reason,
+                "confirmed_by": [v.moderator_id for v in votes],
+                "infraction": infraction_id,
+            },
+            tx=tx,
+        )
+        return Decision(DecisionKind.CLAIMED, await _flag(tx, flag_id), votes, infraction_id)
 
     async def withdraw_vote(
         self, community: str, flag_id: int, action: str, moderator_id: str, now: datetime

@@ -98,49 +98,49 @@ class Settler:
             self._infraction(details, action, reason, section, duration),
             int(duration.total_seconds()) if duration else None,
         )
-        emoji = section.reactions.emoji(action)
-        label = action_label(self._services.i18n, locale, action)
-        match decision.kind:
-            case DecisionKind.PENDING:
-                await self._desk.refresh(community, flag_id)
-                return self._say(
-                    locale,
-                    "feedback.pending",
-                    True,
-                    number=flag_id,
-                    emoji=emoji,
-                    action=label,
-                    have=len(decision.votes),
-                    needed=section.quorum.needed(action),
-                )
-            case DecisionKind.DUPLICATE_VOTE:
-                return self._say(
-                    locale, "feedback.duplicate_vote", False, number=flag_id, action=label
-                )
-            case DecisionKind.CLAIMED:
-                error = await self.carry_out(community, flag_id, decision.infraction_id)
-                if error is not None:
-                    return self._say(
-                        locale,
-                        "feedback.failed",
-                        False,
-                        number=flag_id,
-                        action=label,
-                        error=self._services.i18n.text(f"error.{error}", locale),
-                    )
-                return self._say(
-                    locale,
-                    "feedback.done",
-                    True,
-                    number=flag_id,
-                    outcome=outcome_text(
-                        self._services.i18n,
-                        locale,
-                        action,
-                        duration or _duration(details.flag, section),
-                    ),
-                )
+        if decision.kind is DecisionKind.CLAIMED:
+            error = await self.carry_out(community, flag_id, decision.infraction_id)
+            return self._after_claim(
+                flag_id, action, duration or _duration(details.flag, section), error, locale
+            )
+        if decision.kind is DecisionKind.PENDING:
+            await self._desk.refresh(community, flag_id)
+            needed = section.quorum.needed(action)
+            return self._say(
+                locale,
+                "feedback.pending",
+                True,
+                number=flag_id,
+                emoji=section.reactions.emoji(action),
+                action=action_label(self._services.i18n, locale, action),
+                have=len(decision.votes),
+                needed=needed,
+            )
+        if decision.kind is DecisionKind.DUPLICATE_VOTE:
+            label = action_label(self._services.i18n, locale, action)
+            return self._say(locale, "feedback.duplicate_vote", False, number=flag_id, action=label)
         return await self._closed(community, decision.flag or details.flag, locale)
+
+    def _after_claim(
+        self,
+        flag_id: int,
+        action: ModAction,
+        duration: timedelta,
+        error: str | None,
+        locale: str,
+    ) -> Feedback:
+        i18n = self._services.i18n
+        if error is not None:
+            return self._say(
+                locale,
+                "feedback.failed",
+                False,
+                number=flag_id,
+                action=action_label(i18n, locale, action),
+                error=i18n.text(f"error.{error}", locale),
+            )
+        outcome = outcome_text(i18n, locale, action, duration)
+        return self._say(locale, "feedback.done", True, number=flag_id, outcome=outcome)
 
     async def carry_out(
         self, community: Community, flag_id: int, infraction_id: int | None
