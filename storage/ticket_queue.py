@@ -68,6 +68,17 @@ class TicketQueue:
         return [row[0] for row in rows]
 
 
+async def query_plan(db: Database, query: TicketQuery) -> list[str]:
+    """SQLite's plan for a page of `query`, so tests can check it walks an index."""
+    where, params = _where(query)
+    rows = await db.fetch_all(
+        f"EXPLAIN QUERY PLAN SELECT * FROM tickets WHERE {where}"
+        f" ORDER BY {_ORDER[query.sort]} LIMIT 10",
+        params,
+    )
+    return [str(row[3]) for row in rows]
+
+
 def _where(query: TicketQuery) -> tuple[str, tuple[object, ...]]:
     clauses: list[str] = []
     params: list[object] = []

@@ -49,13 +49,18 @@ CREATE TABLE tickets (
 
 -- /ticket list: first page by votes (most first, then oldest) or by age, for the open
 -- queue or one status; the column order matches the ORDER BY so no sort step is needed.
-CREATE INDEX tickets_queue_votes ON tickets (community, active, vote_count DESC, opened_at);
+CREATE INDEX tickets_queue_votes ON tickets (community, active, vote_count DESC, opened_at, number);
 
-CREATE INDEX tickets_queue_age ON tickets (community, active, opened_at);
+CREATE INDEX tickets_queue_age ON tickets (community, active, opened_at, number);
 
-CREATE INDEX tickets_status_votes ON tickets (community, status, vote_count DESC, opened_at);
+CREATE INDEX tickets_status_votes ON tickets (community, status, vote_count DESC, opened_at, number);
 
-CREATE INDEX tickets_status_age ON tickets (community, status, opened_at);
+CREATE INDEX tickets_status_age ON tickets (community, status, opened_at, number);
+
+-- ... and for every status at once ("all").
+CREATE INDEX tickets_all_votes ON tickets (community, vote_count DESC, opened_at, number);
+
+CREATE INDEX tickets_all_age ON tickets (community, opened_at, number);
 
 -- "mine", the per-member limit and cooldown; "owner"; "category".
 CREATE INDEX tickets_opener ON tickets (community, opener_id, active);
@@ -70,13 +75,11 @@ CREATE INDEX tickets_tracker ON tickets (community, tracker_message_id);
 CREATE INDEX tickets_thread ON tickets (community, thread_id);
 
 -- The queue across communities ("everywhere") and start-up reconciliation of jobs.
-CREATE INDEX tickets_everywhere_votes ON tickets (active, vote_count DESC, opened_at);
+CREATE INDEX tickets_everywhere_votes ON tickets (active, vote_count DESC, opened_at, number);
 
-CREATE INDEX tickets_everywhere_age ON tickets (active, opened_at);
+CREATE INDEX tickets_everywhere_age ON tickets (active, opened_at, number);
 
--- The weekly digest counts by period.
-CREATE INDEX tickets_opened ON tickets (community, opened_at);
-
+-- The weekly digest counts by period (opened_at is served by tickets_all_age).
 CREATE INDEX tickets_resolved ON tickets (community, resolved_at);
 
 CREATE INDEX tickets_first_response ON tickets (community, first_response_at);
