@@ -54,8 +54,10 @@ class DiscordActions:
         return MessageRef(channel, str(sent.id))
 
     async def edit(self, message: MessageRef, new: OutgoingMessage) -> None:
+        # Discord never notifies anyone about an edit, so an edit carries no ping line.
+        rendered = render_message(new, allow_pings=False)
         with translated("edit that message"):
-            await self._partial(message).edit(**render_message(new).edit_kwargs())
+            await self._partial(message).edit(**rendered.edit_kwargs())
 
     async def delete(self, message: MessageRef) -> None:
         with translated(f"delete that message in {_where(message.channel)}", "Manage Messages"):

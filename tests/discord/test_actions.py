@@ -92,6 +92,12 @@ async def test_editing_replaces_text_embed_and_buttons(world: Any) -> None:
     message = stored(world, ref)
     assert message.content == "Resolved."
     assert message.embeds == [] and message.components == []
+    amy = world.people["Amy"]
+    await world.adapter.edit(
+        ref, OutgoingMessage(title=rich("Ticket #1"), text=rich("Owner: ", Mention(str(amy.id))))
+    )
+    message = stored(world, ref)
+    assert message.content == "" and f"<@{amy.id}>" in message.embeds[0]["description"]
 
 
 async def test_moderators_can_delete_others_messages_and_reactions(world: Any) -> None:

@@ -117,7 +117,9 @@ async def test_a_ticket_is_opened_claimed_and_resolved_in_its_thread(world: Any)
     assert any("Shipped in 2.0" in world.text_of(m) for m in thread.history())
     metadata = world.env.backend.get_channel(thread.id).thread_metadata
     assert metadata.archived and metadata.locked
-    assert "resolved" in world.text_of(tickets.history()[0]).lower(), "the tracker shows it"
+    tracker = tickets.history()[0]
+    assert "resolved" in world.text_of(tracker).lower(), "the tracker shows it"
+    assert tracker.content == "", "edits of the tracker card never add a ping line"
 
 
 async def test_a_ticket_opened_without_a_title_asks_with_a_form(world: Any) -> None:
