@@ -82,6 +82,14 @@ async def test_a_moderators_trash_deletes_and_a_members_reaction_is_removed(worl
     assert spam.id not in [m.id for m in world.channels["general"].history()]
 
 
+async def test_a_warning_reaches_the_author_by_direct_message(world: Any) -> None:
+    _, flag = await flagged(world)
+    await world.people["Mo"].react(flag, "⚠️")
+    (warning,) = world.people["Ben"].user.dm_channel.history()
+    text = world.text_of(warning)
+    assert "warned you" in text and "“buy cheap pills now”" in text
+
+
 async def test_a_ban_discord_forbids_is_explained_on_the_flag(world: Any) -> None:
     _, flag = await flagged(world)
     world.env.inject_error("PUT", "/guilds/*/bans/*", status=403, code=50013, message="Missing")
