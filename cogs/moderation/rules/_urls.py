@@ -13,12 +13,15 @@ from typing import NamedTuple
 _DOT = r"\s*(?:\.|\[\.\]|\(\.\)|\{\.\}|\bdot\b)\s*"
 _SLASH = r"\s*/\s*"
 _INVITE = re.compile(
+    rf"(?:https?://)?(?:www\.)?(?:"
     rf"(?:discord(?:app)?{_DOT}com{_SLASH}invite|discord{_DOT}(?:gg|me|io|li)"
     rf"|dsc{_DOT}gg|invite{_DOT}gg){_SLASH}(?P<discord>[a-z0-9-]{{2,}})"
-    rf"|join{_DOT}slack{_DOT}com{_SLASH}t{_SLASH}(?P<slack>[a-z0-9-]+)"
-    rf"|(?P<workspace>[a-z0-9-]+){_DOT}slack{_DOT}com{_SLASH}join"
+    rf"|join{_DOT}slack{_DOT}com{_SLASH}t{_SLASH}(?P<slack>[a-z0-9-]+)(?:/[^\s<>]*)?"
+    rf"|(?P<workspace>[a-z0-9-]+){_DOT}slack{_DOT}com{_SLASH}join(?:/[^\s<>]*)?)"
 )
-_WEB = re.compile(r"(?:https?://|www\.)(?P<host>[^\s/?#<>\"'\\|]+)")
+_WEB = re.compile(r"(?:https?://|www\.)(?P<host>[^\s/?#<>\"'\\|]+)[^\s<>\"']*")
+# Punctuation that ends a sentence rather than a link: "see https://x.org/a."
+_TRAILING = ".,;:!?)]}"
 _USERINFO_AND_PORT = re.compile(r"^.*@|:\d*$")
 
 
@@ -44,8 +47,9 @@ def find_links(folded: str, plain: list[bytes]) -> list[Link]:
         return []
     links = [_invite(match) for match in _INVITE.finditer(folded)]
     for match in _WEB.finditer(folded):
-        host = _USERINFO_AND_PORT.sub("", match.group("host")).strip(".,;:!)]}").lower()
-        links.append(Link(host.removeprefix("www."), match.start(), match.end()))
+        host = _USERINFO_AND_PORT.sub("", match.group("host")).strip(_TRAILING).lower()
+        end = match.start() + len(match.group().rstrip(_TRAILING))
+        links.append(Link(host.removeprefix("www."), match.start(), end))
     return sorted(links, key=lambda link: link.start)
 
 
@@ -66,7 +70,8 @@ def host_within(host: str, domains: frozenset[str]) -> bool:
 
 
 def _invite(match: re.Match[str]) -> Link:
+    end = match.start() + len(match.group().rstrip(_TRAILING))
     if code := match.group("discord"):
-        return Link("discord.gg", match.start(), match.end(), f"discord/{code}")
+        return Link("discord.gg", match.start(), end, f"discord/{code}")
     workspace = match.group("slack") or match.group("workspace")
-    return Link("slack.com", match.start(), match.end(), f"slack/{workspace}")
+    return Link("slack.com", match.start(), end, f"slack/{workspace}")

@@ -27,10 +27,10 @@ _SHOWN = 6
 
 _KINDS: tuple[tuple[str, str], ...] = (
     ("Discord bot token", r"\b[MNO][\w-]{23,27}\.[\w-]{6}\.[\w-]{27,40}\b"),
-    ("Discord webhook URL", r"discord(?:app)?\.com/api/webhooks/\d+/[\w-]{30,}"),
+    ("Discord webhook URL", r"(?:https://)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{30,}"),
     ("Slack token", r"\bxox[abeoprs]-[0-9A-Za-z-]{10,}"),
     ("Slack app token", r"\bxapp-\d-[0-9A-Za-z-]{10,}"),
-    ("Slack webhook URL", r"hooks\.slack\.com/(?:services|workflows)/[\w/-]{20,}"),
+    ("Slack webhook URL", r"(?:https://)?hooks\.slack\.com/(?:services|workflows)/[\w/-]{20,}"),
     ("AWS access key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     ("GitHub token", r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_\w{22,})"),
     ("API key", r"\bsk-(?:[\w-]{0,12}-)?[0-9A-Za-z_]{20,}|\b[rs]k_live_[0-9A-Za-z]{20,}"),

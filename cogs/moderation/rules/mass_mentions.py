@@ -15,7 +15,9 @@ from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
 from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
-_MASS_MENTION = re.compile(r"@everyone|@here|<!(?:everyone|here|channel)(?:\|[^>]*)?>")
+_MASS_MENTION = re.compile(
+    r"(?<![\w.@])@(?:everyone|here)\b|<!(?:everyone|here|channel)(?:\|[^>]*)?>"
+)
 
 
 class MassMentionsSettings(SingleRuleSettings):
