@@ -274,7 +274,7 @@ async def test_a_german_community_gets_german_flags(session: LocalSession) -> No
     await c.run(c.member("Alice"), "/config set community.locale de")
     await c.post(c.member("Ben"), "#general", "darn")
     [flag] = flags(session)
-    assert "Meldung #1" in flag.text and "Zum Entscheiden reagieren" in flag.text
+    assert "Fall #1" in flag.text and "Zum Entscheiden reagieren" in flag.text
 
 
 def test_every_moderation_text_exists_in_english_and_german() -> None:
