@@ -9,6 +9,7 @@ import pytest
 
 from adapters.local import LocalCommunity
 from bot.clock import VirtualClock
+from bot.errors import MissingPermission
 from bot.local_session import LocalSession
 from bot.settings import Settings
 from storage.moderation import ModerationRepository
@@ -206,3 +207,30 @@ async def test_flag_resolve_takes_a_timeout_duration(session: LocalSession) -> N
     assert c.last_private(mo) == "Flag #1: Timed out for 2d."
     assert c.timeouts["zoe"].startswith("2026-01-07T09:00")
     assert "Timed out for 2d**, by Mo" in c.read("#moderators")[0].text
+
+
+async def test_a_ladder_step_the_platform_refuses_goes_to_the_moderators(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> None:
+    session = await open_session(
+        settings,
+        clock,
+        write_config,
+        CONFIG.replace('duration = "1d"', 'duration = "1d"\napply = true'),
+    )
+    try:
+        c = session.community
+
+        async def refuse(*args: object) -> None:
+            raise MissingPermission("Zoe's role is above the bot's")
+
+        session.app.services.platform(c.community).timeout = refuse  # type: ignore[method-assign]
+        for n in range(3):
+            await c.post(c.member("Zoe"), "#general", f"darn {n}")
+            await c.run(c.member("Mo"), f"/flag resolve {n + 1} warn")
+        ladder = c.read("#moderators")[-1]
+        assert "the ladder suggests 🔇 timeout 1d" in ladder.text
+        assert "could not be carried out: the bot lacks the permission" in ladder.text
+        assert "React to decide" in ladder.text and set(ladder.reactions) >= {"🔇", "👢"}
+    finally:
+        await session.app.close()

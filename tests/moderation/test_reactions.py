@@ -360,3 +360,16 @@ async def test_a_platform_without_bans_and_timeouts_offers_neither_and_says_what
         assert "local cannot timeout" in community.last_private(community.member("Mo"))
     finally:
         await app.close()
+
+
+async def test_a_warning_falls_back_to_the_configured_channel(session: LocalSession) -> None:
+    c = session.community
+    await session.app.services.config.set_override(
+        c.community, "moderation.warn_fallback_channel", "welcome", "alice", session.clock.now()
+    )
+    c.dms_closed.add("ben")
+    _, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "⚠️")
+    [notice] = c.read("#welcome")
+    assert notice.pinged == ("ben",) and "a moderator warned you" in notice.text
+    assert [m for m in c.read("#general") if m.by_bot] == []
