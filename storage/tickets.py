@@ -298,13 +298,6 @@ class TicketRepository:
             )
             return before, await _load(tx, community, number)
 
-    async def record(
-        self, community: str, number: int, actor: Actor, action: str, at: datetime, note: str = ""
-    ) -> None:
-        """A history row for an action that changes no status (a vote, a follow-up)."""
-        async with self._db.transaction() as tx:
-            await _add_history(tx, community, number, at, actor, action, None, None, note)
-
     async def history(self, community: str, number: int, limit: int = 50) -> list[HistoryEntry]:
         """The latest `limit` entries, oldest first."""
         rows = await self._db.fetch_all(

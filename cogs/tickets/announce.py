@@ -22,7 +22,7 @@ from storage.tickets import Ticket, TicketRepository
 
 log = logging.getLogger(__name__)
 
-# Discord allows 100 characters in a thread name; "#12345 " leaves room for the title.
+# Discord allows 100 characters in a thread name; cut a little earlier so the cut shows.
 THREAD_NAME_LENGTH = 90
 
 
@@ -85,7 +85,7 @@ class Announcer:
         )
         thread_id = None
         if Capability.THREADS in platform.capabilities:
-            name = excerpt(f"#{ticket.number} {ticket.title}", THREAD_NAME_LENGTH)
+            name = excerpt(f"Ticket #{ticket.number}: {ticket.title}", THREAD_NAME_LENGTH)
             thread_id = (await platform.open_thread(message, name)).id
         url = await platform.permalink(message)
         await self._tickets.set_tracker(

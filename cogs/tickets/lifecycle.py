@@ -243,11 +243,13 @@ class Lifecycle:
             updates = {
                 "last_public_update_at": now,
                 "last_public_note": note,
+                "next_update_due": None,  # a public update keeps any promise made before
                 **ownership(member, ticket, now),
             }
             return Changes(Status.WAITING, updates)
 
-        _, ticket = await self._change(member, locale, number, "escalated", ACTIVE, plan, note)
+        before, ticket = await self._change(member, locale, number, "escalated", ACTIVE, plan, note)
+        await self._followups.drop_reminder(before)
         public = await self._announcer.public_locale(member.community)
         header = self._t(public, "tickets.thread.escalated", owner=_who(member), number=number)
         await self._announcer.post(ticket, rich(header, Markup("\n"), note))

@@ -127,8 +127,13 @@ class TicketRenderer:
             actor=entry.actor_name or entry.actor_id,
             action=self._i18n.text(f"tickets.action.{entry.action}", locale),
             change=change,
-            note=f": {excerpt(entry.note, NOTE_ON_TRACKER)}" if entry.note else "",
+            note=f": {self._note(entry, locale)}" if entry.note else "",
         )
+
+    def _note(self, entry: HistoryEntry, locale: str) -> str:
+        if entry.action == "follow-up":  # the note is the reason's code, not member text
+            return self._i18n.text(f"tickets.follow_up_reason.{entry.note}", locale)
+        return excerpt(entry.note, NOTE_ON_TRACKER)
 
     def _last_update(self, ticket: Ticket, locale: str) -> Rich:
         if ticket.last_public_update_at is None:

@@ -49,6 +49,8 @@ async def test_a_week_after_a_broken_promise(desk: Desk) -> None:
         f"Post it with /ticket update #1 … {(await desk.ticket(1)).tracker_url}"
     ]
     assert pings(desk) == []  # claimed within the first-response target
+    shown = await desk.run("Cy", "/ticket show #1")
+    assert "Botschafter posted a public follow-up: the promised update was overdue" in shown
 
     await desk.run("Amy", "/ticket update #1 Fix is scheduled for 2.5")
     await desk.advance(timedelta(days=3) - timedelta(seconds=1))

@@ -42,7 +42,7 @@ async def test_opening_stores_the_ticket_posts_a_tracker_and_thread_and_confirms
     ):
         assert shown in tracker.text
     assert tracker.pinged == ()
-    assert await desk.thread_name(1) == "#1 Dark mode"
+    assert await desk.thread_name(1) == "Ticket #1: Dark mode"
     opening = (await desk.thread(1))[0]
     assert "@Ben opened ticket #1" in opening.text and "Too bright at night" in opening.text
     assert ticket.tracker_url == f"local:/tickets/{tracker.number}"
