@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 KIND_DIGEST = "tickets.digest"
 PERIOD = timedelta(days=7)
+# Timestamps are stored to the microsecond: the smallest step past "now".
+STORED_PRECISION = timedelta(microseconds=1)
 # A digest is read in a minute; beyond these, lines say "and N more".
 TOP_VOTED = 5
 DONE_SHOWN = 10
@@ -98,7 +100,7 @@ class Digests:
         config = (await self._config(community)).digest
         if not config.enabled:
             return
-        if next_digest_at(job.due_at - timedelta(microseconds=1), config) != job.due_at:
+        if next_digest_at(job.due_at - STORED_PRECISION, config) != job.due_at:
             await self.ensure(community)  # the day or time changed since this was scheduled
             return
         now = self._services.clock.now()
@@ -120,9 +122,9 @@ class Digests:
         )
 
     async def preview(self, community: Community, locale: str) -> OutgoingMessage:
-        """The digest for the seven days up to now, for an ambassador who asks."""
-        now = self._services.clock.now()
-        return self.render(await self._reports.digest(community.key, now - PERIOD, now), locale)
+        """The digest for the seven days up to and including now, for an ambassador who asks."""
+        end = self._services.clock.now() + STORED_PRECISION  # the window's end is exclusive
+        return self.render(await self._reports.digest(community.key, end - PERIOD, end), locale)
 
     def render(self, figures: DigestFigures, locale: str) -> OutgoingMessage:
         t = self._services.i18n.t
@@ -165,7 +167,7 @@ class Digests:
         lines.append(t("tickets.digest.done_title", locale))
         lines += self._done_lines(figures, locale) or [t("tickets.digest.none", locale)]
         start = figures.start.date().isoformat()
-        end = (figures.end - timedelta(microseconds=1)).date().isoformat()
+        end = (figures.end - STORED_PRECISION).date().isoformat()
         return OutgoingMessage(
             title=t("tickets.digest.title", locale, start=start, end=end), text=join_lines(lines)
         )
