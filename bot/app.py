@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -48,6 +48,8 @@ class App:
     dispatcher: Dispatcher
     adapters: list[Adapter]
     _scheduler_task: asyncio.Task[None] | None = None
+    failure: str | None = None
+    _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     async def create(
@@ -98,6 +100,19 @@ class App:
         self._scheduler_task = asyncio.create_task(
             self.services.scheduler.run_forever(), name="scheduler"
         )
+
+    def request_stop(self) -> None:
+        """Ask `wait_until_stopped` to return, e.g. on SIGINT or SIGTERM."""
+        self._stop_requested.set()
+
+    def fail(self, reason: str) -> None:
+        """Stop because a part cannot go on (e.g. a platform connection ended for good)."""
+        log.critical("stopping: %s", reason)
+        self.failure = self.failure or reason
+        self._stop_requested.set()
+
+    async def wait_until_stopped(self) -> None:
+        await self._stop_requested.wait()
 
     async def close(self) -> None:
         """Stop in reverse order: scheduler, adapters, then the database."""

@@ -47,18 +47,24 @@ def platform_adapters(settings: Settings) -> list[Adapter]:
 
 
 async def run_platforms(settings: Settings, adapters: list[Adapter]) -> int:
-    """Run until SIGINT or SIGTERM, then stop adapters, scheduler and storage in order."""
+    """Run until SIGINT or SIGTERM, then stop adapters, scheduler and storage in order.
+
+    Exits non-zero when an adapter gives up (its connection ended for good), so a process
+    supervisor restarts the bot instead of leaving it running offline.
+    """
     app = await App.create(settings, adapters)
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, app.request_stop)
     try:
         await app.start()
-        await stop.wait()
+        await app.wait_until_stopped()
     finally:
         await app.close()
+    if app.failure is not None:
+        print(f"Stopped: {app.failure}", file=sys.stderr)
+        return 1
     return 0
 
 

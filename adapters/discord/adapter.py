@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -75,7 +76,7 @@ class DiscordAdapter(DiscordActions):
             ready.cancel()
             self._connection.result()
             return
-        self._connection.add_done_callback(_report_lost_connection)
+        self._connection.add_done_callback(partial(_report_lost_connection, app))
 
     async def stop(self) -> None:
         await self.client.close()
@@ -191,9 +192,9 @@ class DiscordAdapter(DiscordActions):
             return None
 
 
-def _report_lost_connection(task: asyncio.Task[None]) -> None:
+def _report_lost_connection(app: App, task: asyncio.Task[None]) -> None:
     if task.cancelled():
         return
     error = task.exception()
     if error is not None:
-        log.critical("The Discord connection ended and will not come back: %s", error)
+        app.fail(f"the Discord connection ended and will not come back: {error}")
