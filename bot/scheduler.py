@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
 from bot.model import Community
-from storage.jobs import Job, JobRepository
+from storage.jobs import Job, JobRepository, JobRequest
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,15 @@ class Scheduler:
         )
         self._wake.set()
         return scheduled
+
+    async def schedule_many(self, requests: Sequence[JobRequest]) -> None:
+        """`schedule` for many jobs in one transaction, e.g. re-arming after a restart;
+        keys that already ran are left alone."""
+        for request in requests:
+            if request.kind not in self._handlers:
+                raise ValueError(f"no handler for job kind {request.kind!r}")
+        await self._jobs.upsert_many(requests, self._clock.now())
+        self._wake.set()
 
     async def cancel(self, key: str) -> bool:
         return await self._jobs.cancel(key)

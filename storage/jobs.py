@@ -9,6 +9,7 @@ lost, and handlers check their own state so that the rerun sends nothing twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,17 @@ class Job:
     payload: dict[str, Any]
     key: str
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """One job to schedule with `JobRepository.upsert_many`."""
+
+    community: str
+    kind: str
+    due_at: datetime
+    key: str
+    payload: dict[str, Any]
 
 
 class JobRepository:
@@ -65,6 +77,23 @@ class JobRepository:
                 (to_db(due_at), json.dumps(payload), key),
             )
             return True
+
+    async def upsert_many(self, requests: Sequence[JobRequest], now: datetime) -> None:
+        """`upsert` for many jobs in one transaction (re-arming thousands at start-up).
+
+        Pending jobs with the same key are moved; keys that already ran stay as they are.
+        """
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO jobs (community, kind, due_at, payload, idempotency_key,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key)"
+                " DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload"
+                " WHERE jobs.status = 'pending'",
+                [
+                    (r.community, r.kind, to_db(r.due_at), json.dumps(r.payload), r.key, to_db(now))
+                    for r in requests
+                ],
+            )
 
     async def cancel(self, key: str) -> bool:
         return bool(

@@ -20,7 +20,7 @@ from bot.outgoing import Link, Mention, OutgoingMessage, RoleMention, Segment, r
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import TicketsConfig
 from cogs.tickets.render import age, when
-from storage.jobs import Job
+from storage.jobs import Job, JobRequest
 from storage.ticket_jobs import (
     FIRST_RESPONSE,
     FOLLOW_UP,
@@ -81,17 +81,13 @@ class FollowUps:
             return
         config = await self.config(Community.from_key(ticket.community))
         await self._arm_follow_up(ticket, config)
-        await self._arm_reminder(ticket, config)
+        reminder = self._reminder(ticket, config)
+        if reminder is not None:
+            await self._schedule(reminder)
 
     async def arm_first_response(self, ticket: Ticket) -> None:
         config = await self.config(Community.from_key(ticket.community))
-        await self._services.scheduler.schedule(
-            Community.from_key(ticket.community),
-            KIND_FIRST_RESPONSE,
-            ticket.opened_at + config.first_response_delta,
-            job_key(ticket.community, ticket.number, FIRST_RESPONSE),
-            {"number": ticket.number},
-        )
+        await self._schedule(_first_response(ticket, config))
 
     async def drop_first_response(self, ticket: Ticket) -> None:
         await self._services.scheduler.cancel(
@@ -115,51 +111,49 @@ class FollowUps:
 
     async def arm_tracker(self, ticket: Ticket, *, delay: timedelta = TRACKER_RETRY) -> None:
         """Post the tracker of a stored ticket later (the platform was unreachable)."""
-        await self._services.scheduler.schedule(
-            Community.from_key(ticket.community),
-            KIND_TRACKER,
-            self._services.clock.now() + delay,
-            job_key(ticket.community, ticket.number, TRACKER),
-            {"number": ticket.number},
+        await self._schedule(
+            JobRequest(
+                ticket.community,
+                KIND_TRACKER,
+                self._services.clock.now() + delay,
+                job_key(ticket.community, ticket.number, TRACKER),
+                {"number": ticket.number},
+            )
         )
 
     async def missing_trackers(self) -> list[Ticket]:
         return await self._audit.missing_trackers()
 
     async def reconcile(self) -> int:
-        """Re-arm jobs lost between a change and its scheduling; returns how many."""
-        armed = 0
+        """Re-arm, in one transaction, the jobs lost between a change and its scheduling
+        (or never made, for imported tickets); returns how many."""
+        requests: list[JobRequest] = []
         for ticket in await self._audit.missing_follow_ups():
-            await self._arm_follow_up(
-                ticket, await self.config(Community.from_key(ticket.community))
-            )
-            armed += 1
+            config = await self.config(Community.from_key(ticket.community))
+            requests.append(_follow_up(ticket, config, ticket.follow_up_seq))
         for ticket in await self._audit.missing_reminders():
-            await self._arm_reminder(
+            reminder = self._reminder(
                 ticket, await self.config(Community.from_key(ticket.community))
             )
-            armed += 1
+            if reminder is not None:
+                requests.append(reminder)
         for ticket in await self._audit.missing_first_responses():
-            await self.arm_first_response(ticket)
-            armed += 1
-        return armed
+            config = await self.config(Community.from_key(ticket.community))
+            requests.append(_first_response(ticket, config))
+        if requests:
+            await self._services.scheduler.schedule_many(requests)
+        return len(requests)
 
     async def _arm_follow_up(self, ticket: Ticket, config: TicketsConfig) -> None:
-        community = Community.from_key(ticket.community)
         seq = ticket.follow_up_seq
-        due = next_follow_up_at(ticket, config)
         for attempt in (seq, seq + 1):
-            key = job_key(ticket.community, ticket.number, FOLLOW_UP, attempt)
-            payload = {"number": ticket.number, "seq": attempt}
-            if await self._services.scheduler.schedule(
-                community, KIND_FOLLOW_UP, due, key, payload
-            ):
+            if await self._schedule(_follow_up(ticket, config, attempt)):
                 return
             # That key already ran while the ticket was closed: retire it and use the next.
             await self._tickets.skip_follow_up(ticket.community, ticket.number, attempt)
         log.error("ticket %s #%d: could not arm a follow-up", ticket.community, ticket.number)
 
-    async def _arm_reminder(self, ticket: Ticket, config: TicketsConfig) -> None:
+    def _reminder(self, ticket: Ticket, config: TicketsConfig) -> JobRequest | None:
         lead = config.remind_delta
         if (
             lead is None
@@ -167,16 +161,25 @@ class FollowUps:
             or ticket.owner_id is None
             or ticket.reminded_seq >= ticket.promise_seq
         ):
-            return
+            return None
         due = ticket.next_update_due - lead
         if due <= self._services.clock.now():
-            return  # a promise this short needs no reminder: it was just made
-        await self._services.scheduler.schedule(
-            Community.from_key(ticket.community),
+            return None  # a promise this short needs no reminder: it was just made
+        return JobRequest(
+            ticket.community,
             KIND_REMINDER,
             due,
             job_key(ticket.community, ticket.number, REMINDER, ticket.promise_seq),
             {"number": ticket.number, "promise": ticket.promise_seq},
+        )
+
+    async def _schedule(self, request: JobRequest) -> bool:
+        return await self._services.scheduler.schedule(
+            Community.from_key(request.community),
+            request.kind,
+            request.due_at,
+            request.key,
+            request.payload,
         )
 
     # -- firing ---------------------------------------------------------------------------
@@ -265,6 +268,26 @@ class FollowUps:
             log.warning("%s: no ambassadors channel for %r", community.key, text)
             return
         await self._services.platform(community).send(channel, OutgoingMessage(text=text))
+
+
+def _follow_up(ticket: Ticket, config: TicketsConfig, seq: int) -> JobRequest:
+    return JobRequest(
+        ticket.community,
+        KIND_FOLLOW_UP,
+        next_follow_up_at(ticket, config),
+        job_key(ticket.community, ticket.number, FOLLOW_UP, seq),
+        {"number": ticket.number, "seq": seq},
+    )
+
+
+def _first_response(ticket: Ticket, config: TicketsConfig) -> JobRequest:
+    return JobRequest(
+        ticket.community,
+        KIND_FIRST_RESPONSE,
+        ticket.opened_at + config.first_response_delta,
+        job_key(ticket.community, ticket.number, FIRST_RESPONSE),
+        {"number": ticket.number},
+    )
 
 
 def ticket_after_skip(ticket: Ticket) -> Ticket:
