@@ -7,7 +7,7 @@ class, so registering a cog costs nothing per event.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -116,6 +116,23 @@ def form(prefix: str) -> Callable[[F], F]:
 def job(kind: str) -> Callable[[F], F]:
     """Handle scheduled jobs of this kind; the handler receives a `storage.jobs.Job`."""
     return _mark(JobKind(kind))
+
+
+def declared_commands(
+    cog_types: Iterable[type[Cog]],
+) -> tuple[list[CommandSpec], list[MessageCommandSpec]]:
+    """Commands and message actions the cogs declare, read from the classes alone (no
+    database, no connection), in declaration order: for ``discord sync`` and the Slack
+    manifest."""
+    commands: list[CommandSpec] = []
+    actions: list[MessageCommandSpec] = []
+    for cog_type in cog_types:
+        for _, mark in cog_type.handlers:
+            if isinstance(mark, Command):
+                commands.append(mark.spec)
+            elif isinstance(mark, MessageCommand):
+                actions.append(mark.spec)
+    return commands, actions
 
 
 @dataclass

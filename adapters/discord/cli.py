@@ -66,13 +66,14 @@ async def sync_commands(args: argparse.Namespace, settings: Settings) -> int:
 
     from adapters.discord.actions import DiscordActions
     from adapters.discord.client import quiet_voice_warnings
-    from adapters.discord.sync import declared, offered, sync_guild
+    from adapters.discord.sync import offered, sync_guild
+    from bot.cog import declared_commands
     from cogs import all_cogs
 
     if not settings.wants_discord or settings.discord_token is None:
         print("DISCORD_TOKEN is not set; see docs/discord.md.", file=sys.stderr)
         return 2
-    commands, message_commands = declared(all_cogs())
+    commands, message_commands = declared_commands(all_cogs())
     payload = offered(commands, message_commands, DiscordActions.capabilities)
     quiet_voice_warnings()
     # Commands are registered over REST only; no gateway connection, so no events needed.

@@ -8,13 +8,12 @@ respect: it waits for the bucket to refill instead of retrying blindly.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import discord
 
 from adapters.discord.commands import application_commands
-from bot.cog import Cog, Command, MessageCommand
 from bot.commands import CommandSpec, MessageCommandSpec
 from bot.platform import Capability
 
@@ -31,19 +30,6 @@ def offered(
         [c for c in commands if all(r in capabilities for r in c.requires)],
         [m for m in message_commands if all(r in capabilities for r in m.requires)],
     )
-
-
-def declared(cog_types: Sequence[type[Cog]]) -> tuple[list[CommandSpec], list[MessageCommandSpec]]:
-    """Every command the cogs declare, without starting them (for ``discord sync``)."""
-    commands: list[CommandSpec] = []
-    message_commands: list[MessageCommandSpec] = []
-    for cog_type in cog_types:
-        for _, mark in cog_type.handlers:
-            if isinstance(mark, Command):
-                commands.append(mark.spec)
-            elif isinstance(mark, MessageCommand):
-                message_commands.append(mark.spec)
-    return commands, message_commands
 
 
 async def sync_guild(

@@ -45,10 +45,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 async def print_manifest(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.slack.manifest import build_manifest, declarations
+    from adapters.slack.manifest import build_manifest
+    from bot.cog import declared_commands
     from cogs import all_cogs
 
-    commands, actions = declarations(all_cogs())
+    commands, actions = declared_commands(all_cogs())
     manifest = build_manifest(
         commands,
         actions,

@@ -8,12 +8,11 @@ action, and exactly the scopes and events the adapter uses. Paste the output int
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from adapters.slack.ids import shortcut_callback_id
 from adapters.slack.listeners import EVENTS
-from bot.cog import Cog, Command, MessageCommand
 from bot.commands import CommandSpec, MessageCommandSpec
 from bot.text import excerpt
 
@@ -49,22 +48,6 @@ COMMAND_DESCRIPTION_LIMIT = 100
 USAGE_HINT_LIMIT = 1000
 SHORTCUT_NAME_LIMIT = 24
 SHORTCUT_DESCRIPTION_LIMIT = 150
-
-
-def declarations(
-    cog_types: Iterable[type[Cog]],
-) -> tuple[list[CommandSpec], list[MessageCommandSpec]]:
-    """Commands and message actions the cogs declare, read from the classes alone (no
-    database, no connection), in declaration order."""
-    commands: list[CommandSpec] = []
-    actions: list[MessageCommandSpec] = []
-    for cog_type in cog_types:
-        for _, mark in cog_type.handlers:
-            if isinstance(mark, Command):
-                commands.append(mark.spec)
-            elif isinstance(mark, MessageCommand):
-                actions.append(mark.spec)
-    return commands, actions
 
 
 def slash_commands(commands: Sequence[CommandSpec]) -> list[dict[str, Any]]:

@@ -164,10 +164,11 @@ def test_oversized_groups_are_refused_before_discord_would() -> None:
 
 def test_every_shipped_command_fits_discord() -> None:
     from adapters.discord.actions import DiscordActions
-    from adapters.discord.sync import declared, offered
+    from adapters.discord.sync import offered
+    from bot.cog import declared_commands
     from cogs import all_cogs
 
-    payload = offered(*declared(all_cogs()), DiscordActions.capabilities)
+    payload = offered(*declared_commands(all_cogs()), DiscordActions.capabilities)
     names = {command["name"] for command in payload}
     assert {"help", "about", "config", "report", "Report message"} <= names
 

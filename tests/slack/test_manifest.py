@@ -7,13 +7,14 @@ import json
 import pytest
 
 from adapters.slack.listeners import EVENTS
-from adapters.slack.manifest import build_manifest, declarations
+from adapters.slack.manifest import build_manifest
 from bot.cli import main
+from bot.cog import declared_commands
 from cogs import all_cogs
 
 
 def test_every_declared_command_is_a_slash_command_once_per_group() -> None:
-    commands, actions = declarations(all_cogs())
+    commands, actions = declared_commands(all_cogs())
     manifest = build_manifest(commands, actions)
     slash = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     tops = {"/" + c.path.split(" ")[0] for c in commands}
@@ -28,7 +29,7 @@ def test_every_declared_command_is_a_slash_command_once_per_group() -> None:
 
 
 def test_socket_mode_is_the_default_and_http_sets_request_urls() -> None:
-    commands, actions = declarations(all_cogs())
+    commands, actions = declared_commands(all_cogs())
     socket = build_manifest(commands, actions)
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in socket["settings"]["event_subscriptions"]
