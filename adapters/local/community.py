@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.model import Attachment, ChannelRef, Community, Member, MessageRef, PostedMessage, Role
-from bot.outgoing import Button, Form
+from bot.outgoing import Button, ButtonStyle, Form
 
 DEFAULT_CHANNELS = ("welcome", "rules", "general", "moderators", "ambassadors", "tickets")
 
@@ -347,7 +347,7 @@ class LocalCommunity:
             "members": [_member_to_json(m) for m in self.members.values()],
             "channels": [vars(c) for c in self.channels.values()],
             "messages": [
-                {**vars(m), "buttons": [vars(b) for b in m.buttons]} for m in self.messages
+                {**vars(m), "buttons": [asdict(b) for b in m.buttons]} for m in self.messages
             ],
             "dms_closed": sorted(self.dms_closed),
             "banned": sorted(self.banned),
@@ -369,7 +369,9 @@ class LocalCommunity:
             for role in member.roles:
                 community.roles[role.name.casefold()] = role
         for raw in state["messages"]:
-            raw["buttons"] = tuple(Button(**b) for b in raw["buttons"])
+            raw["buttons"] = tuple(
+                Button(b["action_id"], b["label"], ButtonStyle(b["style"])) for b in raw["buttons"]
+            )
             raw["attachments"] = tuple(raw["attachments"])
             raw["pinged"] = tuple(raw["pinged"])
             community.messages.append(LocalMessage(**raw))
