@@ -20,7 +20,7 @@ from bot.interaction import Interaction
 from bot.model import ChannelRef, Member, UserRef
 from bot.outgoing import ChannelMention, OutgoingMessage, Plain, Rich
 from cogs.welcome._text import NEWLINE, joined
-from cogs.welcome.config import MAX_VARIANTS, PLACEHOLDERS, WelcomeConfig, template_problems
+from cogs.welcome.config import MAX_VARIANTS, WelcomeConfig, template_problems
 from cogs.welcome.greeting import Delivery, Greeter, settings_of
 
 
@@ -126,7 +126,6 @@ class WelcomeAdmin:
                     "welcome.set.bad_template",
                     interaction.locale,
                     reasons="; ".join(reasons),
-                    placeholders=", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
                 )
             )
         variants = [template]

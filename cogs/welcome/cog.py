@@ -35,13 +35,13 @@ class WelcomeCog(Cog):
 
     def __init__(self, services: Services, rng: random.Random | None = None) -> None:
         super().__init__(services)
-        newcomers = WelcomeRepository(services.db)
+        self.newcomers = newcomers = WelcomeRepository(services.db)
+        # Tests pass a seeded `random.Random` so the variant picked is repeatable.
         self.greeter = Greeter(services, newcomers, rng or random.Random())
         self.rules = RulesAcceptance(services, newcomers, self.greeter)
         self.waves = JoinWaves(services, newcomers, self.greeter)
         self.kudos = Kudos(services, KudosRepository(services.db))
         self.admin = WelcomeAdmin(services, self.greeter)
-        self.newcomers = newcomers
 
     @listen(MemberJoined)
     async def on_join(self, event: MemberJoined) -> None:
@@ -66,11 +66,10 @@ class WelcomeCog(Cog):
 
     @button("welcome:")
     async def on_button(self, interaction: Interaction) -> None:
-        action, _, owner = interaction.action_id.partition(":accept:")
-        if interaction.action_id == ACCEPT_ACTION:
-            await self.rules.accept(interaction)
-        elif action == "welcome" and owner:
-            await self.rules.accept(interaction, owner)
+        """``welcome:accept:<owner>``; the owner is checked by `RulesAcceptance.accept`."""
+        if interaction.action_id.startswith(ACCEPT_ACTION):
+            owner = interaction.action_id.removeprefix(ACCEPT_ACTION).removeprefix(":")
+            await self.rules.accept(interaction, owner or None)
 
     @command(
         "welcome accept",

@@ -128,7 +128,7 @@ async def test_bad_template_is_rejected_with_the_reason_and_nothing_changes(
     assert reply.startswith("That template was not saved:")
     assert "“{member.__class__}” is not a placeholder" in reply
     assert "unknown placeholder {user}" in reply
-    assert "{member}, {name}, {community}, {rules}, {member_count}" in reply
+    assert "available: {community}, {member}, {member_count}, {name}, {rules}" in reply
     settings = await _welcome_settings(session)
     assert settings.templates == {} and settings.dm is False
     assert await _audited(session, "welcome.set") == []
