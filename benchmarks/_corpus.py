@@ -100,8 +100,10 @@ def make_messages(count: int, terms: Terms, rng: random.Random) -> list[CheckedM
         roll = rng.random()
         if roll < 0.003:
             messages.extend(_burst(rng, at))
+            at = messages[-1].at
         elif roll < 0.005:
             messages.extend(_cross_post(rng, at))
+            at = messages[-1].at
         else:
             text = _chat_line(rng)
             if roll < 0.020:

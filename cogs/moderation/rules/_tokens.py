@@ -34,6 +34,10 @@ _DROPPED = "".join(c for c in string.punctuation if c not in _LEET)
 _WHITESPACE = " \t\n\r\x0b\x0c"  # what `bytes.split()` splits on
 _WORD = re.compile(r"[0-9A-Za-z\u0080-\U0010ffff]+")
 _CHUNK = re.compile(f"[^{_WHITESPACE}]+")
+# A chunk that squeezes to something: it has a character punctuation-dropping keeps.
+_SQUEEZABLE_CHUNK = re.compile(
+    f"[^{_WHITESPACE}]*[^{_WHITESPACE}{re.escape(_DROPPED)}][^{_WHITESPACE}]*"
+)
 _TRAILING_BANGS = re.compile(f"!(?=!*(?:[{_WHITESPACE}]|\\Z))")
 _TRAILING_BANGS_BYTES = re.compile(f"!(?=!*(?:[{_WHITESPACE}]|\\Z))".encode())
 _LETTER = re.compile(r"[^\W\d_]")
@@ -98,19 +102,13 @@ def readings(
     return found
 
 
-def spans(folded: str, kind: Reading) -> list[tuple[int, int, bool]]:
-    """Each word of a reading of `folded`: its span, and whether it counts."""
+def spans(folded: str, kind: Reading) -> list[tuple[int, int]]:
+    """The span in `folded` of each word of one of its readings."""
     if kind is Reading.PLAIN:
-        return [(*match.span(), True) for match in _WORD.finditer(folded)]
+        return [match.span() for match in _WORD.finditer(folded)]
     if "!" in folded:
         folded = _TRAILING_BANGS.sub(" ", folded)
-    table = _SQUEEZE[kind][1]
-    found = []
-    for match in _CHUNK.finditer(folded):
-        chunk = match.group()
-        if chunk.translate(_DROP_STR).translate(table):
-            found.append((*match.span(), has_letter(chunk)))
-    return found
+    return [match.span() for match in _SQUEEZABLE_CHUNK.finditer(folded)]
 
 
 def has_letter(text: str) -> bool:

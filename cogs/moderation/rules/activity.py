@@ -2,7 +2,7 @@
 
 Memory is bounded twice: per author by a fixed number of posts, and overall by the
 number of authors, forgetting whoever posted least recently. Authors who went quiet
-for longer than the horizon are dropped as soon as anyone posts again.
+for longer than the horizon are dropped a few at a time as others post.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ MAX_POSTS_PER_AUTHOR = 64
 # Authors remembered at once. Ten thousand people posting inside one spam window is far
 # more than a community bot sees; past that the least recently active are forgotten.
 DEFAULT_MAX_AUTHORS = 10_000
+
+# Quiet authors forgotten per post at most. After a lull thousands may have gone quiet
+# at once; dropping them a few at a time keeps every check fast, and since each post adds
+# at most one author, memory still shrinks back.
+_FORGET_PER_POST = 4
 
 
 class Post(NamedTuple):
@@ -48,22 +53,25 @@ class RecentActivity:
         The result is a live view, valid until the next call.
         """
         key = (community, author)
-        posts = self._posts.get(key)
-        if posts is None:
-            posts = self._posts[key] = deque(maxlen=MAX_POSTS_PER_AUTHOR)
-        else:
-            self._posts.move_to_end(key)
-        posts.append(post)
+        authors = self._posts
+        posts = authors.get(key)
         cutoff = post.at - horizon
-        while posts[0].at < cutoff:
-            posts.popleft()
+        if posts is None:
+            posts = authors[key] = deque((post,), MAX_POSTS_PER_AUTHOR)
+        else:
+            authors.move_to_end(key)
+            posts.append(post)
+            while posts[0].at < cutoff:
+                posts.popleft()
         self._forget_quiet_authors(cutoff)
         return posts
 
     def _forget_quiet_authors(self, cutoff: datetime) -> None:
-        """Drop authors beyond the limit and those silent since `cutoff`, oldest first."""
+        """Drop authors beyond the limit and a few silent since `cutoff`, oldest first."""
         authors = self._posts
         if len(authors) > self._max_authors:
             authors.popitem(last=False)
-        while next(iter(authors.values()))[-1].at < cutoff:
+        for _ in range(_FORGET_PER_POST):
+            if next(iter(authors.values()))[-1].at >= cutoff:
+                return
             authors.popitem(last=False)

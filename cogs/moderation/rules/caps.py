@@ -47,6 +47,8 @@ class CapsRule:
         text = view.message.text
         if len(text) < self.min_letters or view.folded_text == text:
             return []
+        if not text.isascii() and sum(map(str.isupper, text)) < self.min_letters:
+            return []  # cheap for the many disguised messages with a capital or two
         letters, capitals = _count(_MARKUP.sub("", text) if "<" in text else text)
         if letters < self.min_letters or capitals <= self.max_ratio * letters:
             return []
@@ -61,7 +63,6 @@ def _count(text: str) -> tuple[int, int]:
     """Letters and capital letters in `text`."""
     if text.isascii():
         raw = text.encode()
-        return len(raw) - len(raw.translate(None, _LETTERS)), len(raw) - len(
-            raw.translate(None, _UPPER)
-        )
+        letters = len(raw) - len(raw.translate(None, _LETTERS))
+        return letters, len(raw) - len(raw.translate(None, _UPPER))
     return sum(map(str.isalpha, text)), sum(map(str.isupper, text))

@@ -198,8 +198,9 @@ class _Search(Generic[Owner]):
     ) -> None:
         self._matcher = matcher
         self._folded = folded
-        self._spans: dict[Reading, list[tuple[int, int, bool]]] = {}
+        self._spans: dict[Reading, list[tuple[int, int]]] = {}
         self._found: dict[tuple[int, int, int], KeywordHit[Owner]] = {}
+        self._affix_cache: dict[bytes, list[_Entry[Owner]]] = {}
         searched: list[tuple[Reading, list[bytes], list[tuple[int, int]] | None]]
         searched = [(kind, words, None) for kind, words in found]
         if _SPACED_GATE in gates:
@@ -234,18 +235,22 @@ class _Search(Generic[Owner]):
         if _NEEDLES not in (matcher._set.Match(b" " + b" ".join(words) + b" ") or ()):
             return
         for index, word in enumerate(words):
-            if _NEEDLES in (matcher._set.Match(b" " + word + b" ") or ()):
-                for keyword, owner in self._affixes_in(word):
-                    self._add(owner, keyword, kind, (index, index), ranges, word)
+            for keyword, owner in self._affixes_in(word):
+                self._add(owner, keyword, kind, (index, index), ranges, word)
         self._phrases(kind, words, ranges)
 
     def _phrases(
         self, kind: Reading, words: list[bytes], ranges: list[tuple[int, int]] | None
     ) -> None:
         index = self._matcher._phrases
-        tries: list[tuple[_Phrase[Owner], int]] = []
-        for position, word in enumerate(words):
-            tries += [(phrase, position - offset) for phrase, offset in index.get(word, ())]
+        if not index:
+            return
+        tries = [
+            (phrase, position - offset)
+            for position, word in enumerate(words)
+            if word in index
+            for phrase, offset in index[word]
+        ]
         for phrase, _ in index.get(None, ()):
             tries += [(phrase, start) for start in range(len(words))]
         for phrase, start in tries:
@@ -256,7 +261,13 @@ class _Search(Generic[Owner]):
                     self._add(owner, keyword, kind, found, ranges, b" ".join(window))
 
     def _affixes_in(self, word: bytes) -> list[_Entry[Owner]]:
-        found = []
+        """Wildcard keywords in `word`; readings repeat most words, so each is done once."""
+        if word in self._affix_cache:
+            return self._affix_cache[word]
+        found: list[_Entry[Owner]] = []
+        self._affix_cache[word] = found
+        if _NEEDLES not in (self._matcher._set.Match(b" " + word + b" ") or ()):
+            return found
         for shape, table in self._matcher._affixes.items():
             for length in self._matcher._lengths[shape]:
                 if length > len(word):
@@ -285,10 +296,12 @@ class _Search(Generic[Owner]):
         if kind not in self._spans:
             self._spans[kind] = spans(self._folded, kind)
         located = self._spans[kind][first : last + 1]
-        if ranges:  # spaced-out letters count if any of them is a letter
-            counts = any(has_letter(self._folded[start:end]) for start, end, _ in located)
-        else:
-            counts = all(counts for _, _, counts in located)
+        if kind is Reading.PLAIN and not ranges:
+            counts = True
+        elif ranges:  # spaced-out letters count if any of them is a letter
+            counts = any(has_letter(self._folded[start:end]) for start, end in located)
+        else:  # squeezed words count if each comes from a chunk with a letter
+            counts = all(has_letter(self._folded[start:end]) for start, end in located)
         if counts:
             start, end = located[0][0], located[-1][1]
             hit = KeywordHit(owner, keyword, start, end, words.decode())

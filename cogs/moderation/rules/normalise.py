@@ -13,8 +13,10 @@ word around them and live in `_tokens`.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
 from cogs.moderation.rules._lookalikes import INVISIBLE, LOOKALIKES
 
@@ -47,27 +49,22 @@ class Folded:
 
     source: str
     text: str
-    _starts: tuple[int, ...] | None  # source index of each folded character; None: identity
+    _ends: list[int] | None  # where the fold of each source character ends; None: identity
 
     @classmethod
     def of(cls, source: str) -> Folded:
         if source.isascii():
             return cls(source, source.lower(), None)
-        pieces: list[str] = []
-        starts: list[int] = []
-        for index, char in enumerate(source):
-            piece = _fold_char(char)
-            pieces.append(piece)
-            starts.extend([index] * len(piece))
-        return cls(source, "".join(pieces), tuple(starts))
+        pieces = list(map(_fold_char, source))
+        return cls(source, "".join(pieces), list(accumulate(map(len, pieces))))
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of `source` that folded to `text[start:end]`, marks after it included."""
-        if self._starts is None:
+        if self._ends is None:
             return start, end
-        first = self._starts[start]
-        last = self._starts[end - 1] + 1
-        while last < len(self.source) and not _fold_char(self.source[last]):
+        first = bisect_right(self._ends, start)
+        last = bisect_right(self._ends, end - 1) + 1
+        while last < len(self.source) and self._ends[last] == end:  # folded to nothing
             last += 1
         return first, last
 
@@ -79,12 +76,14 @@ def _fold_char(char: str) -> str:
 
 @cache
 def _fold_table() -> dict[int, str | None]:
-    """Code point -> folded text, for every character whose fold is not itself.
+    """Code point -> folded text, for ASCII and every character whose fold is not itself.
 
     Built on first use rather than at import, so importing the rules costs nothing for a
     process that never sees a non-ASCII message.
     """
-    table: dict[int, str | None] = {ord(c): c.lower() for c in map(chr, range(65, 91))}
+    # Every ASCII character is in the table, unchanged or lowered: a missing key costs a
+    # raised and caught KeyError inside `str.translate`, several times a hit.
+    table: dict[int, str | None] = {code: chr(code).lower() for code in range(128)}
     for block in _TABLE_RANGES:
         for code in block:
             folded = _fold_decomposed(chr(code))
