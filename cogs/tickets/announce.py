@@ -152,6 +152,15 @@ class Announcer:
                 "ticket %s #%d: thread not archived: %s", ticket.community, ticket.number, error
             )
 
+    async def to_ambassadors(self, community: Community, text: Rich) -> None:
+        """Post in the ambassadors' channel (pings, reminders nobody could get privately)."""
+        config = await self._services.config.get(community)
+        channel = await self.find_channel(community, config.community.channels.ambassadors)
+        if channel is None:
+            log.warning("%s: no ambassadors channel for %r", community.key, text)
+            return
+        await self._services.platform(community).send(channel, OutgoingMessage(text=text))
+
     async def direct(self, community: Community, user_id: str, message: OutgoingMessage) -> bool:
         """Send a private message; False when it cannot be delivered (DMs closed, gone)."""
         platform = self._services.platform(community)

@@ -16,6 +16,7 @@ from bot.cog import Services
 from bot.errors import PlatformError, UserError
 from bot.model import Community, Member
 from bot.outgoing import Field, Link, Mention, OutgoingMessage, Rich, rich
+from bot.scheduler import MAX_ATTEMPTS
 from bot.text import defuse_mass_mentions, excerpt
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import TicketsConfig
@@ -112,16 +113,38 @@ class Company:
         )
 
     async def fire_webhook(self, job: Job) -> None:
-        """POST the escalation; any failure raises so the scheduler retries later."""
-        import aiohttp
+        """POST the escalation; a failure raises so the scheduler retries later, and the
+        last attempt's failure is also told to the ambassadors, who pass it on by hand."""
+        try:
+            await _post(job.payload["url"], job.payload["body"])
+        except Exception as error:
+            if job.attempts >= MAX_ATTEMPTS:
+                await self._gave_up(job, error)
+            raise
 
-        timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.post(job.payload["url"], json=job.payload["body"]) as response,
-        ):
-            if response.status >= 300:
-                raise ConnectionError(f"webhook answered HTTP {response.status}")
+    async def _gave_up(self, job: Job, error: Exception) -> None:
+        community = Community.from_key(job.community)
+        locale = await self._announcer.public_locale(community)
+        text = self._services.i18n.t(
+            "tickets.company.webhook_failed",
+            locale,
+            number=int(job.payload["body"]["ticket"]["number"]),
+            attempts=job.attempts,
+            error=str(error),
+        )
+        await self._announcer.to_ambassadors(community, text)
+
+
+async def _post(url: str, body: dict[str, Any]) -> None:
+    import aiohttp  # optional: only deployments with a company webhook need it
+
+    timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.post(url, json=body) as response,
+    ):
+        if response.status >= 300:
+            raise ConnectionError(f"webhook answered HTTP {response.status}")
 
 
 def webhook_body(ticket: Ticket, by: Member, note: str) -> dict[str, Any]:

@@ -233,7 +233,7 @@ class FollowUps:
         )
         if await self._announcer.direct(community, ticket.owner_id, message):
             return
-        await self._post_to_ambassadors(
+        await self._announcer.to_ambassadors(
             community,
             rich(Mention(ticket.owner_id, ticket.owner_name or ""), ": ", message.text),
         )
@@ -257,17 +257,9 @@ class FollowUps:
             waited=age(now - ticket.opened_at),
         )
         link = (" ", Link(ticket.tracker_url)) if ticket.tracker_url else ()
-        await self._post_to_ambassadors(community, rich(ping, " " if ping else (), text, *link))
-
-    async def _post_to_ambassadors(self, community: Community, text: tuple[Segment, ...]) -> None:
-        config = await self._services.config.get(community)
-        channel = await self._announcer.find_channel(
-            community, config.community.channels.ambassadors
+        await self._announcer.to_ambassadors(
+            community, rich(ping, " " if ping else (), text, *link)
         )
-        if channel is None:
-            log.warning("%s: no ambassadors channel for %r", community.key, text)
-            return
-        await self._services.platform(community).send(channel, OutgoingMessage(text=text))
 
 
 def _follow_up(ticket: Ticket, config: TicketsConfig, seq: int) -> JobRequest:

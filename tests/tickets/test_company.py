@@ -98,3 +98,22 @@ async def test_escalation_without_anywhere_to_send_it_is_refused(desk: Desk) -> 
         "Amy", "/ticket escalate #1 Asked product"
     )
     assert (await desk.ticket(1)).status is Status.OPEN
+
+
+async def test_a_webhook_that_never_answers_is_handed_back_to_the_ambassadors(
+    desk: Desk, endpoint: Endpoint
+) -> None:
+    endpoint.failures_left = 100
+    await use_webhook(desk, endpoint.url)
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket escalate #1 Asked product")
+    await desk.session.run_due_jobs()
+    await desk.advance(timedelta(minutes=14))
+    assert not [m for m in desk.channel("ambassadors") if "did not accept" in m]
+    await desk.advance(timedelta(minutes=1))  # the fifth and last attempt
+    assert [m for m in desk.channel("ambassadors") if "did not accept" in m] == [
+        "The company webhook did not accept the escalation of ticket #1 after 5 tries "
+        "(webhook answered HTTP 503). Please pass it on by hand."
+    ]
+    counts = await JobRepository(desk.session.app.services.db).count_by_status()
+    assert counts["failed"] == 1
