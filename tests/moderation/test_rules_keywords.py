@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from cogs.moderation.rules import Action, RuleKind, RuleSet, parse_rules, try_text
+from cogs.moderation.rules._keyword_search import KeywordMatcher, _Search
 from cogs.moderation.rules._tokens import plain_words, readings
-from cogs.moderation.rules.keywords import Keyword, KeywordMatcher, _Search
+from cogs.moderation.rules.keywords import Keyword
 from cogs.moderation.rules.normalise import fold
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)

@@ -10,8 +10,8 @@
   and to two ("fuuuuck" -> fuck, "asssss" -> ass). Doubled letters are ordinary spelling
   and stay: "good" never reads "god".
 
-Squeezed and spaced words count only when a chunk they come from has a letter: "1337"
-is a number, not leetspeak.
+A squeezed word counts only when its chunk has a letter, and spaced-out characters only
+when one of them is a letter: "1337" is a number, not leetspeak.
 
 Readings are lists of `bytes` words made with `bytes.translate` and `split`, because
 that is what keeps the common case, a message that matches nothing, cheap. Where each
@@ -69,12 +69,10 @@ def _bytes_table(mapping: dict[str, str], others: str | None) -> bytes:
 
 
 _PLAIN = _bytes_table({}, " ")
-_SQUEEZE = {
-    Reading.SQUEEZED: (_bytes_table(_LEET, None), str.maketrans(_LEET)),
-    Reading.SQUEEZED_AS_L: (_bytes_table(_LEET_AS_L, None), str.maketrans(_LEET_AS_L)),
-}
-_DROP_BYTES = _DROPPED.encode()
-_DROP_STR = str.maketrans("", "", _DROPPED)
+_SQUEEZE = _bytes_table(_LEET, None)
+_SQUEEZE_AS_L = _bytes_table(_LEET_AS_L, None)
+_DROP = _DROPPED.encode()
+_SQUEEZE_STR = str.maketrans(_LEET) | str.maketrans("", "", _DROPPED)  # for keywords
 
 
 def plain_words(folded: bytes) -> list[bytes]:
@@ -93,12 +91,11 @@ def readings(
     found = [(Reading.PLAIN, plain)]
     if "!" in folded:
         folded_bytes = _TRAILING_BANGS_BYTES.sub(b" ", folded_bytes)
-    words = folded_bytes.translate(_SQUEEZE[Reading.SQUEEZED][0], _DROP_BYTES).split()
+    words = folded_bytes.translate(_SQUEEZE, _DROP).split()
     if words != plain:
         found.append((Reading.SQUEEZED, words))
     if "1" in folded or "|" in folded:
-        words = folded_bytes.translate(_SQUEEZE[Reading.SQUEEZED_AS_L][0], _DROP_BYTES).split()
-        found.append((Reading.SQUEEZED_AS_L, words))
+        found.append((Reading.SQUEEZED_AS_L, folded_bytes.translate(_SQUEEZE_AS_L, _DROP).split()))
     return found
 
 
@@ -142,7 +139,7 @@ def keyword_words(folded: str) -> list[str]:
     words: list[str] = []
     for chunk in _CHUNK.findall(_TRAILING_BANGS.sub(" ", folded)):
         if _LETTER.search(chunk) and not chunk.isalpha():
-            words.append(chunk.translate(_DROP_STR).translate(_SQUEEZE[Reading.SQUEEZED][1]))
+            words.append(chunk.translate(_SQUEEZE_STR))
         else:
             words.extend(_WORD.findall(chunk))
     return words

@@ -42,7 +42,10 @@ class RuleSet:
         self._horizon: timedelta | None = max(windows, default=None)
 
     def check(self, message: CheckedMessage, activity: RecentActivity) -> list[RuleMatch]:
-        """Every rule `message` breaks, in rule order; an empty list for most messages."""
+        """Every rule `message` breaks (keyword and regex rules first, the rest in order).
+
+        An empty list for almost every message.
+        """
         view = MessageView(message)
         if self._horizon is not None and not message.edited:
             view.recent = activity.record(
@@ -57,6 +60,7 @@ class RuleSet:
 
 
 def _post(view: MessageView) -> Post:
+    """What the window rules remember of this message."""
     message = view.message
     words = tuple(view.plain)
     return Post(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import PlainSerializer, PlainValidator, field_validator
 
 from cogs.moderation.rules._base import RuleHead, RuleSettings
-from cogs.moderation.rules.keywords import Keyword, KeywordMatcher
+from cogs.moderation.rules._keyword_search import KeywordMatcher
+from cogs.moderation.rules.keywords import Keyword
 from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
@@ -49,6 +50,7 @@ _Keywords = Annotated[
 class KeywordsSettings(RuleSettings):
     """``type = "keywords"``: words or phrases that break the rules; `allow` exempts words."""
 
+    kind: ClassVar[RuleKind] = RuleKind.KEYWORDS
     type: Literal["keywords"]
     action: Action = Action.FLAG
     keywords: _Keywords
@@ -61,18 +63,16 @@ class KeywordsSettings(RuleSettings):
             raise ValueError("a keyword rule needs at least one keyword")
         return keywords
 
-    def compile(self, kind: RuleKind = RuleKind.KEYWORDS) -> KeywordRule:
-        return KeywordRule(RuleHead(self.name, kind, self.action, self.scope), self.allow)
+    def compile(self) -> KeywordRule:
+        return KeywordRule(RuleHead(self.name, self.kind, self.action, self.scope), self.allow)
 
 
 class WatchWordsSettings(KeywordsSettings):
     """``type = "watch_words"``: topics ambassadors want to hear about; not a breach."""
 
+    kind: ClassVar[RuleKind] = RuleKind.WATCH_WORDS
     type: Literal["watch_words"]  # type: ignore[assignment]
     action: Action = Action.NOTIFY_AMBASSADORS
-
-    def compile(self, kind: RuleKind = RuleKind.WATCH_WORDS) -> KeywordRule:
-        return super().compile(kind)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -93,14 +93,11 @@ class KeywordRules:
     window: timedelta | None = None
 
     def __init__(self, settings: list[KeywordsSettings]) -> None:
-        self._matcher = KeywordMatcher(
-            [
-                (keyword, rule)
-                for entry in settings
-                for rule in [entry.compile()]
-                for keyword in entry.keywords
-            ]
-        )
+        entries: list[tuple[Keyword, KeywordRule]] = []
+        for entry in settings:
+            rule = entry.compile()
+            entries += [(keyword, rule) for keyword in entry.keywords]
+        self._matcher = KeywordMatcher(entries)
 
     def check(self, view: MessageView) -> list[RuleMatch]:
         matches = []

@@ -25,7 +25,10 @@ _DOMAIN = re.compile(r"[a-z0-9\u00a1-\U0010ffff-]+(?:\.[a-z0-9\u00a1-\U0010ffff-
 
 
 def domain(written: str) -> str:
-    """ "https://www.Example.com/x" -> "example.com"; a ValueError if it is no domain."""
+    """The domain in what a moderator wrote: "https://www.Example.com/x" is example.com.
+
+    A ValueError says it is not a domain.
+    """
     host = fold(written.strip()).split("://")[-1].split("/")[0].removeprefix("*.")
     host = host.removeprefix("www.")
     if not _DOMAIN.fullmatch(host):

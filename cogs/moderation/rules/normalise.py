@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import accumulate
 
 from cogs.moderation.rules._lookalikes import INVISIBLE, LOOKALIKES
@@ -69,7 +69,12 @@ class Folded:
         return first, last
 
 
-@cache
+# Distinct characters whose folds are remembered: more than any real chat uses, few
+# enough (a few hundred kilobytes) that a message of every code point cannot bloat it.
+_REMEMBERED_CHARACTERS = 4096
+
+
+@lru_cache(maxsize=_REMEMBERED_CHARACTERS)
 def _fold_char(char: str) -> str:
     return fold(char)
 
