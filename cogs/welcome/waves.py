@@ -82,6 +82,7 @@ class JoinWaves:
         """Close a wave once: mark its alert as over and welcome who is still here."""
         if not await self.newcomers.end_wave(wave_id, self.services.clock.now()):
             return
+        await self.services.scheduler.cancel(end_key(community, wave_id))
         config = await self.services.config.get(community)
         await self.show_alert(community, wave_id, config)
         if settings_of(config).enabled:
