@@ -102,6 +102,7 @@ class WelcomeAdmin:
         return interaction.t("welcome.preview.public", channel=shown)
 
     def _changes(self, interaction: Interaction) -> dict[str, Any]:
+        """The overrides a `/welcome set` asks for, as dotted keys."""
         args = interaction.args
         changes: dict[str, Any] = {}
         channel = args["channel"]
@@ -110,36 +111,35 @@ class WelcomeAdmin:
         for option in ("dm", "public"):
             if args[option] is not None:
                 changes[f"welcome.{option}"] = bool(args[option])
-        template = args.text("template")
-        locale = args.text("locale")
-        if template is None:
-            if locale is not None:
-                raise UserError(
-                    interaction.i18n.text("welcome.set.locale_alone", interaction.locale)
-                )
-            return changes
-        language = normalise_locale(locale or interaction.config.community.locale) or "en"
+        template, locale = args.text("template"), args.text("locale")
+        if template is not None:
+            changes.update(self._template_change(interaction, template, locale))
+        elif locale is not None:
+            raise UserError(interaction.i18n.text("welcome.set.locale_alone", interaction.locale))
+        return changes
+
+    def _template_change(
+        self, interaction: Interaction, template: str, locale: str | None
+    ) -> dict[str, list[str]]:
+        """Replace a language's variants with `template`, or add it with ``add:yes``."""
         reasons = template_problems(template)
         if reasons:
             raise UserError(
                 interaction.i18n.text(
-                    "welcome.set.bad_template",
-                    interaction.locale,
-                    reasons="; ".join(reasons),
+                    "welcome.set.bad_template", interaction.locale, reasons="; ".join(reasons)
                 )
             )
+        language = normalise_locale(locale or interaction.config.community.locale) or "en"
         variants = [template]
-        if args["add"]:
-            current = settings_of(interaction.config).templates.get(language, [])
-            variants = [*current, template]
-            if len(variants) > MAX_VARIANTS:
-                raise UserError(
-                    interaction.i18n.text(
-                        "welcome.set.too_many", interaction.locale, limit=MAX_VARIANTS
-                    )
+        if interaction.args["add"]:
+            variants = [*settings_of(interaction.config).templates.get(language, []), template]
+        if len(variants) > MAX_VARIANTS:
+            raise UserError(
+                interaction.i18n.text(
+                    "welcome.set.too_many", interaction.locale, limit=MAX_VARIANTS
                 )
-        changes[f"welcome.templates.{language}"] = variants
-        return changes
+            )
+        return {f"welcome.templates.{language}": variants}
 
     def _validate_together(self, interaction: Interaction, changes: dict[str, Any]) -> None:
         """Refuse the whole command if its changes, taken together, would not validate."""

@@ -247,3 +247,29 @@ limit = 1
         )
     finally:
         await session.app.close()
+
+
+async def test_more_than_ten_variants_are_refused(session: LocalSession, cog: WelcomeCog):
+    c = session.community
+    alice = c.member("Alice")
+    for number in range(10):
+        await c.run(alice, f'/welcome set locale:en "template:Hi {{member}} {number}" add:yes')
+    await c.run(alice, '/welcome set locale:en "template:One too many {member}" add:yes')
+    assert c.last_private(alice).startswith("That would be more than 10 variants")
+    assert len((await _welcome_settings(session)).templates["en"]) == 10
+
+
+async def test_a_template_language_must_be_a_language_code(session: LocalSession, cog: WelcomeCog):
+    c = session.community
+    alice = c.member("Alice")
+    await c.run(alice, '/welcome set locale:klingon! "template:Hi {member}"')
+    assert "is not a language code" in c.last_private(alice)
+    assert (await _welcome_settings(session)).templates == {}
+
+
+async def test_config_set_refuses_a_bad_template_too(session: LocalSession, cog: WelcomeCog):
+    c = session.community
+    alice = c.member("Alice")
+    await c.run(alice, '/config set welcome.templates.en ["Hi {member"]')
+    assert "unbalanced brace" in c.last_private(alice)
+    assert (await _welcome_settings(session)).templates == {}
