@@ -11,7 +11,7 @@ import logging
 
 from bot.cog import Services
 from bot.commands import Permission
-from bot.errors import PlatformError
+from bot.errors import PlatformError, UserError
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Member
 from bot.outgoing import Button, Markup, Mention, OutgoingMessage, rich
@@ -74,8 +74,8 @@ class Reactions:
         locale = await self._services.locale_for(event.member)
         try:
             await self._voting.unvote(event.member, locale, ticket.number)
-        except Exception as error:  # a vote that was never counted: nothing to undo
-            log.debug("reaction removed without a counted vote: %s", error)
+        except UserError:  # a 👍 that never counted (e.g. the opener's own): nothing to undo
+            return
 
     async def _resolve_requested(self, event: ReactionAdded, ticket: Ticket, locale: str) -> None:
         i18n = self._services.i18n
