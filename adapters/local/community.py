@@ -132,11 +132,11 @@ class LocalCommunity:
             raise LookupError(f"no member named {name!r}") from None
 
     def channel_named(self, name: str) -> LocalChannel:
-        wanted = name.removeprefix("#").casefold()
-        for channel in self.channels.values():
-            if channel.name.casefold() == wanted or channel.id == wanted:
-                return channel
-        raise LookupError(f"no channel named #{wanted}")
+        for wanted in (name.casefold(), name.removeprefix("#").casefold()):
+            for channel in self.channels.values():
+                if channel.name.casefold() == wanted or channel.id == wanted:
+                    return channel
+        raise LookupError(f"no channel named #{name.removeprefix('#')}")
 
     def ref(self, channel: LocalChannel) -> ChannelRef:
         return ChannelRef(self.community, channel.id, channel.name, channel.parent_id)

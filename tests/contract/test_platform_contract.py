@@ -117,3 +117,13 @@ async def test_missing_messages_are_reported_as_not_found(rig: Rig) -> None:
     if Capability.EDIT in rig.platform.capabilities:
         with pytest.raises(NotFound):
             await rig.platform.edit(ref, OutgoingMessage.of("too late"))
+
+
+def test_local_channels_are_found_with_or_without_a_hash_even_if_named_with_one() -> None:
+    community = LocalCommunity()
+    thread = community.add_channel("#3 Login broken", parent_id="tickets")
+    assert community.channel_named("#3 Login broken") is thread
+    assert community.channel_named("##3 Login broken") is thread
+    assert community.channel_named("#general").name == "general"
+    with pytest.raises(LookupError, match="no channel named #nowhere"):
+        community.channel_named("#nowhere")
