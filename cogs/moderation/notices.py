@@ -149,7 +149,8 @@ class Notifier:
             )
         rules = details.rules
         if rules:
-            return t("notice.why_rules", locale, rules="”, “".join(rules))
+            separator = t("notice.rules_separator", locale)
+            return t("notice.why_rules", locale, rules=separator.join(rules))
         return t("notice.why_general", locale)
 
     @staticmethod
