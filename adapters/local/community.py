@@ -31,7 +31,7 @@ from bot.events import (
 from bot.model import Attachment, ChannelRef, Community, Member, MessageRef, PostedMessage, Role
 from bot.outgoing import Button, ButtonStyle, Form
 
-DEFAULT_CHANNELS = ("welcome", "rules", "general", "moderators", "ambassadors", "tickets")
+DEFAULT_CHANNELS = ("welcome", "rules", "general", "moderators", "ambassadors", "tickets", "company")
 
 
 @dataclass
