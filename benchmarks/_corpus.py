@@ -98,15 +98,17 @@ def make_messages(count: int, terms: Terms, rng: random.Random) -> list[CheckedM
     while len(messages) < count:
         at += timedelta(seconds=rng.expovariate(20.0))  # a busy community: 20 messages/s
         roll = rng.random()
-        if roll < 0.003:
+        # Shares chosen so that about 2% of messages break a rule: 1.4% planted, and the
+        # later messages of bursts (4 of 12) and cross-posts (2 of 4).
+        if roll < 0.0015:
             messages.extend(_burst(rng, at))
             at = messages[-1].at
-        elif roll < 0.005:
+        elif roll < 0.0025:
             messages.extend(_cross_post(rng, at))
             at = messages[-1].at
         else:
             text = _chat_line(rng)
-            if roll < 0.020:
+            if roll < 0.0165:
                 text = _planted(rng, text, terms)
             messages.append(_message(rng, text, at))
     return messages[:count]

@@ -126,12 +126,13 @@ class KeywordMatcher(Generic[Owner]):
         """Every keyword in the message, at most one hit per owner and span."""
         found = readings(folded, folded_bytes, plain)
         whole = self._whole.keys()
-        touched = False
-        joined = []
-        for _, words in found:
-            touched = touched or not whole.isdisjoint(words)
-            joined.append(b" ".join(words))
-        matched = self._set.Match(b" " + b" \n ".join(joined) + b" ")
+        if len(found) == 1:  # written plainly, as most messages are
+            touched = not whole.isdisjoint(plain)
+            joined = b" " + b" ".join(plain) + b" "
+        else:
+            touched = any(not whole.isdisjoint(words) for _, words in found)
+            joined = b" " + b" \n ".join(b" ".join(words) for _, words in found) + b" "
+        matched = self._set.Match(joined)
         if not touched and matched is None:
             return []
         return _Search(self, folded, found, set(matched or ())).hits

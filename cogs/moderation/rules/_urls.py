@@ -12,13 +12,14 @@ from typing import NamedTuple
 
 _DOT = r"\s*(?:\.|\[\.\]|\(\.\)|\{\.\}|\bdot\b)\s*"
 _SLASH = r"\s*/\s*"
+# Each alternative starts with a literal, so the regex engine skips ahead cheaply.
 _INVITE = re.compile(
-    rf"(?:https?://)?(?:www\.)?(?:"
     rf"(?:discord(?:app)?{_DOT}com{_SLASH}invite|discord{_DOT}(?:gg|me|io|li)"
     rf"|dsc{_DOT}gg|invite{_DOT}gg){_SLASH}(?P<discord>[a-z0-9-]{{2,}})"
     rf"|join{_DOT}slack{_DOT}com{_SLASH}t{_SLASH}(?P<slack>[a-z0-9-]+)(?:/[^\s<>]*)?"
-    rf"|(?P<workspace>[a-z0-9-]+){_DOT}slack{_DOT}com{_SLASH}join(?:/[^\s<>]*)?)"
+    rf"|https?://(?P<workspace>[a-z0-9-]+)\.slack\.com/join(?:/[^\s<>]*)?"
 )
+_SCHEMES = ("https://www.", "http://www.", "https://", "http://", "www.")
 _WEB = re.compile(r"(?:https?://|www\.)(?P<host>[^\s/?#<>\"'\\|]+)[^\s<>\"']*")
 # Punctuation that ends a sentence rather than a link: "see https://x.org/a."
 _TRAILING = ".,;:!?)]}"
@@ -34,18 +35,19 @@ class Link(NamedTuple):
     invite: str | None = None  # "discord/<code>" or "slack/<workspace>"
 
 
-# Words every link or invite has one of, once split into plain words; one set test
-# tells that a message has no link, which is most of them.
-_LINK_WORDS = frozenset(
-    [b"http", b"https", b"www", b"discord", b"discordapp", b"dsc", b"slack", b"invite"]
-)
+# Plain words that every invite, or every web link, has one of: one set test tells that
+# a message has none, which is most messages.
+_INVITE_WORDS = frozenset([b"discord", b"discordapp", b"dsc", b"slack", b"invite"])
+_WEB_WORDS = frozenset([b"http", b"https", b"www"])
 
 
 def find_links(folded: str, plain: list[bytes]) -> list[Link]:
     """Every invite and web link, in order of appearance; `plain` is its plain reading."""
-    if _LINK_WORDS.isdisjoint(plain):
-        return []
-    links = [_invite(match) for match in _INVITE.finditer(folded)]
+    links = []
+    if not _INVITE_WORDS.isdisjoint(plain):
+        links += [_invite(folded, match) for match in _INVITE.finditer(folded)]
+    if _WEB_WORDS.isdisjoint(plain):
+        return links
     for match in _WEB.finditer(folded):
         host = _USERINFO_AND_PORT.sub("", match.group("host")).strip(_TRAILING).lower()
         end = match.start() + len(match.group().rstrip(_TRAILING))
@@ -56,7 +58,7 @@ def find_links(folded: str, plain: list[bytes]) -> list[Link]:
 def invite_key(folded: str) -> str | None:
     """The invite key of the first invite in `folded`, for allow lists."""
     match = _INVITE.search(folded)
-    return _invite(match).invite if match else None
+    return _invite(folded, match).invite if match else None
 
 
 def host_within(host: str, domains: frozenset[str]) -> bool:
@@ -69,9 +71,12 @@ def host_within(host: str, domains: frozenset[str]) -> bool:
             return False
 
 
-def _invite(match: re.Match[str]) -> Link:
-    end = match.start() + len(match.group().rstrip(_TRAILING))
+def _invite(folded: str, match: re.Match[str]) -> Link:
+    """The invite `match` found, its span widened to a scheme written before it."""
+    start, end = match.start(), match.start() + len(match.group().rstrip(_TRAILING))
+    scheme = next((s for s in _SCHEMES if folded.startswith(s, start - len(s))), "")
+    start -= len(scheme) if start >= len(scheme) else 0
     if code := match.group("discord"):
-        return Link("discord.gg", match.start(), end, f"discord/{code}")
+        return Link("discord.gg", start, end, f"discord/{code}")
     workspace = match.group("slack") or match.group("workspace")
-    return Link("slack.com", match.start(), end, f"slack/{workspace}")
+    return Link("slack.com", start, end, f"slack/{workspace}")

@@ -31,7 +31,7 @@ _PATTERN_MAX_MEM = 8 << 20
 _GATE_MAX_MEM = 256 << 20
 
 
-def compile_pattern(pattern: str) -> re2._Regexp:
+def _compile_pattern(pattern: str) -> re2._Regexp:
     """Compile for matching folded text; a ValueError gives RE2's reason in words."""
     try:
         compiled = re2.compile(pattern, _options(_PATTERN_MAX_MEM))
@@ -39,14 +39,14 @@ def compile_pattern(pattern: str) -> re2._Regexp:
         reason = (
             error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
         )
-        raise ValueError(f"pattern {pattern!r} is not valid RE2 syntax: {reason}") from None
+        raise ValueError(f"RE2 cannot use pattern {pattern!r}: {reason}") from None
     if compiled.search("") is not None:
         raise ValueError(f"pattern {pattern!r} matches an empty message, so every message")
     return compiled
 
 
 def _compiles(pattern: str) -> str:
-    compile_pattern(pattern)
+    _compile_pattern(pattern)
     return pattern
 
 
@@ -79,7 +79,7 @@ class PatternRules:
 
     def __init__(self, settings: list[RegexSettings]) -> None:
         self._patterns = [
-            _Pattern(RuleHead(s.name, RuleKind.REGEX, s.action, s.scope), p, compile_pattern(p))
+            _Pattern(RuleHead(s.name, RuleKind.REGEX, s.action, s.scope), p, _compile_pattern(p))
             for s in settings
             for p in s.patterns
         ]

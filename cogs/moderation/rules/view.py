@@ -17,7 +17,7 @@ from cogs.moderation.rules.normalise import Folded, fold
 
 # Mention markup: Discord users, nicknames and roles (<@1>, <@!1>, <@&1>), Slack users
 # and user groups (<@U1>, <!subteam^S1>).
-_MENTION_MARKUP = re.compile(r"<@[!&]?\w+>|<!subteam\^\w+")
+_MENTION_MARKUP = re.compile(r"<@[!&]?\w+(?:\|[^>]*)?>|<!subteam\^\w+")
 
 
 class MessageView:
