@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class App:
         *,
         clock: Clock | None = None,
         cog_types: Sequence[type[Cog]] | None = None,
+        random_source: random.Random | None = None,
     ) -> App:
         """Open storage, validate configuration and set up the cogs; nothing runs yet."""
         cog_types = list(all_cogs() if cog_types is None else cog_types)
@@ -79,6 +81,7 @@ class App:
                 platforms=Platforms(platforms),
                 audit=AuditLog(db),
                 started_at=clock.now(),
+                random=random_source or random.Random(),
             )
             dispatcher = Dispatcher(services)
             services.dispatcher = dispatcher

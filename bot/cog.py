@@ -7,8 +7,9 @@ class, so registering a cog costs nothing per event.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -148,6 +149,9 @@ class Services:
     audit: AuditLog
     started_at: datetime
     dispatcher: Dispatcher | None = None
+    # Every random choice a member can see (e.g. which welcome variant) comes from here, so
+    # a scripted session seeds it and replays to the same transcript.
+    random: random.Random = field(default_factory=random.Random)
 
     def platform(self, community: Community) -> Platform:
         return self.platforms.for_community(community)

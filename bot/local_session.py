@@ -7,6 +7,7 @@ they would in real time.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -41,15 +42,22 @@ class LocalSession:
         community: LocalCommunity | None = None,
         cog_types: Sequence[type[Cog]] | None = None,
         persist: bool = False,
+        random_source: random.Random | None = None,
     ) -> LocalSession:
         """Start the bot on a local community; with `persist`, continue the saved one."""
         clock = clock or SystemClock()
         state = settings.data_dir / "local-community.json" if persist else None
         if community is None:
             community = _restore_or_seed(settings, state)
+        if isinstance(clock, VirtualClock) and community.saved_at is not None:
+            clock.set(community.saved_at)  # time never runs backwards across runs
         community.now = clock.now
         app = await App.create(
-            settings, [LocalPlatform(community)], clock=clock, cog_types=cog_types
+            settings,
+            [LocalPlatform(community)],
+            clock=clock,
+            cog_types=cog_types,
+            random_source=random_source,
         )
         community.dispatch = app.dispatcher.dispatch
         return cls(app, community, clock, state)

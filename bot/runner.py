@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 import sys
 from pathlib import Path
@@ -15,6 +16,9 @@ from bot.clock import VirtualClock
 from bot.local_session import LocalSession
 from bot.script import Interpreter, ScriptError
 from bot.settings import Settings
+
+# Scripts replay to the same transcript every time: virtual time and a fixed seed.
+SCRIPT_SEED = 0
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,7 +80,9 @@ async def run_script(path: Path, settings: Settings, out: object = None) -> int:
     except OSError as error:
         print(f"{path}: cannot read the script: {error.strerror}", file=sys.stderr)
         return 2
-    session = await LocalSession.open(settings, clock=VirtualClock(), persist=True)
+    session = await LocalSession.open(
+        settings, clock=VirtualClock(), persist=True, random_source=random.Random(SCRIPT_SEED)
+    )
     interpreter = Interpreter(session)
     try:
         return await replay(interpreter, lines, path.name, stream)

@@ -31,7 +31,15 @@ from bot.events import (
 from bot.model import Attachment, ChannelRef, Community, Member, MessageRef, PostedMessage, Role
 from bot.outgoing import Button, ButtonStyle, Form
 
-DEFAULT_CHANNELS = ("welcome", "rules", "general", "moderators", "ambassadors", "tickets", "company")
+DEFAULT_CHANNELS = (
+    "welcome",
+    "rules",
+    "general",
+    "moderators",
+    "ambassadors",
+    "tickets",
+    "company",
+)
 
 
 @dataclass
@@ -83,6 +91,8 @@ class LocalCommunity:
         self.transcript: list[str] = []
         self.open_forms: dict[str, Form] = {}
         self.dispatch: Dispatch | None = None
+        # When the last run saved; a scripted run resumes its virtual clock from here.
+        self.saved_at: datetime | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         for channel in DEFAULT_CHANNELS:
             self.add_channel(channel)
@@ -342,6 +352,7 @@ class LocalCommunity:
     def save(self, path: Path) -> None:
         """Write the community to JSON (atomically), so the next run continues from here."""
         state = {
+            "saved_at": self.now().isoformat(),
             "name": self.name,
             "id": self.community.id,
             "members": [_member_to_json(m) for m in self.members.values()],
@@ -378,6 +389,7 @@ class LocalCommunity:
         community.dms_closed = set(state["dms_closed"])
         community.banned = set(state["banned"])
         community.timeouts = dict(state["timeouts"])
+        community.saved_at = datetime.fromisoformat(state["saved_at"])
         return community
 
 

@@ -36,8 +36,8 @@ class WelcomeCog(Cog):
     def __init__(self, services: Services, rng: random.Random | None = None) -> None:
         super().__init__(services)
         self.newcomers = newcomers = WelcomeRepository(services.db)
-        # Tests pass a seeded `random.Random` so the variant picked is repeatable.
-        self.greeter = Greeter(services, newcomers, rng or random.Random())
+        # Tests may pass their own seeded `random.Random`; scripts seed `services.random`.
+        self.greeter = Greeter(services, newcomers, rng or services.random)
         self.rules = RulesAcceptance(services, newcomers, self.greeter)
         self.waves = JoinWaves(services, newcomers, self.greeter)
         self.kudos = Kudos(services, KudosRepository(services.db))
