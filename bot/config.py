@@ -14,17 +14,56 @@ import copy
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
 
+from bot.commands import format_duration, parse_duration
 from bot.errors import ConfigError, UserError
 from bot.model import Community
 from storage.overrides import OverrideRepository
 
 Section = TypeVar("Section", bound=BaseModel)
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('write a duration as text, like "30m", "12h" or "7d"')
+    try:
+        return parse_duration(value)
+    except UserError as error:
+        raise ValueError(error.message) from None
+
+
+# Words that switch an optional duration off (no cooldown, no reminder).
+_OFF = {"0", "off", "none", ""}
+
+
+def _optional_duration(value: object) -> timedelta | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in _OFF):
+        return None
+    return _duration(value)
+
+
+def _show_optional(value: timedelta | None) -> str:
+    return "off" if value is None else format_duration(value)
+
+
+# Durations in config files are written the way people type them in commands (``30m``,
+# ``1d``) and read with the same parser, so a typo is a start-up error naming the key.
+Duration = Annotated[
+    timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, return_type=str)
+]
+# A duration that may be switched off with ``"off"``; None when off.
+OptionalDuration = Annotated[
+    timedelta | None,
+    BeforeValidator(_optional_duration),
+    PlainSerializer(_show_optional, return_type=str),
+]
 
 
 class StrictModel(BaseModel):

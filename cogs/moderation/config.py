@@ -8,31 +8,13 @@ shows the whole table.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import Field, model_validator
 
-from bot.commands import format_duration, parse_duration
-from bot.config import StrictModel
-from bot.errors import UserError
+from bot.config import Duration, StrictModel
 from cogs.moderation.actions import ModAction
 from cogs.moderation.rules import RulesField
-
-
-def _duration(value: object) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        raise ValueError('write a duration as text, like "30m", "12h" or "7d"')
-    try:
-        return parse_duration(value)
-    except UserError as error:
-        raise ValueError(error.message) from None
-
-
-Duration = Annotated[
-    timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, return_type=str)
-]
 
 
 class Reactions(StrictModel):

@@ -14,25 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from bot.commands import parse_duration
-from bot.config import StrictModel
-from bot.errors import UserError
+from bot.config import Duration, OptionalDuration, StrictModel
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
-
-# Words that switch a duration setting off (no cooldown, no reminder).
-_OFF = {"0", "off", "none", ""}
-
-
-def _duration(value: str, *, may_be_off: bool = False) -> str:
-    if may_be_off and value.strip().lower() in _OFF:
-        return "off"
-    try:
-        parse_duration(value)
-    except UserError as error:
-        raise ValueError(error.message) from None
-    return value
 
 
 class DigestConfig(StrictModel):
@@ -79,15 +64,15 @@ class TicketsConfig(StrictModel):
     # Members (not ambassadors) may have this many tickets open at once.
     max_open_per_member: int = Field(default=3, ge=1, le=100)
     # Time a member waits between opening two tickets; "off" for none.
-    cooldown: str = "10m"
+    cooldown: OptionalDuration = timedelta(minutes=10)
     # An unclaimed ticket older than this pings the ambassadors once.
-    first_response_target: str = "24h"
+    first_response_target: Duration = timedelta(hours=24)
     # A ticket without a public update for this long gets a public follow-up...
-    quiet_after: str = "5d"
+    quiet_after: Duration = timedelta(days=5)
     # ...repeated at this cadence while nothing happens; never more often than this.
-    repeat_every: str = "2d"
+    repeat_every: Duration = timedelta(days=2)
     # The owner is reminded privately this long before a promised update is due; "off".
-    remind_before: str = "1d"
+    remind_before: OptionalDuration = timedelta(days=1)
     # Escalations also go to this URL as JSON (needs aiohttp); empty for none.
     company_webhook: str = ""
     # Communities sharing a team name form one queue for "/ticket list everywhere:yes";
@@ -96,16 +81,6 @@ class TicketsConfig(StrictModel):
     # Tickets per page of /ticket list.
     page_size: int = Field(default=10, ge=1, le=25)
     digest: DigestConfig = Field(default_factory=DigestConfig)
-
-    @field_validator("first_response_target", "quiet_after", "repeat_every")
-    @classmethod
-    def _check_duration(cls, value: str) -> str:
-        return _duration(value)
-
-    @field_validator("cooldown", "remind_before")
-    @classmethod
-    def _check_optional_duration(cls, value: str) -> str:
-        return _duration(value, may_be_off=True)
 
     @field_validator("categories")
     @classmethod
@@ -123,26 +98,6 @@ class TicketsConfig(StrictModel):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("the webhook must be an http(s):// URL")
         return value
-
-    @property
-    def cooldown_delta(self) -> timedelta | None:
-        return None if self.cooldown == "off" else parse_duration(self.cooldown)
-
-    @property
-    def first_response_delta(self) -> timedelta:
-        return parse_duration(self.first_response_target)
-
-    @property
-    def quiet_delta(self) -> timedelta:
-        return parse_duration(self.quiet_after)
-
-    @property
-    def repeat_delta(self) -> timedelta:
-        return parse_duration(self.repeat_every)
-
-    @property
-    def remind_delta(self) -> timedelta | None:
-        return None if self.remind_before == "off" else parse_duration(self.remind_before)
 
 
 __all__ = ["WEEKDAYS", "DigestConfig", "TicketsConfig"]

@@ -48,11 +48,11 @@ def next_follow_up_at(ticket: Ticket, config: TicketsConfig) -> datetime:
     The earlier of "quiet for `quiet_after`" and the promised date, but never sooner than
     `repeat_every` after the previous follow-up.
     """
-    due = ticket.last_activity + config.quiet_delta
+    due = ticket.last_activity + config.quiet_after
     if ticket.next_update_due is not None:
         due = min(due, ticket.next_update_due)
     if ticket.last_follow_up_at is not None:
-        due = max(due, ticket.last_follow_up_at + config.repeat_delta)
+        due = max(due, ticket.last_follow_up_at + config.repeat_every)
     return due
 
 
@@ -154,7 +154,7 @@ class FollowUps:
         log.error("ticket %s #%d: could not arm a follow-up", ticket.community, ticket.number)
 
     def _reminder(self, ticket: Ticket, config: TicketsConfig) -> JobRequest | None:
-        lead = config.remind_delta
+        lead = config.remind_before
         if (
             lead is None
             or ticket.next_update_due is None
@@ -276,7 +276,7 @@ def _first_response(ticket: Ticket, config: TicketsConfig) -> JobRequest:
     return JobRequest(
         ticket.community,
         KIND_FIRST_RESPONSE,
-        ticket.opened_at + config.first_response_delta,
+        ticket.opened_at + config.first_response_target,
         job_key(ticket.community, ticket.number, FIRST_RESPONSE),
         {"number": ticket.number},
     )

@@ -106,14 +106,14 @@ class Lifecycle:
         now = self._services.clock.now()
         limits = OpenLimits()
         if not has_permission(member, Permission.AMBASSADOR, config.community.roles):
-            cooldown = policy.cooldown_delta
+            cooldown = policy.cooldown
             limits = OpenLimits(policy.max_open_per_member, now - cooldown if cooldown else None)
         try:
             ticket = await self._tickets.open(community.key, new, now, limits)
         except LimitReached:
             raise self._refuse.error(locale, "limit", max=policy.max_open_per_member) from None
         except CoolingDown as cooling:
-            wait = cooling.last_opened_at + (policy.cooldown_delta or timedelta()) - now
+            wait = cooling.last_opened_at + (policy.cooldown or timedelta()) - now
             raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
         ticket = await self.announce_opened(ticket)
         if ticket.tracker_message_id is None:

@@ -41,7 +41,7 @@ def test_a_bad_tickets_setting_names_file_key_and_problem(
 
 def test_off_switches_the_optional_durations_off(write_config: Callable[[str], Path]) -> None:
     config = TicketsConfig.model_validate({"cooldown": "off", "remind_before": "0"})
-    assert config.cooldown_delta is None and config.remind_delta is None
+    assert config.cooldown is None and config.remind_before is None
 
 
 async def test_config_set_refuses_a_bad_duration(desk: Desk) -> None:
