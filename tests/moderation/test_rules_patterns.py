@@ -22,6 +22,11 @@ def test_a_pattern_matches_folded_text_and_reports_what_was_typed() -> None:
     assert match.reason == "pattern 'free\\\\s+nitro'"
 
 
+def test_a_pattern_also_reads_leetspeak() -> None:
+    [match] = try_text(regex_rule(r"free\s+nitro"), "fr33 n1tr0!", at=AT).matches
+    assert match.text == "fr33 n1tr0"
+
+
 def test_a_pattern_that_does_not_match_flags_nothing() -> None:
     assert try_text(regex_rule(r"free\s+nitro"), "nitro is not free", at=AT).matches == ()
 

@@ -22,6 +22,7 @@ def reasons(ruleset: RuleSet, text: str, **kwargs: Any) -> list[str]:
 
 def test_shouting_is_flagged() -> None:
     ruleset = rules(type="caps", max_ratio=0.7, min_letters=10)
+    assert reasons(ruleset, "STOP THAT NOW ok") == ["85% of the letters are capitals"]
     assert reasons(ruleset, "WHY IS NOBODY ANSWERING ME") == ["100% of the letters are capitals"]
     assert reasons(ruleset, "WARUM ANTWORTET NIEMAND, ÄRGERLICH!") == [
         "100% of the letters are capitals"

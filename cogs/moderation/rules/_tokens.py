@@ -108,6 +108,11 @@ def spans(folded: str, kind: Reading) -> list[tuple[int, int]]:
     return [match.span() for match in _SQUEEZABLE_CHUNK.finditer(folded)]
 
 
+def read_leet(folded: bytes) -> bytes:
+    """Folded UTF-8 with leetspeak read as letters, byte for byte ("fr3e" -> "free")."""
+    return folded.translate(_SQUEEZE)
+
+
 def has_letter(text: str) -> bool:
     """Whether `text` has a letter of any script (not a digit, not a symbol)."""
     return _LETTER.search(text) is not None

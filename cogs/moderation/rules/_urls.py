@@ -39,10 +39,13 @@ class Link(NamedTuple):
 # a message has none, which is most messages.
 _INVITE_WORDS = frozenset([b"discord", b"discordapp", b"dsc", b"slack", b"invite"])
 _WEB_WORDS = frozenset([b"http", b"https", b"www"])
+_LINK_WORDS = _INVITE_WORDS | _WEB_WORDS
 
 
 def find_links(folded: str, plain: list[bytes]) -> list[Link]:
     """Every invite and web link, in order of appearance; `plain` is its plain reading."""
+    if _LINK_WORDS.isdisjoint(plain):
+        return []
     links = []
     if not _INVITE_WORDS.isdisjoint(plain):
         links += [_invite(folded, match) for match in _INVITE.finditer(folded)]

@@ -45,24 +45,30 @@ class CapsRule:
 
     def check(self, view: MessageView) -> list[RuleMatch]:
         text = view.message.text
-        if len(text) < self.min_letters or view.folded_text == text:
+        # Shouting needs more capitals than max_ratio of min_letters; most messages have
+        # one or two, and counting them is cheaper than counting letters.
+        if len(text) < self.min_letters or _capitals(text) <= self.max_ratio * self.min_letters:
             return []
-        if not text.isascii() and sum(map(str.isupper, text)) < self.min_letters:
-            return []  # cheap for the many disguised messages with a capital or two
-        letters, capitals = _count(_MARKUP.sub("", text) if "<" in text else text)
+        if "<" in text:
+            text = _MARKUP.sub("", text)
+        capitals, letters = _capitals(text), _letters(text)
         if letters < self.min_letters or capitals <= self.max_ratio * letters:
             return []
         if not self.head.scope.applies(view):
             return []
-        return [
-            self.head.match(view, None, f"{capitals / letters:.0%} of the letters are capitals")
-        ]
+        reason = f"{capitals / letters:.0%} of the letters are capitals"
+        return [self.head.match(view, None, reason)]
 
 
-def _count(text: str) -> tuple[int, int]:
-    """Letters and capital letters in `text`."""
+def _capitals(text: str) -> int:
     if text.isascii():
         raw = text.encode()
-        letters = len(raw) - len(raw.translate(None, _LETTERS))
-        return letters, len(raw) - len(raw.translate(None, _UPPER))
-    return sum(map(str.isalpha, text)), sum(map(str.isupper, text))
+        return len(raw) - len(raw.translate(None, _UPPER))
+    return sum(map(str.isupper, text))
+
+
+def _letters(text: str) -> int:
+    if text.isascii():
+        raw = text.encode()
+        return len(raw) - len(raw.translate(None, _LETTERS))
+    return sum(map(str.isalpha, text))

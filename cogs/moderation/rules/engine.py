@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from cogs.moderation.rules._base import Rule
+from cogs.moderation.rules._tokens import read_leet
 from cogs.moderation.rules.activity import Post, RecentActivity
 from cogs.moderation.rules.config import AnyRuleSettings
 from cogs.moderation.rules.keyword_rules import KeywordRules, KeywordsSettings
@@ -62,7 +63,7 @@ class RuleSet:
 def _post(view: MessageView) -> Post:
     """What the window rules remember of this message."""
     message = view.message
-    words = tuple(view.plain)
+    words = read_leet(b" ".join(view.plain))  # "FR33 N1TRO" copies "free nitro"
     return Post(
         message.at, message.channel_id, hash(words), len(view.folded_text), view.mention_count
     )

@@ -69,6 +69,8 @@ class LinkRule:
     window: timedelta | None = None
 
     def check(self, view: MessageView) -> list[RuleMatch]:
+        if not view.links and self.deny_endings.isdisjoint(view.plain):
+            return []  # no link, no denied domain's ending: most messages
         denied = self._denied(view)
         found = denied + self._not_allowed(view, [span for span, _ in denied])
         if not found or not self.head.scope.applies(view):

@@ -4,11 +4,13 @@ RE2 matches in time linear in the text, whatever the pattern: ``(a+)+$`` against
 hundred thousand "a"s returns at once. The price is that backreferences and look-around
 are not supported; such a pattern is refused at load with RE2's reason, naming the rule.
 Patterns run on the folded text (lower-case, look-alikes folded, invisible characters
-gone) and ignore case. A pattern that matches the empty message would flag everything
-and is refused; an empty match inside a message (a lone ``\b``) flags nothing.
+gone), and on its leetspeak reading ("fr3e" read as "free") when it has any, and ignore
+case. A pattern that matches the empty message would flag everything and is refused; an
+empty match inside a message (a lone ``\b``) flags nothing.
 
 All regex rules of a rule set share one gate: every pattern in one alternation, searched
-once. Only when it matches is each pattern searched alone to find which ones and where.
+once per text. Only when it matches is each pattern searched alone to find which ones
+and where.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import re2
 from pydantic import AfterValidator, field_validator
 
 from cogs.moderation.rules._base import RuleHead, RuleSettings
+from cogs.moderation.rules._tokens import read_leet
 from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
@@ -83,7 +86,9 @@ class PatternRules:
             for s in settings
             for p in s.patterns
         ]
-        alternation = "|".join(f"(?:{pattern.source})" for pattern in self._patterns)
+        # Multi-line, so that ^ and $ may also match where the folded text and its
+        # leetspeak reading meet: the gate may let through more, never less.
+        alternation = "(?m)" + "|".join(f"(?:{pattern.source})" for pattern in self._patterns)
         try:
             self._gate: re2._Regexp | None = re2.compile(
                 alternation, _options(_GATE_MAX_MEM, never_capture=True)
@@ -92,15 +97,20 @@ class PatternRules:
             self._gate = None
 
     def check(self, view: MessageView) -> list[RuleMatch]:
-        if self._gate is not None and self._gate.search(view.folded_bytes) is None:
+        texts, searched = [view.folded_text], view.folded_bytes
+        leet = read_leet(view.folded_bytes)
+        if leet != view.folded_bytes:  # as long as the folded text: spans fit both
+            texts.append(leet.decode())
+            searched += b"\n" + leet
+        if self._gate is not None and self._gate.search(searched) is None:
             return []
         matches = []
         for pattern in self._patterns:
             if pattern.head.scope.applies(view):
-                found = pattern.regex.search(view.folded_text)
-                if found is not None and found.end() > found.start():
+                found = [m for m in map(pattern.regex.search, texts) if m and m.end() > m.start()]
+                if found:
                     reason = f"pattern {pattern.source!r}"
-                    matches.append(pattern.head.match(view, found.span(), reason))
+                    matches.append(pattern.head.match(view, found[0].span(), reason))
         return matches
 
 
