@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from bot.config import Duration, StrictModel
 from cogs.moderation.actions import ModAction
-from cogs.moderation.rules import RulesField
+from cogs.moderation.rules import RulesField, parse_rules
 
 
 class Reactions(StrictModel):
@@ -99,10 +99,19 @@ def _default_ladder() -> list[EscalationStep]:
     ]
 
 
+DEFAULT_RULES = (
+    {"name": "leaked secrets", "type": "credentials"},
+    {"name": "mass mentions", "type": "mass_mentions"},
+)
+
+
 class ModerationConfig(StrictModel):
     """The ``[moderation]`` table."""
 
-    rules: RulesField = ()  # [[moderation.rules]]; see cogs/moderation/rules/FILTERS.md
+    # [[moderation.rules]]; see cogs/moderation/rules/FILTERS.md. Without any, a community
+    # is still protected from the two breaches no community wants: leaked tokens and
+    # @everyone/@here pings. Write `rules = []` to switch even those off.
+    rules: RulesField = Field(default_factory=lambda: parse_rules(DEFAULT_RULES))
     flag_channel: str = ""  # where flags go; empty: the community's moderators channel
     reactions: Reactions = Field(default_factory=Reactions)
     timeout_duration: Duration = timedelta(hours=1)

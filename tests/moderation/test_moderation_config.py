@@ -23,12 +23,16 @@ def check(tmp_path: Path, text: str) -> ModerationConfig:
 
 def test_the_defaults_need_no_configuration(tmp_path: Path) -> None:
     config = check(tmp_path, "")
-    assert config.rules == ()
+    assert [rule.type for rule in config.rules] == ["credentials", "mass_mentions"]
     assert config.timeout_duration == timedelta(hours=1)
     assert config.quorum.needed(ModAction.BAN) == 2
     assert config.quorum.needed(ModAction.WARN) == 1
     assert config.reactions.action("🗑") is ModAction.DELETE  # without the variation selector
     assert config.reactions.action("👀") is None
+
+
+def test_an_empty_rule_list_switches_the_default_rules_off(tmp_path: Path) -> None:
+    assert check(tmp_path, "[moderation]\nrules = []\n").rules == ()
 
 
 def test_durations_are_written_like_in_commands(tmp_path: Path) -> None:
