@@ -82,12 +82,13 @@ class DiscordActions:
     async def archive_thread(self, thread: ChannelRef, *, lock: bool) -> None:
         verb = "archive and lock" if lock else "archive"
         with translated(f"{verb} the thread {_where(thread)}", "Manage Threads"):
-            channel = self.client.get_channel(int(thread.id)) or await self.client.fetch_channel(
-                int(thread.id)
-            )
-            if not isinstance(channel, discord.Thread):
-                raise NotFound(f"{_where(thread)} is not a thread")
+            channel = await self._thread(thread)
             await channel.edit(archived=True, locked=lock)
+
+    async def unarchive_thread(self, thread: ChannelRef) -> None:
+        with translated(f"unarchive the thread {_where(thread)}", "Manage Threads"):
+            channel = await self._thread(thread)
+            await channel.edit(archived=False, locked=False)
 
     async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
         rendered = render_message(message)
@@ -237,6 +238,14 @@ class DiscordActions:
 
     def _partial(self, message: MessageRef) -> discord.PartialMessage:
         return self._messageable(message.channel).get_partial_message(int(message.id))
+
+    async def _thread(self, thread: ChannelRef) -> discord.Thread:
+        channel = self.client.get_channel(int(thread.id)) or await self.client.fetch_channel(
+            int(thread.id)
+        )
+        if not isinstance(channel, discord.Thread):
+            raise NotFound(f"{_where(thread)} is not a thread")
+        return channel
 
     async def _member(self, user: UserRef) -> discord.Member:
         member = await self._member_or_none(user)

@@ -70,6 +70,11 @@ class LocalPlatform:
         channel.archived, channel.locked = True, lock
         self.community.log(f"(thread “{channel.name}” archived{' and locked' if lock else ''})")
 
+    async def unarchive_thread(self, thread: ChannelRef) -> None:
+        channel = self._channel(thread)
+        channel.archived, channel.locked = False, False
+        self.community.log(f"(thread “{channel.name}” unarchived and unlocked)")
+
     async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
         if user.id in self.community.dms_closed or user.id not in self.community.members:
             raise DirectMessagesClosed(user.id)

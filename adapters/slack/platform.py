@@ -223,6 +223,9 @@ class SlackPlatform:
     async def archive_thread(self, thread: ChannelRef, *, lock: bool) -> None:
         raise Unsupported(PLATFORM, Capability.ARCHIVE_THREADS)
 
+    async def unarchive_thread(self, thread: ChannelRef) -> None:
+        raise Unsupported(PLATFORM, Capability.ARCHIVE_THREADS)
+
     async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
         opened = await call("open a direct message", self.client.conversations_open(users=user.id))
         channel = ChannelRef(self.community, opened["channel"]["id"], "")

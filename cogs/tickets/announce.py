@@ -152,6 +152,21 @@ class Announcer:
                 "ticket %s #%d: thread not archived: %s", ticket.community, ticket.number, error
             )
 
+    async def unarchive(self, ticket: Ticket) -> None:
+        """Open a reopened ticket's thread again, so members can take part once more."""
+        where = conversation_ref(ticket)
+        if where is None or not where.is_thread:
+            return
+        platform = self._services.platform(where.community)
+        if Capability.ARCHIVE_THREADS not in platform.capabilities:
+            return
+        try:
+            await platform.unarchive_thread(where)
+        except PlatformError as error:
+            log.warning(
+                "ticket %s #%d: thread not unarchived: %s", ticket.community, ticket.number, error
+            )
+
     async def to_ambassadors(self, community: Community, text: Rich) -> None:
         """Post in the ambassadors' channel (pings, reminders nobody could get privately)."""
         config = await self._services.config.get(community)

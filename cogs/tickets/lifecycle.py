@@ -358,6 +358,7 @@ class Lifecycle:
             return Changes(Status.CLAIMED if ticket.owner_id else Status.OPEN, updates)
 
         _, ticket = await self._change(member, locale, number, "reopened", CLOSED, plan, note)
+        await self._announcer.unarchive(ticket)
         public = await self._announcer.public_locale(member.community)
         header = self._t(public, "tickets.thread.reopened", who=_who(member), number=number)
         await self._announcer.post(

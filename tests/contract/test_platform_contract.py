@@ -98,6 +98,11 @@ async def test_threads_open_under_a_message_and_archive(rig: Rig) -> None:
     await rig.platform.send(thread, OutgoingMessage.of("in the thread"))
     if Capability.ARCHIVE_THREADS in rig.platform.capabilities:
         await rig.platform.archive_thread(thread, lock=True)
+        await rig.platform.unarchive_thread(thread)
+        await rig.platform.send(thread, OutgoingMessage.of("reopened"))
+    else:
+        with pytest.raises(Unsupported):
+            await rig.platform.unarchive_thread(thread)
 
 
 async def test_actions_outside_the_capabilities_raise_unsupported(rig: Rig) -> None:

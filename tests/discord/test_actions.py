@@ -123,6 +123,9 @@ async def test_a_ticket_thread_opens_publicly_and_is_archived_and_locked(world: 
     await world.adapter.archive_thread(thread, lock=True)
     metadata = world.env.backend.get_channel(int(thread.id)).thread_metadata
     assert metadata.archived and metadata.locked
+    await world.adapter.unarchive_thread(thread)
+    metadata = world.env.backend.get_channel(int(thread.id)).thread_metadata
+    assert not metadata.archived and not metadata.locked
 
 
 async def test_timeout_kick_and_ban_act_on_members_below_the_bot(world: Any) -> None:

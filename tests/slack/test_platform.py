@@ -58,6 +58,14 @@ async def test_ban_and_timeout_are_unsupported(rig: SlackRig) -> None:
     assert rig.fake.called("admin.users.remove") == []
 
 
+async def test_threads_cannot_be_archived_or_unarchived(rig: SlackRig) -> None:
+    thread = await rig.adapter.directory.channel(TICKETS)
+    with pytest.raises(Unsupported):
+        await rig.adapter.archive_thread(thread, lock=True)
+    with pytest.raises(Unsupported):
+        await rig.adapter.unarchive_thread(thread)
+
+
 async def test_other_peoples_messages_cannot_be_deleted_without_the_admin_token(
     rig: SlackRig,
 ) -> None:

@@ -242,3 +242,16 @@ async def test_numbers_count_per_community_and_are_never_reused(desk: Desk) -> N
     assert (await desk.repo.open("slack:T1", elsewhere, desk.clock.now())).number == 1
     assert (await desk.repo.open("slack:T1", elsewhere, desk.clock.now())).number == 2
     assert (await desk.open("Ben", "Five")).number == 5
+
+
+async def test_reopening_unarchives_and_unlocks_the_thread_so_members_can_talk_again(
+    desk: Desk,
+) -> None:
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket resolve #1 Done")
+    thread = desk.c.channels[await thread_id(desk, 1)]
+    assert thread.archived and thread.locked
+    await desk.run("Ben", "/ticket reopen #1 Still broken")
+    assert not thread.archived and not thread.locked
+    await desk.run("Ben", "/ticket withdraw #1")
+    assert thread.archived and thread.locked
