@@ -30,13 +30,25 @@ class AmbassadorCommands(TicketsBase):
         "ticket claim",
         "Take on a ticket: you become its owner.",
         TICKET,
+        Option(
+            "takeover",
+            "Take it over from the ambassador who owns it now",
+            OptionType.BOOLEAN,
+            required=False,
+            keyword_only=True,
+        ),
         permission=Permission.AMBASSADOR,
         private=True,
         description_de="Ein Ticket übernehmen: du wirst zuständig.",
     )
     async def claim(self, interaction: Interaction) -> None:
         number = await self.number(interaction)
-        ticket = await self.lifecycle.claim(interaction.member, interaction.locale, number)
+        ticket = await self.lifecycle.claim(
+            interaction.member,
+            interaction.locale,
+            number,
+            takeover=interaction.args["takeover"] is True,
+        )
         await self.confirm(interaction, "tickets.reply.claimed", ticket)
 
     @command(

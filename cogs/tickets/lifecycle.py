@@ -170,12 +170,20 @@ class Lifecycle:
 
     # -- ambassadors ----------------------------------------------------------------------
 
-    async def claim(self, member: Member, locale: str, number: int) -> Ticket:
+    async def claim(
+        self, member: Member, locale: str, number: int, *, takeover: bool = False
+    ) -> Ticket:
+        """Become the owner. Taking over from another ambassador must be asked for, so of
+        two ambassadors who claim at once the second is told instead of taking over."""
         now = self._services.clock.now()
 
         def plan(ticket: Ticket) -> Changes:
             if ticket.owner_id == member.id:
                 raise self._refuse.error(locale, "already_yours", number=ticket.number)
+            if ticket.owner_id is not None and not takeover:
+                raise self._refuse.error(
+                    locale, "owned", number=ticket.number, owner=ticket.owner_name or ""
+                )
             status = Status.CLAIMED if ticket.status is Status.OPEN else None
             updates = {
                 "owner_id": member.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from storage.tickets import Actor, NewTicket, Status
@@ -255,3 +256,29 @@ async def test_reopening_unarchives_and_unlocks_the_thread_so_members_can_talk_a
     assert not thread.archived and not thread.locked
     await desk.run("Ben", "/ticket withdraw #1")
     assert thread.archived and thread.locked
+
+
+async def test_of_two_ambassadors_claiming_at_once_the_second_is_told_not_taken_over(
+    desk: Desk,
+) -> None:
+    await desk.open("Ben")
+    await asyncio.gather(desk.run("Amy", "/ticket claim #1"), desk.run("Bo", "/ticket claim #1"))
+    ticket = await desk.ticket(1)
+    assert ticket.owner_id == "amy"
+    assert await desk.history(1) == ["opened", "claimed"]
+    refusal = desk.c.last_private(desk.c.member("Bo"))
+    assert refusal == (
+        "Amy already looks after ticket #1. To take it over, run /ticket claim #1 takeover:yes."
+    )
+    assert [m.text for m in await desk.thread(1)][-1] == "@Amy is now looking after ticket #1."
+
+
+async def test_an_ambassador_takes_a_claimed_ticket_over_only_when_asking_to(desk: Desk) -> None:
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket claim #1")
+    assert "To take it over" in await desk.run("Bo", "/ticket claim #1")
+    assert (await desk.ticket(1)).owner_id == "amy"
+    assert "You now own ticket #1" in await desk.run("Bo", "/ticket claim #1 takeover:yes")
+    assert (await desk.ticket(1)).owner_id == "bo"
+    assert (await desk.thread(1))[-1].text == "@Bo took over ticket #1 from @Amy."
+    assert await desk.history(1) == ["opened", "claimed", "claimed"]
