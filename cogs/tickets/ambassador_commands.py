@@ -20,6 +20,7 @@ from cogs.tickets.base import TicketsBase
 from cogs.tickets.lifecycle import NOTE_MAX
 from cogs.tickets.member_commands import TICKET, TICKET_NAMED
 from cogs.tickets.reactions import RESOLVE_BUTTON
+from storage.tickets import Status
 
 RESOLVE_FORM = "ticket:resolve:"
 _INTO = re.compile(r"^\s*(?:into\s+)?#?(\d{1,9})\s*$", re.IGNORECASE)
@@ -156,7 +157,7 @@ class AmbassadorCommands(TicketsBase):
         number = int(interaction.action_id.removeprefix(RESOLVE_BUTTON))
         ticket = await self.ticket(interaction, number)
         if not ticket.active:
-            raise self.refusals.wrong_status(interaction.locale, ticket)
+            raise self.refusals.wrong_status(interaction.locale, ticket, Status.RESOLVED)
         if Capability.FORMS not in interaction.platform.capabilities:
             await interaction.say(
                 "tickets.resolve_prompt.command", number=number, title=ticket.title

@@ -280,7 +280,9 @@ class Lifecycle:
             }
             return Changes(Status.RESOLVED, updates)
 
-        _, ticket = await self._change(member, locale, number, "resolved", ACTIVE, plan, resolution)
+        _, ticket = await self._change(
+            member, locale, number, "resolved", ACTIVE, plan, resolution, wanted=Status.RESOLVED
+        )
         await self._followups.disarm(ticket)
         public = await self._announcer.public_locale(member.community)
         header = self._t(public, "tickets.thread.resolved", owner=_who(member), number=number)
@@ -334,7 +336,9 @@ class Lifecycle:
                 raise self._refuse.error(locale, "not_opener_withdraw", number=ticket.number)
             return Changes(Status.WITHDRAWN, {"closed_at": now, "next_update_due": None})
 
-        _, ticket = await self._change(member, locale, number, "withdrawn", ACTIVE, plan, reason)
+        _, ticket = await self._change(
+            member, locale, number, "withdrawn", ACTIVE, plan, reason, wanted=Status.WITHDRAWN
+        )
         await self._followups.disarm(ticket)
         public = await self._announcer.public_locale(member.community)
         header = self._t(public, "tickets.thread.withdrawn", who=_who(member), number=number)
@@ -387,8 +391,10 @@ class Lifecycle:
         allowed: frozenset[Status],
         plan: Plan,
         note: str = "",
+        *,
+        wanted: Status | None = None,
     ) -> tuple[Ticket, Ticket]:
-        with self._refuse.translated(locale):
+        with self._refuse.translated(locale, wanted):
             return await self._tickets.change(
                 member.community.key,
                 number,

@@ -282,3 +282,34 @@ async def test_an_ambassador_takes_a_claimed_ticket_over_only_when_asking_to(des
     assert (await desk.ticket(1)).owner_id == "bo"
     assert (await desk.thread(1))[-1].text == "@Bo took over ticket #1 from @Amy."
     assert await desk.history(1) == ["opened", "claimed", "claimed"]
+
+
+async def test_two_checkmarks_at_once_resolve_once_and_tell_the_second_it_is_done(
+    desk: Desk,
+) -> None:
+    await desk.open("Ben")
+    tracker = await desk.tracker(1)
+    for name in ("Amy", "Bo"):
+        await desk.c.react(desk.c.member(name), tracker.number, "✅")
+        prompt = desk.c.direct_messages(desk.c.member(name))[-1]
+        await desk.c.press(desk.c.member(name), prompt.number, "Write resolution")
+    await desk.c.submit(desk.c.member("Amy"), {"resolution": "Shipped in 2.4"})
+    await desk.c.submit(desk.c.member("Bo"), {"resolution": "Fixed it"})
+    assert desk.c.last_private(desk.c.member("Bo")) == "Ticket #1 is already ✅ resolved."
+    ticket = await desk.ticket(1)
+    assert (ticket.resolution, ticket.resolved_by) == ("Shipped in 2.4", "amy")
+    assert await desk.history(1) == ["opened", "resolved"]
+    assert len(desk.dms("Ben")) == 1
+
+
+async def test_resolving_or_withdrawing_twice_says_it_is_already_so(desk: Desk) -> None:
+    await desk.open("Ben")
+    await desk.open("Ben", "Export")
+    await desk.run("Amy", "/ticket resolve #1 Done")
+    assert await desk.run("Amy", "/ticket resolve #1 Done") == "Ticket #1 is already ✅ resolved."
+    await desk.run("Ben", "/ticket withdraw #2")
+    assert await desk.run("Ben", "/ticket withdraw #2") == "Ticket #2 is already ⚪ withdrawn."
+    reply = await desk.run("Dee", "/ticket withdraw #2")
+    assert reply == "Ticket #2 ist schon ⚪ zurückgezogen."
+    reply = await desk.run("Amy", "/ticket resolve #2 Done")
+    assert reply == "Ticket #2 is ⚪ withdrawn. Reopen it first with /ticket reopen #2."
