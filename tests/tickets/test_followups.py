@@ -37,11 +37,13 @@ async def test_a_week_after_a_broken_promise(desk: Desk) -> None:
     await claimed_with_promise(desk, "2d")  # due Wednesday 11:00
     await desk.advance(timedelta(days=7) - timedelta(hours=2))  # Monday 09:00
     posted = await follow_ups(desk)
-    # Wednesday, Thursday, Friday, Saturday and Sunday at 11:00: once a day, never more.
-    assert (
-        posted
-        == ["⏰ Ticket #1: @Amy promised an update by 2026-01-07 11:00 UTC. Still on it?"] * 5
-    )
+    # Wednesday, Thursday, Friday, Saturday and Sunday at 11:00: once a day, never more,
+    # each saying how long the silence has lasted, so a repeat is not the same old line.
+    assert posted == [
+        f"⏰ Ticket #1: @Amy promised an update by 2026-01-07 11:00 UTC; the last one was {d}d"
+        " ago. Still on it?"
+        for d in (2, 3, 4, 5, 6)
+    ]
     follow_up_messages = [m for m in await desk.thread(1) if m.text.startswith("⏰")]
     assert all(m.pinged == ("amy",) for m in follow_up_messages)
     assert reminders(desk) == [
