@@ -17,9 +17,11 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot import __version__
 from bot.errors import ConfigError
-from bot.settings import Settings
+from bot.settings import Settings, describe_error
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -35,7 +37,11 @@ EXTENSIONS: tuple[str, ...] = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = load_settings(args)
+    try:
+        settings = load_settings(args)
+    except ValidationError as error:
+        print(f"Setting error (environment or .env):\n{describe_error(error)}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -10,13 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    # `env_ignore_empty`: a line left empty (``BOTSCHAFTER_CONFIG=`` as in .env.example)
+    # means "not set", so copying .env.example to .env never turns a default into ".".
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,
     )
 
     config_file: Path | None = Field(
@@ -103,8 +109,14 @@ class Settings(BaseSettings):
     @field_validator("discord_application_id", "discord_shard_count", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        """An empty line copied from .env.example means "not set"."""
+        """An empty value passed in directly (not from the environment) means "not set"."""
         return None if value == "" else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        """``info`` means INFO, as in most tools' log settings."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @property
     def database_path(self) -> Path:
@@ -129,3 +141,14 @@ class Settings(BaseSettings):
                 shown[name] = "(not set)" if value is None else str(value)
         shown["database_path"] = str(self.database_path)
         return shown
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per bad setting, named as in .env.example. Values are never echoed: a
+    token pasted into the wrong variable must not end up on screen or in a log."""
+    lines = []
+    for problem in error.errors():
+        name, *rest = (str(part) for part in problem["loc"])
+        entry = f" (entry {int(rest[0]) + 1})" if rest and rest[0].isdigit() else ""
+        lines.append(f"{name}{entry}: {problem['msg']}")
+    return "\n".join(lines)

@@ -71,3 +71,17 @@ def test_migrate_reports_an_up_to_date_database(tmp_path: Path) -> None:
     second = run_bot(["migrate"], data)
     assert "applied" not in second.stdout
     assert "is up to date" in second.stdout
+
+
+def test_a_bad_setting_is_named_without_a_traceback_or_its_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOTSCHAFTER_LOG_LEVEL", "chatty")
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", "MTIz.looks-like-a-token")
+    assert main(["config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert "BOTSCHAFTER_LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'" in err
+    assert "DISCORD_APPLICATION_ID: " in err
+    assert "looks-like-a-token" not in err
+    assert "Traceback" not in err

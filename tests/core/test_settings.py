@@ -39,3 +39,25 @@ def test_secrets_are_masked_in_every_printed_form(monkeypatch: pytest.MonkeyPatc
         assert "secret-discord-token" not in shown
         assert "secret-slack-token" not in shown
     assert settings.wants_discord and settings.wants_slack
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in environment_names():
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("clean_environment")
+def test_a_copy_of_env_example_gives_the_documented_defaults() -> None:
+    # "Copy to .env and fill in what you use": the lines left empty must mean "not set".
+    copied = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert copied.masked() == defaults.masked()
+    assert copied.config_file is None
+    assert copied.database_path == Path("data") / "botschafter.db"
+
+
+@pytest.mark.usefixtures("clean_environment")
+def test_the_log_level_may_be_written_in_lower_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOTSCHAFTER_LOG_LEVEL", "warning")
+    assert Settings(_env_file=None).log_level == "WARNING"  # type: ignore[call-arg]
