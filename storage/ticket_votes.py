@@ -73,7 +73,7 @@ class TicketVoteRepository:
             )
             if not added:
                 raise AlreadyVoted()
-            await _recount(tx, community, number)
+            await _recount(tx, community, number, at)
             await _watch(tx, community, number, voter, locale, notify, at)
             await add_history(tx, community, number, at, voter, "vote")
             return await load_ticket(tx, community, number)
@@ -89,7 +89,7 @@ class TicketVoteRepository:
             )
             if not removed:
                 raise NotVoted()
-            await _recount(tx, community, number)
+            await _recount(tx, community, number, at)
             await add_history(tx, community, number, at, voter, "unvote")
             return await load_ticket(tx, community, number)
 
@@ -151,7 +151,7 @@ class TicketVoteRepository:
                 " ON CONFLICT (community, number, member_id) DO NOTHING",
                 (target, community, source),
             )
-            await _recount(tx, community, target)
+            await _recount(tx, community, target, at)
             await tx.execute(
                 "UPDATE tickets SET status = ?, active = 0, merged_into = ?, closed_at = ?,"
                 " updated_at = ? WHERE community = ? AND number = ?",
@@ -187,12 +187,13 @@ async def _carry_votes(
         )
 
 
-async def _recount(tx: Transaction, community: str, number: int) -> None:
+async def _recount(tx: Transaction, community: str, number: int, at: datetime) -> None:
+    """Store the vote count; a changed count is a change the export's ``--since`` shows."""
     await tx.execute(
         "UPDATE tickets SET vote_count = (SELECT COUNT(*) FROM ticket_votes v"
-        " WHERE v.community = tickets.community AND v.number = tickets.number)"
-        " WHERE community = ? AND number = ?",
-        (community, number),
+        " WHERE v.community = tickets.community AND v.number = tickets.number),"
+        " updated_at = ? WHERE community = ? AND number = ?",
+        (to_db(at), community, number),
     )
 
 

@@ -110,6 +110,21 @@ async def test_since_limits_the_export_to_recent_changes(desk: Desk) -> None:
     assert await export(desk, "json", since=desk.clock.now() + timedelta(seconds=1)) == "[]\n"
 
 
+async def test_since_includes_tickets_whose_votes_changed(desk: Desk) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.open("Cy", "Export")
+    await desk.advance(timedelta(days=3))
+    since = desk.clock.now()
+    await desk.run("Dee", "/ticket vote #2")
+    rows = parse_json_rows(await export(desk, "json", since=since))
+    assert [(row["number"], row["votes"]) for row in rows] == [(2, 1)]
+    await desk.advance(timedelta(days=1))
+    since = desk.clock.now()
+    await desk.run("Dee", "/ticket unvote #2")
+    rows = parse_json_rows(await export(desk, "json", since=since))
+    assert [(row["number"], row["votes"]) for row in rows] == [(2, 0)]
+
+
 async def test_the_cli_handler_writes_a_file_and_reports_on_stderr(
     desk: Desk, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
