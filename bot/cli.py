@@ -84,7 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     run = subparsers.add_parser("run", help="run the bot (the default)")
-    run.add_argument("--script", type=Path, help="replay a scripted local session")
+    # SUPPRESS: without it the sub-command's unset default would overwrite a --script given
+    # before ``run`` (``python -m bot --script FILE run`` opened the terminal instead).
+    run.add_argument(
+        "--script", type=Path, default=argparse.SUPPRESS, help="replay a scripted local session"
+    )
     from bot.runner import run as run_handler
 
     run.set_defaults(handler=run_handler)
@@ -127,6 +131,8 @@ def _usage(parser: argparse.ArgumentParser) -> Handler:
 async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from storage.database import Database
 
+    # Each applied migration is printed below; its log line would say it a second time.
+    logging.getLogger("storage.database").setLevel(logging.WARNING)
     db = await Database.open(settings.database_path, migrate=False)
     try:
         applied = await db.migrate()

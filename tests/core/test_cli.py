@@ -68,6 +68,7 @@ def test_migrate_reports_an_up_to_date_database(tmp_path: Path) -> None:
     first = run_bot(["migrate"], data)
     assert first.returncode == 0, first.stderr
     assert "applied 0001_core" in first.stdout
+    assert first.stderr == ""  # said once, not again as a log line
     second = run_bot(["migrate"], data)
     assert "applied" not in second.stdout
     assert "is up to date" in second.stdout
@@ -85,3 +86,18 @@ def test_a_bad_setting_is_named_without_a_traceback_or_its_value(
     assert "DISCORD_APPLICATION_ID: " in err
     assert "looks-like-a-token" not in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("order", ["before run", "after run"])
+def test_script_may_be_given_before_or_after_run(tmp_path: Path, order: str) -> None:
+    script = tmp_path / "session.txt"
+    script.write_text("as Ben\nsay hi\n", encoding="utf-8")
+    args = (
+        ["--script", str(script), "run"]
+        if order == "before run"
+        else ["run", "--script", str(script)]
+    )
+    result = run_bot(args, tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    assert "[#general] 1 Ben: hi" in result.stdout
+    assert "local community" not in result.stdout  # the terminal did not open
