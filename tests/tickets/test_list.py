@@ -78,6 +78,8 @@ async def test_filters_and_sort_orders(desk: Desk) -> None:
     assert numbers(await desk.run("Ben", "/ticket list category:Billing")) == ["#4", "#2"]
     assert "No tickets match." in await desk.run("Ben", "/ticket list withdrawn")
     assert "<status> must be one of" in await desk.run("Ben", "/ticket list pending")
+    reply = await desk.run("Ben", "/ticket list category:bililng")
+    assert reply == "“bililng” is not a category here. Choose one of: app, billing."
 
 
 async def test_ambassadors_see_every_platforms_tickets_with_platform_and_link(
