@@ -55,7 +55,7 @@ class MessagePosted(Event):
 @dataclass(frozen=True, slots=True)
 class MessageEdited(Event):
     message: PostedMessage
-    before_text: str | None = None
+    before_text: str | None = field(default=None, repr=False)  # may hold a secret, see model
 
     @property
     def community(self) -> Community:

@@ -104,7 +104,8 @@ class PostedMessage:
 
     ref: MessageRef
     author: Member
-    text: str
+    # Kept out of repr: a failing handler logs its event, and a message may hold a secret.
+    text: str = field(repr=False)
     attachments: tuple[Attachment, ...] = ()
     mentioned_user_ids: tuple[str, ...] = ()
     mentions_everyone: bool = False

@@ -310,3 +310,18 @@ async def test_a_flag_the_platform_failed_to_post_is_posted_by_a_retry(
     await session.advance(timedelta(minutes=1))
     [flag] = flags(session)
     assert "Flag #1" in flag.text and set(flag.reactions) >= {"✅", "🔨"}
+
+
+async def test_a_leaked_token_never_reaches_the_log_even_when_a_handler_fails(
+    session: LocalSession, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(moderation(session).checker._repo, "record_hits", broken)
+    c = session.community
+    ben = c.member("Ben")
+    message = await c.post(ben, "#general", f"token {SLACK_TOKEN}")
+    await c.edit(ben, message.number, f"again {SLACK_TOKEN}")
+    assert "database is locked" in caplog.text  # the failure is logged ...
+    assert SLACK_TOKEN not in caplog.text  # ... without what the member wrote
