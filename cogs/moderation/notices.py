@@ -76,7 +76,8 @@ class Notifier:
             log.warning("could not tell %s about %s on flag %s", user.id, action, flag.id)
 
     async def tell_reporters(self, community: Community, details: FlagDetails) -> list[Report]:
-        """A private note to each reporter that their report was settled; returns those told."""
+        """One private note to each reporter that the flag was settled; returns the reports
+        now answered (a member who reported several messages of one flag hears once)."""
         config = await self._services.config.get(community)
         section = config.section("moderation", ModerationConfig)
         if not section.reports.notify_on_settle:
@@ -84,10 +85,13 @@ class Notifier:
         platform = self._services.platform(community)
         outcome = details.flag.outcome
         key = "notice.report_dismissed" if outcome == ModAction.DISMISS else "notice.report_acted"
-        told = []
+        by_reporter: dict[str, list[Report]] = {}
         for report in details.reports:
-            if report.notified_at is not None:
-                continue
+            if report.notified_at is None:
+                by_reporter.setdefault(report.reporter_id, []).append(report)
+        told = []
+        for reports in by_reporter.values():
+            report = reports[0]
             locale = self._services.i18n.pick_locale(
                 report.reporter_locale, config.community.locale
             )
@@ -104,7 +108,7 @@ class Notifier:
                     report.reporter_id,
                     details.flag.id,
                 )
-            told.append(report)
+            told.extend(reports)
         return told
 
     async def tell_about_secret(

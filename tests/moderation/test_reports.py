@@ -162,6 +162,22 @@ async def test_the_reporter_hears_in_their_language_when_the_flag_is_settled(
     assert "decided no action was needed" in note_en.text
 
 
+async def test_a_reporter_of_several_messages_on_one_flag_hears_once(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    ben, amy = c.member("Ben"), c.member("Amy")
+    first = await c.post(ben, "#general", "you people are clowns")
+    second = await c.post(ben, "#general", "total clowns")
+    await c.run(amy, f"/report {first.number} insult")
+    await c.run(amy, f"/report {second.number} and again")
+    [flag] = flags(session)
+    assert "Reports (2)" in flag.text
+    await c.react(c.member("Mo"), flag.number, "⚠️")
+    [note] = c.direct_messages(amy)
+    assert "took action" in note.text
+
+
 async def test_reporters_are_not_told_when_the_community_turned_it_off(
     settings: Settings, clock: VirtualClock, write_config: object
 ) -> None:
