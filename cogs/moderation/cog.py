@@ -26,7 +26,7 @@ from bot.permissions import has_permission
 from bot.platform import Capability
 from cogs.moderation.actions import ModAction
 from cogs.moderation.checking import MessageChecker
-from cogs.moderation.config import ModerationConfig
+from cogs.moderation.config import MAX_TIMEOUT, ModerationConfig
 from cogs.moderation.desk import REFRESH_JOB, FlagDesk, post_ref
 from cogs.moderation.listing import (
     SHOWN_FLAGS,
@@ -221,6 +221,12 @@ class ModerationCog(Cog):
         action = ModAction(str(interaction.args["action"]))
         if duration is not None and action is not ModAction.TIMEOUT:
             raise UserError(interaction.i18n.text("feedback.duration_only", interaction.locale))
+        if duration is not None and duration > MAX_TIMEOUT:
+            raise UserError(
+                interaction.i18n.text(
+                    "feedback.too_long", interaction.locale, max=format_duration(MAX_TIMEOUT)
+                )
+            )
         feedback = await self.settler.decide(
             interaction.community,
             flag_id,

@@ -8,13 +8,27 @@ shows the whole table.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from bot.commands import format_duration
 from bot.config import Duration, StrictModel
 from cogs.moderation.actions import ModAction
 from cogs.moderation.rules import RulesField, parse_rules
+
+# Discord, the one platform with timeouts, refuses longer ones; a longer timeout would be
+# recorded and announced, then fail. For longer, moderators kick or ban.
+MAX_TIMEOUT = timedelta(days=28)
+
+
+def _at_most_max_timeout(duration: timedelta | None) -> timedelta | None:
+    if duration is not None and duration > MAX_TIMEOUT:
+        raise ValueError(f"a timeout lasts at most {format_duration(MAX_TIMEOUT)}")
+    return duration
+
+
+TimeoutDuration = Annotated[Duration, AfterValidator(_at_most_max_timeout)]
 
 
 class Reactions(StrictModel):
@@ -83,7 +97,7 @@ class EscalationStep(StrictModel):
     kind: InfractionKind = "warn"
     within: Duration = timedelta(days=30)
     then: LadderAction = "timeout"
-    duration: Duration | None = None  # for a timeout; default: the flag timeout duration
+    duration: TimeoutDuration | None = None  # for a timeout; default: the flag timeout duration
     apply: bool = False  # False: open a flag suggesting it; True: do it at once
 
 
@@ -114,7 +128,7 @@ class ModerationConfig(StrictModel):
     rules: RulesField = Field(default_factory=lambda: parse_rules(DEFAULT_RULES))
     flag_channel: str = ""  # where flags go; empty: the community's moderators channel
     reactions: Reactions = Field(default_factory=Reactions)
-    timeout_duration: Duration = timedelta(hours=1)
+    timeout_duration: TimeoutDuration = timedelta(hours=1)
     quorum: Quorum = Field(default_factory=Quorum)
     reports: Reports = Field(default_factory=Reports)
     escalation: list[EscalationStep] = Field(default_factory=_default_ladder)

@@ -56,6 +56,12 @@ def test_durations_are_written_like_in_commands(tmp_path: Path) -> None:
             "timeout",
         ),
         ('flag_chanel = "mods"', "moderation.flag_chanel", "Extra inputs"),
+        ('timeout_duration = "30d"', "moderation.timeout_duration", "at most 28d"),
+        (
+            '[[moderation.escalation]]\ncount = 3\nduration = "60d"',
+            "moderation.escalation.0.duration",
+            "at most 28d",
+        ),
     ],
 )
 def test_mistakes_name_the_key_and_the_problem(

@@ -209,6 +209,24 @@ async def test_flag_resolve_takes_a_timeout_duration(session: LocalSession) -> N
     assert "Timed out for 2d**, by Mo" in c.read("#moderators")[0].text
 
 
+async def test_a_timeout_longer_than_platforms_allow_is_refused_before_anything_happens(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    mo, zoe = c.member("Mo"), c.member("Zoe")
+    await c.post(zoe, "#general", "darn")
+    await c.run(mo, "/flag resolve 1 timeout duration:30d")
+    assert "at most 28d" in c.last_private(mo)
+    assert "zoe" not in c.timeouts and c.direct_messages(zoe) == []
+    assert "Open. React to decide" in c.read("#moderators")[0].text
+    assert (
+        await ModerationRepository(session.app.services.db, session.app.services.audit).infractions(
+            c.community.key, "zoe", 10
+        )
+        == []
+    )
+
+
 async def test_a_ladder_step_the_platform_refuses_goes_to_the_moderators(
     settings: Settings, clock: VirtualClock, write_config: object
 ) -> None:
