@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import TextIO
 
+from adapters.local import LocalCommunity
 from bot.local_session import LocalSession
 from bot.script import Interpreter, ScriptError
 from bot.settings import Settings
@@ -14,6 +20,10 @@ You are {actor} in #{channel}. Type a message to post it, /help for bot commands
 help for console instructions, quit to leave. State is kept in {data}.
 Members: {members}
 """
+
+# How often the waiting prompt looks for what scheduled jobs did meanwhile: quick enough
+# to feel live, rare enough to cost nothing.
+POLL_SECONDS = 0.25
 
 
 async def run_console(settings: Settings) -> int:
@@ -30,33 +40,118 @@ async def run_console(settings: Settings) -> int:
             members=", ".join(m.name for m in community.members.values()),
         )
     )
-    shown = len(community.transcript)
+    printer = Printer(community, lambda: _prompt_text(interpreter), sys.stdout)
+    watcher = asyncio.create_task(printer.watch())
     try:
-        while True:
-            line = await asyncio.to_thread(_prompt, interpreter)
-            if line is None or line.strip() in ("quit", "exit"):
-                break
-            text = line.strip()
-            if text and not text.startswith("/") and not _is_instruction(text):
-                text = f"say {text}"
-            try:
-                extra = await interpreter.execute(text)
-            except ScriptError as error:
-                extra = [f"! {error}"]
-            for entry in [*community.transcript[shown:], *extra]:
-                print(entry)
-            shown = len(community.transcript)
-            session.save()
+        with printer.logging_through():
+            await _read_and_run(interpreter, printer, session)
     finally:
+        watcher.cancel()
         session.app.services.scheduler.stop()
         await scheduler
         await session.close()
     return 0
 
 
+async def _read_and_run(interpreter: Interpreter, printer: Printer, session: LocalSession) -> None:
+    while True:
+        printer.waiting = True
+        line = await asyncio.to_thread(_prompt, interpreter)
+        printer.waiting = False
+        if line is None:
+            print()  # end the prompt's line after Ctrl-D
+            return
+        if line.strip() in ("quit", "exit"):
+            return
+        text = line.strip()
+        if text and not text.startswith("/") and not _is_instruction(text):
+            text = f"say {text}"
+        try:
+            extra = await interpreter.execute(text)
+        except ScriptError as error:
+            extra = [f"! {error}"]
+        printer.catch_up(extra)
+        session.save()
+
+
+class Printer:
+    """Prints what happens in the community: after each instruction, and also while the
+    prompt waits, so a follow-up or a join-wave alert that a scheduled job posts shows up
+    when it happens instead of after the next Enter. Log lines go the same way, so they
+    never tear through the prompt."""
+
+    def __init__(self, community: LocalCommunity, prompt: Callable[[], str], out: TextIO):
+        self._community = community
+        self._prompt = prompt
+        self._out = out
+        self._shown = len(community.transcript)
+        self._notes: list[str] = []
+        self.waiting = False
+
+    def catch_up(self, extra: Sequence[str] = ()) -> None:
+        """Print the transcript lines not shown yet, then `extra`."""
+        for line in self._pending(extra):
+            print(line, file=self._out)
+
+    def note(self, line: str) -> None:
+        """A line that is not part of the transcript (a log record), shown with the next."""
+        self._notes.append(line)
+
+    def interrupt_prompt(self) -> None:
+        """While the prompt waits: print what happened meanwhile, then the prompt again."""
+        if not self.waiting:
+            return
+        pending = self._pending(())
+        if not pending:
+            return
+        self._out.write("\n" + "\n".join(pending) + "\n" + self._prompt())
+        self._out.flush()
+
+    async def watch(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            self.interrupt_prompt()
+
+    @contextlib.contextmanager
+    def logging_through(self) -> Iterator[None]:
+        """Send log records to `note` instead of straight to the terminal."""
+        root = logging.getLogger()
+        handler = _NoteHandler(self)
+        handler.setFormatter(logging.Formatter("(%(levelname)s) %(name)s: %(message)s"))
+        previous = root.handlers[:]
+        root.handlers[:] = [handler]
+        try:
+            yield
+        finally:
+            root.handlers[:] = previous
+
+    def _pending(self, extra: Sequence[str]) -> list[str]:
+        transcript = self._community.transcript
+        lines = [*self._notes, *transcript[self._shown :], *extra]
+        self._notes.clear()
+        self._shown = len(transcript)
+        return lines
+
+
+class _NoteHandler(logging.Handler):
+    def __init__(self, printer: Printer) -> None:
+        super().__init__()
+        self._printer = printer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._printer.note(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+def _prompt_text(interpreter: Interpreter) -> str:
+    return f"{interpreter.actor} #{interpreter.channel}> "
+
+
 def _prompt(interpreter: Interpreter) -> str | None:
     try:
-        return input(f"{interpreter.actor} #{interpreter.channel}> ")
+        return input(_prompt_text(interpreter))
     except EOFError:
         return None
 
