@@ -15,7 +15,7 @@ from bot.cog import Services
 from bot.errors import DirectMessagesClosed, MissingPermission, NotFound, PlatformError
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, rich
-from bot.platform import Capability
+from bot.platform import Capability, Platform
 from bot.text import excerpt
 from cogs.tickets.render import TicketRenderer
 from storage.tickets import Ticket, TicketRepository
@@ -83,22 +83,44 @@ class Announcer:
         message = await platform.send(
             channel, self._renderer.tracker(ticket, locale, now), allow_pings=False
         )
-        thread_id = None
-        if Capability.THREADS in platform.capabilities:
-            name = excerpt(f"Ticket #{ticket.number}: {ticket.title}", THREAD_NAME_LENGTH)
-            thread_id = (await platform.open_thread(message, name)).id
-        url = await platform.permalink(message)
+        # The tracker is out: from here a failure must not leave it unrecorded, or the
+        # retry would post a second one. Without a thread the conversation uses the channel.
+        thread_id = await self._open_thread(platform, message, ticket)
         await self._tickets.set_tracker(
             ticket.community,
             ticket.number,
             channel_id=channel.id,
             message_id=message.id,
             thread_id=thread_id,
-            url=url,
+            url=await self._permalink(platform, message, ticket),
         )
         stored = await self._tickets.get(ticket.community, ticket.number)
         assert stored is not None
         return stored
+
+    async def _open_thread(
+        self, platform: Platform, tracker: MessageRef, ticket: Ticket
+    ) -> str | None:
+        if Capability.THREADS not in platform.capabilities:
+            return None
+        name = excerpt(f"Ticket #{ticket.number}: {ticket.title}", THREAD_NAME_LENGTH)
+        try:
+            return (await platform.open_thread(tracker, name)).id
+        except PlatformError as error:
+            log.warning(
+                "ticket %s #%d: no thread, talking in the channel: %s",
+                ticket.community,
+                ticket.number,
+                error,
+            )
+            return None
+
+    async def _permalink(self, platform: Platform, tracker: MessageRef, ticket: Ticket) -> str:
+        try:
+            return await platform.permalink(tracker)
+        except PlatformError as error:
+            log.warning("ticket %s #%d: no permalink: %s", ticket.community, ticket.number, error)
+            return ""
 
     async def refresh(self, ticket: Ticket) -> None:
         """Edit the tracker in place to show the ticket as it is now."""
