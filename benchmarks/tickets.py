@@ -137,7 +137,12 @@ def bench_community() -> LocalCommunity:
 async def measure_level(count: int, seed: int) -> LevelFigures:
     rng = random.Random(seed + count)
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder), _env_file=None)  # type: ignore[call-arg]
+        config = Path(folder) / "community.toml"
+        categories = ", ".join(f'"{c}"' for c in CATEGORIES if c)
+        config.write_text(f"[tickets]\ncategories = [{categories}]\n", encoding="utf-8")
+        settings = Settings(  # type: ignore[call-arg]
+            data_dir=Path(folder), config_file=config, _env_file=None
+        )
         tickets = make_tickets(count, rng)
         open_numbers = [t.number for t in tickets if t.active]
         due_now = set(rng.sample(open_numbers, min(WAKEUPS, len(open_numbers))))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cog import Services
+from bot.errors import UserError
 from bot.model import Community
 from bot.outgoing import Link, OutgoingMessage, Rich, rich
 from bot.text import excerpt
@@ -82,6 +83,7 @@ class TicketViews:
         t = self._services.i18n.t
         pages = max(1, -(-page.total // policy.page_size))
         if not page.tickets:
+            self._check_category(request.category, policy, locale)
             key = "tickets.list.empty" if request.page == 1 else "tickets.list.past_end"
             return OutgoingMessage(text=t(key, locale, pages=pages))
         now = self._services.clock.now()
@@ -111,6 +113,24 @@ class TicketViews:
         history = await self._tickets.history(ticket.community, ticket.number, HISTORY_SHOWN)
         parts += [self._renderer.history_line(entry, locale) for entry in history]
         return OutgoingMessage(title=tracker.title, fields=tracker.fields, text=join_lines(parts))
+
+    def _check_category(self, category: str | None, policy: TicketsConfig, locale: str) -> None:
+        """An empty list for a category that is not configured is most likely a typo: say
+        so, with the valid ones. (A category dropped from the configuration still lists
+        its old tickets.)"""
+        if category is None or category in policy.categories:
+            return
+        i18n = self._services.i18n
+        if not policy.categories:
+            raise UserError(i18n.text("tickets.error.no_categories", locale))
+        raise UserError(
+            i18n.text(
+                "tickets.error.category_unknown",
+                locale,
+                category=category,
+                categories=", ".join(policy.categories),
+            )
+        )
 
     async def _policy(self, community: Community) -> TicketsConfig:
         return (await self._services.config.get(community)).section("tickets", TicketsConfig)

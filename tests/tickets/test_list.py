@@ -82,6 +82,17 @@ async def test_filters_and_sort_orders(desk: Desk) -> None:
     assert reply == "“bililng” is not a category here. Choose one of: app, billing."
 
 
+async def test_a_category_dropped_from_the_configuration_still_lists_its_tickets(
+    desk: Desk,
+) -> None:
+    await desk.open("Ben", "Dark mode", "category:app")
+    config = desk.session.app.services.config
+    await config.set_override(
+        desk.c.community, "tickets.categories", ["billing"], "alice", desk.clock.now()
+    )
+    assert numbers(await desk.run("Ben", "/ticket list category:app")) == ["#1"]
+
+
 async def test_ambassadors_see_every_platforms_tickets_with_platform_and_link(
     desk: Desk,
 ) -> None:
