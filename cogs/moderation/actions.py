@@ -46,9 +46,14 @@ def can_perform(platform: Platform, action: ModAction) -> bool:
     return needed is None or needed in platform.capabilities
 
 
-def offered(platform: Platform) -> list[ModAction]:
-    """The actions this platform can carry out, mildest first."""
-    return [action for action in ACTIONS if can_perform(platform, action)]
+def offered(platform: Platform, *, messages: bool = True) -> list[ModAction]:
+    """The actions this platform can carry out, mildest first; a flag without `messages`
+    (the escalation ladder's, about a member) has nothing to delete."""
+    return [
+        action
+        for action in ACTIONS
+        if can_perform(platform, action) and (messages or action is not ModAction.DELETE)
+    ]
 
 
 def missing(platform: Platform) -> list[ModAction]:

@@ -134,16 +134,16 @@ class FlagDesk:
         ref = await platform.send(channel, message, allow_pings=False)
         await self._repo.set_post(community.key, flag.id, ref.channel.id, ref.id)
         if flag.status is FlagStatus.OPEN:
-            await self._add_reactions(platform, ref, config)
+            await self._add_reactions(platform, ref, config, bool(details.messages))
 
     async def _add_reactions(
-        self, platform: Platform, ref: MessageRef, config: EffectiveConfig
+        self, platform: Platform, ref: MessageRef, config: EffectiveConfig, messages: bool
     ) -> None:
         """Pre-add one reaction per action the platform can perform, mildest first."""
         if Capability.REACT not in platform.capabilities:
             return
         reactions = config.section("moderation", ModerationConfig).reactions
-        for action in offered(platform):
+        for action in offered(platform, messages=messages):
             await platform.add_reaction(ref, reactions.emoji(action))
 
 

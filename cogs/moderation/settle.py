@@ -78,6 +78,8 @@ class Settler:
         details = await self._repo.details(community.key, flag_id)
         if details is None:
             return self._say(locale, "feedback.missing", False, number=flag_id)
+        if action is ModAction.DELETE and not details.messages:
+            return self._say(locale, "feedback.nothing_to_delete", False, number=flag_id)
         if not can_perform(platform, action):
             return self._say(
                 locale,

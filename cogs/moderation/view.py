@@ -250,7 +250,7 @@ def _status(view: FlagView) -> Rich:
     legend = " · ".join(
         f"{reactions.emoji(a)} {action_label(view.i18n, view.locale, a)}"
         + (f" {format_duration(_timeout(view))}" if a is ModAction.TIMEOUT else "")
-        for a in offered(view.platform)
+        for a in offered(view.platform, messages=bool(view.details.messages))
     )
     lines.append(view.t("flag.open", legend=legend))
     return join(lines)

@@ -160,6 +160,22 @@ async def test_the_ladder_suggests_a_timeout_after_three_warnings(session: Local
     assert "you received 3 × warning within 30d" in c.direct_messages(zoe)[-1].text
 
 
+async def test_a_ladder_flag_has_no_message_so_it_offers_no_delete(session: LocalSession) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    for n in range(3):
+        await c.post(c.member("Zoe"), "#general", f"darn {n}")
+        await c.run(mo, f"/flag resolve {n + 1} warn")
+    suggestion = c.read("#moderators")[-1]
+    assert "Flag #4** · Zoe" in suggestion.text
+    assert "🗑️" not in suggestion.reactions and "🗑️ delete" not in suggestion.text
+    await c.run(mo, "/flag resolve 4 delete")
+    assert "no message to delete" in c.last_private(mo)
+    await c.react(c.member("Max"), suggestion.number, "🗑️")
+    assert "no message to delete" in c.read("#moderators")[-1].text
+    assert "Open. React to decide" in suggestion.text
+
+
 async def test_warnings_spread_over_more_than_the_window_do_not_escalate(
     session: LocalSession,
 ) -> None:
