@@ -275,6 +275,9 @@ async def test_a_german_community_gets_german_flags(session: LocalSession) -> No
     await c.post(c.member("Ben"), "#general", "darn")
     [flag] = flags(session)
     assert "Fall #1" in flag.text and "Zum Entscheiden reagieren" in flag.text
+    await c.react(c.member("Mo"), flag.number, "🔇")
+    await c.post(c.member("Ben"), "#general", "heck")
+    assert "1 × Timeout in den letzten 90d" in flags(session)[-1].text
 
 
 def test_every_moderation_text_exists_in_english_and_german() -> None:
