@@ -17,12 +17,13 @@ from pathlib import Path
 
 from bot.cog import Cog, Services, command, form, job, listen, message_command
 from bot.commands import Option, OptionType, Permission, format_duration
+from bot.config import Roles
 from bot.errors import UserError
 from bot.events import MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.interaction import Interaction
-from bot.model import Community
+from bot.model import Community, Member
 from bot.outgoing import Markup, Mention, OutgoingMessage
-from bot.permissions import has_permission
+from bot.permissions import has_permission, is_admin
 from bot.platform import Capability
 from cogs.moderation.actions import ModAction
 from cogs.moderation.checking import MessageChecker
@@ -38,7 +39,7 @@ from cogs.moderation.notices import Notifier
 from cogs.moderation.reports import FORM_PREFIX, REASON_MAX_CHARS, ReportDesk
 from cogs.moderation.settle import Feedback, Settler
 from storage.jobs import Job
-from storage.moderation import FlagStatus, ModerationRepository
+from storage.moderation import Flag, FlagStatus, ModerationRepository
 from storage.timestamps import to_db
 
 
@@ -114,6 +115,10 @@ class ModerationCog(Cog):
         if action is None:
             return
         locale = await self.services.locale_for(event.member)
+        if _judges_themselves(flag, event.member, config.community.roles):
+            own = self.services.i18n.t("feedback.own_flag", locale, number=flag.id)
+            await self._tell_moderator(event, Feedback(own, acted=False))
+            return
         feedback = await self.settler.decide(
             community, flag.id, action, event.member.id, "", locale
         )
@@ -221,6 +226,13 @@ class ModerationCog(Cog):
         action = ModAction(str(interaction.args["action"]))
         if duration is not None and action is not ModAction.TIMEOUT:
             raise UserError(interaction.i18n.text("feedback.duration_only", interaction.locale))
+        flag = await self.repo.flag(interaction.community.key, flag_id)
+        if flag is not None and _judges_themselves(
+            flag, interaction.member, interaction.config.community.roles
+        ):
+            raise UserError(
+                interaction.i18n.text("feedback.own_flag", interaction.locale, number=flag_id)
+            )
         if duration is not None and duration > MAX_TIMEOUT:
             raise UserError(
                 interaction.i18n.text(
@@ -284,3 +296,9 @@ class ModerationCog(Cog):
         raise UserError(
             interaction.i18n.text("infractions.unknown", interaction.locale, member=wanted)
         )
+
+
+def _judges_themselves(flag: Flag, member: Member, roles: Roles) -> bool:
+    """Moderators never settle a flag about themselves; another moderator does. Admins may,
+    since they hold every power anyway and a community may have no one else to ask."""
+    return flag.author_id == member.id and not is_admin(member, roles)

@@ -91,6 +91,34 @@ async def test_an_admin_may_act_like_a_moderator(session: LocalSession) -> None:
     assert "Dismissed, no action**, by Alice" in flag.text
 
 
+async def test_a_moderator_cannot_decide_a_flag_about_their_own_message(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    mo = c.member("Mo")
+    await c.post(mo, "#general", "darn it")
+    flag = c.read("#moderators")[-1]
+    await c.react(mo, flag.number, "✅")
+    assert "Open. React to decide" in flag.text
+    assert "is about your own message" in c.read("#moderators")[-1].text
+    await c.run(mo, "/flag resolve 1 dismiss")
+    assert "is about your own message" in c.last_private(mo)
+    assert await actions(session) == []
+    await c.react(c.member("Max"), flag.number, "✅")
+    assert "Dismissed, no action**, by Max" in flag.text
+
+
+async def test_an_admin_may_settle_a_flag_about_their_own_message(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    alice = c.member("Alice")
+    await c.post(alice, "#general", "darn it")
+    flag = c.read("#moderators")[-1]
+    await c.react(alice, flag.number, "✅")
+    assert "Dismissed, no action**, by Alice" in flag.text
+
+
 async def test_dismiss_keeps_the_message_and_shows_who_decided_when(
     session: LocalSession,
 ) -> None:
