@@ -19,7 +19,7 @@ from bot.permissions import has_permission
 from bot.platform import Capability
 from cogs.tickets.announce import Announcer
 from cogs.tickets.votes import Voting
-from storage.tickets import Ticket, TicketRepository
+from storage.tickets import CLOSED, Ticket, TicketRepository
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ class Reactions:
             return
         locale = await self._services.locale_for(event.member)
         if vote:
+            if ticket.status in CLOSED:
+                return  # applause for a closed ticket: no vote, but nothing to refuse either
             refusal = await self._voting.vote_by_reaction(event.member, locale, ticket.number)
             if refusal is not None:
                 await self._take_back(event, refusal.message)

@@ -44,6 +44,25 @@ async def test_votes_are_refused_on_closed_tickets(desk: Desk) -> None:
     assert (await desk.ticket(1)).vote_count == 0
 
 
+async def test_a_thumbs_up_on_a_closed_tracker_is_left_alone_as_applause(desk: Desk) -> None:
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket resolve #1 Shipped")
+    tracker = await desk.tracker(1)
+    await desk.c.react(desk.c.member("Cy"), tracker.number, "👍")
+    assert "cy" in (await desk.tracker(1)).reactions["👍"]
+    assert desk.dms("Cy") == []
+    assert (await desk.ticket(1)).vote_count == 0
+
+
+async def test_a_thumbs_up_on_a_merged_tracker_points_to_the_ticket_kept(desk: Desk) -> None:
+    await desk.open("Ben")
+    await desk.open("Cy", "Night theme")
+    await desk.run("Amy", "/ticket merge #2 into #1")
+    await desk.c.react(desk.c.member("Dee"), (await desk.tracker(2)).number, "👍")
+    assert desk.dms("Dee") == ["Ticket #2 wurde in #1 zusammengeführt; bitte nutze #1."]
+    assert "dee" not in (await desk.tracker(2)).reactions.get("👍", [])
+
+
 async def test_voting_inside_the_thread_needs_no_number(desk: Desk) -> None:
     await desk.open("Ben")
     thread = (await desk.ticket(1)).thread_id
