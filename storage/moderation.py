@@ -285,15 +285,9 @@ class ModerationRepository:
         Raises `AlreadyReported` or `ReportLimitReached`; then nothing is stored.
         """
         async with self._db.transaction() as tx:
-            duplicate = await tx.fetch_one(
-                "SELECT id FROM moderation_reports WHERE community = ? AND channel_id = ?"
-                " AND message_id = ? AND reporter_id = ?",
-                (community, message.channel_id, message.message_id, reporter_id),
+            await _check_report(
+                tx, community, message.channel_id, message.message_id, reporter_id, now, limit
             )
-            if duplicate is not None:
-                raise AlreadyReported()
-            if limit is not None:
-                await _check_report_limit(tx, community, reporter_id, now, limit)
             filed = await _file(tx, community, message, now, fold_since)
             report_id = await tx.insert(
                 "INSERT INTO moderation_reports (community, flag_id, channel_id, message_id,"
@@ -321,6 +315,20 @@ class ModerationRepository:
                 tx=tx,
             )
             return Filed(await _flag(tx, filed.flag.id), filed.created)
+
+    async def check_report(
+        self,
+        community: str,
+        channel_id: str,
+        message_id: str,
+        reporter_id: str,
+        now: datetime,
+        limit: ReportLimit | None,
+    ) -> None:
+        """Raise `AlreadyReported` or `ReportLimitReached` if `file_report` would; lets the
+        message action refuse before the member types a reason."""
+        async with self._db.transaction() as tx:
+            await _check_report(tx, community, channel_id, message_id, reporter_id, now, limit)
 
     async def file_escalation(
         self,
@@ -740,6 +748,26 @@ async def _file(
         ),
     )
     return Filed(await _flag(tx, flag_id), created)
+
+
+async def _check_report(
+    tx: Transaction,
+    community: str,
+    channel_id: str,
+    message_id: str,
+    reporter_id: str,
+    now: datetime,
+    limit: ReportLimit | None,
+) -> None:
+    duplicate = await tx.fetch_one(
+        "SELECT id FROM moderation_reports WHERE community = ? AND channel_id = ?"
+        " AND message_id = ? AND reporter_id = ?",
+        (community, channel_id, message_id, reporter_id),
+    )
+    if duplicate is not None:
+        raise AlreadyReported()
+    if limit is not None:
+        await _check_report_limit(tx, community, reporter_id, now, limit)
 
 
 async def _check_report_limit(

@@ -42,15 +42,8 @@ class ReportDesk:
     async def report(self, interaction: Interaction, target: PostedMessage, reason: str) -> None:
         """File a member's report and confirm it privately."""
         member = interaction.member
-        if target.author.is_bot:
-            raise UserError(interaction.i18n.text("report.bot", interaction.locale))
-        if target.author.id == member.id:
-            raise UserError(interaction.i18n.text("report.own", interaction.locale))
+        _refuse_target(interaction, target)
         section = interaction.config.section("moderation", ModerationConfig)
-        roles = interaction.config.community.roles
-        limit = None
-        if not has_permission(member, Permission.MODERATOR, roles):
-            limit = ReportLimit(section.reports.limit, section.reports.per)
         now = self._services.clock.now()
         try:
             filed = await self._repo.file_report(
@@ -62,20 +55,10 @@ class ReportDesk:
                 reason.strip(),
                 now,
                 now - section.fold_window,
-                limit,
+                _limit(interaction),
             )
-        except AlreadyReported:
-            raise UserError(interaction.i18n.text("report.duplicate", interaction.locale)) from None
-        except ReportLimitReached as limited:
-            raise UserError(
-                interaction.i18n.text(
-                    "report.limited",
-                    interaction.locale,
-                    count=section.reports.limit,
-                    per=format_duration(section.reports.per),
-                    wait=format_duration(_wait(limited.retry_at, now)),
-                )
-            ) from None
+        except (AlreadyReported, ReportLimitReached) as refused:
+            raise _refusal(interaction, refused, now) from None
         await self._desk.refresh(member.community, filed.flag.id)
         key = "report.thanks_notify" if section.reports.notify_on_settle else "report.thanks"
         await interaction.say(key, private=True)
@@ -95,9 +78,20 @@ class ReportDesk:
         if Capability.FORMS not in interaction.platform.capabilities:
             await self.report(interaction, target, "")
             return
-        if target.author.is_bot or target.author.id == interaction.member.id:
-            await self.report(interaction, target, "")  # refuses with the right reason
-            return
+        # Refuse before the form, so nobody types a reason only to hear it was for nothing.
+        _refuse_target(interaction, target)
+        now = self._services.clock.now()
+        try:
+            await self._repo.check_report(
+                interaction.community.key,
+                target.ref.channel.id,
+                target.ref.id,
+                interaction.member.id,
+                now,
+                _limit(interaction),
+            )
+        except (AlreadyReported, ReportLimitReached) as refused:
+            raise _refusal(interaction, refused, now) from None
         text = interaction.i18n.text
         await interaction.open_form(
             Form(
@@ -124,6 +118,39 @@ class ReportDesk:
             raise UserError(interaction.i18n.text("report.gone", interaction.locale))
         reason = interaction.form_values.get("reason", "")[:REASON_MAX_CHARS]
         await self.report(interaction, target, reason)
+
+
+def _refuse_target(interaction: Interaction, target: PostedMessage) -> None:
+    """Bots' and one's own messages cannot be reported."""
+    if target.author.is_bot:
+        raise UserError(interaction.i18n.text("report.bot", interaction.locale))
+    if target.author.id == interaction.member.id:
+        raise UserError(interaction.i18n.text("report.own", interaction.locale))
+
+
+def _limit(interaction: Interaction) -> ReportLimit | None:
+    """The member's report limit; moderators have none."""
+    if has_permission(interaction.member, Permission.MODERATOR, interaction.config.community.roles):
+        return None
+    reports = interaction.config.section("moderation", ModerationConfig).reports
+    return ReportLimit(reports.limit, reports.per)
+
+
+def _refusal(
+    interaction: Interaction, refused: AlreadyReported | ReportLimitReached, now: datetime
+) -> UserError:
+    if isinstance(refused, AlreadyReported):
+        return UserError(interaction.i18n.text("report.duplicate", interaction.locale))
+    reports = interaction.config.section("moderation", ModerationConfig).reports
+    return UserError(
+        interaction.i18n.text(
+            "report.limited",
+            interaction.locale,
+            count=reports.limit,
+            per=format_duration(reports.per),
+            wait=format_duration(_wait(refused.retry_at, now)),
+        )
+    )
 
 
 def _message_ref(community: Community, channel_id: str, message_id: str) -> MessageRef:

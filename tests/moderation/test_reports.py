@@ -146,6 +146,25 @@ async def test_the_message_action_asks_for_a_reason_in_a_form(session: LocalSess
     assert "Your report went to the moderators" in c.last_private(amy)
 
 
+async def test_the_message_action_refuses_before_the_form_when_it_cannot_report(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    amy = c.member("Amy")
+    message = await c.post(c.member("Ben"), "#general", "nasty words")
+    await c.run(amy, f"/report {message.number} harassment")
+    await c.message_action(amy, "Report message", message.number)
+    assert amy.id not in c.open_forms  # no reason to type for nothing
+    assert "already reported this message" in c.last_private(amy)
+    for n in range(2):
+        other = await c.post(c.member("Ben"), "#general", f"more {n}")
+        await c.run(amy, f"/report {other.number} again")
+    last = await c.post(c.member("Ben"), "#general", "one more")
+    await c.message_action(amy, "Report message", last.number)
+    assert amy.id not in c.open_forms
+    assert "You can report again in 1h" in c.last_private(amy)
+
+
 async def test_the_reporter_hears_in_their_language_when_the_flag_is_settled(
     session: LocalSession,
 ) -> None:
