@@ -192,9 +192,9 @@ async def test_a_cooldown_spaces_out_a_members_tickets(desk: Desk) -> None:
     await desk.run("Alice", "/config set tickets.cooldown 10m")
     await desk.open("Ben", "One")
     reply = await desk.run("Ben", "/ticket open Two")
-    assert "Please wait 10m before opening the next one." in reply
+    assert "Please wait another 10m before opening the next one." in reply
     await desk.advance(timedelta(minutes=4))
-    assert "Please wait 6m" in await desk.run("Ben", "/ticket open Two")
+    assert "Please wait another 6m" in await desk.run("Ben", "/ticket open Two")
     await desk.advance(timedelta(minutes=6, seconds=1))
     await desk.open("Ben", "Two")
     assert (await desk.latest()) == await desk.ticket(2)
