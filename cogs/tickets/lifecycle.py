@@ -322,6 +322,17 @@ class Lifecycle:
         )
         await self._announcer.refresh(old)
         await self._announcer.refresh(new)
+        if old.opener_id != member.id:
+            await self._announcer.notify(
+                old,
+                [Recipient(old.opener_id, old.opener_name, old.opener_locale)],
+                "tickets.notify.merged",
+                number=old.number,
+                title=old.title,
+                target=new.number,
+                target_title=new.title,
+                link=_link(new),
+            )
         await self._announcer.archive(old)
         return old, new
 

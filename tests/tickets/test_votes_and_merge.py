@@ -93,6 +93,10 @@ async def test_merge_carries_votes_and_watchers_and_links_both_tickets(desk: Des
     assert "Status: ↪️ merged into #1" in (await desk.tracker(2)).text
     assert "Votes: 👍 3" in (await desk.tracker(1)).text
     assert desk.c.channels[old.thread_id or ""].archived
+    assert desk.dms("Cy") == [
+        "↪️ Your ticket #2 “Night theme please” was merged into #1 “Dark mode”, which asks for"
+        f" the same; the conversation goes on there. {new.tracker_url}"
+    ]
 
     await desk.run("Amy", "/ticket resolve #1 Shipped in 2.4")
     for who in ("Ben", "Cy", "Mo", "Alice"):
