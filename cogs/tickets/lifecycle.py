@@ -251,7 +251,7 @@ class Lifecycle:
             updates = {
                 "last_public_update_at": now,
                 "last_public_note": note,
-                "next_update_due": None,  # a public update keeps any promise made before
+                "next_update_due": None,  # this public update is the one that was promised
                 **ownership(member, ticket, now),
             }
             return Changes(Status.WAITING, updates)

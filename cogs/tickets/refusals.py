@@ -23,11 +23,14 @@ class Refusals:
     def error(self, locale: str, key: str, /, **values: str | int) -> UserError:
         return UserError(self._i18n.text(f"tickets.error.{key}", locale, **values))
 
-    def wrong_status(self, locale: str, ticket: Ticket, wanted: Status | None = None) -> UserError:
+    def wrong_status(
+        self, locale: str, ticket: Ticket, wanted: Status | None = None, closed: str = "closed"
+    ) -> UserError:
         """Why this ticket's status rules the action out, and what to do instead.
 
         `wanted` is the status the action leads to: a ticket already there (resolved twice,
         two ✅ at once, withdrawn twice) is said to be so, not to need reopening first.
+        `closed` is the refusal for a resolved or withdrawn ticket (votes say it otherwise).
         """
         if ticket.status is Status.MERGED:
             return self.error(
@@ -38,14 +41,16 @@ class Refusals:
             return self.error(locale, "already", number=ticket.number, status=status)
         if ticket.active:
             return self.error(locale, "still_active", number=ticket.number, status=status)
-        return self.error(locale, "closed", number=ticket.number, status=status)
+        return self.error(locale, closed, number=ticket.number, status=status)
 
     @contextmanager
-    def translated(self, locale: str, wanted: Status | None = None) -> Iterator[None]:
+    def translated(
+        self, locale: str, wanted: Status | None = None, closed: str = "closed"
+    ) -> Iterator[None]:
         """Turn "no such ticket" and "wrong status" from storage into member-facing text."""
         try:
             yield
         except TicketNotFound as missing:
             raise self.error(locale, "not_found", number=missing.number) from None
         except WrongStatus as wrong:
-            raise self.wrong_status(locale, wrong.ticket, wanted) from None
+            raise self.wrong_status(locale, wrong.ticket, wanted, closed) from None

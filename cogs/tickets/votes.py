@@ -51,7 +51,7 @@ class Voting:
 
     async def unvote(self, member: Member, locale: str, number: int) -> Ticket:
         try:
-            with self._refuse.translated(locale):
+            with self._refuse.translated(locale, closed="closed_vote"):
                 ticket = await self._votes.remove_vote(
                     member.community.key, number, actor(member), self._services.clock.now()
                 )
@@ -73,7 +73,7 @@ class Voting:
 
     async def _add(self, member: Member, locale: str, number: int, notify: bool | None) -> Ticket:
         try:
-            with self._refuse.translated(locale):
+            with self._refuse.translated(locale, closed="closed_vote"):
                 ticket = await self._votes.add_vote(
                     member.community.key,
                     number,

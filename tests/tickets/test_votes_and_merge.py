@@ -39,7 +39,11 @@ async def test_votes_by_command_count_once_and_can_be_taken_back(desk: Desk) -> 
 async def test_votes_are_refused_on_closed_tickets(desk: Desk) -> None:
     await desk.open("Ben")
     await desk.run("Amy", "/ticket resolve #1 Done")
-    assert "Ticket #1 is ✅ resolved" in await desk.run("Cy", "/ticket vote #1")
+    assert await desk.run("Cy", "/ticket vote #1") == (
+        "Ticket #1 is ✅ resolved, so its votes no longer change. If it is not done for you,"
+        " tell its opener or an ambassador: they can reopen it."
+    )
+    assert "seine Stimmen ändern sich nicht mehr" in await desk.run("Dee", "/ticket unvote #1")
     await desk.c.react(desk.c.member("Cy"), (await desk.tracker(1)).number, "👍")
     assert (await desk.ticket(1)).vote_count == 0
 
