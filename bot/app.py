@@ -6,7 +6,6 @@ core.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Sequence
@@ -31,6 +30,8 @@ from storage.overrides import OverrideRepository
 log = logging.getLogger(__name__)
 
 CORE_LOCALES = Path(__file__).parent / "locales"
+# How long shutdown waits for a job in progress; one cut off is run again after a restart.
+STOP_TIMEOUT_SECONDS = 5.0
 
 
 class Adapter(Platform, Protocol):
@@ -121,8 +122,12 @@ class App:
         """Stop in reverse order: scheduler, adapters, then the database."""
         self.services.scheduler.stop()
         if self._scheduler_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._scheduler_task, timeout=5)
+            try:
+                await asyncio.wait_for(self._scheduler_task, timeout=STOP_TIMEOUT_SECONDS)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("stopped a scheduled job in progress; it runs again after a restart")
+            except Exception:
+                log.exception("the scheduler had stopped with an error")
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()

@@ -28,6 +28,9 @@ BATCH_SIZE = 100
 # A failing job is retried with growing delays, then given up and left visible as failed.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(minutes=1)
+# When the database itself fails (locked, disk full), the loop waits this long and tries
+# again rather than ending: a scheduler that died would silently drop every follow-up.
+PASS_RETRY = timedelta(seconds=30)
 
 
 class Scheduler:
@@ -89,8 +92,12 @@ class Scheduler:
     async def run_forever(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            await self.run_due()
-            next_due = await self._jobs.next_due_at()
+            try:
+                await self.run_due()
+                next_due = await self._jobs.next_due_at()
+            except Exception:
+                log.exception("could not fire scheduled jobs; trying again in %s", PASS_RETRY)
+                next_due = self._clock.now() + PASS_RETRY
             if next_due is None:
                 await self._wake.wait()
             elif next_due > self._clock.now():

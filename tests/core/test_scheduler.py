@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import sqlite3
+from datetime import datetime, timedelta
 
+import pytest
+
+import bot.app as app_module
 from bot.clock import VirtualClock
 from bot.cog import Cog, job
 from bot.local_session import LocalSession
 from bot.model import Community
+from bot.scheduler import PASS_RETRY, Scheduler
 from bot.settings import Settings
-from storage.jobs import Job
+from storage.jobs import Job, JobRepository
 
 COMMUNITY = Community("local", "demo")
 FIRED: list[tuple[str, str]] = []
@@ -140,3 +146,75 @@ async def test_a_failing_job_is_retried_with_backoff_until_it_succeeds(
     await bot.advance(timedelta(hours=1))
     assert FIRED == [("f1", "finally")]
     await bot.app.close()
+
+
+class Stuck(Cog):
+    """A job whose platform call never returns, as during an outage at shutdown."""
+
+    name = "stuck"
+    started: asyncio.Event
+
+    async def setup(self) -> None:
+        self.started = asyncio.Event()
+
+    @job("stuck")
+    async def stuck(self, scheduled: Job) -> None:
+        if scheduled.attempts > 1:
+            FIRED.append((scheduled.key, "after restart"))
+            return
+        self.started.set()
+        await asyncio.Event().wait()
+
+
+async def test_shutdown_during_a_hanging_job_closes_cleanly_and_the_job_runs_after_restart(
+    settings: Settings, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    FIRED.clear()
+    monkeypatch.setattr(app_module, "STOP_TIMEOUT_SECONDS", 0.05)
+    first = await LocalSession.open(settings, clock=clock, cog_types=[Stuck])
+    await first.app.services.scheduler.schedule(COMMUNITY, "stuck", clock.now(), "s1")
+    await first.app.start()
+    stuck = first.app.dispatcher.cogs[0]
+    assert isinstance(stuck, Stuck)
+    await asyncio.wait_for(stuck.started.wait(), timeout=5)
+    await first.app.close()  # must not raise, and must close the database
+
+    second = await LocalSession.open(settings, clock=clock, cog_types=[Stuck])
+    assert await second.run_due_jobs() == 1
+    await second.app.close()
+    assert FIRED == [("s1", "after restart")]
+
+
+class FailsOnce(JobRepository):
+    """The database fails on the first claim (say it is locked), then recovers."""
+
+    failed = False
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Job]:
+        if not self.failed:
+            self.failed = True
+            raise sqlite3.OperationalError("database is locked")
+        return await super().claim_due(now, limit)
+
+
+async def test_the_scheduler_loop_survives_a_database_error(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    FIRED.clear()
+    bot = await open_bot(settings, clock)
+    scheduler = Scheduler(FailsOnce(bot.app.services.db), clock)
+    scheduler.register("remind", Reminders(bot.app.services).remind)
+    await scheduler.schedule(COMMUNITY, "remind", clock.now(), "e1", {"text": "still sent"})
+    loop = asyncio.create_task(scheduler.run_forever())
+    await asyncio.sleep(0.05)
+    assert not loop.done()  # the error was logged; the loop waits to try again
+    clock.advance(PASS_RETRY)
+    scheduler._wake.set()  # the virtual clock does not wake sleepers by itself
+    for _ in range(50):
+        if FIRED:
+            break
+        await asyncio.sleep(0.01)
+    scheduler.stop()
+    await asyncio.wait_for(loop, timeout=5)
+    await bot.app.close()
+    assert FIRED == [("e1", "still sent")]
