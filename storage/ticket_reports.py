@@ -99,6 +99,12 @@ class TicketReports:
             )
         )
 
+    async def unmark_digest_posted(self, community: str, period: str) -> None:
+        """Give a period back after its digest could not be posted, so a retry posts it."""
+        await self._db.execute(
+            "DELETE FROM ticket_digests WHERE community = ? AND period = ?", (community, period)
+        )
+
     async def export_count(self, since: datetime | None, community: str | None = None) -> int:
         where, params = _export_where(since, community)
         return int(await self._db.fetch_value(f"SELECT COUNT(*) FROM tickets{where}", params) or 0)

@@ -8,10 +8,11 @@ stays quiet. After downtime the missed week is posted once and the schedule move
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.cog import Services
 from bot.commands import format_duration
+from bot.errors import PlatformError
 from bot.model import Community
 from bot.outgoing import Mention, OutgoingMessage, Rich
 from bot.text import excerpt
@@ -50,6 +51,15 @@ def next_digest_at(after: datetime, config: DigestConfig) -> datetime:
 def period_of(due: datetime, config: DigestConfig) -> str:
     """The digest's label and idempotency: its local date, e.g. ``2026-01-12``."""
     return due.astimezone(config.zone).date().isoformat()
+
+
+def period_due(period: str, config: DigestConfig) -> datetime | None:
+    """When the digest of `period` is due under the current configuration; None if its date
+    is no longer the digest day. A retried job runs later than this, the window does not."""
+    day = date.fromisoformat(period)
+    if WEEKDAYS[day.weekday()] != config.day:
+        return None
+    return datetime.combine(day, config.local_time, tzinfo=config.zone).astimezone(UTC)
 
 
 def duration_text(value: timedelta | None) -> str:
@@ -100,11 +110,12 @@ class Digests:
         config = (await self._config(community)).digest
         if not config.enabled:
             return
-        if next_digest_at(job.due_at - STORED_PRECISION, config) != job.due_at:
+        now = self._services.clock.now()
+        due = period_due(job.payload["period"], config)
+        if due is None or due > now:
             await self.ensure(community)  # the day or time changed since this was scheduled
             return
-        now = self._services.clock.now()
-        await self.ensure(community, after=max(now, job.due_at))
+        await self.ensure(community, after=max(now, due))
         if not await self._reports.mark_digest_posted(community.key, job.payload["period"], now):
             return
         channel_name = (
@@ -115,11 +126,16 @@ class Digests:
         if channel is None:
             log.warning("%s: digest channel %r not found", community.key, channel_name)
             return
-        figures = await self._reports.digest(community.key, job.due_at - PERIOD, job.due_at)
+        figures = await self._reports.digest(community.key, due - PERIOD, due)
         locale = await self._announcer.public_locale(community)
-        await self._services.platform(community).send(
-            channel, self.render(figures, locale), allow_pings=False
-        )
+        try:
+            await self._services.platform(community).send(
+                channel, self.render(figures, locale), allow_pings=False
+            )
+        except PlatformError:
+            # Not posted: free the week again and fail, so the scheduler's retry posts it.
+            await self._reports.unmark_digest_posted(community.key, job.payload["period"])
+            raise
 
     async def preview(self, community: Community, locale: str) -> OutgoingMessage:
         """The digest for the seven days up to and including now, for an ambassador who asks."""

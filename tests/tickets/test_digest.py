@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
+
+from bot.errors import MissingPermission
+from bot.model import ChannelRef
+from bot.outgoing import OutgoingMessage
 from cogs.tickets.config import DigestConfig
 from cogs.tickets.digest import next_digest_at
 from tests.tickets.desk import Desk
@@ -106,3 +112,26 @@ def test_next_digest_time_follows_the_local_clock_across_daylight_saving() -> No
     assert next_digest_at(datetime(2026, 3, 16, 8, tzinfo=UTC), berlin) == datetime(
         2026, 3, 23, 8, 0, tzinfo=UTC
     )
+
+
+async def test_a_digest_the_platform_refused_is_posted_by_the_retry(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    platform = desk.session.app.services.platform(desk.c.community)
+    real_send = platform.send
+
+    async def down_at_nine(channel: ChannelRef, message: OutgoingMessage, **kwargs: Any) -> Any:
+        if desk.clock.now() == MONDAY + timedelta(days=7):
+            raise MissingPermission("Discord is having a moment")
+        return await real_send(channel, message, **kwargs)
+
+    monkeypatch.setattr(platform, "send", down_at_nine)
+    await at(desk, 7, 0)
+    assert digests(desk) == []
+    await at(desk, 7, 1)
+    assert [d.splitlines()[0] for d in digests(desk)] == [
+        "**Ticket digest 2026-01-05 to 2026-01-12**"
+    ]
+    await at(desk, 13, 0)
+    assert len(digests(desk)) == 1

@@ -13,12 +13,12 @@ async def test_schedule_many_moves_pending_jobs_and_leaves_finished_ones(desk: D
     jobs = JobRepository(desk.session.app.services.db)
     now = desk.clock.now()
     first = JobRequest(
-        "local:demo", "tickets.digest", now + timedelta(hours=1), "k1", {"period": "a"}
+        "local:demo", "tickets.digest", now + timedelta(hours=1), "k1", {"period": "2026-01-06"}
     )
     await scheduler.schedule_many([first])
-    await desk.advance(timedelta(hours=1))  # k1 fires (a stale digest slot: it stays quiet)
+    await desk.advance(timedelta(hours=1))  # k1 fires (a Tuesday: a stale digest slot stays quiet)
     later = now + timedelta(days=2)
-    moved = JobRequest("local:demo", "tickets.digest", later, "k2", {"period": "b"})
+    moved = JobRequest("local:demo", "tickets.digest", later, "k2", {"period": "2026-01-07"})
     await scheduler.schedule_many([moved])
     await scheduler.schedule_many(
         [
