@@ -103,10 +103,15 @@ class JobRepository:
         )
 
     async def cancel_prefix(self, prefix: str) -> int:
-        """Cancel every pending job whose key starts with `prefix` (e.g. one ticket's jobs)."""
+        """Cancel every pending job whose key starts with `prefix` (e.g. one ticket's jobs).
+
+        Compared with ``substr`` rather than ``LIKE``: SQLite's LIKE ignores case and has no
+        escape character by default, so ``_`` and ``%`` in a key would match anything and
+        the same prefix would cancel different jobs on PostgreSQL.
+        """
         return await self._db.execute(
-            "DELETE FROM jobs WHERE idempotency_key LIKE ? AND status = 'pending'",
-            (prefix.replace("%", r"\%") + "%",),
+            "DELETE FROM jobs WHERE substr(idempotency_key, 1, ?) = ? AND status = 'pending'",
+            (len(prefix), prefix),
         )
 
     async def next_due_at(self) -> datetime | None:

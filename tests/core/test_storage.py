@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.database import Database
+from storage.jobs import JobRepository
 
 
 async def test_migrations_are_idempotent_on_an_existing_database(tmp_path: Path) -> None:
@@ -46,3 +48,29 @@ async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
         pass
     assert await db.fetch_value("SELECT COUNT(*) FROM audit_log") == 0
     await db.close()
+
+
+async def test_cancel_prefix_takes_the_prefix_literally(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        jobs = JobRepository(db)
+        now = datetime(2026, 1, 5, tzinfo=UTC)
+
+        async def add(key: str) -> None:
+            await jobs.upsert(
+                community="local:x", kind="k", due_at=now, payload={}, key=key, now=now
+            )
+
+        await add("ticket:1_a:done")
+        [done] = await jobs.claim_due(now, 10)
+        await jobs.finish(done.id, now)
+        for key in ("ticket:1_a:x", "ticket:1Xa:x", "TICKET:1_a:y", "ticket:1%:z"):
+            await add(key)
+
+        # "_" and "%" are no wildcards, case counts, and jobs that already ran stay recorded.
+        assert await jobs.cancel_prefix("ticket:1_a:") == 1
+        left = {job.key for job in await jobs.pending()}
+        assert left == {"ticket:1Xa:x", "TICKET:1_a:y", "ticket:1%:z"}
+        assert await jobs.count_by_status() == {"done": 1, "pending": 3}
+    finally:
+        await db.close()
