@@ -158,9 +158,7 @@ async def _config_check(args: argparse.Namespace, settings: Settings) -> int:
     for name, value in settings.masked().items():
         print(f"  {name} = {value}")
     print("\nEffective community defaults:")
-    everything = {"community": effective.community.model_dump(mode="json")}
-    everything.update(effective.sections_as_json())
-    print(json.dumps(everything, indent=2, ensure_ascii=False))
+    print(json.dumps(effective.shown(), indent=2, ensure_ascii=False))
     communities = sorted(file.raw.get("communities", {}))
     if communities:
         print("\nCommunities with their own table: " + ", ".join(communities))

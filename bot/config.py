@@ -11,14 +11,17 @@ would not validate is refused before it is stored.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.commands import format_duration, parse_duration
 from bot.errors import ConfigError, UserError
@@ -148,8 +151,38 @@ class EffectiveConfig:
             raise TypeError(f"section {name} is {type(value).__name__}, not {model.__name__}")
         return value
 
-    def sections_as_json(self) -> dict[str, Any]:
-        return {name: model.model_dump(mode="json") for name, model in self._sections.items()}
+    def shown(self) -> dict[str, Any]:
+        """Every table as JSON data fit to print or show an admin: credentials masked."""
+        everything = {"community": self.community.model_dump(mode="json")}
+        for name, model in self._sections.items():
+            everything[name] = model.model_dump(mode="json")
+        return mask_secrets(everything)
+
+
+# Keys whose values are credentials; a webhook URL, for one, carries its token in its path.
+_SECRET_KEY = re.compile(r"webhook|token|secret|password", re.IGNORECASE)
+MASK = "********"
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def mask_secret(value: Any) -> Any:
+    """A credential as it may be shown: empty stays empty, a URL keeps only its host."""
+    if not isinstance(value, str) or not value:
+        return value
+    url = urlsplit(value)
+    return f"{url.scheme}://{url.hostname}/{MASK}" if url.scheme and url.hostname else MASK
+
+
+def mask_secrets(data: Any, key: str = "") -> Any:
+    """A copy of configuration data with the values of credential keys masked."""
+    if isinstance(data, Mapping):
+        return {k: mask_secrets(v, key if is_secret_key(key) else str(k)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_secrets(item, key) for item in data]
+    return mask_secret(data) if is_secret_key(key) else data
 
 
 def validate(
@@ -164,7 +197,7 @@ def validate(
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(
-            f"{source}: unknown table [{unknown[0]}]; known tables are "
+            f"{_at(source)}unknown table [{unknown[0]}]; known tables are "
             + ", ".join(f"[{name}]" for name in sorted(known))
         )
     try:
@@ -183,17 +216,51 @@ def _describe(
     table: tuple[str, ...],
 ) -> str:
     title = error.title
-    prefix = "community" if title == CommunitySettings.__name__ else ""
+    prefix, root = (
+        ("community", CommunitySettings) if title == CommunitySettings.__name__ else ("", None)
+    )
     for name, model in sections.items():
         if model.__name__ == title:
-            prefix = name
+            prefix, root = name, model
     lines = []
     for problem in error.errors():
         key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
         line = locate(file.path, [*table, *key.split(".")]) if file and file.path else None
         where = f"{source}, line {line}" if line else source
-        lines.append(f"{where}: {key}: {problem['msg']}")
+        lines.append(f"{_at(where)}{key}: {_explain(problem, root)}")
     return "\n".join(lines)
+
+
+def _at(source: str) -> str:
+    """``file: `` before a message, or nothing for a value typed in a command."""
+    return f"{source}: " if source else ""
+
+
+def _explain(problem: ErrorDetails, root: type[BaseModel] | None) -> str:
+    """Pydantic's message, with what to write instead where it alone leaves one guessing."""
+    message = problem["msg"]
+    loc = [*problem["loc"]]
+    if root is None:
+        return message
+    if problem["type"] == "model_type" and (known := _keys_at(root, loc)):
+        return "this is a table of settings, not one value: set its keys " + ", ".join(known)
+    if problem["type"] == "extra_forbidden" and loc:
+        known = _keys_at(root, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        guess = f"did you mean {close[0]}? " if close else ""
+        return f"{message} (unknown key; {guess}known keys here: {', '.join(known)})"
+    return message
+
+
+def _keys_at(model: type[BaseModel], path: Sequence[int | str]) -> list[str]:
+    """The keys of the (nested) table at `path`; empty where it is not a table of settings."""
+    for part in path:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
 
 
 _TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
@@ -290,13 +357,22 @@ class ConfigStore:
         self, community: Community, key: str, value: Any, by: str, at: datetime
     ) -> None:
         """Store an admin's override, refusing values that would not validate."""
+        parts = key.split(".")
+        if "" in parts or parts[0] == "communities":
+            # [communities."…"] tables exist only in the file; an override already applies
+            # to this one community, so a nested one would be stored and never read.
+            raise UserError(
+                f"That setting was not saved: “{key}” is not a setting. Name one like "
+                "community.locale or welcome.dm (see /config show)."
+            )
         stored = await self._overrides.all_for(community.key)
         stored[key] = value
         candidate = apply_dotted(self.file.community_raw(community.key), stored)
         try:
-            validate(candidate, self._sections, "the new value")
+            validate(candidate, self._sections, "")
         except ConfigError as error:
-            raise UserError(f"That setting was not saved: {error}") from None
+            problems = str(error).replace("\n", "; ").rstrip(".")
+            raise UserError(f"That setting was not saved: {problems}.") from None
         await self._overrides.set(community.key, key, value, by, at)
         self._cache.pop(community.key, None)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.cog import Cog, command
 from bot.commands import Option, Permission, format_duration
+from bot.config import is_secret_key, mask_secret
 from bot.errors import UserError
 from bot.interaction import Interaction
 from bot.outgoing import Markup, OutgoingMessage, Rich, Segment, rich
@@ -70,9 +71,7 @@ class MetaCog(Cog):
         private=True,
     )
     async def config_show(self, interaction: Interaction) -> None:
-        config = interaction.config
-        everything = {"community": config.community.model_dump(mode="json")}
-        everything.update(config.sections_as_json())
+        everything = interaction.config.shown()
         section = interaction.args.text("section")
         if section is not None:
             if section not in everything:
@@ -86,8 +85,10 @@ class MetaCog(Cog):
                 )
             everything = {section: everything[section]}
         dumped = json.dumps(everything, indent=2, ensure_ascii=False)
+        # The fence stands on a line of its own: text right after ``` would be read as the
+        # code block's language and hide the JSON's first line on Discord.
         await interaction.reply(
-            rich(interaction.t("config.show"), Markup("\n```"), dumped, Markup("```"))
+            rich(interaction.t("config.show"), Markup("\n```\n"), dumped, Markup("\n```"))
         )
 
     @command(
@@ -105,15 +106,17 @@ class MetaCog(Cog):
         await self.services.config.set_override(
             interaction.community, key, value, interaction.member.id, self.services.clock.now()
         )
+        # A webhook URL or token is neither echoed nor written to the audit log.
+        shown = mask_secret(value) if is_secret_key(key) else value
         await self.services.audit.record(
             interaction.community.key,
             interaction.member.id,
             "config.set",
             self.services.clock.now(),
             subject=key,
-            details={"value": value},
+            details={"value": shown},
         )
-        await interaction.say("config.saved", key=key, value=json.dumps(value, ensure_ascii=False))
+        await interaction.say("config.saved", key=key, value=json.dumps(shown, ensure_ascii=False))
 
     @command(
         "config reset",

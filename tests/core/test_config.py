@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigFile, check_file
+from bot.config import ConfigFile, check_file, mask_secrets
 from bot.errors import ConfigError
 from bot.local_session import LocalSession
 from bot.settings import Settings
@@ -95,3 +95,49 @@ async def test_per_community_tables_override_the_defaults(
     config = await session.app.services.config.get(session.community.community)
     assert config.community.locale == "de"
     await session.app.close()
+
+
+def test_an_unknown_key_suggests_the_known_ones(write_config: Callable[[str], Path]) -> None:
+    path = write_config("[community.channels]\nwelcom = 'hello'\n")
+    with pytest.raises(ConfigError) as error:
+        check_file(ConfigFile.load(path), {})
+    assert "community.channels.welcom: Extra inputs are not permitted (unknown key; did you " in (
+        str(error.value)
+    )
+    assert "did you mean welcome? known keys here: welcome, rules, general" in str(error.value)
+
+
+def test_a_table_given_one_value_says_to_set_its_keys(
+    write_config: Callable[[str], Path],
+) -> None:
+    path = write_config("[community]\nroles = 'Admins'\n")
+    with pytest.raises(ConfigError) as error:
+        check_file(ConfigFile.load(path), {})
+    assert str(error.value) == (
+        f"{path}, line 2: community.roles: this is a table of settings, not one value: "
+        "set its keys admins, moderators, ambassadors, member"
+    )
+
+
+def test_config_check_never_prints_a_webhook_token(
+    write_config: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(
+        '[tickets]\ncompany_webhook = "https://hooks.slack.com/services/T0/B0/SeCrEtToKeN"\n'
+    )
+    assert main(["--config", str(path), "config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "SeCrEtToKeN" not in out
+    assert '"company_webhook": "https://hooks.slack.com/********"' in out
+
+
+def test_masking_keeps_empty_values_and_ordinary_keys() -> None:
+    shown = mask_secrets(
+        {"webhook": "", "api_token": "abc", "hooks": {"webhook": "x"}, "channel": "tokens"}
+    )
+    assert shown == {
+        "webhook": "",
+        "api_token": "********",
+        "hooks": {"webhook": "********"},
+        "channel": "tokens",
+    }
