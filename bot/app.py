@@ -10,14 +10,13 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.cog import Cog, Services
 from bot.config import ConfigFile, ConfigStore
 from bot.dispatcher import Dispatcher
-from bot.i18n import I18n
+from bot.i18n import CORE_LOCALES, I18n
 from bot.platform import Platform, Platforms
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -29,7 +28,6 @@ from storage.overrides import OverrideRepository
 
 log = logging.getLogger(__name__)
 
-CORE_LOCALES = Path(__file__).parent / "locales"
 # How long shutdown waits for a job in progress; one cut off is run again after a restart.
 STOP_TIMEOUT_SECONDS = 5.0
 

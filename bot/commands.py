@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import IntEnum, StrEnum
 
-from bot.errors import UserError
+from bot.i18n import core_error
 from bot.model import Community
 from bot.platform import Capability, Platform
 
@@ -103,6 +103,9 @@ class Arguments:
         return None if value is None else str(value)
 
 
+# Yes/no options typed as text (Slack, terminal); German communities answer ja or nein.
+_YES = {"yes", "on", "true", "1", "ja"}
+_NO = {"no", "off", "false", "0", "nein"}
 _DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
 _DURATION_WHOLE = re.compile(r"^(\s*\d+\s*[wdhms]\s*)+$", re.IGNORECASE)
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -114,12 +117,10 @@ MAX_DURATION = timedelta(days=366)
 def parse_duration(text: str) -> timedelta:
     """Parse ``3d``, ``12h``, ``1w2d``, ``90m`` into a timedelta, politely refusing others."""
     if not _DURATION_WHOLE.match(text):
-        raise UserError(
-            f"“{text}” is not a duration. Use a number and a unit, like 30m, 12h or 3d."
-        )
+        raise core_error("core.duration.invalid", text=text)
     seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION_PART.findall(text))
     if seconds <= 0 or seconds > MAX_DURATION.total_seconds():
-        raise UserError(f"“{text}” is out of range: use at least 1s and at most 366d.")
+        raise core_error("core.duration.range", text=text)
     return timedelta(seconds=seconds)
 
 
@@ -175,11 +176,11 @@ def parse_arguments(
     remaining = [o for o in spec.options if o.name not in named and not o.keyword_only]
     for option in spec.options:
         if option.keyword_only and option.required and option.name not in named:
-            raise UserError(f"Missing {option.name}:… Usage: {spec.usage()}")
+            raise core_error("core.args.missing_named", name=option.name, usage=spec.usage())
     for index, option in enumerate(remaining):
         if not positional:
             if option.required:
-                raise UserError(f"Missing <{option.name}>. Usage: {spec.usage()}")
+                raise core_error("core.args.missing", name=option.name, usage=spec.usage())
             continue
         takes_rest = all(not later.required for later in remaining[index + 1 :])
         if takes_rest and option.type is OptionType.TEXT:
@@ -189,7 +190,7 @@ def parse_arguments(
         values[option.name] = convert_option(option, raw, platform, community)
     if positional:
         extra = " ".join(word.value for word in positional)
-        raise UserError(f"I did not understand “{extra}”. Usage: {spec.usage()}")
+        raise core_error("core.args.not_understood", extra=extra, usage=spec.usage())
     for name, raw in named.items():
         option = next(o for o in spec.options if o.name == name)
         values[name] = convert_option(option, raw, platform, community)
@@ -234,7 +235,7 @@ def _separate_named(
         else:
             positional.append(word)
     if pending is not None:
-        raise UserError(f"{pending[0]}: needs a value. Usage: {spec.usage()}")
+        raise core_error("core.args.needs_value", name=pending[0], usage=spec.usage())
     return named, positional, cut
 
 
@@ -244,11 +245,10 @@ def convert_option(option: Option, raw: str, platform: Platform, community: Comm
     match option.type:
         case OptionType.TEXT:
             if not raw:
-                raise UserError(f"<{option.name}> may not be empty.")
+                raise core_error("core.args.empty", name=option.name)
             if len(raw) > option.max_length:
-                raise UserError(
-                    f"<{option.name}> is too long ({len(raw)} characters); "
-                    f"keep it under {option.max_length}."
+                raise core_error(
+                    "core.args.too_long", name=option.name, length=len(raw), limit=option.max_length
                 )
             return raw
         case OptionType.INTEGER:
@@ -258,33 +258,30 @@ def convert_option(option: Option, raw: str, platform: Platform, community: Comm
         case OptionType.CHOICE:
             lowered = raw.lower()
             if lowered not in option.choices:
-                raise UserError(f"<{option.name}> must be one of: {', '.join(option.choices)}.")
+                raise core_error(
+                    "core.args.choice", name=option.name, choices=", ".join(option.choices)
+                )
             return lowered
         case OptionType.BOOLEAN:
-            if raw.lower() in {"yes", "on", "true", "1"}:
+            if raw.lower() in _YES:
                 return True
-            if raw.lower() in {"no", "off", "false", "0"}:
+            if raw.lower() in _NO:
                 return False
-            raise UserError(f"<{option.name}> must be yes or no.")
+            raise core_error("core.args.yes_no", name=option.name)
         case OptionType.USER:
             user = platform.parse_user(community, raw)
             if user is None:
-                raise UserError(
-                    f"<{option.name}>: “{raw}” is not a member. Mention them, e.g. @name."
-                )
+                raise core_error("core.args.not_member", name=option.name, raw=raw)
             return user
         case OptionType.CHANNEL:
             channel = platform.parse_channel(community, raw)
             if channel is None:
-                raise UserError(f"<{option.name}>: “{raw}” is not a channel. Use #channel.")
+                raise core_error("core.args.not_channel", name=option.name, raw=raw)
             return channel
         case OptionType.MESSAGE_LINK:
             message = platform.parse_message_link(community, raw)
             if message is None:
-                raise UserError(
-                    f"<{option.name}>: “{raw}” is not a link to a message in this community. "
-                    "Copy the message link and paste it here."
-                )
+                raise core_error("core.args.not_message", name=option.name, raw=raw)
             return message
     raise AssertionError(option.type)
 
@@ -292,10 +289,10 @@ def convert_option(option: Option, raw: str, platform: Platform, community: Comm
 def _convert_integer(option: Option, raw: str) -> int:
     digits = raw.removeprefix("#")
     if not re.fullmatch(r"-?\d{1,12}", digits):
-        raise UserError(f"<{option.name}> must be a number, like 12 or #12.")
+        raise core_error("core.args.not_number", name=option.name)
     number = int(digits)
     if option.min_value is not None and number < option.min_value:
-        raise UserError(f"<{option.name}> must be at least {option.min_value}.")
+        raise core_error("core.args.too_small", name=option.name, limit=option.min_value)
     if option.max_value is not None and number > option.max_value:
-        raise UserError(f"<{option.name}> must be at most {option.max_value}.")
+        raise core_error("core.args.too_large", name=option.name, limit=option.max_value)
     return number

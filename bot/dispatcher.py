@@ -33,10 +33,11 @@ from bot.events import (
     MessageCommandInvoked,
     Responder,
 )
+from bot.i18n import FALLBACK_LOCALE, core_error
 from bot.interaction import Interaction
 from bot.model import Member
-from bot.outgoing import OutgoingMessage
-from bot.permissions import has_permission
+from bot.outgoing import OutgoingMessage, Rich
+from bot.permissions import has_permission, may_use
 
 log = logging.getLogger(__name__)
 
@@ -122,22 +123,15 @@ class Dispatcher:
         first, _, rest = arguments.strip().partition(" ")
         return self._commands.get(f"{path} {first.lower()}"), rest
 
-    def group_usage(self, group: str) -> list[str]:
-        return [
-            c.spec.usage() for p, c in sorted(self._commands.items()) if p.startswith(group + " ")
-        ]
-
     async def _run_command(self, event: CommandInvoked) -> None:
         raw = event.arguments if isinstance(event.arguments, str) else ""
         registered, remaining = self.resolve(event.path, raw)
         if registered is None:
-            usages = self.group_usage(event.path)
-            text = (
-                "Which one? " + " · ".join(usages)
-                if usages
-                else f"There is no command /{event.path}. Try /help."
-            )
-            await _reply_safely(event.responder, text, event)
+
+            async def explain(interaction: Interaction) -> None:
+                raise self._unresolved(event.path, interaction)
+
+            await self._refuse(event, explain)
             return
         spec = registered.spec
 
@@ -145,8 +139,11 @@ class Dispatcher:
             platform = interaction.platform
             missing = [c for c in spec.requires if c not in platform.capabilities]
             if missing:
-                raise UserError(
-                    f"/{spec.path} is not available here: {platform.name} cannot {missing[0]}."
+                raise core_error(
+                    "core.unavailable",
+                    command=spec.path,
+                    platform=platform.name,
+                    capability=str(missing[0]),
                 )
             if isinstance(event.arguments, str):
                 args = parse_arguments(spec, remaining, platform, event.community)
@@ -161,7 +158,11 @@ class Dispatcher:
     async def _run_message_command(self, event: MessageCommandInvoked) -> None:
         registered = self._message_commands.get(event.name)
         if registered is None:
-            await _reply_safely(event.responder, f"Unknown action “{event.name}”.", event)
+
+            async def explain(interaction: Interaction) -> None:
+                raise core_error("core.unknown_action", name=event.name)
+
+            await self._refuse(event, explain)
             return
 
         async def invoke(interaction: Interaction) -> None:
@@ -180,6 +181,11 @@ class Dispatcher:
         handler = next((h for prefix, h in routes if action_id.startswith(prefix)), None)
         if handler is None:
             log.warning("no handler for %r", event)
+
+            async def explain(interaction: Interaction) -> None:
+                raise core_error("core.gone")
+
+            await self._refuse(event, explain)
             return
 
         async def invoke(interaction: Interaction) -> None:
@@ -206,6 +212,7 @@ class Dispatcher:
         event: Event,
     ) -> None:
         services = self._services
+        locale = FALLBACK_LOCALE
         try:
             config = await services.config.get(member.community)
             locale = services.i18n.pick_locale(member.locale, config.community.locale)
@@ -220,22 +227,40 @@ class Dispatcher:
                 channel=getattr(event, "channel", None),
             )
             if not has_permission(member, permission, config.community.roles):
+                level = permission.name.lower()
+                english = services.i18n.text("core.permission_denied", FALLBACK_LOCALE, level=level)
                 raise PermissionDenied(
-                    services.i18n.text(
-                        "core.permission_denied", locale, level=permission.name.lower()
-                    )
+                    english, key="core.permission_denied", values={"level": level}
                 )
             await invoke(interaction)
         except UserError as error:
-            await _reply_safely(responder, error.message, event)
+            text = (
+                services.i18n.t(error.key, locale, **error.values) if error.key else error.message
+            )
+            await _reply_safely(responder, text, event)
         except Exception:
             log.exception("handler failed on %r", event)
-            await _reply_safely(
-                responder,
-                "Sorry, something went wrong on our side and nothing was changed. "
-                "Please try again in a moment; if it keeps failing, tell an admin.",
-                event,
-            )
+            await _reply_safely(responder, services.i18n.t("core.crashed", locale), event)
+
+    async def _refuse(
+        self,
+        event: CommandInvoked | MessageCommandInvoked | ButtonPressed | FormSubmitted,
+        explain: Callable[[Interaction], Awaitable[None]],
+    ) -> None:
+        """Answer an interaction nobody handles, in the member's language."""
+        await self._guarded(event.member, event.responder, Permission.MEMBER, True, explain, event)
+
+    def _unresolved(self, path: str, interaction: Interaction) -> UserError:
+        """Why ``/path`` ran nothing: a group's usable sub-commands, or no such command."""
+        group = [c.spec for p, c in sorted(self._commands.items()) if p.startswith(path + " ")]
+        roles = interaction.config.community.roles
+        usable = [s for s in group if may_use(interaction.member, s, roles, interaction.platform)]
+        if usable:
+            return core_error("core.which_one", usages=" · ".join(s.usage() for s in usable))
+        if group:
+            level = min(spec.permission for spec in group)
+            return core_error("core.permission_denied", level=level.name.lower())
+        return core_error("core.no_command", command=path)
 
 
 def _with_args(interaction: Interaction, args: Arguments, event: CommandInvoked) -> Interaction:
@@ -246,7 +271,7 @@ def _replace(interaction: Interaction, **changes: Any) -> Interaction:
     return replace(interaction, **changes)
 
 
-async def _reply_safely(responder: Responder, text: str, event: Event) -> None:
+async def _reply_safely(responder: Responder, text: Rich | str, event: Event) -> None:
     try:
         await responder.reply(OutgoingMessage.of(text), private=True)
     except Exception:

@@ -7,13 +7,24 @@ logged with context and the member sees a generic apology.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class UserError(Exception):
-    """Bad input or a refused action; the message is shown to the member as is."""
+    """Bad input or a refused action; the message is shown to the member as is.
 
-    def __init__(self, message: str) -> None:
+    With a catalog `key` (see `bot.i18n.core_error`), the dispatcher shows the text in the
+    member's language instead; `message` then holds the English text, for logs, scripts
+    and configuration files.
+    """
+
+    def __init__(
+        self, message: str, *, key: str = "", values: Mapping[str, str | int] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.key = key
+        self.values = dict(values or {})
 
 
 class PermissionDenied(UserError):

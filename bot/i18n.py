@@ -8,15 +8,18 @@ which `I18n.check` (run by the tests) catches before a member could see a raw ke
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from bot.errors import UserError
 from bot.outgoing import Rich, plain_text
 from bot.templates import Value, render
 
 FALLBACK_LOCALE = "en"
 SHIPPED_LOCALES = ("en", "de")
+CORE_LOCALES = Path(__file__).parent / "locales"
 
 
 def normalise_locale(locale: str | None) -> str | None:
@@ -85,3 +88,15 @@ def _flatten(entries: Mapping[str, object], prefix: str = "") -> Iterable[tuple[
             yield from _flatten(value, f"{name}.")
         else:
             yield name, str(value)
+
+
+@functools.cache
+def _core_catalog() -> I18n:
+    return I18n.load([CORE_LOCALES])
+
+
+def core_error(key: str, /, **values: str | int) -> UserError:
+    """A `UserError` with a text of the core catalog (``bot/locales``): English in its
+    `message`, and in the member's own language when the dispatcher shows it."""
+    english = _core_catalog().text(key, FALLBACK_LOCALE, **values)
+    return UserError(english, key=key, values=values)

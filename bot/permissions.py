@@ -6,9 +6,10 @@ action, never trusted from the platform's client-side command visibility alone.
 
 from __future__ import annotations
 
-from bot.commands import Permission
+from bot.commands import CommandSpec, MessageCommandSpec, Permission
 from bot.config import Roles
 from bot.model import Member
+from bot.platform import Platform
 
 
 def _holds(member: Member, configured: list[str]) -> bool:
@@ -35,3 +36,12 @@ def has_permission(member: Member, level: Permission, roles: Roles) -> bool:
     if level is Permission.AMBASSADOR:
         return _holds(member, roles.ambassadors)
     return False
+
+
+def may_use(
+    member: Member, spec: CommandSpec | MessageCommandSpec, roles: Roles, platform: Platform
+) -> bool:
+    """Whether the member may run the command here: their level, and what the platform can."""
+    return has_permission(member, spec.permission, roles) and all(
+        capability in platform.capabilities for capability in spec.requires
+    )

@@ -14,25 +14,28 @@ from bot.config import is_secret_key, mask_secret
 from bot.errors import UserError
 from bot.interaction import Interaction
 from bot.outgoing import Markup, OutgoingMessage, Rich, Segment, rich
-from bot.permissions import has_permission
+from bot.permissions import may_use
 
 
 class MetaCog(Cog):
     name = "meta"
     locales = Path(__file__).parent / "locales"
 
-    @command("help", "List the commands you can use here.", private=True)
+    @command(
+        "help",
+        "List the commands you can use here.",
+        description_de="Die Befehle zeigen, die du hier nutzen kannst.",
+        private=True,
+    )
     async def help(self, interaction: Interaction) -> None:
         dispatcher = self.services.dispatcher
         assert dispatcher is not None
         roles = interaction.config.community.roles
-        platform = interaction.platform
+        member, platform = interaction.member, interaction.platform
         lines = [interaction.t("help.title")]
         for _, registered in sorted(dispatcher.commands.items()):
             spec = registered.spec
-            usable = has_permission(interaction.member, spec.permission, roles)
-            offered = all(c in platform.capabilities for c in spec.requires)
-            if usable and offered:
+            if may_use(member, spec, roles, platform):
                 description = (
                     spec.description_de
                     if interaction.locale == "de" and spec.description_de
@@ -42,15 +45,17 @@ class MetaCog(Cog):
                     interaction.t("help.line", usage=spec.usage(), description=description)
                 )
         for name, action in sorted(dispatcher.message_commands.items()):
-            if has_permission(interaction.member, action.spec.permission, roles) and all(
-                c in platform.capabilities for c in action.spec.requires
-            ):
+            if may_use(member, action.spec, roles, platform):
                 lines.append(
                     interaction.t("help.action", name=name, description=action.spec.description)
                 )
         await interaction.reply(_join_lines(lines))
 
-    @command("about", "Show the version, uptime and connected platforms.")
+    @command(
+        "about",
+        "Show the version, uptime and connected platforms.",
+        description_de="Version, Laufzeit und verbundene Plattformen zeigen.",
+    )
     async def about(self, interaction: Interaction) -> None:
         services = self.services
         uptime = services.clock.now() - services.started_at
@@ -67,6 +72,7 @@ class MetaCog(Cog):
         "config show",
         "Show this community's effective configuration.",
         Option("section", "Only this section, e.g. welcome", required=False),
+        description_de="Die geltende Konfiguration dieser Community zeigen.",
         permission=Permission.ADMIN,
         private=True,
     )
@@ -96,6 +102,8 @@ class MetaCog(Cog):
         "Override one setting for this community, e.g. /config set welcome.dm true.",
         Option("key", "Dotted setting name, e.g. community.locale"),
         Option("value", "New value; TOML syntax for lists and numbers, else text"),
+        description_de="Eine Einstellung für diese Community überschreiben, z. B. "
+        "/config set welcome.dm true.",
         permission=Permission.ADMIN,
         private=True,
     )
@@ -122,6 +130,8 @@ class MetaCog(Cog):
         "config reset",
         "Remove an override so the configuration file's value applies again.",
         Option("key", "Dotted setting name"),
+        description_de="Eine Überschreibung entfernen, sodass wieder der Wert aus der "
+        "Konfigurationsdatei gilt.",
         permission=Permission.ADMIN,
         private=True,
     )

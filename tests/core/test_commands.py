@@ -134,3 +134,13 @@ def test_named_options_are_cut_out_of_free_text(platform: LocalPlatform) -> None
 def test_apostrophes_do_not_group_words(platform: LocalPlatform) -> None:
     values = parse(platform, UPDATE, "12 don't worry, it's fine")
     assert values["note"] == "don't worry, it's fine"
+
+
+def test_yes_and_no_may_be_written_in_german(platform: LocalPlatform) -> None:
+    spec = CommandSpec("x", "X.", (Option("dm", "DM", OptionType.BOOLEAN),))
+    assert parse(platform, spec, "ja") == {"dm": True}
+    assert parse(platform, spec, "Nein") == {"dm": False}
+    with pytest.raises(UserError) as refusal:
+        parse(platform, spec, "vielleicht")
+    assert refusal.value.message == "<dm> must be yes or no."
+    assert refusal.value.key == "core.args.yes_no"

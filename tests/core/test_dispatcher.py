@@ -6,12 +6,14 @@ import logging
 
 import pytest
 
+from bot.clock import VirtualClock
 from bot.cog import Cog, command, listen
 from bot.commands import Option, OptionType, Permission
 from bot.errors import UserError
 from bot.events import MessagePosted
 from bot.interaction import Interaction
 from bot.local_session import LocalSession
+from bot.outgoing import Button
 from bot.settings import Settings
 
 
@@ -129,3 +131,73 @@ async def test_unknown_commands_point_to_help(bot: LocalSession) -> None:
     c = bot.community
     await c.run(c.member("Ben"), "/frobnicate")
     assert c.last_private(c.member("Ben")) == "There is no command /frobnicate. Try /help."
+
+
+async def test_a_german_member_gets_the_core_answers_in_german(bot: LocalSession) -> None:
+    c = bot.community
+    zoe = c.add_member("Zoe", locale="de")
+    await c.run(zoe, "/repeat")
+    assert c.last_private(zoe) == "Es fehlt <times>. Aufruf: /repeat <times> <text>"
+    await c.run(zoe, "/repeat 9 hi")
+    assert c.last_private(zoe) == "<times> darf höchstens 3 sein."
+    await c.run(zoe, "/frobnicate")
+    assert c.last_private(zoe) == "Den Befehl /frobnicate gibt es nicht. Versuch es mit /help."
+    await c.run(zoe, "/explode")
+    assert c.last_private(zoe).startswith("Entschuldige, bei uns ist etwas schiefgegangen")
+    await c.run(zoe, "/secret")
+    assert c.last_private(zoe).startswith("Das dürfen leider nur Mitglieder mit der Rolle")
+    assert c.read("general") == []
+
+
+async def test_cog_refusals_stay_as_the_cog_wrote_them(bot: LocalSession) -> None:
+    c = bot.community
+    zoe = c.add_member("Zoe", locale="de")
+    await c.run(zoe, "/refuse")
+    assert c.last_private(zoe) == "Please pick a ticket number first."
+
+
+async def test_which_one_offers_only_the_sub_commands_the_member_may_use(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    session = await LocalSession.open(settings, clock=clock, cog_types=[Grouped])
+    try:
+        c = session.community
+        ben = c.add_member("Ben")
+        mo = c.add_member("Mo", roles=("Moderators",))
+        await c.run(ben, "/desk")
+        assert c.last_private(ben) == "Which one? /desk open <title>"
+        await c.run(mo, "/desk")
+        assert c.last_private(mo) == "Which one? /desk close <number> · /desk open <title>"
+        await c.run(ben, "/vault")
+        assert c.last_private(ben).startswith("Sorry, only members with the moderator role")
+    finally:
+        await session.app.close()
+
+
+async def test_a_button_nobody_handles_any_more_gets_a_polite_answer(bot: LocalSession) -> None:
+    c = bot.community
+    ben = c.member("Ben")
+    old = c.record("general", "botschafter", "an old poll", buttons=(Button("poll:yes", "Yes"),))
+    await c.press(ben, old.number, "Yes")
+    assert c.last_private(ben).startswith("This button or form no longer does anything.")
+
+
+class Grouped(Cog):
+    name = "grouped"
+
+    @command("desk open", "Open.", Option("title", "Title"))
+    async def open(self, interaction: Interaction) -> None:
+        await interaction.reply("opened")
+
+    @command(
+        "desk close",
+        "Close.",
+        Option("number", "Number", OptionType.INTEGER),
+        permission=Permission.MODERATOR,
+    )
+    async def close(self, interaction: Interaction) -> None:
+        await interaction.reply("closed")
+
+    @command("vault open", "Open the vault.", permission=Permission.MODERATOR)
+    async def vault(self, interaction: Interaction) -> None:
+        await interaction.reply("vault")

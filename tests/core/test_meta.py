@@ -121,3 +121,13 @@ async def test_an_unknown_section_lists_the_known_ones(session: LocalSession) ->
     assert c.last_private(alice) == (
         "There is no section “welcom”. Sections: community, moderation, tickets, welcome."
     )
+
+
+async def test_help_reads_in_german_for_a_german_member(session: LocalSession) -> None:
+    c = session.community
+    zoe = c.add_member("Zoe", locale="de")
+    await c.run(zoe, "/help")
+    help_text = c.last_private(zoe)
+    assert help_text.startswith("**Befehle, die du hier nutzen kannst**")
+    assert "`/help` — Die Befehle zeigen, die du hier nutzen kannst." in help_text
+    assert "`/about` — Version, Laufzeit und verbundene Plattformen zeigen." in help_text
