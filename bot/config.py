@@ -25,6 +25,7 @@ from pydantic_core import ErrorDetails
 
 from bot.commands import format_duration, parse_duration
 from bot.errors import ConfigError, UserError
+from bot.i18n import core_error
 from bot.model import Community
 from storage.overrides import OverrideRepository
 
@@ -361,10 +362,7 @@ class ConfigStore:
         if "" in parts or parts[0] == "communities":
             # [communities."…"] tables exist only in the file; an override already applies
             # to this one community, so a nested one would be stored and never read.
-            raise UserError(
-                f"That setting was not saved: “{key}” is not a setting. Name one like "
-                "community.locale or welcome.dm (see /config show)."
-            )
+            raise core_error("core.config.not_a_setting", key=key)
         stored = await self._overrides.all_for(community.key)
         stored[key] = value
         candidate = apply_dotted(self.file.community_raw(community.key), stored)
@@ -372,7 +370,7 @@ class ConfigStore:
             validate(candidate, self._sections, "")
         except ConfigError as error:
             problems = str(error).replace("\n", "; ").rstrip(".")
-            raise UserError(f"That setting was not saved: {problems}.") from None
+            raise core_error("core.config.not_saved", problems=problems) from None
         await self._overrides.set(community.key, key, value, by, at)
         self._cache.pop(community.key, None)
 

@@ -131,3 +131,17 @@ async def test_help_reads_in_german_for_a_german_member(session: LocalSession) -
     assert help_text.startswith("**Befehle, die du hier nutzen kannst**")
     assert "`/help` — Die Befehle zeigen, die du hier nutzen kannst." in help_text
     assert "`/about` — Version, Laufzeit und verbundene Plattformen zeigen." in help_text
+
+
+async def test_a_refused_setting_is_explained_in_german(session: LocalSession) -> None:
+    c = session.community
+    zoe = c.add_member("Zoe", roles=("Admins",), locale="de")
+    await c.run(zoe, "/config set welcome.waves.joins 1")
+    assert c.last_private(zoe) == (
+        "Die Einstellung wurde nicht gespeichert: welcome.waves.joins: "
+        "Input should be greater than or equal to 2."
+    )
+    await c.run(zoe, "/config set communities.x.y 1")
+    assert c.last_private(zoe).startswith(
+        "Die Einstellung wurde nicht gespeichert: „communities.x.y“ ist keine Einstellung."
+    )
