@@ -1,7 +1,9 @@
 """Translations: English and German catalogs, per-member locale, English as last resort.
 
 Catalogs are flat TOML files (``key = "text with {placeholders}"``) named by locale, in
-``bot/locales`` and in each cog's ``locales`` folder. A key missing in the member's locale
+``bot/locales`` and in each cog's ``locales`` folder. A text with a ``{count}`` may have a
+singular form under ``<key>_one``, used when the count is 1 (English and German need no
+more plural forms than these two). A key missing in the member's locale
 falls back to the community default, then to English; a key missing in English is a bug,
 which `I18n.check` (run by the tests) catches before a member could see a raw key.
 """
@@ -56,15 +58,22 @@ class I18n:
                 return candidate
         return FALLBACK_LOCALE
 
-    def raw(self, key: str, locale: str, default_locale: str = FALLBACK_LOCALE) -> str:
+    def raw(
+        self, key: str, locale: str, default_locale: str = FALLBACK_LOCALE, *, one: bool = False
+    ) -> str:
+        """The text for `key`; with `one`, its singular ``<key>_one`` where a catalog has it."""
         for candidate in (locale, default_locale, FALLBACK_LOCALE):
-            text = self._catalogs.get(candidate, {}).get(key)
+            catalog = self._catalogs.get(candidate, {})
+            text = catalog.get(f"{key}_one") if one else None
+            if text is None:
+                text = catalog.get(key)
             if text is not None:
                 return text
         raise KeyError(f"no English text for {key}")
 
     def t(self, key: str, locale: str, /, **values: Value) -> Rich:
-        return render(self.raw(key, locale), values)
+        """Render `key`; a ``count`` of 1 picks the singular form (``1 new member``)."""
+        return render(self.raw(key, locale, one=values.get("count") == 1), values)
 
     def text(self, key: str, locale: str, /, **values: Value) -> str:
         """Plain text for places without markup (form titles, button labels)."""

@@ -215,7 +215,7 @@ class Greeter:
         if more:
             parts.append(t("welcome.batch.more", language, count=more))
         rules = await self.rules_channel(community, config)
-        parts.append(t("welcome.batch.rules", language, rules=rules))
+        parts.append(t("welcome.batch.rules", language, rules=rules, count=len(members)))
         message = OutgoingMessage(text=joined(parts, NEWLINE))
         message = self.with_accept(
             message, settings_of(config), language, community, f"wave:{wave_id}"

@@ -46,7 +46,7 @@ def render_alert(
     young_count = sum(is_young(m.account_created_at, m.joined_at, young) for m in members)
     times = {
         "count": len(members),
-        "young": young_count,
+        "young": i18n.text("welcome.wave.young", locale, count=young_count),
         "start": f"{wave.started_at:%H:%M:%S} UTC",
         "end": f"{wave.last_join_at:%H:%M:%S} UTC",
     }

@@ -59,3 +59,17 @@ async def test_replies_follow_the_members_locale(session: LocalSession) -> None:
     assert "Befehle, die du hier nutzen kannst" in c.last_private(c.member("Jonas"))
     await c.run(c.member("Ben"), "/help")
     assert "Commands you can use here" in c.last_private(c.member("Ben"))
+
+
+def test_a_count_of_one_picks_the_singular_form_where_there_is_one() -> None:
+    catalog = I18n(
+        {
+            "en": {"new": "{count} new members", "new_one": "{count} new member"},
+            "de": {"new": "{count} neue Mitglieder"},
+        }
+    )
+    assert plain_text(catalog.t("new", "en", count=1)) == "1 new member"
+    assert plain_text(catalog.t("new", "en", count=2)) == "2 new members"
+    assert plain_text(catalog.t("new", "en", count=0)) == "0 new members"
+    # German without its own singular keeps German rather than switching to English.
+    assert plain_text(catalog.t("new", "de", count=1)) == "1 neue Mitglieder"

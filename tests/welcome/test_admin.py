@@ -105,7 +105,7 @@ async def test_set_template_for_a_language_is_used_for_the_next_newcomer(
     await c.run(
         alice, '/welcome set locale:de "template:Servus {member}, willkommen bei {community}!"'
     )
-    assert "welcome template for **de** (1 variant(s))" in c.last_private(alice)
+    assert "welcome template for **de** (one variant)" in c.last_private(alice)
     await c.join("Zoe", locale="de")
     assert c.read("#welcome")[-1].text == "Servus @Zoe, willkommen bei Botschafter Demo!"
 

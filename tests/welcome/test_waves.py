@@ -217,3 +217,32 @@ async def test_restart_in_the_middle_of_a_wave_edits_the_same_alert(tmp_path: Pa
         assert community.read("#moderators")[0].text.startswith("Join wave over: 6 joins")
     finally:
         await second.app.close()
+
+
+async def test_a_wave_of_exactly_the_threshold_welcomes_its_one_held_back_newcomer_in_the_singular(
+    session: LocalSession, cog: WelcomeCog
+):
+    c = session.community
+    await _join_many(session, _names(4), timedelta(seconds=1))
+    await c.join("Raider5", account_age=YOUNG)
+    assert "(1 new account)" in c.read("#moderators")[0].text
+    await session.advance(timedelta(minutes=2))
+    batch = c.read("#welcome")[-1].text
+    assert batch == (
+        "👋 A warm welcome to our new member in **Botschafter Demo**:\n@Raider5\n"
+        "Please start with #rules."
+    )
+
+
+async def test_a_german_community_gets_the_shared_welcome_of_one_in_the_singular(
+    session: LocalSession, cog: WelcomeCog, configure
+):
+    await configure({"community.locale": "de"})
+    await _join_many(session, _names(5), timedelta(seconds=1))
+    await session.advance(timedelta(minutes=2))
+    c = session.community
+    assert c.read("#welcome")[-1].text == (
+        "👋 Ein herzliches Willkommen an unser neues Mitglied bei **Botschafter Demo**:\n"
+        "@Raider5\nFang bitte mit #rules an."
+    )
+    assert "(0 neue Konten)" in c.read("#moderators")[0].text
