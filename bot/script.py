@@ -67,7 +67,9 @@ class Interpreter:
         try:
             return await handler(rest.strip())
         except (LookupError, PermissionError, ValueError) as error:
-            raise ScriptError(str(error).strip("'\"")) from None
+            # args[0], not str(): str() of a KeyError wraps its text in quotes.
+            text = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+            raise ScriptError(text) from None
         except UserError as error:
             raise ScriptError(error.message) from None
 

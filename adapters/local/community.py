@@ -219,7 +219,8 @@ class LocalCommunity:
             None,
         )
         if found is None:
-            raise LookupError(f"message {number} has no button {label!r}")
+            offered = " ".join(f"[{b.label}]" for b in message.buttons) or "none"
+            raise LookupError(f"message {number} has no button “{label}”; its buttons: {offered}")
         self.log(f"{member.name} pressed [{found.label}] on {number}")
         responder = LocalResponder(self, member, self.channels[message.channel_id])
         await self._dispatch(
