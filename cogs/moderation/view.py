@@ -28,7 +28,13 @@ SHOWN_MESSAGES = 3
 SHOWN_REPORTS = 5
 SHOWN_MATCHES_PER_RULE = 3
 EXCERPT_CHARS = 300
+REPORT_REASON_CHARS = 200
 SHOWN_REASON_CHARS = 160
+# Discord cuts a card's field after 1,024 characters. The excerpts (or report reasons) on
+# one field share a budget that leaves room for each line's channel, link and escaping, so
+# a long burst never loses its newest message and link to the cut.
+MESSAGE_EXCERPTS_BUDGET = 540
+REPORT_REASONS_BUDGET = 600
 
 # A rule's line on a flag, by whether there is matched text and a reason to show.
 _RULE_LINES = {
@@ -144,7 +150,9 @@ def _message_fields(view: FlagView) -> list[Field]:
     hidden = len(messages) - SHOWN_MESSAGES
     if hidden > 0:
         lines.append(view.t("flag.more_messages", count=hidden))
-    for message in messages[-SHOWN_MESSAGES:]:
+    shown = messages[-SHOWN_MESSAGES:]
+    chars = min(EXCERPT_CHARS, MESSAGE_EXCERPTS_BUDGET // len(shown))
+    for message in shown:
         where: Segment = (
             Markup(view.i18n.text("flag.deleted", view.locale))
             if message.deleted_at is not None or not message.permalink
@@ -154,7 +162,7 @@ def _message_fields(view: FlagView) -> list[Field]:
             view.t(
                 "flag.message_line",
                 channel=ChannelMention(message.channel_id, message.channel_name),
-                excerpt=excerpt(message.excerpt, EXCERPT_CHARS),
+                excerpt=excerpt(message.excerpt, chars),
                 link=where,
             )
         )
@@ -190,13 +198,15 @@ def _report_fields(view: FlagView) -> list[Field]:
     if not reports:
         return []
     lines = []
-    for report in reports[:SHOWN_REPORTS]:
+    shown = reports[:SHOWN_REPORTS]
+    chars = min(REPORT_REASON_CHARS, REPORT_REASONS_BUDGET // len(shown))
+    for report in shown:
         if report.reason:
             lines.append(
                 view.t(
                     "flag.report_line",
                     reporter=report.reporter_name,
-                    reason=excerpt(report.reason, 200),
+                    reason=excerpt(report.reason, chars),
                 )
             )
         else:

@@ -328,3 +328,38 @@ async def test_a_leaked_token_never_reaches_the_log_even_when_a_handler_fails(
     await c.edit(ben, message.number, f"again {SLACK_TOKEN}")
     assert "database is locked" in caplog.text  # the failure is logged ...
     assert SLACK_TOKEN not in caplog.text  # ... without what the member wrote
+
+
+async def test_on_discord_a_long_burst_keeps_the_newest_message_and_its_link(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.discord.render import FIELD_VALUE_LIMIT, render_message
+    from bot.model import MessageRef
+    from bot.outgoing import OutgoingMessage
+
+    c = session.community
+    platform = session.app.services.platform(c.community)
+    posted: list[OutgoingMessage] = []
+
+    async def discord_link(ref: MessageRef) -> str:
+        return f"https://discord.com/channels/123456789012345678/{ref.channel.id}/{ref.id}0000000"
+
+    async def edit(ref: MessageRef, message: OutgoingMessage) -> None:
+        posted.append(message)
+
+    monkeypatch.setattr(platform, "permalink", discord_link)
+    monkeypatch.setattr(platform, "edit", edit)
+    rant = "this is a long rant about everything that went wrong this week " * 8
+    for n in range(8):
+        newest = await c.post(c.member("Ben"), "#general", f"message {n}: {rant}")
+    for n in range(7):
+        reporter = c.add_member(f"Reporter{n}")
+        await c.run(reporter, f"/report {newest.number} {rant[:400]}")
+    fields = {
+        f.name: f.value for f in render_message(posted[-1], allow_pings=False).embeds[0].fields
+    }
+    messages = next(v for k, v in fields.items() if k.startswith("Messages"))
+    assert len(messages) < FIELD_VALUE_LIMIT  # nothing was cut off ...
+    assert messages.endswith(f"/{newest.number}0000000)")  # ... so the newest link is there
+    reports = next(v for k, v in fields.items() if k.startswith("Reports"))
+    assert len(reports) < FIELD_VALUE_LIMIT and reports.rstrip().endswith("… and 2 more")
