@@ -90,13 +90,28 @@ class TicketsBase(Cog):
         raise self.refusals.error(interaction.locale, "which_ticket")
 
     async def number_and_text(self, interaction: Interaction, option: str) -> tuple[int, str]:
-        """For ``/ticket update #12 note``: the number may lead the free text."""
+        """For ``/ticket update #12 note``: the number may lead the free text.
+
+        Inside a ticket's thread a leading ``#N`` for another ticket is refused rather than
+        guessed at: "/ticket resolve #2 was the cause" in #1's thread may mean either
+        ticket, and acting on the wrong one would announce it in public.
+        """
         text = interaction.args.text(option) or ""
         explicit = _as_number(interaction.args["ticket"])
         if explicit is None:
             in_thread = interaction.channel is not None and interaction.channel.is_thread
             explicit, text = split_leading_number(text, bare=not in_thread)
+            if explicit is not None and in_thread:
+                await self._refuse_other_ticket(interaction, explicit)
         return await self.number(interaction, explicit), text
+
+    async def _refuse_other_ticket(self, interaction: Interaction, number: int) -> None:
+        assert interaction.channel is not None
+        here = await self.tickets.by_thread(interaction.community.key, interaction.channel.id)
+        if here is not None and here.number != number:
+            raise self.refusals.error(
+                interaction.locale, "other_ticket_in_thread", here=here.number, number=number
+            )
 
     async def ticket(self, interaction: Interaction, number: int) -> Ticket:
         ticket = await self.tickets.get(interaction.community.key, number)
