@@ -180,7 +180,7 @@ class LocalCommunity:
         return message
 
     async def react(self, member: Member, number: int, emoji: str) -> None:
-        message = self.message(number)
+        message = self._live(number)
         users = message.reactions.setdefault(emoji, [])
         if member.id in users:
             return
@@ -189,7 +189,7 @@ class LocalCommunity:
         await self._dispatch(ReactionAdded(self.message_ref(message), member, emoji))
 
     async def unreact(self, member: Member, number: int, emoji: str) -> None:
-        message = self.message(number)
+        message = self._live(number)
         users = message.reactions.get(emoji, [])
         if member.id not in users:
             return
@@ -206,13 +206,13 @@ class LocalCommunity:
         await self._dispatch(CommandInvoked(member, self.ref(target), path, arguments, responder))
 
     async def message_action(self, member: Member, name: str, number: int) -> None:
-        message = self.message(number)
+        message = self._live(number)
         self.log(f"{member.name} used “{name}” on {number}")
         responder = LocalResponder(self, member, self.channels[message.channel_id])
         await self._dispatch(MessageCommandInvoked(member, name, self.posted(message), responder))
 
     async def press(self, member: Member, number: int, label: str) -> None:
-        message = self.message(number)
+        message = self._live(number)
         wanted = label.casefold()
         found = next(
             (b for b in message.buttons if wanted in (b.label.casefold(), b.action_id.casefold())),
@@ -247,6 +247,13 @@ class LocalCommunity:
         if not 1 <= number <= len(self.messages):
             raise LookupError(f"there is no message {number}")
         return self.messages[number - 1]
+
+    def _live(self, number: int) -> LocalMessage:
+        """A message a member can still act on: nobody reacts to a deleted message."""
+        message = self.message(number)
+        if message.deleted:
+            raise LookupError(f"message {number} was deleted")
+        return message
 
     def read(self, channel: str, *, include_private: bool = False) -> list[LocalMessage]:
         target = self.channel_named(channel)

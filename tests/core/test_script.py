@@ -23,3 +23,15 @@ async def test_an_unknown_member_lists_the_members(session: LocalSession) -> Non
     with pytest.raises(ScriptError) as error:
         await interpreter.execute("as Nobody")
     assert str(error.value) == "no member named “Nobody”; members: Alice, Mo, Amy, Ben"
+
+
+async def test_nobody_can_react_to_or_press_on_a_deleted_message(session: LocalSession) -> None:
+    c = session.community
+    posted = await c.post(c.member("Ben"), "general", "soon gone")
+    platform = session.app.services.platform(c.community)
+    await platform.delete(c.message_ref(posted))
+    interpreter = Interpreter(session)
+    for line in ("react 1 👍", "press 1 Yes", "action 1 Report message"):
+        with pytest.raises(ScriptError, match="message 1 was deleted"):
+            await interpreter.execute(line)
+    assert posted.reactions == {}
