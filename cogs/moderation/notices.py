@@ -19,7 +19,7 @@ from bot.text import excerpt
 from cogs.moderation._text import join
 from cogs.moderation.actions import ModAction
 from cogs.moderation.config import ModerationConfig
-from storage.moderation import FlagDetails, FlagKind, Report
+from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, Report
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,15 @@ class Notifier:
         ]
         if reason:
             parts.append(t("notice.note", locale, reason=reason))
-        if details.messages:
-            shown = excerpt(details.messages[-1].excerpt, NOTICE_EXCERPT_CHARS)
+        quoted = _quoted(details)
+        if quoted is not None:
             parts.append(
-                t("notice.excerpt", locale, channel=self._channel_mention(details), excerpt=shown)
+                t(
+                    "notice.excerpt",
+                    locale,
+                    channel=ChannelMention(quoted.channel_id, quoted.channel_name),
+                    excerpt=excerpt(quoted.excerpt, NOTICE_EXCERPT_CHARS),
+                )
             )
         if action is ModAction.WARN:
             rules = await self._rules_channel(community, config.community.channels.rules)
@@ -157,13 +162,6 @@ class Notifier:
             return t("notice.why_rules", locale, rules=separator.join(rules))
         return t("notice.why_general", locale)
 
-    @staticmethod
-    def _channel_mention(details: FlagDetails) -> ChannelMention | str:
-        if not details.messages:
-            return ""
-        first = details.messages[0]
-        return ChannelMention(first.channel_id, first.channel_name)
-
     async def _rules_channel(self, community: Community, name: str) -> ChannelMention | str:
         channel = await self._services.platform(community).find_channel(community, name)
         return ChannelMention(channel.id, channel.name) if channel else f"#{name}"
@@ -197,3 +195,13 @@ class Notifier:
             await platform.send(channel, OutgoingMessage(text=text))
         except PlatformError:
             log.warning("flag %s: could not post the warning in #%s", details.flag.id, channel.name)
+
+
+def _quoted(details: FlagDetails) -> FlaggedMessage | None:
+    """The message to show its author: the first that broke a rule (the one the notice's
+    "why" is about), else the latest reported one."""
+    broke = {(hit.channel_id, hit.message_id) for hit in details.hits}
+    return next(
+        (m for m in details.messages if (m.channel_id, m.message_id) in broke),
+        details.messages[-1] if details.messages else None,
+    )

@@ -165,6 +165,19 @@ async def test_warn_tells_the_author_privately_which_rule(session: LocalSession)
     assert "1 × warning in the last 90d" in flag.text
 
 
+async def test_the_author_is_shown_the_message_that_broke_the_rule(session: LocalSession) -> None:
+    c = session.community
+    ben = c.member("Ben")
+    _, flag = await breach(session, "darn it")
+    c.add_member("Zoe")
+    later = await c.post(ben, "#tickets", "hello there")
+    await c.run(c.member("Zoe"), f"/report {later.number} spam")  # folds into Ben's flag
+    assert "Messages (2)" in flag.text
+    await c.react(c.member("Mo"), flag.number, "⚠️")
+    [dm] = c.direct_messages(ben)
+    assert "Your message in #general: “darn it”" in dm.text and "hello there" not in dm.text
+
+
 async def test_warn_with_closed_dms_mentions_the_author_in_the_channel(
     session: LocalSession,
 ) -> None:
