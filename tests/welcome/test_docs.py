@@ -1,11 +1,14 @@
-"""docs/welcome.md stays true: its configuration example passes the start-up check."""
+"""docs/welcome.md stays true: its configuration passes the check, its session is real."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 from bot.config import ConfigFile, check_file
+from bot.runner import run_script
+from bot.settings import Settings
 from cogs import all_cogs
 from cogs.welcome.config import WelcomeConfig
 
@@ -42,3 +45,16 @@ def test_every_setting_is_in_the_documented_example():
         for name, field in model.model_fields.items():
             nested = hasattr(field.annotation, "model_fields")
             assert nested or name in documented or f"{name}.en" in documented, f"{table}.{name}"
+
+
+async def test_the_documented_session_is_what_the_bot_prints(settings: Settings):
+    session = DOC.read_text(encoding="utf-8").split("## A session", 1)[1]
+    config, script, transcript = re.findall(r"```\w+\n(.*?)```", session, re.S)[:3]
+    folder = settings.data_dir.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "botschafter.toml").write_text(config, encoding="utf-8")
+    (folder / "welcome.script").write_text(script, encoding="utf-8")
+    settings.config_file = folder / "botschafter.toml"
+    out = io.StringIO()
+    assert await run_script(folder / "welcome.script", settings, out) == 0
+    assert out.getvalue() == transcript
