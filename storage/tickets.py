@@ -307,6 +307,14 @@ class TicketRepository:
         )
         return [_history(row) for row in reversed(rows)]
 
+    async def history_count(self, community: str, number: int) -> int:
+        """How many history entries a ticket has, so a shortened history can say so."""
+        value = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM ticket_history WHERE community = ? AND number = ?",
+            (community, number),
+        )
+        return int(value or 0)
+
     async def claim_follow_up(
         self, community: str, number: int, seq: int, at: datetime, note: str
     ) -> Ticket | None:

@@ -19,7 +19,8 @@ from cogs.tickets.render import TicketRenderer, join_lines
 from storage.ticket_queue import Sort, TicketQuery, TicketQueue
 from storage.tickets import Status, Ticket, TicketRepository
 
-# /ticket show lists this many history entries, newest last; older ones are in the export.
+# /ticket show lists this many history entries, newest last, and says how many older ones
+# it leaves out: fifteen lines fit one Discord message with room for the tracker's facts.
 HISTORY_SHOWN = 15
 DETAILS_SHOWN = 1000
 
@@ -111,6 +112,9 @@ class TicketViews:
             parts.append(rich(t("tickets.show.link", locale), " ", Link(ticket.tracker_url)))
         parts.append(t("tickets.show.history", locale))
         history = await self._tickets.history(ticket.community, ticket.number, HISTORY_SHOWN)
+        older = await self._tickets.history_count(ticket.community, ticket.number) - len(history)
+        if older > 0:
+            parts.append(t("tickets.show.older", locale, count=older))
         parts += [self._renderer.history_line(entry, locale) for entry in history]
         return OutgoingMessage(title=tracker.title, fields=tracker.fields, text=join_lines(parts))
 

@@ -137,3 +137,36 @@ async def test_show_gives_the_facts_details_and_history(desk: Desk) -> None:
     assert "`2026-01-05 09:00 UTC` Amy claimed it (🟢 open → 🔵 claimed)" in shown
     assert "Amy posted an update: Talked to the team" in shown
     assert "Next update promised by: 2026-01-12 09:00 UTC" in shown
+
+
+def history_lines(shown: str) -> list[str]:
+    """The history part of a /ticket show reply (the tracker's fields follow, indented)."""
+    lines = shown.splitlines()
+    return [line for line in lines[lines.index("**History**") + 1 :] if not line.startswith(" ")]
+
+
+async def test_show_says_how_many_older_history_entries_it_leaves_out(desk: Desk) -> None:
+    await desk.open("Ben", "Dark mode")
+    for index in range(1, 17):  # with "opened": 17 entries, two more than are shown
+        await desk.run("Amy", f"/ticket update #1 Progress report {index}")
+    history = history_lines(await desk.run("Cy", "/ticket show #1"))
+    assert history[0] == "… 2 older entries are not shown."
+    assert len(history) == 1 + 15
+    assert history[1].endswith("Amy posted an update: Progress report 2")
+    assert history[-1].endswith("Amy posted an update: Progress report 16")
+
+    await desk.run("Amy", "/ticket update #1 Progress report 17")
+    shown = await desk.run("Dee", "/ticket show #1")
+    assert "… 3 ältere Einträge werden nicht angezeigt." in shown
+
+
+async def test_show_adds_no_note_when_the_whole_history_fits(desk: Desk) -> None:
+    await desk.open("Ben", "Dark mode")
+    for index in range(1, 15):  # 15 entries: all shown
+        await desk.run("Amy", f"/ticket update #1 Progress report {index}")
+    history = history_lines(await desk.run("Cy", "/ticket show #1"))
+    assert len(history) == 15 and history[0].endswith("Ben opened it")
+    await desk.run("Amy", "/ticket update #1 Progress report 15")
+    assert history_lines(await desk.run("Cy", "/ticket show #1"))[0] == (
+        "… 1 older entry is not shown."
+    )
