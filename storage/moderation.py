@@ -452,6 +452,23 @@ class ModerationRepository:
             (to_db(now), community, flag_id, channel_id, message_id),
         )
 
+    async def mark_message_deleted(
+        self, community: str, channel_id: str, message_id: str, now: datetime
+    ) -> list[int]:
+        """Mark a message deleted on every flag that holds it; returns those flags' ids."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "SELECT flag_id FROM moderation_flag_messages WHERE community = ?"
+                " AND channel_id = ? AND message_id = ? AND deleted_at IS NULL",
+                (community, channel_id, message_id),
+            )
+            await tx.execute(
+                "UPDATE moderation_flag_messages SET deleted_at = ? WHERE community = ?"
+                " AND channel_id = ? AND message_id = ? AND deleted_at IS NULL",
+                (to_db(now), community, channel_id, message_id),
+            )
+        return [row["flag_id"] for row in rows]
+
     # -- deciding ---------------------------------------------------------------------------
 
     async def decide(

@@ -115,15 +115,18 @@ class MessageChecker:
             await self._secret_removed(message, secrets, removed)
         if any(m.action is Action.DELETE_AND_FLAG for m in fresh) and not removed:
             removed = await self._delete(message)
-        if removed and recorded.filed is not None:
-            await self._repo.mark_deleted(
-                community.key, recorded.filed.flag.id, snap.channel_id, snap.message_id, now
+        stale = {recorded.filed.flag.id} if recorded.filed is not None else set()
+        if removed:  # also on a flag from before an edit, which must not link to nothing
+            stale |= set(
+                await self._repo.mark_message_deleted(
+                    community.key, snap.channel_id, snap.message_id, now
+                )
             )
         watched = [m for m in fresh if m.action is Action.NOTIFY_AMBASSADORS]
         if watched:
             await self._tell_ambassadors(message, snap, watched)
-        if recorded.filed is not None:
-            await self._desk.refresh(community, recorded.filed.flag.id)
+        for flag_id in sorted(stale):
+            await self._desk.refresh(community, flag_id)
 
     async def _delete(self, message: PostedMessage) -> bool:
         """Delete the message where the platform lets the bot; True once it is gone."""

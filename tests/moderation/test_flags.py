@@ -198,6 +198,19 @@ async def test_a_secret_in_a_flagged_message_is_redacted_on_the_flag(
     assert "(deleted)" in flag.text
 
 
+async def test_a_flagged_message_edited_to_leak_a_secret_shows_as_deleted_on_its_flag(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    ben = c.member("Ben")
+    message = await c.post(ben, "#general", "darn it")
+    [flag] = flags(session)
+    await c.edit(ben, message.number, f"darn it, {SLACK_TOKEN}")
+    assert message.deleted
+    assert "(deleted)" in flag.text and "Jump to message" not in flag.text
+    assert SLACK_TOKEN not in flag.text
+
+
 async def test_an_invite_is_deleted_and_flagged(session: LocalSession) -> None:
     c = session.community
     message = await c.post(c.member("Ben"), "#general", "join us at discord.gg/abcdef")
