@@ -89,7 +89,8 @@ class Kudos:
         for rank, entry in enumerate(entries, start=1):
             name = await self._current_name(interaction, entry)
             body.append(interaction.t("kudos.top.line", rank=rank, name=name, count=entry.count))
-        body.append(interaction.t("kudos.top.yours", count=own))
+        # The board is public, so "you" needs a name: the line is for whoever asked.
+        body.append(interaction.t("kudos.top.yours", name=interaction.member.shown_name, count=own))
         await interaction.reply(lines(body))
 
     async def _receiver(self, interaction: Interaction) -> Member:

@@ -105,7 +105,7 @@ async def test_top_shows_this_months_leaderboard_only(session: LocalSession, cog
         "🏆 **Kudos leaderboard for 2026-02**",
         "1. Amy: 2",
         "2. Ben: 1",
-        "You have received 2 kudos this month.",
+        "Amy, you have received 2 kudos this month.",
     ]
     assert c.read("#general")[-1].pinged == ()
 
