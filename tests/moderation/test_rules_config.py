@@ -72,6 +72,23 @@ def test_problems_name_the_rule_and_the_key() -> None:
     ]
 
 
+def test_one_pass_names_every_bad_keyword_and_a_duplicate_name_behind_another_problem() -> None:
+    problems = problems_of(
+        [
+            {"name": "words", "type": "keywords", "keywords": ["ok", "*", "c*t", "fine", "!!"]},
+            {"name": "words", "type": "caps", "max_ratio": 2},
+        ]
+    )
+    assert [(rule, key) for rule, key, _ in problems] == [
+        ("words", "keywords"),
+        ("words", "max_ratio"),
+        ("words", "name"),
+    ]
+    keywords = problems[0][2]
+    assert "item 2: keyword '*'" in keywords and "item 3: keyword 'c*t'" in keywords
+    assert "item 5: keyword '!!'" in keywords
+
+
 def test_a_problem_without_a_name_points_at_the_entry_number() -> None:
     with pytest.raises(RulesConfigError, match=r"rule #1 name: Field required"):
         parse_rules([{"type": "burst"}])

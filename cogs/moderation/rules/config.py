@@ -82,18 +82,19 @@ def parse_rules(entries: Sequence[Any]) -> tuple[AnyRuleSettings, ...]:
     names: dict[str, int] = {}
     for index, entry in enumerate(entries):
         name = entry.get("name") if isinstance(entry, Mapping) else None
-        name = name if isinstance(name, str) and name.strip() else None
+        name = name.strip() if isinstance(name, str) and name.strip() else None
         try:
             settings = _ADAPTER.validate_python(entry)
         except ValidationError as error:
             problems.extend(_problems(error, index, name))
-            continue
-        if settings.name in names:
-            first = names[settings.name] + 1
+        else:
+            parsed.append(settings)
+        if name is not None and name in names:
+            first = names[name] + 1
             message = f"the name is already used by rule #{first}; names must be unique"
-            problems.append(RuleProblem(index, settings.name, "name", message))
-        names.setdefault(settings.name, index)
-        parsed.append(settings)
+            problems.append(RuleProblem(index, name, "name", message))
+        if name is not None:
+            names.setdefault(name, index)
     if problems:
         raise RulesConfigError(problems)
     return tuple(parsed)

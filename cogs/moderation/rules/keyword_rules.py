@@ -25,6 +25,7 @@ def _keywords(value: object) -> tuple[Keyword, ...]:
     if isinstance(value, str) or not isinstance(value, list | tuple):
         raise ValueError("expected a list of keywords")
     parsed = []
+    problems = []  # every bad keyword at once, so a long list is fixed in one go
     for index, written in enumerate(value):
         if isinstance(written, Keyword):
             parsed.append(written)
@@ -32,9 +33,11 @@ def _keywords(value: object) -> tuple[Keyword, ...]:
             try:
                 parsed.append(Keyword.parse(written))
             except ValueError as error:
-                raise ValueError(f"item {index + 1}: {error}") from None
+                problems.append(f"item {index + 1}: {error}")
         else:
-            raise ValueError(f"item {index + 1}: expected text, got {written!r}")
+            problems.append(f"item {index + 1}: expected text, got {written!r}")
+    if problems:
+        raise ValueError("; ".join(problems))
     return tuple(parsed)
 
 
