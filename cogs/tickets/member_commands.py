@@ -92,14 +92,17 @@ class MemberCommands(TicketsBase):
     )
     async def vote(self, interaction: Interaction) -> None:
         notify = interaction.args["notify"]
-        ticket = await self.voting.vote(
+        result = await self.voting.vote(
             interaction.member,
             interaction.locale,
             await self.number(interaction),
             notify if isinstance(notify, bool) else None,
         )
-        key = "tickets.reply.voted_quiet" if notify is False else "tickets.reply.voted"
-        await self.confirm(interaction, key, ticket, votes=ticket.vote_count)
+        if not result.counted:
+            key = "tickets.reply.notify_on" if notify else "tickets.reply.notify_off"
+        else:
+            key = "tickets.reply.voted_quiet" if notify is False else "tickets.reply.voted"
+        await self.confirm(interaction, key, result.ticket, votes=result.ticket.vote_count)
 
     @command(
         "ticket unvote",

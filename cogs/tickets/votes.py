@@ -7,6 +7,8 @@ later ``/ticket unwatch``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.cog import Services
 from bot.errors import UserError
 from bot.model import Member
@@ -15,6 +17,12 @@ from cogs.tickets.lifecycle import actor
 from cogs.tickets.refusals import Refusals
 from storage.ticket_votes import AlreadyVoted, NotVoted, OwnTicket, TicketVoteRepository
 from storage.tickets import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    ticket: Ticket
+    counted: bool  # False: the member had voted before; only their `notify` choice changed
 
 
 class Voting:
@@ -32,12 +40,18 @@ class Voting:
 
     async def vote(
         self, member: Member, locale: str, number: int, notify: bool | None = None
-    ) -> Ticket:
-        """Count the vote and refresh the tracker; refusals raise `UserError`."""
+    ) -> VoteResult:
+        """Count the vote and refresh the tracker; refusals raise `UserError`.
+
+        A member who voted before and now says ``notify:no`` (or ``yes``) means to change
+        whether they hear about the resolution: that is done, not refused.
+        """
         try:
-            return await self._add(member, locale, number, notify)
+            return VoteResult(await self._add(member, locale, number, notify), counted=True)
         except AlreadyVoted:
-            raise self._refuse.error(locale, "already_voted", number=number) from None
+            if notify is None:
+                raise self._refuse.error(locale, "already_voted", number=number) from None
+        return VoteResult(await self.watch(member, locale, number, notify), counted=False)
 
     async def vote_by_reaction(self, member: Member, locale: str, number: int) -> UserError | None:
         """Like `vote`, but a repeated 👍 is quietly accepted; returns a refusal to pass on."""

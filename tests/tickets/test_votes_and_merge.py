@@ -36,6 +36,30 @@ async def test_votes_by_command_count_once_and_can_be_taken_back(desk: Desk) -> 
     assert (await desk.ticket(1)).vote_count == 1
 
 
+async def test_voting_again_with_notify_changes_whether_the_voter_hears_of_it(
+    desk: Desk,
+) -> None:
+    await desk.open("Ben")
+    await desk.run("Cy", "/ticket vote #1")
+    reply = await desk.run("Cy", "/ticket vote #1 notify:no")
+    assert reply.startswith(
+        "You already voted on ticket #1, and your vote still counts; you will no longer hear"
+        " when it is resolved."
+    )
+    assert (await desk.ticket(1)).vote_count == 1
+    assert await desk.history(1) == ["opened", "vote"]
+    recipients = await voters_repo(desk).recipients(desk.c.community.key, 1)
+    assert [w.member_id for w in recipients] == ["ben"]
+    assert "You already voted on ticket #1." in await desk.run("Cy", "/ticket vote #1")
+
+    await desk.run("Dee", "/ticket vote #1 notify:no")
+    reply = await desk.run("Dee", "/ticket vote #1 notify:ja")
+    assert reply.startswith("Du hast für Ticket #1 schon gestimmt; jetzt bekommst du privat")
+    await desk.run("Amy", "/ticket resolve #1 Done in 2.4")
+    assert desk.dms("Cy") == []
+    assert [m for m in desk.dms("Dee") if "Done in 2.4" in m] != []
+
+
 async def test_votes_are_refused_on_closed_tickets(desk: Desk) -> None:
     await desk.open("Ben")
     await desk.run("Amy", "/ticket resolve #1 Done")
