@@ -122,6 +122,16 @@ def test_rules_check_names_every_problem_with_its_line(
     assert out[3] == "3 problem(s); the bot would not start with this file."
 
 
+def test_rules_check_reports_a_toml_syntax_error_about_the_file_not_a_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text('[[moderation.rules]]\nname = "x"\ntype = \n', encoding="utf-8")
+    assert main(["rules", "check", str(path)]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"{path}:3: not valid TOML") and "rule #" not in first
+
+
 def test_rules_check_on_a_missing_file_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,15 +54,17 @@ _ADAPTER: TypeAdapter[AnyRuleSettings] = TypeAdapter(AnyRuleSettings)
 class RuleProblem:
     """One thing wrong with one rule entry; `line` is filled in when read from a file."""
 
-    index: int  # the entry's position in the rules list, from 0
+    index: int  # the entry's position in the rules list, from 0; -1: the file as a whole
     rule: str | None  # the entry's name, when it has one
     key: str  # the key within the entry ("keywords.2"), empty for the entry as a whole
     message: str
     line: int | None = None
 
     def __str__(self) -> str:
-        rule = f"rule {self.rule!r}" if self.rule else f"rule #{self.index + 1}"
         where = f"line {self.line}: " if self.line else ""
+        if self.index < 0:
+            return f"{where}{self.message}"
+        rule = f"rule {self.rule!r}" if self.rule else f"rule #{self.index + 1}"
         key = f" {self.key}" if self.key else ""
         return f"{where}{rule}{key}: {self.message}"
 
