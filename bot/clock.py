@@ -28,6 +28,23 @@ class SystemClock:
             await asyncio.wait_for(wake.wait(), timeout=delay)
 
 
+class OffsetClock(SystemClock):
+    """Wall-clock time that a person may move forward: ``wait 2d`` in the terminal lets
+    them see tomorrow's follow-ups now, while everything else keeps running in real time."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return super().now() + self._offset
+
+    def set(self, moment: datetime) -> None:
+        """Jump forward to `moment`; time never runs backwards."""
+        ahead = moment - self.now()
+        if ahead > timedelta(0):
+            self._offset += ahead
+
+
 class VirtualClock:
     """A clock that moves only when told; sleepers wake when it passes their moment."""
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from adapters.local import LocalCommunity
+from bot.clock import OffsetClock
 from bot.local_session import LocalSession
 from bot.script import Interpreter, ScriptError
 from bot.settings import Settings
@@ -21,13 +22,15 @@ help for console instructions, quit to leave. State is kept in {data}.
 Members: {members}
 """
 
+log = logging.getLogger(__name__)
+
 # How often the waiting prompt looks for what scheduled jobs did meanwhile: quick enough
 # to feel live, rare enough to cost nothing.
 POLL_SECONDS = 0.25
 
 
 async def run_console(settings: Settings) -> int:
-    session = await LocalSession.open(settings, persist=True)
+    session = await LocalSession.open(settings, clock=OffsetClock(), persist=True)
     interpreter = Interpreter(session)
     community = session.community
     scheduler = asyncio.create_task(session.app.services.scheduler.run_forever())
@@ -70,6 +73,10 @@ async def _read_and_run(interpreter: Interpreter, printer: Printer, session: Loc
             extra = await interpreter.execute(text)
         except ScriptError as error:
             extra = [f"! {error}"]
+        except Exception:
+            # A bug in one instruction must not end the session (and lose its state).
+            log.exception("the instruction %r failed", text)
+            extra = ["! that failed because of a bug (details above); the community goes on"]
         printer.catch_up(extra)
         session.save()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from adapters.local import LocalCommunity, LocalPlatform
 from bot.app import App
-from bot.clock import Clock, SystemClock, VirtualClock
+from bot.clock import Clock, OffsetClock, SystemClock, VirtualClock
 from bot.cog import Cog
 from bot.settings import Settings
 
@@ -49,7 +49,7 @@ class LocalSession:
         state = settings.data_dir / "local-community.json" if persist else None
         if community is None:
             community = _restore_or_seed(settings, state)
-        if isinstance(clock, VirtualClock) and community.saved_at is not None:
+        if isinstance(clock, VirtualClock | OffsetClock) and community.saved_at is not None:
             clock.set(community.saved_at)  # time never runs backwards across runs
         community.now = clock.now
         app = await App.create(
@@ -66,9 +66,9 @@ class LocalSession:
         return await self.app.services.scheduler.run_due()
 
     async def advance(self, delta: timedelta) -> int:
-        """Move a virtual clock forward, firing due jobs in time order; returns how many."""
-        if not isinstance(self.clock, VirtualClock):
-            raise TypeError("only a virtual clock can be advanced")
+        """Move the clock forward, firing due jobs in time order; returns how many."""
+        if not isinstance(self.clock, VirtualClock | OffsetClock):
+            raise TypeError("only a virtual or offset clock can be advanced")
         target = self.clock.now() + delta
         return await self.app.services.scheduler.run_until(target, self.clock.set)
 

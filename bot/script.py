@@ -33,7 +33,7 @@ INSTRUCTIONS = {
     "submit FIELD=VALUE | FIELD=VALUE": "submit the form the bot opened for you",
     "action N NAME": "use a message action on message N, e.g. action 7 Report message",
     "dms open|closed": "open or close your direct messages",
-    "wait DURATION": "let time pass (e.g. 2d); in scripts, due follow-ups fire",
+    "wait DURATION": "let time pass (e.g. 2d); due follow-ups fire in order",
     "show #CHANNEL": "print a channel",
     "members / channels": "list members or channels",
 }

@@ -42,11 +42,12 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_terminal_community_continues_where_the_last_run_stopped(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    first = run_bot([], data, stdin="as Ben\nhello everyone\n/about\nquit\n")
+    first = run_bot([], data, stdin="as Ben\nhello everyone\n/about\nwait 1h\nquit\n")
     assert first.returncode == 0, first.stderr
     assert "local community “Botschafter Demo”" in first.stdout
     assert "[#general] 1 Ben: hello everyone" in first.stdout
     assert "Botschafter 0.1.0" in first.stdout
+    assert "(1h pass; 0 scheduled job(s) ran)" in first.stdout
 
     second = run_bot([], data, stdin="show #general\n")
     assert second.returncode == 0, second.stderr

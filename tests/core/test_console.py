@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import timedelta
 
 from adapters.local import LocalCommunity
+from bot.clock import OffsetClock
+from bot.cog import Cog, job
 from bot.console import Printer
+from bot.local_session import LocalSession
+from bot.script import Interpreter
+from bot.settings import Settings
+from storage.jobs import Job
 
 PROMPT = "Alice #general> "
 
@@ -58,3 +65,44 @@ def test_log_records_are_printed_with_the_transcript_not_through_the_prompt() ->
         "\n(WARNING) cogs.welcome.waves: join wave in local:demo\n"
         f"[#moderators] 2 Botschafter: 🚨 Join wave\n{PROMPT}"
     )
+
+
+class Reminders(Cog):
+    name = "reminders"
+    fired: list[str]
+
+    async def setup(self) -> None:
+        self.fired = []
+
+    @job("remind")
+    async def remind(self, scheduled: Job) -> None:
+        self.fired.append(scheduled.key)
+
+
+async def test_wait_in_the_terminal_jumps_ahead_and_fires_what_falls_due(
+    settings: Settings,
+) -> None:
+    clock = OffsetClock()
+    session = await LocalSession.open(settings, clock=clock, cog_types=[Reminders])
+    try:
+        started = clock.now()
+        await session.app.services.scheduler.schedule(
+            session.community.community, "remind", started + timedelta(days=2), "r1"
+        )
+        interpreter = Interpreter(session)
+        assert await interpreter.execute("wait 1d") == ["(1d pass; 0 scheduled job(s) ran)"]
+        assert await interpreter.execute("wait 1d1m") == ["(1d1m pass; 1 scheduled job(s) ran)"]
+        assert clock.now() - started >= timedelta(days=2, minutes=1)
+        [reminders] = session.app.dispatcher.cogs
+        assert isinstance(reminders, Reminders) and reminders.fired == ["r1"]
+    finally:
+        await session.app.close()
+
+
+def test_an_offset_clock_never_runs_backwards() -> None:
+    clock = OffsetClock()
+    before = clock.now()
+    clock.set(before - timedelta(days=1))
+    assert clock.now() >= before
+    clock.set(before + timedelta(hours=5))
+    assert clock.now() >= before + timedelta(hours=5)
