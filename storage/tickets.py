@@ -119,6 +119,10 @@ class OpenLimits:
     cooldown_since: datetime | None = None
 
 
+# Ambassadors open and reopen on behalf of others: no limit applies to them.
+UNLIMITED = OpenLimits()
+
+
 class TicketNotFound(Exception):
     def __init__(self, number: int) -> None:
         super().__init__(f"no ticket #{number}")
@@ -181,7 +185,7 @@ class TicketRepository:
         self._db = db
 
     async def open(
-        self, community: str, new: NewTicket, at: datetime, limits: OpenLimits = OpenLimits()
+        self, community: str, new: NewTicket, at: datetime, limits: OpenLimits = UNLIMITED
     ) -> Ticket:
         """Number and store a ticket, its first history row and its opener as a watcher."""
         async with self._db.transaction() as tx:
@@ -262,19 +266,23 @@ class TicketRepository:
         plan: Plan,
         note: str = "",
         first_response: bool = False,
+        limits: OpenLimits = UNLIMITED,
     ) -> tuple[Ticket, Ticket]:
         """Apply one transition atomically and record it in the history.
 
         `plan` sees the ticket as it is inside the transaction and returns the `Changes`,
         or raises to refuse (e.g. "only the opener may withdraw"); `TicketNotFound` and
-        `WrongStatus` (status not in `allowed`) refuse too. Nothing changes on refusal.
-        Returns the ticket before and after.
+        `WrongStatus` (status not in `allowed`) refuse too, and so does `LimitReached`
+        when a closed ticket would become active while its opener is at `limits`.
+        Nothing changes on refusal. Returns the ticket before and after.
         """
         async with self._db.transaction() as tx:
             before = await _load(tx, community, number)
             if before.status not in allowed:
                 raise WrongStatus(before)
             changes = plan(before)
+            if before.status not in ACTIVE and changes.status in ACTIVE:
+                await _check_limits(tx, community, before.opener_id, limits)
             columns = dict(changes.updates)
             unknown = set(columns) - _MUTABLE
             if unknown:

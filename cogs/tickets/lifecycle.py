@@ -31,6 +31,7 @@ from storage.ticket_votes import SameTicket, TicketVoteRepository
 from storage.tickets import (
     ACTIVE,
     CLOSED,
+    UNLIMITED,
     Actor,
     Changes,
     CoolingDown,
@@ -104,7 +105,7 @@ class Lifecycle:
         if await self._announcer.find_channel(community, channel) is None:
             raise self._refuse.error(locale, "no_tickets_channel", channel=channel or "—")
         now = self._services.clock.now()
-        limits = OpenLimits()
+        limits = UNLIMITED
         if not has_permission(member, Permission.AMBASSADOR, config.community.roles):
             cooldown = policy.cooldown
             limits = OpenLimits(policy.max_open_per_member, now - cooldown if cooldown else None)
@@ -361,10 +362,14 @@ class Lifecycle:
         return ticket
 
     async def reopen(self, member: Member, locale: str, number: int, note: str) -> Ticket:
+        """Reopen a closed ticket. An opener who reopens their own counts against the open
+        ticket limit like a new ticket would; ambassadors are not limited."""
         note = note.strip()[:NOTE_MAX]
         now = self._services.clock.now()
         config = await self._services.config.get(member.community)
         ambassador = has_permission(member, Permission.AMBASSADOR, config.community.roles)
+        most = config.section("tickets", TicketsConfig).max_open_per_member
+        limits = UNLIMITED if ambassador else OpenLimits(max_open=most)
 
         def plan(ticket: Ticket) -> Changes:
             if ticket.opener_id != member.id and not ambassador:
@@ -380,7 +385,12 @@ class Lifecycle:
             }
             return Changes(Status.CLAIMED if ticket.owner_id else Status.OPEN, updates)
 
-        _, ticket = await self._change(member, locale, number, "reopened", CLOSED, plan, note)
+        try:
+            _, ticket = await self._change(
+                member, locale, number, "reopened", CLOSED, plan, note, limits=limits
+            )
+        except LimitReached:
+            raise self._refuse.error(locale, "reopen_limit", number=number, max=most) from None
         await self._announcer.unarchive(ticket)
         public = await self._announcer.public_locale(member.community)
         header = self._t(public, "tickets.thread.reopened", who=_who(member), number=number)
@@ -404,6 +414,7 @@ class Lifecycle:
         note: str = "",
         *,
         wanted: Status | None = None,
+        limits: OpenLimits = UNLIMITED,
     ) -> tuple[Ticket, Ticket]:
         with self._refuse.translated(locale, wanted):
             return await self._tickets.change(
@@ -420,6 +431,7 @@ class Lifecycle:
                     Permission.AMBASSADOR,
                     (await self._services.config.get(member.community)).community.roles,
                 ),
+                limits=limits,
             )
 
     async def _after_public_change(self, ticket: Ticket) -> None:

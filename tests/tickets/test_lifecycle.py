@@ -188,6 +188,48 @@ async def test_members_may_have_a_limited_number_of_open_tickets(desk: Desk) -> 
         await desk.open("Amy", title)  # ambassadors open on behalf of others: no limit
 
 
+async def test_an_opener_cannot_reopen_past_the_open_ticket_limit(desk: Desk) -> None:
+    await desk.open("Ben", "One")
+    await desk.run("Amy", "/ticket resolve #1 Done")
+    for title in ("Two", "Three", "Four"):
+        await desk.open("Ben", title)
+    history_before = await desk.history(1)
+
+    reply = await desk.run("Ben", "/ticket reopen #1 Still broken")
+
+    assert reply == (
+        "You already have 3 open ticket(s), so ticket #1 cannot be reopened now. Withdraw one"
+        " with /ticket withdraw #N first, or ask an ambassador to reopen it."
+    )
+    assert (await desk.ticket(1)).status is Status.RESOLVED
+    assert await desk.history(1) == history_before
+    assert "Status: ✅ resolved" in (await desk.tracker(1)).text
+    await desk.run("Ben", "/ticket withdraw #4")
+    assert "open again" in await desk.run("Ben", "/ticket reopen #1 Still broken")
+
+
+async def test_an_ambassador_may_reopen_whatever_the_openers_count(desk: Desk) -> None:
+    await desk.open("Ben", "One")
+    await desk.run("Amy", "/ticket resolve #1 Done")
+    for title in ("Two", "Three", "Four"):
+        await desk.open("Ben", title)
+    assert "open again" in await desk.run("Bo", "/ticket reopen #1 Not done after all")
+    assert (await desk.ticket(1)).status is Status.CLAIMED
+    for title in ("A", "B", "C"):
+        await desk.open("Amy", title)
+    await desk.run("Amy", "/ticket withdraw #5")
+    assert "open again" in await desk.run("Amy", "/ticket reopen #5")  # their own, unlimited
+
+
+async def test_a_member_who_is_not_the_opener_is_told_so_before_any_limit(desk: Desk) -> None:
+    await desk.open("Ben", "One")
+    await desk.run("Amy", "/ticket resolve #1 Done")
+    for title in ("Two", "Three", "Four"):
+        await desk.open("Ben", title)
+    reply = await desk.run("Cy", "/ticket reopen #1")
+    assert reply.startswith("Only the member who opened ticket #1, or an ambassador")
+
+
 async def test_a_cooldown_spaces_out_a_members_tickets(desk: Desk) -> None:
     await desk.run("Alice", "/config set tickets.cooldown 10m")
     await desk.open("Ben", "One")
