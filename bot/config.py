@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import logging
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from bot.model import Community
 from storage.overrides import OverrideRepository
 
 Section = TypeVar("Section", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 def _duration(value: object) -> timedelta:
@@ -344,15 +346,35 @@ class ConfigStore:
         if cached is not None:
             return cached
         stored = await self._overrides.all_for(community.key)
-        raw = apply_dotted(self.file.community_raw(community.key), stored)
+        base = self.file.community_raw(community.key)
         try:
-            effective = validate(raw, self._sections, f"stored overrides of {community.key}")
+            effective = validate(apply_dotted(base, stored), self._sections, "")
         except ConfigError:
             effective = validate(
-                self.file.community_raw(community.key), self._sections, self.file.label
+                apply_dotted(base, self._valid(community, stored)), self._sections, ""
             )
         self._cache[community.key] = effective
         return effective
+
+    def _valid(self, community: Community, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """The stored overrides that still validate (one may have gone stale with a new
+        version or a changed file); each one left out is logged with how to remove it."""
+        base = self.file.community_raw(community.key)
+        kept: dict[str, Any] = {}
+        for key, value in stored.items():
+            try:
+                validate(apply_dotted(base, {**kept, key: value}), self._sections, "")
+            except ConfigError as error:
+                log.warning(
+                    "ignoring the stored override %s of %s: %s (/config reset %s removes it)",
+                    key,
+                    community.key,
+                    error,
+                    key,
+                )
+                continue
+            kept[key] = value
+        return kept
 
     async def set_override(
         self, community: Community, key: str, value: Any, by: str, at: datetime

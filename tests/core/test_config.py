@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from bot.config import ConfigFile, check_file, mask_secrets
 from bot.errors import ConfigError
 from bot.local_session import LocalSession
 from bot.settings import Settings
+from storage.overrides import OverrideRepository
 
 
 def test_broken_toml_names_the_file_and_line(write_config: Callable[[str], Path]) -> None:
@@ -141,3 +143,27 @@ def test_masking_keeps_empty_values_and_ordinary_keys() -> None:
         "hooks": {"webhook": "********"},
         "channel": "tokens",
     }
+
+
+async def test_a_stale_stored_override_is_skipped_alone_and_logged(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = await LocalSession.open(settings)
+    try:
+        community = session.community.community
+        services = session.app.services
+        now = services.clock.now()
+        overrides = OverrideRepository(services.db)
+        # As an older version or a changed file could have left them behind:
+        await overrides.set(community.key, "community.locale", "de", "alice", now)
+        await overrides.set(community.key, "welcome.waves.joins", 1, "alice", now)
+        await overrides.set(community.key, "welcome.greeting", "hi", "alice", now)
+        with caplog.at_level(logging.WARNING):
+            config = await services.config.get(community)
+        assert config.community.locale == "de"  # the good override still applies
+        warnings = caplog.text
+        assert "ignoring the stored override welcome.waves.joins of local:demo" in warnings
+        assert "(/config reset welcome.waves.joins removes it)" in warnings
+        assert "ignoring the stored override welcome.greeting" in warnings
+    finally:
+        await session.app.close()
