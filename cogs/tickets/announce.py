@@ -198,6 +198,17 @@ class Announcer:
             return
         await self._services.platform(community).send(channel, OutgoingMessage(text=text))
 
+    async def recipient(self, community: Community, user_id: str, name: str) -> Recipient:
+        """Someone to notify who is not a watcher (an owner): their language if the platform
+        knows it; else the community's."""
+        try:
+            member = await self._services.platform(community).fetch_member(
+                UserRef(community, user_id)
+            )
+        except PlatformError:
+            member = None
+        return Recipient(user_id, name, member.locale if member else None)
+
     async def direct(self, community: Community, user_id: str, message: OutgoingMessage) -> bool:
         """Send a private message; False when it cannot be delivered (DMs closed, gone)."""
         platform = self._services.platform(community)

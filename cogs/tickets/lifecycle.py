@@ -358,6 +358,7 @@ class Lifecycle:
             ticket, rich(header, (Markup("\n"), *rich(reason)) if reason else ())
         )
         await self._announcer.refresh(ticket)
+        await self._notify_withdrawn(ticket, member, reason)
         await self._announcer.archive(ticket)
         return ticket
 
@@ -439,12 +440,39 @@ class Lifecycle:
         await self._followups.drop_first_response(ticket)
         await self._followups.arm(ticket)
 
-    async def _notify_resolved(self, ticket: Ticket, by: Member) -> None:
-        recipients = [
+    async def _watchers(self, ticket: Ticket, but: Member) -> list[Recipient]:
+        """Who hears about the ticket's end (the opener and watchers), except `but`."""
+        return [
             Recipient(w.member_id, w.member_name, w.locale)
             for w in await self._votes.recipients(ticket.community, ticket.number)
-            if w.member_id != by.id
+            if w.member_id != but.id
         ]
+
+    async def _notify_withdrawn(self, ticket: Ticket, by: Member, reason: str) -> None:
+        """The owner and the watchers learn that the opener withdrew it, privately; the
+        owner first, since they were working on it."""
+        recipients = await self._watchers(ticket, by)
+        owner = ticket.owner_id
+        if owner is not None and owner != by.id and all(r.user_id != owner for r in recipients):
+            community = Community.from_key(ticket.community)
+            recipients.insert(
+                0, await self._announcer.recipient(community, owner, ticket.owner_name or "")
+            )
+        if not recipients:
+            return
+        await self._announcer.notify(
+            ticket,
+            recipients,
+            "tickets.notify.withdrawn_reason" if reason else "tickets.notify.withdrawn",
+            number=ticket.number,
+            title=ticket.title,
+            opener=ticket.opener_name,
+            reason=reason,
+            link=_link(ticket),
+        )
+
+    async def _notify_resolved(self, ticket: Ticket, by: Member) -> None:
+        recipients = await self._watchers(ticket, by)
         await self._announcer.notify(
             ticket,
             recipients,

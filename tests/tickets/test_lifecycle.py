@@ -142,6 +142,48 @@ async def test_voters_with_closed_direct_messages_are_mentioned_in_the_thread(
     assert set(notice.pinged) == {"ben", "cy"}
 
 
+async def test_withdrawing_tells_the_owner_and_the_voters_privately_in_their_language(
+    desk: Desk,
+) -> None:
+    desk.c.add_member("Kai", roles=("Ambassadors",), locale="de")
+    await desk.open("Ben", "Dark mode")
+    await desk.run("Cy", "/ticket vote #1")
+    await desk.run("Dee", "/ticket vote #1")
+    await desk.run("Mo", "/ticket vote #1 notify:no")
+    await desk.run("Kai", "/ticket claim #1")
+    link = (await desk.ticket(1)).tracker_url
+
+    await desk.run("Ben", "/ticket withdraw #1 Found a setting for it")
+
+    assert desk.dms("Kai") == [
+        f"⚪ Ben hat das eigene Ticket #1 „Dark mode“ zurückgezogen: Found a setting for it {link}"
+    ]
+    assert desk.dms("Cy") == [
+        f"⚪ Ben withdrew their ticket #1 “Dark mode”: Found a setting for it {link}"
+    ]
+    assert desk.dms("Dee") == desk.dms("Kai")
+    assert desk.dms("Mo") == [] and desk.dms("Ben") == []
+
+
+async def test_withdrawing_mentions_those_with_closed_dms_in_the_thread(desk: Desk) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.run("Cy", "/ticket vote #1")
+    await desk.run("Amy", "/ticket claim #1")
+    desk.c.dms_closed.update({"amy", "cy"})
+    await desk.run("Ben", "/ticket withdraw #1")
+    notice = (await desk.thread(1))[-1]
+    assert notice.text.startswith("@Amy, @Cy: ⚪ Ben withdrew their ticket #1 “Dark mode”.")
+    assert set(notice.pinged) == {"amy", "cy"}
+    assert desk.c.channels[await thread_id(desk, 1)].archived
+
+
+async def test_an_unclaimed_ticket_without_voters_is_withdrawn_quietly(desk: Desk) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.run("Ben", "/ticket withdraw #1")
+    assert [m.text for m in await desk.thread(1)][-1] == "Ticket #1 was withdrawn by @Ben."
+    assert desk.dms("Ben") == []
+
+
 async def test_a_voter_who_unwatches_is_not_told(desk: Desk) -> None:
     await desk.open("Ben")
     await desk.run("Cy", "/ticket vote #1")
