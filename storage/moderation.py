@@ -177,6 +177,16 @@ class Infraction:
     at: datetime
     expires_at: datetime | None
     status: str
+    pardoned_by: str | None = None  # the moderator who pardoned it (status PARDONED)
+    pardon_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pardon:
+    """The answer to a pardon: the infraction as it was, and whether this pardoned it."""
+
+    infraction: Infraction | None  # None: no such infraction on record here
+    done: bool  # False: it had been pardoned before
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +216,17 @@ class ReportLimit:
 
 
 # Infraction statuses: an infraction the platform refused to carry out is kept (the audit
-# trail shows the attempt) but marked failed, so it never counts towards the ladder.
+# trail shows the attempt) but marked failed, so it never counts towards the ladder. A
+# pardoned one (a moderator's mistake, or a change of heart) stays listed but counts no more.
 ACTIVE = "active"
 FAILED = "failed"
+PARDONED = "pardoned"
+# Who pardoned an infraction and why is its audit entry, joined in when listing.
+_WITH_PARDON = (
+    "SELECT i.*, a.actor_id AS pardoned_by, a.details AS pardon_details"
+    " FROM moderation_infractions i LEFT JOIN audit_log a ON a.community = i.community"
+    " AND a.action = 'moderation.pardon' AND a.subject = 'infraction:' || i.id"
+)
 
 
 class ModerationRepository:
@@ -682,13 +700,51 @@ class ModerationRepository:
         )
 
     async def infractions(self, community: str, member_id: str, limit: int) -> list[Infraction]:
-        """A member's infractions, newest first; failed attempts are left out."""
+        """A member's infractions, newest first, pardoned ones too; failed attempts are
+        left out."""
         rows = await self._db.fetch_all(
-            "SELECT * FROM moderation_infractions WHERE community = ? AND member_id = ?"
-            " AND status = ? ORDER BY at DESC, id DESC LIMIT ?",
-            (community, member_id, ACTIVE, limit),
+            f"{_WITH_PARDON} WHERE i.community = ? AND i.member_id = ? AND i.status IN (?, ?)"
+            " ORDER BY i.at DESC, i.id DESC LIMIT ?",
+            (community, member_id, ACTIVE, PARDONED, limit),
         )
         return [_infraction_from(row) for row in rows]
+
+    async def infraction(self, community: str, infraction_id: int) -> Infraction | None:
+        """One infraction on record (active or pardoned)."""
+        row = await self._db.fetch_one(
+            f"{_WITH_PARDON} WHERE i.community = ? AND i.id = ? AND i.status IN (?, ?)",
+            (community, infraction_id, ACTIVE, PARDONED),
+        )
+        return None if row is None else _infraction_from(row)
+
+    async def pardon(
+        self, community: str, infraction_id: int, moderator_id: str, reason: str, now: datetime
+    ) -> Pardon:
+        """Pardon an infraction: it stays on record but no longer counts; audited."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                f"{_WITH_PARDON} WHERE i.community = ? AND i.id = ? AND i.status IN (?, ?)",
+                (community, infraction_id, ACTIVE, PARDONED),
+            )
+            if row is None:
+                return Pardon(None, done=False)
+            infraction = _infraction_from(row)
+            if infraction.status != ACTIVE:
+                return Pardon(infraction, done=False)
+            await tx.execute(
+                "UPDATE moderation_infractions SET status = ? WHERE id = ?",
+                (PARDONED, infraction_id),
+            )
+            await self._audit.record(
+                community,
+                moderator_id,
+                "moderation.pardon",
+                now,
+                subject=f"infraction:{infraction_id}",
+                details={"member": infraction.member_id, "reason": reason},
+                tx=tx,
+            )
+            return Pardon(infraction, done=True)
 
     async def find_member(self, community: str, text: str) -> tuple[str, str] | None:
         """(id, name) of someone with a record, by ID or name: they may have left or been banned."""
@@ -902,6 +958,7 @@ def _report_from(row: Row) -> Report:
 
 
 def _infraction_from(row: Row) -> Infraction:
+    """An infraction from a row of a `_WITH_PARDON` query."""
     return Infraction(
         id=row["id"],
         community=row["community"],
@@ -914,4 +971,6 @@ def _infraction_from(row: Row) -> Infraction:
         at=from_db(row["at"]),
         expires_at=optional_from_db(row["expires_at"]),
         status=row["status"],
+        pardoned_by=row["pardoned_by"],
+        pardon_reason=json.loads(row["pardon_details"] or "{}").get("reason", ""),
     )

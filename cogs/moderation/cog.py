@@ -265,7 +265,10 @@ class ModerationCog(Cog):
         record = await self.repo.infractions(community.key, member_id, SHOWN_INFRACTIONS)
         since = self.services.clock.now() - section.history_window
         recent = await self.repo.infraction_counts(community.key, member_id, since)
-        moderators = await self.desk.names(community, {i.moderator_id for i in record})
+        moderators = await self.desk.names(
+            community,
+            {i.moderator_id for i in record} | {i.pardoned_by for i in record if i.pardoned_by},
+        )
         await interaction.reply(
             infractions_reply(
                 interaction.i18n,
@@ -277,6 +280,42 @@ class ModerationCog(Cog):
                 moderators,
             )
         )
+
+    @command(
+        "infraction pardon",
+        "Pardon an infraction given by mistake: it stays listed but no longer counts.",
+        Option(
+            "number", "Infraction number from /infractions, e.g. 3", OptionType.INTEGER, min_value=1
+        ),
+        Option("reason", "Why; kept in the record", required=False, max_length=REASON_MAX_CHARS),
+        permission=Permission.MODERATOR,
+        private=True,
+        description_de="Einen Verstoß erlassen: Er bleibt sichtbar, zählt aber nicht mehr.",
+    )
+    async def infraction_pardon(self, interaction: Interaction) -> None:
+        number = interaction.args["number"]
+        assert isinstance(number, int)
+        community, member = interaction.community, interaction.member
+        found = await self.repo.infraction(community.key, number)
+        if found is None:
+            await interaction.say("pardon.missing", number=number)
+            return
+        if found.member_id == member.id and not is_admin(
+            member, interaction.config.community.roles
+        ):
+            await interaction.say("pardon.own", number=number)
+            return
+        reason = interaction.args.text("reason") or ""
+        now = self.services.clock.now()
+        if not (await self.repo.pardon(community.key, number, member.id, reason, now)).done:
+            await interaction.say("pardon.already", number=number)
+            return
+        kind = interaction.i18n.text(f"kind.{found.kind}", interaction.locale)
+        reply = interaction.t("pardon.done", number=number, kind=kind, member=found.member_name)
+        if found.kind in (ModAction.TIMEOUT, ModAction.BAN):
+            lift = interaction.t(f"pardon.lift_{found.kind}", platform=interaction.platform.name)
+            reply = (*reply, Markup(" "), *lift)
+        await interaction.reply(reply)
 
     async def _whose_record(self, interaction: Interaction, text: str | None) -> tuple[str, str]:
         """A member by mention, or anyone with a record by ID or name (they may be banned)."""

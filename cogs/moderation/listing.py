@@ -83,6 +83,17 @@ def infractions_reply(
             extra.append(
                 i18n.t("infractions.until", locale, time=format_time(infraction.expires_at))
             )
+        if infraction.pardoned_by is not None:
+            extra.append(
+                i18n.t(
+                    "infractions.pardoned_because"
+                    if infraction.pardon_reason
+                    else "infractions.pardoned",
+                    locale,
+                    moderator=moderators.get(infraction.pardoned_by, infraction.pardoned_by),
+                    reason=infraction.pardon_reason,
+                )
+            )
         line = i18n.t(
             "infractions.line",
             locale,

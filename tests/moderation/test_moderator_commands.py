@@ -132,6 +132,50 @@ async def test_infractions_lists_a_members_record(session: LocalSession) -> None
     assert "“nobody” is neither a member nor anyone with a record" in c.last_private(mo)
 
 
+async def test_a_mistaken_warning_can_be_pardoned_and_stops_counting(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    mo, max_, zoe = c.member("Mo"), c.member("Max"), c.member("Zoe")
+    for n in range(2):
+        await c.post(zoe, "#general", f"darn {n}")
+        await c.run(mo, f"/flag resolve {n + 1} warn")
+    await c.run(max_, "/infraction pardon 2 meant to dismiss, sorry")
+    assert c.last_private(max_) == (
+        "Infraction #2 (warning of Zoe) is pardoned: it no longer counts towards the"
+        " escalation ladder or the author's record."
+    )
+    await c.run(mo, "/infractions Zoe")
+    lines = c.last_private(mo).splitlines()
+    assert lines[0] == "**Infractions of Zoe** (2 shown; 1 in the last 90d)"
+    assert lines[1].endswith("flag #2 · pardoned by Max: meant to dismiss, sorry")
+    await c.post(zoe, "#general", "darn 3")
+    assert "1 × warning in the last 90d" in c.read("#moderators")[-1].text
+    await c.run(mo, "/flag resolve 3 warn")
+    assert "ladder suggests" not in c.read("#moderators")[-1].text  # 2 warnings count, not 3
+    await c.run(mo, "/infraction pardon 2")
+    assert c.last_private(mo) == "Infraction #2 is pardoned already."
+    await c.run(mo, "/infraction pardon 99")
+    assert "There is no infraction #99 here" in c.last_private(mo)
+    entries = await session.app.services.audit.recent(c.community.key)
+    assert [e.action for e in entries].count("moderation.pardon") == 1
+
+
+async def test_pardons_are_for_moderators_and_never_for_their_own_record(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    mo, max_ = c.member("Mo"), c.member("Max")
+    await c.post(max_, "#general", "darn")
+    await c.run(mo, "/flag resolve 1 timeout")
+    await c.run(c.member("Zoe"), "/infraction pardon 1")
+    assert "only members with the moderator role" in c.last_private(c.member("Zoe"))
+    await c.run(max_, "/infraction pardon 1")
+    assert "is your own" in c.last_private(max_)
+    await c.run(mo, "/infraction pardon 1")
+    assert "The timeout itself stays until it ends" in c.last_private(mo)
+
+
 async def test_the_record_of_a_banned_member_stays_readable(session: LocalSession) -> None:
     c = session.community
     mo = c.member("Mo")
