@@ -26,6 +26,8 @@ from cogs.moderation.rules.normalise import Folded, fold
         ("café", "cafe"),
         ("hi😀there", "hi there"),
         ("\u00adsoft\u00adhyphen", "softhyphen"),
+        ("ƒuck ɗarn ɓaƙa ʂɦit ƭɽɑʂɦ ȥɱ", "fuck darn baka shit trash zm"),  # hooked letters
+        ("Ꭰarn", "darn"),  # Cherokee A, drawn like D
     ],
 )
 def test_fold_reads_disguised_text_as_plain_latin(typed: str, folded: str) -> None:

@@ -154,6 +154,7 @@ LOOKALIKES: dict[str, str] = {
     "Ꮪ": "s",
     "Ꭲ": "t",
     "Ꮃ": "w",
+    "Ꭰ": "d",
     # Latin small capitals and IPA letters without a decomposition.
     "ᴀ": "a",
     "ʙ": "b",
@@ -201,6 +202,28 @@ LOOKALIKES: dict[str, str] = {
     "œ": "oe",
     "ð": "d",
     "þ": "p",
+    # Latin letters with a hook or tail, which NFKD keeps whole.
+    "ɓ": "b",
+    "ƈ": "c",
+    "ɗ": "d",
+    "ɖ": "d",
+    "ƒ": "f",
+    "ɠ": "g",
+    "ɦ": "h",
+    "ƙ": "k",
+    "ɭ": "l",
+    "ɱ": "m",
+    "ɲ": "n",
+    "ɳ": "n",
+    "ƥ": "p",
+    "ʠ": "q",
+    "ɽ": "r",
+    "ʂ": "s",
+    "ƭ": "t",
+    "ʈ": "t",
+    "ƴ": "y",
+    "ȥ": "z",
+    "ʐ": "z",
 }
 
 # Letters of A to Z drawn as emoji (negative circled, negative squared, regional
