@@ -8,6 +8,8 @@ insert: numbers are dense, per community, and never reused.
 The follow-up, reminder and escalation marks (`claim_follow_up`, `claim_reminder`,
 `claim_first_response_escalation`) are conditional updates: the job handler that wins the
 update may announce, a re-run after a crash finds the mark already set and stays quiet.
+A reminder or ping the platform refused is released again (`release_*`), so the job's
+retry delivers it: marked before sending, it is never sent twice.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Actor:
 
 
 BOT_ACTOR = Actor("bot", "Botschafter")
+FIRST_RESPONSE_ESCALATED = "first-response-escalated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +366,15 @@ class TicketRepository:
             )
             return await _load(tx, community, number) if taken else None
 
+    async def release_reminder(self, community: str, number: int, promise_seq: int) -> None:
+        """Give back the reminder of promise `promise_seq` after it could not be delivered,
+        so the job's retry can take it again (any `reminded_seq` below it means "not yet")."""
+        await self._db.execute(
+            "UPDATE tickets SET reminded_seq = ? WHERE community = ? AND number = ?"
+            " AND reminded_seq = ?",
+            (promise_seq - 1, community, number, promise_seq),
+        )
+
     async def claim_first_response_escalation(
         self, community: str, number: int, at: datetime
     ) -> Ticket | None:
@@ -377,9 +389,26 @@ class TicketRepository:
             if not taken:
                 return None
             await _add_history(
-                tx, community, number, at, BOT_ACTOR, "first-response-escalated", None, None, ""
+                tx, community, number, at, BOT_ACTOR, FIRST_RESPONSE_ESCALATED, None, None, ""
             )
             return await _load(tx, community, number)
+
+    async def release_first_response_escalation(
+        self, community: str, number: int, at: datetime
+    ) -> None:
+        """Undo the escalation marked at `at` after its ping could not be posted, so the
+        job's retry can take it again; its history row goes too, since nobody was pinged."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE tickets SET first_response_escalated_at = NULL WHERE community = ?"
+                " AND number = ? AND first_response_escalated_at = ?",
+                (community, number, to_db(at)),
+            )
+            await tx.execute(
+                "DELETE FROM ticket_history WHERE community = ? AND number = ? AND action = ?"
+                " AND at = ?",
+                (community, number, FIRST_RESPONSE_ESCALATED, to_db(at)),
+            )
 
     async def insert_many(self, community: str, tickets: list[Ticket]) -> None:
         """Bulk-load finished tickets (imports, benchmarks) and move the counter past them."""

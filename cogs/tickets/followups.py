@@ -5,7 +5,9 @@ number stored on the ticket (`follow_up_seq`, `promise_seq`). A change to the ti
 the pending job (same key); a job that fired bumps the sequence in the same transaction
 that records it, so a re-run after a crash finds nothing to do, and its key can never be
 re-armed. A bot that was down while several follow-ups fell due posts one, then resumes
-the cadence from now: "a missed one fires once".
+the cadence from now: "a missed one fires once". A reminder or first-response ping is
+marked before it is sent and the mark is undone if sending fails, so the job's retry
+delivers it once.
 """
 
 from __future__ import annotations
@@ -210,9 +212,21 @@ class FollowUps:
         number, promise = int(job.payload["number"]), int(job.payload["promise"])
         now = self._services.clock.now()
         ticket = await self._tickets.claim_reminder(job.community, number, promise, now)
-        if ticket is None or ticket.owner_id is None or ticket.next_update_due is None:
+        if ticket is None:
             return
-        community = Community.from_key(job.community)
+        try:
+            await self._remind(ticket)
+        except Exception:
+            # Not delivered (an outage may surface as any error, not only PlatformError):
+            # give the reminder back and fail, so the scheduler's retry sends it.
+            await self._tickets.release_reminder(job.community, number, promise)
+            raise
+
+    async def _remind(self, ticket: Ticket) -> None:
+        """Remind the owner privately; in the ambassadors' channel if their DMs are closed."""
+        if ticket.owner_id is None or ticket.next_update_due is None:
+            return
+        community = Community.from_key(ticket.community)
         i18n = self._services.i18n
         platform = self._services.platform(community)
         owner = await platform.fetch_member(UserRef(community, ticket.owner_id))
@@ -244,7 +258,16 @@ class FollowUps:
         ticket = await self._tickets.claim_first_response_escalation(job.community, number, now)
         if ticket is None:
             return
-        community = Community.from_key(job.community)
+        try:
+            await self._ping_ambassadors(ticket, now)
+        except Exception:
+            # Not posted: undo the mark and fail, so the scheduler's retry pings (unless an
+            # ambassador has answered by then).
+            await self._tickets.release_first_response_escalation(job.community, number, now)
+            raise
+
+    async def _ping_ambassadors(self, ticket: Ticket, now: datetime) -> None:
+        community = Community.from_key(ticket.community)
         config = await self._services.config.get(community)
         locale = await self._announcer.public_locale(community)
         roles = config.community.roles.ambassadors

@@ -7,10 +7,16 @@ first_response_target 24h. The clock starts on Monday 2026-01-05 09:00 UTC.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
+
+from bot.errors import MissingPermission, PlatformError
 from storage.jobs import JobRepository
 from tests.tickets.desk import Desk
+
+MONDAY = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
 
 
 async def follow_ups(desk: Desk, number: int = 1) -> list[str]:
@@ -163,3 +169,78 @@ async def test_a_lost_follow_up_job_is_re_armed_at_start_up(desk: Desk) -> None:
     await desk.restart()
     await desk.advance(timedelta(days=1))
     assert len(await follow_ups(desk)) == 1
+
+
+def fail_at(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, method: str, moment: datetime, error: Exception
+) -> None:
+    """Make the platform's `method` raise `error` while the clock shows `moment`."""
+    platform = desk.session.app.services.platform(desk.c.community)
+    real = getattr(platform, method)
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        if desk.clock.now() == moment:
+            raise error
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(platform, method, flaky)
+
+
+async def test_a_first_response_ping_the_platform_refused_is_posted_by_the_retry(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    due = MONDAY + timedelta(days=1)
+    fail_at(desk, monkeypatch, "send", due, MissingPermission("no access to #ambassadors"))
+    await desk.advance(timedelta(days=1))
+    assert pings(desk) == []
+    assert "first-response-escalated" not in await desk.history(1)
+    await desk.advance(timedelta(minutes=1))  # the scheduler's first retry
+    assert len(pings(desk)) == 1
+    await desk.advance(timedelta(days=3))
+    assert len(pings(desk)) == 1
+    assert (await desk.history(1)).count("first-response-escalated") == 1
+
+
+async def test_a_ping_lost_to_an_outage_is_retried_unless_someone_answered_meanwhile(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    due = MONDAY + timedelta(days=1)
+    fail_at(desk, monkeypatch, "send", due, ConnectionError("gateway unreachable"))
+    await desk.advance(timedelta(days=1))
+    await desk.run("Amy", "/ticket claim #1")
+    await desk.advance(timedelta(days=3))
+    assert pings(desk) == []
+    shown = await desk.run("Ben", "/ticket show #1")
+    assert "pinged the ambassadors" not in shown  # nobody was pinged: the record says so
+
+
+async def test_a_reminder_the_platform_could_not_deliver_is_sent_by_the_retry_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await claimed_with_promise(desk, "2d")  # due Wednesday 11:00, reminder Tuesday 23:00
+    due = MONDAY + timedelta(days=1, hours=14)
+    fail_at(desk, monkeypatch, "send_direct", due, PlatformError("Slack is having a moment"))
+    await desk.advance(timedelta(days=1, hours=12))
+    assert reminders(desk) == []
+    await desk.advance(timedelta(minutes=1))
+    assert len(reminders(desk)) == 1
+    await desk.advance(timedelta(days=5))
+    assert len(reminders(desk)) == 1
+
+
+async def test_a_reminder_for_closed_dms_is_retried_when_the_channel_post_fails(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await claimed_with_promise(desk, "2d")
+    desk.c.dms_closed.add("amy")
+    due = MONDAY + timedelta(days=1, hours=14)
+    fail_at(desk, monkeypatch, "send", due, MissingPermission("no access to #ambassadors"))
+    await desk.advance(timedelta(days=1, hours=12))
+    assert not any("Reminder:" in m for m in desk.channel("ambassadors"))
+    await desk.advance(timedelta(minutes=3))
+    reminded = [m for m in desk.channel("ambassadors") if "Reminder:" in m]
+    assert len(reminded) == 1 and reminded[0].startswith("@Amy: Reminder: you promised")
+    await desk.advance(timedelta(days=5))
+    assert len([m for m in desk.channel("ambassadors") if "Reminder:" in m]) == 1
