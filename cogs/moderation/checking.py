@@ -32,6 +32,7 @@ from cogs.moderation.rules import (
     AnyRuleSettings,
     CheckedMessage,
     RecentActivity,
+    RuleKind,
     RuleMatch,
     RuleSet,
 )
@@ -103,9 +104,9 @@ class MessageChecker:
         secrets = [m for m in matches if m.action is Action.DELETE_AND_NOTIFY_AUTHOR]
         removed = await self._delete(message) if secrets else False
         now = self._services.clock.now()
-        snap = await snapshot(
-            self._services.platform(community), message, now, [m.span for m in secrets]
-        )
+        # A secret never reaches storage or a flag, whatever action its rule was given.
+        hidden = [m.span for m in matches if m in secrets or m.kind is RuleKind.CREDENTIALS]
+        snap = await snapshot(self._services.platform(community), message, now, hidden)
         recorded = await self._repo.record_hits(
             community.key, snap, _hits(matches), now, now - section.fold_window
         )

@@ -211,6 +211,21 @@ async def test_a_flagged_message_edited_to_leak_a_secret_shows_as_deleted_on_its
     assert SLACK_TOKEN not in flag.text
 
 
+async def test_a_secret_stays_out_of_the_flag_even_when_its_rule_only_flags(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> None:
+    write_config('[[moderation.rules]]\nname = "secrets"\ntype = "credentials"\naction = "flag"\n')  # type: ignore[operator]
+    session = await LocalSession.open(settings, clock=clock)
+    try:
+        c = session.community
+        message = await c.post(c.member("Ben"), "#general", f"token {SLACK_TOKEN}")
+        [flag] = flags(session)
+        assert not message.deleted  # the rule says flag, so the message stays ...
+        assert SLACK_TOKEN not in flag.text and "[redacted]" in flag.text  # ... its secret not
+    finally:
+        await session.app.close()
+
+
 async def test_an_invite_is_deleted_and_flagged(session: LocalSession) -> None:
     c = session.community
     message = await c.post(c.member("Ben"), "#general", "join us at discord.gg/abcdef")
