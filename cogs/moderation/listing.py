@@ -44,7 +44,9 @@ def open_flags_reply(
                 number=flag.id,
                 author=flag.author_name,
                 about=about,
-                reports=len(details.reports),
+                reports=i18n.text("list.reports", locale, count=len(details.reports))
+                if details.reports
+                else "",
                 age=format_duration(_whole_minutes(now - flag.created_at)),
                 link=Link(link, i18n.text("list.jump", locale)) if link else "",
             )

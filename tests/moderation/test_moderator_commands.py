@@ -78,9 +78,9 @@ async def test_flags_open_lists_unsettled_flags_oldest_first(session: LocalSessi
     await c.run(mo, "/flags open")
     lines = c.last_private(mo).splitlines()
     assert lines[0] == "**Open flags: 2**"
-    assert lines[1].startswith("#1 · Zoe · swearing · 0 report(s) · open for 30m")
+    assert lines[1].startswith("#1 · Zoe · swearing · open for 30m")
     assert "Go to flag <local:/moderators/" in lines[1]
-    assert lines[2].startswith("#2 · Ben · member report · 1 report(s) · open for 1m")
+    assert lines[2].startswith("#2 · Ben · member report · 1 report · open for 1m")
 
 
 async def test_flag_resolve_settles_with_a_reason_the_author_sees(session: LocalSession) -> None:
