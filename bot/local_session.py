@@ -16,6 +16,7 @@ from adapters.local import LocalCommunity, LocalPlatform
 from bot.app import App
 from bot.clock import Clock, OffsetClock, SystemClock, VirtualClock
 from bot.cog import Cog
+from bot.errors import ConfigError
 from bot.settings import Settings
 
 DEMO_MEMBERS = (
@@ -83,7 +84,13 @@ class LocalSession:
 
 def _restore_or_seed(settings: Settings, state: Path | None) -> LocalCommunity:
     if state is not None and state.exists():
-        return LocalCommunity.load(state)
+        try:
+            return LocalCommunity.load(state)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ConfigError(
+                f"{state}: cannot continue the saved local community "
+                f"({type(error).__name__}: {error}). Move the file away to start afresh."
+            ) from None
     community = LocalCommunity(settings.local_community)
     for name, roles in DEMO_MEMBERS:
         community.add_member(name, roles=roles)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -379,26 +379,40 @@ class LocalCommunity:
 
     @classmethod
     def load(cls, path: Path) -> LocalCommunity:
+        """Read a saved community; fields a later version added get their defaults, so a
+        file saved by an older version still loads."""
         state = json.loads(path.read_text(encoding="utf-8"))
         community = cls(state["name"], state["id"])
-        community.channels = {c["id"]: LocalChannel(**c) for c in state["channels"]}
+        community.channels = {
+            c["id"]: LocalChannel(**_known(LocalChannel, c)) for c in state["channels"]
+        }
         for raw in state["members"]:
             member = _member_from_json(community, raw)
             community.members[member.id] = member
             for role in member.roles:
                 community.roles[role.name.casefold()] = role
         for raw in state["messages"]:
-            raw["buttons"] = tuple(
-                Button(b["action_id"], b["label"], ButtonStyle(b["style"])) for b in raw["buttons"]
+            message = _known(LocalMessage, raw)
+            message["buttons"] = tuple(
+                Button(b["action_id"], b["label"], ButtonStyle(b["style"]))
+                for b in raw.get("buttons", ())
             )
-            raw["attachments"] = tuple(raw["attachments"])
-            raw["pinged"] = tuple(raw["pinged"])
-            community.messages.append(LocalMessage(**raw))
-        community.dms_closed = set(state["dms_closed"])
-        community.banned = set(state["banned"])
-        community.timeouts = dict(state["timeouts"])
-        community.saved_at = datetime.fromisoformat(state["saved_at"])
+            message["attachments"] = tuple(raw.get("attachments", ()))
+            message["pinged"] = tuple(raw.get("pinged", ()))
+            community.messages.append(LocalMessage(**message))
+        community.dms_closed = set(state.get("dms_closed", ()))
+        community.banned = set(state.get("banned", ()))
+        community.timeouts = dict(state.get("timeouts", {}))
+        saved_at = state.get("saved_at")
+        community.saved_at = datetime.fromisoformat(saved_at) if saved_at else None
         return community
+
+
+def _known(kind: type, raw: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `raw` that are fields of the dataclass `kind` (newer files may have
+    more)."""
+    names = {f.name for f in fields(kind)}
+    return {key: value for key, value in raw.items() if key in names}
 
 
 def _member_to_json(member: Member) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.local import LocalCommunity
 from bot.cli import main
 
 
@@ -102,3 +104,32 @@ def test_script_may_be_given_before_or_after_run(tmp_path: Path, order: str) -> 
     assert result.returncode == 0, result.stderr
     assert "[#general] 1 Ben: hi" in result.stdout
     assert "local community" not in result.stdout  # the terminal did not open
+
+
+def test_a_damaged_local_community_file_is_named_without_a_traceback(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "local-community.json").write_text('{"name": "half written"', encoding="utf-8")
+    result = run_bot([], data, stdin="quit\n")
+    assert result.returncode == 2
+    assert "local-community.json: cannot continue the saved local community" in result.stderr
+    assert "Move the file away to start afresh." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_local_community_saved_by_an_older_version_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "local-community.json"
+    community = LocalCommunity()
+    community.add_member("Ben")
+    community.record("general", "ben", "hello")
+    community.save(path)
+    state = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("saved_at", "timeouts", "banned"):
+        del state[key]
+    for message in state["messages"]:
+        del message["pinged"], message["attachments"]
+        message["added_later"] = True  # or saved by a newer one
+    path.write_text(json.dumps(state), encoding="utf-8")
+    loaded = LocalCommunity.load(path)
+    assert [m.text for m in loaded.messages] == ["hello"]
+    assert loaded.saved_at is None and loaded.messages[0].pinged == ()
