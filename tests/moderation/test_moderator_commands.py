@@ -253,6 +253,14 @@ async def test_the_ladder_can_apply_its_step_by_itself(
         repo = ModerationRepository(session.app.services.db, session.app.services.audit)
         record = await repo.infractions(c.community.key, "zoe", 10)
         assert (record[0].kind, record[0].moderator_id) == ("timeout", "escalation-ladder")
+        await session.app.services.config.set_override(
+            c.community, "community.locale", "de", "alice", clock.now()
+        )
+        await c.run(mo, "/flag resolve 4 dismiss")
+        # German: a name without an article, since it stands after "von" and as a subject.
+        assert "Fall #4 hat Botschafter (Eskalationsstufen) schon entschieden" in c.last_private(
+            mo
+        )
     finally:
         await session.app.close()
 
