@@ -258,9 +258,7 @@ async def test_the_ladder_can_apply_its_step_by_itself(
         )
         await c.run(mo, "/flag resolve 4 dismiss")
         # German: a name without an article, since it stands after "von" and as a subject.
-        assert "Fall #4 hat Botschafter (Eskalationsstufen) schon entschieden" in c.last_private(
-            mo
-        )
+        assert "Fall #4 hat Botschafter (Eskalationsstufen) schon entschieden" in c.last_private(mo)
     finally:
         await session.app.close()
 
