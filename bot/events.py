@@ -91,7 +91,7 @@ class CommandInvoked(Event):
     member: Member
     channel: ChannelRef
     path: str
-    arguments: str | Mapping[str, object]
+    arguments: str | Mapping[str, object] = field(repr=False)  # may hold a secret, see model
     responder: Responder = field(compare=False, repr=False)
 
     @property
@@ -130,7 +130,7 @@ class FormSubmitted(Event):
     member: Member
     channel: ChannelRef
     form_id: str
-    values: Mapping[str, str]
+    values: Mapping[str, str] = field(repr=False)  # may hold a secret, see model
     responder: Responder = field(compare=False, repr=False)
 
     @property

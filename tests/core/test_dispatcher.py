@@ -24,7 +24,7 @@ class Exploding(Cog):
     async def explode(self, event: MessagePosted) -> None:
         raise RuntimeError("boom")
 
-    @command("explode", "Fails on purpose.")
+    @command("explode", "Fails on purpose.", Option("text", "Anything", required=False))
     async def fail(self, interaction: Interaction) -> None:
         raise RuntimeError("boom")
 
@@ -201,3 +201,14 @@ class Grouped(Cog):
     @command("vault open", "Open the vault.", permission=Permission.MODERATOR)
     async def vault(self, interaction: Interaction) -> None:
         await interaction.reply("vault")
+
+
+async def test_a_crashing_command_never_logs_what_the_member_typed(
+    bot: LocalSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    c = bot.community
+    with caplog.at_level(logging.ERROR):
+        await c.run(c.member("Ben"), "/explode xoxb-1234-secret-token")
+    assert "handler failed on CommandInvoked" in caplog.text
+    assert "path='explode'" in caplog.text  # enough context to find the bug ...
+    assert "secret-token" not in caplog.text  # ... without what may be a pasted secret
