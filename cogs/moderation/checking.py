@@ -107,8 +107,10 @@ class MessageChecker:
         # A secret never reaches storage or a flag, whatever action its rule was given.
         hidden = [m.span for m in matches if m in secrets or m.kind is RuleKind.CREDENTIALS]
         snap = await snapshot(self._services.platform(community), message, now, hidden)
+        # A secret the bot could not delete stays in public: moderators must remove it.
+        flag_secrets = bool(secrets) and not removed
         recorded = await self._repo.record_hits(
-            community.key, snap, _hits(matches), now, now - section.fold_window
+            community.key, snap, _hits(matches, flag_secrets), now, now - section.fold_window
         )
         new = {hit.rule for hit in recorded.new}
         fresh = [m for m in matches if m.rule in new]
@@ -188,8 +190,10 @@ class MessageChecker:
             log.warning("could not tell the ambassadors in #%s", channel.name)
 
 
-def _hits(matches: Sequence[RuleMatch]) -> list[NewHit]:
-    """One hit per rule; several places one rule matched are shown together."""
+def _hits(matches: Sequence[RuleMatch], flag_secrets: bool = False) -> list[NewHit]:
+    """One hit per rule; several places one rule matched are shown together. With
+    `flag_secrets`, secrets go on a flag too (they could not be deleted)."""
+    flagging = _FLAGGING | {Action.DELETE_AND_NOTIFY_AUTHOR} if flag_secrets else _FLAGGING
     texts: dict[str, dict[str, None]] = {}
     reasons: dict[str, dict[str, None]] = {}
     first: dict[str, RuleMatch] = {}
@@ -205,7 +209,7 @@ def _hits(matches: Sequence[RuleMatch]) -> list[NewHit]:
             m.action,
             _MATCH_SEPARATOR.join(texts.get(rule, ())),
             "; ".join(reasons.get(rule, ())),
-            m.action in _FLAGGING,
+            m.action in flagging,
         )
         for rule, m in first.items()
     ]

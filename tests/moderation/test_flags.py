@@ -226,6 +226,35 @@ async def test_a_secret_stays_out_of_the_flag_even_when_its_rule_only_flags(
         await session.app.close()
 
 
+async def test_a_secret_the_bot_cannot_delete_goes_to_the_moderators_too(
+    settings: Settings, clock: VirtualClock, write_config: object
+) -> None:
+    from adapters.local import LocalPlatform
+    from bot.app import App
+    from bot.platform import Capability
+
+    write_config(CONFIG)  # type: ignore[operator]
+    community = LocalCommunity()
+    community.now = clock.now
+    for name, roles in (("Mo", ("Moderators",)), ("Ben", ())):
+        community.add_member(name, roles=roles)
+    platform = LocalPlatform(community)
+    platform.capabilities = frozenset(Capability) - {Capability.DELETE_OTHERS}
+    app = await App.create(settings, [platform], clock=clock)
+    community.dispatch = app.dispatcher.dispatch
+    try:
+        ben = community.member("Ben")
+        message = await community.post(ben, "#general", f"my token {SLACK_TOKEN}")
+        assert not message.deleted
+        [note] = community.direct_messages(ben)
+        assert "I cannot delete it here" in note.text
+        [flag] = community.read("#moderators")  # someone has to remove it by hand
+        assert "**secrets**" in flag.text and "Jump to message" in flag.text
+        assert SLACK_TOKEN not in flag.text and "[redacted]" in flag.text
+    finally:
+        await app.close()
+
+
 async def test_an_invite_is_deleted_and_flagged(session: LocalSession) -> None:
     c = session.community
     message = await c.post(c.member("Ben"), "#general", "join us at discord.gg/abcdef")
