@@ -34,6 +34,17 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
+EXAMPLES = """\
+examples:
+  python -m bot                                      the local community in the terminal
+  python -m bot --script docs/examples/tour.script   replay a scripted session
+  python -m bot --config my.toml config check        validate a configuration file
+  python -m bot --database /srv/bot.db migrate       bring a database up to date
+
+Options such as --config and --database go before the command.
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -71,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Slack. Without DISCORD_TOKEN or SLACK_BOT_TOKEN it runs a local community in "
             "the terminal."
         ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"botschafter {__version__}")
     parser.add_argument("--config", type=Path, help="community TOML file (BOTSCHAFTER_CONFIG)")
@@ -93,13 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     run.set_defaults(handler=run_handler)
 
-    migrate = subparsers.add_parser("migrate", help="apply database migrations and exit")
+    migrate = subparsers.add_parser(
+        "migrate",
+        help="apply database migrations and exit",
+        description="Bring the database (--database, or BOTSCHAFTER_DATABASE, or "
+        "data/botschafter.db) up to date and exit. The bot does this at every start too.",
+    )
     migrate.set_defaults(handler=_migrate)
 
     config = subparsers.add_parser("config", help="inspect the configuration")
     config_commands = config.add_subparsers(title="config commands", metavar="COMMAND")
     check = config_commands.add_parser(
-        "check", help="validate the configuration and print it with secrets masked"
+        "check",
+        help="validate the configuration and print it with secrets masked",
+        description="Validate the community TOML file (--config before the command, or "
+        "BOTSCHAFTER_CONFIG) and the process settings, then print both with secrets masked. "
+        "Exits 2 with the file, line, key and problem when something is wrong.",
     )
     check.set_defaults(handler=_config_check)
     config.set_defaults(handler=_usage(config))

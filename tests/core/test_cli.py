@@ -133,3 +133,14 @@ def test_a_local_community_saved_by_an_older_version_still_loads(tmp_path: Path)
     loaded = LocalCommunity.load(path)
     assert [m.text for m in loaded.messages] == ["hello"]
     assert loaded.saved_at is None and loaded.messages[0].pinged == ()
+
+
+def test_help_shows_examples_and_where_options_go(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "python -m bot --config my.toml config check" in out
+    assert "Options such as --config and --database go before the command." in out
+    with pytest.raises(SystemExit):
+        main(["config", "check", "--help"])
+    assert "BOTSCHAFTER_CONFIG" in capsys.readouterr().out
