@@ -66,8 +66,3 @@ class VirtualClock:
         # Virtual time never passes by itself: the scheduler is driven by `run_until`.
         if moment > self._now:
             await wake.wait()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Treat naive datetimes as UTC; the database stores only UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

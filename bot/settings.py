@@ -106,12 +106,6 @@ class Settings(BaseSettings):
             return tuple(part for part in value.replace(",", " ").split() if part)
         return value
 
-    @field_validator("discord_application_id", "discord_shard_count", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        """An empty value passed in directly (not from the environment) means "not set"."""
-        return None if value == "" else value
-
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
