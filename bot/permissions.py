@@ -6,21 +6,24 @@ action, never trusted from the platform's client-side command visibility alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.commands import CommandSpec, MessageCommandSpec, Permission
 from bot.config import Roles
 from bot.model import Member
 from bot.platform import Platform
 
 
-def _holds(member: Member, configured: list[str]) -> bool:
-    wanted = {value.casefold() for value in configured}
+def holds_role(member: Member, configured: Iterable[str]) -> bool:
+    """Whether the member has one of these roles, named by ID or name in any case."""
+    wanted = {value.casefold() for value in configured if value}
     return any(
         role.id.casefold() in wanted or role.name.casefold() in wanted for role in member.roles
     )
 
 
 def is_admin(member: Member, roles: Roles) -> bool:
-    return member.is_platform_admin or _holds(member, roles.admins)
+    return member.is_platform_admin or holds_role(member, roles.admins)
 
 
 def has_permission(member: Member, level: Permission, roles: Roles) -> bool:
@@ -32,9 +35,9 @@ def has_permission(member: Member, level: Permission, roles: Roles) -> bool:
     if is_admin(member, roles):
         return True
     if level is Permission.MODERATOR:
-        return _holds(member, roles.moderators)
+        return holds_role(member, roles.moderators)
     if level is Permission.AMBASSADOR:
-        return _holds(member, roles.ambassadors)
+        return holds_role(member, roles.ambassadors)
     return False
 
 

@@ -19,6 +19,7 @@ from bot.errors import DirectMessagesClosed, MissingPermission, NotFound, UserEr
 from bot.interaction import Interaction
 from bot.model import Community, Member, UserRef
 from bot.outgoing import Mention, OutgoingMessage
+from bot.permissions import holds_role
 from bot.platform import Capability
 from cogs.welcome.greeting import Greeter, settings_of
 from storage.jobs import Job
@@ -94,7 +95,7 @@ class RulesAcceptance:
             return
         platform = self.services.platform(community)
         member = await platform.fetch_member(UserRef(community, str(job.payload["member"])))
-        if member is None or _holds(member, config.community.roles.member):
+        if member is None or holds_role(member, [config.community.roles.member]):
             return
         if not await self.newcomers.claim_reminder(
             community.key, member.id, self.services.clock.now()
@@ -131,7 +132,7 @@ class RulesAcceptance:
         platform = self.services.platform(member.community)
         if not role or Capability.ROLES not in platform.capabilities:
             return RoleOutcome.NO_ROLE
-        if _holds(member, role):
+        if holds_role(member, [role]):
             return RoleOutcome.ALREADY_HELD
         try:
             await platform.grant_role(member.ref, role, "accepted the community rules")
@@ -145,11 +146,6 @@ class RulesAcceptance:
             )
             return RoleOutcome.FAILED
         return RoleOutcome.GRANTED
-
-
-def _holds(member: Member, role: str) -> bool:
-    wanted = role.casefold()
-    return bool(role) and any(wanted in (r.id.casefold(), r.name.casefold()) for r in member.roles)
 
 
 def _reply_key(first: bool, outcome: RoleOutcome) -> str:
