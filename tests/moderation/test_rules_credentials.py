@@ -22,7 +22,7 @@ SECRETS = {
     "GitHub token": "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
     "API key": "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
     "Google API key": "AIzaSyA-abcdefghijklmnopqrstuvwxyz01234",
-    "private key": "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "private key": "-----BEGIN EC PRIVATE KEY-----\nb3BlbnNz\n-----END EC PRIVATE KEY-----",
 }
 
 
@@ -34,6 +34,26 @@ def test_secrets_are_removed_and_not_repeated(kind: str, secret: str) -> None:
     assert match.reason == f"{kind} posted in the open"
     assert text[slice(*match.span)] == secret
     assert match.text == secret[:6] + "…"
+
+
+def test_every_secret_in_a_message_is_found_not_only_the_first_of_its_kind() -> None:
+    first, second = SECRETS["Slack token"], "xoxp-5555555555-zyxwvutsrqponmlkjihg"
+    text = f"{first} and {second}"
+    spans = [match.span for match in try_text(RULES, text, at=AT).matches]
+    assert [text[slice(*span)] for span in spans] == [first, second]
+
+
+def test_a_private_key_is_found_whole_not_only_its_first_line() -> None:
+    block = (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAA\n"
+        "-----END OPENSSH PRIVATE KEY-----"
+    )
+    text = f"here:\n{block}\nthanks"
+    [match] = try_text(RULES, text, at=AT).matches
+    assert text[slice(*match.span)] == block
+    pasted_half = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7"  # cut off by the paste
+    [match] = try_text(RULES, f"oops {pasted_half}", at=AT).matches
+    assert match.span[1] == len(f"oops {pasted_half}")
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,13 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("GitHub token", r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_\w{22,})"),
     ("API key", r"\bsk-(?:[\w-]{0,12}-)?[0-9A-Za-z_]{20,}|\b[rs]k_live_[0-9A-Za-z]{20,}"),
     ("Google API key", r"\bAIza[\w-]{35}"),
-    ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    # The whole block (up to its END line, or the end of a message that cut it off): the
+    # secret is the body, not the header.
+    (
+        "private key",
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)"
+        r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)",
+    ),
 )
 
 
@@ -74,8 +80,8 @@ class CredentialRule:
             return []
         matches = []
         for index in sorted(found):
-            secret = self.patterns[index].search(text)
-            if secret is not None:
+            # Every occurrence: a second token of the same kind must be redacted as well.
+            for secret in self.patterns[index].finditer(text):
                 shown = secret.group()[:_SHOWN] + "…"
                 reason = f"{_KINDS[index][0]} posted in the open"
                 matches.append(self.head.match_typed(shown, secret.span(), reason))
