@@ -41,7 +41,7 @@ from cogs.tickets.followups import KIND_FOLLOW_UP
 from storage.database import Database
 from storage.jobs import JobRepository
 from storage.ticket_jobs import FOLLOW_UP, job_key
-from storage.tickets import Status, Ticket, TicketRepository
+from storage.tickets import Outcome, Status, Ticket, TicketRepository
 
 LEVELS = (1_000, 10_000, 100_000)
 OPEN_SHARE = 10  # one ticket in ten is open, as in a community that keeps up
@@ -115,6 +115,7 @@ def make_tickets(count: int, rng: random.Random) -> list[Ticket]:
                 tracker_message_id="1",
                 thread_id=None,
                 tracker_url="local:/tickets/1",
+                outcome=Outcome.DONE if resolved else None,
             )
         )
     return tickets

@@ -32,6 +32,15 @@ class Status(StrEnum):
     MERGED = "merged"
 
 
+class Outcome(StrEnum):
+    """How a resolved ticket ended. Only `DONE` is reported as "you asked, we did"; a
+    declined ticket or a duplicate still gets a public resolution that says why."""
+
+    DONE = "done"
+    DECLINED = "declined"
+    DUPLICATE = "duplicate"
+
+
 ACTIVE = frozenset({Status.OPEN, Status.CLAIMED, Status.WAITING})
 CLOSED = frozenset({Status.RESOLVED, Status.WITHDRAWN})
 
@@ -81,6 +90,7 @@ class Ticket:
     tracker_message_id: str | None
     thread_id: str | None
     tracker_url: str
+    outcome: Outcome | None = None  # set while resolved
 
     @property
     def active(self) -> bool:
@@ -101,6 +111,7 @@ class HistoryEntry:
     from_status: Status | None
     to_status: Status | None
     note: str
+    outcome: Outcome | None = None  # of the resolution this row enters or (reopen) leaves
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +179,7 @@ _MUTABLE = frozenset(
         "resolution",
         "closed_at",
         "merged_into",
+        "outcome",
     }
 )
 
@@ -303,11 +315,20 @@ class TicketRepository:
                 f"UPDATE tickets SET {', '.join(assignments)} WHERE community = ? AND number = ?",
                 (*values, community, number),
             )
-            after_status = changes.status or before.status
+            after = await _load(tx, community, number)
             await _add_history(
-                tx, community, number, at, actor, action, before.status, after_status, note
+                tx,
+                community,
+                number,
+                at,
+                actor,
+                action,
+                before.status,
+                after.status,
+                note,
+                outcome=after.outcome or before.outcome,
             )
-            return before, await _load(tx, community, number)
+            return before, after
 
     async def history(self, community: str, number: int, limit: int = 50) -> list[HistoryEntry]:
         """The latest `limit` entries, oldest first."""
@@ -466,6 +487,7 @@ def ticket_from_row(row: Row) -> Ticket:
         tracker_message_id=row["tracker_message_id"],
         thread_id=row["thread_id"],
         tracker_url=row["tracker_url"],
+        outcome=_outcome(row["outcome"]),
     )
 
 
@@ -538,10 +560,12 @@ async def _add_history(
     from_status: Status | None,
     to_status: Status | None,
     note: str,
+    *,
+    outcome: Outcome | None = None,
 ) -> None:
     await tx.execute(
         "INSERT INTO ticket_history (community, number, at, actor_id, actor_name, action,"
-        " from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " from_status, to_status, note, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             community,
             number,
@@ -549,9 +573,10 @@ async def _add_history(
             actor.id,
             actor.name,
             action,
-            None if from_status is None else from_status.value,
-            None if to_status is None else to_status.value,
+            _db_value(from_status),
+            _db_value(to_status),
             note,
+            _db_value(outcome),
         ),
     )
 
@@ -565,12 +590,17 @@ def _history(row: Row) -> HistoryEntry:
         from_status=None if row["from_status"] is None else Status(row["from_status"]),
         to_status=None if row["to_status"] is None else Status(row["to_status"]),
         note=row["note"],
+        outcome=_outcome(row["outcome"]),
     )
+
+
+def _outcome(value: str | None) -> Outcome | None:
+    return None if value is None else Outcome(value)
 
 
 def _db_value(value: object) -> object:
     if isinstance(value, datetime):
         return to_db(value)
-    if isinstance(value, Status):
+    if isinstance(value, StrEnum):
         return value.value
     return value

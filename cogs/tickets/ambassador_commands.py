@@ -17,10 +17,10 @@ from bot.outgoing import Form, FormField
 from bot.permissions import has_permission
 from bot.platform import Capability
 from cogs.tickets.base import TicketsBase
-from cogs.tickets.lifecycle import NOTE_MAX
+from cogs.tickets.lifecycle import NOTE_MAX, OUTCOME_KEY
 from cogs.tickets.member_commands import TICKET, TICKET_NAMED
-from cogs.tickets.reactions import RESOLVE_BUTTON
-from storage.tickets import Status
+from cogs.tickets.reactions import RESOLVE_BUTTON, parse_resolve_action, resolve_action
+from storage.tickets import Outcome, Status, Ticket
 
 RESOLVE_FORM = "ticket:resolve:"
 _INTO = re.compile(r"^\s*(?:into\s+)?#?(\d{1,9})\s*$", re.IGNORECASE)
@@ -104,18 +104,27 @@ class AmbassadorCommands(TicketsBase):
     @command(
         "ticket resolve",
         "Close a ticket with its resolution; in its thread the number is optional.",
-        Option("resolution", "What was done, for everyone to read"),
+        Option("resolution", "What was done (or why not), for everyone to read"),
         TICKET_NAMED,
+        Option(
+            "outcome",
+            "done (default), declined (will not be done) or duplicate",
+            OptionType.CHOICE,
+            required=False,
+            choices=tuple(o.value for o in Outcome),
+            keyword_only=True,
+        ),
         permission=Permission.AMBASSADOR,
         private=True,
         description_de="Ein Ticket mit seiner Lösung schließen; im Thread ohne Nummer.",
     )
     async def resolve(self, interaction: Interaction) -> None:
         number, resolution = await self.number_and_text(interaction, "resolution")
+        outcome = Outcome(interaction.args.text("outcome") or Outcome.DONE)
         ticket = await self.lifecycle.resolve(
-            interaction.member, interaction.locale, number, resolution
+            interaction.member, interaction.locale, number, resolution, outcome
         )
-        await self.confirm(interaction, "tickets.reply.resolved", ticket)
+        await self._resolved(interaction, ticket)
 
     @command(
         "ticket merge",
@@ -152,9 +161,9 @@ class AmbassadorCommands(TicketsBase):
 
     @button(RESOLVE_BUTTON)
     async def resolve_pressed(self, interaction: Interaction) -> None:
-        """The ✅ prompt's button: open the resolution form."""
+        """A button of the ✅ prompt: open the form for that outcome's resolution."""
         self._require_ambassador(interaction)
-        number = int(interaction.action_id.removeprefix(RESOLVE_BUTTON))
+        number, outcome = parse_resolve_action(interaction.action_id, RESOLVE_BUTTON)
         ticket = await self.ticket(interaction, number)
         if not ticket.active:
             raise self.refusals.wrong_status(interaction.locale, ticket, Status.RESOLVED)
@@ -166,12 +175,12 @@ class AmbassadorCommands(TicketsBase):
         i18n, locale = interaction.i18n, interaction.locale
         await interaction.open_form(
             Form(
-                f"{RESOLVE_FORM}{number}",
-                i18n.text("tickets.form.resolve_title", locale, number=number),
+                resolve_action(RESOLVE_FORM, number, outcome),
+                i18n.text(f"tickets.form.{OUTCOME_KEY[outcome]}_title", locale, number=number),
                 (
                     FormField(
                         "resolution",
-                        i18n.text("tickets.form.resolution", locale),
+                        i18n.text(f"tickets.form.{OUTCOME_KEY[outcome]}_text", locale),
                         long=True,
                         max_length=NOTE_MAX,
                     ),
@@ -182,14 +191,19 @@ class AmbassadorCommands(TicketsBase):
     @form(RESOLVE_FORM)
     async def resolve_submitted(self, interaction: Interaction) -> None:
         self._require_ambassador(interaction)
-        number = int(interaction.action_id.removeprefix(RESOLVE_FORM))
+        number, outcome = parse_resolve_action(interaction.action_id, RESOLVE_FORM)
         ticket = await self.lifecycle.resolve(
             interaction.member,
             interaction.locale,
             number,
             interaction.form_values.get("resolution", ""),
+            outcome,
         )
-        await self.confirm(interaction, "tickets.reply.resolved", ticket)
+        await self._resolved(interaction, ticket)
+
+    async def _resolved(self, interaction: Interaction, ticket: Ticket) -> None:
+        key = OUTCOME_KEY[ticket.outcome or Outcome.DONE]
+        await self.confirm(interaction, f"tickets.reply.{key}", ticket)
 
     def _require_ambassador(self, interaction: Interaction) -> None:
         roles = interaction.config.community.roles

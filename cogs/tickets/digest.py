@@ -8,6 +8,7 @@ stays quiet. After downtime the missed week is posted once and the schedule move
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 from bot.cog import Services
@@ -22,6 +23,7 @@ from cogs.tickets.render import join_lines
 from storage.jobs import Job
 from storage.ticket_queue import TicketQueue
 from storage.ticket_reports import DigestFigures, TicketReports
+from storage.tickets import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +147,7 @@ class Digests:
     def render(self, figures: DigestFigures, locale: str) -> OutgoingMessage:
         t = self._services.i18n.t
         lines: list[Rich] = [
-            t(
-                "tickets.digest.counts",
-                locale,
-                opened=figures.opened,
-                resolved=len(figures.resolved),
-            ),
+            self._counts(figures, locale),
             t(
                 "tickets.digest.medians",
                 locale,
@@ -188,8 +185,37 @@ class Digests:
             title=t("tickets.digest.title", locale, start=start, end=end), text=join_lines(lines)
         )
 
-    def _done_lines(self, figures: DigestFigures, locale: str) -> list[Rich]:
+    def _counts(self, figures: DigestFigures, locale: str) -> Rich:
+        """Resolved counts every ticket closed with a public answer; when some of them were
+        declined or duplicates, the line says how many, so "resolved" never overstates
+        what was done."""
         t = self._services.i18n.t
+        outcomes = Counter(ticket.outcome or Outcome.DONE for ticket in figures.resolved)
+        if outcomes.keys() <= {Outcome.DONE}:
+            return t(
+                "tickets.digest.counts",
+                locale,
+                opened=figures.opened,
+                resolved=len(figures.resolved),
+            )
+        text = self._services.i18n.text
+        parts = [
+            text(f"tickets.digest.outcome_{outcome}", locale, count=outcomes[outcome])
+            for outcome in Outcome
+            if outcomes[outcome]
+        ]
+        return t(
+            "tickets.digest.counts_outcomes",
+            locale,
+            opened=figures.opened,
+            resolved=len(figures.resolved),
+            outcomes=", ".join(parts),
+        )
+
+    def _done_lines(self, figures: DigestFigures, locale: str) -> list[Rich]:
+        """ "You asked, we did": only what was done, not what was declined or a duplicate."""
+        t = self._services.i18n.t
+        done = [ticket for ticket in figures.resolved if ticket.outcome in (None, Outcome.DONE)]
         lines = [
             t(
                 "tickets.digest.done_line",
@@ -198,9 +224,9 @@ class Digests:
                 title=excerpt(ticket.title, TITLE_IN_DIGEST),
                 resolution=excerpt(ticket.resolution, RESOLUTION_IN_DIGEST),
             )
-            for ticket in figures.resolved[:DONE_SHOWN]
+            for ticket in done[:DONE_SHOWN]
         ]
-        hidden = len(figures.resolved) - DONE_SHOWN
+        hidden = len(done) - DONE_SHOWN
         if hidden > 0:
             lines.append(t("tickets.digest.more", locale, count=hidden))
         return lines

@@ -42,6 +42,8 @@ COLUMNS = (
     "closed_at",
     "merged_into",
     "tracker_url",
+    # Added after the first release: new columns go last, so imports by position still work.
+    "outcome",
 )
 FORMATS = ("csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -76,6 +78,7 @@ def ticket_row(ticket: Ticket) -> dict[str, str | int | None]:
         "closed_at": moment(ticket.closed_at),
         "merged_into": ticket.merged_into,
         "tracker_url": ticket.tracker_url,
+        "outcome": None if ticket.outcome is None else ticket.outcome.value,
     }
 
 

@@ -38,6 +38,7 @@ from storage.tickets import (
     LimitReached,
     NewTicket,
     OpenLimits,
+    Outcome,
     Plan,
     Status,
     Ticket,
@@ -52,6 +53,15 @@ TITLE_MAX = 90
 # allows 2,000 characters per message.
 DETAILS_MAX = 1800
 NOTE_MAX = 1500
+# Declining needs a reason in a sentence, not a bare "no": the member asked in public and
+# is owed an answer they can understand (e.g. "Not planned: the app stays free of ads.").
+DECLINE_REASON_MIN = 20
+# The catalog key of each outcome's thread line, notification and reply.
+OUTCOME_KEY = {
+    Outcome.DONE: "resolved",
+    Outcome.DECLINED: "declined",
+    Outcome.DUPLICATE: "duplicate",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,8 +276,19 @@ class Lifecycle:
         await self._after_public_change(ticket)
         return Escalation(ticket, reached)
 
-    async def resolve(self, member: Member, locale: str, number: int, resolution: str) -> Ticket:
+    async def resolve(
+        self,
+        member: Member,
+        locale: str,
+        number: int,
+        resolution: str,
+        outcome: Outcome = Outcome.DONE,
+    ) -> Ticket:
+        """Close with a public resolution. Declined and duplicate tickets are closed the
+        same way, in public, with their reason; only the outcome tells them apart."""
         resolution = self._note(locale, resolution, key="resolution_missing")
+        if outcome is Outcome.DECLINED and len(resolution) < DECLINE_REASON_MIN:
+            raise self._refuse.error(locale, "decline_reason", number=number)
         now = self._services.clock.now()
 
         def plan(ticket: Ticket) -> Changes:
@@ -275,6 +296,7 @@ class Lifecycle:
                 "resolved_at": now,
                 "resolved_by": member.id,
                 "resolution": resolution,
+                "outcome": outcome,
                 "closed_at": now,
                 "next_update_due": None,
                 **ownership(member, ticket, now),
@@ -286,7 +308,9 @@ class Lifecycle:
         )
         await self._followups.disarm(ticket)
         public = await self._announcer.public_locale(member.community)
-        header = self._t(public, "tickets.thread.resolved", owner=_who(member), number=number)
+        header = self._t(
+            public, f"tickets.thread.{OUTCOME_KEY[outcome]}", owner=_who(member), number=number
+        )
         await self._announcer.post(ticket, rich(header, Markup("\n"), resolution))
         await self._announcer.refresh(ticket)
         await self._notify_resolved(ticket, member)
@@ -379,6 +403,7 @@ class Lifecycle:
                 "resolved_at": None,
                 "resolved_by": None,
                 "resolution": "",
+                "outcome": None,
                 "closed_at": None,
                 "next_update_due": None,
                 "last_public_update_at": now,
@@ -476,7 +501,7 @@ class Lifecycle:
         await self._announcer.notify(
             ticket,
             recipients,
-            "tickets.notify.resolved",
+            f"tickets.notify.{OUTCOME_KEY[ticket.outcome or Outcome.DONE]}",
             number=ticket.number,
             title=ticket.title,
             resolution=ticket.resolution,

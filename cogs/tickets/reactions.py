@@ -14,12 +14,12 @@ from bot.commands import Permission
 from bot.errors import PlatformError, UserError
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Member
-from bot.outgoing import Button, Markup, Mention, OutgoingMessage, rich
+from bot.outgoing import Button, ButtonStyle, Markup, Mention, OutgoingMessage, rich
 from bot.permissions import has_permission
 from bot.platform import Capability
 from cogs.tickets.announce import Announcer
 from cogs.tickets.votes import Voting
-from storage.tickets import CLOSED, Ticket, TicketRepository
+from storage.tickets import CLOSED, Outcome, Ticket, TicketRepository
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,21 @@ log = logging.getLogger(__name__)
 VOTE_EMOJI = frozenset({"👍", "+1", "thumbsup", ":+1:", ":thumbsup:"})
 RESOLVE_EMOJI = frozenset({"✅", "white_check_mark", ":white_check_mark:"})
 RESOLVE_BUTTON = "ticket:resolve:"
+# The ✅ prompt's buttons, in order: done is what ✅ means; the others close a ticket that
+# will not be done (spam, out of scope, already asked) without counting it as done.
+PROMPT_OUTCOMES = (Outcome.DONE, Outcome.DECLINED, Outcome.DUPLICATE)
+
+
+def resolve_action(prefix: str, number: int, outcome: Outcome) -> str:
+    """The id of a resolve button or form: ``ticket:resolve:12`` (done) or ``…:12:declined``.
+
+    Done keeps the plain form, so prompts sent before outcomes existed still work."""
+    return f"{prefix}{number}" if outcome is Outcome.DONE else f"{prefix}{number}:{outcome}"
+
+
+def parse_resolve_action(action_id: str, prefix: str) -> tuple[int, Outcome]:
+    number, _, outcome = action_id.removeprefix(prefix).partition(":")
+    return int(number), Outcome(outcome or Outcome.DONE)
 
 
 def is_vote(emoji: str) -> bool:
@@ -100,12 +115,16 @@ class Reactions:
         platform = self._services.platform(member.community)
         values = {"number": ticket.number, "title": ticket.title}
         if {Capability.BUTTONS, Capability.FORMS} <= platform.capabilities:
-            button = Button(
-                f"{RESOLVE_BUTTON}{ticket.number}",
-                i18n.text("tickets.resolve_prompt.button", locale),
+            buttons = tuple(
+                Button(
+                    resolve_action(RESOLVE_BUTTON, ticket.number, outcome),
+                    i18n.text(f"tickets.resolve_prompt.button_{outcome}", locale),
+                    ButtonStyle.PRIMARY if outcome is Outcome.DONE else ButtonStyle.SECONDARY,
+                )
+                for outcome in PROMPT_OUTCOMES
             )
             message = OutgoingMessage(
-                text=i18n.t("tickets.resolve_prompt.text", locale, **values), buttons=(button,)
+                text=i18n.t("tickets.resolve_prompt.text", locale, **values), buttons=buttons
             )
         else:
             message = OutgoingMessage(

@@ -13,7 +13,7 @@ from bot.commands import format_duration
 from bot.i18n import I18n
 from bot.outgoing import Field, Link, Markup, Mention, OutgoingMessage, Rich, Segment, rich
 from bot.text import excerpt
-from storage.tickets import HistoryEntry, Status, Ticket
+from storage.tickets import HistoryEntry, Outcome, Status, Ticket
 
 # Discord embeds and Slack blocks both cut long fields; these keep a tracker readable.
 DETAILS_ON_TRACKER = 300
@@ -46,7 +46,13 @@ class TicketRenderer:
     def status(self, ticket: Ticket, locale: str) -> str:
         if ticket.status is Status.MERGED:
             return self._i18n.text("tickets.status.merged_into", locale, target=ticket.merged_into)
-        return self._i18n.text(f"tickets.status.{ticket.status.value}", locale)
+        return self._status(ticket.status, ticket.outcome, locale)
+
+    def _status(self, status: Status, outcome: Outcome | None, locale: str) -> str:
+        """A resolved ticket shows how it ended: resolved (done), declined or duplicate."""
+        if status is Status.RESOLVED and outcome not in (None, Outcome.DONE):
+            return self._i18n.text(f"tickets.status.{outcome}", locale)
+        return self._i18n.text(f"tickets.status.{status.value}", locale)
 
     def tracker(self, ticket: Ticket, locale: str, now: datetime) -> OutgoingMessage:
         """The public tracker: everything a member needs to see where a ticket stands."""
@@ -117,15 +123,18 @@ class TicketRenderer:
             change = self._i18n.text(
                 "tickets.history.change",
                 locale,
-                before=self._i18n.text(f"tickets.status.{entry.from_status.value}", locale),
-                after=self._i18n.text(f"tickets.status.{entry.to_status.value}", locale),
+                before=self._status(entry.from_status, entry.outcome, locale),
+                after=self._status(entry.to_status, entry.outcome, locale),
             )
+        action = entry.action
+        if action == "resolved" and entry.outcome not in (None, Outcome.DONE):
+            action = str(entry.outcome)  # "declined it", "closed it as a duplicate"
         return self._i18n.t(
             "tickets.history.line",
             locale,
             at=when(entry.at),
             actor=entry.actor_name or entry.actor_id,
-            action=self._i18n.text(f"tickets.action.{entry.action}", locale),
+            action=self._i18n.text(f"tickets.action.{action}", locale),
             change=change,
             note=f": {self._note(entry, locale)}" if entry.note else "",
         )
