@@ -141,3 +141,16 @@ class ModerationConfig(StrictModel):
     fold_window: Duration = timedelta(minutes=10)
     # How far back the infraction count on a flag looks.
     history_window: Duration = timedelta(days=90)
+
+    @model_validator(mode="after")
+    def _ladder_respects_quorum(self) -> ModerationConfig:
+        """A step that bans (or kicks) by itself would skip the moderators the quorum asks for."""
+        for step in self.escalation:
+            needed = self.quorum.needed(ModAction(step.then))
+            if step.apply and needed > 1:
+                raise ValueError(
+                    f"the escalation step after {step.count} × {step.kind} would {step.then} by "
+                    f"itself, but quorum.{step.then} asks for {needed} moderators; set apply = "
+                    f"false there (the ladder then suggests it) or quorum.{step.then} = 1"
+                )
+        return self

@@ -58,6 +58,11 @@ def test_durations_are_written_like_in_commands(tmp_path: Path) -> None:
         ('flag_chanel = "mods"', "moderation.flag_chanel", "Extra inputs"),
         ('timeout_duration = "30d"', "moderation.timeout_duration", "at most 28d"),
         (
+            '[[moderation.escalation]]\ncount = 5\nthen = "ban"\napply = true',
+            "moderation",
+            "quorum.ban asks for 2 moderators",
+        ),
+        (
             '[[moderation.escalation]]\ncount = 3\nduration = "60d"',
             "moderation.escalation.0.duration",
             "at most 28d",
@@ -72,3 +77,11 @@ def test_mistakes_name_the_key_and_the_problem(
         check(tmp_path, text)
     message = str(raised.value)
     assert key in message and problem in message and "botschafter.toml" in message
+
+
+def test_the_ladder_may_ban_by_itself_where_one_moderator_may(tmp_path: Path) -> None:
+    text = (
+        "[moderation.quorum]\nban = 1\n"
+        '[[moderation.escalation]]\ncount = 5\nthen = "ban"\napply = true\n'
+    )
+    assert check(tmp_path, text).escalation[0].apply
