@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.cog import Services
 from bot.commands import format_duration
-from bot.errors import PlatformError
 from bot.model import Community
 from bot.outgoing import Mention, OutgoingMessage, Rich
 from bot.text import excerpt
@@ -134,8 +133,10 @@ class Digests:
             await self._services.platform(community).send(
                 channel, self.render(figures, locale), allow_pings=False
             )
-        except PlatformError:
+        except Exception:
             # Not posted: free the week again and fail, so the scheduler's retry posts it.
+            # Not only PlatformError: an outage (a Discord 5xx, a dropped connection)
+            # reaches here as whatever the library raised.
             await self._reports.unmark_digest_posted(community.key, job.payload["period"])
             raise
 

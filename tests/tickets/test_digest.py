@@ -135,3 +135,24 @@ async def test_a_digest_the_platform_refused_is_posted_by_the_retry(
     ]
     await at(desk, 13, 0)
     assert len(digests(desk)) == 1
+
+
+async def test_a_digest_lost_to_an_outage_is_posted_by_the_retry(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    platform = desk.session.app.services.platform(desk.c.community)
+    real_send = platform.send
+
+    async def dropped_at_nine(channel: ChannelRef, message: OutgoingMessage, **kwargs: Any) -> Any:
+        if desk.clock.now() == MONDAY + timedelta(days=7):
+            raise ConnectionError("connection reset by peer")
+        return await real_send(channel, message, **kwargs)
+
+    monkeypatch.setattr(platform, "send", dropped_at_nine)
+    await at(desk, 7, 0)
+    assert digests(desk) == []
+    await at(desk, 7, 1)
+    assert len(digests(desk)) == 1
+    await at(desk, 13, 0)
+    assert len(digests(desk)) == 1
