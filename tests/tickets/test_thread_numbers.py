@@ -48,6 +48,8 @@ async def test_in_a_thread_its_own_number_or_a_worded_note_acts_on_that_ticket(
     first, second = await desk.ticket(1), await desk.ticket(2)
     assert (first.status, first.resolution) == (Status.RESOLVED, "Caused by #2, fixed there")
     assert second.status is Status.OPEN
+    await desk.run("Amy", "/ticket update ticket:2 Mail provider is slow", channel=thread)
+    assert (await desk.ticket(2)).last_public_note == "Mail provider is slow"
 
 
 async def test_in_the_channel_or_the_other_thread_the_number_still_counts(desk: Desk) -> None:
