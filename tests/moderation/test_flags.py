@@ -177,6 +177,17 @@ async def test_a_leaked_token_is_removed_at_once_and_the_author_told_privately(
     assert [e.action for e in entries] == ["moderation.secret_removed"]
 
 
+async def test_a_german_member_hears_about_their_leaked_token_in_german_only(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    lena = c.add_member("Lena", locale="de")
+    await c.post(lena, "#general", f"hier {SLACK_TOKEN}")
+    [note] = c.direct_messages(lena)
+    assert note.text.startswith("🔐 Ich habe deine Nachricht in #general sofort entfernt")
+    assert "(Slack token)" in note.text and "posted in the open" not in note.text
+
+
 async def test_a_leaked_token_with_closed_dms_gets_a_mention_without_the_secret(
     session: LocalSession,
 ) -> None:

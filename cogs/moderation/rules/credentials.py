@@ -83,6 +83,6 @@ class CredentialRule:
             # Every occurrence: a second token of the same kind must be redacted as well.
             for secret in self.patterns[index].finditer(text):
                 shown = secret.group()[:_SHOWN] + "…"
-                reason = f"{_KINDS[index][0]} posted in the open"
-                matches.append(self.head.match_typed(shown, secret.span(), reason))
+                # The kind's name alone: notices in any language quote it as it is.
+                matches.append(self.head.match_typed(shown, secret.span(), _KINDS[index][0]))
         return matches
