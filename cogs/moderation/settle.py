@@ -163,8 +163,7 @@ class Settler:
                     community, platform, details, required=action is ModAction.DELETE
                 )
             if action in INFRACTIONS:
-                await self._notifier.tell_author(community, details, action, flag.reason, duration)
-                await _punish(platform, UserRef(community, flag.author_id), action, duration, flag)
+                await self._tell_and_punish(community, platform, details, action, duration)
         except PlatformError as error:
             code = _error_code(error)
             log.warning("flag %s: %s refused: %s", flag.id, action, error)
@@ -185,6 +184,25 @@ class Settler:
         if action in INFRACTIONS and flag.acted_by != LADDER:
             await self._escalate(community, flag, action, section)
         return None
+
+    async def _tell_and_punish(
+        self,
+        community: Community,
+        platform: Platform,
+        details: FlagDetails,
+        action: ModAction,
+        duration: timedelta,
+    ) -> None:
+        """Tell the author, and act. A kicked or banned member can no longer be reached, so
+        they hear first; a timed-out one still reads DMs, so they hear once it took effect
+        (never "you were timed out" when the platform refused)."""
+        flag = details.flag
+        user = UserRef(community, flag.author_id)
+        if action is ModAction.TIMEOUT:
+            await _punish(platform, user, action, duration, flag)
+        await self._notifier.tell_author(community, details, action, flag.reason, duration)
+        if action is not ModAction.TIMEOUT:
+            await _punish(platform, user, action, duration, flag)
 
     # -- escalation -------------------------------------------------------------------------
 

@@ -362,6 +362,20 @@ async def test_a_refused_action_reopens_the_flag_and_says_why(session: LocalSess
     ]
 
 
+async def test_a_refused_timeout_tells_the_author_nothing(session: LocalSession) -> None:
+    c = session.community
+    platform = session.app.services.platform(c.community)
+
+    async def refuse(user: UserRef, duration: timedelta, reason: str) -> None:
+        raise MissingPermission("role hierarchy")
+
+    platform.timeout = refuse  # type: ignore[method-assign]
+    _, flag = await breach(session)
+    await c.react(c.member("Mo"), flag.number, "🔇")
+    assert "React to decide" in flag.text
+    assert c.direct_messages(c.member("Ben")) == []  # no "you were timed out" that is untrue
+
+
 async def test_a_moderators_other_emoji_is_left_alone(session: LocalSession) -> None:
     c = session.community
     _, flag = await breach(session)
