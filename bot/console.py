@@ -66,19 +66,30 @@ async def _read_and_run(interpreter: Interpreter, printer: Printer, session: Loc
             return
         if line.strip() in ("quit", "exit"):
             return
-        text = line.strip()
-        if text and not text.startswith("/") and not _is_instruction(text):
-            text = f"say {text}"
-        try:
-            extra = await interpreter.execute(text)
-        except ScriptError as error:
-            extra = [f"! {error}"]
-        except Exception:
-            # A bug in one instruction must not end the session (and lose its state).
-            log.exception("the instruction %r failed", text)
-            extra = ["! that failed because of a bug (details above); the community goes on"]
-        printer.catch_up(extra)
+        printer.catch_up(await run_line(interpreter, line))
         session.save()
+
+
+async def run_line(interpreter: Interpreter, line: str) -> list[str]:
+    """Carry out one typed line: an instruction, a /command, or else a message to post.
+
+    A message may well start with an instruction's word ("as I said, …", "show me …"); when
+    such a line fails as an instruction, the answer says how to post it instead.
+    """
+    text = line.strip()
+    if text and not text.startswith("/") and not _is_instruction(text):
+        text = f"say {text}"
+    try:
+        return await interpreter.execute(text)
+    except ScriptError as error:
+        extra = [f"! {error}"]
+        if not text.startswith(("say ", "/")):
+            extra.append(f"  (to post it as a message, type: say {text})")
+        return extra
+    except Exception:
+        # A bug in one instruction must not end the session (and lose its state).
+        log.exception("the instruction %r failed", text)
+        return ["! that failed because of a bug (details above); the community goes on"]
 
 
 class Printer:

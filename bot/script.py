@@ -36,6 +36,7 @@ INSTRUCTIONS = {
     "wait DURATION": "let time pass (e.g. 2d); due follow-ups fire in order",
     "show #CHANNEL": "print a channel",
     "members / channels": "list members or channels",
+    "help / quit": "this list / leave the terminal (Ctrl-D does too)",
 }
 
 

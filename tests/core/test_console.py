@@ -6,10 +6,12 @@ import io
 import logging
 from datetime import timedelta
 
+import pytest
+
 from adapters.local import LocalCommunity
 from bot.clock import OffsetClock
 from bot.cog import Cog, job
-from bot.console import Printer
+from bot.console import Printer, run_line
 from bot.local_session import LocalSession
 from bot.script import Interpreter
 from bot.settings import Settings
@@ -106,3 +108,34 @@ def test_an_offset_clock_never_runs_backwards() -> None:
     assert clock.now() >= before
     clock.set(before + timedelta(hours=5))
     assert clock.now() >= before + timedelta(hours=5)
+
+
+async def test_plain_text_is_posted_and_a_sentence_that_looks_like_an_instruction_gets_a_hint(
+    session: LocalSession,
+) -> None:
+    interpreter = Interpreter(session)
+    assert await run_line(interpreter, "hello everyone") == []
+    assert session.community.read("general")[-1].text == "hello everyone"
+    assert await run_line(interpreter, "as I said, hello") == [
+        "! no member named “I said, hello”; members: Alice, Mo, Amy, Ben",
+        "  (to post it as a message, type: say as I said, hello)",
+    ]
+    assert await run_line(interpreter, "say as I said, hello") == []
+    assert session.community.read("general")[-1].text == "as I said, hello"
+
+
+async def test_a_bug_in_an_instruction_does_not_end_the_terminal(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    interpreter = Interpreter(session)
+
+    async def broken(rest: str) -> list[str]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(interpreter, "_do_members", broken)
+    with caplog.at_level(logging.ERROR):
+        assert await run_line(interpreter, "members") == [
+            "! that failed because of a bug (details above); the community goes on"
+        ]
+    assert "RuntimeError: a bug" in caplog.text
+    assert await run_line(interpreter, "hello again") == []
