@@ -8,6 +8,7 @@ validated together before any is stored, and each stored change is audited.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from bot.model import ChannelRef, Member, UserRef
 from bot.outgoing import ChannelMention, OutgoingMessage, Plain, Rich
 from cogs.welcome._text import NEWLINE, joined
 from cogs.welcome.config import MAX_VARIANTS, WelcomeConfig, template_problems
-from cogs.welcome.greeting import Delivery, Greeter, settings_of
+from cogs.welcome.greeting import PREVIEW_ACTION, Delivery, Greeter, settings_of
 
 
 class WelcomeAdmin:
@@ -37,10 +38,9 @@ class WelcomeAdmin:
         if composed.variants > 1:
             header.append(interaction.t("welcome.preview.variants", count=composed.variants))
         message = composed.message
+        buttons = tuple(replace(b, action_id=PREVIEW_ACTION) for b in message.buttons)
         await interaction.reply(
-            OutgoingMessage(
-                title=joined(header, NEWLINE), text=message.text, buttons=message.buttons
-            )
+            OutgoingMessage(title=joined(header, NEWLINE), text=message.text, buttons=buttons)
         )
 
     async def set(self, interaction: Interaction) -> None:

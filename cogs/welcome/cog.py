@@ -16,7 +16,7 @@ from bot.events import MemberJoined
 from bot.interaction import Interaction
 from cogs.welcome.admin import WelcomeAdmin
 from cogs.welcome.config import MAX_TEMPLATE_LENGTH, WelcomeConfig
-from cogs.welcome.greeting import ACCEPT_ACTION, Greeter, settings_of
+from cogs.welcome.greeting import ACCEPT_ACTION, PREVIEW_ACTION, Greeter, settings_of
 from cogs.welcome.kudos import Kudos
 from cogs.welcome.rules import REMINDER_KIND, RulesAcceptance
 from cogs.welcome.waves import END_KIND, JoinWaves
@@ -66,10 +66,12 @@ class WelcomeCog(Cog):
 
     @button("welcome:")
     async def on_button(self, interaction: Interaction) -> None:
-        """``welcome:accept:<owner>``; the owner is checked by `RulesAcceptance.accept`."""
+        """``welcome:accept:<owner>``, checked by `RulesAcceptance.accept`; or a preview's."""
         if interaction.action_id.startswith(ACCEPT_ACTION):
             owner = interaction.action_id.removeprefix(ACCEPT_ACTION).removeprefix(":")
             await self.rules.accept(interaction, owner or None)
+        elif interaction.action_id == PREVIEW_ACTION:
+            await interaction.say("welcome.preview.button")
 
     @command(
         "welcome accept",

@@ -40,6 +40,9 @@ SHIPPED_VARIANTS = ("welcome.greeting.1", "welcome.greeting.2", "welcome.greetin
 # A welcome's button belongs to whom it welcomes: ``welcome:accept:<member id>``, or
 # ``welcome:accept:wave:<wave id>`` on the shared welcome of a join wave.
 ACCEPT_ACTION = "welcome:accept"
+# The button on a /welcome preview: it looks like the real one but accepts nothing, so an
+# admin who tries it does not record an acceptance of their own.
+PREVIEW_ACTION = "welcome:preview"
 # Someone who leaves and rejoins within a day is not greeted again: a join-leave loop
 # must not make the bot repeat itself, while a member returning next week is welcome.
 REWELCOME_AFTER = timedelta(days=1)

@@ -61,6 +61,10 @@ async def test_preview_shows_the_admins_own_welcome_and_where_it_goes(
     assert "@Alice" in reply.text
     assert [b.label for b in reply.buttons] == ["I accept the rules"]
     assert c.read("#welcome") == []
+    # Trying the preview's button explains it and accepts nothing.
+    await c.press(alice, reply.number, "I accept the rules")
+    assert c.last_private(alice).startswith("This is only a preview:")
+    assert await session.app.services.audit.recent(c.community.key) == []
 
 
 async def test_preview_uses_the_admins_locale_or_the_one_asked_for(
