@@ -56,5 +56,9 @@ class MissingPermission(PlatformError):
     """The bot lacks a platform permission, or the target outranks it."""
 
 
+class PlatformUnavailable(PlatformError):
+    """The platform failed or could not be reached; the same action may work later."""
+
+
 class NotFound(PlatformError):
     """The message, channel or member no longer exists."""

@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import aiohttp
 import discord
 
-from bot.errors import ConfigError, DirectMessagesClosed, MissingPermission, NotFound
+from bot.errors import (
+    ConfigError,
+    DirectMessagesClosed,
+    MissingPermission,
+    NotFound,
+    PlatformUnavailable,
+)
 
 # Discord's JSON error code for "Cannot send messages to this user" (DMs closed or blocked).
 CANNOT_MESSAGE_USER = 50007
@@ -22,7 +29,11 @@ ROLE_SETTINGS = "Server Settings → Roles"
 
 @contextmanager
 def translated(action: str, permission: str = "") -> Iterator[None]:
-    """Turn discord.py's Forbidden/NotFound raised inside the block into core errors.
+    """Turn discord.py's failures raised inside the block into core errors.
+
+    Refusals become `MissingPermission`/`DirectMessagesClosed`, missing targets `NotFound`,
+    and server or network failures `PlatformUnavailable`, so a cog can keep what it already
+    stored and retry instead of failing the member's command.
 
     `action` completes "I could not …" (e.g. "delete that message"); `permission` names
     the Discord permission the action needs, as the server settings spell it.
@@ -37,6 +48,14 @@ def translated(action: str, permission: str = "") -> Iterator[None]:
         raise MissingPermission(missing_permission(action, permission)) from None
     except discord.NotFound:
         raise NotFound(f"I could not {action}: it no longer exists on Discord.") from None
+    except discord.HTTPException as error:
+        raise PlatformUnavailable(
+            f"I could not {action}: Discord answered {error.status}; try again in a moment."
+        ) from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise PlatformUnavailable(
+            f"I could not {action}: Discord could not be reached ({type(error).__name__})."
+        ) from None
 
 
 def missing_permission(action: str, permission: str) -> str:

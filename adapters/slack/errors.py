@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import DirectMessagesClosed, MissingPermission, NotFound, PlatformError
+from bot.errors import (
+    DirectMessagesClosed,
+    MissingPermission,
+    NotFound,
+    PlatformError,
+    PlatformUnavailable,
+)
 
 T = TypeVar("T")
 
@@ -79,3 +86,7 @@ async def call(action: str, request: Awaitable[T]) -> T:
         return await request
     except SlackApiError as error:
         raise translate(error, action) from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise PlatformUnavailable(
+            f"Could not {action}: Slack could not be reached ({type(error).__name__})."
+        ) from None

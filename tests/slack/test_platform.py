@@ -194,3 +194,16 @@ async def test_workspace_facts(rig: SlackRig) -> None:
     assert rig.adapter.parse_channel(community, "<#C0GENERAL|general>") is not None
     assert rig.adapter.parse_channel(community, "#tickets") is not None
     assert rig.adapter.parse_channel(community, "#nowhere") is None
+
+
+async def test_an_unreachable_slack_is_a_typed_error_not_a_network_exception() -> None:
+    import aiohttp
+
+    from adapters.slack.errors import call
+    from bot.errors import PlatformUnavailable
+
+    async def failing() -> None:
+        raise aiohttp.ClientConnectionError("connection reset")
+
+    with pytest.raises(PlatformUnavailable, match="Slack could not be reached"):
+        await call("post a message", failing())

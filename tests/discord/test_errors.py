@@ -1,0 +1,37 @@
+"""Discord's failures reach cogs as the core's typed errors, never as discord.py's."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import aiohttp
+import discord
+import pytest
+
+from adapters.discord.errors import translated
+from bot.errors import DirectMessagesClosed, MissingPermission, NotFound, PlatformUnavailable
+
+
+def http_error(kind: type[discord.HTTPException], status: int, code: int = 0) -> Exception:
+    response = SimpleNamespace(status=status, reason="reason")
+    return kind(response, {"code": code, "message": "refused"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected", "words"),
+    [
+        (http_error(discord.Forbidden, 403, 50007), DirectMessagesClosed, "direct messages"),
+        (http_error(discord.Forbidden, 403), MissingPermission, "Send Messages"),
+        (http_error(discord.NotFound, 404), NotFound, "no longer exists"),
+        (http_error(discord.DiscordServerError, 503), PlatformUnavailable, "answered 503"),
+        (aiohttp.ClientConnectionError("reset"), PlatformUnavailable, "could not be reached"),
+        (TimeoutError(), PlatformUnavailable, "could not be reached"),
+    ],
+)
+def test_failures_become_typed_errors_that_say_what_failed(
+    raised: Exception, expected: type[Exception], words: str
+) -> None:
+    with pytest.raises(expected) as caught, translated("post in #general", "Send Messages"):
+        raise raised
+    assert "I could not post in #general" in str(caught.value)
+    assert words in str(caught.value)
