@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error:\n{error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print()  # after the ^C the terminal echoed
         return 130
     except BrokenPipeError:
         # The reader went away (``... | head``); say nothing more, as Unix tools do.

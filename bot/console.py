@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
@@ -59,7 +60,7 @@ async def run_console(settings: Settings) -> int:
 async def _read_and_run(interpreter: Interpreter, printer: Printer, session: LocalSession) -> None:
     while True:
         printer.waiting = True
-        line = await asyncio.to_thread(_prompt, interpreter)
+        line = await _read_line(_prompt_text(interpreter))
         printer.waiting = False
         if line is None:
             print()  # end the prompt's line after Ctrl-D
@@ -167,9 +168,35 @@ def _prompt_text(interpreter: Interpreter) -> str:
     return f"{interpreter.actor} #{interpreter.channel}> "
 
 
-def _prompt(interpreter: Interpreter) -> str | None:
+async def _read_line(prompt: str) -> str | None:
+    """One line from the terminal; None at its end (Ctrl-D).
+
+    `input` blocks. At a terminal it runs in a daemon thread of its own, so that on Ctrl-C
+    the session closes at once instead of waiting for Enter (the loop's executor would
+    wait). Piped input ends with its end of file instead, and must stay in the executor:
+    a daemon thread blocked in a buffered read would abort the interpreter's shutdown.
+    """
+    if not sys.stdin.isatty():
+        return await asyncio.to_thread(_input, prompt)
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str | None] = loop.create_future()
+
+    def settle(line: str | None) -> None:
+        if not answer.done():
+            answer.set_result(line)
+
+    def read() -> None:
+        line = _input(prompt)
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(settle, line)
+
+    threading.Thread(target=read, name="terminal input", daemon=True).start()
+    return await answer
+
+
+def _input(prompt: str) -> str | None:
     try:
-        return input(_prompt_text(interpreter))
+        return input(prompt)
     except EOFError:
         return None
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -144,3 +149,43 @@ def test_help_shows_examples_and_where_options_go(capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit):
         main(["config", "check", "--help"])
     assert "BOTSCHAFTER_CONFIG" in capsys.readouterr().out
+
+
+def test_ctrl_c_in_the_terminal_ends_at_once_and_keeps_the_state(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    environment["BOTSCHAFTER_DATA_DIR"] = str(data)
+    controller, terminal_side = pty.openpty()  # a real terminal, as a person has
+    terminal = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        stdin=terminal_side,
+        stdout=terminal_side,
+        stderr=terminal_side,
+        env=environment,
+        cwd=tmp_path,
+    )
+    os.close(terminal_side)
+    try:
+        os.write(controller, b"hello before ctrl-c\n")
+        state = data / "local-community.json"
+        deadline = time.monotonic() + 30
+        while not state.exists() and time.monotonic() < deadline:
+            _drain(controller)
+        terminal.send_signal(signal.SIGINT)
+        try:
+            terminal.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            terminal.kill()
+            pytest.fail("the terminal waited for Enter after Ctrl-C")
+    finally:
+        os.close(controller)
+    assert terminal.returncode == 130
+    assert "hello before ctrl-c" in state.read_text(encoding="utf-8")
+
+
+def _drain(fd: int) -> None:
+    """Read what the bot printed, so it never blocks on a full terminal buffer."""
+    ready, _, _ = select.select([fd], [], [], 0.05)
+    if ready:
+        with contextlib.suppress(OSError):
+            os.read(fd, 65536)
