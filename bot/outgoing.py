@@ -69,6 +69,21 @@ def rich(*parts: Segment | str | Iterable[Segment]) -> Rich:
     return tuple(segments)
 
 
+def join(parts: Iterable[Rich | Segment], separator: str | Segment = "\n") -> Rich:
+    """Join rich texts (or single segments), by default one per line; a str separator is
+    bot-written markup."""
+    between = Markup(separator) if isinstance(separator, str) else separator
+    out: list[Segment] = []
+    for index, part in enumerate(parts):
+        if index:
+            out.append(between)
+        if isinstance(part, tuple):
+            out.extend(part)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
 def plain_text(text: Rich) -> str:
     """A markup-free reading of rich text, for logs, exports and the terminal."""
     out: list[str] = []

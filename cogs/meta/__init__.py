@@ -13,7 +13,7 @@ from bot.commands import Option, Permission, format_duration
 from bot.config import is_secret_key, mask_secret
 from bot.errors import UserError
 from bot.interaction import Interaction
-from bot.outgoing import Markup, OutgoingMessage, Rich, Segment, rich
+from bot.outgoing import Markup, join, rich
 from bot.permissions import may_use
 
 
@@ -49,7 +49,7 @@ class MetaCog(Cog):
                 lines.append(
                     interaction.t("help.action", name=name, description=action.spec.description)
                 )
-        await interaction.reply(_join_lines(lines))
+        await interaction.reply(join(lines))
 
     @command(
         "about",
@@ -156,12 +156,3 @@ def parse_value(raw: str) -> object:
         return tomllib.loads(f"value = {raw}")["value"]
     except tomllib.TOMLDecodeError:
         return raw
-
-
-def _join_lines(lines: list[Rich]) -> OutgoingMessage:
-    parts: list[Segment] = []
-    for index, line in enumerate(lines):
-        if index:
-            parts.append(Markup("\n"))
-        parts.extend(line)
-    return OutgoingMessage(text=tuple(parts))

@@ -19,8 +19,7 @@ from bot.errors import UserError
 from bot.i18n import normalise_locale
 from bot.interaction import Interaction
 from bot.model import ChannelRef, Member, UserRef
-from bot.outgoing import ChannelMention, OutgoingMessage, Plain, Rich
-from cogs.welcome._text import NEWLINE, joined
+from bot.outgoing import ChannelMention, OutgoingMessage, Plain, Rich, join
 from cogs.welcome.config import MAX_VARIANTS, WelcomeConfig, template_problems
 from cogs.welcome.greeting import PREVIEW_ACTION, Delivery, Greeter, settings_of
 
@@ -40,7 +39,7 @@ class WelcomeAdmin:
         message = composed.message
         buttons = tuple(replace(b, action_id=PREVIEW_ACTION) for b in message.buttons)
         await interaction.reply(
-            OutgoingMessage(title=joined(header, NEWLINE), text=message.text, buttons=buttons)
+            OutgoingMessage(title=join(header), text=message.text, buttons=buttons)
         )
 
     async def set(self, interaction: Interaction) -> None:
@@ -59,10 +58,7 @@ class WelcomeAdmin:
                 community.key, interaction.member.id, "welcome.set", now, key, {"value": value}
             )
         await interaction.reply(
-            joined(
-                [interaction.t("welcome.set.saved"), *self._describe(interaction, changes)],
-                NEWLINE,
-            )
+            join([interaction.t("welcome.set.saved"), *self._describe(interaction, changes)])
         )
 
     async def test(self, interaction: Interaction) -> None:

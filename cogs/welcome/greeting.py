@@ -26,10 +26,11 @@ from bot.outgoing import (
     OutgoingMessage,
     Plain,
     Segment,
+    join,
 )
 from bot.platform import Capability
 from bot.templates import Value, render
-from cogs.welcome._text import NEWLINE, capped, joined
+from cogs.welcome._text import NEWLINE, capped
 from cogs.welcome.config import WelcomeConfig
 from storage.welcome import Newcomer, WelcomeRepository
 
@@ -213,13 +214,13 @@ class Greeter:
         name = await self.community_name(community, config)
         parts = [
             t("welcome.batch.intro", language, count=len(members), community=name),
-            joined([Mention(m.id, m.shown_name) for m in shown], Plain(", ")),
+            join([Mention(m.id, m.shown_name) for m in shown], Plain(", ")),
         ]
         if more:
             parts.append(t("welcome.batch.more", language, count=more))
         rules = await self.rules_channel(community, config)
         parts.append(t("welcome.batch.rules", language, rules=rules, count=len(members)))
-        message = OutgoingMessage(text=joined(parts, NEWLINE))
+        message = OutgoingMessage(text=join(parts))
         message = self.with_accept(
             message, settings_of(config), language, community, f"wave:{wave_id}"
         )

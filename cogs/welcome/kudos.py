@@ -15,8 +15,7 @@ from bot.commands import format_duration
 from bot.errors import UserError
 from bot.interaction import Interaction
 from bot.model import Member, UserRef
-from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich
-from cogs.welcome._text import lines
+from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich, join
 from cogs.welcome.greeting import settings_of
 from storage.kudos import KudosRepository, LeaderboardEntry, RateLimited
 
@@ -91,7 +90,7 @@ class Kudos:
             body.append(interaction.t("kudos.top.line", rank=rank, name=name, count=entry.count))
         # The board is public, so "you" needs a name: the line is for whoever asked.
         body.append(interaction.t("kudos.top.yours", name=interaction.member.shown_name, count=own))
-        await interaction.reply(lines(body))
+        await interaction.reply(join(body))
 
     async def _receiver(self, interaction: Interaction) -> Member:
         target = interaction.args["member"]

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from bot.commands import format_duration
 from bot.i18n import I18n
-from bot.outgoing import Markup, Mention, OutgoingMessage, Rich
-from cogs.welcome._text import capped, lines
+from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, join
+from cogs.welcome._text import capped
 from storage.welcome import Wave, WaveMember
 
 # Newcomers listed in one alert; 25 lines of ~60 characters stay under Discord's 2000.
@@ -57,7 +57,7 @@ def render_alert(
     if more:
         body.append(i18n.t("welcome.wave.more", locale, count=more))
     body.append(i18n.t("welcome.wave.over_note" if over else "welcome.wave.suggestions", locale))
-    return OutgoingMessage(title=title, text=lines(body))
+    return OutgoingMessage(title=title, text=join(body))
 
 
 def render_join_log(

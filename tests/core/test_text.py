@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.outgoing import Markup, Mention, Plain, join, plain_text, rich
 from bot.text import ZERO_WIDTH_SPACE, defuse_mass_mentions, escape_discord, escape_slack, excerpt
 
 
@@ -26,3 +27,11 @@ def test_slack_escaping_prevents_control_sequences() -> None:
 def test_excerpt_shortens_and_marks_the_cut() -> None:
     assert excerpt("a  b\nc", 10) == "a b c"
     assert excerpt("x" * 20, 5) == "xxxx…"
+
+
+def test_join_puts_rich_texts_on_lines_and_keeps_user_text_plain() -> None:
+    joined = join([rich(Markup("**a**")), rich("@everyone"), (Plain("c"),)])
+    assert joined == (Markup("**a**"), Markup("\n"), Plain("@everyone"), Markup("\n"), Plain("c"))
+    names = join([Mention("1", "Ann"), Mention("2", "Bo")], Plain(", "))
+    assert plain_text(names) == "@Ann, @Bo"
+    assert join([]) == ()
