@@ -256,7 +256,8 @@ class Dispatcher:
         roles = interaction.config.community.roles
         usable = [s for s in group if may_use(interaction.member, s, roles, interaction.platform)]
         if usable:
-            return core_error("core.which_one", usages=" · ".join(s.usage() for s in usable))
+            usages = " · ".join(s.usage() for s in usable)
+            return core_error("core.which_one", usages=usages, count=len(usable))
         if group:
             level = min(spec.permission for spec in group)
             return core_error("core.permission_denied", level=level.name.lower())

@@ -165,7 +165,7 @@ async def test_which_one_offers_only_the_sub_commands_the_member_may_use(
         ben = c.add_member("Ben")
         mo = c.add_member("Mo", roles=("Moderators",))
         await c.run(ben, "/desk")
-        assert c.last_private(ben) == "Which one? /desk open <title>"
+        assert c.last_private(ben) == "Did you mean /desk open <title>?"
         await c.run(mo, "/desk")
         assert c.last_private(mo) == "Which one? /desk close <number> · /desk open <title>"
         await c.run(ben, "/vault")
