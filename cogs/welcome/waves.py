@@ -108,6 +108,10 @@ class JoinWaves:
                 return
             except NotFound:
                 log.warning("the alert of wave %d was deleted; posting it again", wave_id)
+            except PlatformError:
+                # An alert that cannot be updated must not stop the wave's welcomes.
+                log.warning("could not update the alert of wave %d", wave_id, exc_info=True)
+                return
         moderators = config.community.channels.moderators
         channel = await platform.find_channel(community, moderators) if moderators else None
         if channel is None:

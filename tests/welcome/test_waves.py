@@ -9,7 +9,7 @@ import pytest
 
 from adapters.local import LocalCommunity
 from bot.clock import VirtualClock
-from bot.errors import NotFound
+from bot.errors import MissingPermission, NotFound
 from bot.local_session import LocalSession
 from bot.settings import Settings
 from cogs.welcome import WelcomeCog
@@ -246,3 +246,20 @@ async def test_a_german_community_gets_the_shared_welcome_of_one_in_the_singular
         "@Raider5\nFang bitte mit #rules an."
     )
     assert "(0 neue Konten)" in c.read("#moderators")[0].text
+
+
+async def test_an_alert_the_bot_may_no_longer_edit_does_not_stop_the_shared_welcome(
+    session: LocalSession, cog: WelcomeCog, monkeypatch: pytest.MonkeyPatch
+):
+    await _join_many(session, _names(6), timedelta(seconds=1))
+    platform = session.app.services.platform(session.community.community)
+
+    async def refused(*args: object) -> None:
+        raise MissingPermission("the moderators' channel was locked")
+
+    monkeypatch.setattr(platform, "edit", refused)
+    await _join_many(session, _names(1, start=7), timedelta(seconds=1))  # still counted
+    await session.advance(timedelta(minutes=2))
+    batch = session.community.read("#welcome")[-1].text
+    assert batch.startswith("👋 A warm welcome to our 3 new members")
+    assert "@Raider7" in batch
