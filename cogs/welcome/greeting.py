@@ -191,6 +191,10 @@ class Greeter:
                     dm_sent = True
                 except DirectMessagesClosed:
                     dm_closed = True
+                except PlatformError:
+                    # Any other refusal (rate limit, permission) also falls back to the channel.
+                    log.warning("could not send %s the welcome by DM", member.id, exc_info=True)
+                    dm_closed = True
             else:
                 dm_closed = True
         if dm_sent and not settings.public:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
+
+from bot.errors import MissingPermission
 from bot.local_session import LocalSession
 from cogs.welcome import WelcomeCog
 from cogs.welcome.greeting import SHIPPED_VARIANTS
@@ -164,3 +167,18 @@ async def test_shipped_variants_are_used_without_templates(session: LocalSession
         kinds.append(kind)
     assert len(set(kinds)) > 1
     assert len(SHIPPED_VARIANTS) == 3
+
+
+async def test_a_dm_the_platform_refuses_otherwise_also_falls_back_to_the_channel(
+    session: LocalSession, cog: WelcomeCog, configure, monkeypatch: pytest.MonkeyPatch
+):
+    await configure({"welcome.dm": True, "welcome.public": False})
+    platform = session.app.services.platform(session.community.community)
+
+    async def rate_limited(*args: object) -> None:
+        raise MissingPermission("too many direct messages right now")
+
+    monkeypatch.setattr(platform, "send_direct", rate_limited)
+    await session.community.join("Zoe")
+    [welcome] = session.community.read("#welcome")
+    assert "@Zoe" in welcome.text
