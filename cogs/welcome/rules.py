@@ -15,7 +15,13 @@ from enum import Enum
 
 from bot.cog import Services
 from bot.config import EffectiveConfig
-from bot.errors import DirectMessagesClosed, MissingPermission, NotFound, UserError
+from bot.errors import (
+    DirectMessagesClosed,
+    MissingPermission,
+    NotFound,
+    PlatformError,
+    UserError,
+)
 from bot.interaction import Interaction
 from bot.model import Community, Member, UserRef
 from bot.outgoing import Mention, OutgoingMessage
@@ -117,6 +123,8 @@ class RulesAcceptance:
             return
         except DirectMessagesClosed:
             pass
+        except PlatformError:
+            log.warning("could not remind %s by DM", member.id, exc_info=True)
         _, channel = await self.greeter.welcome_channel(community, config)
         if channel is not None:
             await platform.send(channel, message)

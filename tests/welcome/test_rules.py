@@ -272,3 +272,19 @@ async def test_the_shared_wave_welcome_button_works_for_the_waves_newcomers_only
     await c.press(c.member("Ben"), batch.number, "I accept the rules")
     assert "belongs to someone else's welcome" in c.last_private(c.member("Ben"))
     assert await _acceptances(session) == ["raider6"]
+
+
+async def test_a_reminder_the_platform_will_not_dm_goes_to_the_welcome_channel(
+    session: LocalSession, cog: WelcomeCog, configure, monkeypatch: pytest.MonkeyPatch
+):
+    await configure({**RULES, "welcome.rules.reminder_hours": 1})
+    c = session.community
+    await c.join("Zoe")
+    platform = session.app.services.platform(c.community)
+
+    async def refused(*args: object) -> None:
+        raise MissingPermission("the bot may not open a DM with this member")
+
+    monkeypatch.setattr(platform, "send_direct", refused)
+    await session.advance(timedelta(hours=1))
+    assert "friendly reminder" in c.read("#welcome")[-1].text
