@@ -89,6 +89,7 @@ class LocalPlatform:
         return self.community.message_ref(recorded)
 
     async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
+        self._require_member(user)  # as on Discord: someone who left cannot be timed out
         until = self.community.now() + duration
         self.community.timeouts[user.id] = until.isoformat()
         self.community.log(f"(timed out {user.id} until {until:%Y-%m-%d %H:%M}: {reason})")

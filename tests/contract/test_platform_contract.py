@@ -132,3 +132,17 @@ def test_local_channels_are_found_with_or_without_a_hash_even_if_named_with_one(
     assert community.channel_named("#general").name == "general"
     with pytest.raises(LookupError, match="no channel named #nowhere"):
         community.channel_named("#nowhere")
+
+
+async def test_moderation_actions_on_someone_who_left_are_not_found() -> None:
+    community = LocalCommunity()
+    platform = LocalPlatform(community)
+    gone = UserRef(community.community, "gone")
+    for action in (
+        lambda: platform.timeout(gone, timedelta(hours=1), "spam"),
+        lambda: platform.kick(gone, "spam"),
+        lambda: platform.grant_role(gone, "Members", "rules"),
+    ):
+        with pytest.raises(NotFound):
+            await action()
+    assert community.timeouts == {}
