@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.commands import format_duration
 from bot.i18n import I18n
-from bot.outgoing import Link, Markup, OutgoingMessage, Rich
-from cogs.moderation._text import join
+from bot.outgoing import Link, Markup, OutgoingMessage, Rich, join
 from cogs.moderation.view import format_time
 from storage.moderation import FlagDetails, FlagKind, Infraction
 

@@ -14,9 +14,8 @@ from bot.cog import Services
 from bot.commands import format_duration
 from bot.errors import DirectMessagesClosed, PlatformError
 from bot.model import ChannelRef, Community, Member, UserRef
-from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich
+from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich, join
 from bot.text import excerpt
-from cogs.moderation._text import join
 from cogs.moderation.actions import ModAction
 from cogs.moderation.config import ModerationConfig
 from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, Report

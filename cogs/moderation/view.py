@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 
 from bot.commands import format_duration
 from bot.i18n import I18n
-from bot.outgoing import ChannelMention, Field, Link, Markup, OutgoingMessage, Rich, Segment
+from bot.outgoing import ChannelMention, Field, Link, Markup, OutgoingMessage, Rich, Segment, join
 from bot.platform import Platform
 from bot.templates import Value
 from bot.text import excerpt
-from cogs.moderation._text import join
 from cogs.moderation.actions import ModAction, missing, offered
 from cogs.moderation.config import ModerationConfig
 from storage.moderation import FlagDetails, FlagKind, FlagStatus

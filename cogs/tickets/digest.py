@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from bot.cog import Services
 from bot.commands import format_duration
 from bot.model import Community
-from bot.outgoing import Mention, OutgoingMessage, Rich
+from bot.outgoing import Mention, OutgoingMessage, Rich, join
 from bot.text import excerpt
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import WEEKDAYS, DigestConfig, TicketsConfig
-from cogs.tickets.render import join_lines
 from storage.jobs import Job
 from storage.ticket_queue import TicketQueue
 from storage.ticket_reports import DigestFigures, TicketReports
@@ -183,7 +182,7 @@ class Digests:
         start = figures.start.date().isoformat()
         end = (figures.end - STORED_PRECISION).date().isoformat()
         return OutgoingMessage(
-            title=t("tickets.digest.title", locale, start=start, end=end), text=join_lines(lines)
+            title=t("tickets.digest.title", locale, start=start, end=end), text=join(lines)
         )
 
     def _counts(self, figures: DigestFigures, locale: str) -> Rich:

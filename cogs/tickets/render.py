@@ -159,13 +159,3 @@ class TicketRenderer:
         if ticket.next_update_due is None:
             return self._i18n.t("tickets.value.no_promise", locale)
         return rich(when(ticket.next_update_due))
-
-
-def join_lines(lines: list[Rich]) -> Rich:
-    """Lines of rich text, one per line."""
-    parts: list[Segment] = []
-    for index, line in enumerate(lines):
-        if index:
-            parts.append(Markup("\n"))
-        parts.extend(line)
-    return tuple(parts)

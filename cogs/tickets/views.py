@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from bot.cog import Services
 from bot.errors import UserError
 from bot.model import Community
-from bot.outgoing import Link, OutgoingMessage, Rich, rich
+from bot.outgoing import Link, OutgoingMessage, Rich, join, rich
 from bot.text import excerpt
 from cogs.tickets.config import TicketsConfig
-from cogs.tickets.render import TicketRenderer, join_lines
+from cogs.tickets.render import TicketRenderer
 from storage.ticket_queue import Sort, TicketQuery, TicketQueue
 from storage.tickets import Status, Ticket, TicketRepository
 
@@ -97,7 +97,7 @@ class TicketViews:
         title_key = "tickets.list.title_everywhere" if request.everywhere else "tickets.list.title"
         return OutgoingMessage(
             title=t(title_key, locale, total=page.total, page=request.page, pages=pages),
-            text=join_lines(lines),
+            text=join(lines),
         )
 
     async def show(self, ticket: Ticket, locale: str) -> OutgoingMessage:
@@ -116,7 +116,7 @@ class TicketViews:
         if older > 0:
             parts.append(t("tickets.show.older", locale, count=older))
         parts += [self._renderer.history_line(entry, locale) for entry in history]
-        return OutgoingMessage(title=tracker.title, fields=tracker.fields, text=join_lines(parts))
+        return OutgoingMessage(title=tracker.title, fields=tracker.fields, text=join(parts))
 
     def _check_category(self, category: str | None, policy: TicketsConfig, locale: str) -> None:
         """An empty list for a category that is not configured is most likely a typo: say
