@@ -100,9 +100,19 @@ def command(
 
 
 def message_command(
-    name: str, permission: Permission = Permission.MEMBER, description: str = ""
+    name: str,
+    permission: Permission = Permission.MEMBER,
+    description: str = "",
+    *,
+    name_de: str = "",
+    description_de: str = "",
 ) -> Callable[[F], F]:
-    return _mark(MessageCommand(MessageCommandSpec(name, permission, description)))
+    """Declare a message action such as "Report message"; German name where platforms
+    show one (Discord's context menu)."""
+    spec = MessageCommandSpec(
+        name, permission, description, name_de=name_de, description_de=description_de
+    )
+    return _mark(MessageCommand(spec))
 
 
 def button(prefix: str) -> Callable[[F], F]:

@@ -66,6 +66,9 @@ class CommandSpec:
     description_de: str = ""
     requires: tuple[Capability, ...] = ()
 
+    def description_for(self, locale: str) -> str:
+        return self.description_de if locale == "de" and self.description_de else self.description
+
     @property
     def group(self) -> str | None:
         head, _, rest = self.path.partition(" ")
@@ -87,6 +90,14 @@ class MessageCommandSpec:
     permission: Permission = Permission.MEMBER
     description: str = ""
     requires: tuple[Capability, ...] = ()
+    name_de: str = ""
+    description_de: str = ""
+
+    def name_for(self, locale: str) -> str:
+        return self.name_de if locale == "de" and self.name_de else self.name
+
+    def description_for(self, locale: str) -> str:
+        return self.description_de if locale == "de" and self.description_de else self.description
 
 
 @dataclass(frozen=True, slots=True)

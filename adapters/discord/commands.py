@@ -192,9 +192,12 @@ def _size(body: dict[str, Any]) -> int:
 def _message_command(spec: MessageCommandSpec) -> dict[str, Any]:
     if not 1 <= len(spec.name) <= NAME_LIMIT:
         raise CommandShapeError(f"message action “{spec.name}” needs a name of 1-32 characters")
-    return {
+    body: dict[str, Any] = {
         "type": MESSAGE,
         "name": spec.name,
         "contexts": GUILD_ONLY,
         "default_member_permissions": default_member_permissions(spec.permission),
     }
+    if spec.name_de:
+        body["name_localizations"] = {"de": spec.name_de}
+    return body

@@ -36,18 +36,18 @@ class MetaCog(Cog):
         for _, registered in sorted(dispatcher.commands.items()):
             spec = registered.spec
             if may_use(member, spec, roles, platform):
-                description = (
-                    spec.description_de
-                    if interaction.locale == "de" and spec.description_de
-                    else spec.description
-                )
+                description = spec.description_for(interaction.locale)
                 lines.append(
                     interaction.t("help.line", usage=spec.usage(), description=description)
                 )
-        for name, action in sorted(dispatcher.message_commands.items()):
+        for _, action in sorted(dispatcher.message_commands.items()):
             if may_use(member, action.spec, roles, platform):
                 lines.append(
-                    interaction.t("help.action", name=name, description=action.spec.description)
+                    interaction.t(
+                        "help.action",
+                        name=action.spec.name_for(interaction.locale),
+                        description=action.spec.description_for(interaction.locale),
+                    )
                 )
         await interaction.reply(join(lines))
 

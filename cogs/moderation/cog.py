@@ -166,7 +166,12 @@ class ModerationCog(Cog):
     async def report(self, interaction: Interaction) -> None:
         await self.reports.report_by_link(interaction)
 
-    @message_command("Report message", description="Report this message to the moderators.")
+    @message_command(
+        "Report message",
+        description="Report this message to the moderators.",
+        name_de="Nachricht melden",
+        description_de="Diese Nachricht dem Moderationsteam melden.",
+    )
     async def report_message(self, interaction: Interaction) -> None:
         await self.reports.report_by_action(interaction)
 

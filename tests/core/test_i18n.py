@@ -73,3 +73,12 @@ def test_a_count_of_one_picks_the_singular_form_where_there_is_one() -> None:
     assert plain_text(catalog.t("new", "en", count=0)) == "0 new members"
     # German without its own singular keeps German rather than switching to English.
     assert plain_text(catalog.t("new", "de", count=1)) == "1 neue Mitglieder"
+
+
+async def test_help_names_message_actions_in_the_members_language(session: LocalSession) -> None:
+    c = session.community
+    c.add_member("Jonas", locale="de")
+    await c.run(c.member("Jonas"), "/help")
+    assert "Nachricht melden" in c.last_private(c.member("Jonas"))
+    await c.run(c.member("Ben"), "/help")
+    assert "Report message" in c.last_private(c.member("Ben"))

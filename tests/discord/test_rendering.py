@@ -136,10 +136,11 @@ def test_option_types_map_to_discord_types() -> None:
 def test_german_descriptions_are_localised_and_message_actions_registered() -> None:
     command, action = application_commands(
         [CommandSpec("report", "Report a message.", description_de="Eine Nachricht melden.")],
-        [MessageCommandSpec("Report message", Permission.MEMBER)],
+        [MessageCommandSpec("Report message", Permission.MEMBER, name_de="Nachricht melden")],
     )
     assert command["description_localizations"] == {"de": "Eine Nachricht melden."}
     assert (action["type"], action["name"]) == (3, "Report message")
+    assert action["name_localizations"] == {"de": "Nachricht melden"}
 
 
 @pytest.mark.parametrize(
