@@ -19,14 +19,13 @@ from pydantic import SecretStr
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.connection import Connection, HttpConnection, SocketModeConnection
-from adapters.slack.errors import code_of
+from adapters.slack.errors import WebClient, code_of
 from adapters.slack.inbox import Inbox
 from adapters.slack.listeners import Work, register
 from adapters.slack.platform import SlackPlatform
-from bot.errors import ConfigError
+from bot.errors import ConfigError, PlatformUnavailable
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -100,13 +99,9 @@ def secret(value: SecretStr | None) -> str:
 
 class SlackAdapter(SlackPlatform):
     def __init__(self, options: SlackOptions) -> None:
-        client = AsyncWebClient(
-            token=options.bot_token, base_url=options.api_url, timeout=API_TIMEOUT
-        )
+        client = WebClient(token=options.bot_token, base_url=options.api_url, timeout=API_TIMEOUT)
         admin = (
-            AsyncWebClient(
-                token=options.admin_user_token, base_url=options.api_url, timeout=API_TIMEOUT
-            )
+            WebClient(token=options.admin_user_token, base_url=options.api_url, timeout=API_TIMEOUT)
             if options.admin_user_token
             else None
         )
@@ -139,7 +134,7 @@ class SlackAdapter(SlackPlatform):
             # Bolt would otherwise call auth.test on the first request, on the ack path;
             # we already know the answer from `connect`.
             authorize=self._authorizer(),
-            client=AsyncWebClient(base_url=self.options.api_url, timeout=API_TIMEOUT),
+            client=WebClient(base_url=self.options.api_url, timeout=API_TIMEOUT),
             signing_secret=self.options.signing_secret,
             request_verification_enabled=self.options.mode == "http",
             logger=logging.getLogger("adapters.slack.bolt"),
@@ -203,7 +198,7 @@ class SlackAdapter(SlackPlatform):
                 if code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
                 else f"Slack refused to start with {setting}: {code} (see docs/slack.md)."
             ) from None
-        except (ClientError, OSError, TimeoutError) as error:
+        except (ClientError, OSError, TimeoutError, PlatformUnavailable) as error:
             raise ConfigError(
                 f"Could not reach Slack at {self.options.api_url}: {error or type(error).__name__}"
             ) from None

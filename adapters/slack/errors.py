@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.errors import (
     DirectMessagesClosed,
@@ -86,7 +88,16 @@ async def call(action: str, request: Awaitable[T]) -> T:
         return await request
     except SlackApiError as error:
         raise translate(error, action) from None
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise PlatformUnavailable(
-            f"Could not {action}: Slack could not be reached ({type(error).__name__})."
-        ) from None
+
+
+class WebClient(AsyncWebClient):
+    """The Web API client whose network failures arrive as the core's `PlatformUnavailable`,
+    for every call, so cogs never see aiohttp's exceptions during an outage."""
+
+    async def api_call(self, *args: Any, **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            return await super().api_call(*args, **kwargs)
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise PlatformUnavailable(
+                f"Slack could not be reached at {self.base_url} ({type(error).__name__})"
+            ) from None

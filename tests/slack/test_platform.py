@@ -197,13 +197,10 @@ async def test_workspace_facts(rig: SlackRig) -> None:
 
 
 async def test_an_unreachable_slack_is_a_typed_error_not_a_network_exception() -> None:
-    import aiohttp
-
-    from adapters.slack.errors import call
+    from adapters.slack.errors import WebClient
     from bot.errors import PlatformUnavailable
 
-    async def failing() -> None:
-        raise aiohttp.ClientConnectionError("connection reset")
-
+    # Nothing listens on port 9 of the loopback address: the connection is refused.
+    client = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2)
     with pytest.raises(PlatformUnavailable, match="Slack could not be reached"):
-        await call("post a message", failing())
+        await client.chat_postMessage(channel="C1", text="hello")
