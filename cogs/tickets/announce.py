@@ -161,21 +161,13 @@ class Announcer:
 
     async def archive(self, ticket: Ticket) -> None:
         """Archive and lock the thread where the platform allows; else leave it open."""
-        where = conversation_ref(ticket)
-        if where is None or not where.is_thread:
-            return
-        platform = self._services.platform(where.community)
-        if Capability.ARCHIVE_THREADS not in platform.capabilities:
-            return
-        try:
-            await platform.archive_thread(where, lock=True)
-        except PlatformError as error:
-            log.warning(
-                "ticket %s #%d: thread not archived: %s", ticket.community, ticket.number, error
-            )
+        await self._set_thread_archived(ticket, archived=True)
 
     async def unarchive(self, ticket: Ticket) -> None:
         """Open a reopened ticket's thread again, so members can take part once more."""
+        await self._set_thread_archived(ticket, archived=False)
+
+    async def _set_thread_archived(self, ticket: Ticket, *, archived: bool) -> None:
         where = conversation_ref(ticket)
         if where is None or not where.is_thread:
             return
@@ -183,10 +175,17 @@ class Announcer:
         if Capability.ARCHIVE_THREADS not in platform.capabilities:
             return
         try:
-            await platform.unarchive_thread(where)
+            if archived:
+                await platform.archive_thread(where, lock=True)
+            else:
+                await platform.unarchive_thread(where)
         except PlatformError as error:
             log.warning(
-                "ticket %s #%d: thread not unarchived: %s", ticket.community, ticket.number, error
+                "ticket %s #%d: thread not %s: %s",
+                ticket.community,
+                ticket.number,
+                "archived" if archived else "unarchived",
+                error,
             )
 
     async def to_ambassadors(self, community: Community, text: Rich) -> None:
