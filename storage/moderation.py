@@ -55,12 +55,25 @@ class MessageSnapshot:
     posted_at: datetime
 
 
+# A value a rule reason's text names: plain data, worded by each reader.
+ReasonValue = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class HitReason:
+    """Why a rule matched, as data: a key of the moderation catalogs' ``[reason]`` table and
+    the values its text names. Stored as JSON, so each reader sees it in their language."""
+
+    key: str
+    values: tuple[tuple[str, ReasonValue], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class NewHit:
     rule: str
     action: str
     matched: str  # what was typed, as shown to moderators (secrets already cut short)
-    reason: str = ""  # why the rule matched, in the engine's words
+    reasons: tuple[HitReason, ...] = ()  # why the rule matched, each place once
     flags: bool = True  # False for hits that only notify (watch words)
 
 
@@ -104,8 +117,11 @@ class Hit:
     rule: str
     action: str
     matched: str
-    reason: str
+    reasons: tuple[HitReason, ...]
     at: datetime
+    # Hits stored before migration 0007 have no `reasons`, only the engine's English words
+    # of then ("keyword 'darn'"), which are shown as they are.
+    legacy_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +285,7 @@ class ModerationRepository:
             for hit in new:
                 await tx.execute(
                     "INSERT INTO moderation_hits (community, flag_id, channel_id, message_id,"
-                    " rule, action, matched, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " rule, action, matched, reasons, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         community,
                         filed.flag.id if filed and hit.flags else None,
@@ -278,7 +294,7 @@ class ModerationRepository:
                         hit.rule,
                         hit.action,
                         hit.matched,
-                        hit.reason,
+                        _reasons_to_db(hit.reasons),
                         to_db(now),
                     ),
                 )
@@ -938,8 +954,24 @@ def _hit_from(row: Row) -> Hit:
         rule=row["rule"],
         action=row["action"],
         matched=row["matched"],
-        reason=row["reason"],
+        reasons=_reasons_from_db(row["reasons"]),
         at=from_db(row["at"]),
+        legacy_reason=row["reason"],
+    )
+
+
+def _reasons_to_db(reasons: Sequence[HitReason]) -> str:
+    """``[{"key": "burst", "values": {"count": 5, ...}}, ...]``"""
+    return json.dumps(
+        [{"key": reason.key, "values": dict(reason.values)} for reason in reasons],
+        ensure_ascii=False,
+    )
+
+
+def _reasons_from_db(text: str) -> tuple[HitReason, ...]:
+    return tuple(
+        HitReason(str(entry["key"]), tuple(entry.get("values", {}).items()))
+        for entry in json.loads(text)
     )
 
 

@@ -27,17 +27,19 @@ from bot.text import excerpt
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.notices import Notifier
+from cogs.moderation.reasons import in_english
 from cogs.moderation.rules import (
     Action,
     AnyRuleSettings,
     CheckedMessage,
+    Reason,
     RecentActivity,
     RuleKind,
     RuleMatch,
     RuleSet,
 )
 from cogs.moderation.snapshots import snapshot
-from storage.moderation import MessageSnapshot, ModerationRepository, NewHit
+from storage.moderation import HitReason, MessageSnapshot, ModerationRepository, NewHit
 
 log = logging.getLogger(__name__)
 
@@ -150,16 +152,17 @@ class MessageChecker:
     async def _secret_removed(
         self, message: PostedMessage, secrets: Sequence[RuleMatch], removed: bool
     ) -> None:
-        what = ", ".join(dict.fromkeys(m.reason for m in secrets))
+        kinds = list(dict.fromkeys(m.reason for m in secrets))
         await self._services.audit.record(
             message.ref.community.key,
             "botschafter",
             "moderation.secret_removed" if removed else "moderation.secret_found",
             self._services.clock.now(),
             subject=f"message:{message.ref.channel.id}/{message.ref.id}",
-            details={"author": message.author.id, "kinds": what},
+            # The audit log is the admins' record, in English like their command line.
+            details={"author": message.author.id, "kinds": ", ".join(map(in_english, kinds))},
         )
-        await self._notifier.tell_about_secret(message.author, message.ref.channel, what, removed)
+        await self._notifier.tell_about_secret(message.author, message.ref.channel, kinds, removed)
 
     async def _tell_ambassadors(
         self, message: PostedMessage, snap: MessageSnapshot, watched: Sequence[RuleMatch]
@@ -195,20 +198,19 @@ def _hits(matches: Sequence[RuleMatch], flag_secrets: bool = False) -> list[NewH
     `flag_secrets`, secrets go on a flag too (they could not be deleted)."""
     flagging = _FLAGGING | {Action.DELETE_AND_NOTIFY_AUTHOR} if flag_secrets else _FLAGGING
     texts: dict[str, dict[str, None]] = {}
-    reasons: dict[str, dict[str, None]] = {}
+    reasons: dict[str, dict[Reason, None]] = {}
     first: dict[str, RuleMatch] = {}
     for match in matches:
         first.setdefault(match.rule, match)
         if match.text:
             texts.setdefault(match.rule, {})[match.text] = None
-        if match.reason:
-            reasons.setdefault(match.rule, {})[match.reason] = None
+        reasons.setdefault(match.rule, {})[match.reason] = None
     return [
         NewHit(
             rule,
             m.action,
             _MATCH_SEPARATOR.join(texts.get(rule, ())),
-            "; ".join(reasons.get(rule, ())),
+            tuple(HitReason(str(r.key), r.values) for r in reasons[rule]),
             m.action in flagging,
         )
         for rule, m in first.items()

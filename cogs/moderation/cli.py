@@ -4,7 +4,8 @@ Moderators use these before deploying a rule: ``rules test`` shows what the engi
 (the normalised text), which rules match and where; ``rules check`` lists every problem in
 a file with its line, like a compiler. Exit codes follow grep: ``rules test`` exits 0 when
 a rule matched and 1 when none did; ``rules check`` exits 0 when the file is valid and 1
-when it is not; both exit 2 when the file cannot be used at all.
+when it is not; both exit 2 when the file cannot be used at all. Reasons are in English,
+like the rest of the command line, whatever language the community speaks.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from cogs.moderation.reasons import in_english
 from cogs.moderation.rules import (
     RuleProblem,
     RulesConfigError,
@@ -95,7 +97,7 @@ async def run_test(args: argparse.Namespace, settings: Settings) -> int:
         roles=frozenset(args.roles),
     )
     if args.json:
-        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(result.as_dict(in_english), ensure_ascii=False, indent=2))
     else:
         print(describe(result, len(ruleset.settings)))
     return 0 if result.matches else 1
@@ -128,7 +130,7 @@ def describe(result: TrialResult, rule_count: int) -> str:
         start, end = match.span
         where = f"characters {start}–{end}, “{match.text}”" if end > start else "whole message"
         lines.append(f"  {match.rule} ({match.kind}, {match.action}): {where}")
-        lines.append(f"    {match.reason}")
+        lines.append(f"    {in_english(match.reason)}")
         if end > start:
             lines.append(f"    {result.text}")
             lines.append("    " + " " * _width(result.text[:start]) + "^" * _width(match.text))

@@ -13,7 +13,6 @@ between a flag and a moderator's reaction changes nothing.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from bot.cog import Cog, Services, command, form, job, listen, message_command
 from bot.commands import Option, OptionType, Permission, format_duration
@@ -36,6 +35,7 @@ from cogs.moderation.listing import (
     open_flags_reply,
 )
 from cogs.moderation.notices import Notifier
+from cogs.moderation.reasons import LOCALES
 from cogs.moderation.reports import FORM_PREFIX, REASON_MAX_CHARS, ReportDesk
 from cogs.moderation.settle import Feedback, Settler
 from storage.jobs import Job
@@ -46,7 +46,7 @@ from storage.timestamps import to_db
 class ModerationCog(Cog):
     name = "moderation"
     config_model = ModerationConfig
-    locales = Path(__file__).parent / "locales"
+    locales = LOCALES
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)

@@ -8,6 +8,7 @@ best effort and never blocks the action itself. Each text is in the member's own
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.cog import Services
@@ -18,6 +19,7 @@ from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich, join
 from bot.text import excerpt
 from cogs.moderation.actions import ModAction
 from cogs.moderation.config import ModerationConfig
+from cogs.moderation.reasons import Worded, reason_texts
 from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, Report
 
 log = logging.getLogger(__name__)
@@ -116,15 +118,18 @@ class Notifier:
         return told
 
     async def tell_about_secret(
-        self, author: Member, channel: ChannelRef, what: str, deleted: bool
+        self, author: Member, channel: ChannelRef, kinds: Sequence[Worded], deleted: bool
     ) -> None:
-        """Tell the author privately that their message held a secret (and is gone)."""
+        """Tell the author privately that their message held a secret (and is gone), naming
+        its `kinds` in the author's language."""
         community = author.community
         platform = self._services.platform(community)
         locale = await self._services.locale_for(author)
+        i18n = self._services.i18n
+        what = ", ".join(reason_texts(i18n, locale, kinds))
         key = "notice.credentials" if deleted else "notice.credentials_undeletable"
         where = ChannelMention(channel.id, channel.name)
-        text = self._services.i18n.t(key, locale, channel=where, what=what)
+        text = i18n.t(key, locale, channel=where, what=what)
         try:
             await platform.send_direct(author.ref, OutgoingMessage(text=text))
             return

@@ -19,6 +19,7 @@ from bot.templates import Value
 from bot.text import excerpt
 from cogs.moderation.actions import ModAction, missing, offered
 from cogs.moderation.config import ModerationConfig
+from cogs.moderation.reasons import reason_texts
 from storage.moderation import FlagDetails, FlagKind, FlagStatus
 
 # A flag shows the latest few messages of a burst and reports; the rest is one line, so a
@@ -173,17 +174,20 @@ def _rule_fields(view: FlagView) -> list[Field]:
     reasons: dict[str, dict[str, None]] = {}
     for hit in view.details.hits:
         matched.setdefault(hit.rule, {})
+        worded = reason_texts(view.i18n, view.locale, hit.reasons)
+        if hit.legacy_reason:
+            worded.append(hit.legacy_reason)
         if hit.matched:
             matched[hit.rule][hit.matched] = None
-            reasons.setdefault(hit.rule, {})[hit.reason] = None
-        elif hit.reason:
+            reasons.setdefault(hit.rule, {}).update(dict.fromkeys(worded))
+        elif worded:
             # A rule about the whole message (a burst): its latest count says it all.
-            reasons[hit.rule] = {hit.reason: None}
+            reasons[hit.rule] = dict.fromkeys(worded)
     if not matched:
         return []
     lines = []
     for rule, texts in matched.items():
-        shown_reasons = [r for r in reasons.get(rule, ()) if r][:SHOWN_MATCHES_PER_RULE]
+        shown_reasons = list(reasons.get(rule, ()))[:SHOWN_MATCHES_PER_RULE]
         why = excerpt("; ".join(shown_reasons), SHOWN_REASON_CHARS)
         shown = "”, “".join(excerpt(t, 80) for t in list(texts)[:SHOWN_MATCHES_PER_RULE])
         lines.append(

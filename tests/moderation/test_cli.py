@@ -87,6 +87,19 @@ def test_rules_test_json_is_machine_readable(
         ("swearing", "hecking", [0, 7]),
         ("swearing", "h\u200beck", [8, 13]),
     ]
+    assert {
+        (m["reason"], m["reason_key"], json.dumps(m["reason_values"])) for m in result["matches"]
+    } == {("keyword 'heck*'", "keyword", '{"keyword": "heck*"}')}
+
+
+def test_rules_test_speaks_english_whatever_the_communitys_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES.replace('locale = "en"', 'locale = "de"'), encoding="utf-8")
+    main(["rules", "test", "--config", str(path), "darn, xoxb-1234567890-abcdefghijklmnop"])
+    out = capsys.readouterr().out.splitlines()
+    assert "    keyword 'darn'" in out and "    Slack token" in out
 
 
 def test_rules_test_respects_exempt_roles(

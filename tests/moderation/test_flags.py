@@ -185,7 +185,7 @@ async def test_a_german_member_hears_about_their_leaked_token_in_german_only(
     await c.post(lena, "#general", f"hier {SLACK_TOKEN}")
     [note] = c.direct_messages(lena)
     assert note.text.startswith("🔐 Ich habe deine Nachricht in #general sofort entfernt")
-    assert "(Slack token)" in note.text and "posted in the open" not in note.text
+    assert "(Slack-Token)" in note.text and "Slack token" not in note.text
 
 
 async def test_a_leaked_token_with_closed_dms_gets_a_mention_without_the_secret(

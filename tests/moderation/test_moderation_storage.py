@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from storage.audit import AuditLog
-from storage.database import Database
+from storage.database import Database, _migrations, _statements
 from storage.moderation import (
     AlreadyReported,
     DecisionKind,
     FlagStatus,
+    HitReason,
     InfractionDraft,
     MessageSnapshot,
     ModerationRepository,
@@ -22,6 +23,7 @@ from storage.moderation import (
     ReportLimit,
     ReportLimitReached,
 )
+from storage.timestamps import to_db
 
 C = "local:test"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -123,3 +125,54 @@ async def test_a_refused_action_reopens_the_flag_and_voids_the_infraction(
     assert flag is not None and flag.status is FlagStatus.OPEN and flag.error
     assert await repo.infractions(C, "ben", 10) == []
     assert await repo.infraction_counts(C, "ben", T0 - timedelta(days=1)) == {}
+
+
+async def test_reasons_are_stored_as_key_and_values(repo: ModerationRepository) -> None:
+    reasons = (
+        HitReason("keyword", (("keyword", "därn*"),)),
+        HitReason("burst", (("count", 5), ("seconds", 2.5), ("limit", 4))),
+        HitReason("credential.slack_token"),
+    )
+    recorded = await repo.record_hits(C, snapshot("1"), [NewHit("r", "flag", "x", reasons)], T0, T0)
+    assert recorded.filed is not None
+    details = await repo.details(C, recorded.filed.flag.id)
+    assert details is not None
+    [hit] = details.hits
+    assert hit.reasons == reasons and hit.legacy_reason == ""
+    assert isinstance(hit.reasons[1].values[1][1], float)  # 2.5 s stays 2.5, 4 stays 4
+    assert isinstance(hit.reasons[1].values[2][1], int)
+
+
+async def test_migration_7_keeps_the_words_of_hits_stored_before_it(tmp_path: Path) -> None:
+    """A database from before 0007 gets the reasons column; its hits keep their English
+    words, which flags show as they are."""
+    db = await Database.open(tmp_path / "old.db", migrate=False)
+    await db.execute(  # as Database.migrate creates it
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL)"
+    )
+    async with db.transaction() as tx:
+        for version, name, sql in _migrations():
+            if version < 7:
+                for statement in _statements(sql):
+                    await tx.execute(statement)
+                await tx.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name)
+                )
+        await tx.execute(
+            "INSERT INTO moderation_flags (id, community, author_id, author_name, created_at,"
+            " last_activity_at) VALUES (1, ?, 'ben', 'Ben', ?, ?)",
+            (C, to_db(T0), to_db(T0)),
+        )
+        await tx.execute(
+            "INSERT INTO moderation_hits (community, flag_id, channel_id, message_id, rule,"
+            " action, matched, reason, at) VALUES (?, 1, 'general', '1', 'swearing', 'flag',"
+            " 'd.a.r.n', ?, ?)",
+            (C, "keyword 'darn'", to_db(T0)),
+        )
+    assert "0007_moderation_reasons" in await db.migrate()
+    details = await ModerationRepository(db, AuditLog(db)).details(C, 1)
+    assert details is not None
+    [hit] = details.hits
+    assert (hit.matched, hit.reasons, hit.legacy_reason) == ("d.a.r.n", (), "keyword 'darn'")
+    await db.close()

@@ -9,6 +9,8 @@ from typing import Any
 from cogs.moderation.rules import (
     Action,
     CheckedMessage,
+    Reason,
+    ReasonKey,
     RecentActivity,
     RuleKind,
     RuleSet,
@@ -91,7 +93,12 @@ def test_a_trial_shows_the_normalised_text_and_each_match() -> None:
     assert result.normalised == "oh fuck!"
     [match] = result.matches
     assert (match.kind, match.action) == (RuleKind.KEYWORDS, Action.FLAG)
-    assert json.loads(json.dumps(result.as_dict())) == {
+    assert match.reason == Reason(ReasonKey.KEYWORD, (("keyword", "fuck"),))
+
+    def explain(reason: Reason) -> str:  # the engine has no words; the caller brings them
+        return f"{reason.key}: {dict(reason.values)}"
+
+    assert json.loads(json.dumps(result.as_dict(explain))) == {
         "text": "Oh F\u200bU\u0336CK!",
         "normalised": "oh fuck!",
         "matches": [
@@ -101,7 +108,9 @@ def test_a_trial_shows_the_normalised_text_and_each_match() -> None:
                 "action": "flag",
                 "text": "F\u200bU\u0336CK",
                 "span": [3, 9],
-                "reason": "keyword 'fuck'",
+                "reason": "keyword: {'keyword': 'fuck'}",
+                "reason_key": "keyword",
+                "reason_values": {"keyword": "fuck"},
             }
         ],
     }

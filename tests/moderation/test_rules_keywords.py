@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cogs.moderation.reasons import in_english
 from cogs.moderation.rules import Action, RuleKind, RuleSet, parse_rules, try_text
 from cogs.moderation.rules._keyword_search import KeywordMatcher, _Search
 from cogs.moderation.rules._tokens import plain_words, readings
@@ -113,7 +114,8 @@ def test_watch_words_notify_ambassadors_and_are_not_a_breach() -> None:
         RuleKind.WATCH_WORDS,
         Action.NOTIFY_AMBASSADORS,
     )
-    assert (match.text, match.span, match.reason) == ("refund", (17, 23), "watch word 'refund*'")
+    assert (match.text, match.span) == ("refund", (17, 23))
+    assert in_english(match.reason) == "watch word 'refund*'"
 
 
 def test_several_keyword_rules_match_in_one_pass() -> None:

@@ -5,6 +5,9 @@ Typical use by the cog::
     rules = load_rules_file(path, community.key)      # or RuleSet(parse_rules(entries))
     activity = RecentActivity()                        # one per process
     matches = rules.check(CheckedMessage(...), activity)
+
+Each match's `reason` is a `Reason`: a catalog key and values, which the cog words in the
+reader's language (`cogs.moderation.reasons`).
 """
 
 from cogs.moderation.rules.activity import RecentActivity
@@ -17,7 +20,15 @@ from cogs.moderation.rules.config import (
 )
 from cogs.moderation.rules.engine import RuleSet
 from cogs.moderation.rules.files import load_rules_file, validate_rules_file
-from cogs.moderation.rules.model import Action, CheckedMessage, RuleKind, RuleMatch
+from cogs.moderation.rules.model import (
+    Action,
+    CheckedMessage,
+    Reason,
+    ReasonKey,
+    ReasonValue,
+    RuleKind,
+    RuleMatch,
+)
 from cogs.moderation.rules.normalise import fold
 from cogs.moderation.rules.trial import TrialResult, try_text
 
@@ -25,6 +36,9 @@ __all__ = [
     "Action",
     "AnyRuleSettings",
     "CheckedMessage",
+    "Reason",
+    "ReasonKey",
+    "ReasonValue",
     "RecentActivity",
     "RuleKind",
     "RuleMatch",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, RuleKind, RuleMatch
 
 if TYPE_CHECKING:
     from cogs.moderation.rules.view import MessageView
@@ -98,13 +98,13 @@ class RuleHead:
     action: Action
     scope: Scope
 
-    def match(self, view: MessageView, span: tuple[int, int] | None, reason: str) -> RuleMatch:
+    def match(self, view: MessageView, span: tuple[int, int] | None, reason: Reason) -> RuleMatch:
         """A match on `span` of the folded text, or on the message as a whole (None)."""
         if span is None:
             return RuleMatch(self.name, self.kind, self.action, "", (0, 0), reason)
         text, original = view.original(*span)
         return RuleMatch(self.name, self.kind, self.action, text, original, reason)
 
-    def match_typed(self, text: str, span: tuple[int, int], reason: str) -> RuleMatch:
+    def match_typed(self, text: str, span: tuple[int, int], reason: Reason) -> RuleMatch:
         """A match on `span` of the text as typed, showing `text`."""
         return RuleMatch(self.name, self.kind, self.action, text, span, reason)

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 
@@ -63,9 +63,10 @@ class AttachmentRule:
             return []
         reasons = []
         if self.max_count is not None and len(files) > self.max_count:
-            reasons.append(f"{len(files)} attachments (limit {self.max_count})")
+            counts = (("count", len(files)), ("limit", self.max_count))
+            reasons.append(Reason(ReasonKey.TOO_MANY_ATTACHMENTS, counts))
         for name in files:
             extension = name.rpartition(".")[2].lower() if "." in name else ""
             if extension in self.deny or (self.allow is not None and extension not in self.allow):
-                reasons.append(f"attachment {name!r} is a file type not allowed here")
+                reasons.append(Reason(ReasonKey.FILE_TYPE, (("file", name),)))
         return [self.head.match(view, None, reason) for reason in reasons]

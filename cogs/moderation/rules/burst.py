@@ -10,7 +10,7 @@ from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
 from cogs.moderation.rules.activity import MAX_POSTS_PER_AUTHOR
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 
@@ -41,6 +41,12 @@ class BurstRule:
         count = sum(1 for post in recent if post.at >= since)
         if count <= self.max_messages or not self.head.scope.applies(view):
             return []
-        seconds = self.window.total_seconds()
-        reason = f"{count} messages within {seconds:g} s (limit {self.max_messages})"
+        reason = Reason(
+            ReasonKey.BURST,
+            (
+                ("count", count),
+                ("seconds", self.window.total_seconds()),
+                ("limit", self.max_messages),
+            ),
+        )
         return [self.head.match(view, None, reason)]

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 _MARKUP = re.compile(r"<[^<>\s]*>")
@@ -56,7 +56,7 @@ class CapsRule:
             return []
         if not self.head.scope.applies(view):
             return []
-        reason = f"{capitals / letters:.0%} of the letters are capitals"
+        reason = Reason(ReasonKey.CAPS, (("percent", round(100 * capitals / letters)),))
         return [self.head.match(view, None, reason)]
 
 

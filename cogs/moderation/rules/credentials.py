@@ -17,7 +17,7 @@ from typing import Literal
 import re2
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 # The shortest secret below is an AWS key id (20 characters); shorter messages hold none.
@@ -25,24 +25,27 @@ _MIN_LENGTH = 20
 # Characters of a secret shown to moderators: enough to tell the kind, useless to abuse.
 _SHOWN = 6
 
-_KINDS: tuple[tuple[str, str], ...] = (
-    ("Discord bot token", r"\b[MNO][\w-]{23,27}\.[\w-]{6}\.[\w-]{27,40}\b"),
-    ("Discord webhook URL", r"(?:https://)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{30,}"),
-    ("Slack token", r"\bxox[abeoprs]-[0-9A-Za-z-]{10,}"),
-    ("Slack app token", r"\bxapp-\d-[0-9A-Za-z-]{10,}"),
-    ("Slack webhook URL", r"(?:https://)?hooks\.slack\.com/(?:services|workflows)/[\w/-]{20,}"),
-    ("AWS access key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("GitHub token", r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_\w{22,})"),
-    ("API key", r"\bsk-(?:[\w-]{0,12}-)?[0-9A-Za-z_]{20,}|\b[rs]k_live_[0-9A-Za-z]{20,}"),
-    ("Google API key", r"\bAIza[\w-]{35}"),
+_KINDS: tuple[tuple[ReasonKey, str], ...] = (
+    (ReasonKey.DISCORD_BOT_TOKEN, r"\b[MNO][\w-]{23,27}\.[\w-]{6}\.[\w-]{27,40}\b"),
+    (ReasonKey.DISCORD_WEBHOOK, r"(?:https://)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{30,}"),
+    (ReasonKey.SLACK_TOKEN, r"\bxox[abeoprs]-[0-9A-Za-z-]{10,}"),
+    (ReasonKey.SLACK_APP_TOKEN, r"\bxapp-\d-[0-9A-Za-z-]{10,}"),
+    (ReasonKey.SLACK_WEBHOOK, r"(?:https://)?hooks\.slack\.com/(?:services|workflows)/[\w/-]{20,}"),
+    (ReasonKey.AWS_ACCESS_KEY, r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (ReasonKey.GITHUB_TOKEN, r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_\w{22,})"),
+    (ReasonKey.API_KEY, r"\bsk-(?:[\w-]{0,12}-)?[0-9A-Za-z_]{20,}|\b[rs]k_live_[0-9A-Za-z]{20,}"),
+    (ReasonKey.GOOGLE_API_KEY, r"\bAIza[\w-]{35}"),
     # The whole block (up to its END line, or the end of a message that cut it off): the
     # secret is the body, not the header.
     (
-        "private key",
+        ReasonKey.PRIVATE_KEY,
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)"
         r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)",
     ),
 )
+
+# The reason of each kind: its name alone, which the reader's catalog words.
+_REASONS = tuple(Reason(kind) for kind, _ in _KINDS)
 
 
 class CredentialsSettings(SingleRuleSettings):
@@ -83,6 +86,5 @@ class CredentialRule:
             # Every occurrence: a second token of the same kind must be redacted as well.
             for secret in self.patterns[index].finditer(text):
                 shown = secret.group()[:_SHOWN] + "…"
-                # The kind's name alone: notices in any language quote it as it is.
-                matches.append(self.head.match_typed(shown, secret.span(), _KINDS[index][0]))
+                matches.append(self.head.match_typed(shown, secret.span(), _REASONS[index]))
         return matches

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 
@@ -53,6 +53,8 @@ class DuplicateRule:
         }
         if len(channels) < self.min_channels or not self.head.scope.applies(view):
             return []
-        seconds = self.window.total_seconds()
-        reason = f"same message in {len(channels)} channels within {seconds:g} s"
+        reason = Reason(
+            ReasonKey.DUPLICATES,
+            (("channels", len(channels)), ("seconds", self.window.total_seconds())),
+        )
         return [self.head.match(view, None, reason)]

@@ -12,7 +12,7 @@ from typing import Literal
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
 from cogs.moderation.rules._urls import invite_key
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.normalise import fold
 from cogs.moderation.rules.view import MessageView
 
@@ -45,5 +45,6 @@ class InviteRule:
         for link in view.links:
             if link.invite and link.invite not in self.allowed and self.head.scope.applies(view):
                 span = (link.start, link.end)
-                matches.append(self.head.match(view, span, f"invite to {link.invite}"))
+                reason = Reason(ReasonKey.INVITE, (("invite", link.invite),))
+                matches.append(self.head.match(view, span, reason))
         return matches

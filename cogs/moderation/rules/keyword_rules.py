@@ -16,7 +16,7 @@ from pydantic import PlainSerializer, PlainValidator, field_validator
 from cogs.moderation.rules._base import RuleHead, RuleSettings
 from cogs.moderation.rules._keyword_search import KeywordMatcher
 from cogs.moderation.rules.keywords import Keyword
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 
@@ -107,9 +107,9 @@ class KeywordRules:
         for hit in self._matcher.find(view.folded_text, view.folded_bytes, view.plain):
             rule = hit.owner
             if rule.head.scope.applies(view) and not rule.allows(hit.words):
-                reason = f"{_LABELS[rule.head.kind]} {hit.keyword.written!r}"
+                reason = Reason(_REASONS[rule.head.kind], (("keyword", hit.keyword.written),))
                 matches.append(rule.head.match(view, (hit.start, hit.end), reason))
         return matches
 
 
-_LABELS = {RuleKind.KEYWORDS: "keyword", RuleKind.WATCH_WORDS: "watch word"}
+_REASONS = {RuleKind.KEYWORDS: ReasonKey.KEYWORD, RuleKind.WATCH_WORDS: ReasonKey.WATCH_WORD}

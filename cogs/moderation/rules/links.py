@@ -17,7 +17,7 @@ from pydantic import AfterValidator, model_validator
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
 from cogs.moderation.rules._urls import host_within
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.normalise import fold
 from cogs.moderation.rules.view import MessageView
 
@@ -75,28 +75,32 @@ class LinkRule:
         found = denied + self._not_allowed(view, [span for span, _ in denied])
         if not found or not self.head.scope.applies(view):
             return []
-        return [self.head.match(view, span, reason) for span, reason in sorted(found)]
+        return [self.head.match(view, span, reason) for span, reason in sorted(found, key=_span)]
 
-    def _denied(self, view: MessageView) -> list[tuple[tuple[int, int], str]]:
+    def _denied(self, view: MessageView) -> list[tuple[tuple[int, int], Reason]]:
         if self.deny_endings.isdisjoint(view.plain):
             return []
         found = []
         for match in _DOMAIN.finditer(view.folded_text):
             host = match.group().removeprefix("www.")
             if host_within(host, self.deny):
-                found.append((match.span(), f"link to denied domain {host}"))
+                found.append((match.span(), Reason(ReasonKey.DENIED_DOMAIN, (("domain", host),))))
         return found
 
     def _not_allowed(
         self, view: MessageView, denied: list[tuple[int, int]]
-    ) -> list[tuple[tuple[int, int], str]]:
+    ) -> list[tuple[tuple[int, int], Reason]]:
         """Web links outside `allow_only`, except those already caught as denied."""
         if self.allow_only is None or not view.links:
             return []
         return [
-            ((link.start, link.end), f"link to {link.host}, not an allowed domain")
+            ((link.start, link.end), Reason(ReasonKey.UNLISTED_DOMAIN, (("domain", link.host),)))
             for link in view.links
             if link.invite is None
             and not host_within(link.host, self.allow_only)
             and not any(link.start <= start < link.end for start, _ in denied)
         ]
+
+
+def _span(found: tuple[tuple[int, int], Reason]) -> tuple[int, int]:
+    return found[0]

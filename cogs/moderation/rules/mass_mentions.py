@@ -12,12 +12,15 @@ from datetime import timedelta
 from typing import Literal
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 _MASS_MENTION = re.compile(
     r"(?<![\w.@])@(?:everyone|here)\b|<!(?:everyone|here|channel)(?:\|[^>]*)?>"
 )
+
+# The platform says the message pings everyone, but its text has no markup to quote.
+_EVERYONE_PINGED = Reason(ReasonKey.EVERYONE_PINGED)
 
 
 class MassMentionsSettings(SingleRuleSettings):
@@ -43,5 +46,6 @@ class MassMentionRule:
         if (found is None and not message.mentions_everyone) or not self.head.scope.applies(view):
             return []
         if found is None:
-            return [self.head.match(view, None, "mentions everyone")]
-        return [self.head.match_typed(found.group(), found.span(), f"mentions {found.group()}")]
+            return [self.head.match(view, None, _EVERYONE_PINGED)]
+        reason = Reason(ReasonKey.MASS_MENTION, (("mention", found.group()),))
+        return [self.head.match_typed(found.group(), found.span(), reason)]

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 
@@ -40,12 +40,20 @@ class MentionSpamRule:
         if count == 0:
             return []
         if count > self.max_per_message:
-            reason = f"{count} mentions in one message (limit {self.max_per_message})"
+            reason = Reason(
+                ReasonKey.MENTIONS_IN_MESSAGE, (("count", count), ("limit", self.max_per_message))
+            )
         else:
             since = view.message.at - self.window
             total = sum(post.mentions for post in view.recent if post.at >= since)
             if total <= self.max_in_window:
                 return []
-            seconds = self.window.total_seconds()
-            reason = f"{total} mentions within {seconds:g} s (limit {self.max_in_window})"
+            reason = Reason(
+                ReasonKey.MENTIONS_IN_WINDOW,
+                (
+                    ("count", total),
+                    ("seconds", self.window.total_seconds()),
+                    ("limit", self.max_in_window),
+                ),
+            )
         return [self.head.match(view, None, reason)] if self.head.scope.applies(view) else []

@@ -20,6 +20,61 @@ class Action(StrEnum):
     DELETE_AND_NOTIFY_AUTHOR = "delete_and_notify_author"  # remove at once, tell the author why
 
 
+class ReasonKey(StrEnum):
+    """Why a rule matched: a key of the moderation catalogs' ``[reason]`` table.
+
+    The engine never words a reason itself, because its readers differ in language (a
+    German community's flag, an English admin's terminal): the cog renders the key with
+    the `Reason` values in each reader's locale. Every key has a text in ``en.toml`` and
+    ``de.toml``; a stored key outlives releases, so a value is never renamed.
+    """
+
+    KEYWORD = "keyword"  # keyword: the listed keyword as written ("heck*")
+    WATCH_WORD = "watch_word"  # keyword
+    PATTERN = "pattern"  # pattern: the regex as written
+    INVITE = "invite"  # invite: "discord/<code>" or "slack/<workspace>"
+    DENIED_DOMAIN = "denied_domain"  # domain
+    UNLISTED_DOMAIN = "unlisted_domain"  # domain, outside `allow_only`
+    MASS_MENTION = "mass_mention"  # mention: "@everyone", "<!here>", ...
+    EVERYONE_PINGED = "everyone_pinged"  # the platform pings everyone, no markup to show
+    MENTIONS_IN_MESSAGE = "mentions_in_message"  # count, limit
+    MENTIONS_IN_WINDOW = "mentions_in_window"  # count, seconds, limit
+    DUPLICATES = "duplicates"  # channels, seconds
+    BURST = "burst"  # count, seconds, limit
+    CAPS = "caps"  # percent
+    ZALGO = "zalgo"  # count
+    TOO_MANY_ATTACHMENTS = "too_many_attachments"  # count, limit
+    FILE_TYPE = "file_type"  # file: the attachment's name
+    NEW_ACCOUNT_LINK = "new_account_link"  # hours (the account's age), minimum
+    # Leaked credentials name the kind of secret alone, never a piece of it.
+    DISCORD_BOT_TOKEN = "credential.discord_bot_token"
+    DISCORD_WEBHOOK = "credential.discord_webhook"
+    SLACK_TOKEN = "credential.slack_token"
+    SLACK_APP_TOKEN = "credential.slack_app_token"
+    SLACK_WEBHOOK = "credential.slack_webhook"
+    AWS_ACCESS_KEY = "credential.aws_access_key"
+    GITHUB_TOKEN = "credential.github_token"
+    API_KEY = "credential.api_key"
+    GOOGLE_API_KEY = "credential.google_api_key"
+    PRIVATE_KEY = "credential.private_key"
+
+
+# What a reason's text is filled with: plain data, worded and formatted by the reader.
+ReasonValue = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a rule matched: a catalog key and the values its text names.
+
+    Values are a tuple of (name, value) pairs rather than a dict, so a reason is
+    hashable (equal reasons of one rule are shown once) and costs two small tuples.
+    """
+
+    key: ReasonKey
+    values: tuple[tuple[str, ReasonValue], ...] = ()
+
+
 class RuleKind(StrEnum):
     """The rule types a community can configure; the value is the TOML ``type``."""
 
@@ -69,7 +124,8 @@ class RuleMatch:
     `span` indexes the original `CheckedMessage.text` and `text` is that slice, so a
     moderator sees what was typed, not what it folded to. Rules about the message as a
     whole (bursts, attachments) use the empty span (0, 0). Credentials are the exception:
-    `text` is redacted so the flag does not leak the secret again.
+    `text` is redacted so the flag does not leak the secret again. `reason` says why, for
+    the cog to word in each reader's language.
     """
 
     rule: str
@@ -77,4 +133,4 @@ class RuleMatch:
     action: Action
     text: str
     span: tuple[int, int]
-    reason: str
+    reason: Reason

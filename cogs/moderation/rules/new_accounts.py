@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 
@@ -38,7 +38,7 @@ class NewAccountLinkRule:
         links = view.links
         if not links or not self.head.scope.applies(view):
             return []
-        hours = (view.message.at - created) / timedelta(hours=1)
-        limit = self.min_age / timedelta(hours=1)
-        reason = f"account {hours:.0f} h old posts a link (minimum {limit:g} h)"
+        hours = round((view.message.at - created) / timedelta(hours=1))
+        minimum = self.min_age / timedelta(hours=1)
+        reason = Reason(ReasonKey.NEW_ACCOUNT_LINK, (("hours", hours), ("minimum", minimum)))
         return [self.head.match(view, (links[0].start, links[0].end), reason)]

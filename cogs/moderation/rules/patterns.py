@@ -24,7 +24,7 @@ from pydantic import AfterValidator, field_validator
 
 from cogs.moderation.rules._base import RuleHead, RuleSettings
 from cogs.moderation.rules._tokens import read_leet
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 # RE2's memory budget per pattern, its default. A pattern that needs more is refused as
@@ -73,6 +73,7 @@ class _Pattern:
     head: RuleHead
     source: str
     regex: re2._Regexp
+    reason: Reason
 
 
 class PatternRules:
@@ -82,7 +83,12 @@ class PatternRules:
 
     def __init__(self, settings: list[RegexSettings]) -> None:
         self._patterns = [
-            _Pattern(RuleHead(s.name, RuleKind.REGEX, s.action, s.scope), p, _compile_pattern(p))
+            _Pattern(
+                RuleHead(s.name, RuleKind.REGEX, s.action, s.scope),
+                p,
+                _compile_pattern(p),
+                Reason(ReasonKey.PATTERN, (("pattern", p),)),
+            )
             for s in settings
             for p in s.patterns
         ]
@@ -109,8 +115,7 @@ class PatternRules:
             if pattern.head.scope.applies(view):
                 found = [m for m in map(pattern.regex.search, texts) if m and m.end() > m.start()]
                 if found:
-                    reason = f"pattern {pattern.source!r}"
-                    matches.append(pattern.head.match(view, found[0].span(), reason))
+                    matches.append(pattern.head.match(view, found[0].span(), pattern.reason))
         return matches
 
 

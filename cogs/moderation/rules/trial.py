@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cogs.moderation.rules.activity import RecentActivity
 from cogs.moderation.rules.engine import RuleSet
-from cogs.moderation.rules.model import CheckedMessage, RuleMatch
+from cogs.moderation.rules.model import CheckedMessage, Reason, RuleMatch
 from cogs.moderation.rules.normalise import fold
 
 
@@ -20,8 +21,12 @@ class TrialResult:
     normalised: str
     matches: tuple[RuleMatch, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for ``--json``."""
+    def as_dict(self, explain: Callable[[Reason], str]) -> dict[str, Any]:
+        """Plain data for ``--json``; `explain` words a reason (the engine has no words).
+
+        Each match carries its reason worded and as its catalog key and values, for
+        scripts that word it themselves or compare reasons across languages.
+        """
         return {
             "text": self.text,
             "normalised": self.normalised,
@@ -32,7 +37,9 @@ class TrialResult:
                     "action": str(match.action),
                     "text": match.text,
                     "span": list(match.span),
-                    "reason": match.reason,
+                    "reason": explain(match.reason),
+                    "reason_key": str(match.reason.key),
+                    "reason_values": dict(match.reason.values),
                 }
                 for match in self.matches
             ],

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.model import Action, RuleKind, RuleMatch
+from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
 
@@ -47,7 +47,7 @@ class ZalgoRule:
         if found is None or not self.head.scope.applies(view):
             return []
         start, end = max(found.start() - 1, 0), found.end()
-        reason = f"{end - found.start()} combining marks stacked on one character"
+        reason = Reason(ReasonKey.ZALGO, (("count", end - found.start()),))
         return [self.head.match_typed(text[start:end], (start, end), reason)]
 
 
