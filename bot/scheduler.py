@@ -80,9 +80,6 @@ class Scheduler:
     async def cancel(self, key: str) -> bool:
         return await self._jobs.cancel(key)
 
-    async def cancel_prefix(self, prefix: str) -> int:
-        return await self._jobs.cancel_prefix(prefix)
-
     async def start(self) -> None:
         """Prepare for running after a restart: interrupted jobs go back to the queue."""
         released = await self._jobs.release_interrupted()
