@@ -17,6 +17,7 @@ from enum import IntEnum, StrEnum
 from bot.i18n import core_error
 from bot.model import Community
 from bot.platform import Capability, Platform
+from bot.text import excerpt
 
 
 class Permission(IntEnum):
@@ -117,22 +118,46 @@ class Arguments:
 # Yes/no options typed as text (Slack, terminal); German communities answer ja or nein.
 _YES = {"yes", "on", "true", "1", "ja"}
 _NO = {"no", "off", "false", "0", "nein"}
-_DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
-_DURATION_WHOLE = re.compile(r"^(\s*\d+\s*[wdhms]\s*)+$", re.IGNORECASE)
+# One ``12h`` step of a duration. The scanner below applies it repeatedly at the place the
+# last one ended: a pattern that repeats the step itself, ``(\s*\d+\s*[wdhms]\s*)+``,
+# backtracks exponentially on ``"1d  " * 18 + "x"`` and froze the bot for a minute.
+_DURATION_STEP = re.compile(r"\s*(\d+)\s*([wdhms])\s*", re.IGNORECASE)
+# More digits than any duration up to a year needs; also keeps `int` away from huge numbers.
+_DURATION_DIGITS = 12
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 # A year is the longest promise or timeout that still means anything to a member; beyond
 # it, a typo ("300d" for "30d") is more likely than intent.
 MAX_DURATION = timedelta(days=366)
+# How much of a refused value an error quotes back; enough to spot the typo.
+_ECHO_LIMIT = 40
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse ``3d``, ``12h``, ``1w2d``, ``90m`` into a timedelta, politely refusing others."""
-    if not _DURATION_WHOLE.match(text):
-        raise core_error("core.duration.invalid", text=text)
-    seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION_PART.findall(text))
+    """Parse ``3d``, ``12h``, ``1w2d``, ``90m`` into a timedelta, politely refusing others.
+
+    Runs in time linear in the text: members, moderators and admins all reach it.
+    """
+    steps = _duration_steps(text)
+    if steps is None:
+        raise core_error("core.duration.invalid", text=excerpt(text, _ECHO_LIMIT))
+    if any(len(number) > _DURATION_DIGITS for number, _ in steps):
+        raise core_error("core.duration.range", text=excerpt(text, _ECHO_LIMIT))
+    seconds = sum(int(number) * _UNIT_SECONDS[unit.lower()] for number, unit in steps)
     if seconds <= 0 or seconds > MAX_DURATION.total_seconds():
-        raise core_error("core.duration.range", text=text)
+        raise core_error("core.duration.range", text=excerpt(text, _ECHO_LIMIT))
     return timedelta(seconds=seconds)
+
+
+def _duration_steps(text: str) -> list[tuple[str, str]] | None:
+    """The (number, unit) steps that make up all of `text`, or None if anything else is there."""
+    steps, position = [], 0
+    while position < len(text):
+        step = _DURATION_STEP.match(text, position)
+        if step is None:
+            return None
+        steps.append((step[1], step[2]))
+        position = step.end()
+    return steps or None
 
 
 def format_duration(duration: timedelta) -> str:

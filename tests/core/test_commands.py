@@ -144,3 +144,21 @@ def test_yes_and_no_may_be_written_in_german(platform: LocalPlatform) -> None:
         parse(platform, spec, "vielleicht")
     assert refusal.value.message == "<dm> must be yes or no."
     assert refusal.value.key == "core.args.yes_no"
+
+
+def test_a_duration_that_almost_matches_is_refused_at_once() -> None:
+    # The old pattern backtracked exponentially here and froze the bot for ~50 seconds.
+    with pytest.raises(UserError, match="is not a duration"):
+        parse_duration("1d  " * 18 + "x")
+
+
+@pytest.mark.parametrize("text", ["9" * 5000 + "d", "1d" + "0" * 13 + "s"])
+def test_enormous_numbers_are_out_of_range_not_a_crash(text: str) -> None:
+    with pytest.raises(UserError, match="out of range"):
+        parse_duration(text)
+
+
+def test_a_refused_duration_quotes_only_a_short_excerpt() -> None:
+    with pytest.raises(UserError) as refused:
+        parse_duration("soon" * 10_000)
+    assert len(refused.value.message) < 200
