@@ -183,8 +183,10 @@ class _Word:
 
 
 # A word is a run of quoted chunks and unquoted non-space characters; only double quotes
-# (straight or typographic) group, so apostrophes in "don't" never swallow the line.
-_WORD = re.compile(r'(?:"[^"]*"|“[^”]*”|[^\s"“])+')
+# (straight or typographic) group, so apostrophes in "don't" never swallow the line. A
+# typographic quote ends its search at the next opening one: otherwise every unclosed “ (a
+# German closing quote, say) scanned to the end of the line, quadratic in its length.
+_WORD = re.compile(r'(?:"[^"]*"|“[^“”]*”|[^\s"“])+')
 _QUOTED = re.compile(r'^(?:"([^"]*)"|“([^”]*)”)$')
 
 

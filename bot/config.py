@@ -266,7 +266,9 @@ def _keys_at(model: type[BaseModel], path: Sequence[int | str]) -> list[str]:
     return list(model.model_fields)
 
 
-_TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+# The name between brackets stops at any bracket: the lazy `[^\]]+?\s*\]` this replaces was
+# quadratic on a long unclosed header line.
+_TABLE = re.compile(r"^\s*\[+([^\[\]]+)\]")
 _KEY = re.compile(r"^\s*([\w.\"-]+)\s*=")
 
 

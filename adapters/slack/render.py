@@ -46,9 +46,11 @@ ACTIONS_PER_BLOCK = 25
 TEXT_LIMIT = 39_000
 
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+# A link label stops at an opening bracket too, so a line of unclosed "[" (an admin's
+# template, say) is scanned once rather than once per bracket.
 _EMPHASIS = re.compile(
     r"\*\*(?P<bold>.+?)\*\*|__(?P<under>.+?)__|\*(?P<italic>[^*\n]+?)\*|~~(?P<strike>.+?)~~"
-    r"|\[(?P<label>[^\]\n]+)\]\((?P<url>https?://[^)\s]+)\)",
+    r"|\[(?P<label>[^\[\]\n]+)\]\((?P<url>https?://[^)\s]+)\)",
     re.DOTALL,
 )
 # Bot posts never unfurl: a flag quoting a spam link must not preview it to moderators.

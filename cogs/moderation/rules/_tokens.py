@@ -34,12 +34,16 @@ _DROPPED = "".join(c for c in string.punctuation if c not in _LEET)
 _WHITESPACE = " \t\n\r\x0b\x0c"  # what `bytes.split()` splits on
 _WORD = re.compile(r"[0-9A-Za-z\u0080-\U0010ffff]+")
 _CHUNK = re.compile(f"[^{_WHITESPACE}]+")
-# A chunk that squeezes to something: it has a character punctuation-dropping keeps.
+# A chunk that squeezes to something: it has a character punctuation-dropping keeps. Tried
+# only where a chunk starts, and each chunk scanned once: trying every position of a long
+# run of punctuation was quadratic in its length.
 _SQUEEZABLE_CHUNK = re.compile(
-    f"[^{_WHITESPACE}]*[^{_WHITESPACE}{re.escape(_DROPPED)}][^{_WHITESPACE}]*"
+    f"(?<![^{_WHITESPACE}])(?=[^{_WHITESPACE}]*?[^{_WHITESPACE}{re.escape(_DROPPED)}])"
+    f"[^{_WHITESPACE}]++"
 )
-_TRAILING_BANGS = re.compile(f"!(?=!*(?:[{_WHITESPACE}]|\\Z))")
-_TRAILING_BANGS_BYTES = re.compile(f"!(?=!*(?:[{_WHITESPACE}]|\\Z))".encode())
+# A run of "!" that ends a word; matched whole from where it starts, for the same reason.
+_TRAILING_BANGS = re.compile(f"(?<!!)!++(?=[{_WHITESPACE}]|\\Z)")
+_TRAILING_BANGS_BYTES = re.compile(f"(?<!!)!++(?=[{_WHITESPACE}]|\\Z)".encode())
 _LETTER = re.compile(r"[^\W\d_]")
 _STRETCH = re.compile(rb"([a-z])\1{2,}")
 
@@ -104,7 +108,8 @@ def spans(folded: str, kind: Reading) -> list[tuple[int, int]]:
     if kind is Reading.PLAIN:
         return [match.span() for match in _WORD.finditer(folded)]
     if "!" in folded:
-        folded = _TRAILING_BANGS.sub(" ", folded)
+        # One space per "!", so the spans still point into the folded text.
+        folded = _TRAILING_BANGS.sub(lambda bangs: " " * len(bangs[0]), folded)
     return [match.span() for match in _SQUEEZABLE_CHUNK.finditer(folded)]
 
 

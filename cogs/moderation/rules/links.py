@@ -21,7 +21,12 @@ from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, Rul
 from cogs.moderation.rules.normalise import fold
 from cogs.moderation.rules.view import MessageView
 
-_DOMAIN = re.compile(r"[a-z0-9\u00a1-\U0010ffff-]+(?:\.[a-z0-9\u00a1-\U0010ffff-]+)+")
+# Starts only where a label starts: from every position of a long word without a dot the
+# search rescanned the rest of the word, quadratic in its length.
+_DOMAIN = re.compile(
+    r"(?<![a-z0-9\u00a1-\U0010ffff-])"
+    r"[a-z0-9\u00a1-\U0010ffff-]+(?:\.[a-z0-9\u00a1-\U0010ffff-]+)+"
+)
 
 
 def domain(written: str) -> str:

@@ -15,8 +15,10 @@ from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
 from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
+# A label ends at the next "<" too: with `[^>]*`, every unclosed "<!here|" rescanned the
+# rest of the text, quadratic in its length.
 _MASS_MENTION = re.compile(
-    r"(?<![\w.@])@(?:everyone|here)\b|<!(?:everyone|here|channel)(?:\|[^>]*)?>"
+    r"(?<![\w.@])@(?:everyone|here)\b|<!(?:everyone|here|channel)(?:\|[^<>]*)?>"
 )
 
 # The platform says the message pings everyone, but its text has no markup to quote.

@@ -17,7 +17,9 @@ from cogs.moderation.rules.normalise import Folded, fold
 
 # Mention markup: Discord users, nicknames and roles (<@1>, <@!1>, <@&1>), Slack users
 # and user groups (<@U1>, <!subteam^S1>).
-_MENTION_MARKUP = re.compile(r"<@[!&]?\w+(?:\|[^>]*)?>|<!subteam\^\w+")
+# A label ends at the next "<" too: with `[^>]*`, every unclosed "<@U1|" rescanned the
+# rest of the text, quadratic in its length.
+_MENTION_MARKUP = re.compile(r"<@[!&]?\w+(?:\|[^<>]*)?>|<!subteam\^\w+")
 
 
 class MessageView:
