@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
-from bot.cog import Cog, Services
+from bot.cog import AfterDelivery, CarriesOut, Cog, Services
 from bot.config import ConfigFile, ConfigStore
+from bot.delivery import Outbox
 from bot.dispatcher import Dispatcher
 from bot.i18n import CORE_LOCALES, I18n
 from bot.platform import Platform, Platforms
@@ -24,6 +25,7 @@ from cogs import all_cogs
 from storage.audit import AuditLog
 from storage.database import Database
 from storage.jobs import JobRepository
+from storage.outbox import OutboxRepository
 from storage.overrides import OverrideRepository
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class App:
     dispatcher: Dispatcher
     adapters: list[Adapter]
     _scheduler_task: asyncio.Task[None] | None = None
+    _delivery_task: asyncio.Task[None] | None = None
     failure: str | None = None
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -71,13 +74,15 @@ class App:
             config.check_file()
             clock = clock or SystemClock()
             i18n = I18n.load([CORE_LOCALES, *(c.locales for c in cog_types if c.locales)])
+            connected = Platforms(platforms)
             services = Services(
                 db=db,
                 clock=clock,
                 scheduler=Scheduler(JobRepository(db), clock),
+                outbox=Outbox(db, clock, connected, OutboxRepository(db)),
                 config=config,
                 i18n=i18n,
-                platforms=Platforms(platforms),
+                platforms=connected,
                 audit=AuditLog(db),
                 started_at=clock.now(),
                 random=random_source or random.Random(),
@@ -85,10 +90,13 @@ class App:
             dispatcher = Dispatcher(services)
             services.dispatcher = dispatcher
             for cog_type in cog_types:
-                dispatcher.add_cog(cog_type(services))
+                cog = cog_type(services)
+                dispatcher.add_cog(cog)
+                _register_deliveries(services.outbox, cog)
             for cog in dispatcher.cogs:
                 await cog.setup()
             await services.scheduler.start()
+            await services.outbox.start()
         except BaseException:
             await db.close()
             raise
@@ -101,6 +109,9 @@ class App:
             await adapter.start(self)
         self._scheduler_task = asyncio.create_task(
             self.services.scheduler.run_forever(), name="scheduler"
+        )
+        self._delivery_task = asyncio.create_task(
+            self.services.outbox.run_forever(), name="delivery"
         )
 
     def request_stop(self) -> None:
@@ -117,18 +128,33 @@ class App:
         await self._stop_requested.wait()
 
     async def close(self) -> None:
-        """Stop in reverse order: scheduler, adapters, then the database."""
+        """Stop in reverse order: scheduler and delivery, adapters, then the database."""
         self.services.scheduler.stop()
-        if self._scheduler_task is not None:
+        self.services.outbox.stop()
+        for task, what in (
+            (self._scheduler_task, "a scheduled job"),
+            (self._delivery_task, "a platform action"),
+        ):
+            if task is None:
+                continue
             try:
-                await asyncio.wait_for(self._scheduler_task, timeout=STOP_TIMEOUT_SECONDS)
+                await asyncio.wait_for(task, timeout=STOP_TIMEOUT_SECONDS)
             except (TimeoutError, asyncio.CancelledError):
-                log.warning("stopped a scheduled job in progress; it runs again after a restart")
+                log.warning("stopped %s in progress; it runs again after a restart", what)
             except Exception:
-                log.exception("the scheduler had stopped with an error")
+                log.exception("%s loop had stopped with an error", task.get_name())
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter %s did not stop cleanly", adapter.name)
         await self.services.db.close()
+
+
+def _register_deliveries(outbox: Outbox, cog: Cog) -> None:
+    """Hand the outbox the cog's continuations and the calls it carries out."""
+    for attribute, mark in type(cog).handlers:
+        if isinstance(mark, AfterDelivery):
+            outbox.on(mark.kind, getattr(cog, attribute))
+        elif isinstance(mark, CarriesOut):
+            outbox.handle_calls(mark.name, getattr(cog, attribute))

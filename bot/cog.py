@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from bot.clock import Clock
 from bot.commands import CommandSpec, MessageCommandSpec, Option, Permission
 from bot.config import ConfigStore, EffectiveConfig
+from bot.delivery import Outbox
 from bot.events import Event
 from bot.i18n import I18n
 from bot.model import Community, Member
@@ -64,7 +65,26 @@ class JobKind:
     kind: str
 
 
-Mark = Listen | Command | MessageCommand | ButtonPrefix | FormPrefix | JobKind
+@dataclass(frozen=True, slots=True)
+class AfterDelivery:
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class CarriesOut:
+    name: str
+
+
+Mark = (
+    Listen
+    | Command
+    | MessageCommand
+    | ButtonPrefix
+    | FormPrefix
+    | JobKind
+    | AfterDelivery
+    | CarriesOut
+)
 
 
 def _mark(mark: Mark) -> Callable[[F], F]:
@@ -129,6 +149,18 @@ def job(kind: str) -> Callable[[F], F]:
     return _mark(JobKind(kind))
 
 
+def after_delivery(kind: str) -> Callable[[F], F]:
+    """Run with the outcome of outbox entries written with ``Then(kind, data)``, in the
+    transaction that records it; the handler receives ``(tx, outcome, data)``."""
+    return _mark(AfterDelivery(kind))
+
+
+def carries_out(name: str) -> Callable[[F], F]:
+    """Carry out outbox `Call` effects named `name` (e.g. a company webhook); the handler
+    receives ``(data, attempt)`` and raises a `PlatformError` when it did not happen."""
+    return _mark(CarriesOut(name))
+
+
 def declared_commands(
     cog_types: Iterable[type[Cog]],
 ) -> tuple[list[CommandSpec], list[MessageCommandSpec]]:
@@ -153,6 +185,7 @@ class Services:
     db: Database
     clock: Clock
     scheduler: Scheduler
+    outbox: Outbox
     config: ConfigStore
     i18n: I18n
     platforms: Platforms

@@ -61,17 +61,22 @@ class LocalSession:
             random_source=random_source,
         )
         community.dispatch = app.dispatcher.dispatch
+        await app.services.outbox.run_due()  # what a crash or outage left undelivered
         return cls(app, community, clock, state)
 
     async def run_due_jobs(self) -> int:
-        return await self.app.services.scheduler.run_due()
+        fired = await self.app.services.scheduler.run_due()
+        await self.app.services.outbox.run_due()
+        return fired
 
     async def advance(self, delta: timedelta) -> int:
         """Move the clock forward, firing due jobs in time order; returns how many."""
         if not isinstance(self.clock, VirtualClock | OffsetClock):
             raise TypeError("only a virtual or offset clock can be advanced")
         target = self.clock.now() + delta
-        return await self.app.services.scheduler.run_until(target, self.clock.set)
+        fired = await self.app.services.scheduler.run_until(target, self.clock.set)
+        await self.app.services.outbox.run_due()  # retries that came due meanwhile
+        return fired
 
     def save(self) -> None:
         if self._state is not None:

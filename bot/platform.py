@@ -41,8 +41,17 @@ class Platform(Protocol):
     name: str
     capabilities: frozenset[Capability]
 
+    # `nonce` is the outbox entry's idempotency key: a send retried with the same nonce
+    # after a crash (`recovering`) returns the message already posted instead of posting
+    # it again.
     async def send(
-        self, channel: ChannelRef, message: OutgoingMessage, *, allow_pings: bool = True
+        self,
+        channel: ChannelRef,
+        message: OutgoingMessage,
+        *,
+        allow_pings: bool = True,
+        nonce: str | None = None,
+        recovering: bool = False,
     ) -> MessageRef: ...
 
     async def edit(self, message: MessageRef, new: OutgoingMessage) -> None: ...
@@ -60,7 +69,14 @@ class Platform(Protocol):
     # The way back from `archive_thread` (a reopened ticket's conversation goes on there).
     async def unarchive_thread(self, thread: ChannelRef) -> None: ...
 
-    async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef: ...
+    async def send_direct(
+        self,
+        user: UserRef,
+        message: OutgoingMessage,
+        *,
+        nonce: str | None = None,
+        recovering: bool = False,
+    ) -> MessageRef: ...
 
     async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None: ...
 

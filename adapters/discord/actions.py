@@ -45,7 +45,13 @@ class DiscordActions:
     client: discord.Client
 
     async def send(
-        self, channel: ChannelRef, message: OutgoingMessage, *, allow_pings: bool = True
+        self,
+        channel: ChannelRef,
+        message: OutgoingMessage,
+        *,
+        allow_pings: bool = True,
+        nonce: str | None = None,
+        recovering: bool = False,
     ) -> MessageRef:
         target = self._messageable(channel)
         rendered = render_message(message, allow_pings=allow_pings)
@@ -90,7 +96,14 @@ class DiscordActions:
             channel = await self._thread(thread)
             await channel.edit(archived=False, locked=False)
 
-    async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
+    async def send_direct(
+        self,
+        user: UserRef,
+        message: OutgoingMessage,
+        *,
+        nonce: str | None = None,
+        recovering: bool = False,
+    ) -> MessageRef:
         rendered = render_message(message)
         with translated("send them a direct message"):
             target = self.client.get_user(int(user.id)) or await self.client.fetch_user(

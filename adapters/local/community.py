@@ -66,6 +66,9 @@ class LocalMessage:
     thread_id: str | None = None
     attachments: tuple[str, ...] = ()
     pinged: tuple[str, ...] = ()
+    # The idempotency key the bot sent it with: a retried send finds it instead of posting
+    # again, as Discord's enforce_nonce and Slack's message metadata allow.
+    nonce: str | None = None
 
     @property
     def by_bot(self) -> bool:

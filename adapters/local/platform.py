@@ -24,13 +24,22 @@ class LocalPlatform:
         self.community = community
 
     async def send(
-        self, channel: ChannelRef, message: OutgoingMessage, *, allow_pings: bool = True
+        self,
+        channel: ChannelRef,
+        message: OutgoingMessage,
+        *,
+        allow_pings: bool = True,
+        nonce: str | None = None,
+        recovering: bool = False,
     ) -> MessageRef:
         target = self._channel(channel)
+        if (sent := self._sent_with(nonce)) is not None:
+            return sent
         text, pinged = render_message(message, self._names())
         recorded = self.community.record(
             target.id, BOT_ID, text, buttons=message.buttons, pinged=pinged if allow_pings else ()
         )
+        recorded.nonce = nonce
         self.community.log(f"[#{target.name}] {recorded.number} Botschafter: {text}")
         return self.community.message_ref(recorded)
 
@@ -60,6 +69,8 @@ class LocalPlatform:
 
     async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
         recorded = self._message(message)
+        if recorded.thread_id is not None:  # one thread per message, as on Discord
+            return self.community.ref(self.community.channels[recorded.thread_id])
         thread = self.community.add_channel(name, parent_id=recorded.channel_id)
         recorded.thread_id = thread.id
         self.community.log(f"(thread “{name}” opened on {recorded.number})")
@@ -75,16 +86,25 @@ class LocalPlatform:
         channel.archived, channel.locked = False, False
         self.community.log(f"(thread “{channel.name}” unarchived and unlocked)")
 
-    async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
+    async def send_direct(
+        self,
+        user: UserRef,
+        message: OutgoingMessage,
+        *,
+        nonce: str | None = None,
+        recovering: bool = False,
+    ) -> MessageRef:
         if user.id in self.community.dms_closed or user.id not in self.community.members:
             raise DirectMessagesClosed(user.id)
+        if (sent := self._sent_with(nonce)) is not None:
+            return sent
         channel_id = f"dm-{user.id}"
         if channel_id not in self.community.channels:
             channel = self.community.add_channel(channel_id)
             channel.dm_of = user.id
         text, pinged = render_message(message, self._names())
         recorded = self.community.record(channel_id, BOT_ID, text, buttons=message.buttons)
-        recorded.pinged = pinged
+        recorded.pinged, recorded.nonce = pinged, nonce
         self.community.log(f"[DM to {user.id}] {recorded.number} Botschafter: {text}")
         return self.community.message_ref(recorded)
 
@@ -156,6 +176,15 @@ class LocalPlatform:
             return self.community.ref(self.community.channel_named(text.strip()))
         except LookupError:
             return None
+
+    def _sent_with(self, nonce: str | None) -> MessageRef | None:
+        """The message already sent with this nonce, so a retried send posts nothing."""
+        if nonce is None:
+            return None
+        for recorded in reversed(self.community.messages):
+            if recorded.nonce == nonce:
+                return self.community.message_ref(recorded)
+        return None
 
     def _names(self) -> dict[str, str]:
         return {m.id: m.shown_name for m in self.community.members.values()}

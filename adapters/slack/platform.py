@@ -152,7 +152,13 @@ class SlackPlatform:
     # -- messages -----------------------------------------------------------------------------
 
     async def send(
-        self, channel: ChannelRef, message: OutgoingMessage, *, allow_pings: bool = True
+        self,
+        channel: ChannelRef,
+        message: OutgoingMessage,
+        *,
+        allow_pings: bool = True,
+        nonce: str | None = None,
+        recovering: bool = False,
     ) -> MessageRef:
         base, thread_ts = split_channel(channel)
         rendered = self.render(message, allow_pings=allow_pings)
@@ -226,7 +232,14 @@ class SlackPlatform:
     async def unarchive_thread(self, thread: ChannelRef) -> None:
         raise Unsupported(PLATFORM, Capability.ARCHIVE_THREADS)
 
-    async def send_direct(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
+    async def send_direct(
+        self,
+        user: UserRef,
+        message: OutgoingMessage,
+        *,
+        nonce: str | None = None,
+        recovering: bool = False,
+    ) -> MessageRef:
         opened = await call("open a direct message", self.client.conversations_open(users=user.id))
         channel = ChannelRef(self.community, opened["channel"]["id"], "")
         return await self.send(channel, message)

@@ -1,0 +1,385 @@
+"""Delivery: the outbox's one way out to the platforms, each entry carried out once.
+
+Cogs write effects with `Outbox.add` inside the transaction of the state change that causes
+them, then usually `deliver` them at once, so a member hears the truth about what happened
+("your report went to the moderators" only once the flag is posted). Whatever cannot go at
+once (an outage, a crash in between) is carried out by `run_forever` with backoff; on
+start-up, entries a crash cut off are retried as recovering, so they check the platform
+before repeating themselves.
+
+A cog learns each outcome through a continuation it registered with `on`: it runs in the
+same transaction that records the outcome, so storing a new message's id (a flag's post, a
+ticket's tracker) and adding what comes next (a thread on that post) is atomic with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.codec import decode, encode
+from bot.effects import EFFECTS, Attempt, Call, Effect
+from bot.errors import PlatformError, PlatformUnavailable
+from bot.model import ChannelRef, MessageRef
+from bot.platform import Platforms
+from storage.database import Database, Transaction
+from storage.outbox import (
+    DELIVERED,
+    FAILED,
+    SUPERSEDED,
+    Entry,
+    NewEntry,
+    OutboxRepository,
+)
+
+log = logging.getLogger(__name__)
+
+# Waits between attempts after an outage: quick at first (most blips pass in seconds), then
+# hourly, for about a day in all before the entry is given up and left visible as failed.
+RETRY_DELAYS = tuple(timedelta(seconds=s) for s in (5, 30, 120, 600, 1800, *([3600] * 20)))
+# A platform call that has not answered by then is treated as an outage and retried.
+CALL_TIMEOUT_SECONDS = 30.0
+# Entries claimed per pass; one per lane, carried out side by side.
+BATCH_SIZE = 50
+# When the database itself fails, the loop waits this long rather than ending.
+PASS_RETRY = timedelta(seconds=30)
+_PLACEHOLDER = "⟪outbox:{}⟫"
+_PREFIX, _SUFFIX = "⟪outbox:", "⟫"
+
+Continuation = Callable[[Transaction, "Outcome", dict[str, Any]], Awaitable[None]]
+CallHandler = Callable[[dict[str, Any], Attempt], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Then:
+    """A continuation to run with an entry's outcome: the handler registered as `kind`."""
+
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of an entry. `delivered` False with `error` None means it is still
+    queued (an outage): it will be retried, and its continuation runs then."""
+
+    entry_id: int
+    delivered: bool
+    result: Any = None
+    error: PlatformError | None = None
+
+    @property
+    def queued(self) -> bool:
+        return not self.delivered and self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An entry just added; `message` and `thread` stand for its result in later effects
+    (a thread on a post not yet posted), resolved when those effects go out."""
+
+    id: int
+    effect: Effect
+
+    @property
+    def message(self) -> MessageRef:
+        channel = getattr(self.effect, "channel", None)
+        if not isinstance(channel, ChannelRef):
+            raise TypeError(f"a {self.effect.kind} entry has no message")
+        return MessageRef(channel, _PLACEHOLDER.format(self.id))
+
+    @property
+    def thread(self) -> ChannelRef:
+        message = getattr(self.effect, "message", None)
+        if not isinstance(message, MessageRef):
+            raise TypeError(f"a {self.effect.kind} entry opens no thread")
+        return ChannelRef(message.community, _PLACEHOLDER.format(self.id), "", message.channel.id)
+
+
+class Outbox:
+    def __init__(
+        self, db: Database, clock: Clock, platforms: Platforms, repository: OutboxRepository
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._platforms = platforms
+        self._entries = repository
+        self._continuations: dict[str, Continuation] = {}
+        self._calls: dict[str, CallHandler] = {}
+        self._in_flight: dict[int, asyncio.Future[Outcome]] = {}
+        self._added: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+            "outbox_added", default=None
+        )
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    # -- for cogs ----------------------------------------------------------------------------
+
+    def on(self, kind: str, continuation: Continuation) -> None:
+        """Register the continuation that `Then(kind, ...)` names."""
+        if kind in self._continuations:
+            raise ValueError(f"outbox continuation {kind!r} is registered twice")
+        self._continuations[kind] = continuation
+
+    def handle_calls(self, name: str, handler: CallHandler) -> None:
+        """Register how `Call` effects named `name` are carried out."""
+        if name in self._calls:
+            raise ValueError(f"outbox call {name!r} has two handlers")
+        self._calls[name] = handler
+
+    async def add(
+        self,
+        tx: Transaction,
+        effect: Effect,
+        *,
+        key: str | None = None,
+        then: Then | None = None,
+        after: timedelta = timedelta(0),
+    ) -> Pending:
+        """Write `effect` in the caller's transaction. A `key` makes the write idempotent:
+        a replayed event or a re-run job that adds the same key adds nothing."""
+        if then is not None and then.kind not in self._continuations:
+            raise ValueError(f"no outbox continuation {then.kind!r}")
+        payload = {f.name: encode(getattr(effect, f.name)) for f in fields(effect)}
+        now = self._clock.now()
+        entry_id = await self._entries.add(
+            tx,
+            NewEntry(
+                community=effect.community.key,
+                lane=effect.lane,
+                kind=effect.kind,
+                payload=payload,
+                key=key or f"auto:{secrets.token_hex(12)}",
+                due_at=now + after,
+                depends_on=max(_placeholders(payload), default=None),
+                then_kind=then.kind if then else None,
+                then_data=then.data if then else None,
+            ),
+            now,
+        )
+        added = self._added.get()
+        if added is not None:
+            added.append(entry_id)
+        self._wake.set()
+        return Pending(entry_id, effect)
+
+    async def deliver(self, *entries: Pending | int) -> list[Outcome]:
+        """Carry these entries out now, and whatever their continuations add after them;
+        returns the outcome of each entry asked for, in order. An entry that must wait
+        (an outage, an older entry of its lane in backoff) comes back `queued`."""
+        asked = [e if isinstance(e, int) else e.id for e in entries]
+        outcomes: dict[int, Outcome] = {}
+        tried: set[int] = set()
+        queue = sorted(set(asked))  # older entries first: their lanes and results come first
+        while queue:
+            entry_id = queue.pop(0)
+            tried.add(entry_id)
+            outcome, followers = await self._deliver_one(entry_id)
+            outcomes[entry_id] = outcome
+            if outcome.queued:
+                blocker = await self._entries.blocker(entry_id, self._clock.now())
+                if blocker is not None and blocker not in tried:
+                    queue[:0] = [blocker, entry_id]
+                    continue
+            queue.extend(followers)
+        return [outcomes[entry_id] for entry_id in asked]
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Prepare for running after a restart: cut-off entries go back as recovering."""
+        released = await self._entries.release_interrupted()
+        if released:
+            log.warning("retrying %d platform action(s) cut off by the last shutdown", released)
+
+    async def run_forever(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.run_due()
+                next_due = await self._entries.next_due_at()
+            except Exception:
+                log.exception("could not deliver queued actions; trying again in %s", PASS_RETRY)
+                next_due = self._clock.now() + PASS_RETRY
+            if next_due is None:
+                await self._wake.wait()
+            elif next_due > self._clock.now():
+                await self._clock.sleep_until(next_due, self._wake)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run_due(self) -> int:
+        """Carry out every entry that may go now; returns how many were attempted."""
+        attempted = 0
+        while ids := await self._entries.due_heads(self._clock.now(), BATCH_SIZE):
+            outcomes = await asyncio.gather(*(self._deliver_one(i) for i in ids))
+            attempted += len(ids)
+            if all(outcome.queued for outcome, _ in outcomes):
+                break
+        return attempted
+
+    # -- one entry ---------------------------------------------------------------------------
+
+    async def _deliver_one(self, entry_id: int) -> tuple[Outcome, list[int]]:
+        in_flight = self._in_flight.get(entry_id)
+        if in_flight is not None:
+            return await asyncio.shield(in_flight), []
+        entry = await self._entries.claim(entry_id, self._clock.now())
+        if entry is None:
+            return await self._known_outcome(entry_id), []
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._in_flight[entry_id] = future
+        try:
+            outcome, followers = await self._carry_out(entry)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            del self._in_flight[entry_id]
+        future.set_result(outcome)
+        return outcome, followers
+
+    async def _carry_out(self, entry: Entry) -> tuple[Outcome, list[int]]:
+        try:
+            effect = await self._effect(entry)
+            attempt = Attempt(entry.key, self._clock.now(), entry.interrupted)
+            result = await asyncio.wait_for(self._apply(effect, attempt), CALL_TIMEOUT_SECONDS)
+        except PlatformUnavailable as error:
+            return await self._retry_later(entry, error), []
+        except PlatformError as error:
+            return await self._settle(entry, FAILED, None, error)
+        except TimeoutError:
+            error = PlatformUnavailable(f"no answer within {CALL_TIMEOUT_SECONDS:.0f} s")
+            return await self._retry_later(entry, error), []
+        except Exception as error:  # a bug or an untranslated library error: retried, logged
+            log.exception("outbox entry %d (%s) failed unexpectedly", entry.id, entry.kind)
+            return await self._retry_later(entry, PlatformUnavailable(type(error).__name__)), []
+        return await self._settle(entry, DELIVERED, result, None)
+
+    async def _apply(self, effect: Effect, attempt: Attempt) -> Any:
+        if isinstance(effect, Call):
+            handler = self._calls.get(effect.name)
+            if handler is None:
+                raise PlatformError(f"no handler for outbox call {effect.name!r}")
+            return await handler(effect.data, attempt)
+        return await effect.apply(self._platforms.for_community(effect.community), attempt)
+
+    async def _settle(
+        self, entry: Entry, status: str, result: Any, error: PlatformError | None
+    ) -> tuple[Outcome, list[int]]:
+        """Record the outcome and run the continuation in one transaction."""
+        outcome = Outcome(entry.id, status == DELIVERED, result, error)
+        followers: list[int] = []
+        token = self._added.set(followers)
+        try:
+            async with self._db.transaction() as tx:
+                await self._entries.finish(
+                    tx,
+                    entry.id,
+                    status=status,
+                    now=self._clock.now(),
+                    result=encode(result),
+                    error_kind=None if error is None else type(error).__name__,
+                    error=None if error is None else str(error),
+                )
+                if error is not None:
+                    await self._entries.fail_dependents(tx, entry.id, self._clock.now())
+                if entry.then_kind is not None:
+                    await self._continuations[entry.then_kind](tx, outcome, entry.then_data)
+        except Exception:
+            # The effect happened but recording it did not: carry it out again later as
+            # recovering (a post finds itself by its nonce) and run the continuation then.
+            log.exception(
+                "outbox entry %d (%s): recording its outcome failed", entry.id, entry.kind
+            )
+            await self._entries.requeue_recovering(entry.id, self._clock.now() + RETRY_DELAYS[0])
+            return Outcome(entry.id, delivered=False), []
+        finally:
+            self._added.reset(token)
+        if error is not None:
+            log.warning(
+                "%s for %s failed for good: %s: %s",
+                entry.kind,
+                entry.community,
+                type(error).__name__,
+                error,
+            )
+        return outcome, followers
+
+    async def _retry_later(self, entry: Entry, error: PlatformError) -> Outcome:
+        if entry.attempts > len(RETRY_DELAYS):
+            outcome, _ = await self._settle(entry, FAILED, None, error)
+            return outcome
+        delay = RETRY_DELAYS[entry.attempts - 1]
+        log.warning(
+            "%s for %s not done (%s); attempt %d, retrying in %s",
+            entry.kind,
+            entry.community,
+            error,
+            entry.attempts,
+            delay,
+        )
+        await self._entries.retry(
+            entry.id, self._clock.now() + delay, type(error).__name__, str(error)
+        )
+        return Outcome(entry.id, delivered=False)
+
+    async def _known_outcome(self, entry_id: int) -> Outcome:
+        entry = await self._entries.get(entry_id)
+        if entry is None:
+            raise KeyError(f"no outbox entry {entry_id}")
+        if entry.status in (DELIVERED, SUPERSEDED):
+            return Outcome(entry_id, True, decode(entry.result))
+        if entry.status == FAILED:
+            return Outcome(entry_id, False, error=PlatformError(entry.last_error or "failed"))
+        return Outcome(entry_id, delivered=False)
+
+    async def _effect(self, entry: Entry) -> Effect:
+        """The stored effect, with the results of the entries it names filled in."""
+        names = _placeholders(entry.payload)
+        done = await self._entries.results(sorted(names))
+        results = {i: decode(e.result) for i, e in done.items() if e.status == DELIVERED}
+        if len(results) < len(names):
+            raise PlatformError("an action it builds on did not happen")
+        values = {k: _resolve(decode(v), results) for k, v in entry.payload.items()}
+        return EFFECTS[entry.kind](**values)
+
+
+def _placeholders(payload: Any) -> set[int]:
+    found: set[int] = set()
+    if isinstance(payload, str):
+        if payload.startswith(_PREFIX) and payload.endswith(_SUFFIX):
+            found.add(int(payload[len(_PREFIX) : -len(_SUFFIX)]))
+    elif isinstance(payload, dict):
+        for value in payload.values():
+            found |= _placeholders(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            found |= _placeholders(value)
+    return found
+
+
+def _resolve(value: Any, results: dict[int, Any]) -> Any:
+    """Replace references standing for earlier entries' results with those results."""
+    if isinstance(value, MessageRef):
+        channel = _resolve(value.channel, results)
+        named = _placeholders(value.id)
+        if named:
+            return results[named.pop()]
+        return value if channel is value.channel else replace(value, channel=channel)
+    if isinstance(value, ChannelRef):
+        named = _placeholders(value.id)
+        return results[named.pop()] if named else value
+    if isinstance(value, tuple):
+        return tuple(_resolve(item, results) for item in value)
+    return value

@@ -1,0 +1,347 @@
+"""Platform side effects as values, so they can wait in the outbox and be carried out later.
+
+Each effect names its `lane`: effects in one lane are carried out in the order they were
+written (posts in one channel, changes to one message, actions on one member). `apply`
+performs it on a platform; a retry after a crash passes `recovering`, and each effect
+makes that retry safe in its own way: posts carry a nonce the platform de-duplicates on,
+edits and thread changes re-apply a state, a timeout ends at the moment chosen when it
+was decided, and a kick whose member is already gone is taken as done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from bot.model import ChannelRef, Community, MessageRef, UserRef
+from bot.outgoing import OutgoingMessage
+from bot.platform import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How an effect is being carried out: its idempotency key, the clock, and whether an
+    earlier attempt was cut off by a crash (so the platform may already have done it)."""
+
+    key: str
+    now: datetime
+    recovering: bool
+
+
+class Effect:
+    """Base of effects; subclasses are frozen dataclasses listed in `EFFECTS`."""
+
+    kind: ClassVar[str]
+
+    @property
+    def community(self) -> Community:
+        raise NotImplementedError
+
+    @property
+    def lane(self) -> str:
+        raise NotImplementedError
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Post(Effect):
+    kind: ClassVar[str] = "post"
+    channel: ChannelRef
+    message: OutgoingMessage
+    allow_pings: bool = True
+
+    @property
+    def community(self) -> Community:
+        return self.channel.community
+
+    @property
+    def lane(self) -> str:
+        return f"channel:{self.channel.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> MessageRef:
+        return await platform.send(
+            self.channel,
+            self.message,
+            allow_pings=self.allow_pings,
+            nonce=attempt.key,
+            recovering=attempt.recovering,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessage(Effect):
+    kind: ClassVar[str] = "direct"
+    user: UserRef
+    message: OutgoingMessage
+
+    @property
+    def community(self) -> Community:
+        return self.user.community
+
+    @property
+    def lane(self) -> str:
+        return f"user:{self.user.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> MessageRef:
+        return await platform.send_direct(
+            self.user, self.message, nonce=attempt.key, recovering=attempt.recovering
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Edit(Effect):
+    """Replace a message's content; a later edit of the same message supersedes a pending
+    one, so only the latest state is ever applied."""
+
+    kind: ClassVar[str] = "edit"
+    message: MessageRef
+    new: OutgoingMessage
+
+    @property
+    def community(self) -> Community:
+        return self.message.community
+
+    @property
+    def lane(self) -> str:
+        return f"message:{self.message.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.edit(self.message, self.new)
+
+
+@dataclass(frozen=True, slots=True)
+class Delete(Effect):
+    kind: ClassVar[str] = "delete"
+    message: MessageRef
+
+    @property
+    def community(self) -> Community:
+        return self.message.community
+
+    @property
+    def lane(self) -> str:
+        return f"message:{self.message.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.delete(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class React(Effect):
+    kind: ClassVar[str] = "react"
+    message: MessageRef
+    emoji: str
+
+    @property
+    def community(self) -> Community:
+        return self.message.community
+
+    @property
+    def lane(self) -> str:
+        return f"message:{self.message.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.add_reaction(self.message, self.emoji)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreact(Effect):
+    kind: ClassVar[str] = "unreact"
+    message: MessageRef
+    emoji: str
+    user: UserRef
+
+    @property
+    def community(self) -> Community:
+        return self.message.community
+
+    @property
+    def lane(self) -> str:
+        return f"message:{self.message.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.remove_reaction(self.message, self.emoji, self.user)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenThread(Effect):
+    kind: ClassVar[str] = "open_thread"
+    message: MessageRef
+    name: str
+
+    @property
+    def community(self) -> Community:
+        return self.message.community
+
+    @property
+    def lane(self) -> str:
+        return f"message:{self.message.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> ChannelRef:
+        return await platform.open_thread(self.message, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveThread(Effect):
+    kind: ClassVar[str] = "archive_thread"
+    thread: ChannelRef
+    lock: bool
+
+    @property
+    def community(self) -> Community:
+        return self.thread.community
+
+    @property
+    def lane(self) -> str:
+        return f"channel:{self.thread.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.archive_thread(self.thread, lock=self.lock)
+
+
+@dataclass(frozen=True, slots=True)
+class UnarchiveThread(Effect):
+    kind: ClassVar[str] = "unarchive_thread"
+    thread: ChannelRef
+
+    @property
+    def community(self) -> Community:
+        return self.thread.community
+
+    @property
+    def lane(self) -> str:
+        return f"channel:{self.thread.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.unarchive_thread(self.thread)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout(Effect):
+    """Time a member out until a fixed moment, so a repeated attempt never restarts the
+    clock; a moment already past leaves nothing to do."""
+
+    kind: ClassVar[str] = "timeout"
+    user: UserRef
+    until: datetime
+    reason: str
+
+    @property
+    def community(self) -> Community:
+        return self.user.community
+
+    @property
+    def lane(self) -> str:
+        return f"user:{self.user.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        remaining = self.until - attempt.now
+        if remaining.total_seconds() > 0:
+            await platform.timeout(self.user, remaining, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Kick(Effect):
+    kind: ClassVar[str] = "kick"
+    user: UserRef
+    reason: str
+
+    @property
+    def community(self) -> Community:
+        return self.user.community
+
+    @property
+    def lane(self) -> str:
+        return f"user:{self.user.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        if attempt.recovering and await platform.fetch_member(self.user) is None:
+            return  # the interrupted attempt kicked them
+        await platform.kick(self.user, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Ban(Effect):
+    """Banning is idempotent on every platform: a repeated ban changes nothing."""
+
+    kind: ClassVar[str] = "ban"
+    user: UserRef
+    reason: str
+
+    @property
+    def community(self) -> Community:
+        return self.user.community
+
+    @property
+    def lane(self) -> str:
+        return f"user:{self.user.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.ban(self.user, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRole(Effect):
+    kind: ClassVar[str] = "grant_role"
+    user: UserRef
+    role_id: str
+    reason: str
+
+    @property
+    def community(self) -> Community:
+        return self.user.community
+
+    @property
+    def lane(self) -> str:
+        return f"user:{self.user.id}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.grant_role(self.user, self.role_id, self.reason)
+
+
+EFFECTS: dict[str, type[Effect]] = {
+    kind.kind: kind
+    for kind in (
+        Post,
+        DirectMessage,
+        Edit,
+        Delete,
+        React,
+        Unreact,
+        OpenThread,
+        ArchiveThread,
+        UnarchiveThread,
+        Timeout,
+        Kick,
+        Ban,
+        GrantRole,
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Effect):
+    """A side effect outside the chat platform (e.g. the company webhook), carried out by
+    the handler a cog registered under `name`; `data` is plain JSON."""
+
+    kind: ClassVar[str] = "call"
+    where: Community
+    name: str
+    data: dict[str, Any]
+
+    @property
+    def community(self) -> Community:
+        return self.where
+
+    @property
+    def lane(self) -> str:
+        return f"call:{self.name}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        raise TypeError("calls are carried out by their registered handler")
+
+
+EFFECTS[Call.kind] = Call

@@ -1,0 +1,265 @@
+"""The outbox table: platform side effects waiting to be carried out, and their outcomes.
+
+An entry is added inside the transaction of the state change that causes it, so a crash
+can never leave a change without its announcement, or an announcement without its change.
+Entries in one lane are claimed in id order, and only once the entry they depend on (whose
+result they name) was delivered. A claim is an atomic ``pending -> running`` update; an
+entry still ``running`` at start-up was cut off by a crash and goes back to the queue
+marked ``interrupted``, so its effect checks the platform before repeating itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.database import Database, Row, Transaction
+from storage.timestamps import from_db, optional_from_db, to_db
+
+PENDING = "pending"
+RUNNING = "running"
+DELIVERED = "delivered"
+FAILED = "failed"
+SUPERSEDED = "superseded"
+FINAL = (DELIVERED, FAILED, SUPERSEDED)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    community: str
+    lane: str
+    kind: str
+    payload: dict[str, Any]
+    key: str
+    due_at: datetime
+    depends_on: int | None = None
+    then_kind: str | None = None
+    then_data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    community: str
+    lane: str
+    kind: str
+    payload: dict[str, Any]
+    key: str
+    depends_on: int | None
+    then_kind: str | None
+    then_data: dict[str, Any]
+    status: str
+    attempts: int
+    interrupted: bool
+    due_at: datetime
+    finished_at: datetime | None
+    result: Any
+    error_kind: str | None
+    last_error: str | None
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, tx: Transaction, entry: NewEntry, now: datetime) -> int:
+        """Add an entry; an entry with the same key is kept as it is (a replayed event or a
+        re-run job adds nothing twice). Returns the id either way."""
+        existing = await tx.fetch_one(
+            "SELECT id FROM outbox WHERE idempotency_key = ?", (entry.key,)
+        )
+        if existing is not None:
+            return int(existing["id"])
+        if entry.kind == "edit":
+            await tx.execute(
+                "UPDATE outbox SET status = ?, finished_at = ? WHERE lane = ? AND kind = 'edit'"
+                " AND status = ?",
+                (SUPERSEDED, to_db(now), entry.lane, PENDING),
+            )
+        return await tx.insert(
+            "INSERT INTO outbox (community, lane, kind, payload, idempotency_key, depends_on,"
+            " then_kind, then_data, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.community,
+                entry.lane,
+                entry.kind,
+                json.dumps(entry.payload),
+                entry.key,
+                entry.depends_on,
+                entry.then_kind,
+                json.dumps(entry.then_data or {}),
+                to_db(entry.due_at),
+                to_db(now),
+            ),
+        )
+
+    async def get(self, entry_id: int) -> Entry | None:
+        row = await self._db.fetch_one("SELECT * FROM outbox WHERE id = ?", (entry_id,))
+        return None if row is None else _entry(row)
+
+    async def claim(self, entry_id: int, now: datetime) -> Entry | None:
+        """Take one entry if it may go now: pending, due, first in its lane, and its
+        dependency delivered. None when it is not (yet) this caller's to deliver."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                f"SELECT * FROM outbox o WHERE id = ? AND status = ? AND due_at <= ?"
+                f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET}",
+                (entry_id, PENDING, to_db(now)),
+            )
+            if row is None:
+                return None
+            await tx.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?",
+                (RUNNING, entry_id),
+            )
+        return _entry(row, attempts_delta=1)
+
+    async def due_heads(self, now: datetime, limit: int) -> list[int]:
+        """Ids of entries that may go now, at most one per lane, oldest first."""
+        rows = await self._db.fetch_all(
+            f"SELECT id FROM outbox o WHERE status = ? AND due_at <= ?"
+            f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET} ORDER BY id LIMIT ?",
+            (PENDING, to_db(now), limit),
+        )
+        return [int(row["id"]) for row in rows]
+
+    async def blocker(self, entry_id: int, now: datetime) -> int | None:
+        """The due entry that must go before this one: an older one of its lane, or the
+        entry whose result it names."""
+        value = await self._db.fetch_value(
+            "SELECT MIN(e.id) FROM outbox o JOIN outbox e ON (e.lane = o.lane AND e.id < o.id"
+            " OR e.id = o.depends_on) WHERE o.id = ? AND e.status = ? AND e.due_at <= ?",
+            (entry_id, PENDING, to_db(now)),
+        )
+        return None if value is None else int(value)
+
+    async def next_due_at(self) -> datetime | None:
+        value = await self._db.fetch_value(
+            "SELECT MIN(due_at) FROM outbox WHERE status = ?", (PENDING,)
+        )
+        return None if value is None else from_db(value)
+
+    async def finish(
+        self,
+        tx: Transaction,
+        entry_id: int,
+        *,
+        status: str,
+        now: datetime,
+        result: Any = None,
+        error_kind: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        await tx.execute(
+            "UPDATE outbox SET status = ?, finished_at = ?, result = ?, error_kind = ?,"
+            " last_error = ?, interrupted = 0 WHERE id = ?",
+            (status, to_db(now), json.dumps(result), error_kind, error, entry_id),
+        )
+
+    async def retry(self, entry_id: int, due_at: datetime, error_kind: str, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = ?, due_at = ?, error_kind = ?, last_error = ?,"
+            " interrupted = 0 WHERE id = ?",
+            (PENDING, to_db(due_at), error_kind, error, entry_id),
+        )
+
+    async def requeue_recovering(self, entry_id: int, due_at: datetime) -> None:
+        """Queue an entry again whose effect happened but whose outcome was not recorded."""
+        await self._db.execute(
+            "UPDATE outbox SET status = ?, due_at = ?, interrupted = 1 WHERE id = ?",
+            (PENDING, to_db(due_at), entry_id),
+        )
+
+    async def release_interrupted(self) -> int:
+        """Entries left running by a crash go back to the queue; called once at start-up."""
+        return await self._db.execute(
+            "UPDATE outbox SET status = ?, interrupted = 1 WHERE status = ?", (PENDING, RUNNING)
+        )
+
+    async def results(self, ids: list[int]) -> dict[int, Entry]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self._db.fetch_all(f"SELECT * FROM outbox WHERE id IN ({marks})", ids)
+        return {int(row["id"]): _entry(row) for row in rows}
+
+    async def fail_dependents(self, tx: Transaction, entry_id: int, now: datetime) -> list[int]:
+        """Entries waiting on a failed entry can never go: fail them too (and theirs)."""
+        failed: list[int] = []
+        queue = [entry_id]
+        while queue:
+            parent = queue.pop()
+            rows = await tx.fetch_all(
+                "SELECT id FROM outbox WHERE depends_on = ? AND status = ?", (parent, PENDING)
+            )
+            for row in rows:
+                child = int(row["id"])
+                await tx.execute(
+                    "UPDATE outbox SET status = ?, finished_at = ?, error_kind = ?,"
+                    " last_error = ? WHERE id = ?",
+                    (FAILED, to_db(now), "dependency", f"entry {parent} failed", child),
+                )
+                failed.append(child)
+                queue.append(child)
+        return failed
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        return {row[0]: row[1] for row in rows}
+
+    async def list(self, *, status: str | None = None, community: str | None = None) -> list[Entry]:
+        sql = "SELECT * FROM outbox WHERE 1 = 1"
+        params: list[str] = []
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        if community is not None:
+            sql += " AND community = ?"
+            params.append(community)
+        return [_entry(row) for row in await self._db.fetch_all(sql + " ORDER BY id", params)]
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Forget finished entries older than `before`, at most `limit` at a time; entries
+        that pending ones still depend on are kept."""
+        return await self._db.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox o WHERE status IN (?, ?, ?)"
+            " AND finished_at < ? AND NOT EXISTS (SELECT 1 FROM outbox d WHERE"
+            " d.depends_on = o.id AND d.status IN (?, ?)) ORDER BY id LIMIT ?)",
+            (*FINAL, to_db(before), PENDING, RUNNING, limit),
+        )
+
+
+# An entry goes first in its lane: no older entry of that lane is still waiting or running.
+_LANE_HEAD = (
+    "NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = o.lane AND e.id < o.id"
+    " AND e.status IN ('pending', 'running'))"
+)
+# The entry whose result it names has been delivered.
+_DEPENDENCY_MET = (
+    "(o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d WHERE d.id = o.depends_on"
+    " AND d.status = 'delivered'))"
+)
+
+
+def _entry(row: Row, attempts_delta: int = 0) -> Entry:
+    return Entry(
+        id=int(row["id"]),
+        community=row["community"],
+        lane=row["lane"],
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        key=row["idempotency_key"],
+        depends_on=row["depends_on"],
+        then_kind=row["then_kind"],
+        then_data=json.loads(row["then_data"]),
+        status=row["status"],
+        attempts=row["attempts"] + attempts_delta,
+        interrupted=bool(row["interrupted"]),
+        due_at=from_db(row["due_at"]),
+        finished_at=optional_from_db(row["finished_at"]),
+        result=None if row["result"] is None else json.loads(row["result"]),
+        error_kind=row["error_kind"],
+        last_error=row["last_error"],
+    )

@@ -1,0 +1,205 @@
+"""The outbox: effects written with their state change, carried out once, honestly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from adapters.local import LocalPlatform
+from bot.delivery import Outcome, Then
+from bot.effects import DirectMessage, Edit, Kick, OpenThread, Post, Timeout
+from bot.errors import PlatformUnavailable
+from bot.local_session import LocalSession
+from bot.model import ChannelRef
+from bot.outgoing import OutgoingMessage
+from storage.database import Transaction
+from storage.outbox import OutboxRepository
+
+
+def channel(session: LocalSession, name: str) -> ChannelRef:
+    return session.community.ref(session.community.channel_named(name))
+
+
+def texts(session: LocalSession, name: str) -> list[str]:
+    return [m.text for m in session.community.read(name)]
+
+
+async def post(session: LocalSession, text: str, **options: Any) -> Outcome:
+    outbox = session.app.services.outbox
+    async with session.app.services.db.transaction() as tx:
+        pending = await outbox.add(
+            tx, Post(channel(session, "general"), OutgoingMessage.of(text)), **options
+        )
+    (outcome,) = await outbox.deliver(pending)
+    return outcome
+
+
+def fail_sends(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
+    """Make the local platform's next `times` posts fail as an outage would."""
+    original = LocalPlatform.send
+    failures = [times]
+
+    async def flaky(self: LocalPlatform, *args: Any, **kwargs: Any) -> Any:
+        if failures[0] > 0:
+            failures[0] -= 1
+            raise PlatformUnavailable("the platform is down")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LocalPlatform, "send", flaky)
+    return failures
+
+
+async def test_a_delivered_post_is_visible_and_reported_as_delivered(session: LocalSession):
+    outcome = await post(session, "hello there")
+
+    assert outcome.delivered
+    assert texts(session, "general") == ["hello there"]
+    assert outcome.result.channel.id == channel(session, "general").id
+
+
+async def test_the_same_key_is_written_once(session: LocalSession):
+    await post(session, "only once", key="greeting:1")
+    await post(session, "only once", key="greeting:1")
+
+    assert texts(session, "general") == ["only once"]
+
+
+async def test_a_thread_on_a_new_post_opens_after_the_post(session: LocalSession):
+    outbox = session.app.services.outbox
+    async with session.app.services.db.transaction() as tx:
+        opener = await outbox.add(tx, Post(channel(session, "tickets"), OutgoingMessage.of("#1")))
+        thread = await outbox.add(tx, OpenThread(opener.message, "#1 Dark mode"))
+        inside = await outbox.add(tx, Post(thread.thread, OutgoingMessage.of("first update")))
+
+    outcomes = await outbox.deliver(inside, opener, thread)
+
+    assert all(outcome.delivered for outcome in outcomes)
+    assert texts(session, "#1 Dark mode") == ["first update"]
+    assert texts(session, "tickets") == ["#1"]
+
+
+async def test_an_outage_queues_the_post_and_it_goes_out_once_later(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    fail_sends(monkeypatch, times=1)
+
+    outcome = await post(session, "flag #1")
+
+    assert outcome.queued
+    assert texts(session, "general") == []
+    await session.advance(timedelta(minutes=1))
+    assert texts(session, "general") == ["flag #1"]
+    await session.advance(timedelta(days=2))
+    assert texts(session, "general") == ["flag #1"]
+
+
+async def test_continuations_learn_the_outcome_in_the_recording_transaction(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    seen: list[tuple[bool, dict[str, Any]]] = []
+
+    async def remember(tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        seen.append((outcome.delivered, data))
+
+    session.app.services.outbox.on("test.remember", remember)
+    fail_sends(monkeypatch, times=1)
+
+    await post(session, "flag #2", then=Then("test.remember", {"flag": 2}))
+    assert seen == []  # still queued: nothing to learn yet
+    await session.advance(timedelta(minutes=1))
+
+    assert seen == [(True, {"flag": 2})]
+
+
+async def test_a_missing_channel_fails_for_good_and_so_does_what_builds_on_it(
+    session: LocalSession,
+):
+    outbox = session.app.services.outbox
+    gone = ChannelRef(channel(session, "general").community, "no-such-channel")
+    async with session.app.services.db.transaction() as tx:
+        opener = await outbox.add(tx, Post(gone, OutgoingMessage.of("lost?")))
+        thread = await outbox.add(tx, OpenThread(opener.message, "never"))
+
+    first, second = await outbox.deliver(opener, thread)
+
+    assert not first.delivered and first.error is not None
+    assert not second.delivered and second.error is not None
+    statuses = await OutboxRepository(session.app.services.db).count_by_status()
+    assert statuses == {"failed": 2}
+
+
+async def test_a_post_cut_off_by_a_crash_is_not_posted_twice(session: LocalSession):
+    services = session.app.services
+    repository = OutboxRepository(services.db)
+    outcome = await post(session, "exactly once", key="flag:9")
+    # A crash after the platform posted but before the outcome was recorded leaves the
+    # entry running; the restart re-queues it as recovering.
+    await services.db.execute(
+        "UPDATE outbox SET status = 'running' WHERE id = ?", (outcome.entry_id,)
+    )
+    await services.outbox.start()
+
+    await services.outbox.run_due()
+
+    assert texts(session, "general") == ["exactly once"]
+    entry = await repository.get(outcome.entry_id)
+    assert entry is not None and entry.status == "delivered"
+
+
+async def test_only_the_latest_pending_edit_is_applied(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    outcome = await post(session, "tracker: open")
+    outbox = session.app.services.outbox
+    edits = []
+    async with session.app.services.db.transaction() as tx:
+        for state in ("claimed", "waiting", "resolved"):
+            edits.append(await outbox.add(tx, Edit(outcome.result, OutgoingMessage.of(state))))
+
+    await outbox.deliver(*edits)
+
+    assert texts(session, "general") == ["resolved"]
+    statuses = await OutboxRepository(session.app.services.db).count_by_status()
+    assert statuses == {"delivered": 2, "superseded": 2}
+
+
+async def test_a_recovered_kick_of_a_member_already_gone_counts_as_done(session: LocalSession):
+    services = session.app.services
+    ben = session.community.member("Ben")
+    async with services.db.transaction() as tx:
+        pending = await services.outbox.add(tx, Kick(ben.ref, "spam"))
+    del session.community.members[ben.id]  # the cut-off attempt had kicked them
+    await services.db.execute("UPDATE outbox SET status = 'running' WHERE id = ?", (pending.id,))
+    await services.outbox.start()
+
+    await services.outbox.run_due()
+
+    entry = await OutboxRepository(services.db).get(pending.id)
+    assert entry is not None and entry.status == "delivered"
+
+
+async def test_a_repeated_timeout_keeps_its_end(session: LocalSession, clock):
+    services = session.app.services
+    ben = session.community.member("Ben")
+    until = clock.now() + timedelta(hours=1)
+    async with services.db.transaction() as tx:
+        pending = await services.outbox.add(tx, Timeout(ben.ref, until, "spam"))
+    clock.set(clock.now() + timedelta(minutes=20))  # the retry comes 20 minutes late
+
+    await services.outbox.deliver(pending)
+
+    assert session.community.timeouts[ben.id] == until.isoformat()
+
+
+async def test_closed_direct_messages_are_a_failure_the_cog_hears_about(session: LocalSession):
+    services = session.app.services
+    ben = session.community.member("Ben")
+    session.community.dms_closed.add(ben.id)
+    async with services.db.transaction() as tx:
+        pending = await services.outbox.add(tx, DirectMessage(ben.ref, OutgoingMessage.of("hi")))
+
+    (outcome,) = await services.outbox.deliver(pending)
+
+    assert not outcome.delivered and type(outcome.error).__name__ == "DirectMessagesClosed"
