@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    ValidationError,
+)
 from pydantic_core import ErrorDetails
 
 from bot.commands import format_duration, parse_duration
@@ -186,6 +194,16 @@ def mask_secrets(data: Any, key: str = "") -> Any:
     if isinstance(data, list):
         return [mask_secrets(item, key) for item in data]
     return mask_secret(data) if is_secret_key(key) else data
+
+
+def _show_secret(value: SecretStr) -> str:
+    return str(mask_secret(value.get_secret_value()))
+
+
+# A credential in the community file, such as a webhook URL: a `SecretStr`, so reprs and
+# logs never show it, and dumped (``/config show``, ``config check``) as its host only.
+# Read its value only where it is used.
+Secret = Annotated[SecretStr, PlainSerializer(_show_secret, return_type=str)]
 
 
 def validate(

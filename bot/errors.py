@@ -35,6 +35,14 @@ class ConfigError(Exception):
     """A configuration file or value is invalid; the message names file, key and problem."""
 
 
+class TemporaryFailure(Exception):
+    """Something outside the bot failed (an endpoint down, a timeout); a retry may work.
+
+    The scheduler retries the job and logs the message as one line without a traceback,
+    so the message must be fit for logs and the jobs table: it never holds a secret.
+    """
+
+
 class PlatformError(Exception):
     """Base for errors a platform adapter raises for an action that did not happen."""
 

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.commands import format_duration
+from bot.errors import TemporaryFailure
 from bot.model import Community
 from storage.jobs import Job, JobRepository, JobRequest
 
@@ -134,6 +136,22 @@ class Scheduler:
             retry_at = None
             if job.attempts < MAX_ATTEMPTS:
                 retry_at = self._clock.now() + RETRY_BASE * 2 ** (job.attempts - 1)
+            if isinstance(error, TemporaryFailure):
+                # Expected and already explained by its message: one line, no traceback.
+                then = "giving up"
+                if retry_at is not None:
+                    then = f"retrying in {format_duration(retry_at - self._clock.now())}"
+                log.warning(
+                    "job %s (%s) failed, attempt %d of %d: %s; %s",
+                    job.key,
+                    job.kind,
+                    job.attempts,
+                    MAX_ATTEMPTS,
+                    error,
+                    then,
+                )
+                await self._jobs.fail(job.id, str(error), retry_at)
+                return
             log.exception("job %s (%s) failed, attempt %d", job.key, job.kind, job.attempts)
             await self._jobs.fail(job.id, repr(error), retry_at)
             return

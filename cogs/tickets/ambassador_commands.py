@@ -94,12 +94,7 @@ class AmbassadorCommands(TicketsBase):
         outcome = await self.lifecycle.escalate(
             interaction.member, interaction.locale, number, note
         )
-        key = (
-            "tickets.reply.escalated"
-            if outcome.company_reached
-            else "tickets.reply.escalated_unsent"
-        )
-        await self.confirm(interaction, key, outcome.ticket)
+        await self.confirm(interaction, outcome.hand_over.reply_key, outcome.ticket)
 
     @command(
         "ticket resolve",

@@ -2,6 +2,10 @@
 
 The webhook is delivered by a durable job, so an unreachable company endpoint is retried
 with growing delays (the scheduler's policy) instead of failing the ambassador's command.
+The ambassadors are told the truth as it happens: when the first attempt fails (and that
+it will be retried), and then whether it went out or finally failed. The webhook URL is a
+secret: the job reads it from the configuration when it fires (it is not copied into the
+jobs table), and every failure is named by the endpoint's host only (`bot.webhook`).
 It needs aiohttp (installed with the ``slack`` extra, or on its own); without it the bot
 refuses to escalate to a webhook and says so, rather than dropping the hand-over silently.
 """
@@ -10,14 +14,17 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from bot.cog import Services
+from bot.commands import format_duration
 from bot.errors import PlatformError, UserError
 from bot.model import Community, Member
 from bot.outgoing import Field, Link, Mention, OutgoingMessage, Rich, rich
-from bot.scheduler import MAX_ATTEMPTS
+from bot.scheduler import MAX_ATTEMPTS, RETRY_BASE
 from bot.text import defuse_mass_mentions, excerpt
+from bot.webhook import WebhookError, post_to_webhook, webhook_host
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import TicketsConfig
 from storage.jobs import Job
@@ -27,8 +34,8 @@ from storage.timestamps import to_db
 log = logging.getLogger(__name__)
 
 KIND_WEBHOOK = "tickets.webhook"
-# A company endpoint that needs longer than this is down for our purposes; the job retries.
-WEBHOOK_TIMEOUT_SECONDS = 10
+# How long the scheduler keeps retrying after the first failure: the sum of its delays.
+RETRY_WINDOW = format_duration(RETRY_BASE * (2 ** (MAX_ATTEMPTS - 1) - 1))
 # Discord webhooks refuse "content" over 2,000 characters; Slack's limit is higher.
 WEBHOOK_TEXT_LIMIT = 1900
 DETAILS_FOR_COMPANY = 800
@@ -36,6 +43,24 @@ DETAILS_FOR_COMPANY = 800
 
 def aiohttp_available() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    """What an escalation reached: the channel summary (None: no company channel) and
+    whether a webhook delivery was queued, whose outcome the ambassadors hear later."""
+
+    posted: bool | None
+    webhook_queued: bool
+
+    @property
+    def reply_key(self) -> str:
+        """The ambassador's reply: never "went out" for what has not gone out yet."""
+        if self.posted is False:
+            return "tickets.reply.escalated_unsent"
+        if self.webhook_queued:
+            return "tickets.reply.escalated_queued"
+        return "tickets.reply.escalated"
 
 
 class Company:
@@ -56,34 +81,35 @@ class Company:
             key = "tickets.error.company_channel_missing" if name else "tickets.error.no_company"
             raise UserError(i18n.text(key, locale, channel=name))
 
-    async def hand_over(self, ticket: Ticket, by: Member, note: str) -> bool:
-        """Post the summary and queue the webhook; False if the channel post failed."""
+    async def hand_over(self, ticket: Ticket, by: Member, note: str) -> HandOver:
+        """Post the summary and queue the webhook."""
         community = Community.from_key(ticket.community)
         config = await self._services.config.get(community)
         locale = await self._announcer.public_locale(community)
-        delivered = True
+        posted: bool | None = None
         channel = await self._announcer.find_channel(community, config.community.channels.company)
         if channel is not None:
             try:
                 await self._services.platform(community).send(
                     channel, self.summary(ticket, by, note, locale), allow_pings=False
                 )
+                posted = True
             except PlatformError as error:
                 log.warning(
                     "ticket %s #%d: company post failed: %s", community.key, ticket.number, error
                 )
-                delivered = False
-        webhook = config.section("tickets", TicketsConfig).company_webhook
-        if webhook:
+                posted = False
+        queued = bool(config.section("tickets", TicketsConfig).company_webhook)
+        if queued:
             now = self._services.clock.now()
             await self._services.scheduler.schedule(
                 community,
                 KIND_WEBHOOK,
                 now,
                 f"ticket:{ticket.community}:{ticket.number}:webhook:{to_db(now)}",
-                {"url": webhook, "body": webhook_body(ticket, by, note)},
+                {"body": webhook_body(ticket, by, note)},
             )
-        return delivered
+        return HandOver(posted, queued)
 
     def summary(self, ticket: Ticket, by: Member, note: str, locale: str) -> OutgoingMessage:
         t = self._services.i18n.t
@@ -113,38 +139,53 @@ class Company:
         )
 
     async def fire_webhook(self, job: Job) -> None:
-        """POST the escalation; a failure raises so the scheduler retries later, and the
-        last attempt's failure is also told to the ambassadors, who pass it on by hand."""
-        try:
-            await _post(job.payload["url"], job.payload["body"])
-        except Exception as error:
-            if job.attempts >= MAX_ATTEMPTS:
-                await self._gave_up(job, error)
-            raise
+        """POST the escalation; a failure raises so the scheduler retries later.
 
-    async def _gave_up(self, job: Job, error: Exception) -> None:
+        The ambassadors hear of the first failure (it will be retried), then of the
+        outcome: delivered after all, or given up, to be passed on by hand.
+        """
         community = Community.from_key(job.community)
-        locale = await self._announcer.public_locale(community)
-        text = self._services.i18n.t(
-            "tickets.company.webhook_failed",
-            locale,
-            number=int(job.payload["body"]["ticket"]["number"]),
-            attempts=job.attempts,
-            error=str(error),
+        config = await self._services.config.get(community)
+        url = config.section("tickets", TicketsConfig).company_webhook
+        number = int(job.payload["body"]["ticket"]["number"])
+        if not url:
+            log.warning("ticket %s #%d: no company webhook is set any more", job.community, number)
+            await self._tell(community, "webhook_unset", number=number)
+            return
+        try:
+            await post_to_webhook(url, job.payload["body"])
+        except WebhookError as error:
+            if job.attempts >= MAX_ATTEMPTS:
+                await self._tell(
+                    community,
+                    "webhook_failed",
+                    number=number,
+                    attempts=job.attempts,
+                    error=str(error),
+                )
+            elif job.attempts == 1:
+                await self._tell(
+                    community,
+                    "webhook_retrying",
+                    number=number,
+                    error=str(error),
+                    within=RETRY_WINDOW,
+                )
+            raise
+        log.info(
+            "ticket %s #%d: escalation delivered to %s (attempt %d)",
+            job.community,
+            number,
+            webhook_host(url),
+            job.attempts,
         )
+        if job.attempts > 1:
+            await self._tell(community, "webhook_delivered", number=number, attempts=job.attempts)
+
+    async def _tell(self, community: Community, key: str, **values: str | int) -> None:
+        locale = await self._announcer.public_locale(community)
+        text = self._services.i18n.t(f"tickets.company.{key}", locale, **values)
         await self._announcer.to_ambassadors(community, text)
-
-
-async def _post(url: str, body: dict[str, Any]) -> None:
-    import aiohttp  # optional: only deployments with a company webhook need it
-
-    timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
-    async with (
-        aiohttp.ClientSession(timeout=timeout) as session,
-        session.post(url, json=body) as response,
-    ):
-        if response.status >= 300:
-            raise ConnectionError(f"webhook answered HTTP {response.status}")
 
 
 def webhook_body(ticket: Ticket, by: Member, note: str) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
-from bot.config import Duration, OptionalDuration, StrictModel
+from bot.config import Duration, OptionalDuration, Secret, StrictModel
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
@@ -73,8 +73,9 @@ class TicketsConfig(StrictModel):
     repeat_every: Duration = timedelta(days=2)
     # The owner is reminded privately this long before a promised update is due; "off".
     remind_before: OptionalDuration = timedelta(days=1)
-    # Escalations also go to this URL as JSON (needs aiohttp); empty for none.
-    company_webhook: str = ""
+    # Escalations also go to this URL as JSON (needs aiohttp); empty for none. A secret:
+    # its token is in its path, so only its host is ever shown.
+    company_webhook: Secret = SecretStr("")
     # Communities sharing a team name form one queue for "/ticket list everywhere:yes";
     # empty: every community in this bot's database.
     team: str = ""
@@ -94,8 +95,9 @@ class TicketsConfig(StrictModel):
 
     @field_validator("company_webhook")
     @classmethod
-    def _check_webhook(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
+    def _check_webhook(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not url.startswith(("https://", "http://")):
             raise ValueError("the webhook must be an http(s):// URL")
         return value
 

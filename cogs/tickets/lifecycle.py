@@ -21,7 +21,7 @@ from bot.model import Community, Member
 from bot.outgoing import Link, Markup, Mention, Rich, Segment, rich
 from bot.permissions import has_permission
 from cogs.tickets.announce import Announcer, Recipient
-from cogs.tickets.company import Company
+from cogs.tickets.company import Company, HandOver
 from cogs.tickets.config import TicketsConfig
 from cogs.tickets.digest import Digests
 from cogs.tickets.followups import FollowUps
@@ -67,7 +67,7 @@ OUTCOME_KEY = {
 @dataclass(frozen=True, slots=True)
 class Escalation:
     ticket: Ticket
-    company_reached: bool
+    hand_over: HandOver
 
 
 def actor(member: Member) -> Actor:
@@ -272,9 +272,9 @@ class Lifecycle:
         public = await self._announcer.public_locale(member.community)
         header = self._t(public, "tickets.thread.escalated", owner=_who(member), number=number)
         await self._announcer.post(ticket, rich(header, Markup("\n"), note))
-        reached = await self._company.hand_over(ticket, member, note)
+        hand_over = await self._company.hand_over(ticket, member, note)
         await self._after_public_change(ticket)
-        return Escalation(ticket, reached)
+        return Escalation(ticket, hand_over)
 
     async def resolve(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.local_session import LocalSession
 from storage.jobs import JobRepository
 from storage.tickets import Status
 from tests.tickets.desk import Desk
@@ -113,9 +115,135 @@ async def test_a_webhook_that_never_answers_is_handed_back_to_the_ambassadors(
     await desk.advance(timedelta(minutes=14))
     assert not [m for m in desk.channel("ambassadors") if "did not accept" in m]
     await desk.advance(timedelta(minutes=1))  # the fifth and last attempt
+    host = endpoint.url.split("/")[2]
     assert [m for m in desk.channel("ambassadors") if "did not accept" in m] == [
         "The company webhook did not accept the escalation of ticket #1 after 5 tries "
-        "(webhook answered HTTP 503). Please pass it on by hand."
+        f"({host} answered HTTP 503). Please pass it on by hand."
     ]
     counts = await JobRepository(desk.session.app.services.db).count_by_status()
     assert counts["failed"] == 1
+
+
+# The parts of a webhook URL that carry its credential, as Slack and Discord put them.
+SECRET_PATH = "/services/T0COMPANY/B0HOOK/s3cr3t-p4th-t0ken"
+SECRET_QUERY = "sig=qu3ry-s3cret"
+
+
+@dataclass
+class BrokenEndpoint:
+    url: str
+    host: str
+    answer: str = "500"  # "500", "loop" (redirects to itself) or "ok"
+    received: int = 0
+
+
+@pytest.fixture
+async def broken() -> AsyncIterator[BrokenEndpoint]:
+    """A company webhook with a secret path and query on 127.0.0.1 that is down: it
+    answers 500, or redirects to itself forever, until told to answer "ok"."""
+    state = BrokenEndpoint("", "")
+
+    async def hook(request: web.Request) -> web.StreamResponse:
+        if state.answer == "loop":
+            raise web.HTTPFound(str(request.url))
+        if state.answer == "500":
+            return web.Response(status=500, text="Internal Server Error")
+        state.received += 1
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post(SECRET_PATH, hook)
+    runner = web.AppRunner(app, access_log=None)  # the company's log, not the bot's
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    state.host = f"127.0.0.1:{port}"
+    state.url = f"http://{state.host}{SECRET_PATH}?{SECRET_QUERY}"
+    yield state
+    await runner.cleanup()
+
+
+def assert_no_secret(text: str) -> None:
+    assert "s3cr3t" not in text and "qu3ry" not in text and "B0HOOK" not in text, text
+
+
+def chat(session: LocalSession) -> list[str]:
+    """Everything the bot posted or replied anywhere, public or private."""
+    return [m.text for m in session.community.messages]
+
+
+async def jobs_table(desk: Desk) -> list[dict[str, Any]]:
+    rows = await desk.session.app.services.db.fetch_all("SELECT * FROM jobs")
+    return [dict(row) for row in rows]
+
+
+def webhook_attempt_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "tickets.webhook" in r.getMessage()]
+
+
+async def test_a_company_webhook_that_is_down_is_reported_honestly_and_retried(
+    desk: Desk, broken: BrokenEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="cogs.tickets")  # the benchmark test quiets it
+    await use_webhook(desk, broken.url)
+    await desk.open("Ben")
+    reply = await desk.run("Amy", "/ticket escalate #1 Asked product")
+    assert "went out" not in reply
+    assert "on its way to the company's webhook" in reply
+    await desk.session.run_due_jobs()
+    assert [m for m in desk.channel("ambassadors") if "ticket #1" in m] == [
+        "⚠️ The company could not be reached yet with the escalation of ticket #1 "
+        f"({broken.host} answered HTTP 500). The bot keeps trying for 15m; you will hear "
+        "here whether it went out."
+    ]
+    await desk.advance(timedelta(minutes=1))  # the second attempt fails quietly
+    assert len([m for m in desk.channel("ambassadors") if "ticket #1" in m]) == 1
+    broken.answer = "ok"
+    await desk.advance(timedelta(minutes=2))
+    assert broken.received == 1
+    assert desk.channel("ambassadors")[-1] == (
+        "✅ The escalation of ticket #1 reached the company after all, on try 3."
+    )
+    lines = webhook_attempt_lines(caplog)
+    assert [r.levelname for r in lines] == ["WARNING", "WARNING"]  # one line per failure
+    assert f"{broken.host} answered HTTP 500" in lines[0].getMessage()
+    assert all(r.exc_info is None for r in caplog.records)  # no tracebacks at all
+    assert f"delivered to {broken.host} (attempt 3)" in caplog.text
+    for text in [caplog.text, *chat(desk.session), repr(await jobs_table(desk))]:
+        assert_no_secret(text)
+
+
+async def test_a_redirect_loop_never_shows_the_webhook_url_anywhere(
+    desk: Desk, broken: BrokenEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    broken.answer = "loop"
+    await use_webhook(desk, broken.url)
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket escalate #1 Asked product")
+    await desk.session.run_due_jobs()
+    await desk.advance(timedelta(minutes=15))
+    assert desk.channel("ambassadors")[-1] == (
+        "The company webhook did not accept the escalation of ticket #1 after 5 tries "
+        f"({broken.host} answered HTTP 302, a redirect (not followed)). "
+        "Please pass it on by hand."
+    )
+    assert len(webhook_attempt_lines(caplog)) == 5
+    assert all(r.exc_info is None for r in caplog.records)
+    [job] = [j for j in await jobs_table(desk) if j["kind"] == "tickets.webhook"]
+    assert job["status"] == "failed"
+    assert job["last_error"] == f"{broken.host} answered HTTP 302, a redirect (not followed)"
+    for text in [caplog.text, *chat(desk.session), repr(await jobs_table(desk))]:
+        assert_no_secret(text)
+
+
+async def test_an_unreachable_host_is_named_without_its_path(desk: Desk) -> None:
+    await use_webhook(desk, f"http://127.0.0.1:9{SECRET_PATH}?{SECRET_QUERY}")
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket escalate #1 Asked product")
+    await desk.session.run_due_jobs()
+    notice = desk.channel("ambassadors")[-1]
+    assert "(127.0.0.1:9 could not be reached (connection refused))" in notice
+    assert_no_secret(notice)

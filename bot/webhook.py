@@ -1,0 +1,88 @@
+"""Posting JSON to a webhook, and naming a webhook without giving its secret away.
+
+A webhook URL is a credential: Slack and Discord put the token in its path, other services
+in its query. So the URL is a `SecretStr` everywhere, its secret value is read only in
+`post_to_webhook`, and every failure becomes a `WebhookError` whose text names just the
+host and what went wrong. That text is what chat notices, log lines and the jobs table
+show; an HTTP library's own exception text (which quotes the whole URL, e.g. on a redirect
+loop) is never passed on.
+
+The call is one small function so it can move behind the delivery outbox unchanged. It
+needs aiohttp, imported only when a webhook is actually called.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from bot.errors import TemporaryFailure
+
+# An endpoint that needs longer than this is down for our purposes; the caller retries.
+TIMEOUT_SECONDS = 10
+
+
+class WebhookError(TemporaryFailure):
+    """A webhook call that did not succeed. Its text is safe to show, log and store."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"{host} {reason}")
+        self.host = host
+        self.reason = reason
+
+
+def webhook_host(url: SecretStr) -> str:
+    """The only part of a webhook URL that may be shown anywhere: host and port.
+
+    The path and query are left out because they carry the credential.
+    """
+    try:
+        parts = urlsplit(url.get_secret_value().strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number, an unbalanced [IPv6] bracket
+        return "(invalid address)"
+    if not host:
+        return "(invalid address)"
+    return f"{host}:{port}" if port else host
+
+
+async def post_to_webhook(url: SecretStr, payload: Mapping[str, Any]) -> None:
+    """POST `payload` as JSON; raise `WebhookError` unless the endpoint answers 2xx.
+
+    Redirects are not followed: a webhook answers where it is, and following one would
+    hand the payload to an address nobody configured (a loop would also put the full URL
+    into aiohttp's error text).
+    """
+    import aiohttp  # optional: only deployments with a webhook need it
+
+    host = webhook_host(url)
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(url.get_secret_value(), json=payload, allow_redirects=False) as answer,
+        ):
+            status = answer.status
+    except TimeoutError:
+        raise WebhookError(host, f"did not answer within {TIMEOUT_SECONDS} s") from None
+    except aiohttp.ClientConnectorError as error:
+        raise WebhookError(host, f"could not be reached ({_why(error.os_error)})") from None
+    except (aiohttp.ClientError, OSError, ValueError) as error:
+        raise WebhookError(host, f"failed ({type(error).__name__})") from None
+    if 300 <= status < 400:
+        raise WebhookError(host, f"answered HTTP {status}, a redirect (not followed)")
+    if status >= 400 or status < 200:
+        raise WebhookError(host, f"answered HTTP {status}")
+
+
+def _why(error: OSError) -> str:
+    """A connection failure in a few words; the OS text may quote the address."""
+    if isinstance(error, socket.gaierror):
+        return "unknown host"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    return type(error).__name__
