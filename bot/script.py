@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from adapters.local import LocalCommunity
+from adapters.local.identity import BOT_ID
 from bot.commands import parse_duration
 from bot.errors import UserError
 from bot.local_session import LocalSession
@@ -37,6 +38,15 @@ INSTRUCTIONS = {
     "show #CHANNEL": "print a channel",
     "members / channels": "list members or channels",
     "help / quit": "this list / leave the terminal (Ctrl-D does too)",
+}
+
+# Where an instruction takes a message number N, these name a message by what it is, so a
+# script still finds it when the bot's posts came in another order (e.g. after a restart).
+MESSAGE_REFERENCES = {
+    "last:#CHANNEL": "the bot's latest message in #CHANNEL",
+    "last:#CHANNEL:NAME": "NAME's latest message in #CHANNEL",
+    "ticket:N": "the tracker of ticket #N",
+    "flag:N": "the moderators' post of flag #N",
 }
 
 
@@ -103,27 +113,27 @@ class Interpreter:
         return []
 
     async def _do_edit(self, rest: str) -> list[str]:
-        number, text = _number_and_rest(rest, "edit N TEXT")
+        number, text = self._reference_and_rest(rest, "edit N TEXT")
         await self.community.edit(self.member(), number, text)
         return []
 
     async def _do_react(self, rest: str) -> list[str]:
-        number, emoji = _number_and_rest(rest, "react N EMOJI")
+        number, emoji = self._reference_and_rest(rest, "react N EMOJI")
         await self.community.react(self.member(), number, emoji)
         return []
 
     async def _do_unreact(self, rest: str) -> list[str]:
-        number, emoji = _number_and_rest(rest, "unreact N EMOJI")
+        number, emoji = self._reference_and_rest(rest, "unreact N EMOJI")
         await self.community.unreact(self.member(), number, emoji)
         return []
 
     async def _do_press(self, rest: str) -> list[str]:
-        number, label = _number_and_rest(rest, "press N LABEL")
+        number, label = self._reference_and_rest(rest, "press N LABEL")
         await self.community.press(self.member(), number, label)
         return []
 
     async def _do_action(self, rest: str) -> list[str]:
-        number, name = _number_and_rest(rest, "action N NAME")
+        number, name = self._reference_and_rest(rest, "action N NAME")
         await self.community.message_action(self.member(), name, number)
         return []
 
@@ -176,7 +186,56 @@ class Interpreter:
         ]
 
     async def _do_help(self, rest: str) -> list[str]:
-        return [f"  {usage:<50} {meaning}" for usage, meaning in INSTRUCTIONS.items()]
+        references = [
+            f"  N may also be {usage}: {meaning}" for usage, meaning in MESSAGE_REFERENCES.items()
+        ]
+        return [
+            *(f"  {usage:<50} {meaning}" for usage, meaning in INSTRUCTIONS.items()),
+            *references,
+        ]
+
+    def _reference_and_rest(self, rest: str, usage: str) -> tuple[int, str]:
+        """Split off a message reference (a number or one of MESSAGE_REFERENCES)."""
+        reference, _, tail = rest.partition(" ")
+        if reference.removeprefix("#").isdigit():
+            return _number_and_rest(rest, usage)
+        if not tail.strip() or ":" not in reference:
+            raise ScriptError(f"write {usage}")
+        return self._message_number(reference), tail.strip()
+
+    def _message_number(self, reference: str) -> int:
+        kind, _, target = reference.partition(":")
+        if kind == "last" and target.startswith("#"):
+            channel, _, author = target.partition(":")
+            author_id = self._member(author).id if author else BOT_ID
+            return self._latest(reference, channel=channel, author_id=author_id)
+        if kind in ("ticket", "flag") and target.removeprefix("#").isdigit():
+            number = target.removeprefix("#")
+            opening = f"**Ticket #{number}:**" if kind == "ticket" else f"🚩 **Flag #{number}**"
+            return self._latest(reference, opening=opening)
+        known = ", ".join(MESSAGE_REFERENCES)
+        raise ScriptError(f"“{reference}” names no message; write a number or one of: {known}")
+
+    def _latest(
+        self,
+        reference: str,
+        *,
+        channel: str | None = None,
+        author_id: str = BOT_ID,
+        opening: str = "",
+    ) -> int:
+        """The newest public, undeleted message that matches, or a polite error."""
+        channel_id = self.community.channel_named(channel).id if channel else None
+        for message in reversed(self.community.messages):
+            if (
+                not message.deleted
+                and message.private_to is None
+                and message.author_id == author_id
+                and channel_id in (None, message.channel_id)
+                and message.text.startswith(opening)
+            ):
+                return message.number
+        raise ScriptError(f"there is no message {reference}")
 
     def _member(self, name: str) -> Member:
         try:

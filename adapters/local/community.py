@@ -8,6 +8,7 @@ replies, forms and moderation actions. `transcript` holds one readable line per 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.model import Attachment, ChannelRef, Community, Member, MessageRef, PostedMessage, Role
-from bot.outgoing import Button, ButtonStyle, Form
+from bot.outgoing import Button, ButtonStyle, Form, FormField
 
 DEFAULT_CHANNELS = (
     "welcome",
@@ -361,12 +362,25 @@ class LocalCommunity:
     # -- persistence ----------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
-        """Write the community to JSON (atomically), so the next run continues from here."""
-        state = {
+        """Write the community to JSON so the next run continues from here.
+
+        Atomic and durable: a temporary file is written and flushed to disk, then renamed
+        over the old one, so a crash at any moment leaves either the old or the new state.
+        """
+        write_json_atomically(path, self.to_state())
+
+    @classmethod
+    def load(cls, path: Path) -> LocalCommunity:
+        return cls.from_state(json.loads(path.read_text(encoding="utf-8")))
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything a member or moderator could see, as plain JSON values."""
+        return {
             "saved_at": self.now().isoformat(),
             "name": self.name,
             "id": self.community.id,
             "members": [_member_to_json(m) for m in self.members.values()],
+            "roles": [[r.id, r.name] for r in self.roles.values()],
             "channels": [vars(c) for c in self.channels.values()],
             "messages": [
                 {**vars(m), "buttons": [asdict(b) for b in m.buttons]} for m in self.messages
@@ -374,21 +388,19 @@ class LocalCommunity:
             "dms_closed": sorted(self.dms_closed),
             "banned": sorted(self.banned),
             "timeouts": self.timeouts,
+            "open_forms": {member: asdict(form) for member, form in self.open_forms.items()},
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
-        temporary.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> LocalCommunity:
-        """Read a saved community; fields a later version added get their defaults, so a
-        file saved by an older version still loads."""
-        state = json.loads(path.read_text(encoding="utf-8"))
+    def from_state(cls, state: dict[str, Any]) -> LocalCommunity:
+        """Rebuild a community from `to_state`; fields a later version added get their
+        defaults, so a file saved by an older version still loads."""
         community = cls(state["name"], state["id"])
         community.channels = {
             c["id"]: LocalChannel(**_known(LocalChannel, c)) for c in state["channels"]
         }
+        for role_id, role_name in state.get("roles", ()):
+            community.roles[role_name.casefold()] = Role(role_id, role_name)
         for raw in state["members"]:
             member = _member_from_json(community, raw)
             community.members[member.id] = member
@@ -406,9 +418,24 @@ class LocalCommunity:
         community.dms_closed = set(state.get("dms_closed", ()))
         community.banned = set(state.get("banned", ()))
         community.timeouts = dict(state.get("timeouts", {}))
+        community.open_forms = {
+            member: Form(raw["form_id"], raw["title"], tuple(FormField(**f) for f in raw["fields"]))
+            for member, raw in state.get("open_forms", {}).items()
+        }
         saved_at = state.get("saved_at")
         community.saved_at = datetime.fromisoformat(saved_at) if saved_at else None
         return community
+
+
+def write_json_atomically(path: Path, value: Any) -> None:
+    """Replace `path` with `value` as JSON: all of it or, after a crash, none of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as file:
+        json.dump(value, file, ensure_ascii=False, indent=1)
+        file.flush()
+        os.fsync(file.fileno())
+    temporary.replace(path)
 
 
 def _known(kind: type, raw: dict[str, Any]) -> dict[str, Any]:
