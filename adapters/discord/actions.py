@@ -9,6 +9,7 @@ tracker message costs exactly one request.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,8 @@ THREAD_NAME_LIMIT = 100
 # A ticket thread stays open a week without activity before Discord hides it; the
 # ambassador's follow-ups revive it, and resolving archives it for good.
 THREAD_AUTO_ARCHIVE_MINUTES = 10080
+# Discord accepts nonces of at most 25 characters.
+NONCE_LENGTH = 25
 # A ban keeps the member's messages: the flag and the audit log refer to them, and
 # moderators can still delete what needs to go.
 BAN_DELETES_MESSAGES_SECONDS = 0
@@ -56,7 +59,7 @@ class DiscordActions:
         target = self._messageable(channel)
         rendered = render_message(message, allow_pings=allow_pings)
         with translated(f"post in {_where(channel)}", "Send Messages"):
-            sent = await target.send(**rendered.send_kwargs())
+            sent = await target.send(**rendered.send_kwargs(), **_nonce(nonce))
         return MessageRef(channel, str(sent.id))
 
     async def edit(self, message: MessageRef, new: OutgoingMessage) -> None:
@@ -109,7 +112,7 @@ class DiscordActions:
             target = self.client.get_user(int(user.id)) or await self.client.fetch_user(
                 int(user.id)
             )
-            sent = await target.send(**rendered.send_kwargs())
+            sent = await target.send(**rendered.send_kwargs(), **_nonce(nonce))
         return MessageRef(ChannelRef(user.community, str(sent.channel.id)), str(sent.id))
 
     async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
@@ -319,3 +322,12 @@ def _find_role(guild: discord.Guild, role_id: str) -> discord.Role | None:
 
 def _where(channel: ChannelRef) -> str:
     return f"#{channel.name}" if channel.name else "that channel"
+
+
+def _nonce(key: str | None) -> dict[str, str]:
+    """Discord's message nonce for an outbox key; discord.py sends it with
+    ``enforce_nonce``, so Discord answers a repeated create (within a few minutes) with the
+    message it already posted instead of posting again."""
+    if key is None:
+        return {}
+    return {"nonce": hashlib.sha256(key.encode()).hexdigest()[:NONCE_LENGTH]}

@@ -28,6 +28,7 @@ from bot.clock import VirtualClock
 from bot.cog import Cog, listen
 from bot.errors import ConfigError
 from bot.events import MessagePosted
+from bot.model import ChannelRef, Community
 from bot.outgoing import Mention, OutgoingMessage
 from bot.settings import Settings
 
@@ -63,6 +64,7 @@ class FakeDiscord:
     close_with: int | None = None
     identified: dict[str, Any] = field(default_factory=dict)
     posted: list[dict[str, Any]] = field(default_factory=list)
+    by_nonce: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: list[Any] = field(default_factory=list)
     socket: web.WebSocketResponse | None = None
     reply_posted: asyncio.Event = field(default_factory=asyncio.Event)
@@ -120,14 +122,23 @@ class FakeDiscord:
         )
 
     async def create_message(self, request: web.Request) -> web.Response:
+        """As Discord: with ``enforce_nonce``, a repeated nonce returns the first message."""
         body = await request.json()
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        if nonce is not None and nonce in self.by_nonce:
+            return as_json(self.by_nonce[nonce])
         self.posted.append(body)
         self.reply_posted.set()
-        return as_json(
-            message_payload(
-                int(request.match_info["channel"]), body.get("content", ""), BOT_USER, 5
-            )
+        created = message_payload(
+            int(request.match_info["channel"]),
+            body.get("content", ""),
+            BOT_USER,
+            5 + len(self.posted),
         )
+        if nonce is not None:
+            created["nonce"] = nonce
+            self.by_nonce[nonce] = created
+        return as_json(created)
 
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
@@ -295,6 +306,25 @@ async def test_the_bot_connects_receives_a_message_and_replies(
     # Only the explicit mention may ping; no @everyone, no roles, no reply ping.
     assert reply["allowed_mentions"] == {"parse": [], "users": [USER_ID], "roles": []}
     assert {c["name"] for c in fake.commands} == set(), "PongCog declares no commands"
+
+
+async def test_a_post_retried_after_a_crash_is_not_posted_twice(
+    fake: FakeDiscord, settings: Settings
+) -> None:
+    app = await started(settings, fake.token)
+    channel = ChannelRef(Community("discord", str(GUILD_ID)), str(CHANNEL_ID))
+    try:
+        await asyncio.wait_for(app.start(), WAIT)
+        await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+        discord_platform = app.services.platforms.for_community(channel.community)
+        message = OutgoingMessage.of("Flag #1")
+        first = await discord_platform.send(channel, message, nonce="flag:1:post")
+        again = await discord_platform.send(channel, message, nonce="flag:1:post", recovering=True)
+    finally:
+        await app.close()
+    assert again == first
+    (posted,) = fake.posted
+    assert posted["enforce_nonce"] is True and len(posted["nonce"]) <= 25
 
 
 async def test_a_rejected_token_is_one_clear_error(
