@@ -15,10 +15,11 @@ import difflib
 import logging
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -127,18 +128,39 @@ class ConfigFile:
 
     @classmethod
     def load(cls, path: Path | None) -> ConfigFile:
+        """Read and parse the file; anything that stops it being read is a `ConfigError`."""
         if path is None:
             return cls(None, {})
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except FileNotFoundError:
             raise ConfigError(f"{path}: file not found (set BOTSCHAFTER_CONFIG)") from None
         except OSError as error:
             raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
         try:
-            return cls(path, tomllib.loads(text))
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{path}, line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                "save the file as UTF-8"
+            ) from None
+        try:
+            raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        except RecursionError:
+            raise ConfigError(
+                f"{path}: arrays or tables nested too deeply to read; no setting nests more "
+                f"than {MAX_DEPTH} levels"
+            ) from None
+        if (deep := _too_deep(raw)) is not None:
+            line = locate(path, deep)
+            raise ConfigError(
+                f"{path}{f', line {line}' if line else ''}: {'.'.join(deep)}: nested too "
+                f"deeply (more than {MAX_DEPTH} levels); no setting needs that"
+            )
+        return cls(path, raw)
 
     def community_raw(self, community_key: str | None) -> dict[str, Any]:
         """Defaults merged with the community's own table."""
@@ -147,6 +169,26 @@ class ConfigFile:
             return copy.deepcopy(base)
         own = self.raw.get("communities", {}).get(community_key, {})
         return deep_merge(base, own)
+
+
+# The deepest real setting is about six levels down (communities."x".moderation.rules,
+# then a rule's keys); deeper is a mistake, and Python's recursion (the TOML reader,
+# copying, validation) fails somewhere in the thousands.
+MAX_DEPTH = 16
+
+
+def _too_deep(raw: Mapping[str, Any]) -> list[str] | None:
+    """The key path of a value nested more than `MAX_DEPTH` levels down, if any."""
+    stack: list[tuple[Any, list[str]]] = [(raw, [])]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(value, Mapping):
+            stack.extend((item, [*path, str(key)]) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, [*path, str(index)]) for index, item in enumerate(value))
+    return None
 
 
 class EffectiveConfig:
@@ -213,43 +255,75 @@ def validate(
     file: ConfigFile | None = None,
     table: tuple[str, ...] = (),
 ) -> EffectiveConfig:
-    """Validate a merged config; errors name the source, the dotted key and the problem."""
-    known = {"community", "communities", *sections}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"{_at(source)}unknown table [{unknown[0]}]; known tables are "
-            + ", ".join(f"[{name}]" for name in sorted(known))
-        )
-    try:
-        community = CommunitySettings.model_validate(raw.get("community", {}))
-        parsed = {name: model.model_validate(raw.get(name, {})) for name, model in sections.items()}
-    except ValidationError as error:
-        raise ConfigError(_describe(error, source, sections, file, table)) from None
-    return EffectiveConfig(community, parsed)
+    """Validate a merged config; the error lists every problem, each naming the source, its
+    line, the dotted key and what is wrong, so one run shows all there is to fix."""
+    effective, problems = _validate(raw, sections, source, file, table)
+    if effective is None:
+        raise ConfigError("\n".join(map(str, problems)))
+    return effective
 
 
-def _describe(
-    error: ValidationError,
-    source: str,
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    line: int  # in the file, for the order of the list; 0 where unknown
+    where: str  # the file and line, or "" for a value typed in a command
+    key: str  # the dotted key, to tell one problem from another
+    text: str  # what is wrong, starting with the key
+
+    def __str__(self) -> str:
+        return f"{_at(self.where)}{self.text}"
+
+
+def _validate(
+    raw: Mapping[str, Any],
     sections: Mapping[str, type[BaseModel]],
+    source: str,
     file: ConfigFile | None,
     table: tuple[str, ...],
-) -> str:
-    title = error.title
-    prefix, root = (
-        ("community", CommunitySettings) if title == CommunitySettings.__name__ else ("", None)
-    )
-    for name, model in sections.items():
-        if model.__name__ == title:
-            prefix, root = name, model
-    lines = []
+) -> tuple[EffectiveConfig | None, list[_Problem]]:
+    """Every table validated on its own, so a mistake in one hides none in another."""
+    models: dict[str, type[BaseModel]] = {"community": CommunitySettings, **sections}
+    known = ", ".join(f"[{name}]" for name in sorted({"communities", *models}))
+    problems = [
+        _problem(
+            source, file, [*table, name], name, f"unknown table [{name}]; known tables are {known}"
+        )
+        for name in sorted(set(raw) - {"communities", *models})
+    ]
+    parsed: dict[str, BaseModel] = {}
+    for name, model in models.items():
+        try:
+            parsed[name] = model.model_validate(raw.get(name, {}))
+        except ValidationError as error:
+            problems.extend(_problems(error, name, model, source, file, table))
+    if problems:
+        return None, problems
+    community = cast(CommunitySettings, parsed.pop("community"))
+    return EffectiveConfig(community, parsed), []
+
+
+def _problems(
+    error: ValidationError,
+    name: str,
+    model: type[BaseModel],
+    source: str,
+    file: ConfigFile | None,
+    table: tuple[str, ...],
+) -> Iterator[_Problem]:
     for problem in error.errors():
-        key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
-        line = locate(file.path, [*table, *key.split(".")]) if file and file.path else None
-        where = f"{source}, line {line}" if line else source
-        lines.append(f"{_at(where)}{key}: {_explain(problem, root)}")
-    return "\n".join(lines)
+        key = ".".join(str(part) for part in (name, *problem["loc"]) if part != "")
+        # A message of several lines (the rules list names each broken rule) is several
+        # problems at the same place.
+        for line in _explain(problem, model).splitlines():
+            yield _problem(source, file, [*table, *key.split(".")], key, f"{key}: {line}")
+
+
+def _problem(
+    source: str, file: ConfigFile | None, key_path: list[str], key: str, text: str
+) -> _Problem:
+    """A problem at the line of `key_path` in the file, where that can be found."""
+    line = locate(file.path, key_path) if file and file.path else None
+    return _Problem(line or 0, f"{source}, line {line}" if line else source, key, text)
 
 
 def _at(source: str) -> str:
@@ -257,12 +331,12 @@ def _at(source: str) -> str:
     return f"{source}: " if source else ""
 
 
-def _explain(problem: ErrorDetails, root: type[BaseModel] | None) -> str:
+def _explain(problem: ErrorDetails, root: type[BaseModel]) -> str:
     """Pydantic's message, with what to write instead where it alone leaves one guessing."""
-    message = problem["msg"]
+    # "Value error, " tells a developer which exception a validator raised; a reader of
+    # the configuration gains nothing from it.
+    message = problem["msg"].removeprefix("Value error, ")
     loc = [*problem["loc"]]
-    if root is None:
-        return message
     if problem["type"] == "model_type" and (known := _keys_at(root, loc)):
         return "this is a table of settings, not one value: set its keys " + ", ".join(known)
     if problem["type"] == "extra_forbidden" and loc:
@@ -295,16 +369,18 @@ def locate(path: Path, wanted: list[str]) -> int | None:
     if not path.is_file():
         return None
     best: int | None = None
+    best_length = 0  # the line naming the most of `wanted` wins, the first one on a tie
     table: list[str] = []
     for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if header := _TABLE.match(text):
             table = [p.strip().strip('"') for p in header.group(1).split(".")]
-            if table == wanted[: len(table)] and best is None:
-                best = number
+            named = table
         elif key := _KEY.match(text):
-            full = table + [p.strip('"') for p in key.group(1).split(".")]
-            if full == wanted[: len(full)]:
-                best = number
+            named = table + [p.strip('"') for p in key.group(1).split(".")]
+        else:
+            continue
+        if named == wanted[: len(named)] and len(named) > best_length:
+            best, best_length = number, len(named)
     return best
 
 
@@ -331,17 +407,46 @@ def apply_dotted(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[s
 
 
 def check_file(file: ConfigFile, sections: Mapping[str, type[BaseModel]]) -> EffectiveConfig:
-    """Validate the defaults and every community table; raise `ConfigError` if bad."""
-    defaults = validate(file.community_raw(None), sections, file.label, file)
-    for key in file.raw.get("communities", {}):
-        if ":" not in key:
-            raise ConfigError(
-                f'{file.label}: [communities."{key}"]: name communities as "platform:id", '
-                'e.g. [communities."discord:123456789"]'
-            )
+    """Validate the defaults and every community table; raise one `ConfigError` that lists
+    every problem in the file."""
+    defaults, problems = _validate(file.community_raw(None), sections, file.label, file, ())
+    reported = {(p.key, p.text) for p in problems}
+    communities = file.raw.get("communities", {})
+    if not isinstance(communities, Mapping):
+        at = ["communities"]
+        problems.append(_problem(file.label, file, at, "communities", _COMMUNITY_NAMES))
+        communities = {}
+    for key, own in communities.items():
+        if ":" not in key or not isinstance(own, Mapping):
+            text = f'[communities."{key}"]: {_COMMUNITY_NAMES}'
+            problems.append(_problem(file.label, file, ["communities", key], key, text))
+            continue
         source = f'{file.label} [communities."{key}"]'
-        validate(file.community_raw(key), sections, source, file, ("communities", key))
+        _, found = _validate(file.community_raw(key), sections, source, file, ("communities", key))
+        # A mistake in the defaults shows in every community too; say it once, where it is.
+        problems.extend(p for p in found if (p.key, p.text) not in reported or _sets(own, p.key))
+    if defaults is None or problems:
+        problems.sort(key=lambda problem: problem.line)  # in the order of the file
+        raise ConfigError("\n".join(map(str, problems)))
     return defaults
+
+
+_COMMUNITY_NAMES = (
+    'one table per community, named "platform:id", e.g. [communities."discord:123456789"]'
+)
+
+
+def _sets(table: Mapping[str, Any], dotted: str) -> bool:
+    """Whether `table` itself sets the dotted key (rather than inheriting it)."""
+    value: Any = table
+    for part in dotted.split("."):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False
+    return True
 
 
 class ConfigStore:

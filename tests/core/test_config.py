@@ -7,12 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from bot.cli import main
 from bot.config import ConfigFile, check_file, mask_secrets
 from bot.errors import ConfigError
 from bot.local_session import LocalSession
 from bot.settings import Settings
+from cogs import all_cogs
 from storage.overrides import OverrideRepository
 
 
@@ -167,3 +169,119 @@ async def test_a_stale_stored_override_is_skipped_alone_and_logged(
         assert "ignoring the stored override welcome.greeting" in warnings
     finally:
         await session.app.close()
+
+
+BROKEN_EVERYWHERE = """\
+[community]
+locale = 5
+
+[welcom]
+channel = "hi"
+
+[welcome]
+nonsense = true
+
+[moderation]
+timeout_duration = "99d"
+
+[tickets]
+quiet_after = "5 days"
+
+[communities."local:demo".community]
+locale = [1]
+
+[communities.demo]
+locale = "de"
+"""
+
+
+def test_config_check_reports_every_problem_of_every_table_in_one_run(
+    write_config: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(BROKEN_EVERYWHERE)
+    assert main(["--config", str(path), "config", "check"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "Configuration error:"
+    assert lines[1:] == [
+        f"{path}, line 2: community.locale: Input should be a valid string",
+        f"{path}, line 4: unknown table [welcom]; known tables are [communities], "
+        "[community], [moderation], [tickets], [welcome]",
+        f"{path}, line 8: welcome.nonsense: Extra inputs are not permitted (unknown key; "
+        "known keys here: enabled, channel, public, dm, templates, rules, waves, kudos)",
+        f"{path}, line 11: moderation.timeout_duration: a timeout lasts at most 28d",
+        f"{path}, line 14: tickets.quiet_after: “5 days” is not a duration. Use a number "
+        "and a unit, like 30m, 12h or 3d.",
+        f'{path} [communities."local:demo"], line 17: community.locale: Input should be a '
+        "valid string",
+        f'{path}, line 19: [communities."demo"]: one table per community, named '
+        '"platform:id", e.g. [communities."discord:123456789"]',
+    ]
+
+
+def test_a_mistake_in_the_defaults_is_reported_once_not_again_for_each_community(
+    write_config: Callable[[str], Path],
+) -> None:
+    path = write_config(
+        '[welcome]\nnonsense = 1\n[communities."local:a".community]\nlocale = "de"\n'
+        '[communities."local:b".welcome]\nnonsense = 2\n'
+    )
+    with pytest.raises(ConfigError) as error:
+        check_file(ConfigFile.load(path), sections())
+    problems = str(error.value).splitlines()
+    assert [p.split(": ")[0] for p in problems] == [
+        f"{path}, line 2",
+        f'{path} [communities."local:b"], line 6',  # b sets it again in its own table
+    ]
+
+
+def test_a_rules_list_with_two_broken_rules_puts_each_on_its_own_line(
+    write_config: Callable[[str], Path],
+) -> None:
+    path = write_config(
+        '[[moderation.rules]]\nname = "a"\ntype = "nope"\n'
+        '[[moderation.rules]]\nname = "b"\ntype = "keywords"\n'
+    )
+    with pytest.raises(ConfigError) as error:
+        check_file(ConfigFile.load(path), sections())
+    problems = str(error.value).splitlines()
+    assert len(problems) == 2
+    assert problems[0].startswith(f"{path}, line 1: moderation.rules: rule 'a' type: ")
+    assert problems[1].startswith(f"{path}, line 1: moderation.rules: rule 'b' ")
+
+
+def test_a_file_that_is_not_utf8_names_its_line_instead_of_crashing(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[community]\nname = "Café"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as error:
+        ConfigFile.load(path)
+    assert str(error.value) == f"{path}, line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 5000 + "]" * 5000,
+        "x = " + "{a = " * 3000 + "1" + "}" * 3000,
+        "[" + ".".join(["t"] * 3000) + "]\na = 1",
+        "[community]\nname = " + "[" * 20 + "]" * 20,
+    ],
+    ids=["arrays", "inline tables", "dotted tables", "just too deep"],
+)
+def test_deep_nesting_is_a_configuration_error_not_a_crash(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        check_file(ConfigFile.load(path), sections())
+
+
+def test_config_check_of_a_non_utf8_file_exits_2_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bot.toml"
+    path.write_bytes(b"[community]\nname = '\xff'\n")
+    assert main(["--config", str(path), "config", "check"]) == 2
+    assert "not UTF-8 text" in capsys.readouterr().err
+
+
+def sections() -> dict[str, type[BaseModel]]:
+    return {c.name: c.config_model for c in all_cogs() if c.config_model is not None}
