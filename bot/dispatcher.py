@@ -38,6 +38,7 @@ from bot.interaction import Interaction
 from bot.model import Member
 from bot.outgoing import OutgoingMessage, Rich
 from bot.permissions import has_permission, may_use
+from bot.sanitise import clean_event
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Dispatcher:
 
     async def dispatch(self, event: Event) -> None:
         """Deliver one event; never raises for a handler's failure."""
+        event = clean_event(event)
         match event:
             case CommandInvoked():
                 await self._run_command(event)

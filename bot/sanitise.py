@@ -1,0 +1,93 @@
+"""Text entering the core is valid Unicode, checked once at the dispatcher's door.
+
+Platforms can hand over strings no encoder accepts: a lone UTF-16 surrogate (``"\\ud800"``,
+from a client that cut an emoji in half or a JSON ``\\ud83d`` escape) is a valid Python
+`str` but raises as soon as anything encodes it — the moderation rule view, SQLite,
+an HTTP client. One such character used to stop every rule for a message and turn
+``/ticket withdraw`` into the generic apology. `clean_event` replaces them with U+FFFD
+(the replacement character) in every string an event carries, so cogs never see one.
+
+Surrogates are the only code points a Python string may hold that UTF-8 cannot encode;
+control characters and direction overrides are valid text and stay as they are (the
+renderers escape what would format).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass, replace
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def clean_text(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD; the same object if it had none.
+
+    A high and a low surrogate that stand next to each other are joined into the character
+    they encode, as the sender meant.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        utf16 = text.encode("utf-16-le", "surrogatepass")
+        return utf16.decode("utf-16-le", "replace")
+    return text
+
+
+def clean_event(event: T) -> T:
+    """`event` with `clean_text` applied to every string it holds, at any depth.
+
+    Frozen dataclasses (events, members, references), tuples and mappings are looked into;
+    anything else — a responder, a datetime — is a handle or a value without text and is
+    passed on as it is. Nothing is copied unless some string actually changed, so the hot
+    path (a member's ordinary message) costs a walk and no allocation.
+    """
+    return _clean(event)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, tuple):
+        return _clean_tuple(value)
+    if isinstance(value, Mapping):
+        return _clean_mapping(value)
+    names = _value_fields(type(value))
+    if names:
+        changes = {}
+        for name in names:
+            old = getattr(value, name)
+            new = _clean(old)
+            if new is not old:
+                changes[name] = new
+        return replace(value, **changes) if changes else value
+    return value
+
+
+def _clean_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    items = [_clean(item) for item in value]
+    if all(new is old for new, old in zip(items, value, strict=True)):
+        return value
+    return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+
+
+def _clean_mapping(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    pairs = [(_clean(key), _clean(item)) for key, item in value.items()]
+    if all(
+        k is old_k and v is old_v
+        for (k, v), (old_k, old_v) in zip(pairs, value.items(), strict=True)
+    ):
+        return value
+    return dict(pairs)
+
+
+@functools.cache
+def _value_fields(kind: type) -> tuple[str, ...]:
+    """The init fields of a frozen dataclass type; empty for every other type."""
+    if not is_dataclass(kind) or not kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        return ()
+    return tuple(field.name for field in fields(kind) if field.init)
