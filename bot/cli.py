@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.errors import ConfigError
+from bot.logs import configure_logging
 from bot.settings import Settings, describe_error
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
@@ -53,9 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"Setting error (environment or .env):\n{describe_error(error)}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     handler = getattr(args, "handler", None)
     if handler is None:
         from bot.runner import run

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias=AliasChoices("BOTSCHAFTER_LOG_LEVEL", "log_level")
     )
+    # Third-party libraries log below INFO only when asked: their DEBUG lines carry SQL
+    # parameters, tokens in requests and members' messages (see bot/logs.py).
+    log_libraries_debug: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("BOTSCHAFTER_LOG_LIBRARIES_DEBUG", "log_libraries_debug"),
+    )
     local_community: str = Field(
         default="Botschafter Demo",
         validation_alias=AliasChoices("BOTSCHAFTER_LOCAL_COMMUNITY", "local_community"),

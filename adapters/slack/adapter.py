@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from aiohttp import ClientError
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
@@ -43,41 +42,46 @@ Mode = Literal["socket", "http"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class SlackOptions:
-    bot_token: str
-    app_token: str = ""
-    signing_secret: str = ""
+class SlackOptions(BaseModel):
+    """How to reach Slack. Tokens and the signing secret are `SecretStr` (plain strings
+    are wrapped), so a repr or log line never shows them; their values are read only
+    where Slack's libraries need them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bot_token: SecretStr
+    app_token: SecretStr = SecretStr("")
+    signing_secret: SecretStr = SecretStr("")
     mode: Mode = "socket"
     http_host: str = "0.0.0.0"
     http_port: int = 3000
     http_path: str = "/slack/events"
-    admin_user_token: str = ""
+    admin_user_token: SecretStr = SecretStr("")
     api_url: str = "https://slack.com/api/"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackOptions:
         return cls(
-            bot_token=secret(settings.slack_bot_token),
-            app_token=secret(settings.slack_app_token),
-            signing_secret=secret(settings.slack_signing_secret),
+            bot_token=stripped(settings.slack_bot_token),
+            app_token=stripped(settings.slack_app_token),
+            signing_secret=stripped(settings.slack_signing_secret),
             mode=settings.slack_mode,
             http_host=settings.slack_http_host,
             http_port=settings.slack_http_port,
             http_path=settings.slack_http_path,
-            admin_user_token=secret(settings.slack_admin_user_token),
+            admin_user_token=stripped(settings.slack_admin_user_token),
             api_url=settings.slack_api_url,
         )
 
     def problems(self) -> list[str]:
         """What is wrong before asking Slack anything."""
         found = []
-        if not self.bot_token.startswith("xoxb-"):
+        if not self.bot_token.get_secret_value().startswith("xoxb-"):
             found.append(
                 "SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb- "
                 "(OAuth & Permissions in your Slack app's settings)."
             )
-        if self.mode == "socket" and not self.app_token.startswith("xapp-"):
+        if self.mode == "socket" and not self.app_token.get_secret_value().startswith("xapp-"):
             found.append(
                 "SLACK_APP_TOKEN must be an app-level token starting with xapp- with the "
                 "connections:write scope (Basic Information → App-Level Tokens), or set "
@@ -88,20 +92,30 @@ class SlackOptions:
                 "SLACK_SIGNING_SECRET is required in HTTP mode (Basic Information → "
                 "App Credentials)."
             )
-        if self.admin_user_token and not self.admin_user_token.startswith("xoxp-"):
+        admin = self.admin_user_token.get_secret_value()
+        if admin and not admin.startswith("xoxp-"):
             found.append("SLACK_ADMIN_USER_TOKEN must be a User OAuth Token starting with xoxp-.")
         return found
 
 
-def secret(value: SecretStr | None) -> str:
-    return value.get_secret_value().strip() if value is not None else ""
+def stripped(value: SecretStr | None) -> SecretStr:
+    """A setting's secret without the blanks a copy and paste may add."""
+    return SecretStr(value.get_secret_value().strip() if value is not None else "")
 
 
 class SlackAdapter(SlackPlatform):
     def __init__(self, options: SlackOptions) -> None:
-        client = WebClient(token=options.bot_token, base_url=options.api_url, timeout=API_TIMEOUT)
+        client = WebClient(
+            token=options.bot_token.get_secret_value(),
+            base_url=options.api_url,
+            timeout=API_TIMEOUT,
+        )
         admin = (
-            WebClient(token=options.admin_user_token, base_url=options.api_url, timeout=API_TIMEOUT)
+            WebClient(
+                token=options.admin_user_token.get_secret_value(),
+                base_url=options.api_url,
+                timeout=API_TIMEOUT,
+            )
             if options.admin_user_token
             else None
         )
@@ -135,7 +149,7 @@ class SlackAdapter(SlackPlatform):
             # we already know the answer from `connect`.
             authorize=self._authorizer(),
             client=WebClient(base_url=self.options.api_url, timeout=API_TIMEOUT),
-            signing_secret=self.options.signing_secret,
+            signing_secret=self.options.signing_secret.get_secret_value(),
             request_verification_enabled=self.options.mode == "http",
             logger=logging.getLogger("adapters.slack.bolt"),
             name="botschafter",
@@ -163,7 +177,7 @@ class SlackAdapter(SlackPlatform):
             team=identity.team_name,
             bot_user_id=identity.bot_user_id,
             bot_id=identity.bot_id,
-            bot_token=self.options.bot_token,
+            bot_token=self.options.bot_token.get_secret_value(),
         )
 
         async def authorize() -> AuthorizeResult:

@@ -81,7 +81,9 @@ async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
         if adapter.options.mode == "socket":
             await adapter.checked(
                 "SLACK_APP_TOKEN",
-                adapter.client.apps_connections_open(app_token=adapter.options.app_token),
+                adapter.client.apps_connections_open(
+                    app_token=adapter.options.app_token.get_secret_value()
+                ),
             )
     except ConfigError as error:
         print(error, file=sys.stderr)

@@ -13,6 +13,7 @@ import logging
 from typing import Protocol
 
 from aiohttp import web
+from pydantic import SecretStr
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,7 +28,7 @@ class Connection(Protocol):
 
 
 class SocketModeConnection:
-    def __init__(self, bolt: AsyncApp, app_token: str, client: AsyncWebClient) -> None:
+    def __init__(self, bolt: AsyncApp, app_token: SecretStr, client: AsyncWebClient) -> None:
         self._bolt = bolt
         self._app_token = app_token
         self._client = client
@@ -36,8 +37,9 @@ class SocketModeConnection:
     async def open(self) -> None:
         """Ask for a WebSocket URL first, so a bad app token fails here, once, clearly
         (the socket client itself would retry it forever)."""
-        opened = await self._client.apps_connections_open(app_token=self._app_token)
-        handler = AsyncSocketModeHandler(self._bolt, self._app_token, web_client=self._client)
+        token = self._app_token.get_secret_value()
+        opened = await self._client.apps_connections_open(app_token=token)
+        handler = AsyncSocketModeHandler(self._bolt, token, web_client=self._client)
         handler.client.wss_uri = opened["url"]
         self._handler = handler
         await handler.connect_async()
