@@ -45,6 +45,12 @@ from bot.model import (
 from bot.outgoing import OutgoingMessage
 from bot.platform import Capability
 
+# Message metadata that carries an outbox key, so a post retried after a crash finds itself.
+NONCE_EVENT = "botschafter_post"
+# How many recent messages a recovering post looks through: a crash-restart takes seconds
+# to minutes, and the channel rarely has more than this many newer messages by then.
+RECOVERY_LOOKBACK = 100
+
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
@@ -161,14 +167,46 @@ class SlackPlatform:
         recovering: bool = False,
     ) -> MessageRef:
         base, thread_ts = split_channel(channel)
+        if recovering and nonce is not None:
+            already = await self._posted_with(base, thread_ts, nonce)
+            if already is not None:
+                return MessageRef(channel, already)
         rendered = self.render(message, allow_pings=allow_pings)
+        metadata = (
+            None if nonce is None else {"event_type": NONCE_EVENT, "event_payload": {"key": nonce}}
+        )
         response = await call(
             f"post in {channel.name or base}",
             self.client.chat_postMessage(
-                channel=base, thread_ts=thread_ts, **rendered.as_kwargs(), **QUIET
+                channel=base,
+                thread_ts=thread_ts,
+                metadata=metadata,
+                **rendered.as_kwargs(),
+                **QUIET,
             ),
         )
         return MessageRef(channel, str(response["ts"]))
+
+    async def _posted_with(self, base: str, thread_ts: str | None, nonce: str) -> str | None:
+        """The ts of a recent message the bot posted with this key, if a post cut off by a
+        crash did reach Slack (Slack has no nonce; the key rides in the message metadata)."""
+        if thread_ts is None:
+            request = self.client.conversations_history(
+                channel=base, limit=RECOVERY_LOOKBACK, include_all_metadata=True
+            )
+        else:
+            request = self.client.conversations_replies(
+                channel=base, ts=thread_ts, limit=RECOVERY_LOOKBACK, include_all_metadata=True
+            )
+        response = await call("look for a message cut off by a restart", request)
+        for raw in response.get("messages", ()):
+            metadata = raw.get("metadata") or {}
+            if (
+                metadata.get("event_type") == NONCE_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == nonce
+            ):
+                return str(raw["ts"])
+        return None
 
     async def edit(self, message: MessageRef, new: OutgoingMessage) -> None:
         base, _ = split_channel(message.channel)
@@ -242,7 +280,7 @@ class SlackPlatform:
     ) -> MessageRef:
         opened = await call("open a direct message", self.client.conversations_open(users=user.id))
         channel = ChannelRef(self.community, opened["channel"]["id"], "")
-        return await self.send(channel, message)
+        return await self.send(channel, message, nonce=nonce, recovering=recovering)
 
     async def permalink(self, message: MessageRef) -> str:
         base, _ = split_channel(message.channel)

@@ -50,6 +50,7 @@ class StoredMessage:
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
     reactions: dict[str, list[str]] = field(default_factory=dict)
+    metadata: dict[str, Any] | None = None
 
     def as_slack(self) -> dict[str, Any]:
         raw: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
@@ -293,6 +294,9 @@ class SlackApiFake:
         blocks = params.get("blocks")
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
         message = StoredMessage(
             channel,
             self.next_ts(),
@@ -300,6 +304,7 @@ class SlackApiFake:
             bot_id=BOT_ID,
             blocks=blocks,
             thread_ts=params.get("thread_ts"),
+            metadata=metadata,
         )
         self.messages.append(message)
         return {"ok": True, "channel": channel, "ts": message.ts, "message": message.as_slack()}
@@ -336,13 +341,40 @@ class SlackApiFake:
         }
 
     def _conversations_history(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        """One message by ``latest`` + ``inclusive``, or the newest ``limit`` ones; message
+        metadata only with ``include_all_metadata``, as on Slack."""
         if params["channel"] not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        found = self.message(params["channel"], params["latest"])
-        return {"ok": True, "messages": [found.as_slack()] if found else []}
+        if "latest" in params:
+            found = self.message(params["channel"], params["latest"])
+            return {"ok": True, "messages": [found.as_slack()] if found else []}
+        in_channel = [m for m in self.messages if m.channel == params["channel"]]
+        return {"ok": True, "messages": self._listed(in_channel, params)}
 
     def _conversations_replies(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        return self._conversations_history(params, token)
+        if "latest" in params:
+            return self._conversations_history(params, token)
+        if params["channel"] not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        thread = [
+            m
+            for m in self.messages
+            if m.channel == params["channel"] and params["ts"] in (m.ts, m.thread_ts)
+        ]
+        return {"ok": True, "messages": self._listed(thread, params)}
+
+    @staticmethod
+    def _listed(messages: list[StoredMessage], params: dict[str, Any]) -> list[dict[str, Any]]:
+        newest = sorted(messages, key=lambda m: float(m.ts), reverse=True)
+        newest = newest[: int(params.get("limit", 100))]
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        listed = []
+        for message in newest:
+            raw = message.as_slack()
+            if with_metadata and message.metadata:
+                raw["metadata"] = message.metadata
+            listed.append(raw)
+        return listed
 
     def _reactions_add(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         message = self.message(params["channel"], params["timestamp"])

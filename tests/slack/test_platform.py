@@ -204,3 +204,30 @@ async def test_an_unreachable_slack_is_a_typed_error_not_a_network_exception() -
     client = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2)
     with pytest.raises(PlatformUnavailable, match="Slack could not be reached"):
         await client.chat_postMessage(channel="C1", text="hello")
+
+
+async def test_a_post_retried_after_a_crash_finds_itself_instead_of_posting_again(
+    rig: SlackRig,
+) -> None:
+    channel = await rig.adapter.find_channel(rig.adapter.community, "#tickets")
+    assert channel is not None
+    first = await rig.adapter.send(channel, OutgoingMessage.of("Ticket #1"), nonce="t:1:tracker")
+    await rig.adapter.send(channel, OutgoingMessage.of("something else"), nonce="t:2:tracker")
+
+    again = await rig.adapter.send(
+        channel, OutgoingMessage.of("Ticket #1"), nonce="t:1:tracker", recovering=True
+    )
+
+    assert again == first
+    assert [m.text for m in rig.fake.posts_in(TICKETS)].count("Ticket #1") == 1
+
+
+async def test_a_recovering_post_that_never_reached_slack_is_posted(rig: SlackRig) -> None:
+    channel = await rig.adapter.find_channel(rig.adapter.community, "#tickets")
+    assert channel is not None
+
+    await rig.adapter.send(
+        channel, OutgoingMessage.of("Ticket #3"), nonce="t:3:tracker", recovering=True
+    )
+
+    assert [m.text for m in rig.fake.posts_in(TICKETS)] == ["Ticket #3"]
