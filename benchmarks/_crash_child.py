@@ -122,6 +122,7 @@ class Driver:
         self.counting = False
         self.step = 0
         self.script_errors: list[list[Any]] = []
+        args.progress.parent.mkdir(parents=True, exist_ok=True)
         self._log = args.progress.open("a", encoding="utf-8")
 
     # -- running ------------------------------------------------------------------------------

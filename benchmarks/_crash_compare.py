@@ -42,6 +42,7 @@ class Difference:
     duplicated: list[tuple[Any, ...]] = field(default_factory=list)
     unexpected: list[tuple[Any, ...]] = field(default_factory=list)
     stored: list[str] = field(default_factory=list)
+    corrupt: bool = False  # SQLite's integrity check failed
 
 
 def compare(reference: dict[str, Any], crashed: dict[str, Any]) -> Difference:
@@ -51,6 +52,7 @@ def compare(reference: dict[str, Any], crashed: dict[str, Any]) -> Difference:
         visible_items(reference, interrupted), visible_items(crashed, interrupted), difference
     )
     if crashed["integrity"] != "ok":
+        difference.corrupt = True
         difference.stored.append(f"PRAGMA integrity_check: {crashed['integrity']}")
     before, after = stored_rows(reference), stored_rows(crashed)
     for table in sorted(before.keys() | after.keys()):

@@ -182,6 +182,7 @@ def summarise(outcomes: list[Outcome], lines: list[str]) -> dict[str, Any]:
         "duplicated": sum(1 for o in compared if o.difference and o.difference.duplicated),
         "integrity_failures": sum(1 for o in compared if o.difference and o.difference.stored),
         "failed_restarts": len(failed),
+        "corrupt_databases": sum(1 for o in compared if o.difference and o.difference.corrupt),
         "unexpected": sum(1 for o in compared if o.difference and o.difference.unexpected),
         "script_errors": sum(1 for o in compared if o.script_errors),
         "missed_kills": sum(1 for o in outcomes if o.missed),
