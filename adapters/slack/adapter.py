@@ -150,7 +150,9 @@ class SlackAdapter(SlackPlatform):
             authorize=self._authorizer(),
             client=WebClient(base_url=self.options.api_url, timeout=API_TIMEOUT),
             signing_secret=self.options.signing_secret.get_secret_value(),
-            request_verification_enabled=self.options.mode == "http",
+            # HttpConnection checks the signature before parsing; bolt's own check would
+            # parse the body first (and answer 500 to a malformed one).
+            request_verification_enabled=False,
             logger=logging.getLogger("adapters.slack.bolt"),
             name="botschafter",
         )
@@ -197,7 +199,13 @@ class SlackAdapter(SlackPlatform):
     def _connection(self, bolt: AsyncApp) -> Connection:
         options = self.options
         if options.mode == "http":
-            return HttpConnection(bolt, options.http_host, options.http_port, options.http_path)
+            return HttpConnection(
+                bolt,
+                options.signing_secret,
+                options.http_host,
+                options.http_port,
+                options.http_path,
+            )
         return SocketModeConnection(bolt, options.app_token, self.client)
 
     async def checked(self, setting: str, step: Awaitable[T]) -> T:

@@ -2,21 +2,26 @@
 
 Socket Mode opens an outbound WebSocket with the app-level token, so the bot needs no
 public URL, certificate or open port. HTTP mode runs a small aiohttp server that Slack
-posts to; bolt verifies every request's signature (HMAC of the body with the signing
-secret) and rejects bad or stale ones (older than five minutes) with 401 before anything
-else runs.
+posts to. Its signature is checked first (`adapters.slack.signature`): anything unsigned,
+wrongly signed or stale gets 401 and one log line, before the body is parsed. A signed
+body that is not a Slack payload gets 400 and one log line. Only then does bolt see it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Protocol
 
 from aiohttp import web
 from pydantic import SecretStr
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.signature import signature_problem
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +57,51 @@ class SocketModeConnection:
 
 
 class HttpConnection:
-    def __init__(self, bolt: AsyncApp, host: str, port: int, path: str) -> None:
+    def __init__(
+        self, bolt: AsyncApp, signing_secret: SecretStr, host: str, port: int, path: str
+    ) -> None:
         self._bolt = bolt
+        self._signing_secret = signing_secret
         self._host = host
         self._port = port
         self._path = path
         self._runner: web.AppRunner | None = None
 
     async def open(self) -> None:
-        server = self._bolt.server(port=self._port, path=self._path, host=self._host)
-        server.web_app.router.add_get("/healthz", _healthy)
-        runner = web.AppRunner(server.web_app, access_log=None)
+        web_app = web.Application()
+        web_app.router.add_post(self._path, self._receive)
+        web_app.router.add_get("/healthz", _healthy)
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port)
         await site.start()
         self._runner = runner
         log.info("listening for Slack on http://%s:%d%s", self._host, self.port, self._path)
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        """Signature first, then parsing, then bolt; a refusal is one line, no traceback."""
+        body = await request.read()
+        problem = signature_problem(self._signing_secret, body, request.headers, time.time())
+        if problem is not None:
+            log.warning("refused a request from %s: %s (401)", request.remote, problem)
+            return web.Response(status=401)
+        try:
+            parsed = AsyncBoltRequest(
+                body=body.decode("utf-8"),
+                query=request.query_string,
+                headers=dict(request.headers),
+            )
+            if not isinstance(parsed.body, dict):
+                raise TypeError("not a JSON object")
+        except (ValueError, TypeError, AttributeError) as error:
+            # ValueError covers bad UTF-8 and bad JSON; the others, JSON that is no object.
+            log.warning(
+                "refused a signed request from %s: the body is no Slack payload (%s) (400)",
+                request.remote,
+                type(error).__name__,
+            )
+            return web.Response(status=400)
+        return await to_aiohttp_response(await self._bolt.async_dispatch(parsed))
 
     @property
     def port(self) -> int:

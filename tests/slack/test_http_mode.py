@@ -3,10 +3,13 @@ acknowledged at once while the reply follows through Slack's Web API."""
 
 from __future__ import annotations
 
+import hmac
+import logging
 import time
 
-from slack_fake_api import TEAM_ID
-from slack_harness import SlackRig
+import pytest
+from slack_fake_api import SIGNING_SECRET, TEAM_ID
+from slack_harness import SlackRig, signature
 from slack_harness_users import ALICE, BEN
 
 
@@ -94,3 +97,78 @@ async def test_public_replies_where_the_bot_is_not_invited_go_through_the_respon
     [response] = rig.fake.responses
     assert response["response_type"] == "in_channel"
     assert "slack" in response["text"]
+
+
+def refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith(("adapters.slack", "aiohttp"))]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ('{"type": "event_callback", "event": ', {}),  # unsigned and malformed
+        ("command=%2Fhelp", {"X-Slack-Request-Timestamp": "soon"}),
+        ("command=%2Fhelp", {"X-Slack-Request-Timestamp": "١٧٠٠٠٠٠٠٠٠"}),  # Arabic digits
+        ("command=%2Fhelp", {"X-Slack-Request-Timestamp": ""}),
+        ("command=%2Fhelp", {"X-Slack-Signature": "v0=ünicode"}),
+    ],
+    ids=["malformed", "word-timestamp", "non-ascii-digits", "no-timestamp", "non-ascii-sig"],
+)
+async def test_an_unauthenticated_request_gets_401_and_one_log_line(
+    rig: SlackRig, caplog: pytest.LogCaptureFixture, body: str, headers: dict[str, str]
+) -> None:
+    caplog.set_level(logging.INFO)
+    status = await rig.send(body, "application/json", signed=False, headers=headers)
+    assert status == 401
+    [line] = refusals(caplog)
+    assert line.levelname == "WARNING" and "(401)" in line.getMessage()
+    assert line.exc_info is None
+    assert rig.fake.responses == [] and rig.fake.called("users.info") == []
+
+
+async def test_a_correctly_signed_timestamp_that_is_no_number_is_still_refused(
+    rig: SlackRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The signature covers the timestamp text, so a signer could sign "soon" too."""
+    caplog.set_level(logging.INFO)
+    body = f"command=%2Fhelp&text=&user_id={BEN}&team_id={TEAM_ID}&channel_id=C0GENERAL"
+    stamp = "1e9"
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature(body, stamp)}
+    assert await rig.send(body, "application/x-www-form-urlencoded", headers=headers) == 401
+    assert "timestamp is not a number" in refusals(caplog)[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"type": "event_callback", "event": ', "application/json"),
+        ("[1, 2, 3]", "application/json"),
+        ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+    ],
+    ids=["truncated-json", "json-array", "form-payload-not-json"],
+)
+async def test_a_signed_but_malformed_body_gets_400_and_one_log_line(
+    rig: SlackRig, caplog: pytest.LogCaptureFixture, body: str, content_type: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert await rig.send(body, content_type) == 400
+    [line] = refusals(caplog)
+    assert "(400)" in line.getMessage() and line.exc_info is None
+
+
+async def test_a_signed_body_that_is_not_utf8_gets_400(
+    rig: SlackRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    raw = b"command=%2Fhelp&text=\xff\xfe"
+    stamp = str(int(time.time()))
+    base = b"v0:" + stamp.encode() + b":" + raw
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": "v0=" + hmac.new(SIGNING_SECRET.encode(), base, "sha256").hexdigest(),
+    }
+    async with rig.http.post(rig.url, data=raw, headers=headers) as response:
+        assert response.status == 400
+    [line] = refusals(caplog)
+    assert line.exc_info is None
