@@ -265,7 +265,7 @@ class Driver:
     def _save(self) -> None:
         assert self.session is not None
         state = {"community": self.session.community.to_state(), "progress": vars(self.progress)}
-        write_json_atomically(self.state_path, state)
+        write_json_atomically(self.state_path, state, indent=None)
 
     @property
     def _clock(self) -> VirtualClock:
