@@ -68,6 +68,7 @@ class Outcome:
     failed_restart: str = ""
     script_errors: list[list[Any]] = field(default_factory=list)
     missed: bool = False  # the run ended before reaching the step
+    diverged: bool = False  # the killed run's step was another than the reference's
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +135,7 @@ def crash_run(folder: Path, step: Step, reference: dict[str, Any]) -> Outcome:
         return Outcome(step, missed=True)
     if killed.returncode != -9:
         return Outcome(step, failed_restart=f"died before the kill: {killed.stderr[-500:]}")
+    diverged = read_steps(folder / "progress")[-1] != step
     try:
         restarted = _child(folder, kill_at=0)
     except subprocess.TimeoutExpired:
@@ -144,7 +146,12 @@ def crash_run(folder: Path, step: Step, reference: dict[str, Any]) -> Outcome:
         )
     snapshot = json.loads((folder / "snapshot.json").read_text(encoding="utf-8"))
     shutil.rmtree(folder, ignore_errors=True)
-    return Outcome(step, compare(reference, snapshot), script_errors=snapshot["script_errors"])
+    return Outcome(
+        step,
+        compare(reference, snapshot),
+        script_errors=snapshot["script_errors"],
+        diverged=diverged,
+    )
 
 
 def read_steps(progress: Path) -> list[Step]:
@@ -185,7 +192,7 @@ def summarise(outcomes: list[Outcome], lines: list[str]) -> dict[str, Any]:
         "corrupt_databases": sum(1 for o in compared if o.difference and o.difference.corrupt),
         "unexpected": sum(1 for o in compared if o.difference and o.difference.unexpected),
         "script_errors": sum(1 for o in compared if o.script_errors),
-        "missed_kills": sum(1 for o in outcomes if o.missed),
+        "missed_kills": sum(1 for o in outcomes if o.missed or o.diverged),
         "items": dict(items),
         "points_by_step_kind": {k: dict(v) for k, v in by_kind.items()},
         "examples": examples,

@@ -1,0 +1,58 @@
+"""Scripts name the bot's messages by what they are, so they survive a different order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.local import LocalCommunity
+from bot.local_session import LocalSession
+from bot.script import Interpreter, ScriptError
+
+
+async def test_a_script_reacts_on_a_tickets_tracker_by_the_tickets_number(
+    session: LocalSession,
+) -> None:
+    interpreter = Interpreter(session, actor="Ben")
+    await interpreter.execute('/ticket open "Dark mode"')
+    await interpreter.execute("/ticket show #1")  # a private reply that starts alike
+    interpreter.actor = "Amy"
+    await interpreter.execute("react ticket:1 👍")
+    tracker = next(m for m in session.community.messages if m.text.startswith("**Ticket #1:**"))
+    assert "amy" in tracker.reactions["👍"]
+    assert tracker.private_to is None
+
+
+async def test_last_names_a_members_latest_message_in_a_channel(session: LocalSession) -> None:
+    interpreter = Interpreter(session, actor="Ben")
+    await interpreter.execute("say first")
+    await interpreter.execute("say second")
+    interpreter.actor = "Mo"
+    await interpreter.execute("say not Ben's")
+    await interpreter.execute("react last:#general:Ben 👀")
+    second = next(m for m in session.community.messages if m.text == "second")
+    assert second.reactions == {"👀": ["mo"]}
+
+
+async def test_a_reference_to_nothing_is_a_polite_error(session: LocalSession) -> None:
+    interpreter = Interpreter(session)
+    with pytest.raises(ScriptError, match="there is no message flag:9"):
+        await interpreter.execute("react flag:9 ✅")
+    with pytest.raises(ScriptError, match="names no message; write a number or one of"):
+        await interpreter.execute("react newest:#general ✅")
+    assert session.community.messages == []
+
+
+async def test_a_saved_community_keeps_an_open_form_so_it_can_be_submitted_later(
+    session: LocalSession, tmp_path: Path
+) -> None:
+    interpreter = Interpreter(session, actor="Ben")
+    await interpreter.execute("say something rude")
+    interpreter.actor = "Amy"
+    await interpreter.execute("action last:#general:Ben Report message")
+    path = tmp_path / "community.json"
+    session.community.save(path)
+    loaded = LocalCommunity.load(path)
+    assert loaded.open_forms == session.community.open_forms != {}
+    assert loaded.roles == session.community.roles
