@@ -20,9 +20,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import __version__
+from bot.data_lock import DataFolderUnusable
 from bot.errors import ConfigError
 from bot.logs import configure_logging
 from bot.settings import Settings, describe_error
+from storage.database import DatabaseUnusable
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -64,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(handler(args, settings))
     except ConfigError as error:
         print(f"Configuration error:\n{error}", file=sys.stderr)
+        return 2
+    except (DatabaseUnusable, DataFolderUnusable) as error:
+        # One line that names the file and what to do; a traceback would bury both.
+        print(error, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print()  # after the ^C the terminal echoed
@@ -151,15 +157,17 @@ def _usage(parser: argparse.ArgumentParser) -> Handler:
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import data_lock
     from storage.database import Database
 
     # Each applied migration is printed below; its log line would say it a second time.
     logging.getLogger("storage.database").setLevel(logging.WARNING)
-    db = await Database.open(settings.database_path, migrate=False)
-    try:
-        applied = await db.migrate()
-    finally:
-        await db.close()
+    with data_lock.hold(None, settings.database_path):
+        db = await Database.open(settings.database_path, migrate=False)
+        try:
+            applied = await db.migrate()
+        finally:
+            await db.close()
     for name in applied:
         print(f"applied {name}")
     print(f"Database {settings.database_path} is up to date.")

@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot import data_lock
 from bot.app import Adapter, App
 from bot.clock import VirtualClock
 from bot.local_session import LocalSession
@@ -22,6 +23,12 @@ SCRIPT_SEED = 0
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot while holding the data folder, so a second process cannot share it."""
+    with data_lock.hold(settings.data_dir, settings.database_path):
+        return await _run(args, settings)
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
     script: Path | None = getattr(args, "script", None)
     adapters = [] if script else platform_adapters(settings)
     if not adapters and settings.log_level == "INFO":

@@ -28,6 +28,14 @@ Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
 
 
+class DatabaseUnusable(Exception):
+    """The database file cannot be used; the message names it and what to do about it."""
+
+
+class DatabaseMissing(DatabaseUnusable):
+    """A command that only reads found no database where it looked (it creates none)."""
+
+
 class Database:
     """A connection plus a lock that makes each `transaction` atomic among coroutines."""
 
@@ -37,24 +45,64 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
-        """Open (creating folders and file as needed) and bring the schema up to date."""
+    async def open(cls, path: str | Path, *, migrate: bool = True, create: bool = True) -> Database:
+        """Open and bring the schema up to date; with `create`, make folders and file first.
+
+        A read-only command passes ``create=False, migrate=False``: then a missing file, or
+        one this program did not make, is a `DatabaseMissing` / `DatabaseUnusable` error
+        instead of a new empty database. A file SQLite cannot read raises
+        `DatabaseUnusable`; the connection is closed first, because its worker thread
+        would otherwise keep the process alive after the error.
+        """
         target = str(path)
         if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(target, isolation_level=None)
-        connection.row_factory = sqlite3.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        database = cls(connection, target)
-        if migrate:
-            await database.migrate()
+            _prepare(Path(target), create=create)
+        try:
+            connection = await aiosqlite.connect(target, isolation_level=None)
+        except sqlite3.Error as error:
+            raise unusable(target, error) or error from None
+        try:
+            connection.row_factory = sqlite3.Row
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA foreign_keys=ON")
+            await connection.execute("PRAGMA busy_timeout=5000")
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            database = cls(connection, target)
+            await database._check_ours(created_here=create)
+            if migrate:
+                await database.migrate()
+            elif not create:
+                await database._check_up_to_date()
+        except BaseException as error:
+            await connection.close()
+            if isinstance(error, sqlite3.Error) and (translated := unusable(target, error)):
+                raise translated from None
+            raise
         return database
 
     async def close(self) -> None:
         await self._connection.close()
+
+    async def _check_ours(self, *, created_here: bool) -> None:
+        """Refuse a SQLite file another program made: migrating it would mix our tables in."""
+        tables = {row[0] for row in await self._fetch("SELECT name FROM sqlite_master")}
+        if "schema_migrations" in tables or (created_here and not tables):
+            return
+        raise DatabaseUnusable(
+            f"{self.path}: this is not a Botschafter database"
+            + (" (it holds another program's tables)" if tables else " (it is empty)")
+            + ". Check --data-dir / --database (BOTSCHAFTER_DATA_DIR, BOTSCHAFTER_DATABASE)."
+        )
+
+    async def _check_up_to_date(self) -> None:
+        """A reader of an older schema would fail half-way; say how to bring it up to date."""
+        applied = {row[0] for row in await self._fetch("SELECT version FROM schema_migrations")}
+        pending = [f"{v:04d}_{name}" for v, name, _ in _migrations() if v not in applied]
+        if pending:
+            raise DatabaseUnusable(
+                f"{self.path}: the database predates this version ({len(pending)} migration(s) "
+                "pending). Run `python -m bot migrate`, or start the bot once, then try again."
+            )
 
     async def migrate(self) -> list[str]:
         """Apply pending migrations in order; returns the names applied this time."""
@@ -146,6 +194,63 @@ class Transaction:
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+# What to do about a file SQLite refuses, by SQLite's primary result code.
+_RESTORE = "Restore it from a backup, or move it aside to start with an empty database."
+_ADVICE = {
+    sqlite3.SQLITE_NOTADB: ("this is not a SQLite database (or it is encrypted)", _RESTORE),
+    sqlite3.SQLITE_CORRUPT: ("the database is damaged (disk image is malformed)", _RESTORE),
+    sqlite3.SQLITE_CANTOPEN: (
+        "SQLite cannot open this file",
+        "Check that the path names a file in an existing, writable folder.",
+    ),
+    sqlite3.SQLITE_PERM: ("permission denied", "Check the file's permissions."),
+    sqlite3.SQLITE_READONLY: (
+        "the database is read-only",
+        "Give the bot write access to the file and its folder.",
+    ),
+    sqlite3.SQLITE_IOERR: ("an I/O error while reading or writing it", "Check the disk."),
+    sqlite3.SQLITE_FULL: ("the disk is full", "Free some space, then start again."),
+}
+
+
+def unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable | None:
+    """A `DatabaseUnusable` for errors that are the file's fault; None for anything else
+    (a bug in a statement is not the file's fault and keeps its traceback)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None or (code & 0xFF) not in _ADVICE:
+        return None
+    problem, advice = _ADVICE[code & 0xFF]
+    return DatabaseUnusable(f"{path}: {problem}. {advice}")
+
+
+def _prepare(path: Path, *, create: bool) -> None:
+    """Make the database's folder (when creating), or say plainly why it cannot be used."""
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise DatabaseUnusable(
+            f"{folder}: is a file, not a folder; the database {path.name} cannot live in it."
+            " Check --data-dir / --database (BOTSCHAFTER_DATA_DIR, BOTSCHAFTER_DATABASE)."
+        )
+    if path.is_dir():
+        raise DatabaseUnusable(
+            f"{path}: is a folder, not a database file. Check --database (BOTSCHAFTER_DATABASE)."
+        )
+    if not create:
+        if not path.exists():
+            raise DatabaseMissing(
+                f"{path}: no database here (this command creates none). Check --data-dir /"
+                " --database (BOTSCHAFTER_DATA_DIR, BOTSCHAFTER_DATABASE); the bot creates the"
+                " database when it first starts."
+            )
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnusable(
+            f"{folder}: cannot create the database's folder: {error.strerror}."
+        ) from None
 
 
 def _migrations() -> list[tuple[int, str, str]]:

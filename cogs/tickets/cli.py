@@ -1,8 +1,8 @@
 """``python -m bot export tickets --format csv|json [--since DATE]``: tickets for departments.
 
 Reads the bot's database directly (the bot may keep running: SQLite's WAL lets a reader
-work beside it) and writes to stdout or ``--output``. Progress goes to stderr, so a
-redirected export stays clean.
+work beside it; the export creates and migrates nothing) and writes to stdout or
+``--output``. Progress goes to stderr, so a redirected export stays clean.
 """
 
 from __future__ import annotations
@@ -46,9 +46,12 @@ def add_commands(subparsers: Any) -> None:
 
 
 async def export_tickets(args: argparse.Namespace, settings: Settings) -> int:
-    db = await Database.open(settings.database_path)
+    # Read-only: a mistyped --data-dir is an error naming the path, never a new database.
+    db = await Database.open(settings.database_path, create=False, migrate=False)
     try:
         reports = TicketReports(db)
+        if args.community is not None and not await _known(reports, args.community):
+            return 2
         total = await reports.export_count(args.since, args.community)
         progress = _Progress(total, sys.stderr) if total >= PROGRESS_THRESHOLD else None
         if args.output is None:
@@ -61,6 +64,19 @@ async def export_tickets(args: argparse.Namespace, settings: Settings) -> int:
     target = args.output or "stdout"
     print(f"Exported {count} ticket(s) as {args.format} to {target}.", file=sys.stderr)
     return 0
+
+
+async def _known(reports: TicketReports, community: str) -> bool:
+    """Whether `community` has tickets; if not, say which communities do."""
+    known = await reports.communities()
+    if community in known:
+        return True
+    listed = ", ".join(known) if known else "none yet"
+    print(
+        f"No tickets for community {community}. Communities with tickets: {listed}.",
+        file=sys.stderr,
+    )
+    return False
 
 
 async def _write(
