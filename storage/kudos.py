@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.timestamps import from_db, to_db
 
 
@@ -13,6 +13,7 @@ from storage.timestamps import from_db, to_db
 class KudosGiven:
     """A kudos was stored; the receiver's counts include it."""
 
+    id: int
     receiver_total: int
     receiver_since: int
 
@@ -38,6 +39,7 @@ class KudosRepository:
 
     async def give(
         self,
+        tx: Transaction,
         community: str,
         giver_id: str,
         receiver_id: str,
@@ -50,29 +52,29 @@ class KudosRepository:
         count_since: datetime,
     ) -> KudosGiven | RateLimited:
         """Store a kudos unless the giver reached `limit` within `window`; atomic, so two
-        quick commands cannot both slip under the limit."""
-        async with self._db.transaction() as tx:
-            recent = await tx.fetch_all(
-                "SELECT given_at FROM kudos WHERE community = ? AND giver_id = ?"
-                " AND given_at > ? ORDER BY given_at",
-                (community, giver_id, to_db(at - window)),
-            )
-            if len(recent) >= limit:
-                oldest = from_db(recent[len(recent) - limit]["given_at"])
-                return RateLimited(len(recent), oldest + window)
-            await tx.execute(
-                "INSERT INTO kudos (community, giver_id, receiver_id, receiver_name, reason,"
-                " given_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (community, giver_id, receiver_id, receiver_name, reason, to_db(at)),
-            )
-            counts = await tx.fetch_one(
-                "SELECT COUNT(*) AS total,"
-                " SUM(CASE WHEN given_at >= ? THEN 1 ELSE 0 END) AS recent"
-                " FROM kudos WHERE community = ? AND receiver_id = ?",
-                (to_db(count_since), community, receiver_id),
-            )
+        quick commands cannot both slip under the limit; written in the caller's transaction
+        so the public thank-you is an outbox entry committed with it."""
+        recent = await tx.fetch_all(
+            "SELECT given_at FROM kudos WHERE community = ? AND giver_id = ?"
+            " AND given_at > ? ORDER BY given_at",
+            (community, giver_id, to_db(at - window)),
+        )
+        if len(recent) >= limit:
+            oldest = from_db(recent[len(recent) - limit]["given_at"])
+            return RateLimited(len(recent), oldest + window)
+        kudos_id = await tx.insert(
+            "INSERT INTO kudos (community, giver_id, receiver_id, receiver_name, reason,"
+            " given_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (community, giver_id, receiver_id, receiver_name, reason, to_db(at)),
+        )
+        counts = await tx.fetch_one(
+            "SELECT COUNT(*) AS total,"
+            " SUM(CASE WHEN given_at >= ? THEN 1 ELSE 0 END) AS recent"
+            " FROM kudos WHERE community = ? AND receiver_id = ?",
+            (to_db(count_since), community, receiver_id),
+        )
         assert counts is not None
-        return KudosGiven(int(counts["total"]), int(counts["recent"] or 0))
+        return KudosGiven(kudos_id, int(counts["total"]), int(counts["recent"] or 0))
 
     async def received(self, community: str, receiver_id: str, since: datetime) -> int:
         value = await self._db.fetch_value(

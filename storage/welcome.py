@@ -4,6 +4,10 @@ A newcomer row remembers when a member joined, was welcomed, accepted the rules 
 reminded, so a restart neither welcomes nor reminds anyone twice. A wave row remembers the
 moderators' alert it raised, so a restart in the middle of a raid edits that alert instead
 of posting a second one.
+
+Every write takes the caller's transaction: the welcome cog writes the state change and
+the outbox entries that announce it together. Reads take an optional transaction, so a
+decision (is this join part of a wave?) can be read and written in one.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class Wave:
     started_at: datetime
     last_join_at: datetime
     ended_at: datetime | None
+    # The alert's channel and message; until the alert is posted the message is the
+    # outbox's placeholder for it, so edits written meanwhile go to the right message.
     alert_channel_id: str | None
     alert_message_id: str | None
 
@@ -50,10 +56,14 @@ class WelcomeRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    def _reader(self, tx: Transaction | None) -> Database | Transaction:
+        return self._db if tx is None else tx
+
     # -- newcomers ------------------------------------------------------------------------
 
     async def record_join(
         self,
+        tx: Transaction,
         community: str,
         member_id: str,
         name: str,
@@ -62,7 +72,7 @@ class WelcomeRepository:
     ) -> None:
         """Remember a join (a rejoin moves `joined_at`; acceptance and welcome stay)."""
         created = None if account_created_at is None else to_db(account_created_at)
-        await self._db.execute(
+        await tx.execute(
             "INSERT INTO welcome_members (community, member_id, name, account_created_at,"
             " joined_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (community, member_id) DO UPDATE"
             " SET name = excluded.name, account_created_at = excluded.account_created_at,"
@@ -70,31 +80,49 @@ class WelcomeRepository:
             (community, member_id, name, created, to_db(at)),
         )
 
-    async def get(self, community: str, member_id: str) -> Newcomer | None:
-        row = await self._db.fetch_one(
+    async def get(
+        self, community: str, member_id: str, tx: Transaction | None = None
+    ) -> Newcomer | None:
+        row = await self._reader(tx).fetch_one(
             "SELECT * FROM welcome_members WHERE community = ? AND member_id = ?",
             (community, member_id),
         )
         return None if row is None else _newcomer(row)
 
-    async def joined_since(self, community: str, since: datetime) -> list[Newcomer]:
+    async def joined_since(
+        self, community: str, since: datetime, tx: Transaction | None = None
+    ) -> list[Newcomer]:
         """Members whose latest join is at or after `since`, earliest first."""
-        rows = await self._db.fetch_all(
+        rows = await self._reader(tx).fetch_all(
             "SELECT * FROM welcome_members WHERE community = ? AND joined_at >= ?"
             " ORDER BY joined_at, member_id",
             (community, to_db(since)),
         )
         return [_newcomer(row) for row in rows]
 
-    async def mark_welcomed(self, community: str, member_ids: list[str], at: datetime) -> None:
-        async with self._db.transaction() as tx:
-            for member_id in member_ids:
-                await tx.execute(
-                    "INSERT INTO welcome_members (community, member_id, welcomed_at)"
-                    " VALUES (?, ?, ?) ON CONFLICT (community, member_id) DO UPDATE"
-                    " SET welcomed_at = excluded.welcomed_at",
-                    (community, member_id, to_db(at)),
-                )
+    async def claim_welcome(
+        self,
+        tx: Transaction,
+        community: str,
+        member_ids: list[str],
+        at: datetime,
+        unless_since: datetime,
+    ) -> list[str]:
+        """Mark these members welcomed at `at`, except those welcomed after `unless_since`;
+        returns the ones marked, so a replayed join or re-run job welcomes nobody twice."""
+        claimed = []
+        for member_id in member_ids:
+            changed = await tx.execute(
+                "INSERT INTO welcome_members (community, member_id, welcomed_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (community, member_id) DO UPDATE"
+                " SET welcomed_at = excluded.welcomed_at"
+                " WHERE welcome_members.welcomed_at IS NULL"
+                " OR welcome_members.welcomed_at <= ?",
+                (community, member_id, to_db(at), to_db(unless_since)),
+            )
+            if changed:
+                claimed.append(member_id)
+        return claimed
 
     async def accept(
         self, tx: Transaction, community: str, member_id: str, name: str, at: datetime
@@ -119,9 +147,11 @@ class WelcomeRepository:
         )
         return True
 
-    async def claim_reminder(self, community: str, member_id: str, at: datetime) -> bool:
+    async def claim_reminder(
+        self, tx: Transaction, community: str, member_id: str, at: datetime
+    ) -> bool:
         """Mark the one reminder as sent, unless the member accepted or was reminded."""
-        changed = await self._db.execute(
+        changed = await tx.execute(
             "UPDATE welcome_members SET reminded_at = ? WHERE community = ? AND member_id = ?"
             " AND accepted_at IS NULL AND reminded_at IS NULL",
             (to_db(at), community, member_id),
@@ -130,48 +160,50 @@ class WelcomeRepository:
 
     # -- waves ----------------------------------------------------------------------------
 
-    async def open_wave(self, community: str) -> Wave | None:
-        row = await self._db.fetch_one(
+    async def open_wave(self, community: str, tx: Transaction | None = None) -> Wave | None:
+        row = await self._reader(tx).fetch_one(
             "SELECT * FROM welcome_waves WHERE community = ? AND ended_at IS NULL"
             " ORDER BY id DESC LIMIT 1",
             (community,),
         )
         return None if row is None else _wave(row)
 
-    async def wave(self, wave_id: int) -> Wave | None:
-        row = await self._db.fetch_one("SELECT * FROM welcome_waves WHERE id = ?", (wave_id,))
+    async def wave(self, wave_id: int, tx: Transaction | None = None) -> Wave | None:
+        row = await self._reader(tx).fetch_one(
+            "SELECT * FROM welcome_waves WHERE id = ?", (wave_id,)
+        )
         return None if row is None else _wave(row)
 
-    async def start_wave(self, community: str, members: list[Newcomer], at: datetime) -> Wave:
-        """Open a wave holding the members whose joins made it one."""
+    async def start_wave(
+        self, tx: Transaction, community: str, members: list[Newcomer], at: datetime
+    ) -> int:
+        """Open a wave holding the members whose joins made it one; returns its id."""
         started = min((m.joined_at for m in members if m.joined_at), default=at)
-        async with self._db.transaction() as tx:
-            wave_id = await tx.insert(
-                "INSERT INTO welcome_waves (community, started_at, last_join_at) VALUES (?, ?, ?)",
-                (community, to_db(started), to_db(at)),
-            )
-            for member in members:
-                await _add_member(tx, community, wave_id, member, member.joined_at or at)
-        wave = await self.wave(wave_id)
-        assert wave is not None
-        return wave
+        wave_id = await tx.insert(
+            "INSERT INTO welcome_waves (community, started_at, last_join_at) VALUES (?, ?, ?)",
+            (community, to_db(started), to_db(at)),
+        )
+        for member in members:
+            await _add_member(tx, community, wave_id, member, member.joined_at or at)
+        return wave_id
 
-    async def join_wave(self, wave: Wave, member: Newcomer, at: datetime) -> None:
-        async with self._db.transaction() as tx:
-            await _add_member(tx, wave.community, wave.id, member, at)
-            await tx.execute(
-                "UPDATE welcome_waves SET last_join_at = ? WHERE id = ?", (to_db(at), wave.id)
-            )
+    async def join_wave(self, tx: Transaction, wave: Wave, member: Newcomer, at: datetime) -> None:
+        await _add_member(tx, wave.community, wave.id, member, at)
+        await tx.execute(
+            "UPDATE welcome_waves SET last_join_at = ? WHERE id = ?", (to_db(at), wave.id)
+        )
 
-    async def set_alert(self, wave_id: int, channel_id: str, message_id: str) -> None:
-        await self._db.execute(
+    async def set_alert(
+        self, tx: Transaction, wave_id: int, channel_id: str | None, message_id: str | None
+    ) -> None:
+        await tx.execute(
             "UPDATE welcome_waves SET alert_channel_id = ?, alert_message_id = ? WHERE id = ?",
             (channel_id, message_id, wave_id),
         )
 
-    async def end_wave(self, wave_id: int, at: datetime) -> bool:
+    async def end_wave(self, tx: Transaction, wave_id: int, at: datetime) -> bool:
         """Close the wave; False when it was closed already (so the end runs once)."""
-        changed = await self._db.execute(
+        changed = await tx.execute(
             "UPDATE welcome_waves SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
             (to_db(at), wave_id),
         )
@@ -184,8 +216,8 @@ class WelcomeRepository:
         )
         return row is not None
 
-    async def wave_members(self, wave_id: int) -> list[WaveMember]:
-        rows = await self._db.fetch_all(
+    async def wave_members(self, wave_id: int, tx: Transaction | None = None) -> list[WaveMember]:
+        rows = await self._reader(tx).fetch_all(
             "SELECT * FROM welcome_wave_members WHERE wave_id = ? ORDER BY joined_at, member_id",
             (wave_id,),
         )

@@ -62,7 +62,8 @@ class WelcomeAdmin:
         )
 
     async def test(self, interaction: Interaction) -> None:
-        """Send the real welcome for a member, as if they had just joined."""
+        """Send the real welcome for a member, as if they had just joined, and tell the
+        moderator where it truly went (or that it waits for the platform)."""
         target = interaction.args["member"]
         member = None
         if isinstance(target, UserRef):
@@ -176,6 +177,8 @@ def _delivery_report(interaction: Interaction, member: Member, delivery: Deliver
         ChannelMention(delivery.channel.id, delivery.channel.name) if delivery.channel else None
     )
     name = member.shown_name
+    if delivery.queued:
+        return interaction.t("welcome.test.queued", member=name)
     if delivery.missing_channel is not None and not delivery.dm:
         return interaction.t(
             "welcome.test.nowhere", member=name, channel=f"#{delivery.missing_channel}"

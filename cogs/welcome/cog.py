@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
-from bot.cog import Cog, Services, button, command, job, listen
+from bot.cog import Cog, Services, after_delivery, button, command, job, listen
 from bot.commands import Option, OptionType, Permission
+from bot.delivery import Outcome, Pending
 from bot.events import MemberJoined
 from bot.interaction import Interaction
 from cogs.welcome.admin import WelcomeAdmin
 from cogs.welcome.config import MAX_TEMPLATE_LENGTH, WelcomeConfig
-from cogs.welcome.greeting import ACCEPT_ACTION, PREVIEW_ACTION, Greeter, settings_of
+from cogs.welcome.greeting import (
+    ACCEPT_ACTION,
+    DM_REFUSED,
+    PREVIEW_ACTION,
+    Greeter,
+    settings_of,
+)
 from cogs.welcome.kudos import Kudos
 from cogs.welcome.rules import REMINDER_KIND, RulesAcceptance
-from cogs.welcome.waves import END_KIND, JoinWaves
+from cogs.welcome.waves import ALERT_EDITED, ALERT_POSTED, END_KIND, JoinWaves
+from storage.database import Transaction
 from storage.jobs import Job
 from storage.kudos import KudosRepository
 from storage.welcome import WelcomeRepository
@@ -45,24 +54,41 @@ class WelcomeCog(Cog):
 
     @listen(MemberJoined)
     async def on_join(self, event: MemberJoined) -> None:
-        """Remember the join, watch for a wave, then greet (alone or with the wave)."""
+        """Remember the join, watch for a wave, then greet (alone or with the wave).
+
+        The platform is asked what the welcome and the alert need first; then the join,
+        the wave decision, the welcome mark and every post they cause are written in one
+        transaction, and delivered after it.
+        """
         member = event.member
         if member.is_bot:
             return
         community = member.community
         config = await self.config(community)
+        await self.waves.close_expired(community, config)
+        places = await self.waves.places(community, config)
+        greeting = await self.greeter.prepare(member, config)
         now = self.services.clock.now()
-        await self.newcomers.record_join(
-            community.key, member.id, member.shown_name, member.created_at, now
-        )
-        newcomer = await self.newcomers.get(community.key, member.id)
-        assert newcomer is not None
-        in_wave = await self.waves.on_join(community, newcomer, config)
-        if not in_wave:
-            await self.waves.log_join(newcomer, config, now)
-            if settings_of(config).enabled:
-                await self.greeter.welcome_newcomer(newcomer, member, config)
+        written: list[Pending | None] = []
+        async with self.services.db.transaction() as tx:
+            await self.newcomers.record_join(
+                tx, community.key, member.id, member.shown_name, member.created_at, now
+            )
+            newcomer = await self.newcomers.get(community.key, member.id, tx)
+            assert newcomer is not None
+            wave = await self.waves.on_join(tx, community, newcomer, config, places)
+            if wave is not None:
+                written.append(wave.alert)
+            else:
+                written.append(await self.waves.log_join(tx, newcomer, config, places, now))
+                if settings_of(config).enabled:
+                    welcome = await self.greeter.welcome_newcomer(tx, greeting, now)
+                    if welcome is not None:
+                        written += [welcome.dm, welcome.post]
+        if wave is not None:
+            await self.waves.schedule_end(community, wave.wave_id, config)
         await self.rules.schedule_reminder(member, config)
+        await self.services.outbox.deliver(*[p for p in written if p is not None])
 
     @button("welcome:")
     async def on_button(self, interaction: Interaction) -> None:
@@ -159,3 +185,19 @@ class WelcomeCog(Cog):
     @job(END_KIND)
     async def on_wave_end(self, due: Job) -> None:
         await self.waves.on_end_job(due)
+
+    @after_delivery(DM_REFUSED)
+    async def on_dm_refused(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.greeter.after_dm(tx, outcome, data)
+
+    @after_delivery(ALERT_POSTED)
+    async def on_alert_posted(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        await self.waves.after_alert_posted(tx, outcome, data)
+
+    @after_delivery(ALERT_EDITED)
+    async def on_alert_edited(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        await self.waves.after_alert_edited(tx, outcome, data)

@@ -4,18 +4,26 @@ A welcome is one of several template variants (the admin's for the member's lang
 the shipped ones), picked with an injectable random source so tests are repeatable. It goes
 to the welcome channel, as a direct message, or both; a direct message that cannot be
 delivered falls back to the channel, so nobody is left unwelcomed and nobody sees an error.
+
+Welcomes are outbox entries written in the transaction that marks the member welcomed, so
+a crash or an outage delays a welcome but never loses or repeats it.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
+from bot.codec import decode, encode
 from bot.cog import Services
 from bot.config import EffectiveConfig
-from bot.errors import DirectMessagesClosed, PlatformError
+from bot.delivery import Outcome, Pending, Then
+from bot.effects import DirectMessage, Post
+from bot.errors import DirectMessagesClosed
 from bot.i18n import normalise_locale
 from bot.model import ChannelRef, Community, Member
 from bot.outgoing import (
@@ -32,7 +40,8 @@ from bot.platform import Capability
 from bot.templates import Value, render
 from cogs.welcome._text import NEWLINE, capped
 from cogs.welcome.config import WelcomeConfig
-from storage.welcome import Newcomer, WelcomeRepository
+from storage.database import Transaction
+from storage.welcome import WelcomeRepository
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,8 @@ PREVIEW_ACTION = "welcome:preview"
 # Someone who leaves and rejoins within a day is not greeted again: a join-leave loop
 # must not make the bot repeat itself, while a member returning next week is welcome.
 REWELCOME_AFTER = timedelta(days=1)
+# The continuation that turns a refused welcome or reminder DM into a channel post.
+DM_REFUSED = "welcome.dm_refused"
 # Mentions in one batched welcome; keeps the message far below Discord's 2000 characters.
 MAX_BATCH_MENTIONS = 25
 
@@ -64,12 +75,53 @@ class Composed:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """Where a welcome went; `dm_closed` means a wanted DM fell back to the channel."""
+    """What became of a welcome sent now: `dm` and `channel` say where it was delivered,
+    `dm_closed` that a wanted DM was refused, `queued` that part of it waits for the
+    platform, `missing_channel` the configured channel it could not be posted in."""
 
     dm: bool
     channel: ChannelRef | None
     dm_closed: bool
     missing_channel: str | None = None
+    queued: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A member's welcome before it is written: the platform facts it needs."""
+
+    member: Member
+    settings: WelcomeConfig
+    values: dict[str, Value]
+    language: str
+    templates: list[str]
+    configured: str
+    channel: ChannelRef | None
+    dm_possible: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """The outbox entries of one welcome; the fallback post, if the DM is refused, is
+    written by the DM's continuation under `fallback_key`."""
+
+    dm: Pending | None
+    post: Pending | None
+    fallback_key: str
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPlace:
+    """Where and how a wave's shared welcome goes, read before its transaction."""
+
+    community: Community
+    settings: WelcomeConfig
+    language: str
+    name: str
+    rules: Segment
+    configured: str
+    channel: ChannelRef | None
 
 
 class Greeter:
@@ -102,16 +154,8 @@ class Greeter:
         self, member: Member, config: EffectiveConfig, locale: str | None = None
     ) -> Composed:
         """The welcome `member` would get; `locale` overrides theirs (for previews)."""
-        settings = settings_of(config)
-        language, templates = self.variants(
-            settings, locale or member.locale, config.community.locale
-        )
-        values = await self.values(member, config)
-        text = render(self.random.choice(templates), values)
-        message = self.with_accept(
-            OutgoingMessage(text=text), settings, language, member.community, member.id
-        )
-        return Composed(message, language, len(templates))
+        prepared = await self.prepare(member, config, locale)
+        return Composed(self.render(prepared), prepared.language, len(prepared.templates))
 
     def with_accept(
         self,
@@ -167,83 +211,186 @@ class Greeter:
 
     # -- delivering -----------------------------------------------------------------------
 
+    async def prepare(
+        self, member: Member, config: EffectiveConfig, locale: str | None = None
+    ) -> Prepared:
+        """Everything a welcome needs from the platform, read before the transaction that
+        writes it (no network call holds the database)."""
+        settings = settings_of(config)
+        language, templates = self.variants(
+            settings, locale or member.locale, config.community.locale
+        )
+        configured, channel = await self.welcome_channel(member.community, config)
+        platform = self.services.platform(member.community)
+        return Prepared(
+            member=member,
+            settings=settings,
+            values=await self.values(member, config),
+            language=language,
+            templates=templates,
+            configured=configured,
+            channel=channel,
+            dm_possible=Capability.DIRECT_MESSAGES in platform.capabilities,
+        )
+
+    def render(self, prepared: Prepared) -> OutgoingMessage:
+        """Pick a variant (here, so only welcomes actually written use the random source)."""
+        text = render(self.random.choice(prepared.templates), prepared.values)
+        member = prepared.member
+        return self.with_accept(
+            OutgoingMessage(text=text),
+            prepared.settings,
+            prepared.language,
+            member.community,
+            member.id,
+        )
+
     async def welcome_newcomer(
-        self, newcomer: Newcomer, member: Member, config: EffectiveConfig
-    ) -> None:
-        """Greet a member who just joined, unless they were greeted moments ago."""
-        now = self.services.clock.now()
-        if recently_welcomed(newcomer, now):
-            log.info("not welcoming %s again: welcomed at %s", member.id, newcomer.welcomed_at)
+        self, tx: Transaction, prepared: Prepared, now: datetime
+    ) -> Written | None:
+        """Greet a member who just joined, unless they were greeted moments ago; the mark
+        and the welcome are written together, so a crash loses neither."""
+        member = prepared.member
+        claimed = await self.newcomers.claim_welcome(
+            tx, member.community.key, [member.id], now, now - REWELCOME_AFTER
+        )
+        if not claimed:
+            log.info("not welcoming %s again: welcomed within %s", member.id, REWELCOME_AFTER)
+            return None
+        return await self.write(tx, prepared, f"welcome:{member.community.key}:{member.id}:{now}")
+
+    async def write(self, tx: Transaction, prepared: Prepared, key: str) -> Written:
+        """Write the welcome as configured: a DM (whose continuation falls back to the
+        channel when it is refused), a channel post, or both."""
+        settings, member, channel = prepared.settings, prepared.member, prepared.channel
+        message = self.render(prepared)
+        outbox = self.services.outbox
+        by_dm = settings.dm and prepared.dm_possible
+        dm = post = None
+        if by_dm:
+            fallback = channel if not settings.public else None
+            dm = await outbox.add(
+                tx,
+                DirectMessage(member.ref, message),
+                key=f"{key}:dm",
+                then=Then(
+                    DM_REFUSED,
+                    {
+                        "key": f"{key}:fallback",
+                        "fallback": not settings.public,
+                        "channel": encode(fallback),
+                        "configured": prepared.configured,
+                        "message": encode(message),
+                    },
+                ),
+            )
+        if settings.public or not by_dm:
+            if channel is not None:
+                post = await outbox.add(tx, Post(channel, message), key=f"{key}:post")
+            else:
+                log.warning(
+                    "welcome channel %r of %s is missing",
+                    prepared.configured,
+                    member.community.key,
+                )
+        return Written(dm, post, f"{key}:fallback", message)
+
+    async def after_dm(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """A refused welcome or reminder DM (closed DMs, or any other refusal) becomes a post
+        in the welcome channel, written under a key derived from the DM's, so a recovered
+        continuation adds it once; nobody is left unwelcomed and nobody sees an error."""
+        if outcome.error is None or not data["fallback"]:
             return
-        await self.newcomers.mark_welcomed(member.community.key, [member.id], now)
-        await self.deliver(member, config)
+        if not isinstance(outcome.error, DirectMessagesClosed):
+            log.warning("a welcome DM was refused (%s); posting it instead", outcome.error)
+        channel = decode(data["channel"])
+        if channel is None:
+            log.warning(
+                "welcome channel %r is missing: a refused DM stays undelivered", data["configured"]
+            )
+            return
+        await self.services.outbox.add(tx, Post(channel, decode(data["message"])), key=data["key"])
 
     async def deliver(self, member: Member, config: EffectiveConfig) -> Delivery:
-        """Send the welcome as configured; a closed DM falls back to the channel."""
-        settings = settings_of(config)
-        platform = self.services.platform(member.community)
-        message = (await self.compose(member, config)).message
-        dm_sent = dm_closed = False
-        if settings.dm:
-            if Capability.DIRECT_MESSAGES in platform.capabilities:
-                try:
-                    await platform.send_direct(member.ref, message)
-                    dm_sent = True
-                except DirectMessagesClosed:
-                    dm_closed = True
-                except PlatformError:
-                    # Any other refusal (rate limit, permission) also falls back to the channel.
-                    log.warning("could not send %s the welcome by DM", member.id, exc_info=True)
-                    dm_closed = True
-            else:
-                dm_closed = True
-        if dm_sent and not settings.public:
-            return Delivery(dm=True, channel=None, dm_closed=False)
-        configured, channel = await self.welcome_channel(member.community, config)
-        if channel is not None and await self._post(channel, message):
-            return Delivery(dm=dm_sent, channel=channel, dm_closed=dm_closed)
-        log.warning("welcome channel %r of %s is missing", configured, member.community.key)
-        return Delivery(dm=dm_sent, channel=None, dm_closed=dm_closed, missing_channel=configured)
+        """Send a member's welcome now (``/welcome test``) and report what truly happened."""
+        prepared = await self.prepare(member, config)
+        # Each /welcome test sends a welcome of its own (a command is never replayed).
+        key = f"welcome:test:{member.community.key}:{member.id}:{secrets.token_hex(8)}"
+        async with self.services.db.transaction() as tx:
+            written = await self.write(tx, prepared, key)
+        outbox = self.services.outbox
+        asked = [p for p in (written.dm, written.post) if p is not None]
+        outcomes = dict(zip([p.id for p in asked], await outbox.deliver(*asked), strict=True))
+        dm = outcomes.get(written.dm.id) if written.dm else None
+        post = outcomes.get(written.post.id) if written.post else None
+        dm_closed = prepared.settings.dm and (dm is None or dm.error is not None)
+        if dm is not None and dm.error is not None and not prepared.settings.public:
+            post = await self._fallback_outcome(prepared, written)
+        queued = any(o is not None and o.queued for o in (dm, post))
+        posted = post is not None and post.delivered
+        failed_post = post is not None and post.error is not None
+        return Delivery(
+            dm=dm is not None and dm.delivered,
+            channel=prepared.channel if posted else None,
+            dm_closed=dm_closed,
+            missing_channel=prepared.configured
+            if (prepared.channel is None and (dm is None or dm.error)) or failed_post
+            else None,
+            queued=queued,
+        )
+
+    async def _fallback_outcome(self, prepared: Prepared, written: Written) -> Outcome | None:
+        """The outcome of the fallback post the refused DM's continuation wrote under its
+        key (adding the same key again adds nothing; it finds that entry)."""
+        if prepared.channel is None:
+            return None
+        async with self.services.db.transaction() as tx:
+            fallback = await self.services.outbox.add(
+                tx, Post(prepared.channel, written.message), key=written.fallback_key
+            )
+        (outcome,) = await self.services.outbox.deliver(fallback)
+        return outcome
+
+    async def prepare_batch(self, community: Community, config: EffectiveConfig) -> BatchPlace:
+        """What the shared welcome of a wave needs from the platform, read beforehand."""
+        configured, channel = await self.welcome_channel(community, config)
+        return BatchPlace(
+            community=community,
+            settings=settings_of(config),
+            language=self.services.i18n.pick_locale(None, config.community.locale),
+            name=await self.community_name(community, config),
+            rules=await self.rules_channel(community, config),
+            configured=configured,
+            channel=channel,
+        )
 
     async def welcome_batch(
-        self, members: list[Member], config: EffectiveConfig, wave_id: int
-    ) -> None:
+        self, tx: Transaction, members: list[Member], place: BatchPlace, wave_id: int
+    ) -> Pending | None:
         """One shared welcome for the newcomers of a join wave, in the community language."""
         if not members:
-            return
-        community = members[0].community
-        language = self.services.i18n.pick_locale(None, config.community.locale)
+            return None
+        if place.channel is None:
+            log.warning(
+                "welcome channel %r of %s is missing", place.configured, place.community.key
+            )
+            return None
+        language = place.language
         t = self.services.i18n.t
         shown, more = capped(members, MAX_BATCH_MENTIONS)
-        name = await self.community_name(community, config)
         parts = [
-            t("welcome.batch.intro", language, count=len(members), community=name),
+            t("welcome.batch.intro", language, count=len(members), community=place.name),
             join([Mention(m.id, m.shown_name) for m in shown], Plain(", ")),
         ]
         if more:
             parts.append(t("welcome.batch.more", language, count=more))
-        rules = await self.rules_channel(community, config)
-        parts.append(t("welcome.batch.rules", language, rules=rules, count=len(members)))
-        message = OutgoingMessage(text=join(parts))
+        parts.append(t("welcome.batch.rules", language, rules=place.rules, count=len(members)))
         message = self.with_accept(
-            message, settings_of(config), language, community, f"wave:{wave_id}"
+            OutgoingMessage(text=join(parts)),
+            place.settings,
+            language,
+            place.community,
+            f"wave:{wave_id}",
         )
-        configured, channel = await self.welcome_channel(community, config)
-        if channel is None or not await self._post(channel, message):
-            log.warning("welcome channel %r of %s is missing", configured, community.key)
-
-    async def _post(self, channel: ChannelRef, message: OutgoingMessage) -> bool:
-        try:
-            await self.services.platform(channel.community).send(channel, message)
-        except PlatformError:
-            log.warning("could not post a welcome in %s", channel, exc_info=True)
-            return False
-        return True
-
-
-def recently_welcomed(newcomer: Newcomer | None, now: datetime) -> bool:
-    return (
-        newcomer is not None
-        and newcomer.welcomed_at is not None
-        and now - newcomer.welcomed_at < REWELCOME_AFTER
-    )
+        key = f"welcome:wave:{place.community.key}:{wave_id}:batch"
+        return await self.services.outbox.add(tx, Post(place.channel, message), key=key)

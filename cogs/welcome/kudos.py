@@ -1,7 +1,8 @@
 """Kudos: members thank each other in public, and the month's most-thanked are shown.
 
 "Praise member contributions" from the ambassador's checklist, made easy for everyone.
-A thank-you is stored before it is posted; self-kudos and kudos for bots are refused;
+A thank-you is stored together with its post (an outbox entry), and the giver hears
+"posted" only once it is; self-kudos and kudos for bots are refused;
 each giver has a budget per window so kudos stay meaningful and cannot be farmed.
 """
 
@@ -12,9 +13,11 @@ from datetime import datetime, timedelta
 
 from bot.cog import Services
 from bot.commands import format_duration
+from bot.delivery import Outcome
+from bot.effects import Post
 from bot.errors import UserError
 from bot.interaction import Interaction
-from bot.model import Member, UserRef
+from bot.model import ChannelRef, Member, UserRef
 from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich, join
 from cogs.welcome.greeting import settings_of
 from storage.kudos import KudosRepository, LeaderboardEntry, RateLimited
@@ -42,39 +45,54 @@ class Kudos:
         reason = interaction.args.text("reason") or ""
         now = self.services.clock.now()
         window = timedelta(hours=settings.window_hours)
-        result = await self.repository.give(
-            giver.community.key,
-            giver.id,
-            receiver.id,
-            receiver.shown_name,
-            reason,
-            now,
-            limit=settings.limit,
-            window=window,
-            count_since=month_start(now),
-        )
-        if isinstance(result, RateLimited):
-            wait = _round_up_to_minute(result.retry_at - now)
-            raise UserError(
-                interaction.i18n.text(
-                    "kudos.rate_limited",
-                    interaction.locale,
-                    limit=settings.limit,
-                    window=format_duration(window),
-                    wait=format_duration(wait),
+        target = await self._channel(interaction, settings.channel)
+        async with self.services.db.transaction() as tx:
+            result = await self.repository.give(
+                tx,
+                giver.community.key,
+                giver.id,
+                receiver.id,
+                receiver.shown_name,
+                reason,
+                now,
+                limit=settings.limit,
+                window=window,
+                count_since=month_start(now),
+            )
+            if isinstance(result, RateLimited):
+                wait = _round_up_to_minute(result.retry_at - now)
+                raise UserError(
+                    interaction.i18n.text(
+                        "kudos.rate_limited",
+                        interaction.locale,
+                        limit=settings.limit,
+                        window=format_duration(window),
+                        wait=format_duration(wait),
+                    )
+                )
+            thanks = OutgoingMessage(
+                text=interaction.t(
+                    "kudos.thanks",
+                    giver=giver.shown_name,
+                    receiver=Mention(receiver.id, receiver.shown_name),
+                    name=receiver.shown_name,
+                    reason=reason,
+                    count=result.receiver_since,
                 )
             )
-        thanks = OutgoingMessage(
-            text=interaction.t(
-                "kudos.thanks",
-                giver=giver.shown_name,
-                receiver=Mention(receiver.id, receiver.shown_name),
-                name=receiver.shown_name,
-                reason=reason,
-                count=result.receiver_since,
-            )
-        )
-        await self._post(interaction, thanks, settings.channel)
+            posting = None
+            if target is not None:
+                posting = await self.services.outbox.add(
+                    tx,
+                    Post(target, thanks),
+                    key=f"kudos:{giver.community.key}:{result.id}:post",
+                )
+        if posting is None:
+            await interaction.reply(thanks, private=False)
+            return
+        assert target is not None
+        (outcome,) = await self.services.outbox.deliver(posting)
+        await interaction.say(_confirmation(outcome), private=True, channel=_mention(target))
 
     async def top(self, interaction: Interaction) -> None:
         now = self.services.clock.now()
@@ -105,25 +123,35 @@ class Kudos:
             raise UserError(interaction.i18n.text("kudos.bot", interaction.locale))
         return receiver
 
-    async def _post(self, interaction: Interaction, thanks: OutgoingMessage, channel: str) -> None:
-        """Thank in the kudos channel if one is set (and confirm privately), else in place."""
-        target = None
-        if channel:
-            target = await interaction.platform.find_channel(interaction.community, channel)
+    async def _channel(self, interaction: Interaction, channel: str) -> ChannelRef | None:
+        """The kudos channel, if one is set and it is not where the command was given (the
+        thanks is then the public reply itself)."""
+        if not channel:
+            return None
+        target = await interaction.platform.find_channel(interaction.community, channel)
         here = interaction.channel
         if target is None or (here is not None and target.id == here.id):
-            await interaction.reply(thanks, private=False)
-            return
-        await interaction.platform.send(target, thanks)
-        await interaction.say(
-            "kudos.posted_in", private=True, channel=ChannelMention(target.id, target.name)
-        )
+            return None
+        return target
 
     async def _current_name(self, interaction: Interaction, entry: LeaderboardEntry) -> str:
         member = await interaction.platform.fetch_member(
             UserRef(interaction.community, entry.receiver_id)
         )
         return member.shown_name if member is not None else entry.receiver_name
+
+
+def _confirmation(outcome: Outcome) -> str:
+    """What the giver hears: posted, waiting for the platform, or not posted at all."""
+    if outcome.delivered:
+        return "kudos.posted_in"
+    if outcome.queued:
+        return "kudos.post_queued"
+    return "kudos.post_failed"
+
+
+def _mention(channel: ChannelRef) -> ChannelMention:
+    return ChannelMention(channel.id, channel.name)
 
 
 def _round_up_to_minute(delta: timedelta) -> timedelta:

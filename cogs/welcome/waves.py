@@ -2,35 +2,69 @@
 
 The joins themselves are counted from the database (each join is stored anyway), so the
 window survives a restart. When `joins` newcomers arrive within `window_seconds`, a wave
-opens: one alert goes to the moderators' channel and its reference is stored; every
-further join edits that alert. A durable job closes the wave `window_seconds` after the
-last join, marks the alert as over and posts one shared welcome for the newcomers who are
-still here, so a raid never makes the bot spam and banned raiders are never welcomed.
+opens: one alert goes to the moderators' channel; every further join edits that alert. A
+durable job closes the wave `window_seconds` after the last join, marks the alert as over
+and posts one shared welcome for the newcomers who are still here, so a raid never makes
+the bot spam and banned raiders are never welcomed.
+
+Every decision is read and written in one transaction together with the outbox entries
+that show it, so joins arriving together cannot both open a wave, and a crash neither
+loses an alert nor posts a second one. The alert's reference is stored with its post (the
+outbox's placeholder, so edits written before it is posted go to it) and replaced by the
+message id by the post's continuation; an alert a moderator deleted is posted again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from bot.codec import decode, encode
 from bot.cog import Services
 from bot.config import EffectiveConfig
-from bot.errors import NotFound, PlatformError
-from bot.model import ChannelRef, Community, MessageRef, UserRef
-from cogs.welcome.greeting import Greeter, recently_welcomed, settings_of
+from bot.delivery import Outcome, Pending, Then
+from bot.effects import Edit, Post
+from bot.errors import NotFound
+from bot.model import ChannelRef, Community, Member, MessageRef, UserRef
+from bot.outgoing import OutgoingMessage
+from cogs.welcome.greeting import REWELCOME_AFTER, Greeter, settings_of
 from cogs.welcome.notices import render_alert, render_join_log
+from storage.database import Transaction
 from storage.jobs import Job
 from storage.welcome import Newcomer, WaveMember, WelcomeRepository
 
 log = logging.getLogger(__name__)
 
 END_KIND = "welcome.wave_end"
+# Continuations: the alert's post stores its message id; a failed edit may post it again.
+ALERT_POSTED = "welcome.alert_posted"
+ALERT_EDITED = "welcome.alert_edited"
 
 
 def end_key(community: Community, wave_id: int) -> str:
     return f"welcome:wave-end:{community.key}:{wave_id}"
+
+
+def alert_key(community: Community, wave_id: int) -> str:
+    return f"welcome:wave-alert:{community.key}:{wave_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """The moderators' channel and join log, looked up before a transaction."""
+
+    moderators: ChannelRef | None
+    join_log: ChannelRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class WaveJoin:
+    """A join that belongs to a wave, and the alert's post or edit it wrote."""
+
+    wave_id: int
+    alert: Pending | None
 
 
 class JoinWaves:
@@ -38,105 +72,188 @@ class JoinWaves:
         self.services = services
         self.newcomers = newcomers
         self.greeter = greeter
-        # Joins of one community are judged one at a time, so two joins arriving together
-        # cannot both open a wave (and post two alerts).
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def on_join(
-        self, community: Community, newcomer: Newcomer, config: EffectiveConfig
-    ) -> bool:
-        """Count a stored join; True when it belongs to a wave (its welcome is batched)."""
+    async def places(self, community: Community, config: EffectiveConfig) -> Places:
+        platform = self.services.platform(community)
+        moderators = config.community.channels.moderators
+        join_log = settings_of(config).waves.join_log
+        return Places(
+            moderators=await platform.find_channel(community, moderators) if moderators else None,
+            join_log=await platform.find_channel(community, join_log) if join_log else None,
+        )
+
+    async def close_expired(self, community: Community, config: EffectiveConfig) -> None:
+        """End an open wave whose quiet period passed (its end job may not have run yet)."""
         waves = settings_of(config).waves
         if not waves.enabled:
-            return False
+            return
+        wave = await self.newcomers.open_wave(community.key)
         window = timedelta(seconds=waves.window_seconds)
-        async with self._locks[community.key]:
-            now = self.services.clock.now()
-            wave = await self.newcomers.open_wave(community.key)
-            if wave is not None and now - wave.last_join_at > window:
-                await self._end(community, wave.id)
-                wave = None
-            if wave is not None:
-                await self.newcomers.join_wave(wave, newcomer, now)
-            else:
-                recent = await self.newcomers.joined_since(community.key, now - window)
-                if len(recent) < waves.joins:
-                    return False
-                wave = await self.newcomers.start_wave(community.key, recent, now)
-                log.warning(
-                    "join wave in %s: %d joins within %s", community.key, len(recent), window
-                )
-            await self.services.scheduler.schedule(
-                community, END_KIND, now + window, end_key(community, wave.id), {"wave": wave.id}
-            )
-            await self.show_alert(community, wave.id, config)
-        return True
+        if wave is not None and self.services.clock.now() - wave.last_join_at > window:
+            await self.end(community, wave.id)
+
+    async def on_join(
+        self,
+        tx: Transaction,
+        community: Community,
+        newcomer: Newcomer,
+        config: EffectiveConfig,
+        places: Places,
+    ) -> WaveJoin | None:
+        """Count a stored join; a `WaveJoin` when it belongs to a wave (its welcome is
+        batched), after writing the alert's post or edit."""
+        waves = settings_of(config).waves
+        if not waves.enabled:
+            return None
+        window = timedelta(seconds=waves.window_seconds)
+        now = self.services.clock.now()
+        wave = await self.newcomers.open_wave(community.key, tx)
+        if wave is not None and now - wave.last_join_at <= window:
+            await self.newcomers.join_wave(tx, wave, newcomer, now)
+            wave_id = wave.id
+        else:
+            recent = await self.newcomers.joined_since(community.key, now - window, tx)
+            if len(recent) < waves.joins:
+                return None
+            wave_id = await self.newcomers.start_wave(tx, community.key, recent, now)
+            log.warning("join wave in %s: %d joins within %s", community.key, len(recent), window)
+        alert = await self.show_alert(tx, community, wave_id, config, places.moderators)
+        return WaveJoin(wave_id, alert)
+
+    async def schedule_end(
+        self, community: Community, wave_id: int, config: EffectiveConfig
+    ) -> None:
+        window = timedelta(seconds=settings_of(config).waves.window_seconds)
+        await self.services.scheduler.schedule(
+            community,
+            END_KIND,
+            self.services.clock.now() + window,
+            end_key(community, wave_id),
+            {"wave": wave_id},
+        )
 
     async def on_end_job(self, job: Job) -> None:
         """The wave's quiet period passed: close it (a no-op if a join closed it first)."""
-        community = Community.from_key(job.community)
-        async with self._locks[community.key]:
-            await self._end(community, int(job.payload["wave"]))
+        await self.end(Community.from_key(job.community), int(job.payload["wave"]))
 
-    async def _end(self, community: Community, wave_id: int) -> None:
-        """Close a wave once: mark its alert as over and welcome who is still here."""
-        if not await self.newcomers.end_wave(wave_id, self.services.clock.now()):
-            return
-        await self.services.scheduler.cancel(end_key(community, wave_id))
-        config = await self.services.config.get(community)
-        await self.show_alert(community, wave_id, config)
-        if settings_of(config).enabled:
-            await self._welcome_survivors(community, wave_id, config)
-
-    async def show_alert(self, community: Community, wave_id: int, config: EffectiveConfig) -> None:
-        """Edit the wave's alert, or post it (and remember it) if there is none yet."""
+    async def end(self, community: Community, wave_id: int) -> None:
+        """Close a wave once: mark its alert as over and welcome who is still here, all
+        written in the transaction that closes it (a re-run finds it closed)."""
         wave = await self.newcomers.wave(wave_id)
-        if wave is None:
+        if wave is None or wave.ended_at is not None:
             return
+        config = await self.services.config.get(community)
+        places = await self.places(community, config)
+        welcoming = settings_of(config).enabled
+        survivors = await self._survivors(community, wave_id) if welcoming else []
+        batch = await self.greeter.prepare_batch(community, config) if welcoming else None
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as tx:
+            if not await self.newcomers.end_wave(tx, wave_id, now):
+                return
+            written = [await self.show_alert(tx, community, wave_id, config, places.moderators)]
+            if batch is not None:
+                claimed = await self.newcomers.claim_welcome(
+                    tx, community.key, [m.id for m in survivors], now, now - REWELCOME_AFTER
+                )
+                welcomed = [m for m in survivors if m.id in claimed]
+                written.append(await self.greeter.welcome_batch(tx, welcomed, batch, wave_id))
+        await self.services.scheduler.cancel(end_key(community, wave_id))
+        await self.services.outbox.deliver(*[p for p in written if p is not None])
+
+    async def show_alert(
+        self,
+        tx: Transaction,
+        community: Community,
+        wave_id: int,
+        config: EffectiveConfig,
+        moderators: ChannelRef | None,
+    ) -> Pending | None:
+        """Write the edit of the wave's alert, or its post if there is none yet. Keys come
+        from the wave's state, so writing the same state again adds nothing."""
+        wave = await self.newcomers.wave(wave_id, tx)
+        if wave is None:
+            return None
+        members = await self.newcomers.wave_members(wave_id, tx)
         message = render_alert(
             wave,
-            await self.newcomers.wave_members(wave_id),
+            members,
             young=timedelta(days=settings_of(config).waves.young_account_days),
             i18n=self.services.i18n,
             locale=self._locale(config),
         )
-        platform = self.services.platform(community)
+        state = f"{len(members)}:{'over' if wave.ended_at else 'open'}"
+        key = alert_key(community, wave_id)
         if wave.alert_channel_id and wave.alert_message_id:
             alert = MessageRef(ChannelRef(community, wave.alert_channel_id), wave.alert_message_id)
-            try:
-                await platform.edit(alert, message)
-                return
-            except NotFound:
-                log.warning("the alert of wave %d was deleted; posting it again", wave_id)
-            except PlatformError:
-                # An alert that cannot be updated must not stop the wave's welcomes.
-                log.warning("could not update the alert of wave %d", wave_id, exc_info=True)
-                return
-        moderators = config.community.channels.moderators
-        channel = await platform.find_channel(community, moderators) if moderators else None
-        if channel is None:
-            log.warning(
-                "no moderators' channel %r in %s for a join wave", moderators, community.key
+            then = {
+                "wave": wave_id,
+                "alert": encode(alert),
+                "message": encode(message),
+                "key": f"{key}:repost:{state}",
+            }
+            return await self.services.outbox.add(
+                tx,
+                Edit(alert, message),
+                key=f"{key}:edit:{alert.id}:{state}",
+                then=Then(ALERT_EDITED, then),
             )
-            return
-        try:
-            posted = await platform.send(channel, message, allow_pings=False)
-        except PlatformError:
-            log.warning("could not post the join-wave alert in %s", channel, exc_info=True)
-            return
-        await self.newcomers.set_alert(wave_id, posted.channel.id, posted.id)
+        if moderators is None:
+            log.warning(
+                "no moderators' channel %r in %s for a join wave",
+                config.community.channels.moderators,
+                community.key,
+            )
+            return None
+        return await self._post_alert(tx, wave_id, moderators, message, f"{key}:post:{state}")
 
-    async def log_join(self, newcomer: Newcomer, config: EffectiveConfig, at: datetime) -> None:
-        """Post one line to the moderators' join log, if the community keeps one."""
+    async def after_alert_posted(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        """Store the posted alert's message id; forget an alert that could not be posted,
+        so the next join of the wave tries again."""
+        wave_id = int(data["wave"])
+        if outcome.delivered:
+            posted: MessageRef = outcome.result
+            await self.newcomers.set_alert(tx, wave_id, posted.channel.id, posted.id)
+            return
+        if outcome.error is not None:
+            log.warning("could not post the alert of wave %d: %s", wave_id, outcome.error)
+            await self.newcomers.set_alert(tx, wave_id, None, None)
+
+    async def after_alert_edited(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        """An alert a moderator deleted is posted again; one the bot may no longer edit is
+        left as it is (it must not stop the wave's welcomes, which are entries of their own)."""
+        if outcome.error is None:
+            return
+        wave_id = int(data["wave"])
+        alert: MessageRef = decode(data["alert"])
+        if not isinstance(outcome.error, NotFound):
+            log.warning("could not update the alert of wave %d: %s", wave_id, outcome.error)
+            return
+        wave = await self.newcomers.wave(wave_id, tx)
+        if wave is None or wave.alert_message_id != alert.id:
+            return  # already posted again
+        log.warning("the alert of wave %d was deleted; posting it again", wave_id)
+        await self._post_alert(tx, wave_id, alert.channel, decode(data["message"]), data["key"])
+
+    async def log_join(
+        self,
+        tx: Transaction,
+        newcomer: Newcomer,
+        config: EffectiveConfig,
+        places: Places,
+        at: datetime,
+    ) -> Pending | None:
+        """Write one line for the moderators' join log, if the community keeps one."""
         waves = settings_of(config).waves
         if not waves.join_log:
-            return
-        community = Community.from_key(newcomer.community)
-        platform = self.services.platform(community)
-        channel = await platform.find_channel(community, waves.join_log)
-        if channel is None:
-            log.warning("join log channel %r of %s is missing", waves.join_log, community.key)
-            return
+            return None
+        if places.join_log is None:
+            log.warning("join log channel %r of %s is missing", waves.join_log, newcomer.community)
+            return None
         entry = WaveMember(newcomer.member_id, newcomer.name, newcomer.account_created_at, at)
         message = render_join_log(
             entry,
@@ -144,28 +261,39 @@ class JoinWaves:
             i18n=self.services.i18n,
             locale=self._locale(config),
         )
-        try:
-            await platform.send(channel, message, allow_pings=False)
-        except PlatformError:
-            log.warning("could not write to the join log %s", channel, exc_info=True)
+        return await self.services.outbox.add(
+            tx,
+            Post(places.join_log, message, allow_pings=False),
+            key=f"welcome:join-log:{newcomer.community}:{newcomer.member_id}:{at}",
+        )
 
-    async def _welcome_survivors(
-        self, community: Community, wave_id: int, config: EffectiveConfig
-    ) -> None:
-        """One shared welcome for the wave's newcomers not yet welcomed and still here."""
-        now = self.services.clock.now()
+    async def _post_alert(
+        self,
+        tx: Transaction,
+        wave_id: int,
+        channel: ChannelRef,
+        message: OutgoingMessage,
+        key: str,
+    ) -> Pending:
+        """Write the alert's post and remember it (by placeholder until it is posted)."""
+        pending = await self.services.outbox.add(
+            tx,
+            Post(channel, message, allow_pings=False),
+            key=key,
+            then=Then(ALERT_POSTED, {"wave": wave_id}),
+        )
+        await self.newcomers.set_alert(tx, wave_id, channel.id, pending.message.id)
+        return pending
+
+    async def _survivors(self, community: Community, wave_id: int) -> list[Member]:
+        """The wave's newcomers still here (banned raiders are not)."""
         platform = self.services.platform(community)
         members = []
         for entry in await self.newcomers.wave_members(wave_id):
-            if recently_welcomed(await self.newcomers.get(community.key, entry.member_id), now):
-                continue
             member = await platform.fetch_member(UserRef(community, entry.member_id))
             if member is not None and not member.is_bot:
                 members.append(member)
-        if not members:
-            return
-        await self.newcomers.mark_welcomed(community.key, [m.id for m in members], now)
-        await self.greeter.welcome_batch(members, config, wave_id)
+        return members
 
     def _locale(self, config: EffectiveConfig) -> str:
         return self.services.i18n.pick_locale(None, config.community.locale)

@@ -175,7 +175,7 @@ async def test_a_dm_the_platform_refuses_otherwise_also_falls_back_to_the_channe
     await configure({"welcome.dm": True, "welcome.public": False})
     platform = session.app.services.platform(session.community.community)
 
-    async def rate_limited(*args: object) -> None:
+    async def rate_limited(*args: object, **kwargs: object) -> None:
         raise MissingPermission("too many direct messages right now")
 
     monkeypatch.setattr(platform, "send_direct", rate_limited)

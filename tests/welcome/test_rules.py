@@ -282,7 +282,7 @@ async def test_a_reminder_the_platform_will_not_dm_goes_to_the_welcome_channel(
     await c.join("Zoe")
     platform = session.app.services.platform(c.community)
 
-    async def refused(*args: object) -> None:
+    async def refused(*args: object, **kwargs: object) -> None:
         raise MissingPermission("the bot may not open a DM with this member")
 
     monkeypatch.setattr(platform, "send_direct", refused)
