@@ -334,7 +334,7 @@ class Greeter:
             channel=prepared.channel if posted else None,
             dm_closed=dm_closed,
             missing_channel=prepared.configured
-            if (prepared.channel is None and (dm is None or dm.error)) or failed_post
+            if (prepared.channel is None and (dm is None or dm.error is not None)) or failed_post
             else None,
             queued=queued,
         )
