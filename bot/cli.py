@@ -40,7 +40,7 @@ EXTENSIONS: tuple[str, ...] = (
 EXAMPLES = """\
 examples:
   python -m bot                                      the local community in the terminal
-  python -m bot --script docs/examples/tour.script   replay a scripted session
+  python -m bot --script session.txt                 replay a scripted session from a file
   python -m bot --config my.toml config check        validate a configuration file
   python -m bot --database /srv/bot.db migrate       bring a database up to date
 
