@@ -6,7 +6,9 @@ import re
 
 ZERO_WIDTH_SPACE = "\u200b"
 
-_MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+# No word boundary: "@everyone0" or "@here_" must not be left whole for a client that reads
+# the prefix as a ping; defusing "@hereford" too costs one invisible character.
+_MASS_MENTION = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
 _DISCORD_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#\-])")
 _DISCORD_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
 

@@ -60,6 +60,9 @@ _SUBTEAM = re.compile(r"^S[A-Z0-9]{2,}$")
 # Private-use characters hold non-markup segments while markup is translated around them.
 _HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"
 _HELD = re.compile("\ue000(\\d+)\ue001")
+_BACKTICKS = re.compile("`+")
+# Looks like a backtick, closes nothing: member text inside the bot's code spans.
+_SAFE_BACKTICK = "\u02cb"
 
 NameOf = Callable[[str], str | None]
 
@@ -115,14 +118,24 @@ def render_rich(text: Rich, *, allow_pings: bool = True, name_of: NameOf | None 
     """
     markup: list[str] = []
     held: list[str] = []
+    in_code = False
     for segment in text:
         if isinstance(segment, Markup):
             markup.append(segment.text)
+            in_code = _in_code(segment.text, in_code)
             continue
+        if in_code and isinstance(segment, Plain):
+            # A backtick of the member's would close the bot's code span early.
+            segment = Plain(segment.text.replace("`", _SAFE_BACKTICK))
         held.append(_segment(segment, allow_pings, name_of))
         markup.append(f"{_HOLD_OPEN}{len(held) - 1}{_HOLD_CLOSE}")
     translated = markup_to_mrkdwn("".join(markup))
     return _HELD.sub(lambda m: held[int(m.group(1))], translated)
+
+
+def _in_code(markup: str, in_code: bool) -> bool:
+    """Whether bot markup leaves a code span open: each run of backticks toggles one."""
+    return in_code != (len(_BACKTICKS.findall(markup)) % 2 == 1)
 
 
 def _segment(segment: Segment, allow_pings: bool, name_of: NameOf | None) -> str:
