@@ -13,7 +13,8 @@ from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, 
 from bot.outgoing import OutgoingMessage
 from bot.platform import Capability
 
-_LINK = re.compile(r"^(?:local:/(?P<channel>[\w-]+)/|#)?(?P<number>\d+)$")
+# At most 12 digits: a longer number is no message here, and `int` refuses very long ones.
+_LINK = re.compile(r"^(?:local:/(?P<channel>[\w-]+)/|#)?(?P<number>\d{1,12})$")
 
 
 class LocalPlatform:
