@@ -79,8 +79,8 @@ class Scheduler:
         await self._jobs.upsert_many(requests, self._clock.now())
         self._wake.set()
 
-    async def cancel(self, key: str) -> bool:
-        return await self._jobs.cancel(key)
+    async def cancel(self, key: str, *, tx: Transaction | None = None) -> bool:
+        return await self._jobs.cancel(key, tx=tx)
 
     async def start(self) -> None:
         """Prepare for running after a restart: interrupted jobs go back to the queue."""

@@ -95,12 +95,11 @@ class JobRepository:
                 ],
             )
 
-    async def cancel(self, key: str) -> bool:
-        return bool(
-            await self._db.execute(
-                "DELETE FROM jobs WHERE idempotency_key = ? AND status = 'pending'", (key,)
-            )
-        )
+    async def cancel(self, key: str, tx: Transaction | None = None) -> bool:
+        sql = "DELETE FROM jobs WHERE idempotency_key = ? AND status = 'pending'"
+        if tx is None:
+            return bool(await self._db.execute(sql, (key,)))
+        return bool(await tx.execute(sql, (key,)))
 
     async def cancel_prefix(self, prefix: str) -> int:
         """Cancel every pending job whose key starts with `prefix` (e.g. one ticket's jobs).
