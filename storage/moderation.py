@@ -11,7 +11,8 @@ found again by its posted message).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,6 +20,7 @@ from typing import Any
 
 from storage.audit import AuditLog
 from storage.database import Database, Row, Transaction
+from storage.outbox import PENDING, RUNNING
 from storage.timestamps import from_db, optional_from_db, to_db
 
 
@@ -246,9 +248,21 @@ _WITH_PARDON = (
 
 
 class ModerationRepository:
+    """Every write takes an optional `tx`: the cog passes its own, so the state change and
+    the outbox entries that announce it commit together."""
+
     def __init__(self, db: Database, audit: AuditLog) -> None:
         self._db = db
         self._audit = audit
+
+    @asynccontextmanager
+    async def _within(self, tx: Transaction | None) -> AsyncIterator[Transaction]:
+        """The caller's transaction, or a new one."""
+        if tx is not None:
+            yield tx
+            return
+        async with self._db.transaction() as own:
+            yield own
 
     # -- filing hits and reports ------------------------------------------------------------
 
@@ -259,13 +273,14 @@ class ModerationRepository:
         hits: Sequence[NewHit],
         now: datetime,
         fold_since: datetime,
+        tx: Transaction | None = None,
     ) -> HitsRecorded:
         """Store the hits not seen before on this message; file flagging ones into a flag.
 
         A rule that already hit this message (say, before an edit) is skipped, so the same
         message is never flagged twice for the same rule.
         """
-        async with self._db.transaction() as tx:
+        async with self._within(tx) as tx:
             seen = {
                 row["rule"]
                 for row in await tx.fetch_all(
@@ -313,12 +328,13 @@ class ModerationRepository:
         now: datetime,
         fold_since: datetime,
         limit: ReportLimit | None,
+        tx: Transaction | None = None,
     ) -> Filed:
         """Store a member's report and fold it into the message's flag.
 
         Raises `AlreadyReported` or `ReportLimitReached`; then nothing is stored.
         """
-        async with self._db.transaction() as tx:
+        async with self._within(tx) as tx:
             await _check_report(
                 tx, community, message.channel_id, message.message_id, reporter_id, now, limit
             )
@@ -373,9 +389,10 @@ class ModerationRepository:
         duration: timedelta | None,
         details: dict[str, Any],
         now: datetime,
+        tx: Transaction | None = None,
     ) -> Filed:
         """Open a flag suggesting an action for a member, unless one is already open."""
-        async with self._db.transaction() as tx:
+        async with self._within(tx) as tx:
             row = await tx.fetch_one(
                 "SELECT id FROM moderation_flags WHERE community = ? AND author_id = ?"
                 " AND kind = ? AND status != ?",
@@ -403,8 +420,10 @@ class ModerationRepository:
 
     # -- reading ----------------------------------------------------------------------------
 
-    async def flag(self, community: str, flag_id: int) -> Flag | None:
-        row = await self._db.fetch_one(
+    async def flag(
+        self, community: str, flag_id: int, tx: Transaction | None = None
+    ) -> Flag | None:
+        row = await (tx or self._db).fetch_one(
             "SELECT * FROM moderation_flags WHERE community = ? AND id = ?", (community, flag_id)
         )
         return None if row is None else _flag_from(row)
@@ -418,21 +437,24 @@ class ModerationRepository:
         )
         return None if row is None else _flag_from(row)
 
-    async def details(self, community: str, flag_id: int) -> FlagDetails | None:
-        flag = await self.flag(community, flag_id)
+    async def details(
+        self, community: str, flag_id: int, tx: Transaction | None = None
+    ) -> FlagDetails | None:
+        flag = await self.flag(community, flag_id, tx)
+        db = tx or self._db
         if flag is None:
             return None
-        messages = await self._db.fetch_all(
+        messages = await db.fetch_all(
             "SELECT * FROM moderation_flag_messages WHERE flag_id = ? ORDER BY posted_at, id",
             (flag_id,),
         )
-        hits = await self._db.fetch_all(
+        hits = await db.fetch_all(
             "SELECT * FROM moderation_hits WHERE flag_id = ? ORDER BY id", (flag_id,)
         )
-        reports = await self._db.fetch_all(
+        reports = await db.fetch_all(
             "SELECT * FROM moderation_reports WHERE flag_id = ? ORDER BY id", (flag_id,)
         )
-        votes = await self._db.fetch_all(
+        votes = await db.fetch_all(
             "SELECT * FROM moderation_votes WHERE flag_id = ? ORDER BY at, id", (flag_id,)
         )
         return FlagDetails(
@@ -457,40 +479,82 @@ class ModerationRepository:
         found = [await self.details(community, row["id"]) for row in rows]
         return [d for d in found if d is not None], int(total)
 
-    async def unfinished(self) -> list[Flag]:
-        """Flags a crash interrupted: stored but never posted, or claimed but not carried out."""
+    async def acting(self) -> list[Flag]:
+        """Flags claimed but not yet settled: their actions wait in the outbox (or, for a
+        claim stored by an older version, were never written there)."""
         rows = await self._db.fetch_all(
-            "SELECT * FROM moderation_flags WHERE status = ?"
-            " OR (status = ? AND post_message_id IS NULL) ORDER BY id",
-            (FlagStatus.ACTING, FlagStatus.OPEN),
+            "SELECT * FROM moderation_flags WHERE status = ? ORDER BY id", (FlagStatus.ACTING,)
         )
         return [_flag_from(row) for row in rows]
+
+    async def unposted(self, tx: Transaction, community: str) -> list[Flag]:
+        """Flags with no message in the moderators' channel and no post of theirs under way
+        in the outbox: left by a broken channel, or stored by an older version."""
+        rows = await tx.fetch_all(
+            "SELECT * FROM moderation_flags f WHERE f.community = ? AND f.post_message_id IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.idempotency_key LIKE"
+            " 'moderation:flag:' || f.id || ':post%' AND o.status IN (?, ?)) ORDER BY f.id",
+            (community, PENDING, RUNNING),
+        )
+        return [_flag_from(row) for row in rows]
+
+    async def communities(self) -> list[str]:
+        """Every community with a flag."""
+        rows = await self._db.fetch_all("SELECT DISTINCT community FROM moderation_flags")
+        return [row["community"] for row in rows]
+
+    async def communities_with_unposted(self, tx: Transaction) -> list[str]:
+        rows = await tx.fetch_all(
+            "SELECT DISTINCT community FROM moderation_flags WHERE post_message_id IS NULL"
+            " ORDER BY community"
+        )
+        return [row["community"] for row in rows]
+
+    async def under_way(self, tx: Transaction, key_prefix: str) -> bool:
+        """Whether an outbox entry whose key starts with `key_prefix` is still to be carried
+        out (a flag's post, a community's retry of unposted flags)."""
+        row = await tx.fetch_one(
+            "SELECT 1 FROM outbox WHERE idempotency_key LIKE ? AND status IN (?, ?) LIMIT 1",
+            (key_prefix.replace("%", "") + "%", PENDING, RUNNING),
+        )
+        return row is not None
 
     # -- posting ----------------------------------------------------------------------------
 
     async def set_post(
-        self, community: str, flag_id: int, channel_id: str, message_id: str
+        self, tx: Transaction, community: str, flag_id: int, channel_id: str, message_id: str
     ) -> None:
-        await self._db.execute(
+        await tx.execute(
             "UPDATE moderation_flags SET post_channel_id = ?, post_message_id = ?"
             " WHERE community = ? AND id = ?",
             (channel_id, message_id, community, flag_id),
         )
 
     async def mark_deleted(
-        self, community: str, flag_id: int, channel_id: str, message_id: str, now: datetime
+        self,
+        tx: Transaction,
+        community: str,
+        flag_id: int,
+        channel_id: str,
+        message_id: str,
+        now: datetime,
     ) -> None:
-        await self._db.execute(
+        await tx.execute(
             "UPDATE moderation_flag_messages SET deleted_at = ? WHERE community = ?"
             " AND flag_id = ? AND channel_id = ? AND message_id = ? AND deleted_at IS NULL",
             (to_db(now), community, flag_id, channel_id, message_id),
         )
 
     async def mark_message_deleted(
-        self, community: str, channel_id: str, message_id: str, now: datetime
+        self,
+        community: str,
+        channel_id: str,
+        message_id: str,
+        now: datetime,
+        tx: Transaction | None = None,
     ) -> list[int]:
         """Mark a message deleted on every flag that holds it; returns those flags' ids."""
-        async with self._db.transaction() as tx:
+        async with self._within(tx) as tx:
             rows = await tx.fetch_all(
                 "SELECT flag_id FROM moderation_flag_messages WHERE community = ?"
                 " AND channel_id = ? AND message_id = ? AND deleted_at IS NULL",
@@ -516,6 +580,7 @@ class ModerationRepository:
         quorum: int,
         infraction: InfractionDraft | None,
         timeout_seconds: int | None = None,
+        tx: Transaction | None = None,
     ) -> Decision:
         """Vote for `action`; once `quorum` moderators agree, claim the flag atomically.
 
@@ -523,7 +588,7 @@ class ModerationRepository:
         happens on the platform; of two moderators deciding at the same moment exactly one
         gets `CLAIMED`, the other `CLOSED`.
         """
-        async with self._db.transaction() as tx:
+        async with self._within(tx) as tx:
             row = await tx.fetch_one(
                 "SELECT * FROM moderation_flags WHERE community = ? AND id = ?",
                 (community, flag_id),
@@ -600,10 +665,16 @@ class ModerationRepository:
         return Decision(DecisionKind.CLAIMED, await _flag(tx, flag_id), votes, infraction_id)
 
     async def withdraw_vote(
-        self, community: str, flag_id: int, action: str, moderator_id: str, now: datetime
+        self,
+        community: str,
+        flag_id: int,
+        action: str,
+        moderator_id: str,
+        now: datetime,
+        tx: Transaction | None = None,
     ) -> bool:
         """Take back a vote on an open flag (the moderator removed their reaction)."""
-        async with self._db.transaction() as tx:
+        async with self._within(tx) as tx:
             removed = await tx.execute(
                 "DELETE FROM moderation_votes WHERE flag_id = ? AND action = ?"
                 " AND moderator_id = ? AND flag_id IN (SELECT id FROM moderation_flags"
@@ -622,39 +693,45 @@ class ModerationRepository:
                 )
             return bool(removed)
 
-    async def finish(self, community: str, flag_id: int) -> None:
-        """The claimed action was carried out: the flag is settled for good."""
-        await self._db.execute(
+    async def finish(self, tx: Transaction, community: str, flag_id: int) -> bool:
+        """The claimed action was carried out: the flag is settled for good. False if it
+        was not acting (already settled, or reopened)."""
+        changed = await tx.execute(
             "UPDATE moderation_flags SET status = ? WHERE community = ? AND id = ? AND status = ?",
             (FlagStatus.SETTLED, community, flag_id, FlagStatus.ACTING),
         )
+        return changed == 1
 
     async def reopen(
         self,
         community: str,
         flag_id: int,
         error: str,
-        infraction_id: int | None,
         actor_id: str,
         now: datetime,
-    ) -> None:
-        """The platform refused the claimed action: record why and let moderators decide again."""
-        async with self._db.transaction() as tx:
+        tx: Transaction | None = None,
+    ) -> bool:
+        """The platform refused the claimed action for good: record why and let moderators
+        decide again. False (and nothing changed) if the flag was not acting."""
+        async with self._within(tx) as tx:
             row = await tx.fetch_one(
                 "SELECT outcome FROM moderation_flags WHERE community = ? AND id = ?",
                 (community, flag_id),
             )
-            await tx.execute(
+            reopened = await tx.execute(
                 "UPDATE moderation_flags SET status = ?, outcome = NULL, acted_by = NULL,"
                 " acted_at = NULL, error = ? WHERE community = ? AND id = ? AND status = ?",
                 (FlagStatus.OPEN, error, community, flag_id, FlagStatus.ACTING),
             )
+            if reopened != 1:
+                return False
             await tx.execute("DELETE FROM moderation_votes WHERE flag_id = ?", (flag_id,))
-            if infraction_id is not None:
-                await tx.execute(
-                    "UPDATE moderation_infractions SET status = ? WHERE id = ?",
-                    (FAILED, infraction_id),
-                )
+            # The claim's infraction: the flag's only active one (earlier claims failed).
+            await tx.execute(
+                "UPDATE moderation_infractions SET status = ? WHERE community = ? AND flag_id = ?"
+                " AND status = ?",
+                (FAILED, community, flag_id, ACTIVE),
+            )
             await self._audit.record(
                 community,
                 actor_id,
@@ -664,15 +741,7 @@ class ModerationRepository:
                 details={"action": row["outcome"] if row else None, "error": error},
                 tx=tx,
             )
-
-    async def pending_infraction(self, community: str, flag_id: int) -> int | None:
-        """The infraction recorded with a flag's claim, to resume it after a restart."""
-        value = await self._db.fetch_value(
-            "SELECT MAX(id) FROM moderation_infractions WHERE community = ? AND flag_id = ?"
-            " AND status = ?",
-            (community, flag_id, ACTIVE),
-        )
-        return None if value is None else int(value)
+            return True
 
     # -- reporters --------------------------------------------------------------------------
 
@@ -684,8 +753,10 @@ class ModerationRepository:
         )
         return [_report_from(row) for row in rows]
 
-    async def mark_notified(self, community: str, report_id: int, now: datetime) -> None:
-        await self._db.execute(
+    async def mark_notified(
+        self, tx: Transaction, community: str, report_id: int, now: datetime
+    ) -> None:
+        await tx.execute(
             "UPDATE moderation_reports SET notified_at = ? WHERE community = ? AND id = ?",
             (to_db(now), community, report_id),
         )
@@ -772,10 +843,10 @@ class ModerationRepository:
         return None if row is None else (row["member_id"], row["member_name"])
 
     async def infraction_counts(
-        self, community: str, member_id: str, since: datetime
+        self, community: str, member_id: str, since: datetime, tx: Transaction | None = None
     ) -> dict[str, int]:
         """How many infractions of each kind a member received since `since`."""
-        rows = await self._db.fetch_all(
+        rows = await (tx or self._db).fetch_all(
             "SELECT kind, COUNT(*) AS n FROM moderation_infractions WHERE community = ?"
             " AND member_id = ? AND status = ? AND at >= ? GROUP BY kind",
             (community, member_id, ACTIVE, to_db(since)),

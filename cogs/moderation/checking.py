@@ -17,10 +17,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.cog import Services
-from bot.errors import NotFound, PlatformError
-from bot.model import PostedMessage
+from bot.delivery import Outcome, Pending, Then
+from bot.effects import Delete, Post
+from bot.errors import NotFound
+from bot.model import Community, PostedMessage
 from bot.outgoing import ChannelMention, Link, OutgoingMessage
 from bot.platform import Capability
 from bot.text import excerpt
@@ -39,6 +42,7 @@ from cogs.moderation.rules import (
     RuleSet,
 )
 from cogs.moderation.snapshots import snapshot
+from storage.database import Transaction
 from storage.moderation import HitReason, MessageSnapshot, ModerationRepository, NewHit
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,8 @@ Rules = tuple[AnyRuleSettings, ...]
 _FLAGGING = frozenset({Action.FLAG, Action.DELETE_AND_FLAG})
 # Between matched texts of one rule on a flag: the flag renders “a”, “b”.
 _MATCH_SEPARATOR = "”, “"
+# Continuation of a rule's deletion: flags holding the message show it as deleted.
+REMOVED = "moderation.removed"
 WATCH_EXCERPT_CHARS = 200
 
 
@@ -104,54 +110,94 @@ class MessageChecker:
     ) -> None:
         community = message.ref.community
         secrets = [m for m in matches if m.action is Action.DELETE_AND_NOTIFY_AUTHOR]
-        removed = await self._delete(message) if secrets else False
+        removed = await self._delete_now(message) if secrets else False
         now = self._services.clock.now()
         # A secret never reaches storage or a flag, whatever action its rule was given.
         hidden = [m.span for m in matches if m in secrets or m.kind is RuleKind.CREDENTIALS]
         snap = await snapshot(self._services.platform(community), message, now, hidden)
         # A secret the bot could not delete stays in public: moderators must remove it.
         flag_secrets = bool(secrets) and not removed
-        recorded = await self._repo.record_hits(
-            community.key, snap, _hits(matches, flag_secrets), now, now - section.fold_window
-        )
-        new = {hit.rule for hit in recorded.new}
-        fresh = [m for m in matches if m.rule in new]
-        if any(m.action is Action.DELETE_AND_NOTIFY_AUTHOR for m in fresh):
-            await self._secret_removed(message, secrets, removed)
-        if any(m.action is Action.DELETE_AND_FLAG for m in fresh) and not removed:
-            removed = await self._delete(message)
-        stale = {recorded.filed.flag.id} if recorded.filed is not None else set()
-        if removed:  # also on a flag from before an edit, which must not link to nothing
-            stale |= set(
-                await self._repo.mark_message_deleted(
-                    community.key, snap.channel_id, snap.message_id, now
-                )
+        written: list[Pending] = []
+        async with self._services.db.transaction() as tx:
+            recorded = await self._repo.record_hits(
+                community.key,
+                snap,
+                _hits(matches, flag_secrets),
+                now,
+                now - section.fold_window,
+                tx=tx,
             )
-        watched = [m for m in fresh if m.action is Action.NOTIFY_AMBASSADORS]
-        if watched:
-            await self._tell_ambassadors(message, snap, watched)
-        for flag_id in sorted(stale):
-            await self._desk.refresh(community, flag_id)
+            new = {hit.rule for hit in recorded.new}
+            fresh = [m for m in matches if m.rule in new]
+            if any(m.action is Action.DELETE_AND_NOTIFY_AUTHOR for m in fresh):
+                written.append(await self._secret_removed(tx, message, secrets, removed))
+            if any(m.action is Action.DELETE_AND_FLAG for m in fresh) and not removed:
+                pending = await self._delete(tx, message, then=True)
+                if pending is not None:
+                    written.append(pending)
+            stale = {recorded.filed.flag.id} if recorded.filed is not None else set()
+            if removed:  # also on a flag from before an edit, which must not link to nothing
+                stale |= set(
+                    await self._repo.mark_message_deleted(
+                        community.key, snap.channel_id, snap.message_id, now, tx=tx
+                    )
+                )
+            watched = [m for m in fresh if m.action is Action.NOTIFY_AMBASSADORS]
+            if watched:
+                told = await self._tell_ambassadors(tx, message, snap, watched)
+                written.extend([told] if told else [])
+            for flag_id in sorted(stale):
+                pending = await self._desk.publish(tx, community, flag_id)
+                if pending is not None:
+                    written.append(pending)
+        await self._services.outbox.deliver(*written)
 
-    async def _delete(self, message: PostedMessage) -> bool:
-        """Delete the message where the platform lets the bot; True once it is gone."""
+    async def removed(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """A message deleted by its rule: every flag holding it shows it as deleted."""
+        if outcome.error is not None and not isinstance(outcome.error, NotFound):
+            log.warning("could not delete message %s in #%s", data["message"], data["name"])
+            return
+        community = Community.from_key(str(data["community"]))
+        now = self._services.clock.now()
+        for flag_id in await self._repo.mark_message_deleted(
+            community.key, str(data["channel"]), str(data["message"]), now, tx=tx
+        ):
+            await self._desk.publish(tx, community, flag_id)
+
+    async def _delete_now(self, message: PostedMessage) -> bool:
+        """Delete a leaked secret before anything else; True once it is gone."""
+        async with self._services.db.transaction() as tx:
+            pending = await self._delete(tx, message, then=False)
+        if pending is None:
+            return False
+        (outcome,) = await self._services.outbox.deliver(pending)
+        return outcome.delivered or isinstance(outcome.error, NotFound)
+
+    async def _delete(
+        self, tx: Transaction, message: PostedMessage, *, then: bool
+    ) -> Pending | None:
+        """Write the message's deletion where the platform lets the bot delete it; `then`
+        marks it deleted on its flags once it is gone."""
         platform = self._services.platform(message.ref.community)
         if Capability.DELETE_OTHERS not in platform.capabilities:
-            return False
-        try:
-            await platform.delete(message.ref)
-        except NotFound:
-            return True
-        except PlatformError:
-            log.warning(
-                "could not delete message %s in #%s", message.ref.id, message.ref.channel.name
-            )
-            return False
-        return True
+            return None
+        ref = message.ref
+        data = {
+            "community": ref.community.key,
+            "channel": ref.channel.id,
+            "name": ref.channel.name,
+            "message": ref.id,
+        }
+        return await self._services.outbox.add(
+            tx,
+            Delete(ref),
+            key=f"moderation:message:{ref.channel.id}:{ref.id}:delete",
+            then=Then(REMOVED, data) if then else None,
+        )
 
     async def _secret_removed(
-        self, message: PostedMessage, secrets: Sequence[RuleMatch], removed: bool
-    ) -> None:
+        self, tx: Transaction, message: PostedMessage, secrets: Sequence[RuleMatch], removed: bool
+    ) -> Pending:
         kinds = list(dict.fromkeys(m.reason for m in secrets))
         await self._services.audit.record(
             message.ref.community.key,
@@ -161,36 +207,44 @@ class MessageChecker:
             subject=f"message:{message.ref.channel.id}/{message.ref.id}",
             # The audit log is the admins' record, in English like their command line.
             details={"author": message.author.id, "kinds": ", ".join(map(in_english, kinds))},
+            tx=tx,
         )
-        await self._notifier.tell_about_secret(message.author, message.ref.channel, kinds, removed)
+        return await self._notifier.tell_about_secret(
+            tx, message.author, message.ref, kinds, removed
+        )
 
     async def _tell_ambassadors(
-        self, message: PostedMessage, snap: MessageSnapshot, watched: Sequence[RuleMatch]
-    ) -> None:
+        self,
+        tx: Transaction,
+        message: PostedMessage,
+        snap: MessageSnapshot,
+        watched: Sequence[RuleMatch],
+    ) -> Pending | None:
         community = message.ref.community
         config = await self._services.config.get(community)
         platform = self._services.platform(community)
         channel = await platform.find_channel(community, config.community.channels.ambassadors)
         if channel is None:
             log.warning("watch words matched but %s has no ambassadors' channel", community.key)
-            return
+            return None
         locale = self._services.i18n.pick_locale(None, config.community.locale)
-        topics = ", ".join(dict.fromkeys(m.rule for m in watched))
+        rules = list(dict.fromkeys(m.rule for m in watched))
         text = self._services.i18n.t(
             "watch.notice",
             locale,
             author=message.author.shown_name,
-            topics=topics,
+            topics=", ".join(rules),
             channel=ChannelMention(message.ref.channel.id, message.ref.channel.name),
             excerpt=excerpt(snap.excerpt, WATCH_EXCERPT_CHARS),
             link=Link(snap.permalink, self._services.i18n.text("flag.jump", locale))
             if snap.permalink
             else "",
         )
-        try:
-            await platform.send(channel, OutgoingMessage(text=text), allow_pings=False)
-        except PlatformError:
-            log.warning("could not tell the ambassadors in #%s", channel.name)
+        return await self._services.outbox.add(
+            tx,
+            Post(channel, OutgoingMessage(text=text), allow_pings=False),
+            key=f"moderation:watch:{message.ref.channel.id}:{message.ref.id}:{'|'.join(rules)}",
+        )
 
 
 def _hits(matches: Sequence[RuleMatch], flag_secrets: bool = False) -> list[NewHit]:

@@ -13,10 +13,23 @@ between a flag and a moderator's reaction changes nothing.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from bot.cog import Cog, Services, command, form, job, listen, message_command
+from bot.cog import (
+    Cog,
+    Services,
+    after_delivery,
+    carries_out,
+    command,
+    form,
+    job,
+    listen,
+    message_command,
+)
 from bot.commands import Option, OptionType, Permission, format_duration
 from bot.config import Roles
+from bot.delivery import Outcome
+from bot.effects import Attempt, Effect, Post, Unreact
 from bot.errors import UserError
 from bot.events import MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.interaction import Interaction
@@ -25,22 +38,22 @@ from bot.outgoing import Markup, Mention, OutgoingMessage
 from bot.permissions import has_permission, is_admin
 from bot.platform import Capability
 from cogs.moderation.actions import ModAction
-from cogs.moderation.checking import MessageChecker
+from cogs.moderation.checking import REMOVED, MessageChecker
 from cogs.moderation.config import MAX_TIMEOUT, ModerationConfig
-from cogs.moderation.desk import REFRESH_JOB, FlagDesk, post_ref
+from cogs.moderation.desk import POSTED, REFRESH_JOB, RETRY_CALL, FlagDesk, post_ref
 from cogs.moderation.listing import (
     SHOWN_FLAGS,
     SHOWN_INFRACTIONS,
     infractions_reply,
     open_flags_reply,
 )
-from cogs.moderation.notices import Notifier
+from cogs.moderation.notices import AUTHOR_TOLD, SECRET_TOLD, Notifier
 from cogs.moderation.reasons import LOCALES
 from cogs.moderation.reports import FORM_PREFIX, REASON_MAX_CHARS, ReportDesk
-from cogs.moderation.settle import Feedback, Settler
+from cogs.moderation.settle import ACTED, DELETED, Feedback, Settler
+from storage.database import Transaction
 from storage.jobs import Job
 from storage.moderation import Flag, FlagStatus, ModerationRepository
-from storage.timestamps import to_db
 
 
 class ModerationCog(Cog):
@@ -52,35 +65,72 @@ class ModerationCog(Cog):
         super().__init__(services)
         self.repo = ModerationRepository(services.db, services.audit)
         self.desk = FlagDesk(services, self.repo)
-        notifier = Notifier(services)
-        self.settler = Settler(services, self.repo, self.desk, notifier)
+        self.notifier = Notifier(services)
+        self.settler = Settler(services, self.repo, self.desk, self.notifier)
         self.reports = ReportDesk(services, self.repo, self.desk)
-        self.checker = MessageChecker(services, self.repo, self.desk, notifier)
+        self.checker = MessageChecker(services, self.repo, self.desk, self.notifier)
 
     async def setup(self) -> None:
-        """Queue the flags a crash interrupted; the scheduler finishes them once running."""
-        services = self.services
-        for flag in await self.repo.unfinished():
-            await services.scheduler.schedule(
-                Community.from_key(flag.community),
-                REFRESH_JOB,
-                services.clock.now(),
-                f"{REFRESH_JOB}:{flag.community}:{flag.id}:{to_db(services.started_at)}",
-                {"flag": flag.id},
-            )
+        """Write what a crash or an older version left unwritten: claimed flags' actions and
+        unposted flags' posts. Keys are derived from the flags, so nothing is added twice;
+        the outbox carries them out once running."""
+        acting = await self.repo.acting()
+        # Read each community's configuration before the transaction (and so into the
+        # cache, which the continuations of its flags read inside the outbox's transaction).
+        for key in await self.repo.communities():
+            await self.config(Community.from_key(key))
+        async with self.services.db.transaction() as tx:
+            for flag in acting:
+                await self.settler.plan(tx, Community.from_key(flag.community), flag.id)
+            for community in await self.repo.communities_with_unposted(tx):
+                for flag in await self.repo.unposted(tx, community):
+                    await self.desk.publish(tx, Community.from_key(community), flag.id)
 
     @job(REFRESH_JOB)
     async def recover(self, job: Job) -> None:
-        """Finish an interrupted decision, or post/refresh a flag; raising retries later."""
+        """Jobs an older version scheduled to post or refresh a flag: write it now."""
         community = Community.from_key(job.community)
-        flag = await self.repo.flag(community.key, int(job.payload["flag"]))
-        if flag is None:
+        await self.config(community)
+        async with self.services.db.transaction() as tx:
+            await self.settler.plan(tx, community, int(job.payload["flag"]))
+            await self.desk.publish(tx, community, int(job.payload["flag"]))
+
+    # -- outbox continuations ---------------------------------------------------------------
+
+    @after_delivery(POSTED)
+    async def flag_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.desk.posted(tx, outcome, data)
+
+    @carries_out(RETRY_CALL)
+    async def post_unposted(self, data: dict[str, Any], attempt: Attempt) -> None:
+        await self.desk.post_unposted(data, attempt)
+
+    @after_delivery(ACTED)
+    async def acted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.settler.acted(tx, outcome, data)
+
+    @after_delivery(DELETED)
+    async def deleted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.settler.deleted(tx, outcome, data)
+
+    @after_delivery(REMOVED)
+    async def removed(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.checker.removed(tx, outcome, data)
+
+    @after_delivery(AUTHOR_TOLD)
+    async def author_told(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        if outcome.error is None:
             return
-        if flag.status is FlagStatus.ACTING:
-            infraction = await self.repo.pending_infraction(community.key, flag.id)
-            await self.settler.carry_out(community, flag.id, infraction)
-        else:
-            await self.desk.refresh_now(community, flag.id)
+        community = Community.from_key(str(data["community"]))
+        details = await self.repo.details(community.key, int(data["flag"]), tx)
+        if details is not None:
+            await self.notifier.author_not_told(
+                tx, community, details, ModAction(str(data["action"]))
+            )
+
+    @after_delivery(SECRET_TOLD)
+    async def secret_told(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.notifier.secret_not_told(tx, outcome, data)
 
     # -- the hot path -----------------------------------------------------------------------
 
@@ -109,7 +159,7 @@ class ModerationCog(Cog):
         if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
             # Only moderators decide; anyone else's reaction is taken off the flag.
             if Capability.REMOVE_REACTIONS in platform.capabilities:
-                await platform.remove_reaction(event.message, event.emoji, event.member.ref)
+                await self._write(Unreact(event.message, event.emoji, event.member.ref))
             return
         action = config.section("moderation", ModerationConfig).reactions.action(event.emoji)
         if action is None:
@@ -141,17 +191,27 @@ class ModerationCog(Cog):
             return
         action = config.section("moderation", ModerationConfig).reactions.action(event.emoji)
         now = self.services.clock.now()
-        if action is not None and await self.repo.withdraw_vote(
-            community.key, flag.id, action, event.member.id, now
-        ):
-            await self.desk.refresh(community, flag.id)
+        if action is None:
+            return
+        written = None
+        async with self.services.db.transaction() as tx:
+            if await self.repo.withdraw_vote(
+                community.key, flag.id, action, event.member.id, now, tx=tx
+            ):
+                written = await self.desk.publish(tx, community, flag.id)
+        if written is not None:
+            await self.services.outbox.deliver(written)
 
     async def _tell_moderator(self, event: ReactionAdded, feedback: Feedback) -> None:
         """Answer a reaction that did nothing, next to the flag, so the moderator sees why."""
         text = (Mention(event.member.id, event.member.shown_name), Markup(" "), *feedback.text)
-        await self.platform(event.community).send(
-            event.message.channel, OutgoingMessage(text=tuple(text))
-        )
+        await self._write(Post(event.message.channel, OutgoingMessage(text=tuple(text))))
+
+    async def _write(self, effect: Effect) -> None:
+        """An answer to an event, with no state change of its own: written and carried out."""
+        async with self.services.db.transaction() as tx:
+            pending = await self.services.outbox.add(tx, effect)
+        await self.services.outbox.deliver(pending)
 
     # -- reports ----------------------------------------------------------------------------
 

@@ -127,6 +127,8 @@ class ModerationConfig(StrictModel):
     # @everyone/@here pings. Write `rules = []` to switch even those off.
     rules: RulesField = Field(default_factory=lambda: parse_rules(DEFAULT_RULES))
     flag_channel: str = ""  # where flags go; empty: the community's moderators channel
+    # Where admins hear that flags cannot reach the moderators; empty: the ambassadors' channel.
+    alert_channel: str = ""
     reactions: Reactions = Field(default_factory=Reactions)
     timeout_duration: TimeoutDuration = timedelta(hours=1)
     quorum: Quorum = Field(default_factory=Quorum)

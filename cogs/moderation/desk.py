@@ -1,79 +1,164 @@
-"""The moderators' desk: posts each stored flag and keeps its message current.
+"""The moderators' desk: posts each stored flag and keeps its message current, through the
+outbox.
 
-A flag is stored first and posted after; every later change (another rule, a report, the
-next message of a burst, a vote, the outcome) re-renders the whole message from storage.
-Refreshes of one flag never overlap: a change that arrives while the flag is being posted
-or edited marks it stale, and the running refresh renders once more, so a burst of twenty
-messages costs a handful of edits rather than twenty, and never a second flag message.
+A flag is stored and its post written to the outbox in one transaction; the post's message
+id is stored by the post's continuation, so a crash in between never posts a flag twice
+(the post carries the nonce ``moderation:flag:<id>:post``). Every later change (another
+rule, a report, a vote, the outcome) writes an edit that re-renders the whole message from
+storage; a later edit supersedes a pending one, so a burst of twenty messages never costs
+twenty edits once the platform is slow.
+
+When the moderators' channel is missing or refuses the bot, the flags stay stored: the
+admins are told once per outage (in `[moderation] alert_channel`, else the ambassadors'
+channel), and a retry (`RETRY_CALL`, with the outbox's back-off) posts every unposted flag
+as soon as the channel can be found again; a post that is refused again keeps the outage
+going, with longer waits, without telling the admins twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
+from typing import Any
 
 from bot.cog import Services
 from bot.config import EffectiveConfig
-from bot.errors import PlatformError
+from bot.delivery import Outcome, Pending, Then
+from bot.effects import Attempt, Call, Edit, Post, React
+from bot.errors import PlatformUnavailable
 from bot.model import ChannelRef, Community, MessageRef, UserRef
-from bot.platform import Capability, Platform
+from bot.outgoing import OutgoingMessage
+from bot.platform import Capability
 from cogs.moderation.actions import LADDER, offered
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.view import FlagView, render_flag
+from storage.database import Transaction
 from storage.moderation import Flag, FlagDetails, FlagStatus, ModerationRepository
-from storage.timestamps import to_db
 
 log = logging.getLogger(__name__)
 
-# The job that posts or refreshes a flag again after a failure or a crash.
+# The job kind older versions scheduled to post or refresh a flag; still handled, so such
+# jobs left in a database finish.
 REFRESH_JOB = "moderation.refresh"
-# A platform hiccup (rate limit, outage) usually passes within a minute; the scheduler
-# doubles the wait on each further failure.
-RETRY_AFTER = timedelta(minutes=1)
+# Continuation of a flag's post: stores its message id, adds the reactions.
+POSTED = "moderation.flag_posted"
+# The outbox call that posts a community's unposted flags once the channel works again.
+RETRY_CALL = "moderation.post_unposted"
+# After a refused post, the channel is tried again after these waits (then daily): an
+# admin needs minutes to hours to fix a channel, and each try costs one refused request.
+RETRY_AFTER = (
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(days=1),
+)
 
 
 class FlagDesk:
     def __init__(self, services: Services, repo: ModerationRepository) -> None:
         self._services = services
         self._repo = repo
-        self._stale: dict[tuple[str, int], bool] = {}
 
-    async def refresh(self, community: Community, flag_id: int) -> None:
-        """Post the flag if it has no message yet, else edit its message to match storage.
+    async def publish(
+        self, tx: Transaction, community: Community, flag_id: int, *, retry: str = ""
+    ) -> Pending | None:
+        """Write the flag's post (if it has no message yet) or an edit to match storage.
 
-        If the platform fails, a durable job tries again (with the scheduler's back-off),
-        so a flag is never left unposted or out of date until the next restart.
+        Returns the entry, or None when there is nothing to write: its post is already
+        under way (its continuation brings it up to date), or there is no channel to post in
+        (the admins are told and a retry is queued). `retry` names the outage a retry
+        belongs to, so its posts get their own keys.
         """
-        try:
-            await self.refresh_now(community, flag_id)
-        except PlatformError as error:
-            log.warning(
-                "flag %s in %s not refreshed, will retry: %s", flag_id, community.key, error
-            )
-            now = self._services.clock.now()
-            await self._services.scheduler.schedule(
-                community,
-                REFRESH_JOB,
-                now + RETRY_AFTER,
-                f"{REFRESH_JOB}:{community.key}:{flag_id}:{to_db(now)}",
-                {"flag": flag_id},
-            )
+        details = await self._repo.details(community.key, flag_id, tx)
+        if details is None:
+            return None
+        flag = details.flag
+        outbox = self._services.outbox
+        if flag.post_channel_id is not None and flag.post_message_id is not None:
+            message = render_flag(await self.view(community, details, tx))
+            return await outbox.add(tx, Edit(post_ref(community, flag), message))
+        if await self._repo.under_way(tx, _post_key(flag.id)):
+            return None
+        config = await self._services.config.get(community)
+        channel = await self.flag_channel(community, config)
+        if channel is None:
+            await self.channel_down(tx, community, flag.id, "not_found", retry)
+            return None
+        message = render_flag(await self.view(community, details, tx))
+        key = f"{_post_key(flag.id)}:{retry}" if retry else _post_key(flag.id)
+        shown = _fingerprint(message)
+        data = {"community": community.key, "flag": flag.id, "shown": shown, "retry": retry}
+        return await outbox.add(
+            tx, Post(channel, message, allow_pings=False), key=key, then=Then(POSTED, data)
+        )
 
-    async def refresh_now(self, community: Community, flag_id: int) -> None:
-        """Like `refresh`, but a platform failure is raised (for the retry job)."""
-        key = (community.key, flag_id)
-        if key in self._stale:
-            self._stale[key] = True
+    async def posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """A flag's post went out (store its id, add reactions, catch up with changes made
+        meanwhile) or was refused for good (tell the admins, retry later)."""
+        flag_id, retry = int(data["flag"]), str(data.get("retry") or "")
+        community = Community.from_key(str(data["community"]))
+        flag = await self._repo.flag(community.key, flag_id, tx)
+        if flag is None:
             return
-        self._stale[key] = False
-        try:
-            while True:
-                await self._publish(community, flag_id)
-                if not self._stale[key]:
-                    return
-                self._stale[key] = False
-        finally:
-            del self._stale[key]
+        if outcome.error is not None:
+            code = type(outcome.error).__name__
+            await self.channel_down(tx, community, flag_id, code, retry, refused=True)
+            return
+        ref: MessageRef = outcome.result
+        await self._repo.set_post(tx, community.key, flag_id, ref.channel.id, ref.id)
+        details = await self._repo.details(community.key, flag_id, tx)
+        assert details is not None
+        current = render_flag(await self.view(community, details, tx))
+        if _fingerprint(current) != data.get("shown"):
+            await self._services.outbox.add(tx, Edit(ref, current))
+        if flag.status is FlagStatus.OPEN:
+            await self._add_reactions(tx, community, flag_id, ref, bool(details.messages))
+
+    async def channel_down(
+        self,
+        tx: Transaction,
+        community: Community,
+        flag_id: int,
+        problem: str,
+        retry: str,
+        *,
+        refused: bool = False,
+    ) -> None:
+        """Flags cannot reach the moderators: a new outage tells the admins and queues a
+        retry; a retry's post refused again queues the next, longer one."""
+        outbox = self._services.outbox
+        if retry:
+            outage, _, number = retry.rpartition(":")
+            round_ = int(number) + 1 if refused else int(number)
+            await self._queue_retry(tx, community, outage, round_)
+            return
+        if await self._repo.under_way(tx, f"{RETRY_CALL}:{community.key}:"):
+            return  # this outage is known; its retry will post this flag too
+        outage = f"{community.key}:{flag_id}"
+        log.error(
+            "flag %s in %s is stored but cannot reach the moderators (%s); telling the admins",
+            flag_id,
+            community.key,
+            problem,
+        )
+        alert = await self._alert(community, flag_id, problem)
+        if alert is not None:
+            await outbox.add(tx, alert, key=f"{RETRY_CALL}:{outage}:alert")
+        await self._queue_retry(tx, community, outage, 0)
+
+    async def post_unposted(self, data: dict[str, Any], attempt: Attempt) -> None:
+        """The retry: post every unposted flag once the channel can be found; until then it
+        raises `PlatformUnavailable`, so the outbox tries again with its back-off."""
+        community = Community.from_key(str(data["community"]))
+        config = await self._services.config.get(community)
+        if await self.flag_channel(community, config) is None:
+            raise PlatformUnavailable("the moderators' channel cannot be found")
+        retry = f"{data['outage']}:{data['round']}"
+        async with self._services.db.transaction() as tx:
+            for flag in await self._repo.unposted(tx, community.key):
+                await self.publish(tx, community, flag.id, retry=retry)
 
     async def flag_channel(
         self, community: Community, config: EffectiveConfig
@@ -84,12 +169,16 @@ class FlagDesk:
             return None
         return await self._services.platform(community).find_channel(community, wanted)
 
-    async def view(self, community: Community, details: FlagDetails) -> FlagView:
+    async def view(
+        self, community: Community, details: FlagDetails, tx: Transaction | None = None
+    ) -> FlagView:
         config = await self._services.config.get(community)
         section = config.section("moderation", ModerationConfig)
         platform = self._services.platform(community)
         since = self._services.clock.now() - section.history_window
-        counts = await self._repo.infraction_counts(community.key, details.flag.author_id, since)
+        counts = await self._repo.infraction_counts(
+            community.key, details.flag.author_id, since, tx
+        )
         return FlagView(
             details=details,
             infraction_counts=counts,
@@ -111,46 +200,79 @@ class FlagDesk:
             found[member_id] = member.shown_name if member else member_id
         return found
 
-    async def _publish(self, community: Community, flag_id: int) -> None:
-        details = await self._repo.details(community.key, flag_id)
-        if details is None:
-            return
-        platform = self._services.platform(community)
-        message = render_flag(await self.view(community, details))
-        flag = details.flag
-        if flag.post_channel_id is not None and flag.post_message_id is not None:
-            await platform.edit(post_ref(community, flag), message)
-            return
+    # -- helpers ----------------------------------------------------------------------------
+
+    async def _queue_retry(
+        self, tx: Transaction, community: Community, outage: str, round_: int
+    ) -> None:
+        after = RETRY_AFTER[min(round_, len(RETRY_AFTER) - 1)]
+        await self._services.outbox.add(
+            tx,
+            Call(
+                community,
+                RETRY_CALL,
+                {"community": community.key, "outage": outage, "round": round_},
+            ),
+            key=f"{RETRY_CALL}:{outage}:{round_}",
+            after=after if round_ else timedelta(0),
+        )
+
+    async def _alert(self, community: Community, flag_id: int, problem: str) -> Post | None:
+        """The admins' notice: what is wrong and what to do; None if it has nowhere to go."""
         config = await self._services.config.get(community)
-        channel = await self.flag_channel(community, config)
+        section = config.section("moderation", ModerationConfig)
+        wanted = section.alert_channel or config.community.channels.ambassadors
+        platform = self._services.platform(community)
+        channel = await platform.find_channel(community, wanted) if wanted else None
         if channel is None:
-            log.error(
-                "flag %s in %s is stored but cannot be posted: no moderators' channel "
-                "(set [community.channels] moderators or [moderation] flag_channel)",
-                flag.id,
-                community.key,
-            )
-            return
-        ref = await platform.send(channel, message, allow_pings=False)
-        await self._repo.set_post(community.key, flag.id, ref.channel.id, ref.id)
-        if flag.status is FlagStatus.OPEN:
-            await self._add_reactions(platform, ref, config, bool(details.messages))
+            log.error("no channel to tell the admins of %s about it", community.key)
+            return None
+        locale = self._services.i18n.pick_locale(None, config.community.locale)
+        moderators = section.flag_channel or config.community.channels.moderators or "?"
+        text = self._services.i18n.t(
+            "desk.down",
+            locale,
+            number=flag_id,
+            channel=f"#{moderators}",
+            problem=self._services.i18n.text(f"desk.problem.{_problem(problem)}", locale),
+        )
+        return Post(channel, OutgoingMessage(text=text), allow_pings=False)
 
     async def _add_reactions(
-        self, platform: Platform, ref: MessageRef, config: EffectiveConfig, messages: bool
+        self, tx: Transaction, community: Community, flag_id: int, ref: MessageRef, messages: bool
     ) -> None:
         """Pre-add one reaction per action the platform can perform, mildest first."""
+        platform = self._services.platform(community)
         if Capability.REACT not in platform.capabilities:
             return
+        config = await self._services.config.get(community)
         reactions = config.section("moderation", ModerationConfig).reactions
         for action in offered(platform, messages=messages):
-            await platform.add_reaction(ref, reactions.emoji(action))
+            emoji = reactions.emoji(action)
+            await self._services.outbox.add(
+                tx, React(ref, emoji), key=f"moderation:flag:{flag_id}:react:{ref.id}:{emoji}"
+            )
 
 
 def post_ref(community: Community, flag: Flag) -> MessageRef:
     """The flag's own message in the moderators' channel."""
     assert flag.post_channel_id is not None and flag.post_message_id is not None
     return MessageRef(ChannelRef(community, flag.post_channel_id), flag.post_message_id)
+
+
+def _post_key(flag_id: int) -> str:
+    return f"moderation:flag:{flag_id}:post"
+
+
+def _fingerprint(message: OutgoingMessage) -> str:
+    """Whether a flag changed between writing its post and the post going out."""
+    return hashlib.sha256(repr(message).encode()).hexdigest()[:16]
+
+
+def _problem(error_kind: str) -> str:
+    return {"MissingPermission": "permission", "NotFound": "not_found"}.get(
+        error_kind, "not_found" if error_kind == "not_found" else "other"
+    )
 
 
 def _moderators(details: FlagDetails) -> set[str]:

@@ -1,7 +1,10 @@
 """What members hear from moderation: the author of a flagged message, and reporters.
 
-Private first. A warning that cannot be delivered privately (closed DMs) becomes a short
-mention in a channel, because a warning nobody reads is no warning; every other notice is
+Every notice is an outbox entry written with the state change it tells about, and the
+author hears about a timeout, kick or ban only once the platform carried it out. Private
+first. A warning that cannot be delivered privately (closed DMs) becomes a short mention in
+a channel, because a warning nobody reads is no warning; a kicked or banned member who can
+no longer be reached is reported to the moderators as not notified; every other notice is
 best effort and never blocks the action itself. Each text is in the member's own locale.
 """
 
@@ -10,19 +13,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from bot.cog import Services
 from bot.commands import format_duration
-from bot.errors import DirectMessagesClosed, PlatformError
-from bot.model import ChannelRef, Community, Member, UserRef
+from bot.delivery import Outcome, Pending, Then
+from bot.effects import DirectMessage, Post
+from bot.errors import DirectMessagesClosed
+from bot.model import ChannelRef, Community, Member, MessageRef, UserRef
 from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich, join
 from bot.text import excerpt
 from cogs.moderation.actions import ModAction
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.reasons import Worded, reason_texts
+from storage.database import Transaction
 from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, Report
 
 log = logging.getLogger(__name__)
+
+# Continuations of the author's notice about a decision, and of a secret's notice.
+AUTHOR_TOLD = "moderation.author_told"
+SECRET_TOLD = "moderation.secret_told"
 
 # Enough of the message that the author recognises it, not so much that the DM is a wall.
 NOTICE_EXCERPT_CHARS = 200
@@ -34,13 +45,15 @@ class Notifier:
 
     async def tell_author(
         self,
+        tx: Transaction,
         community: Community,
         details: FlagDetails,
         action: ModAction,
         reason: str,
         duration: timedelta,
-    ) -> None:
-        """Tell the author what was decided and why; warnings fall back to a mention."""
+    ) -> Pending:
+        """Tell the author what was decided and why; the continuation `AUTHOR_TOLD` deals
+        with a notice that cannot be delivered."""
         flag = details.flag
         user = UserRef(community, flag.author_id)
         platform = self._services.platform(community)
@@ -73,29 +86,56 @@ class Notifier:
         if action is ModAction.WARN:
             rules = await self._rules_channel(community, config.community.channels.rules)
             parts.append(t("notice.read_rules", locale, rules=rules))
-        try:
-            await platform.send_direct(user, OutgoingMessage(text=join(parts, "\n\n")))
-        except DirectMessagesClosed:
-            if action is ModAction.WARN:
-                await self._warn_in_channel(community, details, why, locale)
-        except PlatformError:
-            log.warning("could not tell %s about %s on flag %s", user.id, action, flag.id)
+        data = {"community": community.key, "flag": flag.id, "action": action.value}
+        return await self._services.outbox.add(
+            tx,
+            DirectMessage(user, OutgoingMessage(text=join(parts, "\n\n"))),
+            key=f"moderation:flag:{flag.id}:notice",
+            then=Then(AUTHOR_TOLD, data),
+        )
 
-    async def tell_reporters(self, community: Community, details: FlagDetails) -> list[Report]:
+    async def author_not_told(
+        self, tx: Transaction, community: Community, details: FlagDetails, action: ModAction
+    ) -> None:
+        """The author's notice could not be delivered: a warning goes to a channel instead;
+        for anything else the moderators see that the member was not notified."""
+        flag = details.flag
+        config = await self._services.config.get(community)
+        locale = self._services.i18n.pick_locale(None, config.community.locale)
+        if action is ModAction.WARN:
+            await self._warn_in_channel(tx, community, details, self._why(details, locale))
+            return
+        if flag.post_channel_id is None:
+            log.warning("flag %s: %s was not notified of the %s", flag.id, flag.author_id, action)
+            return
+        label = self._services.i18n.text(f"action.{action.value}", locale)
+        text = self._services.i18n.t(
+            "feedback.not_notified", locale, number=flag.id, member=flag.author_name, action=label
+        )
+        await self._services.outbox.add(
+            tx,
+            Post(ChannelRef(community, flag.post_channel_id), OutgoingMessage(text=text), False),
+            key=f"moderation:flag:{flag.id}:not-notified",
+        )
+
+    async def tell_reporters(
+        self, tx: Transaction, community: Community, details: FlagDetails
+    ) -> tuple[list[Report], list[Pending]]:
         """One private note to each reporter that the flag was settled; returns the reports
-        now answered (a member who reported several messages of one flag hears once)."""
+        now answered (a member who reported several messages of one flag hears once) and
+        the notes written."""
         config = await self._services.config.get(community)
         section = config.section("moderation", ModerationConfig)
         if not section.reports.notify_on_settle:
-            return []
-        platform = self._services.platform(community)
+            return [], []
         outcome = details.flag.outcome
         key = "notice.report_dismissed" if outcome == ModAction.DISMISS else "notice.report_acted"
         by_reporter: dict[str, list[Report]] = {}
         for report in details.reports:
             if report.notified_at is None:
                 by_reporter.setdefault(report.reporter_id, []).append(report)
-        told = []
+        told: list[Report] = []
+        notes: list[Pending] = []
         for reports in by_reporter.values():
             report = reports[0]
             locale = self._services.i18n.pick_locale(
@@ -104,44 +144,64 @@ class Notifier:
             channel = next((m for m in details.messages if m.message_id == report.message_id), None)
             where = ChannelMention(channel.channel_id, channel.channel_name) if channel else ""
             text = self._services.i18n.t(key, locale, channel=where)
-            try:
-                await platform.send_direct(
-                    UserRef(community, report.reporter_id), OutgoingMessage(text=text)
+            note = DirectMessage(UserRef(community, report.reporter_id), OutgoingMessage(text=text))
+            notes.append(
+                await self._services.outbox.add(
+                    tx, note, key=f"moderation:report:{report.id}:settled"
                 )
-            except PlatformError:
-                log.info(
-                    "reporter %s could not be told about flag %s",
-                    report.reporter_id,
-                    details.flag.id,
-                )
+            )
             told.extend(reports)
-        return told
+        return told, notes
 
     async def tell_about_secret(
-        self, author: Member, channel: ChannelRef, kinds: Sequence[Worded], deleted: bool
-    ) -> None:
+        self,
+        tx: Transaction,
+        author: Member,
+        message: MessageRef,
+        kinds: Sequence[Worded],
+        deleted: bool,
+    ) -> Pending:
         """Tell the author privately that their message held a secret (and is gone), naming
-        its `kinds` in the author's language."""
-        community = author.community
-        platform = self._services.platform(community)
+        its `kinds` in the author's language; closed DMs: `secret_not_told`."""
         locale = await self._services.locale_for(author)
         i18n = self._services.i18n
         what = ", ".join(reason_texts(i18n, locale, kinds))
         key = "notice.credentials" if deleted else "notice.credentials_undeletable"
-        where = ChannelMention(channel.id, channel.name)
-        text = i18n.t(key, locale, channel=where, what=what)
-        try:
-            await platform.send_direct(author.ref, OutgoingMessage(text=text))
-            return
-        except DirectMessagesClosed:
-            pass
-        public = self._services.i18n.t(
-            "notice.credentials_public", locale, member=Mention(author.id, author.shown_name)
+        channel = message.channel
+        text = i18n.t(key, locale, channel=ChannelMention(channel.id, channel.name), what=what)
+        data = {
+            "community": author.community.key,
+            "channel": channel.id,
+            "channel_name": channel.name,
+            "author": author.id,
+            "name": author.shown_name,
+            "locale": locale,
+        }
+        return await self._services.outbox.add(
+            tx,
+            DirectMessage(author.ref, OutgoingMessage(text=text)),
+            key=f"moderation:secret:{channel.id}:{message.id}:notice",
+            then=Then(SECRET_TOLD, data),
         )
-        try:
-            await platform.send(channel, OutgoingMessage(text=public))
-        except PlatformError:
-            log.warning("could not tell %s that their message held a secret", author.id)
+
+    async def secret_not_told(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        """Closed DMs: a mention in the channel, without the secret."""
+        if not isinstance(outcome.error, DirectMessagesClosed):
+            return
+        community = Community.from_key(str(data["community"]))
+        public = self._services.i18n.t(
+            "notice.credentials_public",
+            str(data["locale"]),
+            member=Mention(str(data["author"]), str(data["name"])),
+        )
+        channel = ChannelRef(community, str(data["channel"]), str(data["channel_name"]))
+        await self._services.outbox.add(
+            tx,
+            Post(channel, OutgoingMessage(text=public)),
+            key=f"moderation:secret:{outcome.entry_id}:public",
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -171,7 +231,7 @@ class Notifier:
         return ChannelMention(channel.id, channel.name) if channel else f"#{name}"
 
     async def _warn_in_channel(
-        self, community: Community, details: FlagDetails, why: str, locale: str
+        self, tx: Transaction, community: Community, details: FlagDetails, why: str
     ) -> None:
         config = await self._services.config.get(community)
         section = config.section("moderation", ModerationConfig)
@@ -188,17 +248,20 @@ class Notifier:
                 "flag %s: no channel to warn %s in", details.flag.id, details.flag.author_id
             )
             return
+        user = UserRef(community, details.flag.author_id)
+        locale = await self._locale(user, config.community.locale)
         text = self._services.i18n.t(
             "notice.warn_public",
             locale,
             member=Mention(details.flag.author_id, details.flag.author_name),
-            why=why,
+            why=self._why(details, locale),
             rules=await self._rules_channel(community, config.community.channels.rules),
         )
-        try:
-            await platform.send(channel, OutgoingMessage(text=text))
-        except PlatformError:
-            log.warning("flag %s: could not post the warning in #%s", details.flag.id, channel.name)
+        await self._services.outbox.add(
+            tx,
+            Post(channel, OutgoingMessage(text=text)),
+            key=f"moderation:flag:{details.flag.id}:notice:public",
+        )
 
 
 def _quoted(details: FlagDetails) -> FlaggedMessage | None:

@@ -40,27 +40,37 @@ class ReportDesk:
         self._desk = desk
 
     async def report(self, interaction: Interaction, target: PostedMessage, reason: str) -> None:
-        """File a member's report and confirm it privately."""
+        """File a member's report and confirm it privately, truthfully: "it went to the
+        moderators" only once the flag is in their channel."""
         member = interaction.member
         _refuse_target(interaction, target)
         section = interaction.config.section("moderation", ModerationConfig)
         now = self._services.clock.now()
+        message = await snapshot(interaction.platform, target, now)
         try:
-            filed = await self._repo.file_report(
-                member.community.key,
-                await snapshot(interaction.platform, target, now),
-                member.id,
-                member.shown_name,
-                member.locale,
-                reason.strip(),
-                now,
-                now - section.fold_window,
-                _limit(interaction),
-            )
+            async with self._services.db.transaction() as tx:
+                filed = await self._repo.file_report(
+                    member.community.key,
+                    message,
+                    member.id,
+                    member.shown_name,
+                    member.locale,
+                    reason.strip(),
+                    now,
+                    now - section.fold_window,
+                    _limit(interaction),
+                    tx=tx,
+                )
+                written = await self._desk.publish(tx, member.community, filed.flag.id)
         except (AlreadyReported, ReportLimitReached) as refused:
             raise _refusal(interaction, refused, now) from None
-        await self._desk.refresh(member.community, filed.flag.id)
-        key = "report.thanks_notify" if section.reports.notify_on_settle else "report.thanks"
+        outcome = (await self._services.outbox.deliver(written))[0] if written else None
+        if outcome is not None and outcome.delivered:
+            key = "report.thanks_notify" if section.reports.notify_on_settle else "report.thanks"
+        elif outcome is not None and outcome.queued:
+            key = "report.stored_queued"
+        else:
+            key = "report.stored_unreachable"
         await interaction.say(key, private=True)
 
     async def report_by_link(self, interaction: Interaction) -> None:

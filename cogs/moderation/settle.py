@@ -1,23 +1,35 @@
 """Settling flags: one moderator decision, carried out exactly once.
 
-A decision is claimed in one transaction (with the infraction and the audit entry) before
-anything happens on the platform; then messages are deleted, the author is told and the
-member is timed out, kicked or banned. If the platform refuses, the claim is undone and the
-flag opens again with the reason shown, so moderators can choose something else. A crash
-after the claim leaves the flag "acting"; the cog resumes it after the restart.
+A decision is ONE transaction: the claim, the infraction and the audit entry are stored
+together with the outbox entries that carry it out (deleting the messages, the timeout
+until a fixed moment, the kick or ban) and, for a dismissal or warning, everything that
+follows (the author's notice, the flag's settled state, the reporters' notes). Nothing here
+calls the platform to change anything; the outbox does, once each, retrying through
+outages and checking the platform's state after a crash instead of repeating.
+
+What follows a timeout, kick or ban is written by the continuation of that action, in the
+transaction that records its success: the flag settles, the author hears (never before the
+action took effect, so never "you were banned" when the platform refused) and reporters
+are told. If the platform refuses for good, the same continuation reopens the flag with the
+reason and marks the infraction failed, so moderators can choose something else. A member
+already gone when a cut-off kick is retried counts as kicked (`bot.effects.Kick`), never as
+a failure.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.cog import Services
+from bot.delivery import Outcome, Pending, Then
+from bot.effects import Ban, Delete, Effect, Kick, Timeout
 from bot.errors import MissingPermission, NotFound, PlatformError, Unsupported
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Rich
-from bot.platform import Capability, Platform
+from bot.platform import Capability
 from bot.templates import Value
 from cogs.moderation.actions import INFRACTIONS, LADDER, ModAction, can_perform
 from cogs.moderation.config import ModerationConfig
@@ -25,6 +37,7 @@ from cogs.moderation.desk import FlagDesk
 from cogs.moderation.escalation import reached_step, step_details, step_duration
 from cogs.moderation.notices import Notifier
 from cogs.moderation.view import action_label, instead_text, outcome_text
+from storage.database import Transaction
 from storage.moderation import (
     DecisionKind,
     Flag,
@@ -36,6 +49,10 @@ from storage.moderation import (
 
 log = logging.getLogger(__name__)
 
+# Continuations: a timeout, kick or ban took effect (or was refused); a message was deleted.
+ACTED = "moderation.acted"
+DELETED = "moderation.deleted"
+
 
 @dataclass(frozen=True, slots=True)
 class Feedback:
@@ -43,6 +60,18 @@ class Feedback:
 
     text: Rich
     acted: bool
+
+
+@dataclass
+class Plan:
+    """The outbox entries of one decision: those it depends on, and the rest."""
+
+    required: list[Pending] = field(default_factory=list)
+    rest: list[Pending] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[Pending]:
+        return [*self.required, *self.rest]
 
 
 class Settler:
@@ -89,24 +118,30 @@ class Settler:
                 action=action_label(self._services.i18n, locale, action),
                 instead=instead_text(self._services.i18n, locale, platform, section, action),
             )
-        decision = await self._repo.decide(
-            community.key,
-            flag_id,
-            action,
-            moderator_id,
-            reason,
-            self._services.clock.now(),
-            section.quorum.needed(action),
-            self._infraction(details, action, reason, section, duration),
-            int(duration.total_seconds()) if duration else None,
-        )
+        plan = Plan()
+        async with self._services.db.transaction() as tx:
+            decision = await self._repo.decide(
+                community.key,
+                flag_id,
+                action,
+                moderator_id,
+                reason,
+                self._services.clock.now(),
+                section.quorum.needed(action),
+                self._infraction(details, action, reason, section, duration),
+                int(duration.total_seconds()) if duration else None,
+                tx=tx,
+            )
+            if decision.kind is DecisionKind.CLAIMED:
+                plan = await self.plan(tx, community, flag_id)
+            elif decision.kind is DecisionKind.PENDING:
+                await self._publish(tx, community, flag_id, plan.rest)
+        await self._services.outbox.deliver(*plan.all)
         if decision.kind is DecisionKind.CLAIMED:
-            error = await self.carry_out(community, flag_id, decision.infraction_id)
-            return self._after_claim(
-                flag_id, action, duration or _duration(details.flag, section), error, locale
+            return await self._after_claim(
+                community, flag_id, action, duration or _duration(details.flag, section), locale
             )
         if decision.kind is DecisionKind.PENDING:
-            await self._desk.refresh(community, flag_id)
             needed = section.quorum.needed(action)
             return self._say(
                 locale,
@@ -123,102 +158,158 @@ class Settler:
             return self._say(locale, "feedback.duplicate_vote", False, number=flag_id, action=label)
         return await self._closed(community, decision.flag or details.flag, locale)
 
-    def _after_claim(
+    async def plan(self, tx: Transaction, community: Community, flag_id: int) -> Plan:
+        """Write what a claimed flag says to do. Keys are derived from the flag, so planning
+        again (after a restart, for a claim an older version stored) adds nothing twice."""
+        plan = Plan()
+        details = await self._repo.details(community.key, flag_id, tx)
+        if details is None or details.flag.status is not FlagStatus.ACTING:
+            return plan
+        flag = details.flag
+        action = ModAction(flag.outcome or ModAction.DISMISS)
+        section = (await self._services.config.get(community)).section(
+            "moderation", ModerationConfig
+        )
+        if action is ModAction.DELETE or action in section.delete_with:
+            await self._delete_messages(tx, community, details, action is ModAction.DELETE, plan)
+        effect = self._punishment(community, flag, action, section)
+        if effect is not None:
+            data = {"community": community.key, "flag": flag.id}
+            plan.required.append(
+                await self._services.outbox.add(
+                    tx,
+                    effect,
+                    key=f"moderation:flag:{flag.id}:{action.value}",
+                    then=Then(ACTED, data),
+                )
+            )
+        if plan.required:
+            await self._publish(tx, community, flag.id, plan.rest)  # shows it under way
+        else:
+            plan.rest.extend(await self.settle(tx, community, flag.id))
+        return plan
+
+    async def acted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """The timeout, kick or ban took effect, or the platform refused it for good."""
+        community = Community.from_key(str(data["community"]))
+        flag_id = int(data["flag"])
+        if outcome.error is not None:
+            await self._refused(tx, community, flag_id, outcome.error)
+        else:
+            await self.settle(tx, community, flag_id)
+
+    async def deleted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """One of a flag's messages is gone (or could not be deleted)."""
+        community = Community.from_key(str(data["community"]))
+        flag_id, required = int(data["flag"]), bool(data["required"])
+        if outcome.error is not None and not isinstance(outcome.error, NotFound):
+            if required:
+                await self._refused(tx, community, flag_id, outcome.error)
+            else:
+                log.warning("flag %s: could not delete message %s", flag_id, data["message"])
+            return
+        now = self._services.clock.now()
+        await self._repo.mark_deleted(
+            tx, community.key, flag_id, str(data["channel"]), str(data["message"]), now
+        )
+        details = await self._repo.details(community.key, flag_id, tx)
+        if details is None:
+            return
+        left = [m for m in details.messages if m.deleted_at is None]
+        if required and not left and details.flag.status is FlagStatus.ACTING:
+            await self.settle(tx, community, flag_id)
+        else:
+            await self._desk.publish(tx, community, flag_id)
+
+    async def settle(self, tx: Transaction, community: Community, flag_id: int) -> list[Pending]:
+        """The decision took effect: settle the flag, tell the author and the reporters, and
+        follow the escalation ladder; returns the entries written."""
+        written: list[Pending] = []
+        if not await self._repo.finish(tx, community.key, flag_id):
+            return written
+        details = await self._repo.details(community.key, flag_id, tx)
+        assert details is not None
+        flag = details.flag
+        action = ModAction(flag.outcome or ModAction.DISMISS)
+        section = (await self._services.config.get(community)).section(
+            "moderation", ModerationConfig
+        )
+        if action in INFRACTIONS:
+            written.append(
+                await self._notifier.tell_author(
+                    tx, community, details, action, flag.reason, _duration(flag, section)
+                )
+            )
+        await self._publish(tx, community, flag_id, written)
+        now = self._services.clock.now()
+        told, notes = await self._notifier.tell_reporters(tx, community, details)
+        written.extend(notes)
+        for report in told:
+            await self._repo.mark_notified(tx, community.key, report.id, now)
+        if action in INFRACTIONS and flag.acted_by != LADDER:
+            written.extend(await self._escalate(tx, community, flag, action, section))
+        return written
+
+    async def _after_claim(
         self,
+        community: Community,
         flag_id: int,
         action: ModAction,
         duration: timedelta,
-        error: str | None,
         locale: str,
     ) -> Feedback:
+        """The truth after delivering a claim, read from storage: settled, refused (the flag
+        is open again with the reason), or still waiting for the platform."""
         i18n = self._services.i18n
-        if error is not None:
+        flag = await self._repo.flag(community.key, flag_id)
+        label = action_label(i18n, locale, action)
+        if flag is not None and flag.status is FlagStatus.OPEN:
+            error = i18n.text(f"error.{flag.error or 'failed'}", locale)
             return self._say(
-                locale,
-                "feedback.failed",
-                False,
-                number=flag_id,
-                action=action_label(i18n, locale, action),
-                error=i18n.text(f"error.{error}", locale),
+                locale, "feedback.failed", False, number=flag_id, action=label, error=error
             )
         outcome = outcome_text(i18n, locale, action, duration)
+        if flag is not None and flag.status is FlagStatus.ACTING:
+            platform = self._services.platform(community).name
+            return self._say(
+                locale, "feedback.queued", True, number=flag_id, action=label, platform=platform
+            )
         return self._say(locale, "feedback.done", True, number=flag_id, outcome=outcome)
 
-    async def carry_out(
-        self, community: Community, flag_id: int, infraction_id: int | None
-    ) -> str | None:
-        """Do what a claimed flag says; returns an error code if the platform refused."""
-        details = await self._repo.details(community.key, flag_id)
-        if details is None or details.flag.status is not FlagStatus.ACTING:
-            return None
-        flag = details.flag
-        action = ModAction(flag.outcome or ModAction.DISMISS)
-        config = await self._services.config.get(community)
-        section = config.section("moderation", ModerationConfig)
-        platform = self._services.platform(community)
-        duration = _duration(flag, section)
-        try:
-            if action is ModAction.DELETE or action in section.delete_with:
-                await self._delete_messages(
-                    community, platform, details, required=action is ModAction.DELETE
-                )
-            if action in INFRACTIONS:
-                await self._tell_and_punish(community, platform, details, action, duration)
-        except PlatformError as error:
-            code = _error_code(error)
-            log.warning("flag %s: %s refused: %s", flag.id, action, error)
-            await self._repo.reopen(
-                community.key,
-                flag.id,
-                code,
-                infraction_id,
-                flag.acted_by or LADDER,
-                self._services.clock.now(),
-            )
-            await self._desk.refresh(community, flag.id)
-            return code
-        await self._repo.finish(community.key, flag.id)
-        await self._desk.refresh(community, flag.id)
-        for report in await self._notifier.tell_reporters(community, details):
-            await self._repo.mark_notified(community.key, report.id, self._services.clock.now())
-        if action in INFRACTIONS and flag.acted_by != LADDER:
-            await self._escalate(community, flag, action, section)
-        return None
-
-    async def _tell_and_punish(
-        self,
-        community: Community,
-        platform: Platform,
-        details: FlagDetails,
-        action: ModAction,
-        duration: timedelta,
+    async def _refused(
+        self, tx: Transaction, community: Community, flag_id: int, error: PlatformError
     ) -> None:
-        """Tell the author, and act. A kicked or banned member can no longer be reached, so
-        they hear first; a timed-out one still reads DMs, so they hear once it took effect
-        (never "you were timed out" when the platform refused)."""
-        flag = details.flag
-        user = UserRef(community, flag.author_id)
-        if action is ModAction.TIMEOUT:
-            await _punish(platform, user, action, duration, flag)
-        await self._notifier.tell_author(community, details, action, flag.reason, duration)
-        if action is not ModAction.TIMEOUT:
-            await _punish(platform, user, action, duration, flag)
+        flag = await self._repo.flag(community.key, flag_id, tx)
+        if flag is None:
+            return
+        log.warning("flag %s: %s refused: %s", flag_id, flag.outcome, error)
+        now = self._services.clock.now()
+        code = _error_code(error)
+        if await self._repo.reopen(
+            community.key, flag_id, code, flag.acted_by or LADDER, now, tx=tx
+        ):
+            await self._desk.publish(tx, community, flag_id)
 
     # -- escalation -------------------------------------------------------------------------
 
     async def _escalate(
-        self, community: Community, flag: Flag, kind: ModAction, section: ModerationConfig
-    ) -> None:
+        self,
+        tx: Transaction,
+        community: Community,
+        flag: Flag,
+        kind: ModAction,
+        section: ModerationConfig,
+    ) -> list[Pending]:
         """Suggest (or apply) the ladder's step once a member's record reaches it."""
 
         async def count(kind_name: str, since: datetime) -> int:
-            counts = await self._repo.infraction_counts(community.key, flag.author_id, since)
+            counts = await self._repo.infraction_counts(community.key, flag.author_id, since, tx)
             return counts.get(kind_name, 0)
 
         now = self._services.clock.now()
         step = await reached_step(section.escalation, kind, now, count)
         if step is None:
-            return
+            return []
         then = ModAction(step.then)
         duration = step_duration(step, section.timeout_duration)
         filed = await self._repo.file_escalation(
@@ -229,9 +320,10 @@ class Settler:
             duration if then is ModAction.TIMEOUT else None,
             step_details(step),
             now,
+            tx=tx,
         )
         if not filed.created:
-            return
+            return []
         platform = self._services.platform(community)
         if step.apply and can_perform(platform, then):
             decision = await self._repo.decide(
@@ -243,13 +335,15 @@ class Settler:
                 now,
                 1,
                 self._infraction(FlagDetails(filed.flag), then, "", section),
+                tx=tx,
             )
             if decision.kind is DecisionKind.CLAIMED:
-                # Posted after the claim, so the flag shows the outcome from the start (or,
-                # if the platform refuses, opens for moderators with the reason).
-                await self.carry_out(community, filed.flag.id, decision.infraction_id)
-                return
-        await self._desk.refresh(community, filed.flag.id)
+                # Its post is written after the action, so the flag shows the outcome from
+                # the start (or, if the platform refuses, opens for moderators with the reason).
+                return (await self.plan(tx, community, filed.flag.id)).all
+        written: list[Pending] = []
+        await self._publish(tx, community, filed.flag.id, written)
+        return written
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -271,11 +365,18 @@ class Settler:
         return InfractionDraft(flag.author_id, flag.author_name, action, why, expires)
 
     async def _delete_messages(
-        self, community: Community, platform: Platform, details: FlagDetails, *, required: bool
+        self,
+        tx: Transaction,
+        community: Community,
+        details: FlagDetails,
+        required: bool,
+        plan: Plan,
     ) -> None:
         """Delete the flag's messages; only a 🗑️ decision fails when the platform cannot."""
+        platform = self._services.platform(community)
         if Capability.DELETE_OTHERS not in platform.capabilities and not required:
             return
+        flag_id = details.flag.id
         for message in details.messages:
             if message.deleted_at is not None:
                 continue
@@ -283,22 +384,45 @@ class Settler:
                 ChannelRef(community, message.channel_id, message.channel_name),
                 message.message_id,
             )
-            try:
-                await platform.delete(ref)
-            except NotFound:
-                pass  # already gone: the goal is reached
-            except PlatformError:
-                if required:
-                    raise
-                log.warning("flag %s: could not delete message %s", details.flag.id, ref.id)
-                continue
-            await self._repo.mark_deleted(
-                community.key,
-                details.flag.id,
-                message.channel_id,
-                message.message_id,
-                self._services.clock.now(),
+            data = {
+                "community": community.key,
+                "flag": flag_id,
+                "channel": message.channel_id,
+                "message": message.message_id,
+                "required": required,
+            }
+            pending = await self._services.outbox.add(
+                tx,
+                Delete(ref),
+                key=f"moderation:flag:{flag_id}:delete:{message.channel_id}:{message.message_id}",
+                then=Then(DELETED, data),
             )
+            (plan.required if required else plan.rest).append(pending)
+
+    def _punishment(
+        self, community: Community, flag: Flag, action: ModAction, section: ModerationConfig
+    ) -> Effect | None:
+        """The platform action of a decision; a timeout ends at a moment fixed at the claim,
+        so a retry never restarts its clock."""
+        user = UserRef(community, flag.author_id)
+        # The platform's own audit log shows this reason next to the action.
+        reason = f"Botschafter flag #{flag.id}" + (f": {flag.reason}" if flag.reason else "")
+        match action:
+            case ModAction.TIMEOUT:
+                start = flag.acted_at or self._services.clock.now()
+                return Timeout(user, start + _duration(flag, section), reason)
+            case ModAction.KICK:
+                return Kick(user, reason)
+            case ModAction.BAN:
+                return Ban(user, reason)
+        return None
+
+    async def _publish(
+        self, tx: Transaction, community: Community, flag_id: int, into: list[Pending]
+    ) -> None:
+        pending = await self._desk.publish(tx, community, flag_id)
+        if pending is not None:
+            into.append(pending)
 
     async def _closed(self, community: Community, flag: Flag, locale: str) -> Feedback:
         section = (await self._services.config.get(community)).section(
@@ -317,20 +441,6 @@ class Settler:
 
     def _say(self, locale: str, key: str, acted: bool, **values: Value) -> Feedback:
         return Feedback(self._services.i18n.t(key, locale, **values), acted)
-
-
-async def _punish(
-    platform: Platform, user: UserRef, action: ModAction, duration: timedelta, flag: Flag
-) -> None:
-    # The platform's own audit log shows this reason next to the action.
-    reason = f"Botschafter flag #{flag.id}" + (f": {flag.reason}" if flag.reason else "")
-    match action:
-        case ModAction.TIMEOUT:
-            await platform.timeout(user, duration, reason)
-        case ModAction.KICK:
-            await platform.kick(user, reason)
-        case ModAction.BAN:
-            await platform.ban(user, reason)
 
 
 def _duration(flag: Flag, section: ModerationConfig) -> timedelta:

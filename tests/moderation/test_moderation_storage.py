@@ -120,7 +120,9 @@ async def test_a_refused_action_reopens_the_flag_and_voids_the_infraction(
     decision = await repo.decide(
         C, filed.flag.id, "kick", "mo", "", T0, 1, InfractionDraft("ben", "Ben", "kick", "r")
     )
-    await repo.reopen(C, filed.flag.id, "missing permission", decision.infraction_id, "mo", T0)
+    assert decision.infraction_id is not None
+    assert await repo.reopen(C, filed.flag.id, "missing permission", "mo", T0)
+    assert not await repo.reopen(C, filed.flag.id, "again", "mo", T0)  # only an acting flag
     flag = await repo.flag(C, filed.flag.id)
     assert flag is not None and flag.status is FlagStatus.OPEN and flag.error
     assert await repo.infractions(C, "ben", 10) == []

@@ -151,7 +151,10 @@ async def test_a_flag_stored_before_reasons_were_data_still_shows_its_reason(
     # As migration 0007 leaves a hit stored by an earlier release: its reason in words.
     await db.execute("UPDATE moderation_hits SET reasons = '[]', reason = 'keyword ''darn'''")
     cog = next(cog for cog in german.app.dispatcher.cogs if isinstance(cog, ModerationCog))
-    await cog.desk.refresh(c.community, 1)
+    async with db.transaction() as tx:
+        edit = await cog.desk.publish(tx, c.community, 1)
+    assert edit is not None
+    await german.app.services.outbox.deliver(edit)
     [flag] = flags(german)
     assert flag.edited
     assert "**Schimpfwörter**: „darn“ (keyword 'darn')" in flag.text
