@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.tickets import Ticket, ticket_from_row
 from storage.timestamps import from_db, to_db
 
@@ -89,27 +89,6 @@ class TicketReports:
             grouped[owner_id] = OverduePromises(owner_id, owner_name, (*entry.numbers, number))
         return sorted(grouped.values(), key=lambda o: (-len(o.numbers), o.owner_name))
 
-    async def mark_digest_posted(self, community: str, period: str, at: datetime) -> bool:
-        """Claim a digest period; False if it was already posted (a re-run after a crash)."""
-        return bool(
-            await self._db.execute(
-                "INSERT INTO ticket_digests (community, period, posted_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (community, period) DO NOTHING",
-                (community, period, to_db(at)),
-            )
-        )
-
-    async def unmark_digest_posted(self, community: str, period: str) -> None:
-        """Give a period back after its digest could not be posted, so a retry posts it."""
-        await self._db.execute(
-            "DELETE FROM ticket_digests WHERE community = ? AND period = ?", (community, period)
-        )
-
-    async def communities(self) -> list[str]:
-        """The communities that have tickets, so an export can name them."""
-        rows = await self._db.fetch_all("SELECT DISTINCT community FROM tickets ORDER BY community")
-        return [row[0] for row in rows]
-
     async def export_count(self, since: datetime | None, community: str | None = None) -> int:
         where, params = _export_where(since, community)
         return int(await self._db.fetch_value(f"SELECT COUNT(*) FROM tickets{where}", params) or 0)
@@ -151,3 +130,12 @@ def _median(durations: list[timedelta]) -> timedelta | None:
         return None
     seconds = statistics.median(d.total_seconds() for d in durations)
     return timedelta(seconds=round(seconds))
+
+
+async def mark_digest_posted(tx: Transaction, community: str, period: str, at: datetime) -> None:
+    """Record that a period's digest went out (called once the platform took it)."""
+    await tx.execute(
+        "INSERT INTO ticket_digests (community, period, posted_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (community, period) DO NOTHING",
+        (community, period, to_db(at)),
+    )

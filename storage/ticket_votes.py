@@ -14,6 +14,7 @@ from storage.database import Database, Transaction
 from storage.tickets import (
     ACTIVE,
     Actor,
+    Effects,
     Status,
     Ticket,
     WrongStatus,
@@ -58,8 +59,10 @@ class TicketVoteRepository:
         locale: str | None,
         at: datetime,
         notify: bool | None = None,
+        effects: Effects | None = None,
     ) -> Ticket:
-        """Count the vote and watch the ticket; `notify=None` keeps an earlier choice."""
+        """Count the vote and watch the ticket; `notify=None` keeps an earlier choice.
+        `effects` writes the tracker's new count in the same transaction."""
         async with self._db.transaction() as tx:
             ticket = await load_ticket(tx, community, number)
             if ticket.status not in ACTIVE:
@@ -75,10 +78,20 @@ class TicketVoteRepository:
                 raise AlreadyVoted()
             await _recount(tx, community, number, at)
             await _watch(tx, community, number, voter, locale, notify, at)
-            await add_history(tx, community, number, at, voter, "vote")
-            return await load_ticket(tx, community, number)
+            history_id = await add_history(tx, community, number, at, voter, "vote")
+            after = await load_ticket(tx, community, number)
+            if effects is not None:
+                await effects(tx, ticket, after, history_id)
+            return after
 
-    async def remove_vote(self, community: str, number: int, voter: Actor, at: datetime) -> Ticket:
+    async def remove_vote(
+        self,
+        community: str,
+        number: int,
+        voter: Actor,
+        at: datetime,
+        effects: Effects | None = None,
+    ) -> Ticket:
         async with self._db.transaction() as tx:
             ticket = await load_ticket(tx, community, number)
             if ticket.status not in ACTIVE:
@@ -90,8 +103,11 @@ class TicketVoteRepository:
             if not removed:
                 raise NotVoted()
             await _recount(tx, community, number, at)
-            await add_history(tx, community, number, at, voter, "unvote")
-            return await load_ticket(tx, community, number)
+            history_id = await add_history(tx, community, number, at, voter, "unvote")
+            after = await load_ticket(tx, community, number)
+            if effects is not None:
+                await effects(tx, ticket, after, history_id)
+            return after
 
     async def set_watch(
         self,
@@ -110,14 +126,8 @@ class TicketVoteRepository:
 
     async def recipients(self, community: str, number: int) -> list[Watcher]:
         """Everyone to tell about the resolution, opener first."""
-        rows = await self._db.fetch_all(
-            "SELECT w.member_id, w.member_name, w.locale FROM ticket_watchers w"
-            " JOIN tickets t ON t.community = w.community AND t.number = w.number"
-            " WHERE w.community = ? AND w.number = ? AND w.notify = 1"
-            " ORDER BY CASE WHEN w.member_id = t.opener_id THEN 0 ELSE 1 END, w.since, w.member_id",
-            (community, number),
-        )
-        return [Watcher(row[0], row[1], row[2]) for row in rows]
+        async with self._db.transaction() as tx:
+            return await recipients(tx, community, number)
 
     async def voters(self, community: str, number: int) -> list[str]:
         rows = await self._db.fetch_all(
@@ -128,12 +138,21 @@ class TicketVoteRepository:
         return [row[0] for row in rows]
 
     async def merge(
-        self, community: str, source: int, target: int, actor: Actor, at: datetime, note: str
+        self,
+        community: str,
+        source: int,
+        target: int,
+        actor: Actor,
+        at: datetime,
+        note: str,
+        effects: Effects | None = None,
     ) -> tuple[Ticket, Ticket]:
         """Close `source` as merged into `target`, carrying votes and watchers over.
 
         The source's opener counts as a voter on the target (they asked for the same thing),
-        except where they opened the target too. Returns both tickets as they are now.
+        except where they opened the target too. `effects` writes the announcements in the
+        same transaction, with both tickets as they are now and the merge's history id.
+        Returns both tickets as they are now.
         """
         if source == target:
             raise SameTicket()
@@ -157,16 +176,30 @@ class TicketVoteRepository:
                 " updated_at = ? WHERE community = ? AND number = ?",
                 (Status.MERGED.value, target, to_db(at), to_db(at), community, source),
             )
-            await add_history(
+            history_id = await add_history(
                 tx, community, source, at, actor, "merged", note, old.status, Status.MERGED
             )
             await add_history(
                 tx, community, target, at, actor, "merged-in", f"#{source}", new.status, new.status
             )
-            return (
-                await load_ticket(tx, community, source),
-                await load_ticket(tx, community, target),
-            )
+            old = await load_ticket(tx, community, source)
+            new = await load_ticket(tx, community, target)
+            if effects is not None:
+                await effects(tx, old, new, history_id)
+            return old, new
+
+
+async def recipients(tx: Transaction, community: str, number: int) -> list[Watcher]:
+    """Everyone to tell about a ticket's end, opener first; inside a transaction, so the
+    notices are written with the change that causes them."""
+    rows = await tx.fetch_all(
+        "SELECT w.member_id, w.member_name, w.locale FROM ticket_watchers w"
+        " JOIN tickets t ON t.community = w.community AND t.number = w.number"
+        " WHERE w.community = ? AND w.number = ? AND w.notify = 1"
+        " ORDER BY CASE WHEN w.member_id = t.opener_id THEN 0 ELSE 1 END, w.since, w.member_id",
+        (community, number),
+    )
+    return [Watcher(row[0], row[1], row[2]) for row in rows]
 
 
 async def _carry_votes(

@@ -5,16 +5,19 @@ status to which, and the note), so what the tracker shows can always be explaine
 numbers come from a per-community counter row incremented in the same transaction as the
 insert: numbers are dense, per community, and never reused.
 
+Every change takes an `effects` callback that runs inside its transaction with the
+transaction and the history row's id: the cog writes the change's outbox entries (thread
+post, tracker edit, DMs) there, so a change is never stored without its announcement.
+
 The follow-up, reminder and escalation marks (`claim_follow_up`, `claim_reminder`,
 `claim_first_response_escalation`) are conditional updates: the job handler that wins the
-update may announce, a re-run after a crash finds the mark already set and stays quiet.
-A reminder or ping the platform refused is released again (`release_*`), so the job's
-retry delivers it: marked before sending, it is never sent twice.
+update writes its announcement with it; a re-run after a crash finds the mark already set
+and stays quiet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -193,6 +196,10 @@ class Changes:
 
 
 Plan = Callable[[Ticket], Changes]
+# Writes a change's outbox entries in its transaction: (tx, ticket before, after, history id).
+Effects = Callable[[Transaction, Ticket, Ticket, int], Awaitable[None]]
+# Writes a job's outbox entries in the transaction that marks the job's work as taken.
+JobEffects = Callable[[Transaction, Ticket], Awaitable[None]]
 
 
 class TicketRepository:
@@ -200,7 +207,12 @@ class TicketRepository:
         self._db = db
 
     async def open(
-        self, community: str, new: NewTicket, at: datetime, limits: OpenLimits = UNLIMITED
+        self,
+        community: str,
+        new: NewTicket,
+        at: datetime,
+        limits: OpenLimits = UNLIMITED,
+        effects: Effects | None = None,
     ) -> Ticket:
         """Number and store a ticket, its first history row and its opener as a watcher."""
         async with self._db.transaction() as tx:
@@ -224,7 +236,7 @@ class TicketRepository:
                     to_db(at),
                 ),
             )
-            await _add_history(
+            history_id = await _add_history(
                 tx, community, number, at, new.opener, "opened", None, Status.OPEN, ""
             )
             await tx.execute(
@@ -232,7 +244,10 @@ class TicketRepository:
                 " notify, since) VALUES (?, ?, ?, ?, ?, 1, ?)",
                 (community, number, new.opener.id, new.opener.name, new.opener_locale, to_db(at)),
             )
-            return await _load(tx, community, number)
+            ticket = await _load(tx, community, number)
+            if effects is not None:
+                await effects(tx, ticket, ticket, history_id)
+            return ticket
 
     async def set_tracker(
         self,
@@ -244,11 +259,16 @@ class TicketRepository:
         thread_id: str | None,
         url: str,
     ) -> None:
-        await self._db.execute(
-            "UPDATE tickets SET channel_id = ?, tracker_message_id = ?, thread_id = ?,"
-            " tracker_url = ? WHERE community = ? AND number = ?",
-            (channel_id, message_id, thread_id, url, community, number),
-        )
+        async with self._db.transaction() as tx:
+            await set_tracker(
+                tx,
+                community,
+                number,
+                channel_id=channel_id,
+                message_id=message_id,
+                thread_id=thread_id,
+                url=url,
+            )
 
     async def get(self, community: str, number: int) -> Ticket | None:
         row = await self._db.fetch_one(
@@ -282,6 +302,7 @@ class TicketRepository:
         note: str = "",
         first_response: bool = False,
         limits: OpenLimits = UNLIMITED,
+        effects: Effects | None = None,
     ) -> tuple[Ticket, Ticket]:
         """Apply one transition atomically and record it in the history.
 
@@ -289,7 +310,8 @@ class TicketRepository:
         or raises to refuse (e.g. "only the opener may withdraw"); `TicketNotFound` and
         `WrongStatus` (status not in `allowed`) refuse too, and so does `LimitReached`
         when a closed ticket would become active while its opener is at `limits`.
-        Nothing changes on refusal. Returns the ticket before and after.
+        Nothing changes on refusal. `effects` writes the announcements in the same
+        transaction. Returns the ticket before and after.
         """
         async with self._db.transaction() as tx:
             before = await _load(tx, community, number)
@@ -316,7 +338,7 @@ class TicketRepository:
                 (*values, community, number),
             )
             after = await _load(tx, community, number)
-            await _add_history(
+            history_id = await _add_history(
                 tx,
                 community,
                 number,
@@ -328,6 +350,8 @@ class TicketRepository:
                 note,
                 outcome=after.outcome or before.outcome,
             )
+            if effects is not None:
+                await effects(tx, before, after, history_id)
             return before, after
 
     async def history(self, community: str, number: int, limit: int = 50) -> list[HistoryEntry]:
@@ -348,9 +372,15 @@ class TicketRepository:
         return int(value or 0)
 
     async def claim_follow_up(
-        self, community: str, number: int, seq: int, at: datetime, note: str
+        self,
+        community: str,
+        number: int,
+        seq: int,
+        at: datetime,
+        effects: JobEffects | None = None,
     ) -> Ticket | None:
-        """Take follow-up number `seq` of an active ticket; None if it was already taken."""
+        """Take follow-up number `seq` of an active ticket; None if it was already taken.
+        The history row is written by the cog once the platform took the post."""
         async with self._db.transaction() as tx:
             taken = await tx.execute(
                 "UPDATE tickets SET follow_up_seq = follow_up_seq + 1, last_follow_up_at = ?"
@@ -359,8 +389,10 @@ class TicketRepository:
             )
             if not taken:
                 return None
-            await _add_history(tx, community, number, at, BOT_ACTOR, "follow-up", None, None, note)
-            return await _load(tx, community, number)
+            ticket = await _load(tx, community, number)
+            if effects is not None:
+                await effects(tx, ticket)
+            return ticket
 
     async def skip_follow_up(self, community: str, number: int, seq: int) -> bool:
         """Retire follow-up `seq` without posting: it came too early after a change of
@@ -374,7 +406,12 @@ class TicketRepository:
         )
 
     async def claim_reminder(
-        self, community: str, number: int, promise_seq: int, now: datetime
+        self,
+        community: str,
+        number: int,
+        promise_seq: int,
+        now: datetime,
+        effects: JobEffects | None = None,
     ) -> Ticket | None:
         """Take the owner's reminder for promise `promise_seq` if that promise still stands
         and is not yet due (once it is due, the public follow-up speaks instead)."""
@@ -385,19 +422,15 @@ class TicketRepository:
                 " AND next_update_due > ? AND owner_id IS NOT NULL",
                 (promise_seq, community, number, promise_seq, promise_seq, to_db(now)),
             )
-            return await _load(tx, community, number) if taken else None
-
-    async def release_reminder(self, community: str, number: int, promise_seq: int) -> None:
-        """Give back the reminder of promise `promise_seq` after it could not be delivered,
-        so the job's retry can take it again (any `reminded_seq` below it means "not yet")."""
-        await self._db.execute(
-            "UPDATE tickets SET reminded_seq = ? WHERE community = ? AND number = ?"
-            " AND reminded_seq = ?",
-            (promise_seq - 1, community, number, promise_seq),
-        )
+            if not taken:
+                return None
+            ticket = await _load(tx, community, number)
+            if effects is not None:
+                await effects(tx, ticket)
+            return ticket
 
     async def claim_first_response_escalation(
-        self, community: str, number: int, at: datetime
+        self, community: str, number: int, at: datetime, effects: JobEffects | None = None
     ) -> Ticket | None:
         """Mark an unanswered ticket as escalated to the ambassadors; once per ticket."""
         async with self._db.transaction() as tx:
@@ -412,24 +445,10 @@ class TicketRepository:
             await _add_history(
                 tx, community, number, at, BOT_ACTOR, FIRST_RESPONSE_ESCALATED, None, None, ""
             )
-            return await _load(tx, community, number)
-
-    async def release_first_response_escalation(
-        self, community: str, number: int, at: datetime
-    ) -> None:
-        """Undo the escalation marked at `at` after its ping could not be posted, so the
-        job's retry can take it again; its history row goes too, since nobody was pinged."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE tickets SET first_response_escalated_at = NULL WHERE community = ?"
-                " AND number = ? AND first_response_escalated_at = ?",
-                (community, number, to_db(at)),
-            )
-            await tx.execute(
-                "DELETE FROM ticket_history WHERE community = ? AND number = ? AND action = ?"
-                " AND at = ?",
-                (community, number, FIRST_RESPONSE_ESCALATED, to_db(at)),
-            )
+            ticket = await _load(tx, community, number)
+            if effects is not None:
+                await effects(tx, ticket)
+            return ticket
 
     async def insert_many(self, community: str, tickets: list[Ticket]) -> None:
         """Bulk-load finished tickets (imports, benchmarks) and move the counter past them."""
@@ -491,6 +510,32 @@ def ticket_from_row(row: Row) -> Ticket:
     )
 
 
+async def set_tracker(
+    tx: Transaction,
+    community: str,
+    number: int,
+    *,
+    channel_id: str,
+    message_id: str,
+    thread_id: str | None,
+    url: str,
+) -> None:
+    """Record where a ticket's tracker (and thread) went, once the platform posted it."""
+    await tx.execute(
+        "UPDATE tickets SET channel_id = ?, tracker_message_id = ?, thread_id = ?,"
+        " tracker_url = ? WHERE community = ? AND number = ?",
+        (channel_id, message_id, thread_id, url, community, number),
+    )
+
+
+async def set_thread(tx: Transaction, community: str, number: int, thread_id: str) -> None:
+    """Record the thread opened on a ticket's tracker."""
+    await tx.execute(
+        "UPDATE tickets SET thread_id = ? WHERE community = ? AND number = ?",
+        (thread_id, community, number),
+    )
+
+
 async def load_ticket(tx: Transaction, community: str, number: int) -> Ticket:
     """Read one ticket inside a transaction; `TicketNotFound` if there is none."""
     return await _load(tx, community, number)
@@ -506,8 +551,10 @@ async def add_history(
     note: str = "",
     from_status: Status | None = None,
     to_status: Status | None = None,
-) -> None:
-    await _add_history(tx, community, number, at, actor, action, from_status, to_status, note)
+) -> int:
+    return await _add_history(
+        tx, community, number, at, actor, action, from_status, to_status, note
+    )
 
 
 async def _load(tx: Transaction, community: str, number: int) -> Ticket:
@@ -562,8 +609,8 @@ async def _add_history(
     note: str,
     *,
     outcome: Outcome | None = None,
-) -> None:
-    await tx.execute(
+) -> int:
+    return await tx.insert(
         "INSERT INTO ticket_history (community, number, at, actor_id, actor_name, action,"
         " from_status, to_status, note, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (

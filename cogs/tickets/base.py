@@ -58,7 +58,7 @@ class TicketsBase(Cog):
         queue = TicketQueue(db)
         self.renderer = TicketRenderer(services.i18n)
         self.refusals = Refusals(services.i18n, self.renderer)
-        self.announcer = Announcer(services, self.renderer, self.tickets)
+        self.announcer = Announcer(services, self.renderer)
         self.followups = FollowUps(services, self.tickets, self.announcer, TicketJobAudit(db))
         self.company = Company(services, self.announcer)
         self.digests = Digests(services, TicketReports(db), queue, self.announcer)

@@ -19,13 +19,15 @@ from typing import Any
 
 from bot.cog import Services
 from bot.commands import format_duration
-from bot.errors import PlatformError, UserError
-from bot.model import Community, Member
+from bot.delivery import Pending
+from bot.effects import Post
+from bot.errors import UserError
+from bot.model import ChannelRef, Community, Member
 from bot.outgoing import Field, Link, Mention, OutgoingMessage, Rich, rich
 from bot.scheduler import MAX_ATTEMPTS, RETRY_BASE
 from bot.text import defuse_mass_mentions, excerpt
 from bot.webhook import WebhookError, post_to_webhook, webhook_host
-from cogs.tickets.announce import Announcer
+from cogs.tickets.announce import Announcer, Notices
 from cogs.tickets.config import TicketsConfig
 from storage.jobs import Job
 from storage.tickets import Ticket
@@ -52,10 +54,13 @@ class HandOver:
 
     posted: bool | None
     webhook_queued: bool
+    summary_queued: bool = False  # an outage: the outbox posts it once the channel works
 
     @property
     def reply_key(self) -> str:
         """The ambassador's reply: never "went out" for what has not gone out yet."""
+        if self.summary_queued:
+            return "tickets.reply.escalated_summary_queued"
         if self.posted is False:
             return "tickets.reply.escalated_unsent"
         if self.webhook_queued:
@@ -81,24 +86,37 @@ class Company:
             key = "tickets.error.company_channel_missing" if name else "tickets.error.no_company"
             raise UserError(i18n.text(key, locale, channel=name))
 
-    async def hand_over(self, ticket: Ticket, by: Member, note: str) -> HandOver:
-        """Post the summary and queue the webhook."""
+    async def channel(self, community: Community) -> ChannelRef | None:
+        """The company channel, looked up before the escalation's transaction."""
+        config = await self._services.config.get(community)
+        return await self._announcer.find_channel(community, config.community.channels.company)
+
+    async def post_summary(
+        self, notices: Notices, channel: ChannelRef, ticket: Ticket, by: Member, note: str
+    ) -> Pending:
+        """Write the summary for the company channel with the escalation itself."""
+        message = self.summary(ticket, by, note, notices.locale)
+        return await notices.add(Post(channel, message, allow_pings=False))
+
+    async def hand_over(
+        self, ticket: Ticket, by: Member, note: str, summary: list[Pending]
+    ) -> HandOver:
+        """After the escalation committed: learn what became of the summary and queue the
+        webhook."""
         community = Community.from_key(ticket.community)
         config = await self._services.config.get(community)
-        locale = await self._announcer.public_locale(community)
         posted: bool | None = None
-        channel = await self._announcer.find_channel(community, config.community.channels.company)
-        if channel is not None:
-            try:
-                await self._services.platform(community).send(
-                    channel, self.summary(ticket, by, note, locale), allow_pings=False
-                )
-                posted = True
-            except PlatformError as error:
+        queued_summary = False
+        for outcome in await self._services.outbox.deliver(*summary):
+            posted = outcome.delivered
+            queued_summary = outcome.queued
+            if outcome.error is not None:
                 log.warning(
-                    "ticket %s #%d: company post failed: %s", community.key, ticket.number, error
+                    "ticket %s #%d: company post failed: %s",
+                    community.key,
+                    ticket.number,
+                    outcome.error,
                 )
-                posted = False
         queued = bool(config.section("tickets", TicketsConfig).company_webhook)
         if queued:
             now = self._services.clock.now()
@@ -109,7 +127,7 @@ class Company:
                 f"ticket:{ticket.community}:{ticket.number}:webhook:{to_db(now)}",
                 {"body": webhook_body(ticket, by, note)},
             )
-        return HandOver(posted, queued)
+        return HandOver(posted, queued, queued_summary)
 
     def summary(self, ticket: Ticket, by: Member, note: str, locale: str) -> OutgoingMessage:
         t = self._services.i18n.t
@@ -150,14 +168,14 @@ class Company:
         number = int(job.payload["body"]["ticket"]["number"])
         if not url:
             log.warning("ticket %s #%d: no company webhook is set any more", job.community, number)
-            await self._tell(community, "webhook_unset", number=number)
+            await self._tell(job, "webhook_unset", number=number)
             return
         try:
             await post_to_webhook(url, job.payload["body"])
         except WebhookError as error:
             if job.attempts >= MAX_ATTEMPTS:
                 await self._tell(
-                    community,
+                    job,
                     "webhook_failed",
                     number=number,
                     attempts=job.attempts,
@@ -165,7 +183,7 @@ class Company:
                 )
             elif job.attempts == 1:
                 await self._tell(
-                    community,
+                    job,
                     "webhook_retrying",
                     number=number,
                     error=str(error),
@@ -180,12 +198,18 @@ class Company:
             job.attempts,
         )
         if job.attempts > 1:
-            await self._tell(community, "webhook_delivered", number=number, attempts=job.attempts)
+            await self._tell(job, "webhook_delivered", number=number, attempts=job.attempts)
 
-    async def _tell(self, community: Community, key: str, **values: str | int) -> None:
-        locale = await self._announcer.public_locale(community)
-        text = self._services.i18n.t(f"tickets.company.{key}", locale, **values)
-        await self._announcer.to_ambassadors(community, text)
+    async def _tell(self, job: Job, key: str, **values: str | int) -> None:
+        """Tell the ambassadors through the outbox, keyed by the job's attempt, so a re-run
+        of the same attempt says nothing twice."""
+        community = Community.from_key(job.community)
+        notices = await self._announcer.notices(community)
+        text = self._services.i18n.t(f"tickets.company.{key}", notices.locale, **values)
+        async with self._services.db.transaction() as tx:
+            notices.begin(tx, f"{job.key}:attempt-{job.attempts}:{key}")
+            await self._announcer.to_ambassadors(notices, community, text)
+        await notices.deliver()
 
 
 def webhook_body(ticket: Ticket, by: Member, note: str) -> dict[str, Any]:

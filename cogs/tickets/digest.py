@@ -1,8 +1,9 @@
 """The weekly digest: what came in, what got done, who owes an update, "you asked, we did".
 
-One durable job per community and week, keyed by the week's date, so it fires once; the
-period is also recorded as posted before the digest goes out, so a re-run after a crash
-stays quiet. After downtime the missed week is posted once and the schedule moves on.
+One durable job per community and week, keyed by the week's date, so it fires once. The
+digest is an outbox entry keyed by the job, so a re-run after a crash adds nothing and an
+outage is retried by the outbox; the period is recorded as posted only once the platform
+took it. After downtime the missed week is posted once and the schedule moves on.
 """
 
 from __future__ import annotations
@@ -10,22 +11,28 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from bot.cog import Services
 from bot.commands import format_duration
+from bot.delivery import Outcome as Delivered
+from bot.delivery import Then
+from bot.effects import Post
 from bot.model import Community
 from bot.outgoing import Mention, OutgoingMessage, Rich, join
 from bot.text import excerpt
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import WEEKDAYS, DigestConfig, TicketsConfig
+from storage.database import Transaction
 from storage.jobs import Job
 from storage.ticket_queue import TicketQueue
-from storage.ticket_reports import DigestFigures, TicketReports
+from storage.ticket_reports import DigestFigures, TicketReports, mark_digest_posted
 from storage.tickets import Outcome
 
 log = logging.getLogger(__name__)
 
 KIND_DIGEST = "tickets.digest"
+DIGEST_POSTED = "tickets.digest-posted"
 PERIOD = timedelta(days=7)
 # Timestamps are stored to the microsecond: the smallest step past "now".
 STORED_PRECISION = timedelta(microseconds=1)
@@ -116,8 +123,6 @@ class Digests:
             await self.ensure(community)  # the day or time changed since this was scheduled
             return
         await self.ensure(community, after=max(now, due))
-        if not await self._reports.mark_digest_posted(community.key, job.payload["period"], now):
-            return
         channel_name = (
             config.channel
             or (await self._services.config.get(community)).community.channels.ambassadors
@@ -127,17 +132,25 @@ class Digests:
             log.warning("%s: digest channel %r not found", community.key, channel_name)
             return
         figures = await self._reports.digest(community.key, due - PERIOD, due)
-        locale = await self._announcer.public_locale(community)
-        try:
-            await self._services.platform(community).send(
-                channel, self.render(figures, locale), allow_pings=False
+        notices = await self._announcer.notices(community)
+        period = job.payload["period"]
+        async with self._services.db.transaction() as tx:
+            notices.begin(tx, f"{job.key}:post")
+            await notices.add(
+                Post(channel, self.render(figures, notices.locale), allow_pings=False),
+                then=Then(DIGEST_POSTED, {"community": community.key, "period": period}),
             )
-        except Exception:
-            # Not posted: free the week again and fail, so the scheduler's retry posts it.
-            # Not only PlatformError: an outage (a Discord 5xx, a dropped connection)
-            # reaches here as whatever the library raised.
-            await self._reports.unmark_digest_posted(community.key, job.payload["period"])
-            raise
+        await notices.deliver()
+
+    async def posted(self, tx: Transaction, outcome: Delivered, data: dict[str, Any]) -> None:
+        """The week's digest went out only once the platform took it."""
+        if outcome.delivered:
+            now = self._services.clock.now()
+            await mark_digest_posted(tx, data["community"], data["period"], now)
+        else:
+            log.warning(
+                "%s: digest %s not posted: %s", data["community"], data["period"], outcome.error
+            )
 
     async def preview(self, community: Community, locale: str) -> OutgoingMessage:
         """The digest for the seven days up to and including now, for an ambassador who asks."""

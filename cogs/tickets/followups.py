@@ -5,9 +5,10 @@ number stored on the ticket (`follow_up_seq`, `promise_seq`). A change to the ti
 the pending job (same key); a job that fired bumps the sequence in the same transaction
 that records it, so a re-run after a crash finds nothing to do, and its key can never be
 re-armed. A bot that was down while several follow-ups fell due posts one, then resumes
-the cadence from now: "a missed one fires once". A reminder or first-response ping is
-marked before it is sent and the mark is undone if sending fails, so the job's retry
-delivers it once.
+the cadence from now: "a missed one fires once". What a job announces is written to the
+outbox in the transaction that marks it taken, under a key derived from the job's key, so
+a crash loses nothing, an outage is retried by the outbox, and a re-run adds nothing. The
+history says "follow-up" only once the platform took the post.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.cog import Services
+from bot.delivery import Outcome, Then
+from bot.effects import Post
 from bot.model import Community, UserRef
 from bot.outgoing import Link, Mention, OutgoingMessage, RoleMention, Segment, rich
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import TicketsConfig
 from cogs.tickets.render import age, when
+from storage.database import Transaction
 from storage.jobs import Job, JobRequest
 from storage.ticket_jobs import (
     FIRST_RESPONSE,
@@ -31,7 +36,7 @@ from storage.ticket_jobs import (
     TicketJobAudit,
     job_key,
 )
-from storage.tickets import Ticket, TicketRepository
+from storage.tickets import BOT_ACTOR, Ticket, TicketRepository, add_history
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,8 @@ KIND_TRACKER = "tickets.tracker"
 # A tracker that could not be posted is tried again this much later (then with the
 # scheduler's growing retry delays), so a brief platform outage loses no ticket.
 TRACKER_RETRY = timedelta(minutes=1)
+# The continuation that records a public follow-up once it was posted.
+FOLLOW_UP_POSTED = "tickets.follow-up-posted"
 
 
 def next_follow_up_at(ticket: Ticket, config: TicketsConfig) -> datetime:
@@ -199,90 +206,115 @@ class FollowUps:
                 await self._arm_follow_up(ticket_after_skip(ticket), config)
             return
         reason = _reason(ticket, now)
-        taken = await self._tickets.claim_follow_up(job.community, number, seq, now, reason)
+        notices = await self._announcer.notices(Community.from_key(job.community))
+
+        async def announce(tx: Transaction, taken: Ticket) -> None:
+            notices.begin(tx, f"{job.key}:post")
+            data = {"community": job.community, "number": number, "reason": reason}
+            await self._announcer.say(
+                notices,
+                taken,
+                f"tickets.follow_up.{reason}",
+                then=Then(FOLLOW_UP_POSTED, data),
+                **_follow_up_values(ticket, now),
+            )
+            await self._announcer.refresh(notices, taken)
+
+        taken = await self._tickets.claim_follow_up(job.community, number, seq, now, announce)
         if taken is None:
             return
         await self._arm_follow_up(taken, config)
-        await self._announcer.say(
-            taken, f"tickets.follow_up.{reason}", **_follow_up_values(ticket, now)
+        await notices.deliver()
+
+    async def follow_up_posted(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        """History records a public follow-up once it is out, not when it was decided."""
+        if not outcome.delivered:
+            log.warning(
+                "ticket %s #%s: follow-up not posted: %s",
+                data["community"],
+                data["number"],
+                outcome.error,
+            )
+            return
+        at = self._services.clock.now()
+        await add_history(
+            tx, data["community"], int(data["number"]), at, BOT_ACTOR, "follow-up", data["reason"]
         )
-        await self._announcer.refresh(taken)
 
     async def fire_reminder(self, job: Job) -> None:
-        number, promise = int(job.payload["number"]), int(job.payload["promise"])
-        now = self._services.clock.now()
-        ticket = await self._tickets.claim_reminder(job.community, number, promise, now)
-        if ticket is None:
-            return
-        try:
-            await self._remind(ticket)
-        except Exception:
-            # Not delivered (an outage may surface as any error, not only PlatformError):
-            # give the reminder back and fail, so the scheduler's retry sends it.
-            await self._tickets.release_reminder(job.community, number, promise)
-            raise
-
-    async def _remind(self, ticket: Ticket) -> None:
         """Remind the owner privately; in the ambassadors' channel if their DMs are closed."""
-        if ticket.owner_id is None or ticket.next_update_due is None:
+        number, promise = int(job.payload["number"]), int(job.payload["promise"])
+        community = Community.from_key(job.community)
+        ticket = await self._tickets.get(job.community, number)
+        if ticket is None or ticket.owner_id is None:
             return
-        community = Community.from_key(ticket.community)
-        i18n = self._services.i18n
-        platform = self._services.platform(community)
-        owner = await platform.fetch_member(UserRef(community, ticket.owner_id))
-        locale = i18n.pick_locale(
-            owner.locale if owner else None, await self._announcer.public_locale(community)
+        owner = await self._services.platform(community).fetch_member(
+            UserRef(community, ticket.owner_id)
         )
+        notices = await self._announcer.notices(community)
+        ambassadors = await self._announcer.ambassadors_channel(community)
+
+        async def announce(tx: Transaction, taken: Ticket) -> None:
+            notices.begin(tx, f"{job.key}:remind")
+            if taken.owner_id is None or taken.next_update_due is None:
+                return
+            locale = self._services.i18n.pick_locale(
+                owner.locale if owner else None, notices.locale
+            )
+            message = self._reminder_text(taken, locale)
+            mention = rich(Mention(taken.owner_id, taken.owner_name or ""), ": ", message.text)
+            fallback = None if ambassadors is None else (ambassadors, OutgoingMessage(text=mention))
+            sent = await self._announcer.direct(
+                notices, community, taken.owner_id, message, fallback
+            )
+            if not sent and ambassadors is not None:
+                await notices.add(Post(ambassadors, OutgoingMessage(text=mention)))
+
+        now = self._services.clock.now()
+        if await self._tickets.claim_reminder(job.community, number, promise, now, announce):
+            await notices.deliver()
+
+    def _reminder_text(self, ticket: Ticket, locale: str) -> OutgoingMessage:
+        assert ticket.next_update_due is not None
         values: dict[str, Segment | str | int] = {
             "number": ticket.number,
             "title": ticket.title,
             "due": when(ticket.next_update_due),
         }
-        message = OutgoingMessage(
-            text=rich(
-                i18n.t("tickets.reminder.text", locale, **values), " ", Link(ticket.tracker_url)
-            )
-            if ticket.tracker_url
-            else i18n.t("tickets.reminder.text", locale, **values)
-        )
-        if await self._announcer.direct(community, ticket.owner_id, message):
-            return
-        await self._announcer.to_ambassadors(
-            community,
-            rich(Mention(ticket.owner_id, ticket.owner_name or ""), ": ", message.text),
-        )
+        text = self._services.i18n.t("tickets.reminder.text", locale, **values)
+        link = (" ", Link(ticket.tracker_url)) if ticket.tracker_url else ()
+        return OutgoingMessage(text=rich(text, *link))
 
     async def fire_first_response(self, job: Job) -> None:
+        """Ping the ambassadors about a ticket nobody has answered in time; once."""
         number = int(job.payload["number"])
-        now = self._services.clock.now()
-        ticket = await self._tickets.claim_first_response_escalation(job.community, number, now)
-        if ticket is None:
-            return
-        try:
-            await self._ping_ambassadors(ticket, now)
-        except Exception:
-            # Not posted: undo the mark and fail, so the scheduler's retry pings (unless an
-            # ambassador has answered by then).
-            await self._tickets.release_first_response_escalation(job.community, number, now)
-            raise
-
-    async def _ping_ambassadors(self, ticket: Ticket, now: datetime) -> None:
-        community = Community.from_key(ticket.community)
+        community = Community.from_key(job.community)
         config = await self._services.config.get(community)
-        locale = await self._announcer.public_locale(community)
-        roles = config.community.roles.ambassadors
-        ping: tuple[Segment, ...] = (RoleMention(roles[0], roles[0]),) if roles else ()
-        text = self._services.i18n.t(
-            "tickets.first_response.ping",
-            locale,
-            number=ticket.number,
-            title=ticket.title,
-            waited=age(now - ticket.opened_at),
-        )
-        link = (" ", Link(ticket.tracker_url)) if ticket.tracker_url else ()
-        await self._announcer.to_ambassadors(
-            community, rich(ping, " " if ping else (), text, *link)
-        )
+        notices = await self._announcer.notices(community)
+        now = self._services.clock.now()
+
+        async def announce(tx: Transaction, taken: Ticket) -> None:
+            notices.begin(tx, f"{job.key}:ping")
+            roles = config.community.roles.ambassadors
+            ping: tuple[Segment, ...] = (RoleMention(roles[0], roles[0]),) if roles else ()
+            text = self._services.i18n.t(
+                "tickets.first_response.ping",
+                notices.locale,
+                number=taken.number,
+                title=taken.title,
+                waited=age(now - taken.opened_at),
+            )
+            link = (" ", Link(taken.tracker_url)) if taken.tracker_url else ()
+            await self._announcer.to_ambassadors(
+                notices, community, rich(ping, " " if ping else (), text, *link)
+            )
+
+        if await self._tickets.claim_first_response_escalation(
+            job.community, number, now, announce
+        ):
+            await notices.deliver()
 
 
 def _follow_up(ticket: Ticket, config: TicketsConfig, seq: int) -> JobRequest:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from typing import Any
 
-from bot.cog import job, listen
+from bot.cog import after_delivery, job, listen
+from bot.delivery import Outcome
 from bot.events import ReactionAdded, ReactionRemoved
+from bot.model import Community
+from cogs.tickets.announce import DIRECT_DONE, THREAD_OPENED, TRACKER_POSTED
 from cogs.tickets.base import TicketsBase
 from cogs.tickets.company import KIND_WEBHOOK
-from cogs.tickets.digest import KIND_DIGEST
+from cogs.tickets.digest import DIGEST_POSTED, KIND_DIGEST
 from cogs.tickets.followups import (
+    FOLLOW_UP_POSTED,
     KIND_FIRST_RESPONSE,
     KIND_FOLLOW_UP,
     KIND_REMINDER,
     KIND_TRACKER,
 )
+from storage.database import Transaction
 from storage.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -23,12 +28,10 @@ log = logging.getLogger(__name__)
 
 class TicketHandlers(TicketsBase):
     async def setup(self) -> None:
-        """Re-arm what a crash may have lost; trackers are posted once platforms connect."""
+        """Re-arm jobs a crash may have lost; trackers and notices wait in the outbox."""
         armed = await self.followups.reconcile()
         if armed:
             log.warning("re-armed %d ticket job(s) missing after the last shutdown", armed)
-        for ticket in await self.followups.missing_trackers():
-            await self.followups.arm_tracker(ticket, delay=timedelta())
         await self.digests.ensure_all()
 
     @listen(ReactionAdded)
@@ -61,10 +64,39 @@ class TicketHandlers(TicketsBase):
 
     @job(KIND_TRACKER)
     async def tracker(self, scheduled: Job) -> None:
-        """Post the tracker of a ticket stored while the platform could not be reached."""
+        """Post the tracker of a ticket stored by an older version without one (today the
+        tracker is written to the outbox with the ticket)."""
         ticket = await self.tickets.get(scheduled.community, int(scheduled.payload["number"]))
         if ticket is None or ticket.tracker_message_id is not None or not ticket.active:
             return
-        posted = await self.lifecycle.announce_opened(ticket)
-        if posted.tracker_message_id is None:
-            raise ConnectionError(f"tracker of #{ticket.number} still not posted")
+        community = Community.from_key(scheduled.community)
+        channel = await self.announcer.tickets_channel(community)
+        if channel is None:
+            raise ConnectionError(f"no tickets channel for the tracker of #{ticket.number}")
+        notices = await self.announcer.notices(community)
+        async with self.services.db.transaction() as tx:
+            notices.begin(tx, scheduled.key)
+            await self.announcer.post_tracker(notices, ticket, channel)
+        await notices.deliver()
+
+    @after_delivery(TRACKER_POSTED)
+    async def tracker_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.announcer.tracker_posted(tx, outcome, data)
+
+    @after_delivery(THREAD_OPENED)
+    async def thread_opened(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.announcer.thread_opened(tx, outcome, data)
+
+    @after_delivery(DIRECT_DONE)
+    async def direct_done(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.announcer.direct_done(tx, outcome, data)
+
+    @after_delivery(FOLLOW_UP_POSTED)
+    async def follow_up_posted(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        await self.followups.follow_up_posted(tx, outcome, data)
+
+    @after_delivery(DIGEST_POSTED)
+    async def digest_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.digests.posted(tx, outcome, data)

@@ -1,8 +1,11 @@
 """The ticket lifecycle: open → claimed → waiting on company → resolved; withdrawn by the
 opener; reopened; merged into another ticket.
 
-Each step is stored first (one transaction with its history row), then announced in the
-ticket's thread, then the tracker is edited in place, then the ticket's jobs are re-armed.
+Each step is ONE transaction: the state change, its history row and its announcements as
+outbox entries (the thread post, the tracker edit, private notes to opener and watchers, the
+thread's archiving), keyed by that history row so nothing is lost or done twice; the
+entries are delivered once it has committed, then the ticket's jobs are re-armed (a crash
+before that is repaired at start-up by `FollowUps.reconcile`).
 Who may do what is decided here, server-side, inside the transaction: the dispatcher lets
 only ambassadors reach claim, update, escalate, resolve and merge; withdraw and reopen
 check that the member opened the ticket (or, for reopen, is an ambassador).
@@ -11,23 +14,25 @@ check that the member opened the ticket (or, for reopen, is an ambassador).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.cog import Services
 from bot.commands import Permission
-from bot.errors import PlatformError
+from bot.delivery import Pending
 from bot.model import Community, Member
 from bot.outgoing import Link, Markup, Mention, Rich, Segment, rich
 from bot.permissions import has_permission
-from cogs.tickets.announce import Announcer, Recipient
+from cogs.tickets.announce import Announcer, Notices, Recipient
 from cogs.tickets.company import Company, HandOver
 from cogs.tickets.config import TicketsConfig
 from cogs.tickets.digest import Digests
 from cogs.tickets.followups import FollowUps
 from cogs.tickets.refusals import Refusals
 from cogs.tickets.render import age, when
-from storage.ticket_votes import SameTicket, TicketVoteRepository
+from storage.database import Transaction
+from storage.ticket_votes import SameTicket, TicketVoteRepository, recipients
 from storage.tickets import (
     ACTIVE,
     CLOSED,
@@ -46,6 +51,9 @@ from storage.tickets import (
 )
 
 log = logging.getLogger(__name__)
+
+# Writes a step's announcements in its transaction: (notices, tx, ticket before, after).
+Announce = Callable[[Notices, Transaction, Ticket, Ticket], Awaitable[None]]
 
 # A title is a thread name on Discord (100 characters with "#N ") and one line in lists.
 TITLE_MAX = 90
@@ -112,46 +120,32 @@ class Lifecycle:
         policy = config.section("tickets", TicketsConfig)
         new = self._new_ticket(member, locale, title, details, category, policy)
         channel = config.community.channels.tickets
-        if await self._announcer.find_channel(community, channel) is None:
+        tickets_channel = await self._announcer.find_channel(community, channel)
+        if tickets_channel is None:
             raise self._refuse.error(locale, "no_tickets_channel", channel=channel or "—")
+        notices = await self._announcer.notices(community)
         now = self._services.clock.now()
         limits = UNLIMITED
         if not has_permission(member, Permission.AMBASSADOR, config.community.roles):
             cooldown = policy.cooldown
             limits = OpenLimits(policy.max_open_per_member, now - cooldown if cooldown else None)
+
+        async def announce(tx: Transaction, ticket: Ticket, _: Ticket, history: int) -> None:
+            notices.begin(tx, f"ticket:{community.key}:{ticket.number}:{history}")
+            await self._announcer.post_tracker(notices, ticket, tickets_channel)
+
         try:
-            ticket = await self._tickets.open(community.key, new, now, limits)
+            ticket = await self._tickets.open(community.key, new, now, limits, announce)
         except LimitReached:
             raise self._refuse.error(locale, "limit", max=policy.max_open_per_member) from None
         except CoolingDown as cooling:
             wait = cooling.last_opened_at + (policy.cooldown or timedelta()) - now
             raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
-        ticket = await self.announce_opened(ticket)
-        if ticket.tracker_message_id is None:
-            await self._followups.arm_tracker(ticket)
+        await notices.deliver()
+        ticket = await self._tickets.get(community.key, ticket.number) or ticket
         await self._followups.arm_first_response(ticket)
         await self._followups.arm(ticket)
         await self._digests.ensure(community)
-        return ticket
-
-    async def announce_opened(self, ticket: Ticket) -> Ticket:
-        """Post the tracker, open its thread and start the conversation there."""
-        try:
-            ticket = await self._announcer.post_tracker(ticket)
-        except PlatformError as error:
-            log.warning(
-                "ticket %s #%d: tracker not posted: %s", ticket.community, ticket.number, error
-            )
-            return ticket
-        locale = await self._announcer.public_locale(Community.from_key(ticket.community))
-        text = self._services.i18n.t(
-            "tickets.thread.opened",
-            locale,
-            opener=Mention(ticket.opener_id, ticket.opener_name),
-            number=ticket.number,
-        )
-        details: Rich = (Markup("\n\n"), *rich(ticket.details)) if ticket.details else ()
-        await self._announcer.post(ticket, rich(text, details))
         return ticket
 
     def _new_ticket(
@@ -205,19 +199,23 @@ class Lifecycle:
             }
             return Changes(status, updates)
 
-        before, ticket = await self._change(member, locale, number, "claimed", ACTIVE, plan)
-        if before.owner_id is None:
-            await self._announcer.say(
-                ticket, "tickets.thread.claimed", owner=_who(member), number=number
-            )
-        else:
-            await self._announcer.say(
-                ticket,
-                "tickets.thread.took_over",
-                owner=_who(member),
-                previous=Mention(before.owner_id, before.owner_name or ""),
-                number=number,
-            )
+        async def announce(notices: Notices, _: Transaction, before: Ticket, after: Ticket) -> None:
+            if before.owner_id is None:
+                await self._announcer.say(
+                    notices, after, "tickets.thread.claimed", owner=_who(member), number=number
+                )
+            else:
+                await self._announcer.say(
+                    notices,
+                    after,
+                    "tickets.thread.took_over",
+                    owner=_who(member),
+                    previous=Mention(before.owner_id, before.owner_name or ""),
+                    number=number,
+                )
+            await self._announcer.refresh(notices, after)
+
+        _, ticket = await self._change(member, locale, number, "claimed", ACTIVE, plan, announce)
         await self._after_public_change(ticket)
         return ticket
 
@@ -240,16 +238,21 @@ class Lifecycle:
             status = Status.CLAIMED if ticket.status is Status.OPEN else None
             return Changes(status, updates)
 
-        before, ticket = await self._change(member, locale, number, "updated", ACTIVE, plan, note)
+        async def announce(notices: Notices, _: Transaction, __: Ticket, after: Ticket) -> None:
+            public = notices.locale
+            promise: Rich = ()
+            if due is not None:
+                promise = rich(
+                    Markup("\n"), self._t(public, "tickets.thread.next_update", due=when(due))
+                )
+            header = self._t(public, "tickets.thread.update", owner=_who(member), number=number)
+            await self._announcer.post(notices, after, rich(header, Markup("\n"), note, promise))
+            await self._announcer.refresh(notices, after)
+
+        before, ticket = await self._change(
+            member, locale, number, "updated", ACTIVE, plan, announce, note
+        )
         await self._followups.drop_reminder(before)
-        public = await self._announcer.public_locale(member.community)
-        promise: Rich = ()
-        if due is not None:
-            promise = rich(
-                Markup("\n"), self._t(public, "tickets.thread.next_update", due=when(due))
-            )
-        header = self._t(public, "tickets.thread.update", owner=_who(member), number=number)
-        await self._announcer.post(ticket, rich(header, Markup("\n"), note, promise))
         await self._after_public_change(ticket)
         return ticket
 
@@ -267,12 +270,25 @@ class Lifecycle:
             }
             return Changes(Status.WAITING, updates)
 
-        before, ticket = await self._change(member, locale, number, "escalated", ACTIVE, plan, note)
+        company = await self._company.channel(member.community)
+        summary: list[Pending] = []
+
+        async def announce(notices: Notices, _: Transaction, __: Ticket, after: Ticket) -> None:
+            header = self._t(
+                notices.locale, "tickets.thread.escalated", owner=_who(member), number=number
+            )
+            await self._announcer.post(notices, after, rich(header, Markup("\n"), note))
+            if company is not None:
+                summary.append(
+                    await self._company.post_summary(notices, company, after, member, note)
+                )
+            await self._announcer.refresh(notices, after)
+
+        before, ticket = await self._change(
+            member, locale, number, "escalated", ACTIVE, plan, announce, note
+        )
+        hand_over = await self._company.hand_over(ticket, member, note, summary)
         await self._followups.drop_reminder(before)
-        public = await self._announcer.public_locale(member.community)
-        header = self._t(public, "tickets.thread.escalated", owner=_who(member), number=number)
-        await self._announcer.post(ticket, rich(header, Markup("\n"), note))
-        hand_over = await self._company.hand_over(ticket, member, note)
         await self._after_public_change(ticket)
         return Escalation(ticket, hand_over)
 
@@ -303,52 +319,78 @@ class Lifecycle:
             }
             return Changes(Status.RESOLVED, updates)
 
+        async def announce(notices: Notices, tx: Transaction, _: Ticket, after: Ticket) -> None:
+            header = self._t(
+                notices.locale,
+                f"tickets.thread.{OUTCOME_KEY[outcome]}",
+                owner=_who(member),
+                number=number,
+            )
+            await self._announcer.post(notices, after, rich(header, Markup("\n"), resolution))
+            await self._announcer.refresh(notices, after)
+            await self._notify_resolved(notices, tx, after, member)
+            await self._announcer.archive(notices, after)
+
         _, ticket = await self._change(
-            member, locale, number, "resolved", ACTIVE, plan, resolution, wanted=Status.RESOLVED
+            member,
+            locale,
+            number,
+            "resolved",
+            ACTIVE,
+            plan,
+            announce,
+            resolution,
+            wanted=Status.RESOLVED,
         )
         await self._followups.disarm(ticket)
-        public = await self._announcer.public_locale(member.community)
-        header = self._t(
-            public, f"tickets.thread.{OUTCOME_KEY[outcome]}", owner=_who(member), number=number
-        )
-        await self._announcer.post(ticket, rich(header, Markup("\n"), resolution))
-        await self._announcer.refresh(ticket)
-        await self._notify_resolved(ticket, member)
-        await self._announcer.archive(ticket)
         return ticket
 
     async def merge(
         self, member: Member, locale: str, source: int, target: int
     ) -> tuple[Ticket, Ticket]:
         now = self._services.clock.now()
+        community = member.community
+        notices = await self._announcer.notices(community)
+
+        async def announce(tx: Transaction, old: Ticket, new: Ticket, history: int) -> None:
+            notices.begin(tx, f"ticket:{community.key}:{old.number}:{history}")
+            await self._announce_merge(notices, member, old, new)
+
         try:
             with self._refuse.translated(locale):
                 old, new = await self._votes.merge(
-                    member.community.key, source, target, actor(member), now, f"#{target}"
+                    community.key, source, target, actor(member), now, f"#{target}", announce
                 )
         except SameTicket:
             raise self._refuse.error(locale, "merge_same", number=source) from None
+        await notices.deliver()
         await self._followups.disarm(old)
+        return old, new
+
+    async def _announce_merge(self, notices: Notices, by: Member, old: Ticket, new: Ticket) -> None:
         await self._announcer.say(
+            notices,
             old,
             "tickets.thread.merged_away",
-            who=_who(member),
+            who=_who(by),
             target=new.number,
             link=_link(new),
         )
         await self._announcer.say(
+            notices,
             new,
             "tickets.thread.merged_in",
-            who=_who(member),
+            who=_who(by),
             source=old.number,
             title=old.title,
             votes=new.vote_count,
             link=_link(old),
         )
-        await self._announcer.refresh(old)
-        await self._announcer.refresh(new)
-        if old.opener_id != member.id:
+        await self._announcer.refresh(notices, old)
+        await self._announcer.refresh(notices, new)
+        if old.opener_id != by.id:
             await self._announcer.notify(
+                notices,
                 old,
                 [Recipient(old.opener_id, old.opener_name, old.opener_locale)],
                 "tickets.notify.merged",
@@ -358,8 +400,7 @@ class Lifecycle:
                 target_title=new.title,
                 link=_link(new),
             )
-        await self._announcer.archive(old)
-        return old, new
+        await self._announcer.archive(notices, old)
 
     # -- openers --------------------------------------------------------------------------
 
@@ -372,18 +413,31 @@ class Lifecycle:
                 raise self._refuse.error(locale, "not_opener_withdraw", number=ticket.number)
             return Changes(Status.WITHDRAWN, {"closed_at": now, "next_update_due": None})
 
+        owner = await self._owner(member.community, number)
+
+        async def announce(notices: Notices, tx: Transaction, _: Ticket, after: Ticket) -> None:
+            header = self._t(
+                notices.locale, "tickets.thread.withdrawn", who=_who(member), number=number
+            )
+            await self._announcer.post(
+                notices, after, rich(header, (Markup("\n"), *rich(reason)) if reason else ())
+            )
+            await self._announcer.refresh(notices, after)
+            await self._notify_withdrawn(notices, tx, after, member, reason, owner)
+            await self._announcer.archive(notices, after)
+
         _, ticket = await self._change(
-            member, locale, number, "withdrawn", ACTIVE, plan, reason, wanted=Status.WITHDRAWN
+            member,
+            locale,
+            number,
+            "withdrawn",
+            ACTIVE,
+            plan,
+            announce,
+            reason,
+            wanted=Status.WITHDRAWN,
         )
         await self._followups.disarm(ticket)
-        public = await self._announcer.public_locale(member.community)
-        header = self._t(public, "tickets.thread.withdrawn", who=_who(member), number=number)
-        await self._announcer.post(
-            ticket, rich(header, (Markup("\n"), *rich(reason)) if reason else ())
-        )
-        await self._announcer.refresh(ticket)
-        await self._notify_withdrawn(ticket, member, reason)
-        await self._announcer.archive(ticket)
         return ticket
 
     async def reopen(self, member: Member, locale: str, number: int, note: str) -> Ticket:
@@ -411,19 +465,22 @@ class Lifecycle:
             }
             return Changes(Status.CLAIMED if ticket.owner_id else Status.OPEN, updates)
 
+        async def announce(notices: Notices, _: Transaction, __: Ticket, after: Ticket) -> None:
+            await self._announcer.unarchive(notices, after)
+            header = self._t(
+                notices.locale, "tickets.thread.reopened", who=_who(member), number=number
+            )
+            await self._announcer.post(
+                notices, after, rich(header, (Markup("\n"), *rich(note)) if note else ())
+            )
+            await self._announcer.refresh(notices, after)
+
         try:
             _, ticket = await self._change(
-                member, locale, number, "reopened", CLOSED, plan, note, limits=limits
+                member, locale, number, "reopened", CLOSED, plan, announce, note, limits=limits
             )
         except LimitReached:
             raise self._refuse.error(locale, "reopen_limit", number=number, max=most) from None
-        await self._announcer.unarchive(ticket)
-        public = await self._announcer.public_locale(member.community)
-        header = self._t(public, "tickets.thread.reopened", who=_who(member), number=number)
-        await self._announcer.post(
-            ticket, rich(header, (Markup("\n"), *rich(note)) if note else ())
-        )
-        await self._announcer.refresh(ticket)
         await self._followups.arm(ticket)
         return ticket
 
@@ -437,14 +494,25 @@ class Lifecycle:
         action: str,
         allowed: frozenset[Status],
         plan: Plan,
+        announce: Announce,
         note: str = "",
         *,
         wanted: Status | None = None,
         limits: OpenLimits = UNLIMITED,
     ) -> tuple[Ticket, Ticket]:
+        """Store one step with its history row and its announcements (keyed by that row),
+        then deliver them."""
+        community = member.community
+        config = await self._services.config.get(community)
+        notices = await self._announcer.notices(community)
+
+        async def effects(tx: Transaction, before: Ticket, after: Ticket, history: int) -> None:
+            notices.begin(tx, f"ticket:{community.key}:{number}:{history}")
+            await announce(notices, tx, before, after)
+
         with self._refuse.translated(locale, wanted):
-            return await self._tickets.change(
-                member.community.key,
+            before, after = await self._tickets.change(
+                community.key,
                 number,
                 actor=actor(member),
                 action=action,
@@ -453,41 +521,59 @@ class Lifecycle:
                 plan=plan,
                 note=note,
                 first_response=has_permission(
-                    member,
-                    Permission.AMBASSADOR,
-                    (await self._services.config.get(member.community)).community.roles,
+                    member, Permission.AMBASSADOR, config.community.roles
                 ),
                 limits=limits,
+                effects=effects,
             )
+        await notices.deliver()
+        return before, after
 
     async def _after_public_change(self, ticket: Ticket) -> None:
-        await self._announcer.refresh(ticket)
         await self._followups.drop_first_response(ticket)
         await self._followups.arm(ticket)
 
-    async def _watchers(self, ticket: Ticket, but: Member) -> list[Recipient]:
+    async def _watchers(self, tx: Transaction, ticket: Ticket, but: Member) -> list[Recipient]:
         """Who hears about the ticket's end (the opener and watchers), except `but`."""
         return [
             Recipient(w.member_id, w.member_name, w.locale)
-            for w in await self._votes.recipients(ticket.community, ticket.number)
+            for w in await recipients(tx, ticket.community, ticket.number)
             if w.member_id != but.id
         ]
 
-    async def _notify_withdrawn(self, ticket: Ticket, by: Member, reason: str) -> None:
+    async def _owner(self, community: Community, number: int) -> Recipient | None:
+        """The ticket's owner as a recipient (their language asked of the platform before
+        the step's transaction begins)."""
+        ticket = await self._tickets.get(community.key, number)
+        if ticket is None or ticket.owner_id is None:
+            return None
+        return await self._announcer.recipient(community, ticket.owner_id, ticket.owner_name or "")
+
+    async def _notify_withdrawn(
+        self,
+        notices: Notices,
+        tx: Transaction,
+        ticket: Ticket,
+        by: Member,
+        reason: str,
+        owner: Recipient | None,
+    ) -> None:
         """The owner and the watchers learn that the opener withdrew it, privately; the
         owner first, since they were working on it."""
-        recipients = await self._watchers(ticket, by)
-        owner = ticket.owner_id
-        if owner is not None and owner != by.id and all(r.user_id != owner for r in recipients):
-            community = Community.from_key(ticket.community)
-            recipients.insert(
-                0, await self._announcer.recipient(community, owner, ticket.owner_name or "")
-            )
-        if not recipients:
+        watchers = await self._watchers(tx, ticket, by)
+        if (
+            owner is not None
+            and owner.user_id == ticket.owner_id
+            and owner.user_id != by.id
+            and all(r.user_id != owner.user_id for r in watchers)
+        ):
+            watchers.insert(0, owner)
+        if not watchers:
             return
         await self._announcer.notify(
+            notices,
             ticket,
-            recipients,
+            watchers,
             "tickets.notify.withdrawn_reason" if reason else "tickets.notify.withdrawn",
             number=ticket.number,
             title=ticket.title,
@@ -496,11 +582,13 @@ class Lifecycle:
             link=_link(ticket),
         )
 
-    async def _notify_resolved(self, ticket: Ticket, by: Member) -> None:
-        recipients = await self._watchers(ticket, by)
+    async def _notify_resolved(
+        self, notices: Notices, tx: Transaction, ticket: Ticket, by: Member
+    ) -> None:
         await self._announcer.notify(
+            notices,
             ticket,
-            recipients,
+            await self._watchers(tx, ticket, by),
             f"tickets.notify.{OUTCOME_KEY[ticket.outcome or Outcome.DONE]}",
             number=ticket.number,
             title=ticket.title,

@@ -8,16 +8,18 @@ who is not an ambassador) is removed where the platform lets the bot do that.
 from __future__ import annotations
 
 import logging
+import secrets
 
 from bot.cog import Services
 from bot.commands import Permission
-from bot.errors import PlatformError, UserError
+from bot.effects import Unreact
+from bot.errors import UserError
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Member
 from bot.outgoing import Button, ButtonStyle, Markup, Mention, OutgoingMessage, rich
 from bot.permissions import has_permission
 from bot.platform import Capability
-from cogs.tickets.announce import Announcer
+from cogs.tickets.announce import Announcer, conversation_ref
 from cogs.tickets.votes import Voting
 from storage.tickets import CLOSED, Outcome, Ticket, TicketRepository
 
@@ -130,23 +132,32 @@ class Reactions:
             message = OutgoingMessage(
                 text=i18n.t("tickets.resolve_prompt.command", locale, **values)
             )
-        if await self._announcer.direct(member.community, member.id, message):
-            return
-        public = await self._announcer.public_locale(member.community)
+        notices = await self._announcer.notices(member.community)
         key = "tickets.resolve_prompt.text" if message.buttons else "tickets.resolve_prompt.command"
         text = rich(
-            Mention(member.id, member.shown_name), Markup(": "), i18n.t(key, public, **values)
+            Mention(member.id, member.shown_name),
+            Markup(": "),
+            i18n.t(key, notices.locale, **values),
         )
-        await self._announcer.post_message(
-            ticket, OutgoingMessage(text=text, buttons=message.buttons)
-        )
+        public = OutgoingMessage(text=text, buttons=message.buttons)
+        where = conversation_ref(ticket)
+        async with self._services.db.transaction() as tx:
+            notices.begin(tx, f"auto:{secrets.token_hex(8)}")  # a new prompt each time asked
+            fallback = None if where is None else (where, public)
+            if not await self._announcer.direct(
+                notices, member.community, member.id, message, fallback
+            ):
+                await self._announcer.post_message(notices, ticket, public)
+        await notices.deliver()
 
     async def _take_back(self, event: ReactionAdded, refusal: str) -> None:
         """Remove a reaction that must not stand and tell the member why, privately."""
         platform = self._services.platform(event.community)
-        if Capability.REMOVE_REACTIONS in platform.capabilities:
-            try:
-                await platform.remove_reaction(event.message, event.emoji, event.member.ref)
-            except PlatformError as error:
-                log.warning("could not remove %s by %s: %s", event.emoji, event.member.id, error)
-        await self._announcer.direct(event.community, event.member.id, OutgoingMessage.of(refusal))
+        notices = await self._announcer.notices(event.community)
+        async with self._services.db.transaction() as tx:
+            notices.begin(tx, f"auto:{secrets.token_hex(8)}")  # an event is handled once
+            if Capability.REMOVE_REACTIONS in platform.capabilities:
+                await notices.add(Unreact(event.message, event.emoji, event.member.ref))
+            message = OutgoingMessage.of(refusal)
+            await self._announcer.direct(notices, event.community, event.member.id, message)
+        await notices.deliver()

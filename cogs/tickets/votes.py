@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from bot.cog import Services
 from bot.errors import UserError
 from bot.model import Member
-from cogs.tickets.announce import Announcer
+from cogs.tickets.announce import Announcer, Notices
 from cogs.tickets.lifecycle import actor
 from cogs.tickets.refusals import Refusals
+from storage.database import Transaction
 from storage.ticket_votes import AlreadyVoted, NotVoted, OwnTicket, TicketVoteRepository
-from storage.tickets import Ticket
+from storage.tickets import Effects, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +65,15 @@ class Voting:
         return None
 
     async def unvote(self, member: Member, locale: str, number: int) -> Ticket:
+        notices, refresh = await self._refresher(member)
         try:
             with self._refuse.translated(locale, closed="closed_vote"):
                 ticket = await self._votes.remove_vote(
-                    member.community.key, number, actor(member), self._services.clock.now()
+                    member.community.key, number, actor(member), self._services.clock.now(), refresh
                 )
         except NotVoted:
             raise self._refuse.error(locale, "not_voted", number=number) from None
-        await self._announcer.refresh(ticket)
+        await notices.deliver()
         return ticket
 
     async def watch(self, member: Member, locale: str, number: int, on: bool) -> Ticket:
@@ -86,6 +88,7 @@ class Voting:
             )
 
     async def _add(self, member: Member, locale: str, number: int, notify: bool | None) -> Ticket:
+        notices, refresh = await self._refresher(member)
         try:
             with self._refuse.translated(locale, closed="closed_vote"):
                 ticket = await self._votes.add_vote(
@@ -95,8 +98,19 @@ class Voting:
                     member.locale,
                     self._services.clock.now(),
                     notify,
+                    refresh,
                 )
         except OwnTicket:
             raise self._refuse.error(locale, "own_ticket", number=number) from None
-        await self._announcer.refresh(ticket)
+        await notices.deliver()
         return ticket
+
+    async def _refresher(self, member: Member) -> tuple[Notices, Effects]:
+        """The tracker's new count, written with the vote that changes it."""
+        notices = await self._announcer.notices(member.community)
+
+        async def refresh(tx: Transaction, _: Ticket, after: Ticket, history: int) -> None:
+            notices.begin(tx, f"ticket:{after.community}:{after.number}:{history}")
+            await self._announcer.refresh(notices, after)
+
+        return notices, refresh
