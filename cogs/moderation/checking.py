@@ -147,7 +147,7 @@ class MessageChecker:
                 told = await self._tell_ambassadors(tx, message, snap, watched)
                 written.extend([told] if told else [])
             for flag_id in sorted(stale):
-                pending = await self._desk.publish(tx, community, flag_id)
+                pending = await self._desk.publish(tx, community, flag_id, also=written)
                 if pending is not None:
                     written.append(pending)
         await self._services.outbox.deliver(*written)

@@ -62,14 +62,21 @@ class FlagDesk:
         self._repo = repo
 
     async def publish(
-        self, tx: Transaction, community: Community, flag_id: int, *, retry: str = ""
+        self,
+        tx: Transaction,
+        community: Community,
+        flag_id: int,
+        *,
+        retry: str = "",
+        also: list[Pending] | None = None,
     ) -> Pending | None:
         """Write the flag's post (if it has no message yet) or an edit to match storage.
 
         Returns the entry, or None when there is nothing to write: its post is already
         under way (its continuation brings it up to date), or there is no channel to post in
-        (the admins are told and a retry is queued). `retry` names the outage a retry
-        belongs to, so its posts get their own keys.
+        (the admins are told and a retry is queued; those entries go into `also`, for
+        the caller to deliver). `retry` names the outage a retry belongs to, so its posts
+        get their own keys.
         """
         details = await self._repo.details(community.key, flag_id, tx)
         if details is None:
@@ -84,7 +91,9 @@ class FlagDesk:
         config = await self._services.config.get(community)
         channel = await self.flag_channel(community, config)
         if channel is None:
-            await self.channel_down(tx, community, flag.id, "not_found", retry)
+            written = await self.channel_down(tx, community, flag.id, "not_found", retry)
+            if also is not None:
+                also.extend(written)
             return None
         message = render_flag(await self.view(community, details, tx))
         key = f"{_post_key(flag.id)}:{retry}" if retry else _post_key(flag.id)
@@ -125,17 +134,17 @@ class FlagDesk:
         retry: str,
         *,
         refused: bool = False,
-    ) -> None:
+    ) -> list[Pending]:
         """Flags cannot reach the moderators: a new outage tells the admins and queues a
-        retry; a retry's post refused again queues the next, longer one."""
+        retry; a retry's post refused again queues the next, longer one. Returns the
+        entries written."""
         outbox = self._services.outbox
         if retry:
             outage, _, number = retry.rpartition(":")
             round_ = int(number) + 1 if refused else int(number)
-            await self._queue_retry(tx, community, outage, round_)
-            return
+            return [await self._queue_retry(tx, community, outage, round_)]
         if await self._repo.under_way(tx, f"{RETRY_CALL}:{community.key}:"):
-            return  # this outage is known; its retry will post this flag too
+            return []  # this outage is known; its retry will post this flag too
         outage = f"{community.key}:{flag_id}"
         log.error(
             "flag %s in %s is stored but cannot reach the moderators (%s); telling the admins",
@@ -143,10 +152,12 @@ class FlagDesk:
             community.key,
             problem,
         )
+        written = []
         alert = await self._alert(community, flag_id, problem)
         if alert is not None:
-            await outbox.add(tx, alert, key=f"{RETRY_CALL}:{outage}:alert")
-        await self._queue_retry(tx, community, outage, 0)
+            written.append(await outbox.add(tx, alert, key=f"{RETRY_CALL}:{outage}:alert"))
+        written.append(await self._queue_retry(tx, community, outage, 0))
+        return written
 
     async def post_unposted(self, data: dict[str, Any], attempt: Attempt) -> None:
         """The retry: post every unposted flag once the channel can be found; until then it
@@ -204,9 +215,9 @@ class FlagDesk:
 
     async def _queue_retry(
         self, tx: Transaction, community: Community, outage: str, round_: int
-    ) -> None:
+    ) -> Pending:
         after = RETRY_AFTER[min(round_, len(RETRY_AFTER) - 1)]
-        await self._services.outbox.add(
+        return await self._services.outbox.add(
             tx,
             Call(
                 community,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.cog import Services
 from bot.commands import Permission, format_duration
+from bot.delivery import Pending
 from bot.errors import UserError
 from bot.interaction import Interaction
 from bot.model import ChannelRef, Community, MessageRef, PostedMessage
@@ -61,9 +62,13 @@ class ReportDesk:
                     _limit(interaction),
                     tx=tx,
                 )
-                written = await self._desk.publish(tx, member.community, filed.flag.id)
+                told_admins: list[Pending] = []
+                written = await self._desk.publish(
+                    tx, member.community, filed.flag.id, also=told_admins
+                )
         except (AlreadyReported, ReportLimitReached) as refused:
             raise _refusal(interaction, refused, now) from None
+        await self._services.outbox.deliver(*told_admins)
         outcome = (await self._services.outbox.deliver(written))[0] if written else None
         if outcome is not None and outcome.delivered:
             key = "report.thanks_notify" if section.reports.notify_on_settle else "report.thanks"
