@@ -19,6 +19,7 @@ from bot.delivery import Outbox
 from bot.dispatcher import Dispatcher
 from bot.i18n import CORE_LOCALES, I18n
 from bot.platform import Platform, Platforms
+from bot.retention import pruner_for
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from cogs import all_cogs
@@ -78,7 +79,9 @@ class App:
             services = Services(
                 db=db,
                 clock=clock,
-                scheduler=Scheduler(JobRepository(db), clock),
+                scheduler=Scheduler(
+                    JobRepository(db), clock, pruner=pruner_for(db, settings, clock)
+                ),
                 outbox=Outbox(db, clock, connected, OutboxRepository(db)),
                 config=config,
                 i18n=i18n,

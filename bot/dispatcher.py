@@ -4,6 +4,10 @@ Listeners run in registration order; an exception in one is logged with the even
 handler's name, and the next handler still runs. Interactive events (commands, buttons,
 forms, message actions) go to exactly one handler after a server-side permission check; a
 `UserError` becomes a private reply, any other error a private apology.
+
+Every handler runs under a time limit (`HANDLER_TIMEOUT_SECONDS`): one that hangs is
+cancelled and logged in one line, an interactive one also apologises, and the next handler
+and the next event run as usual.
 """
 
 from __future__ import annotations
@@ -39,10 +43,17 @@ from bot.model import Member
 from bot.outgoing import OutgoingMessage, Rich
 from bot.permissions import has_permission, may_use
 from bot.sanitise import clean_event
+from bot.watchdog import DeadlineExceeded, Watchdog
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[None]]
+
+# How long one handler may take before it is cancelled. The slowest honest handlers (a
+# ticket command, a moderation decision) make a few platform calls, and the platform
+# libraries wait out a rate limit for up to ~10 s; 30 s lets those finish, while a call that
+# never answers frees the event (and the member gets an apology) within half a minute.
+HANDLER_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +71,11 @@ class RegisteredMessageCommand:
 
 
 class Dispatcher:
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, services: Services, *, handler_timeout: float = HANDLER_TIMEOUT_SECONDS
+    ) -> None:
         self._services = services
+        self._watchdog = Watchdog(handler_timeout)
         self._listeners: dict[type[Event], list[Handler]] = {}
         self._commands: dict[str, RegisteredCommand] = {}
         self._message_commands: dict[str, RegisteredMessageCommand] = {}
@@ -111,9 +125,18 @@ class Dispatcher:
                 await self._run_prefixed(self._buttons, event.action_id, event)
             case FormSubmitted():
                 await self._run_prefixed(self._forms, event.form_id, event)
-        for handler in self._listeners.get(type(event), ()):
+        handlers = self._listeners.get(type(event))
+        if handlers:
+            await self._run_listeners(handlers, event)
+
+    async def _run_listeners(self, handlers: list[Handler], event: Event) -> None:
+        guard = self._watchdog.guard()  # one per event: finding the task costs more than a guard
+        for handler in handlers:
             try:
-                await handler(event)
+                with guard:
+                    await handler(event)
+            except DeadlineExceeded:
+                self._log_timeout(_name(handler), event)
             except Exception:
                 log.exception("%s failed on %r", _name(handler), event)
 
@@ -154,7 +177,13 @@ class Dispatcher:
             await registered.handler(_with_args(interaction, args, event))
 
         await self._guarded(
-            event.member, event.responder, spec.permission, spec.private, invoke, event
+            event.member,
+            event.responder,
+            spec.permission,
+            spec.private,
+            invoke,
+            event,
+            _name(registered.handler),
         )
 
     async def _run_message_command(self, event: MessageCommandInvoked) -> None:
@@ -171,7 +200,13 @@ class Dispatcher:
             await registered.handler(_replace(interaction, target=event.message))
 
         await self._guarded(
-            event.member, event.responder, registered.spec.permission, True, invoke, event
+            event.member,
+            event.responder,
+            registered.spec.permission,
+            True,
+            invoke,
+            event,
+            _name(registered.handler),
         )
 
     async def _run_prefixed(
@@ -202,7 +237,9 @@ class Dispatcher:
                 )
             await handler(interaction)
 
-        await self._guarded(event.member, event.responder, Permission.MEMBER, True, invoke, event)
+        await self._guarded(
+            event.member, event.responder, Permission.MEMBER, True, invoke, event, _name(handler)
+        )
 
     async def _guarded(
         self,
@@ -212,37 +249,48 @@ class Dispatcher:
         private: bool,
         invoke: Callable[[Interaction], Awaitable[None]],
         event: Event,
+        name: str,
     ) -> None:
         services = self._services
         locale = FALLBACK_LOCALE
         try:
-            config = await services.config.get(member.community)
-            locale = services.i18n.pick_locale(member.locale, config.community.locale)
-            interaction = Interaction(
-                member=member,
-                locale=locale,
-                config=config,
-                platform=services.platform(member.community),
-                responder=responder,
-                i18n=services.i18n,
-                private_by_default=private,
-                channel=getattr(event, "channel", None),
-            )
-            if not has_permission(member, permission, config.community.roles):
-                level = permission.name.lower()
-                english = services.i18n.text("core.permission_denied", FALLBACK_LOCALE, level=level)
-                raise PermissionDenied(
-                    english, key="core.permission_denied", values={"level": level}
+            with self._watchdog.guard():
+                config = await services.config.get(member.community)
+                locale = services.i18n.pick_locale(member.locale, config.community.locale)
+                interaction = Interaction(
+                    member=member,
+                    locale=locale,
+                    config=config,
+                    platform=services.platform(member.community),
+                    responder=responder,
+                    i18n=services.i18n,
+                    private_by_default=private,
+                    channel=getattr(event, "channel", None),
                 )
-            await invoke(interaction)
+                if not has_permission(member, permission, config.community.roles):
+                    raise _permission_denied(permission, services)
+                await invoke(interaction)
         except UserError as error:
             text = (
                 services.i18n.t(error.key, locale, **error.values) if error.key else error.message
             )
             await _reply_safely(responder, text, event)
+        except DeadlineExceeded:
+            self._log_timeout(name, event)
+            await _reply_safely(responder, services.i18n.t("core.crashed", locale), event)
         except Exception:
             log.exception("handler failed on %r", event)
             await _reply_safely(responder, services.i18n.t("core.crashed", locale), event)
+
+    def _log_timeout(self, name: str, event: Event) -> None:
+        """One line, no traceback: the stack of a cancelled await says nothing new."""
+        log.error(
+            "%s timed out after %g s on %s in %s and was cancelled",
+            name,
+            self._watchdog.seconds,
+            type(event).__name__,
+            event.community.key,
+        )
 
     async def _refuse(
         self,
@@ -250,7 +298,15 @@ class Dispatcher:
         explain: Callable[[Interaction], Awaitable[None]],
     ) -> None:
         """Answer an interaction nobody handles, in the member's language."""
-        await self._guarded(event.member, event.responder, Permission.MEMBER, True, explain, event)
+        await self._guarded(
+            event.member,
+            event.responder,
+            Permission.MEMBER,
+            True,
+            explain,
+            event,
+            "Dispatcher.refuse",
+        )
 
     def _unresolved(self, path: str, interaction: Interaction) -> UserError:
         """Why ``/path`` ran nothing: a group's usable sub-commands, or no such command."""
@@ -279,6 +335,12 @@ async def _reply_safely(responder: Responder, text: Rich | str, event: Event) ->
         await responder.reply(OutgoingMessage.of(text), private=True)
     except Exception:
         log.exception("could not tell the member about a problem with %r", event)
+
+
+def _permission_denied(permission: Permission, services: Services) -> PermissionDenied:
+    level = permission.name.lower()
+    english = services.i18n.text("core.permission_denied", FALLBACK_LOCALE, level=level)
+    return PermissionDenied(english, key="core.permission_denied", values={"level": level})
 
 
 def _name(handler: Handler) -> str:

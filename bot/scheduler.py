@@ -4,6 +4,9 @@ Each job has a kind (routed to the cog handler registered for it), a due time, a
 payload and an idempotency key. The loop sleeps until the earliest due job or until a new,
 earlier job is scheduled. A restart reloads nothing into memory: the database is the
 queue, so overdue jobs simply fire once on the first pass.
+
+A job runs under a time limit (`JOB_TIMEOUT_SECONDS`); one that hangs is cancelled and
+counts as a failed attempt. The same loop prunes finished rows (`bot.retention`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from bot.clock import Clock
 from bot.commands import format_duration
 from bot.errors import TemporaryFailure
 from bot.model import Community
+from bot.retention import Pruner
+from bot.watchdog import DeadlineExceeded, Watchdog
 from storage.jobs import Job, JobRepository, JobRequest
 
 log = logging.getLogger(__name__)
@@ -33,12 +38,25 @@ RETRY_BASE = timedelta(minutes=1)
 # When the database itself fails (locked, disk full), the loop waits this long and tries
 # again rather than ending: a scheduler that died would silently drop every follow-up.
 PASS_RETRY = timedelta(seconds=30)
+# How long one job may run before it is cancelled and retried. Jobs do more than an event
+# handler (a digest posts to several channels, a webhook waits on a company's server), so
+# twice a handler's limit; a job that never returns must not stop every later follow-up.
+JOB_TIMEOUT_SECONDS = 60.0
 
 
 class Scheduler:
-    def __init__(self, jobs: JobRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        jobs: JobRepository,
+        clock: Clock,
+        *,
+        job_timeout: float = JOB_TIMEOUT_SECONDS,
+        pruner: Pruner | None = None,
+    ) -> None:
         self._jobs = jobs
         self._clock = clock
+        self._watchdog = Watchdog(job_timeout)
+        self._pruner = pruner
         self._handlers: dict[str, JobHandler] = {}
         self._wake = asyncio.Event()
         self._stopping = False
@@ -97,6 +115,10 @@ class Scheduler:
             except Exception:
                 log.exception("could not fire scheduled jobs; trying again in %s", PASS_RETRY)
                 next_due = self._clock.now() + PASS_RETRY
+            if self._pruner is not None:
+                await self._pruner.run_if_due()
+                prune_at = self._pruner.due_at
+                next_due = prune_at if next_due is None else min(next_due, prune_at)
             if next_due is None:
                 await self._wake.wait()
             elif next_due > self._clock.now():
@@ -131,11 +153,23 @@ class Scheduler:
             await self._jobs.fail(job.id, "no handler", None)
             return
         try:
-            await handler(job)
+            with self._watchdog.guard():
+                await handler(job)
+        except DeadlineExceeded:
+            seconds = self._watchdog.seconds
+            log.error(
+                "job %s (%s) in %s timed out after %g s, attempt %d of %d, and was cancelled",
+                job.key,
+                job.kind,
+                job.community,
+                seconds,
+                job.attempts,
+                MAX_ATTEMPTS,
+            )
+            await self._jobs.fail(job.id, f"timed out after {seconds:g} s", self._retry_at(job))
+            return
         except Exception as error:
-            retry_at = None
-            if job.attempts < MAX_ATTEMPTS:
-                retry_at = self._clock.now() + RETRY_BASE * 2 ** (job.attempts - 1)
+            retry_at = self._retry_at(job)
             if isinstance(error, TemporaryFailure):
                 # Expected and already explained by its message: one line, no traceback.
                 then = "giving up"
@@ -156,3 +190,9 @@ class Scheduler:
             await self._jobs.fail(job.id, repr(error), retry_at)
             return
         await self._jobs.finish(job.id, self._clock.now())
+
+    def _retry_at(self, job: Job) -> datetime | None:
+        """When a failed attempt is tried again (backing off), or None to give up."""
+        if job.attempts >= MAX_ATTEMPTS:
+            return None
+        return self._clock.now() + RETRY_BASE * 2 ** (job.attempts - 1)

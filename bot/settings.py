@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         default="Botschafter Demo",
         validation_alias=AliasChoices("BOTSCHAFTER_LOCAL_COMMUNITY", "local_community"),
     )
+    # At least a week: a finished job or delivery is what stops a replayed event from
+    # repeating it, so it must outlive every replay (see bot/retention.py).
+    retention_days: int = Field(
+        default=30,
+        ge=7,
+        validation_alias=AliasChoices("BOTSCHAFTER_RETENTION_DAYS", "retention_days"),
+    )
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
     )

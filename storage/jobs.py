@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.database import Database, Row
 from storage.timestamps import from_db, to_db
+
+# Failed jobs are kept this much longer than done ones before they are pruned: each is a
+# follow-up that never happened, and its `last_error` is what an admin reads to learn why.
+FAILED_KEPT_LONGER = timedelta(days=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +164,23 @@ class JobRepository:
             sql += " AND community = ?"
             params = (community,)
         return [_job(row) for row in await self._db.fetch_all(sql + " ORDER BY due_at", params)]
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Forget up to `limit` finished jobs: done ones finished before `before`, failed
+        ones given up (the due time of their last attempt) `FAILED_KEPT_LONGER` before it.
+
+        A finished row is what makes `upsert` refuse its key, so only rows older than any
+        replay can reach back may go (the caller's retention sees to that; see
+        `bot.retention`). ``due_at <= finished_at`` always, so the redundant ``due_at``
+        condition lets the ``(status, due_at)`` index find the rows.
+        """
+        cutoff, failed_cutoff = to_db(before), to_db(before - FAILED_KEPT_LONGER)
+        return await self._db.execute(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE"
+            " (status = 'done' AND due_at < ? AND finished_at < ?)"
+            " OR (status = 'failed' AND due_at < ?) ORDER BY id LIMIT ?)",
+            (cutoff, cutoff, failed_cutoff, limit),
+        )
 
     async def count_by_status(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM jobs GROUP BY status")

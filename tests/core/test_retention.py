@@ -1,0 +1,140 @@
+"""Finished jobs are forgotten after the retention period, in batches, at most hourly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.clock import VirtualClock
+from bot.retention import BACKLOG_PAUSE, MAX_BATCHES, PRUNE_INTERVAL, Pruner
+from bot.scheduler import Scheduler
+from bot.settings import Settings, describe_error
+from storage.database import Database
+from storage.jobs import FAILED_KEPT_LONGER, JobRepository
+
+RETENTION = timedelta(days=30)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    opened = await Database.open(tmp_path / "bot.db")
+    yield opened
+    await opened.close()
+
+
+async def finished_job(
+    jobs: JobRepository, key: str, at: datetime, *, failed: bool = False
+) -> None:
+    """A job that ran at `at`: done, or given up after its last attempt."""
+    await jobs.upsert(community="local:x", kind="k", due_at=at, payload={}, key=key, now=at)
+    [claimed] = await jobs.claim_due(at, 1)
+    if failed:
+        await jobs.fail(claimed.id, "platform outage", None)
+    else:
+        await jobs.finish(claimed.id, at)
+
+
+async def keys(db: Database) -> set[str]:
+    return {row[0] for row in await db.fetch_all("SELECT idempotency_key FROM jobs")}
+
+
+async def test_done_and_failed_jobs_are_pruned_after_their_retention_pending_ones_never(
+    db: Database, clock: VirtualClock
+) -> None:
+    jobs = JobRepository(db)
+    now = clock.now()
+    await finished_job(jobs, "done-31-days-ago", now - timedelta(days=31))
+    await finished_job(jobs, "done-29-days-ago", now - timedelta(days=29))
+    failed_long_ago = now - RETENTION - FAILED_KEPT_LONGER - timedelta(days=1)
+    await finished_job(jobs, "failed-long-ago", failed_long_ago, failed=True)
+    await finished_job(jobs, "failed-31-days-ago", now - timedelta(days=31), failed=True)
+    old = now - timedelta(days=400)
+    await jobs.upsert(community="local:x", kind="k", due_at=old, payload={}, key="pending", now=old)
+
+    assert await Pruner([jobs], RETENTION, clock).run_if_due() == 2
+    assert await keys(db) == {"done-29-days-ago", "failed-31-days-ago", "pending"}
+
+
+async def test_a_pruned_key_can_be_armed_again_which_is_why_retention_outlives_replays(
+    db: Database, clock: VirtualClock
+) -> None:
+    jobs = JobRepository(db)
+    ran_at = clock.now() - timedelta(days=31)
+    await finished_job(jobs, "follow-up", ran_at)
+    arm = {"community": "local:x", "kind": "k", "payload": {}, "key": "follow-up"}
+    assert not await jobs.upsert(due_at=clock.now(), now=clock.now(), **arm)  # a replay
+    await Pruner([jobs], RETENTION, clock).run_if_due()
+    assert await jobs.upsert(due_at=clock.now(), now=clock.now(), **arm)
+
+
+async def test_pruning_goes_in_batches_and_runs_at_most_once_an_hour(
+    db: Database, clock: VirtualClock
+) -> None:
+    jobs = JobRepository(db)
+    for number in range(5):
+        await finished_job(jobs, f"old-{number}", clock.now() - timedelta(days=40))
+    pruner = Pruner([jobs], RETENTION, clock, batch_size=2)
+    assert await pruner.run_if_due() == 5  # batches of 2, 2 and 1
+    assert pruner.due_at == clock.now() + PRUNE_INTERVAL
+
+    await finished_job(jobs, "later", clock.now() - timedelta(days=40))
+    clock.advance(PRUNE_INTERVAL - timedelta(seconds=1))
+    assert await pruner.run_if_due() == 0
+    clock.advance(timedelta(seconds=1))
+    assert await pruner.run_if_due() == 1
+
+
+async def test_a_large_backlog_is_pruned_over_several_passes_a_minute_apart(
+    db: Database, clock: VirtualClock
+) -> None:
+    jobs = JobRepository(db)
+    for number in range(MAX_BATCHES + 3):
+        await finished_job(jobs, f"old-{number}", clock.now() - timedelta(days=40))
+    pruner = Pruner([jobs], RETENTION, clock, batch_size=1)
+    assert await pruner.run_if_due() == MAX_BATCHES  # then it lets jobs run
+    assert pruner.due_at == clock.now() + BACKLOG_PAUSE
+    clock.advance(BACKLOG_PAUSE)
+    assert await pruner.run_if_due() == 3
+    assert pruner.due_at == clock.now() + PRUNE_INTERVAL
+
+
+class Broken:
+    async def prune(self, before: datetime, limit: int) -> int:
+        raise OSError("disk I/O error")
+
+
+async def test_a_failing_table_is_logged_and_tried_again_next_hour(
+    clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    pruner = Pruner([Broken()], RETENTION, clock)
+    with caplog.at_level(logging.ERROR):
+        assert await pruner.run_if_due() == 0
+    assert "could not prune finished rows" in caplog.text
+    assert pruner.due_at == clock.now() + PRUNE_INTERVAL
+
+
+async def test_the_scheduler_loop_prunes_old_jobs(db: Database, clock: VirtualClock) -> None:
+    jobs = JobRepository(db)
+    await finished_job(jobs, "old", clock.now() - timedelta(days=40))
+    scheduler = Scheduler(jobs, clock, pruner=Pruner([jobs], RETENTION, clock))
+    loop = asyncio.create_task(scheduler.run_forever())
+    for _ in range(100):
+        if not await keys(db):
+            break
+        await asyncio.sleep(0.01)
+    scheduler.stop()
+    await asyncio.wait_for(loop, timeout=5)
+    assert await keys(db) == set()
+
+
+def test_retention_shorter_than_a_week_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, BOTSCHAFTER_RETENTION_DAYS="3")  # type: ignore[call-arg]
+    assert describe_error(refused.value).startswith("BOTSCHAFTER_RETENTION_DAYS:")
+    assert Settings(_env_file=None).retention_days == 30  # type: ignore[call-arg]
