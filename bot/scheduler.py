@@ -23,6 +23,7 @@ from bot.errors import TemporaryFailure
 from bot.model import Community
 from bot.retention import Pruner
 from bot.watchdog import DeadlineExceeded, Watchdog
+from storage.database import Transaction
 from storage.jobs import Job, JobRepository, JobRequest
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,13 @@ class Scheduler:
         due_at: datetime,
         key: str,
         payload: dict[str, Any] | None = None,
+        *,
+        tx: Transaction | None = None,
     ) -> bool:
-        """Schedule (or move) the job with this key; False if that job already ran."""
+        """Schedule (or move) the job with this key; False if that job already ran.
+
+        Pass the caller's `tx` to schedule atomically with the state change that calls for
+        the job, so a crash can never keep the change and lose its follow-up."""
         if kind not in self._handlers:
             raise ValueError(f"no handler for job kind {kind!r}")
         scheduled = await self._jobs.upsert(
@@ -84,6 +90,7 @@ class Scheduler:
             payload=payload or {},
             key=key,
             now=self._clock.now(),
+            tx=tx,
         )
         self._wake.set()
         return scheduled

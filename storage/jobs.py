@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage.database import Database, Row
+from storage.database import Database, Row, Transaction
 from storage.timestamps import from_db, to_db
 
 # Failed jobs are kept this much longer than done ones before they are pruned: each is a
@@ -57,30 +57,40 @@ class JobRepository:
         payload: dict[str, Any],
         key: str,
         now: datetime,
+        tx: Transaction | None = None,
     ) -> bool:
         """Schedule under an idempotency key; a pending job with that key is moved instead.
 
         Returns False when the key belongs to a job that already ran: it is never re-armed,
-        which is what keeps a replayed event from firing a follow-up twice.
+        which is what keeps a replayed event from firing a follow-up twice. With `tx`, the
+        job is written in the caller's transaction.
         """
-        async with self._db.transaction() as tx:
-            existing = await tx.fetch_one(
-                "SELECT status FROM jobs WHERE idempotency_key = ?", (key,)
-            )
-            if existing is None:
-                await tx.execute(
-                    "INSERT INTO jobs (community, kind, due_at, payload, idempotency_key,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (community, kind, to_db(due_at), json.dumps(payload), key, to_db(now)),
+        if tx is None:
+            async with self._db.transaction() as own:
+                return await self.upsert(
+                    community=community,
+                    kind=kind,
+                    due_at=due_at,
+                    payload=payload,
+                    key=key,
+                    now=now,
+                    tx=own,
                 )
-                return True
-            if existing["status"] != "pending":
-                return False
+        existing = await tx.fetch_one("SELECT status FROM jobs WHERE idempotency_key = ?", (key,))
+        if existing is None:
             await tx.execute(
-                "UPDATE jobs SET due_at = ?, payload = ? WHERE idempotency_key = ?",
-                (to_db(due_at), json.dumps(payload), key),
+                "INSERT INTO jobs (community, kind, due_at, payload, idempotency_key,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (community, kind, to_db(due_at), json.dumps(payload), key, to_db(now)),
             )
             return True
+        if existing["status"] != "pending":
+            return False
+        await tx.execute(
+            "UPDATE jobs SET due_at = ?, payload = ? WHERE idempotency_key = ?",
+            (to_db(due_at), json.dumps(payload), key),
+        )
+        return True
 
     async def upsert_many(self, requests: Sequence[JobRequest], now: datetime) -> None:
         """`upsert` for many jobs in one transaction (re-arming thousands at start-up).

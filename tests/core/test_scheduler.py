@@ -218,3 +218,29 @@ async def test_the_scheduler_loop_survives_a_database_error(
     await asyncio.wait_for(loop, timeout=5)
     await bot.app.close()
     assert FIRED == [("e1", "still sent")]
+
+
+async def test_a_job_scheduled_in_a_transaction_that_rolls_back_is_not_scheduled(
+    session,
+) -> None:
+    services = session.app.services
+    services.scheduler.register("test.noop", _noop)
+    community = session.community.member("Ben").community
+
+    with pytest.raises(RuntimeError):
+        async with services.db.transaction() as tx:
+            await services.scheduler.schedule(
+                community, "test.noop", services.clock.now(), "test:1", tx=tx
+            )
+            raise RuntimeError("the state change failed")
+
+    assert await services.scheduler.cancel("test:1") is False
+    async with services.db.transaction() as tx:
+        await services.scheduler.schedule(
+            community, "test.noop", services.clock.now(), "test:1", tx=tx
+        )
+    assert await services.scheduler.cancel("test:1") is True
+
+
+async def _noop(job) -> None:
+    return None
