@@ -294,6 +294,8 @@ class Outbox:
                 )
                 if error is not None:
                     await self._entries.fail_dependents(tx, entry.id, self._clock.now())
+                for old_lane, new_lane in _lanes_named_by(entry.id, result):
+                    await self._entries.rename_lane(tx, old_lane, new_lane)
                 if entry.then_kind is not None:
                     await self._continuations[entry.then_kind](tx, outcome, entry.then_data)
         except Exception:
@@ -353,6 +355,17 @@ class Outbox:
             raise PlatformError("an action it builds on did not happen")
         values = {k: _resolve(decode(v), results) for k, v in entry.payload.items()}
         return EFFECTS[entry.kind](**values)
+
+
+def _lanes_named_by(entry_id: int, result: Any) -> list[tuple[str, str]]:
+    """The lanes that stood for this entry's result before it existed, and their names
+    now (see `bot.effects`: message effects queue by message, posts by channel)."""
+    placeholder = _PLACEHOLDER.format(entry_id)
+    if isinstance(result, MessageRef):
+        return [(f"message:{placeholder}", f"message:{result.id}")]
+    if isinstance(result, ChannelRef):
+        return [(f"channel:{placeholder}", f"channel:{result.id}")]
+    return []
 
 
 def _placeholders(payload: Any) -> set[int]:

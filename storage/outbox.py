@@ -158,6 +158,13 @@ class OutboxRepository:
             (status, to_db(now), json.dumps(result), error_kind, error, entry_id),
         )
 
+    async def rename_lane(self, tx: Transaction, old: str, new: str) -> None:
+        """Entries queued for a post's placeholder join the lane of the posted message, so
+        they keep their order with entries written after its id was known."""
+        await tx.execute(
+            "UPDATE outbox SET lane = ? WHERE lane = ? AND status = ?", (new, old, PENDING)
+        )
+
     async def retry(self, entry_id: int, due_at: datetime, error_kind: str, error: str) -> None:
         await self._db.execute(
             "UPDATE outbox SET status = ?, due_at = ?, error_kind = ?, last_error = ?,"

@@ -203,3 +203,22 @@ async def test_closed_direct_messages_are_a_failure_the_cog_hears_about(session:
     (outcome,) = await services.outbox.deliver(pending)
 
     assert not outcome.delivered and type(outcome.error).__name__ == "DirectMessagesClosed"
+
+
+async def test_an_edit_written_after_the_post_went_out_still_comes_after_earlier_ones(
+    session: LocalSession,
+):
+    outbox = session.app.services.outbox
+    async with session.app.services.db.transaction() as tx:
+        alert = await outbox.add(tx, Post(channel(session, "general"), OutgoingMessage.of("3")))
+        await outbox.add(
+            tx, Edit(alert.message, OutgoingMessage.of("4 joined")), after=timedelta(minutes=5)
+        )
+    (posted,) = await outbox.deliver(alert)  # the earlier edit still waits (e.g. a backoff)
+    async with session.app.services.db.transaction() as tx:
+        late = await outbox.add(tx, Edit(posted.result, OutgoingMessage.of("5 joined")))
+
+    await outbox.deliver(late)
+    await session.advance(timedelta(hours=1))
+
+    assert texts(session, "general") == ["5 joined"]
