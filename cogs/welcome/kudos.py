@@ -124,15 +124,14 @@ class Kudos:
         return receiver
 
     async def _channel(self, interaction: Interaction, channel: str) -> ChannelRef | None:
-        """The kudos channel, if one is set and it is not where the command was given (the
-        thanks is then the public reply itself)."""
-        if not channel:
-            return None
-        target = await interaction.platform.find_channel(interaction.community, channel)
-        here = interaction.channel
-        if target is None or (here is not None and target.id == here.id):
-            return None
-        return target
+        """Where the thanks is posted: the kudos channel if one is set and exists, else
+        where the command was given. Either way it is a post through the outbox, so it is
+        stored with the kudos and cannot be lost to a crash the way a reply could."""
+        if channel:
+            target = await interaction.platform.find_channel(interaction.community, channel)
+            if target is not None:
+                return target
+        return interaction.channel
 
     async def _current_name(self, interaction: Interaction, entry: LeaderboardEntry) -> str:
         member = await interaction.platform.fetch_member(
