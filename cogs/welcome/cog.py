@@ -85,9 +85,9 @@ class WelcomeCog(Cog):
                     welcome = await self.greeter.welcome_newcomer(tx, greeting, now)
                     if welcome is not None:
                         written += [welcome.dm, welcome.post]
-        if wave is not None:
-            await self.waves.schedule_end(community, wave.wave_id, config)
-        await self.rules.schedule_reminder(member, config)
+            if wave is not None:
+                await self.waves.schedule_end(tx, community, wave.wave_id, config)
+            await self.rules.schedule_reminder(tx, member, config)
         await self.services.outbox.deliver(*[p for p in written if p is not None])
 
     @button("welcome:")

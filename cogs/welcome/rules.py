@@ -26,6 +26,7 @@ from bot.outgoing import Mention, OutgoingMessage
 from bot.permissions import holds_role
 from bot.platform import Capability
 from cogs.welcome.greeting import DM_REFUSED, Greeter, settings_of
+from storage.database import Transaction
 from storage.jobs import Job
 from storage.welcome import WelcomeRepository
 
@@ -84,15 +85,18 @@ class RulesAcceptance:
                     GrantRole(member.ref, role, "accepted the community rules"),
                     key=f"welcome:rules-role:{community.key}:{member.id}:{now}",
                 )
-        if first:
-            await self.services.scheduler.cancel(reminder_key(community, member.id))
+            if first:
+                await self.services.scheduler.cancel(reminder_key(community, member.id), tx=tx)
         if pending is not None:
             (delivery,) = await self.services.outbox.deliver(pending)
             outcome = _role_outcome(delivery, member, role)
         assert outcome is not None  # no grant was due, or its outcome is known now
         await interaction.say(_reply_key(first, outcome), role=role)
 
-    async def schedule_reminder(self, member: Member, config: EffectiveConfig) -> None:
+    async def schedule_reminder(
+        self, tx: Transaction, member: Member, config: EffectiveConfig
+    ) -> None:
+        """Arm the reminder in the join's transaction, so the join never loses it."""
         rules = settings_of(config).rules
         if not rules.enabled or rules.reminder_hours == 0:
             return
@@ -103,6 +107,7 @@ class RulesAcceptance:
             due,
             reminder_key(member.community, member.id),
             {"member": member.id},
+            tx=tx,
         )
 
     async def remind(self, job: Job) -> None:

@@ -121,8 +121,9 @@ class JoinWaves:
         return WaveJoin(wave_id, alert)
 
     async def schedule_end(
-        self, community: Community, wave_id: int, config: EffectiveConfig
+        self, tx: Transaction, community: Community, wave_id: int, config: EffectiveConfig
     ) -> None:
+        """Arm (or move) the wave's end in the transaction of the join that extends it."""
         window = timedelta(seconds=settings_of(config).waves.window_seconds)
         await self.services.scheduler.schedule(
             community,
@@ -130,6 +131,7 @@ class JoinWaves:
             self.services.clock.now() + window,
             end_key(community, wave_id),
             {"wave": wave_id},
+            tx=tx,
         )
 
     async def on_end_job(self, job: Job) -> None:
@@ -158,7 +160,7 @@ class JoinWaves:
                 )
                 welcomed = [m for m in survivors if m.id in claimed]
                 written.append(await self.greeter.welcome_batch(tx, welcomed, batch, wave_id))
-        await self.services.scheduler.cancel(end_key(community, wave_id))
+            await self.services.scheduler.cancel(end_key(community, wave_id), tx=tx)
         await self.services.outbox.deliver(*[p for p in written if p is not None])
 
     async def show_alert(

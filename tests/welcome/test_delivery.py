@@ -13,6 +13,7 @@ from adapters.local import LocalPlatform
 from bot.errors import PlatformUnavailable
 from bot.local_session import LocalSession
 from cogs.welcome import WelcomeCog
+from storage.jobs import JobRepository
 
 RULES = {"welcome.rules.enabled": True, "community.roles.member": "Members"}
 
@@ -169,3 +170,25 @@ async def test_kudos_during_an_outage_are_posted_once_later_and_the_giver_hears_
     assert len(c.read("#ambassadors")) == 1
     await session.advance(timedelta(days=1))
     assert len(c.read("#ambassadors")) == 1
+
+
+async def test_a_crash_right_after_a_join_keeps_both_the_join_and_its_reminder_or_neither(
+    session: LocalSession, cog: WelcomeCog, configure, monkeypatch: pytest.MonkeyPatch
+):
+    await configure({**RULES, "welcome.rules.reminder_hours": 1})
+    scheduler = session.app.services.scheduler
+    original = type(scheduler).schedule
+
+    async def dying(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise Crash  # the process dies where the reminder is armed
+
+    monkeypatch.setattr(type(scheduler), "schedule", dying)
+    with pytest.raises(Crash):
+        await session.community.join("Zoe")
+    monkeypatch.setattr(type(scheduler), "schedule", original)
+
+    zoe = session.community.member("Zoe")
+    recorded = await cog.newcomers.get(zoe.community.key, zoe.id)
+    jobs = await JobRepository(session.app.services.db).pending(zoe.community.key)
+    reminders = [j for j in jobs if j.kind == "welcome.rules_reminder"]
+    assert (recorded is None) == (not reminders)
