@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from adapters.discord.convert import channel_ref, member_of, posted_message
-from adapters.discord.errors import ROLE_SETTINGS, translated
+from adapters.discord.errors import ROLE_SETTINGS, THREAD_ALREADY_CREATED, translated
 from adapters.discord.links import channel_id_in, permalink, split_message_link, user_id_in
 from adapters.discord.render import fit, render_message
 from bot.errors import MissingPermission, NotFound, UserError
@@ -81,11 +81,19 @@ class DiscordActions:
             await self._partial(message).remove_reaction(emoji, discord.Object(int(user.id)))
 
     async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
+        """Open the thread under a message, or return the one it already has: an attempt
+        cut off by a crash may have opened it, and Discord allows one thread per message."""
         with translated(f"open a thread in {_where(message.channel)}", "Create Public Threads"):
-            thread = await self._partial(message).create_thread(
-                name=fit(name, THREAD_NAME_LIMIT),
-                auto_archive_duration=THREAD_AUTO_ARCHIVE_MINUTES,  # type: ignore[arg-type]
-            )
+            try:
+                thread = await self._partial(message).create_thread(
+                    name=fit(name, THREAD_NAME_LIMIT),
+                    auto_archive_duration=THREAD_AUTO_ARCHIVE_MINUTES,  # type: ignore[arg-type]
+                )
+            except discord.HTTPException as error:
+                if error.code != THREAD_ALREADY_CREATED:
+                    raise
+                # A message's thread has the message's id on Discord.
+                thread = await self._thread(ChannelRef(message.community, message.id))
         return ChannelRef(message.community, str(thread.id), thread.name, message.channel.id)
 
     async def archive_thread(self, thread: ChannelRef, *, lock: bool) -> None:
@@ -275,9 +283,10 @@ class DiscordActions:
         if member is not None:
             return member
         try:
-            return await guild.fetch_member(int(user.id))
-        except discord.NotFound:
-            return None
+            with translated("look up that member"):
+                return await guild.fetch_member(int(user.id))
+        except NotFound:
+            return None  # they left: an outage raises `PlatformUnavailable` instead
 
     def _check_rank(
         self,

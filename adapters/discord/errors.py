@@ -17,11 +17,17 @@ from bot.errors import (
     DirectMessagesClosed,
     MissingPermission,
     NotFound,
+    PlatformError,
     PlatformUnavailable,
 )
 
 # Discord's JSON error code for "Cannot send messages to this user" (DMs closed or blocked).
 CANNOT_MESSAGE_USER = 50007
+# Discord's JSON error code for "A thread has already been created for this message".
+THREAD_ALREADY_CREATED = 160004
+# Answers that say "not now" rather than "no": too many requests, or Discord's own trouble.
+TOO_MANY_REQUESTS = 429
+SERVER_ERROR = 500
 
 PORTAL = "https://discord.com/developers/applications"
 ROLE_SETTINGS = "Server Settings → Roles"
@@ -32,8 +38,9 @@ def translated(action: str, permission: str = "") -> Iterator[None]:
     """Turn discord.py's failures raised inside the block into core errors.
 
     Refusals become `MissingPermission`/`DirectMessagesClosed`, missing targets `NotFound`,
-    and server or network failures `PlatformUnavailable`, so a cog can keep what it already
-    stored and retry instead of failing the member's command.
+    server, rate-limit and network failures (a 5xx, a 429, a timeout, a dropped connection)
+    `PlatformUnavailable`, so the outbox retries them, and any other request Discord
+    rejects a plain `PlatformError`: repeating it unchanged would be rejected again.
 
     `action` completes "I could not …" (e.g. "delete that message"); `permission` names
     the Discord permission the action needs, as the server settings spell it.
@@ -49,10 +56,19 @@ def translated(action: str, permission: str = "") -> Iterator[None]:
     except discord.NotFound:
         raise NotFound(f"I could not {action}: it no longer exists on Discord.") from None
     except discord.HTTPException as error:
-        raise PlatformUnavailable(
-            f"I could not {action}: Discord answered {error.status}; try again in a moment."
+        if error.status >= SERVER_ERROR or error.status == TOO_MANY_REQUESTS:
+            raise PlatformUnavailable(
+                f"I could not {action}: Discord answered {error.status}; try again in a moment."
+            ) from None
+        raise PlatformError(
+            f"I could not {action}: Discord rejected the request ({error.status}, "
+            f"code {error.code}: {error.text})."
         ) from None
-    except (aiohttp.ClientError, TimeoutError) as error:
+    except discord.RateLimited as error:
+        raise PlatformUnavailable(
+            f"I could not {action}: Discord asks to wait {error.retry_after:.0f} s."
+        ) from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
         raise PlatformUnavailable(
             f"I could not {action}: Discord could not be reached ({type(error).__name__})."
         ) from None

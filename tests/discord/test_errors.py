@@ -9,7 +9,13 @@ import discord
 import pytest
 
 from adapters.discord.errors import translated
-from bot.errors import DirectMessagesClosed, MissingPermission, NotFound, PlatformUnavailable
+from bot.errors import (
+    DirectMessagesClosed,
+    MissingPermission,
+    NotFound,
+    PlatformError,
+    PlatformUnavailable,
+)
 
 
 def http_error(kind: type[discord.HTTPException], status: int, code: int = 0) -> Exception:
@@ -24,7 +30,11 @@ def http_error(kind: type[discord.HTTPException], status: int, code: int = 0) ->
         (http_error(discord.Forbidden, 403), MissingPermission, "Send Messages"),
         (http_error(discord.NotFound, 404), NotFound, "no longer exists"),
         (http_error(discord.DiscordServerError, 503), PlatformUnavailable, "answered 503"),
+        (http_error(discord.HTTPException, 429), PlatformUnavailable, "answered 429"),
+        # Any other rejection would be rejected again: final, not retried for ever.
+        (http_error(discord.HTTPException, 400, 50035), PlatformError, "code 50035"),
         (aiohttp.ClientConnectionError("reset"), PlatformUnavailable, "could not be reached"),
+        (ConnectionResetError(), PlatformUnavailable, "could not be reached"),
         (TimeoutError(), PlatformUnavailable, "could not be reached"),
     ],
 )
@@ -33,5 +43,6 @@ def test_failures_become_typed_errors_that_say_what_failed(
 ) -> None:
     with pytest.raises(expected) as caught, translated("post in #general", "Send Messages"):
         raise raised
+    assert type(caught.value) is expected
     assert "I could not post in #general" in str(caught.value)
     assert words in str(caught.value)

@@ -41,6 +41,8 @@ EXPECTED_INTENTS = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 10) | (1 << 15)
 # Generous for a loaded CI machine; a healthy run takes a fraction of a second.
 WAIT = 10.0
 BOT_USER = {"id": str(BOT_ID), "username": "Botschafter", "discriminator": "0", "avatar": None}
+# Discord's JSON error code for "A thread has already been created for this message".
+THREAD_ALREADY_CREATED = 160004
 
 
 class PongCog(Cog):
@@ -65,6 +67,8 @@ class FakeDiscord:
     identified: dict[str, Any] = field(default_factory=dict)
     posted: list[dict[str, Any]] = field(default_factory=list)
     by_nonce: dict[str, dict[str, Any]] = field(default_factory=dict)
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refused_threads: int = 0
     commands: list[Any] = field(default_factory=list)
     socket: web.WebSocketResponse | None = None
     reply_posted: asyncio.Event = field(default_factory=asyncio.Event)
@@ -80,6 +84,10 @@ class FakeDiscord:
             "/api/v10/applications/{app}/guilds/{guild}/commands", self.register_commands
         )
         app.router.add_post("/api/v10/channels/{channel}/messages", self.create_message)
+        app.router.add_post(
+            "/api/v10/channels/{channel}/messages/{message}/threads", self.create_thread
+        )
+        app.router.add_get("/api/v10/channels/{channel}", self.get_channel)
         app.router.add_get("/gateway", self.gateway)
         return app
 
@@ -139,6 +147,29 @@ class FakeDiscord:
             created["nonce"] = nonce
             self.by_nonce[nonce] = created
         return as_json(created)
+
+    async def create_thread(self, request: web.Request) -> web.Response:
+        """As Discord: one thread per message, with the message's id; a second is refused."""
+        message_id = request.match_info["message"]
+        if message_id in self.threads:
+            self.refused_threads += 1
+            return as_json(
+                {
+                    "message": "A thread has already been created for this message",
+                    "code": THREAD_ALREADY_CREATED,
+                },
+                status=400,
+            )
+        body = await request.json()
+        thread = thread_payload(message_id, request.match_info["channel"], body["name"])
+        self.threads[message_id] = thread
+        return as_json(thread)
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        thread = self.threads.get(request.match_info["channel"])
+        if thread is None:
+            return as_json({"message": "Unknown Channel", "code": 10003}, status=404)
+        return as_json(thread)
 
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
@@ -236,6 +267,25 @@ def member_payload() -> dict[str, Any]:
     }
 
 
+def thread_payload(thread_id: str, parent_id: str, name: str) -> dict[str, Any]:
+    return {
+        "id": thread_id,
+        "guild_id": str(GUILD_ID),
+        "parent_id": parent_id,
+        "owner_id": str(BOT_ID),
+        "name": name,
+        "type": 11,
+        "message_count": 0,
+        "member_count": 1,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 10080,
+            "archive_timestamp": "2026-01-01T00:00:00+00:00",
+            "locked": False,
+        },
+    }
+
+
 def message_payload(
     channel_id: int, content: str, author: dict[str, Any], message_id: int
 ) -> dict[str, Any]:
@@ -325,6 +375,27 @@ async def test_a_post_retried_after_a_crash_is_not_posted_twice(
     assert again == first
     (posted,) = fake.posted
     assert posted["enforce_nonce"] is True and len(posted["nonce"]) <= 25
+
+
+async def test_opening_a_thread_again_returns_the_one_discord_already_has(
+    fake: FakeDiscord, settings: Settings
+) -> None:
+    """A recovering OpenThread after a crash: the first attempt opened the thread but its
+    answer was lost. Discord refuses a second thread (160004); the adapter finds the first."""
+    app = await started(settings, fake.token)
+    channel = ChannelRef(Community("discord", str(GUILD_ID)), str(CHANNEL_ID), "general")
+    try:
+        await asyncio.wait_for(app.start(), WAIT)
+        await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+        discord_platform = app.services.platforms.for_community(channel.community)
+        tracker = await discord_platform.send(channel, OutgoingMessage.of("Ticket #1"))
+        first = await discord_platform.open_thread(tracker, "Ticket #1: login")
+        again = await discord_platform.open_thread(tracker, "Ticket #1: login")
+    finally:
+        await app.close()
+    assert again == first
+    assert (first.id, first.name, first.parent_id) == (tracker.id, "Ticket #1: login", channel.id)
+    assert list(fake.threads) == [tracker.id] and fake.refused_threads == 1
 
 
 async def test_a_rejected_token_is_one_clear_error(
