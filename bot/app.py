@@ -18,6 +18,7 @@ from bot.config import ConfigFile, ConfigStore
 from bot.delivery import Outbox
 from bot.dispatcher import Dispatcher
 from bot.i18n import CORE_LOCALES, I18n
+from bot.intake import EventIntake
 from bot.platform import Platform, Platforms
 from bot.retention import pruner_for
 from bot.scheduler import Scheduler
@@ -54,6 +55,10 @@ class App:
     _delivery_task: asyncio.Task[None] | None = None
     failure: str | None = None
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    intake: EventIntake = field(init=False)  # adapters deliver events here (bot/intake.py)
+
+    def __post_init__(self) -> None:
+        self.intake = EventIntake(self.dispatcher.dispatch)
 
     @classmethod
     async def create(

@@ -60,7 +60,7 @@ class LocalSession:
             cog_types=cog_types,
             random_source=random_source,
         )
-        community.dispatch = app.dispatcher.dispatch
+        community.dispatch = app.intake.put
         await app.services.outbox.run_due()  # what a crash or outage left undelivered
         return cls(app, community, clock, state)
 

@@ -90,7 +90,7 @@ class DiscordAdapter(DiscordActions):
         if self._app is None:
             log.warning("event before the app was attached, dropped: %r", event)
             return
-        await self._app.dispatcher.dispatch(event)
+        await self._app.intake.put(event)
 
     def serves(self, guild_id: int) -> bool:
         """Whether this server is one the bot works on (all, unless DISCORD_GUILD_IDS)."""

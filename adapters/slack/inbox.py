@@ -238,4 +238,4 @@ class Inbox:
         )
 
     async def _dispatch(self, event: Event) -> None:
-        await self._app.dispatcher.dispatch(event)
+        await self._app.intake.put(event)
