@@ -520,10 +520,8 @@ class ConfigStore:
             raise core_error("core.config.not_saved", problems=problems) from None
         await self._overrides.set(community.key, key, value, by, at)
         self._cache.pop(community.key, None)
-        await self.get(community)  # cached again now: outbox continuations read it in a transaction
 
     async def clear_override(self, community: Community, key: str) -> bool:
         removed = await self._overrides.remove(community.key, key)
         self._cache.pop(community.key, None)
-        await self.get(community)  # cached again now: outbox continuations read it in a transaction
         return removed

@@ -42,6 +42,10 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        # The task inside a transaction: its own reads and nested transactions use the
+        # open one (a continuation reading the configuration must not wait on itself).
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
         self.path = path
 
     @classmethod
@@ -129,15 +133,44 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """Run statements atomically; other coroutines wait until commit or rollback."""
+        """Run statements atomically; other coroutines wait until commit or rollback.
+
+        Inside a transaction of the same task, a nested one is a savepoint: it rolls back
+        alone on error and commits with the outer one."""
+        if self._holds_transaction():
+            async with self._savepoint() as nested:
+                yield nested
+            return
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
-                yield Transaction(self._connection)
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            await self._connection.execute("COMMIT")
+                await self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Transaction(self._connection)
+                except BaseException:
+                    await self._connection.execute("ROLLBACK")
+                    raise
+                await self._connection.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[Transaction]:
+        self._depth += 1
+        name = f"nested_{self._depth}"
+        await self._connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield Transaction(self._connection)
+        except BaseException:
+            await self._connection.execute(f"ROLLBACK TO {name}")
+            await self._connection.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._depth -= 1
+        await self._connection.execute(f"RELEASE {name}")
+
+    def _holds_transaction(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement in its own transaction; returns the affected row count."""
@@ -150,6 +183,8 @@ class Database:
             return await tx.insert(sql, params)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        if self._holds_transaction():
+            return await self._fetch(sql, params)
         async with self._lock:
             return await self._fetch(sql, params)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from storage.database import Database
 from storage.jobs import JobRepository
@@ -72,5 +75,30 @@ async def test_cancel_prefix_takes_the_prefix_literally(tmp_path: Path) -> None:
         left = {job.key for job in await jobs.pending()}
         assert left == {"ticket:1Xa:x", "TICKET:1_a:y", "ticket:1%:z"}
         assert await jobs.count_by_status() == {"done": 1, "pending": 3}
+    finally:
+        await db.close()
+
+
+async def test_reads_and_nested_transactions_inside_a_transaction_use_it(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+
+    async def change() -> None:
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO community_overrides VALUES ('local:a', 'k', '1', 'me', 'now')"
+            )
+            # A helper that reads through the database (not `tx`) sees the write and does
+            # not wait for the transaction it is part of.
+            value = await db.fetch_value("SELECT value FROM community_overrides WHERE key = 'k'")
+            assert value == "1"
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as nested:
+                    await nested.execute("UPDATE community_overrides SET value = '2'")
+                    raise RuntimeError("the nested step failed")
+
+    try:
+        await asyncio.wait_for(change(), 5)  # a deadlock fails the test instead of hanging it
+        # The nested step rolled back alone; the outer write committed.
+        assert await db.fetch_value("SELECT value FROM community_overrides") == "1"
     finally:
         await db.close()
