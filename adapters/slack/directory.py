@@ -21,7 +21,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.errors import call, code_of
+from adapters.slack.errors import call, code_of, translate
+from bot.errors import NotFound, PlatformUnavailable
 from bot.model import ChannelRef, Community, Member, Role
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Directory:
         self.community = community
         self._clock = clock
         self._members: dict[str, _Cached] = {}
+        self._deactivated: set[str] = set()
         self._names: dict[str, str] = {}
         self._channels: dict[str, str] = {}
         self._channels_at: float | None = None
@@ -67,17 +69,24 @@ class Directory:
     # -- people -------------------------------------------------------------------------------
 
     async def member(self, user_id: str) -> Member | None:
-        """The member with their roles; None if Slack does not know the user."""
+        """The member with their roles; None if Slack does not know the user. An outage is
+        `PlatformUnavailable`, never None."""
         cached = self._members.get(user_id)
         if cached is not None and self._fresh(cached.at, MEMBER_TTL):
             return await self._with_roles(cached.value)
         try:
             response = await self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as error:
-            if code_of(error) in ("user_not_found", "users_not_found"):
+            failure = translate(error, "look up a member")
+            if isinstance(failure, NotFound):
                 return None
-            raise
+            raise failure from None
         return await self.member_from(response["user"])
+
+    def deactivated(self, user_id: str) -> bool:
+        """Whether the account was deactivated (Slack's "left the workspace") when last
+        looked up; their messages stay, so they are still a `member` for authorship."""
+        return user_id in self._deactivated
 
     async def member_from(self, user: dict[str, Any]) -> Member:
         """Build (and remember) a member from a Slack user object, e.g. team_join's."""
@@ -128,6 +137,10 @@ class Directory:
             joined_at=None,
         )
         self._members[member.id] = _Cached(member, self._clock())
+        if user.get("deleted"):
+            self._deactivated.add(member.id)
+        else:
+            self._deactivated.discard(member.id)
         self._names[member.id] = member.shown_name
         return member
 
@@ -150,6 +163,10 @@ class Directory:
             response = await self._client.usergroups_list(include_users=True)
             groups = list(response.get("usergroups", []))
         except SlackApiError as error:
+            failure = translate(error, "list the user groups")
+            if isinstance(failure, PlatformUnavailable):
+                # Not remembered: an outage must not strip moderators of their roles.
+                raise failure from None
             if not self._groups_unavailable:
                 log.warning(
                     "Slack user groups are unavailable (%s): only workspace owners and "

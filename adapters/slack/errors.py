@@ -1,8 +1,10 @@
 """Slack Web API errors as the core's typed platform errors.
 
 Cogs catch `NotFound`, `MissingPermission`, `DirectMessagesClosed` and `Unsupported` and
-tell people what happened; they never see `SlackApiError`. The Slack error code stays in
-the message, so an admin reading the log can look it up.
+tell people what happened; they never see `SlackApiError`. An outage (a 5xx, a rate limit,
+Slack's own ``internal_error``, the network) is `PlatformUnavailable`, which the outbox
+retries. The Slack error code stays in the message, so an admin reading the log can look
+it up.
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ DM_CLOSED = frozenset(
 )
 # Harmless repeats: the state the bot asked for is already there.
 ALREADY_DONE = frozenset({"already_reacted", "no_reaction"})
+# "Not now" rather than "no": the same call may work in a moment, so the outbox retries it.
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+# HTTP answers that mean the same whatever the body says (Slack's 5xx pages are HTML).
+TOO_MANY_REQUESTS = 429
+SERVER_ERROR = 500
 
 
 def code_of(error: SlackApiError) -> str:
@@ -69,9 +78,20 @@ def code_of(error: SlackApiError) -> str:
         return "unknown_error"
 
 
+def status_of(error: SlackApiError) -> int | None:
+    """The HTTP status of a failed call (slack-sdk's response, or aiohttp's for a body
+    it could not read)."""
+    response: Any = error.response
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return status if isinstance(status, int) else None
+
+
 def translate(error: SlackApiError, action: str) -> PlatformError:
     """The typed error for a failed call; `action` says what the bot was doing."""
     code = code_of(error)
+    status = status_of(error) or 0
+    if code in TRANSIENT or status >= SERVER_ERROR or status == TOO_MANY_REQUESTS:
+        return PlatformUnavailable(f"Slack could not {action} now: {code} (HTTP {status})")
     message = f"Slack refused to {action}: {code}"
     if code in NOT_FOUND:
         return NotFound(message)

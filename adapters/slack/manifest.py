@@ -31,6 +31,7 @@ BOT_SCOPES: dict[str, str] = {
     "usergroups:read": "user groups are the roles (moderators, ambassadors, admins)",
     "usergroups:write": "grant a role by adding a member to a user group",
     "im:write": "send direct messages (welcome, warnings, ticket updates)",
+    "im:history": "after a restart, see whether a direct message was already sent",
     "channels:manage": "remove a member from public channels (kick)",
     "groups:write": "remove a member from private channels (kick)",
 }

@@ -32,7 +32,7 @@ from adapters.slack.ids import (
 )
 from adapters.slack.incoming_text import mentioned_user_ids, mentions_everyone, readable_text
 from adapters.slack.render import QUIET, SlackMessage, render_message
-from bot.errors import MissingPermission, NotFound, Unsupported
+from bot.errors import MissingPermission, NotFound, PlatformUnavailable, Unsupported
 from bot.model import (
     Attachment,
     ChannelRef,
@@ -198,7 +198,13 @@ class SlackPlatform:
             request = self.client.conversations_replies(
                 channel=base, ts=thread_ts, limit=RECOVERY_LOOKBACK, include_all_metadata=True
             )
-        response = await call("look for a message cut off by a restart", request)
+        try:
+            response = await call("look for a message cut off by a restart", request)
+        except MissingPermission as refused:
+            # Without the history scope (im:history for a direct message) the check
+            # cannot be made: a post that may show twice beats one that is lost.
+            log.warning("posting without checking for an earlier copy: %s", refused)
+            return None
         for raw in response.get("messages", ()):
             metadata = raw.get("metadata") or {}
             if (
@@ -375,6 +381,9 @@ class SlackPlatform:
                 await self.client.conversations_kick(channel=channel_id, user=user.id)
                 removed += 1
             except SlackApiError as error:
+                failure = translate(error, "remove the member from a channel")
+                if isinstance(failure, PlatformUnavailable):
+                    raise failure from None  # a retry lists only the channels left
                 if code_of(error) != "not_in_channel":  # left meanwhile: nothing to do
                     refused.append(code_of(error))
         log.info("removed %s from %d channel(s) (%s)", user.id, removed, reason)
@@ -426,7 +435,12 @@ class SlackPlatform:
         self.directory.forget_groups()
 
     async def fetch_member(self, user: UserRef) -> Member | None:
-        return await self.directory.member(user.id)
+        """None for someone who is gone (unknown, or their account deactivated); an outage
+        raises `PlatformUnavailable` instead, so it is never mistaken for "gone"."""
+        member = await self.directory.member(user.id)
+        if member is None or self.directory.deactivated(user.id):
+            return None
+        return member
 
     async def member_count(self, community: Community) -> int:
         return await self.directory.member_count()

@@ -29,7 +29,7 @@ SIGNING_SECRET = "test-signing-secret"
 ALL_SCOPES = (
     "commands,chat:write,chat:write.public,channels:read,groups:read,channels:history,"
     "groups:history,reactions:read,reactions:write,users:read,usergroups:read,"
-    "usergroups:write,im:write,channels:manage,groups:write"
+    "usergroups:write,im:write,im:history,channels:manage,groups:write"
 )
 
 
@@ -38,6 +38,18 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str
+
+
+@dataclass
+class Fault:
+    """The next `times` calls of `method` fail: with Slack's JSON error `error`, else with
+    an HTML error page (as Slack's load balancers answer a 5xx); `hang` seconds first."""
+
+    method: str
+    status: int
+    error: str | None
+    times: int
+    hang: float
 
 
 @dataclass
@@ -79,6 +91,7 @@ class SlackApiFake:
         self.messages: list[StoredMessage] = []
         self.deleted: list[StoredMessage] = []
         self.kick_restricted: set[str] = set()
+        self.faults: list[Fault] = []
         self._clock = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -135,6 +148,18 @@ class SlackApiFake:
 
     def next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._clock)}.000100"
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        error: str | None = None,
+        times: int = 1,
+        hang: float = 0.0,
+    ) -> None:
+        """Make the next `times` calls of a Web API method fail, as in an outage."""
+        self.faults.append(Fault(method, status, error, times, hang))
 
     # -- reading what the bot did ----------------------------------------------------------
 
@@ -211,12 +236,28 @@ class SlackApiFake:
         valid = self.app_tokens if method == "apps.connections.open" else self.tokens
         if token not in valid:
             return _json({"ok": False, "error": "invalid_auth"})
+        fault = self._fault_for(method)
+        if fault is not None:
+            await asyncio.sleep(fault.hang)
+            if fault.error is not None:
+                return _json({"ok": False, "error": fault.error}, status=fault.status)
+            return web.Response(
+                status=fault.status, text="<html>Server Error</html>", content_type="text/html"
+            )
         handler = getattr(self, "_" + method.replace(".", "_").lower(), None)
         if handler is None:
             return _json({"ok": False, "error": "unknown_method"})
         result = handler(params, token)
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None
         return _json(result, headers)
+
+    def _fault_for(self, method: str) -> Fault | None:
+        fault = next((f for f in self.faults if f.method == method), None)
+        if fault is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                self.faults.remove(fault)
+        return fault
 
     # -- Web API methods (the subset the adapter uses) -------------------------------------
 
@@ -343,7 +384,10 @@ class SlackApiFake:
     def _conversations_history(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         """One message by ``latest`` + ``inclusive``, or the newest ``limit`` ones; message
         metadata only with ``include_all_metadata``, as on Slack."""
-        if params["channel"] not in self.channels:
+        if params["channel"].startswith("D"):
+            if "im:history" not in self.scopes.split(","):
+                return {"ok": False, "error": "missing_scope", "needed": "im:history"}
+        elif params["channel"] not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
         if "latest" in params:
             found = self.message(params["channel"], params["latest"])
@@ -431,5 +475,7 @@ def shown(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _json(body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(body, headers=headers)
+def _json(
+    body: dict[str, Any], headers: dict[str, str] | None = None, status: int = 200
+) -> web.Response:
+    return web.json_response(body, headers=headers, status=status)
