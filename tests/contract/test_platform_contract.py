@@ -1,14 +1,17 @@
 """One contract, every adapter: what a cog may rely on whatever the platform.
 
 Each adapter contributes a factory to `ADAPTERS` that yields a `Rig`: the platform, a
-channel the bot may post in, a member who accepts direct messages and one who does not.
+channel the bot may post in, a member who accepts direct messages and one who does not,
+and a way to read what the bot posted in a channel as the platform (or its fake) holds it.
+A fake that cannot show a guarantee the real platform gives names the reason in
+`Rig.gaps`; the test is skipped there with that reason and runs on another fake.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -26,6 +29,18 @@ class Rig:
     channel: ChannelRef
     open_dms: UserRef
     closed_dms: UserRef
+    # The texts of the bot's posts in a channel, oldest first, as the platform stores them.
+    posted: Callable[[ChannelRef], list[str]]
+    # Guarantees this rig's fake cannot show, each with the reason.
+    gaps: dict[str, str] = field(default_factory=dict)
+
+    def skip_unless_shown(self, guarantee: str) -> None:
+        if guarantee in self.gaps:
+            pytest.skip(self.gaps[guarantee])
+
+
+# The guarantee that a post repeated with its nonce after a crash is posted once.
+NONCE = "nonce"
 
 
 @asynccontextmanager
@@ -37,7 +52,15 @@ async def local_rig() -> AsyncIterator[Rig]:
     platform = LocalPlatform(community)
     channel = await platform.find_channel(community.community, "general")
     assert channel is not None
-    yield Rig(platform, channel, ben.ref, zoe.ref)
+
+    def posted(where: ChannelRef) -> list[str]:
+        return [
+            m.text
+            for m in community.messages
+            if m.channel_id == where.id and m.by_bot and not m.deleted
+        ]
+
+    yield Rig(platform, channel, ben.ref, zoe.ref, posted)
 
 
 ADAPTERS: dict[str, Callable[[], AbstractAsyncContextManager[Rig]]] = {"local": local_rig}
@@ -72,6 +95,20 @@ async def test_rich_messages_with_fields_and_buttons_are_accepted(rig: Rig) -> N
     fetched = await rig.platform.fetch_message(ref)
     assert fetched is not None
     assert "@everyone" not in fetched.text
+
+
+async def test_a_post_repeated_with_its_nonce_after_a_crash_is_posted_once(rig: Rig) -> None:
+    """The outbox repeats a post cut off by a crash with the same nonce and `recovering`;
+    the platform hands back the message the first attempt posted instead of a second."""
+    rig.skip_unless_shown(NONCE)
+    message = OutgoingMessage.of("Flag 1: spam")
+    first = await rig.platform.send(rig.channel, message, nonce="flag:1:post")
+    await rig.platform.send(rig.channel, OutgoingMessage.of("something else"), nonce="flag:2")
+
+    again = await rig.platform.send(rig.channel, message, nonce="flag:1:post", recovering=True)
+
+    assert again == first
+    assert rig.posted(rig.channel).count("Flag 1: spam") == 1
 
 
 async def test_permalinks_parse_back_to_the_same_message(rig: Rig) -> None:

@@ -51,4 +51,5 @@ async def rig(settings: Settings, clock: VirtualClock) -> AsyncIterator[Any]:
             await adapter.directory.channel(GENERAL),
             UserRef(community, BEN),
             UserRef(community, DORA),
+            lambda channel: [m.text for m in slack.fake.posts_in(channel.id)],
         )
