@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+import aiohttp
 import discord
 
 from adapters.discord.commands import application_commands
@@ -50,6 +51,14 @@ async def sync_guild(
         return False
     except discord.HTTPException as error:
         log.error("Could not register commands on server %s: %s", guild.id, error)
+        return False
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        # Not registered, so the next time the server becomes available tries again.
+        log.error(
+            "Could not register commands on server %s: Discord could not be reached (%s)",
+            guild.id,
+            type(error).__name__,
+        )
         return False
     log.info("registered %d commands on server %s", len(payload), guild.id)
     return True

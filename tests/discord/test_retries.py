@@ -8,10 +8,13 @@ network exception that would leave a decision stuck half way.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import discord
 import pytest
 
+from adapters.discord.sync import sync_guild
 from bot.errors import PlatformUnavailable
 from bot.outgoing import OutgoingMessage
 
@@ -103,3 +106,17 @@ async def test_reopening_a_thread_a_crash_cut_off_returns_the_thread_it_opened(
     assert again == first
     history = world.env.backend.messages[int(first.id)]
     assert [m.content for m in history.values()] == ["first update"]
+
+
+async def test_a_command_sync_that_times_out_is_logged_and_tried_again_later(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def no_answer(*args: Any) -> None:
+        raise TimeoutError
+
+    client = SimpleNamespace(
+        application_id=1, http=SimpleNamespace(bulk_upsert_guild_commands=no_answer)
+    )
+    synced = await sync_guild(client, discord.Object(7), [])  # type: ignore[arg-type]
+    assert synced is False  # the adapter forgets the server, so it syncs again later
+    assert "Could not register commands on server 7" in caplog.text
