@@ -31,6 +31,7 @@ from bot.model import ChannelRef, MessageRef
 from bot.platform import Platforms
 from storage.database import Database, Transaction
 from storage.outbox import (
+    CANCELLED,
     DELIVERED,
     FAILED,
     SUPERSEDED,
@@ -65,15 +66,21 @@ class Then:
     data: dict[str, Any]
 
 
+class Cancelled(PlatformError):
+    """The entry was cancelled (`Outbox.cancel`) before it was carried out."""
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of an entry. `delivered` False with `error` None means it is still
-    queued (an outage): it will be retried, and its continuation runs then."""
+    queued (an outage): it will be retried, and its continuation runs then. `attempts`
+    counts the tries it took (so a notice can say "reached on try 3")."""
 
     entry_id: int
     delivered: bool
     result: Any = None
     error: PlatformError | None = None
+    attempts: int = 1
 
     @property
     def queued(self) -> bool:
@@ -170,6 +177,13 @@ class Outbox:
         self._wake.set()
         return Pending(entry_id, effect)
 
+    async def cancel(self, tx: Transaction, key: str) -> bool:
+        """Withdraw the entry written under `key` in the caller's transaction, if it is
+        still waiting (e.g. a ping made moot by an answer); entries that build on its result
+        go with it, and its continuation does not run. False when it is already under way
+        or finished (an effect on its way cannot be called back)."""
+        return await self._entries.cancel(tx, key, self._clock.now())
+
     async def deliver(self, *entries: Pending | int) -> list[Outcome]:
         """Carry these entries out now, and whatever their continuations add after them;
         returns the outcome of each entry asked for, in order. An entry that must wait
@@ -262,7 +276,7 @@ class Outbox:
             error = PlatformUnavailable(f"no answer within {CALL_TIMEOUT_SECONDS:.0f} s")
             return await self._retry_later(entry, error), []
         except Exception as error:  # a bug or an untranslated library error: retried, logged
-            log.exception("outbox entry %d (%s) failed unexpectedly", entry.id, entry.kind)
+            log.exception("outbox entry %d (%s) failed unexpectedly", entry.id, _what(entry))
             return await self._retry_later(entry, PlatformUnavailable(type(error).__name__)), []
         return await self._settle(entry, DELIVERED, result, None)
 
@@ -278,7 +292,7 @@ class Outbox:
         self, entry: Entry, status: str, result: Any, error: PlatformError | None
     ) -> tuple[Outcome, list[int]]:
         """Record the outcome and run the continuation in one transaction."""
-        outcome = Outcome(entry.id, status == DELIVERED, result, error)
+        outcome = Outcome(entry.id, status == DELIVERED, result, error, entry.attempts)
         followers: list[int] = []
         token = self._added.set(followers)
         try:
@@ -302,7 +316,7 @@ class Outbox:
             # The effect happened but recording it did not: carry it out again later as
             # recovering (a post finds itself by its nonce) and run the continuation then.
             log.exception(
-                "outbox entry %d (%s): recording its outcome failed", entry.id, entry.kind
+                "outbox entry %d (%s): recording its outcome failed", entry.id, _what(entry)
             )
             await self._entries.requeue_recovering(entry.id, self._clock.now() + RETRY_DELAYS[0])
             return Outcome(entry.id, delivered=False), []
@@ -311,7 +325,7 @@ class Outbox:
         if error is not None:
             log.warning(
                 "%s for %s failed for good: %s: %s",
-                entry.kind,
+                _what(entry),
                 entry.community,
                 type(error).__name__,
                 error,
@@ -325,7 +339,7 @@ class Outbox:
         delay = RETRY_DELAYS[entry.attempts - 1]
         log.warning(
             "%s for %s not done (%s); attempt %d, retrying in %s",
-            entry.kind,
+            _what(entry),
             entry.community,
             error,
             entry.attempts,
@@ -341,9 +355,11 @@ class Outbox:
         if entry is None:
             raise KeyError(f"no outbox entry {entry_id}")
         if entry.status in (DELIVERED, SUPERSEDED):
-            return Outcome(entry_id, True, decode(entry.result))
+            return Outcome(entry_id, True, decode(entry.result), attempts=entry.attempts)
         if entry.status == FAILED:
             return Outcome(entry_id, False, error=PlatformError(entry.last_error or "failed"))
+        if entry.status == CANCELLED:
+            return Outcome(entry_id, False, error=Cancelled(entry.last_error or "cancelled"))
         return Outcome(entry_id, delivered=False)
 
     async def _effect(self, entry: Entry) -> Effect:
@@ -355,6 +371,13 @@ class Outbox:
             raise PlatformError("an action it builds on did not happen")
         values = {k: _resolve(decode(v), results) for k, v in entry.payload.items()}
         return EFFECTS[entry.kind](**values)
+
+
+def _what(entry: Entry) -> str:
+    """An entry's kind for a log line; a call by its name (``call tickets.company_webhook``)."""
+    if entry.kind == Call.kind:
+        return f"call {entry.payload.get('name', '?')}"
+    return entry.kind
 
 
 def _lanes_named_by(entry_id: int, result: Any) -> list[tuple[str, str]]:

@@ -325,7 +325,8 @@ EFFECTS: dict[str, type[Effect]] = {
 @dataclass(frozen=True, slots=True)
 class Call(Effect):
     """A side effect outside the chat platform (e.g. the company webhook), carried out by
-    the handler a cog registered under `name`; `data` is plain JSON."""
+    the handler a cog registered under `name`; `data` is plain JSON. Calls queue per name
+    and community: one community's endpoint in back-off never holds up another's."""
 
     kind: ClassVar[str] = "call"
     where: Community
@@ -338,7 +339,7 @@ class Call(Effect):
 
     @property
     def lane(self) -> str:
-        return f"call:{self.name}"
+        return f"call:{self.name}:{self.where.key}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         raise TypeError("calls are carried out by their registered handler")

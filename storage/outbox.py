@@ -6,6 +6,8 @@ Entries in one lane are claimed in id order, and only once the entry they depend
 result they name) was delivered. A claim is an atomic ``pending -> running`` update; an
 entry still ``running`` at start-up was cut off by a crash and goes back to the queue
 marked ``interrupted``, so its effect checks the platform before repeating itself.
+An entry still pending may be ``cancelled`` by the change that made it moot (a ping about an
+unanswered ticket once someone answered); what builds on its result is cancelled with it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ RUNNING = "running"
 DELIVERED = "delivered"
 FAILED = "failed"
 SUPERSEDED = "superseded"
-FINAL = (DELIVERED, FAILED, SUPERSEDED)
+CANCELLED = "cancelled"
+FINAL = (DELIVERED, FAILED, SUPERSEDED, CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +197,28 @@ class OutboxRepository:
 
     async def fail_dependents(self, tx: Transaction, entry_id: int, now: datetime) -> list[int]:
         """Entries waiting on a failed entry can never go: fail them too (and theirs)."""
-        failed: list[int] = []
+        return await self._end_dependents(tx, entry_id, FAILED, "failed", now)
+
+    async def cancel(self, tx: Transaction, key: str, now: datetime) -> bool:
+        """Cancel the entry with this key if it is still pending, and what builds on its
+        result; False when there is none, or it is under way or finished."""
+        row = await tx.fetch_one(
+            "SELECT id FROM outbox WHERE idempotency_key = ? AND status = ?", (key, PENDING)
+        )
+        if row is None:
+            return False
+        await tx.execute(
+            "UPDATE outbox SET status = ?, finished_at = ?, error_kind = ?, last_error = ?"
+            " WHERE id = ?",
+            (CANCELLED, to_db(now), "cancelled", "cancelled before it was carried out", row["id"]),
+        )
+        await self._end_dependents(tx, int(row["id"]), CANCELLED, "cancelled", now)
+        return True
+
+    async def _end_dependents(
+        self, tx: Transaction, entry_id: int, status: str, why: str, now: datetime
+    ) -> list[int]:
+        ended: list[int] = []
         queue = [entry_id]
         while queue:
             parent = queue.pop()
@@ -206,11 +230,11 @@ class OutboxRepository:
                 await tx.execute(
                     "UPDATE outbox SET status = ?, finished_at = ?, error_kind = ?,"
                     " last_error = ? WHERE id = ?",
-                    (FAILED, to_db(now), "dependency", f"entry {parent} failed", child),
+                    (status, to_db(now), "dependency", f"entry {parent} {why}", child),
                 )
-                failed.append(child)
+                ended.append(child)
                 queue.append(child)
-        return failed
+        return ended
 
     async def count_by_status(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
@@ -231,7 +255,7 @@ class OutboxRepository:
         """Forget finished entries older than `before`, at most `limit` at a time; entries
         that pending ones still depend on are kept."""
         return await self._db.execute(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox o WHERE status IN (?, ?, ?)"
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox o WHERE status IN (?, ?, ?, ?)"
             " AND finished_at < ? AND NOT EXISTS (SELECT 1 FROM outbox d WHERE"
             " d.depends_on = o.id AND d.status IN (?, ?)) ORDER BY id LIMIT ?)",
             (*FINAL, to_db(before), PENDING, RUNNING, limit),

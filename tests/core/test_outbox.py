@@ -9,10 +9,10 @@ import pytest
 
 from adapters.local import LocalPlatform
 from bot.delivery import Outcome, Then
-from bot.effects import DirectMessage, Edit, Kick, OpenThread, Post, Timeout
+from bot.effects import Call, DirectMessage, Edit, Kick, OpenThread, Post, Timeout
 from bot.errors import PlatformUnavailable
 from bot.local_session import LocalSession
-from bot.model import ChannelRef
+from bot.model import ChannelRef, Community
 from bot.outgoing import OutgoingMessage
 from storage.database import Transaction
 from storage.outbox import OutboxRepository
@@ -222,3 +222,84 @@ async def test_an_edit_written_after_the_post_went_out_still_comes_after_earlier
     await session.advance(timedelta(hours=1))
 
     assert texts(session, "general") == ["5 joined"]
+
+
+async def test_a_cancelled_entry_and_what_builds_on_it_never_happen(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    outbox = session.app.services.outbox
+    seen: list[Outcome] = []
+
+    async def remember(tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        seen.append(outcome)
+
+    outbox.on("test.cancelled", remember)
+    fail_sends(monkeypatch, times=1)
+    async with session.app.services.db.transaction() as tx:
+        ping = await outbox.add(
+            tx,
+            Post(channel(session, "general"), OutgoingMessage.of("nobody answered #1")),
+            key="ping:1",
+            then=Then("test.cancelled", {}),
+        )
+        await outbox.add(tx, OpenThread(ping.message, "about the ping"))
+    (queued,) = await outbox.deliver(ping)
+    assert queued.queued
+    async with session.app.services.db.transaction() as tx:
+        assert await outbox.cancel(tx, "ping:1")  # someone answered meanwhile
+
+    await session.advance(timedelta(hours=1))
+
+    assert texts(session, "general") == [] and seen == []
+    statuses = await OutboxRepository(session.app.services.db).count_by_status()
+    assert statuses == {"cancelled": 2}
+    (known,) = await outbox.deliver(ping)
+    assert not known.delivered and type(known.error).__name__ == "Cancelled"
+
+
+async def test_a_delivered_entry_cannot_be_cancelled(session: LocalSession):
+    await post(session, "already out", key="ping:2")
+    async with session.app.services.db.transaction() as tx:
+        assert not await session.app.services.outbox.cancel(tx, "ping:2")
+        assert not await session.app.services.outbox.cancel(tx, "no such key")
+
+    assert texts(session, "general") == ["already out"]
+
+
+async def test_an_outcome_counts_the_attempts_it_took(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    seen: list[int] = []
+
+    async def remember(tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        seen.append(outcome.attempts)
+
+    session.app.services.outbox.on("test.attempts", remember)
+    fail_sends(monkeypatch, times=2)
+
+    await post(session, "third time lucky", then=Then("test.attempts", {}))
+    await session.advance(timedelta(seconds=5))
+    await session.advance(timedelta(seconds=30))
+
+    assert seen == [3]
+
+
+async def test_a_call_in_back_off_holds_up_no_other_community(session: LocalSession):
+    services = session.app.services
+    here = channel(session, "general").community
+    elsewhere = Community(here.platform, "elsewhere")
+    reached: list[str] = []
+
+    async def company(data: dict[str, Any], attempt: Any) -> None:
+        if data["who"] == "down":
+            raise PlatformUnavailable("the company is down")
+        reached.append(data["who"])
+
+    services.outbox.handle_calls("test.company", company)
+    async with services.db.transaction() as tx:
+        down = await services.outbox.add(tx, Call(here, "test.company", {"who": "down"}))
+        up = await services.outbox.add(tx, Call(elsewhere, "test.company", {"who": "up"}))
+
+    first, second = await services.outbox.deliver(down, up)
+
+    assert first.queued and second.delivered and reached == ["up"]
