@@ -15,8 +15,9 @@ renderers escape what would format).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -49,23 +50,18 @@ def clean_event(event: T) -> T:
     return _clean(event)
 
 
+def clean_data(value: T) -> T:
+    """`clean_event` for other untrusted nested data (lists, mappings), e.g. moderation
+    rules an admin set at run time: their keywords are compiled to bytes."""
+    return _clean(value)
+
+
 def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, tuple):
-        return _clean_tuple(value)
-    if isinstance(value, Mapping):
-        return _clean_mapping(value)
-    names = _value_fields(type(value))
-    if names:
-        changes = {}
-        for name in names:
-            old = getattr(value, name)
-            new = _clean(old)
-            if new is not old:
-                changes[name] = new
-        return replace(value, **changes) if changes else value
-    return value
+    kind = value.__class__
+    cleaner = _CLEANERS.get(kind)
+    if cleaner is None:
+        cleaner = _CLEANERS[kind] = _cleaner_for(kind)
+    return cleaner(value)
 
 
 def _clean_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -73,6 +69,11 @@ def _clean_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
     if all(new is old for new, old in zip(items, value, strict=True)):
         return value
     return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+
+
+def _clean_list(value: list[Any]) -> list[Any]:
+    items = [_clean(item) for item in value]
+    return value if all(new is old for new, old in zip(items, value, strict=True)) else items
 
 
 def _clean_mapping(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
@@ -83,6 +84,50 @@ def _clean_mapping(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
     ):
         return value
     return dict(pairs)
+
+
+def _unchanged(value: T) -> T:
+    return value
+
+
+# Values that hold no text: skipped without a call.
+_PLAIN = frozenset({type(None), bool, int, float, datetime, timedelta})
+_CLEANERS: dict[type, Callable[[Any], Any]] = {
+    str: clean_text,
+    tuple: _clean_tuple,
+    list: _clean_list,
+    dict: _clean_mapping,
+    **{kind: _unchanged for kind in _PLAIN},
+}
+
+
+def _cleaner_for(kind: type) -> Callable[[Any], Any]:
+    """A cleaner for one type: for a frozen dataclass, straight-line code that reads each
+    field once and skips ASCII strings and plain values without a call, because this runs
+    for every event on the hot path; other mappings and tuples are walked; anything else
+    (a responder, an enum) passes as it is."""
+    if issubclass(kind, tuple):
+        return _clean_tuple
+    if issubclass(kind, Mapping):
+        return _clean_mapping
+    names = _value_fields(kind)
+    if not names:
+        return _unchanged
+    lines = ["def clean(value):", "    changes = None"]
+    for name in names:
+        lines += [
+            f"    field = value.{name}",
+            "    kind = field.__class__",
+            "    if kind not in plain and not (kind is str and field.isascii()):",
+            "        new = walk(field)",
+            "        if new is not field:",
+            "            changes = changes or {}",
+            f"            changes[{name!r}] = new",
+        ]
+    lines.append("    return replace(value, **changes) if changes else value")
+    scope: dict[str, Any] = {"plain": _PLAIN, "walk": _clean, "replace": replace}
+    exec("\n".join(lines), scope)  # names come from the dataclass definition, not from input
+    return scope["clean"]  # type: ignore[no-any-return]
 
 
 @functools.cache
