@@ -15,6 +15,8 @@ from bot.local_session import LocalSession
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, Role
 from bot.sanitise import clean_event, clean_text
 from bot.settings import Settings
+from cogs.moderation.rules.config import parse_rules
+from cogs.moderation.rules.engine import RuleSet
 from tests.tickets.desk import TICKETS_CONFIG, new_community
 
 LONE = "\ud800"
@@ -126,3 +128,9 @@ async def test_kudos_with_a_lone_surrogate_thanks_publicly(desk_session: LocalSe
 async def _last_answer(c: LocalCommunity, member: Member, line: str) -> str:
     await c.run(member, line)
     return c.last_private(member)
+
+
+def test_a_rule_keyword_with_a_lone_surrogate_compiles_instead_of_crashing() -> None:
+    rules = parse_rules([{"name": "words", "type": "keywords", "keywords": ["darn\ud800"]}])
+
+    RuleSet(rules)  # compiling encodes each keyword; a surrogate used to raise here

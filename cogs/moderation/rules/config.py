@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
+from bot.sanitise import clean_data
 from cogs.moderation.rules.attachments import AttachmentsSettings
 from cogs.moderation.rules.burst import BurstSettings
 from cogs.moderation.rules.caps import CapsSettings
@@ -82,7 +83,7 @@ def parse_rules(entries: Sequence[Any]) -> tuple[AnyRuleSettings, ...]:
     parsed: list[AnyRuleSettings] = []
     problems: list[RuleProblem] = []
     names: dict[str, int] = {}
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(clean_data(list(entries))):
         name = entry.get("name") if isinstance(entry, Mapping) else None
         name = name.strip() if isinstance(name, str) and name.strip() else None
         try:
