@@ -107,7 +107,25 @@ def _message_item(message: dict[str, Any], channel_names: dict[str, str]) -> Ite
 
 
 def stored_rows(snapshot: dict[str, Any]) -> dict[str, Counter[str]]:
-    return {table: Counter(_row(row) for row in rows) for table, rows in snapshot["stored"].items()}
+    return {
+        table: Counter(_outbox_row(row) if table == "outbox" else _row(row) for row in rows)
+        for table, rows in snapshot["stored"].items()
+    }
+
+
+def _outbox_row(row: dict[str, Any]) -> str:
+    """An outbox entry as far as it is state: what it does and whether it happened. Its
+    timing, tries, lane, results (platform ids) and random keys are delivery bookkeeping,
+    and an edit superseded by a newer one left the same message as one delivered."""
+    key = row["idempotency_key"]
+    status = "delivered" if row["status"] == "superseded" else row["status"]
+    kept = {
+        "community": row["community"],
+        "kind": row["kind"],
+        "status": status,
+        "key": "auto" if key.startswith("auto:") else _normalise(key),
+    }
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True)
 
 
 def _row(row: dict[str, Any]) -> str:
