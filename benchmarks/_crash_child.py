@@ -15,11 +15,12 @@ methods at run time; production code carries no hooks.
 Restarting with the same data folder (and without ``--kill-at``) continues:
 
 - overdue scheduled jobs fire first, as on any start;
-- the line that was in progress: a ``wait`` goes on to its target time; otherwise, if the
-  bot had committed nothing for it, the member's event is delivered again (a posted
-  message is dispatched again as recorded, never posted a second time; a command, button,
-  form or message action is run again, as a member who saw no answer retries); if the bot
-  had committed something, the script goes on with the next line;
+- the line that was in progress: a ``wait`` goes on to its target time; a member's
+  message, edit, join or reaction whose handling the bot had committed nothing for is
+  dispatched again as recorded (never posted a second time: the gateway's event was lost
+  with the process); a command, button, form or message action whose member saw no answer
+  (no reply, no form) is run again, as a member who saw "did not respond" retries; anything
+  else goes on with the next line;
 - at the end, with ``--snapshot``, everything visible and stored is written as JSON for
   `benchmarks._crash_compare`.
 """
@@ -44,6 +45,7 @@ from typing import Any
 
 from adapters.local import LocalCommunity, LocalPlatform
 from adapters.local.community import write_json_atomically
+from adapters.local.responder import LocalResponder
 from bot.clock import VirtualClock
 from bot.commands import parse_duration
 from bot.events import (
@@ -108,6 +110,7 @@ class Progress:
     wait_target: str | None = None
     actions: list[list[str]] = field(default_factory=list)
     origin: dict[str, int] = field(default_factory=dict)  # message number -> script line
+    answered: bool = False  # the member of an interactive line saw a reply or a form
 
 
 class Driver:
@@ -168,6 +171,7 @@ class Driver:
         line = self.lines[index].strip()
         self.random.seed(f"{self.args.seed}:{index}")  # a retried line draws the same
         self.progress.line, self.progress.event = index, None
+        self.progress.answered = False
         self.progress.actor, self.progress.channel = interpreter.actor, interpreter.channel
         self.progress.wait_target = None
         if line.startswith("wait "):
@@ -195,11 +199,11 @@ class Driver:
         self.random.seed(f"{self.args.seed}:{index}")
         if self.progress.wait_target is not None:
             await self._wait_until(datetime.fromisoformat(self.progress.wait_target))
-        elif not self._committed(index):
-            if self.progress.event is not None:
+        elif self.progress.event is not None:
+            if not self._committed(index):
                 await self._redeliver(self.progress.event)
-            else:
-                await self._execute(interpreter, index)
+        elif not self.progress.answered:
+            await self._execute(interpreter, index)
         return index + 1
 
     async def _wait_until(self, target: datetime) -> None:
@@ -292,13 +296,28 @@ def install_faults(driver: Driver) -> None:
 
     @asynccontextmanager
     async def transaction(self: Database) -> AsyncIterator[Any]:
+        nested = self._holds_transaction()  # a savepoint: durable only with its outer one
         async with original(self) as tx:
             yield tx
-        await driver.count("commit")
+        if not nested:
+            await driver.count("commit")
 
     Database.transaction = transaction  # type: ignore[method-assign]
     for name in _mutators():
         setattr(LocalPlatform, name, _counted(getattr(LocalPlatform, name), name, driver))
+    for name in ("reply", "open_form"):
+        setattr(LocalResponder, name, _answering(getattr(LocalResponder, name), driver))
+
+
+def _answering(method: Callable[..., Awaitable[None]], driver: Driver) -> Any:
+    """Note that the member saw an answer: after a crash, an unanswered member retries."""
+
+    @functools.wraps(method)
+    async def answering(self: LocalResponder, *args: Any, **kwargs: Any) -> None:
+        await method(self, *args, **kwargs)
+        driver.progress.answered = True
+
+    return answering
 
 
 def _mutators() -> list[str]:
