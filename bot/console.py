@@ -34,7 +34,9 @@ async def run_console(settings: Settings) -> int:
     session = await LocalSession.open(settings, clock=OffsetClock(), persist=True)
     interpreter = Interpreter(session)
     community = session.community
-    scheduler = asyncio.create_task(session.app.services.scheduler.run_forever())
+    services = session.app.services
+    scheduler = asyncio.create_task(services.scheduler.run_forever())
+    delivery = asyncio.create_task(services.outbox.run_forever())  # retries after an outage
     print(
         BANNER.format(
             name=community.name,
@@ -51,8 +53,9 @@ async def run_console(settings: Settings) -> int:
             await _read_and_run(interpreter, printer, session)
     finally:
         watcher.cancel()
-        session.app.services.scheduler.stop()
-        await scheduler
+        services.scheduler.stop()
+        services.outbox.stop()
+        await asyncio.gather(scheduler, delivery)
         await session.close()
     return 0
 
