@@ -188,7 +188,11 @@ class DiscordAdapter(DiscordActions):
             return member
         try:
             return await guild.fetch_member(user_id)
-        except discord.HTTPException:
+        except discord.NotFound:
+            return None
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+            # The event is still handled, with what the payload says of the member.
+            log.warning("could not look up member %s of server %s: %s", user_id, guild_id, error)
             return None
 
 

@@ -120,3 +120,18 @@ async def test_a_command_sync_that_times_out_is_logged_and_tried_again_later(
     synced = await sync_guild(client, discord.Object(7), [])  # type: ignore[arg-type]
     assert synced is False  # the adapter forgets the server, so it syncs again later
     assert "Could not register commands on server 7" in caplog.text
+
+
+async def test_an_event_author_lookup_that_times_out_falls_back_to_the_payload(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await left(world, "Ben")  # not in the cache: the adapter must ask Discord
+
+    async def no_answer(*args: Any, **kwargs: Any) -> Any:
+        raise TimeoutError
+
+    monkeypatch.setattr(world.adapter.client.http, "get_member", no_answer)
+    ben = world.user_ref("Ben")
+    author = await world.adapter.author_of({"id": ben.id, "username": "ben"}, world.community)
+
+    assert author.id == ben.id and author.roles == ()
