@@ -260,7 +260,7 @@ class Kick(Effect):
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         if attempt.recovering and await platform.fetch_member(self.user) is None:
             return  # the interrupted attempt kicked them
-        await platform.kick(self.user, self.reason)
+        await platform.kick(self.user, self.reason, recovering=attempt.recovering)
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,7 @@ class DiscordActions:
         with translated(f"time out {member.display_name}", permission):
             await member.timeout(duration, reason=reason)
 
-    async def kick(self, user: UserRef, reason: str) -> None:
+    async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         member = await self._member(user)
         self._check_rank(member, "kick", "Kick Members", lambda p: p.kick_members)
         with translated(f"kick {member.display_name}", "Kick Members"):

@@ -115,7 +115,7 @@ class LocalPlatform:
         self.community.timeouts[user.id] = until.isoformat()
         self.community.log(f"(timed out {user.id} until {until:%Y-%m-%d %H:%M}: {reason})")
 
-    async def kick(self, user: UserRef, reason: str) -> None:
+    async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         self._require_member(user)
         del self.community.members[user.id]
         self.community.log(f"(kicked {user.id}: {reason})")

@@ -366,12 +366,13 @@ class SlackPlatform:
     async def ban(self, user: UserRef, reason: str) -> None:
         raise Unsupported(PLATFORM, Capability.BAN)
 
-    async def kick(self, user: UserRef, reason: str) -> None:
+    async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         """Remove the member from every channel the bot shares with them.
 
         Slack never lets a bot remove someone from the workspace, nor from its #general;
         the member can rejoin public channels. Fails with `MissingPermission` when the
-        member could not be removed from a single channel.
+        member could not be removed from a single channel, unless `recovering`: then the
+        attempt a crash cut off had removed them everywhere already.
         """
         if Capability.KICK not in self.capabilities:
             raise Unsupported(PLATFORM, Capability.KICK)
@@ -387,7 +388,7 @@ class SlackPlatform:
                 if code_of(error) != "not_in_channel":  # left meanwhile: nothing to do
                     refused.append(code_of(error))
         log.info("removed %s from %d channel(s) (%s)", user.id, removed, reason)
-        if not removed:
+        if not removed and not (recovering and not refused):
             raise MissingPermission(
                 f"Slack refused to remove the member: {refused[0]}"
                 if refused

@@ -87,8 +87,8 @@ async def test_a_kick_cut_off_by_a_crash_counts_as_done_not_failed(
     platform = services.platform(c.community)
     original = platform.kick
 
-    async def kick_then_die(user: Any, reason: str) -> None:
-        await original(user, reason)
+    async def kick_then_die(user: Any, reason: str, **options: Any) -> None:
+        await original(user, reason, **options)
         raise RuntimeError("killed right after the kick")
 
     platform.kick = kick_then_die  # type: ignore[method-assign]

@@ -343,7 +343,7 @@ async def test_a_refused_action_reopens_the_flag_and_says_why(session: LocalSess
     c = session.community
     platform = session.app.services.platform(c.community)
 
-    async def refuse(user: UserRef, reason: str) -> None:
+    async def refuse(user: UserRef, reason: str, **options: object) -> None:
         raise MissingPermission("role hierarchy")
 
     platform.kick = refuse  # type: ignore[method-assign]

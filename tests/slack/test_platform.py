@@ -123,6 +123,19 @@ async def test_kick_that_removes_nothing_says_so(rig: SlackRig) -> None:
         await rig.adapter.kick(user, "spam")  # only in #general, which Slack never allows
 
 
+async def test_a_kick_retried_after_a_crash_that_had_removed_everything_is_done(
+    rig: SlackRig,
+) -> None:
+    user = rig.adapter.parse_user(rig.adapter.community, BEN)
+    assert user is not None
+    await rig.adapter.kick(user, "spam")  # the cut-off attempt removed them everywhere
+
+    await rig.adapter.kick(user, "spam", recovering=True)
+
+    with pytest.raises(MissingPermission, match="no channel"):
+        await rig.adapter.kick(user, "spam")  # a fresh kick still says nothing was removed
+
+
 async def test_direct_messages_to_deactivated_members_raise_a_typed_error(rig: SlackRig) -> None:
     community = rig.adapter.community
     ben, dora = rig.adapter.parse_user(community, BEN), rig.adapter.parse_user(community, DORA)
