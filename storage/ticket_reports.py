@@ -89,6 +89,11 @@ class TicketReports:
             grouped[owner_id] = OverduePromises(owner_id, owner_name, (*entry.numbers, number))
         return sorted(grouped.values(), key=lambda o: (-len(o.numbers), o.owner_name))
 
+    async def communities(self) -> list[str]:
+        """The communities that have tickets, so an export can name them."""
+        rows = await self._db.fetch_all("SELECT DISTINCT community FROM tickets ORDER BY community")
+        return [row[0] for row in rows]
+
     async def export_count(self, since: datetime | None, community: str | None = None) -> int:
         where, params = _export_where(since, community)
         return int(await self._db.fetch_value(f"SELECT COUNT(*) FROM tickets{where}", params) or 0)
