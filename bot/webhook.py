@@ -24,15 +24,22 @@ from bot.errors import TemporaryFailure
 
 # An endpoint that needs longer than this is down for our purposes; the caller retries.
 TIMEOUT_SECONDS = 10
+# Client errors that say "not now" rather than "never": request timeout, too early, too
+# many requests.
+_WORTH_ASKING_AGAIN = frozenset({408, 425, 429})
 
 
 class WebhookError(TemporaryFailure):
-    """A webhook call that did not succeed. Its text is safe to show, log and store."""
+    """A webhook call that did not succeed. Its text is safe to show, log and store.
 
-    def __init__(self, host: str, reason: str) -> None:
+    `permanent` when asking again cannot help: the endpoint refused the request (HTTP 4xx
+    other than 408, 425 and 429) or redirected it. An outage (no answer, 5xx) is not."""
+
+    def __init__(self, host: str, reason: str, *, permanent: bool = False) -> None:
         super().__init__(f"{host} {reason}")
         self.host = host
         self.reason = reason
+        self.permanent = permanent
 
 
 def webhook_host(url: SecretStr) -> str:
@@ -50,8 +57,11 @@ def webhook_host(url: SecretStr) -> str:
     return f"{host}:{port}" if port else host
 
 
-async def post_to_webhook(url: SecretStr, payload: Mapping[str, Any]) -> None:
-    """POST `payload` as JSON; raise `WebhookError` unless the endpoint answers 2xx.
+async def post_to_webhook(
+    url: SecretStr, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> None:
+    """POST `payload` as JSON (with extra `headers`, e.g. an ``Idempotency-Key``); raise
+    `WebhookError` unless the endpoint answers 2xx.
 
     Redirects are not followed: a webhook answers where it is, and following one would
     hand the payload to an address nobody configured (a loop would also put the full URL
@@ -64,7 +74,12 @@ async def post_to_webhook(url: SecretStr, payload: Mapping[str, Any]) -> None:
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
-            session.post(url.get_secret_value(), json=payload, allow_redirects=False) as answer,
+            session.post(
+                url.get_secret_value(),
+                json=payload,
+                headers=dict(headers or {}),
+                allow_redirects=False,
+            ) as answer,
         ):
             status = answer.status
     except TimeoutError:
@@ -74,9 +89,12 @@ async def post_to_webhook(url: SecretStr, payload: Mapping[str, Any]) -> None:
     except (aiohttp.ClientError, OSError, ValueError) as error:
         raise WebhookError(host, f"failed ({type(error).__name__})") from None
     if 300 <= status < 400:
-        raise WebhookError(host, f"answered HTTP {status}, a redirect (not followed)")
+        raise WebhookError(
+            host, f"answered HTTP {status}, a redirect (not followed)", permanent=True
+        )
     if status >= 400 or status < 200:
-        raise WebhookError(host, f"answered HTTP {status}")
+        refused = 400 <= status < 500 and status not in _WORTH_ASKING_AGAIN
+        raise WebhookError(host, f"answered HTTP {status}", permanent=refused)
 
 
 def _why(error: OSError) -> str:

@@ -1,9 +1,10 @@
 """Which ticket jobs should exist but do not: the start-up check that nothing was lost.
 
-A ticket's follow-up, reminder and first-response jobs are scheduled right after the change
-that calls for them. If the process died in between, the job is missing; these queries find
-exactly those tickets (one indexed look-up per active ticket), so a restart re-arms them
-without touching the thousands of tickets whose jobs are in place.
+A ticket's follow-up, reminder and first-response jobs are scheduled in the transaction of
+the change that calls for them. Tickets imported, or stored by an older version that
+scheduled after its commit, may lack them; these queries find exactly those tickets (one
+indexed look-up per active ticket), so a restart arms them without touching the thousands
+of tickets whose jobs are in place.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from storage.tickets import Ticket, ticket_from_row
 FOLLOW_UP = "follow-up"
 REMINDER = "remind"
 FIRST_RESPONSE = "first-response"
-TRACKER = "tracker"
 
 
 def job_key(community: str, number: int, kind: str, seq: int = 0) -> str:
@@ -53,10 +53,6 @@ class TicketJobAudit:
             "t.active = 1 AND t.owner_id IS NULL AND t.first_response_at IS NULL"
             f" AND t.first_response_escalated_at IS NULL AND {_missing(FIRST_RESPONSE, '0')}"
         )
-
-    async def missing_trackers(self) -> list[Ticket]:
-        """Active tickets stored but never announced (the process stopped in between)."""
-        return await self._tickets("t.active = 1 AND t.tracker_message_id IS NULL")
 
     async def _tickets(self, condition: str) -> list[Ticket]:
         rows = await self._db.fetch_all(

@@ -12,7 +12,8 @@ post, tracker edit, DMs) there, so a change is never stored without its announce
 The follow-up, reminder and escalation marks (`claim_follow_up`, `claim_reminder`,
 `claim_first_response_escalation`) are conditional updates: the job handler that wins the
 update writes its announcement with it; a re-run after a crash finds the mark already set
-and stays quiet.
+and stays quiet. A tracker not yet posted is stored as the placeholder of its outbox entry
+(`record_tracker`), so later announcements queue behind it.
 """
 
 from __future__ import annotations
@@ -394,17 +395,6 @@ class TicketRepository:
                 await effects(tx, ticket)
             return ticket
 
-    async def skip_follow_up(self, community: str, number: int, seq: int) -> bool:
-        """Retire follow-up `seq` without posting: it came too early after a change of
-        configuration, or its job already ran while the ticket was closed."""
-        return bool(
-            await self._db.execute(
-                "UPDATE tickets SET follow_up_seq = follow_up_seq + 1"
-                " WHERE community = ? AND number = ? AND follow_up_seq = ?",
-                (community, number, seq),
-            )
-        )
-
     async def claim_reminder(
         self,
         community: str,
@@ -432,7 +422,8 @@ class TicketRepository:
     async def claim_first_response_escalation(
         self, community: str, number: int, at: datetime, effects: JobEffects | None = None
     ) -> Ticket | None:
-        """Mark an unanswered ticket as escalated to the ambassadors; once per ticket."""
+        """Mark an unanswered ticket as escalated to the ambassadors; once per ticket. The
+        history row is written by the cog once the ping went out."""
         async with self._db.transaction() as tx:
             taken = await tx.execute(
                 "UPDATE tickets SET first_response_escalated_at = ? WHERE community = ?"
@@ -442,9 +433,6 @@ class TicketRepository:
             )
             if not taken:
                 return None
-            await _add_history(
-                tx, community, number, at, BOT_ACTOR, FIRST_RESPONSE_ESCALATED, None, None, ""
-            )
             ticket = await _load(tx, community, number)
             if effects is not None:
                 await effects(tx, ticket)
@@ -528,11 +516,51 @@ async def set_tracker(
     )
 
 
-async def set_thread(tx: Transaction, community: str, number: int, thread_id: str) -> None:
-    """Record the thread opened on a ticket's tracker."""
+async def record_tracker(
+    tx: Transaction,
+    community: str,
+    number: int,
+    *,
+    channel_id: str,
+    message_id: str,
+    url: str = "",
+) -> None:
+    """Record the tracker's message (or the placeholder of its post still on its way, with
+    no link yet); the thread is recorded apart, since it opens after the tracker."""
+    await tx.execute(
+        "UPDATE tickets SET channel_id = ?, tracker_message_id = ?, tracker_url = ?"
+        " WHERE community = ? AND number = ?",
+        (channel_id, message_id, url, community, number),
+    )
+
+
+async def forget_tracker(tx: Transaction, community: str, number: int) -> None:
+    """The tracker was given up: the ticket has no public place until one is posted."""
+    await tx.execute(
+        "UPDATE tickets SET channel_id = NULL, tracker_message_id = NULL, thread_id = NULL,"
+        " tracker_url = '' WHERE community = ? AND number = ?",
+        (community, number),
+    )
+
+
+async def set_thread(tx: Transaction, community: str, number: int, thread_id: str | None) -> None:
+    """Record the thread opened on a ticket's tracker (or its placeholder); None: the
+    conversation takes place in the tickets channel."""
     await tx.execute(
         "UPDATE tickets SET thread_id = ? WHERE community = ? AND number = ?",
         (thread_id, community, number),
+    )
+
+
+async def skip_follow_up(tx: Transaction, community: str, number: int, seq: int) -> bool:
+    """Retire follow-up `seq` without posting: it came too early after a change of
+    configuration, or its job already ran while the ticket was closed."""
+    return bool(
+        await tx.execute(
+            "UPDATE tickets SET follow_up_seq = follow_up_seq + 1"
+            " WHERE community = ? AND number = ? AND follow_up_seq = ?",
+            (community, number, seq),
+        )
     )
 
 

@@ -1,42 +1,40 @@
-"""Telling people: the tracker message, its thread, and private notes with a public fallback.
+"""Telling people: the tracker message, its thread, and posts in the ticket's conversation.
 
 Nothing here calls the platform to change anything. Each announcement is an outbox entry
 (`Notices`) written in the transaction of the change it announces, under a key derived
 from that change, and delivered once the change has committed: a crash in between loses
-nothing and a re-run adds nothing twice. What must wait for a result (the thread on a new
-tracker, the post in that thread) names it with a placeholder; continuations store the
-tracker's and thread's ids, fall back to the ticket's channel where no thread can be
-opened, and mention in public whoever could not be told privately.
+nothing and a re-run adds nothing twice.
+
+A new ticket's tracker, thread and opening post are written as one chain: the thread
+opens on the posted tracker, the opening post goes into the opened thread. The ticket
+stores the placeholders of the tracker and the thread until they exist, so a step taken
+while the tracker still waits in the outbox (an outage) writes its thread post and tracker
+edit behind them; continuations store the real ids. A post to a configured channel that
+the platform refused for good is written again a little later, a few times (`refused`),
+so an admin who fixes the channel gets it without doing more.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from bot.codec import decode, encode
 from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
-from bot.effects import (
-    ArchiveThread,
-    DirectMessage,
-    Edit,
-    Effect,
-    OpenThread,
-    Post,
-    UnarchiveThread,
-)
-from bot.errors import DirectMessagesClosed, MissingPermission, NotFound, PlatformError
-from bot.model import ChannelRef, Community, MessageRef, UserRef
+from bot.effects import ArchiveThread, Edit, Effect, OpenThread, Post, UnarchiveThread
+from bot.errors import PlatformError
+from bot.model import ChannelRef, Community, MessageRef
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, rich
 from bot.platform import Capability
 from bot.text import excerpt
+from cogs.tickets.private_notes import PrivateNotes, Recipient
+from cogs.tickets.refused import POSTED_AGAIN, retry_data
 from cogs.tickets.render import TicketRenderer
 from storage.database import Transaction
-from storage.tickets import Ticket, load_ticket, set_thread, set_tracker
+from storage.tickets import Ticket, forget_tracker, load_ticket, record_tracker, set_thread
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +47,10 @@ TRACKER_RETRIES = 5
 # Continuations (registered by the cog, see `handlers`).
 TRACKER_POSTED = "tickets.tracker-posted"
 THREAD_OPENED = "tickets.thread-opened"
-DIRECT_DONE = "tickets.direct-done"
-# A private note that cannot reach its member for these reasons goes to the public fallback.
-UNREACHABLE = (DirectMessagesClosed, NotFound, MissingPermission)
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    user_id: str
-    name: str
-    locale: str | None
 
 
 def tracker_ref(ticket: Ticket) -> MessageRef | None:
+    """The tracker message, or the placeholder of its post still waiting in the outbox."""
     if ticket.channel_id is None or ticket.tracker_message_id is None:
         return None
     community = Community.from_key(ticket.community)
@@ -69,7 +58,8 @@ def tracker_ref(ticket: Ticket) -> MessageRef | None:
 
 
 def conversation_ref(ticket: Ticket) -> ChannelRef | None:
-    """The ticket's thread, or the tickets channel where the platform has no threads."""
+    """The ticket's thread (or its placeholder), or the tickets channel where the platform
+    has no threads; None for a ticket whose tracker was never written (older versions)."""
     if ticket.channel_id is None:
         return None
     community = Community.from_key(ticket.community)
@@ -93,16 +83,34 @@ class Notices:
     def begin(self, tx: Transaction, key: str) -> None:
         self._tx, self._key, self._count = tx, key, 0
 
-    async def add(
-        self, effect: Effect, *, then: Then | None = None, after: timedelta = timedelta()
-    ) -> Pending:
+    @property
+    def tx(self) -> Transaction:
         if self._tx is None:
             raise RuntimeError("notices are written inside the change's transaction")
+        return self._tx
+
+    def next_key(self) -> str:
+        """The key of the next entry: the change's key and a count."""
         self._count += 1
+        return f"{self._key}:{self._count}"
+
+    async def add(
+        self,
+        effect: Effect,
+        *,
+        then: Then | None = None,
+        after: timedelta = timedelta(),
+        key: str = "",
+        now: bool = True,
+    ) -> Pending:
+        """Write `effect` (under `key`, else the next key); with `now` False it is left to
+        the delivery loop rather than carried out before the member's answer (a company
+        webhook may take seconds)."""
         pending = await self._outbox.add(
-            self._tx, effect, key=f"{self._key}:{self._count}", then=then, after=after
+            self.tx, effect, key=key or self.next_key(), then=then, after=after
         )
-        self.pending.append(pending)
+        if now:
+            self.pending.append(pending)
         return pending
 
     async def deliver(self) -> list[Outcome]:
@@ -114,6 +122,7 @@ class Announcer:
     def __init__(self, services: Services, renderer: TicketRenderer) -> None:
         self._services = services
         self._renderer = renderer
+        self.private = PrivateNotes(services)
 
     async def public_locale(self, community: Community) -> str:
         config = await self._services.config.get(community)
@@ -132,13 +141,17 @@ class Announcer:
         config = await self._services.config.get(community)
         return await self.find_channel(community, config.community.channels.tickets)
 
+    async def ambassadors_channel(self, community: Community) -> ChannelRef | None:
+        config = await self._services.config.get(community)
+        return await self.find_channel(community, config.community.channels.ambassadors)
+
     # -- the tracker ------------------------------------------------------------------------
 
     async def post_tracker(
         self, notices: Notices, ticket: Ticket, channel: ChannelRef, retries: int = 0
     ) -> Pending:
-        """Write the tracker, its thread and the opening post as one chain: the thread
-        opens on the posted tracker, the opening post goes into the opened thread."""
+        """Write the tracker, its thread and the opening post as one chain, and store their
+        placeholders on the ticket, so later steps queue behind them."""
         community = Community.from_key(ticket.community)
         message = self._renderer.tracker(ticket, notices.locale, self._services.clock.now())
         opening = OutgoingMessage(text=self.opening_text(ticket, notices.locale))
@@ -148,6 +161,7 @@ class Announcer:
             then=Then(TRACKER_POSTED, {**data, "opening": encode(opening)}),
             after=TRACKER_RETRY if retries else timedelta(),
         )
+        thread_id: str | None = None
         if Capability.THREADS in self._services.platform(community).capabilities:
             name = excerpt(f"Ticket #{ticket.number}: {ticket.title}", THREAD_NAME_LENGTH)
             thread = await notices.add(
@@ -155,8 +169,17 @@ class Announcer:
                 then=Then(THREAD_OPENED, {**data, "opening": encode(opening)}),
             )
             await notices.add(Post(thread.thread, opening))
+            thread_id = thread.thread.id
         else:
             await notices.add(Post(channel, opening))
+        await record_tracker(
+            notices.tx,
+            ticket.community,
+            ticket.number,
+            channel_id=channel.id,
+            message_id=tracker.message.id,
+        )
+        await set_thread(notices.tx, ticket.community, ticket.number, thread_id)
         return tracker
 
     def opening_text(self, ticket: Ticket, locale: str) -> Rich:
@@ -176,23 +199,21 @@ class Announcer:
         number = int(data["number"])
         if outcome.delivered:
             message: MessageRef = outcome.result
-            await set_tracker(
+            await record_tracker(
                 tx,
                 community.key,
                 number,
                 channel_id=message.channel.id,
                 message_id=message.id,
-                thread_id=None,
                 url=await self._permalink(message, number),
             )
             return
         retries = int(data["retries"]) + 1
-        if retries > TRACKER_RETRIES:
-            log.error("ticket %s #%d: tracker not posted, giving up", community.key, number)
-            return
         ticket = await load_ticket(tx, community.key, number)
         channel = await self.tickets_channel(community)
-        if channel is None or not ticket.active:
+        if retries > TRACKER_RETRIES or channel is None or not ticket.active:
+            log.error("ticket %s #%d: tracker not posted, giving up", community.key, number)
+            await forget_tracker(tx, community.key, number)
             return
         notices = Notices(self._services.outbox, await self.public_locale(community))
         notices.begin(tx, f"ticket:{community.key}:{number}:tracker:retry{retries}")
@@ -206,13 +227,13 @@ class Announcer:
             await set_thread(tx, community.key, number, outcome.result.id)
             return
         ticket = await load_ticket(tx, community.key, number)
-        where = conversation_ref(ticket)
-        if where is None:
-            return  # the tracker itself did not go out: its retry brings the opening
+        if ticket.channel_id is None:
+            return  # the tracker was given up meanwhile
         log.warning("ticket %s #%d: no thread, talking in the channel", community.key, number)
+        await set_thread(tx, community.key, number, None)
         await self._services.outbox.add(
             tx,
-            Post(where, decode(data["opening"])),
+            Post(ChannelRef(community, ticket.channel_id), decode(data["opening"])),
             key=f"ticket:{community.key}:{number}:opening-in-channel",
         )
 
@@ -265,83 +286,25 @@ class Announcer:
         where = conversation_ref(ticket)
         if where is None:
             log.warning(
-                "ticket %s #%d: no tracker yet to post under", ticket.community, ticket.number
+                "ticket %s #%d: stored without a tracker; not posted: %s",
+                ticket.community,
+                ticket.number,
+                excerpt(" ".join(str(getattr(s, "value", "")) for s in message.text), 80),
             )
             return None
         return await notices.add(Post(where, message), then=then)
 
     async def archive(self, notices: Notices, ticket: Ticket) -> None:
         """Archive and lock the thread where the platform allows; else leave it open."""
-        where = self._thread(ticket)
+        where = self.archivable_thread(ticket)
         if where is not None:
             await notices.add(ArchiveThread(where, lock=True))
 
     async def unarchive(self, notices: Notices, ticket: Ticket) -> None:
         """Open a reopened ticket's thread again, so members can take part once more."""
-        where = self._thread(ticket)
+        where = self.archivable_thread(ticket)
         if where is not None:
             await notices.add(UnarchiveThread(where))
-
-    def _thread(self, ticket: Ticket) -> ChannelRef | None:
-        where = conversation_ref(ticket)
-        if where is None or not where.is_thread:
-            return None
-        platform = self._services.platform(where.community)
-        return where if Capability.ARCHIVE_THREADS in platform.capabilities else None
-
-    async def ambassadors_channel(self, community: Community) -> ChannelRef | None:
-        config = await self._services.config.get(community)
-        return await self.find_channel(community, config.community.channels.ambassadors)
-
-    async def to_ambassadors(self, notices: Notices, community: Community, text: Rich) -> bool:
-        """Post in the ambassadors' channel (pings, reminders nobody could get privately)."""
-        channel = await self.ambassadors_channel(community)
-        if channel is None:
-            log.warning("%s: no ambassadors channel for %r", community.key, text)
-            return False
-        await notices.add(Post(channel, OutgoingMessage(text=text)))
-        return True
-
-    async def recipient(self, community: Community, user_id: str, name: str) -> Recipient:
-        """Someone to notify who is not a watcher (an owner): their language if the platform
-        knows it; else the community's."""
-        try:
-            member = await self._services.platform(community).fetch_member(
-                UserRef(community, user_id)
-            )
-        except PlatformError:
-            member = None
-        return Recipient(user_id, name, member.locale if member else None)
-
-    async def direct(
-        self,
-        notices: Notices,
-        community: Community,
-        user_id: str,
-        message: OutgoingMessage,
-        fallback: tuple[ChannelRef, OutgoingMessage] | None = None,
-    ) -> bool:
-        """Send a private message; where it cannot be delivered (DMs closed, the member
-        gone) the `fallback` is posted instead. False when the platform has no DMs."""
-        platform = self._services.platform(community)
-        if Capability.DIRECT_MESSAGES not in platform.capabilities:
-            return False
-        then = None
-        if fallback is not None:
-            where, public = fallback
-            then = Then(DIRECT_DONE, {"where": encode(where), "message": encode(public)})
-        await notices.add(DirectMessage(UserRef(community, user_id), message), then=then)
-        return True
-
-    async def direct_done(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
-        """A private note the member cannot receive goes to its public fallback."""
-        if not isinstance(outcome.error, UNREACHABLE):
-            return
-        await self._services.outbox.add(
-            tx,
-            Post(decode(data["where"]), decode(data["message"])),
-            key=f"direct-fallback:{outcome.entry_id}",
-        )
 
     async def notify(
         self,
@@ -349,18 +312,62 @@ class Announcer:
         ticket: Ticket,
         recipients: Iterable[Recipient],
         key: str,
+        *,
+        archive: bool = False,
         **values: Segment | str | int,
     ) -> None:
-        """Tell each recipient privately in their language; mention in the thread whoever
-        cannot be reached privately."""
-        community = Community.from_key(ticket.community)
-        i18n = self._services.i18n
+        """Tell each recipient privately in their language; mention in one post in the
+        ticket's conversation whoever cannot be reached privately; with `archive`, archive
+        the thread after that (see `private_notes`)."""
+        await self.private.notify(
+            notices,
+            Community.from_key(ticket.community),
+            conversation_ref(ticket),
+            recipients,
+            (key, values),
+            archive=self.archivable_thread(ticket) if archive else None,
+        )
+
+    def archivable_thread(self, ticket: Ticket) -> ChannelRef | None:
         where = conversation_ref(ticket)
-        public = i18n.t(key, notices.locale, **values)
-        for recipient in recipients:
-            locale = i18n.pick_locale(recipient.locale, notices.locale)
-            mention = rich(Mention(recipient.user_id, recipient.name), Markup(": "), public)
-            private = OutgoingMessage(text=i18n.t(key, locale, **values))
-            fallback = None if where is None else (where, OutgoingMessage(text=mention))
-            if not await self.direct(notices, community, recipient.user_id, private, fallback):
-                await self.post(notices, ticket, mention)
+        if where is None or not where.is_thread:
+            return None
+        platform = self._services.platform(where.community)
+        return where if Capability.ARCHIVE_THREADS in platform.capabilities else None
+
+    # -- the ambassadors' channel, and posts written again after a refusal ------------------
+
+    async def to_ambassadors(
+        self,
+        notices: Notices,
+        community: Community,
+        text: Rich,
+        *,
+        then_kind: str = "",
+        extra: dict[str, Any] | None = None,
+        key: str = "",
+    ) -> Pending | None:
+        """Post in the ambassadors' channel (pings, notices about the company); a post the
+        platform refuses is written again a few times (by `POSTED_AGAIN`, or by the
+        continuation `then_kind`, which calls `refused.post_again`)."""
+        channel = await self.ambassadors_channel(community)
+        if channel is None:
+            log.warning("%s: no ambassadors channel for %r", community.key, text)
+            return None
+        post = Post(channel, OutgoingMessage(text=text))
+        return await self.post_retried(notices, post, then_kind, extra, key=key)
+
+    async def post_retried(
+        self,
+        notices: Notices,
+        post: Post,
+        then_kind: str = "",
+        extra: dict[str, Any] | None = None,
+        *,
+        key: str = "",
+    ) -> Pending:
+        """Write `post` (under `key`, else the change's next key) so that a refusal writes
+        it again later (`refused.post_again`); `extra` goes into the continuation's data."""
+        key = key or notices.next_key()
+        data = {**(extra or {}), **retry_data(post, key)}
+        return await notices.add(post, key=key, then=Then(then_kind or POSTED_AGAIN, data))

@@ -1,43 +1,58 @@
 """Handing a ticket to the company: a summary in the company channel and/or a webhook.
 
-The webhook is delivered by a durable job, so an unreachable company endpoint is retried
-with growing delays (the scheduler's policy) instead of failing the ambassador's command.
-The ambassadors are told the truth as it happens: when the first attempt fails (and that
-it will be retried), and then whether it went out or finally failed. The webhook URL is a
-secret: the job reads it from the configuration when it fires (it is not copied into the
-jobs table), and every failure is named by the endpoint's host only (`bot.webhook`).
-It needs aiohttp (installed with the ``slack`` extra, or on its own); without it the bot
-refuses to escalate to a webhook and says so, rather than dropping the hand-over silently.
+Both are outbox entries written with the escalation itself, so the ticket never waits on
+the company without its hand-over on the way. The webhook is a `Call` carried out by
+`deliver_webhook` through the delivery loop, not before the ambassador's answer: an
+unreachable endpoint (no answer, HTTP 5xx) is retried with the outbox's back-off for about
+a day; a refusal (HTTP 4xx, a redirect) is final at once. Each request carries an
+``Idempotency-Key`` header derived from the entry, the same on every retry, so an endpoint
+can drop a repeat (a crash right after the company answered sends the request again).
+
+The ambassadors are told the truth as it happens, in their channel: when the first attempt
+fails (and that it will be retried), then whether it went out after all or finally failed.
+The webhook URL is a secret: it is read from the configuration at delivery time (it is in
+no outbox payload), and every failure is named by the endpoint's host only
+(`bot.webhook`). It needs aiohttp (installed with the ``slack`` extra, or on its own);
+without it the bot refuses to escalate to a webhook and says so, rather than dropping the
+hand-over silently.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.cog import Services
 from bot.commands import format_duration
-from bot.delivery import Pending
-from bot.effects import Post
-from bot.errors import UserError
+from bot.delivery import RETRY_DELAYS, Outcome, Pending, Then
+from bot.effects import Attempt, Call, Post
+from bot.errors import PlatformError, PlatformUnavailable, UserError
 from bot.model import ChannelRef, Community, Member
 from bot.outgoing import Field, Link, Mention, OutgoingMessage, Rich, rich
-from bot.scheduler import MAX_ATTEMPTS, RETRY_BASE
 from bot.text import defuse_mass_mentions, excerpt
 from bot.webhook import WebhookError, post_to_webhook, webhook_host
 from cogs.tickets.announce import Announcer, Notices
 from cogs.tickets.config import TicketsConfig
+from storage.database import Transaction
 from storage.jobs import Job
 from storage.tickets import Ticket
-from storage.timestamps import to_db
 
 log = logging.getLogger(__name__)
 
+# The outbox call that POSTs an escalation, and its continuation.
+WEBHOOK_CALL = "tickets.company_webhook"
+WEBHOOK_DONE = "tickets.company-webhook-done"
+# Older versions scheduled the webhook as a job of this kind; still handled, so such jobs
+# left in a database are handed to the outbox.
 KIND_WEBHOOK = "tickets.webhook"
-# How long the scheduler keeps retrying after the first failure: the sum of its delays.
-RETRY_WINDOW = format_duration(RETRY_BASE * (2 ** (MAX_ATTEMPTS - 1) - 1))
+# How long an unreachable endpoint is retried: the outbox's back-off, in all.
+RETRY_WINDOW = format_duration(
+    timedelta(minutes=sum(RETRY_DELAYS, timedelta()).total_seconds() // 60)
+)
 # Discord webhooks refuse "content" over 2,000 characters; Slack's limit is higher.
 WEBHOOK_TEXT_LIMIT = 1900
 DETAILS_FOR_COMPANY = 800
@@ -45,6 +60,16 @@ DETAILS_FOR_COMPANY = 800
 
 def aiohttp_available() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
+
+
+def idempotency_key(entry_key: str) -> str:
+    """The ``Idempotency-Key`` header of an escalation: the same on every try of one
+    escalation, different for every escalation, and saying nothing about the community."""
+    return hashlib.sha256(f"botschafter:{entry_key}".encode()).hexdigest()[:32]
+
+
+class WebhookUnset(PlatformError):
+    """The webhook was removed from the configuration before the escalation went out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +123,31 @@ class Company:
         message = self.summary(ticket, by, note, notices.locale)
         return await notices.add(Post(channel, message, allow_pings=False))
 
-    async def hand_over(
-        self, ticket: Ticket, by: Member, note: str, summary: list[Pending]
-    ) -> HandOver:
-        """After the escalation committed: learn what became of the summary and queue the
-        webhook."""
+    async def call_webhook(
+        self, notices: Notices, ticket: Ticket, by: Member, note: str
+    ) -> list[Pending]:
+        """Write the webhook call with the escalation, if a webhook is set; the delivery
+        loop carries it out (the ambassador's answer does not wait on the company)."""
         community = Community.from_key(ticket.community)
         config = await self._services.config.get(community)
+        if not config.section("tickets", TicketsConfig).company_webhook:
+            return []
+        return [await self._write_call(notices, ticket.community, webhook_body(ticket, by, note))]
+
+    async def _write_call(self, notices: Notices, community: str, body: dict[str, Any]) -> Pending:
+        number = int(body["ticket"]["number"])
+        data = {"community": community, "number": number}
+        return await notices.add(
+            Call(Community.from_key(community), WEBHOOK_CALL, {**data, "body": body}),
+            then=Then(WEBHOOK_DONE, data),
+            now=False,
+        )
+
+    async def hand_over(
+        self, ticket: Ticket, summary: list[Pending], webhook: list[Pending]
+    ) -> HandOver:
+        """After the escalation committed: what became of the summary, and whether a
+        webhook call is on its way."""
         posted: bool | None = None
         queued_summary = False
         for outcome in await self._services.outbox.deliver(*summary):
@@ -113,21 +156,11 @@ class Company:
             if outcome.error is not None:
                 log.warning(
                     "ticket %s #%d: company post failed: %s",
-                    community.key,
+                    ticket.community,
                     ticket.number,
                     outcome.error,
                 )
-        queued = bool(config.section("tickets", TicketsConfig).company_webhook)
-        if queued:
-            now = self._services.clock.now()
-            await self._services.scheduler.schedule(
-                community,
-                KIND_WEBHOOK,
-                now,
-                f"ticket:{ticket.community}:{ticket.number}:webhook:{to_db(now)}",
-                {"body": webhook_body(ticket, by, note)},
-            )
-        return HandOver(posted, queued, queued_summary)
+        return HandOver(posted, bool(webhook), queued_summary)
 
     def summary(self, ticket: Ticket, by: Member, note: str, locale: str) -> OutgoingMessage:
         t = self._services.i18n.t
@@ -156,60 +189,98 @@ class Company:
             fields=tuple(fields),
         )
 
-    async def fire_webhook(self, job: Job) -> None:
-        """POST the escalation; a failure raises so the scheduler retries later.
+    # -- delivery -----------------------------------------------------------------------------
 
-        The ambassadors hear of the first failure (it will be retried), then of the
-        outcome: delivered after all, or given up, to be passed on by hand.
-        """
-        community = Community.from_key(job.community)
-        config = await self._services.config.get(community)
-        url = config.section("tickets", TicketsConfig).company_webhook
-        number = int(job.payload["body"]["ticket"]["number"])
-        if not url:
-            log.warning("ticket %s #%d: no company webhook is set any more", job.community, number)
-            await self._tell(job, "webhook_unset", number=number)
-            return
+    async def deliver_webhook(self, data: dict[str, Any], attempt: Attempt) -> None:
+        """POST the escalation (the outbox's `Call`). An outage raises `PlatformUnavailable`
+        for the outbox to retry, after telling the ambassadors the first time; a refusal
+        raises a final `PlatformError`. The log line of each attempt is the outbox's."""
+        community = Community.from_key(str(data["community"]))
+        url = await self._url(community)
+        if url is None:
+            raise WebhookUnset("no company webhook is set any more")
+        headers = {"Idempotency-Key": idempotency_key(attempt.key)}
         try:
-            await post_to_webhook(url, job.payload["body"])
+            await post_to_webhook(url, data["body"], headers)
         except WebhookError as error:
-            if job.attempts >= MAX_ATTEMPTS:
-                await self._tell(
-                    job,
-                    "webhook_failed",
-                    number=number,
-                    attempts=job.attempts,
-                    error=str(error),
-                )
-            elif job.attempts == 1:
-                await self._tell(
-                    job,
-                    "webhook_retrying",
-                    number=number,
-                    error=str(error),
-                    within=RETRY_WINDOW,
-                )
-            raise
-        log.info(
-            "ticket %s #%d: escalation delivered to %s (attempt %d)",
-            job.community,
-            number,
-            webhook_host(url),
-            job.attempts,
-        )
-        if job.attempts > 1:
-            await self._tell(job, "webhook_delivered", number=number, attempts=job.attempts)
+            if error.permanent:
+                raise PlatformError(str(error)) from None
+            await self._tell_retrying(attempt.key, community, int(data["number"]), error)
+            raise PlatformUnavailable(str(error)) from None
 
-    async def _tell(self, job: Job, key: str, **values: str | int) -> None:
-        """Tell the ambassadors through the outbox, keyed by the job's attempt, so a re-run
-        of the same attempt says nothing twice."""
+    async def webhook_done(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """The escalation reached the company, or will not: the ambassadors hear which
+        (nothing more when it went out at the first try: the command's answer said so)."""
+        community = Community.from_key(str(data["community"]))
+        number = int(data["number"])
+        tries = outcome.attempts
+        if outcome.delivered:
+            url = await self._url(community)
+            host = webhook_host(url) if url is not None else "the company"
+            log.info(
+                "ticket %s #%d: escalation delivered to %s (attempt %d)",
+                community.key,
+                number,
+                host,
+                tries,
+            )
+            if tries > 1:
+                await self._tell(
+                    tx, outcome, community, "webhook_delivered", number, attempts=tries
+                )
+        elif isinstance(outcome.error, WebhookUnset):
+            await self._tell(tx, outcome, community, "webhook_unset", number)
+        else:
+            key = "webhook_failed" if tries > 1 else "webhook_refused"
+            error = str(outcome.error)
+            await self._tell(tx, outcome, community, key, number, attempts=tries, error=error)
+
+    async def hand_over_job(self, job: Job) -> None:
+        """A webhook job left by an older version: write its call to the outbox."""
         community = Community.from_key(job.community)
         notices = await self._announcer.notices(community)
-        text = self._services.i18n.t(f"tickets.company.{key}", notices.locale, **values)
         async with self._services.db.transaction() as tx:
-            notices.begin(tx, f"{job.key}:attempt-{job.attempts}:{key}")
+            notices.begin(tx, f"{job.key}:call")
+            await self._write_call(notices, job.community, job.payload["body"])
+
+    async def _url(self, community: Community) -> Any:
+        """The webhook URL (a `SecretStr`), read when it is needed, or None."""
+        config = await self._services.config.get(community)
+        return config.section("tickets", TicketsConfig).company_webhook or None
+
+    async def _tell_retrying(
+        self, entry_key: str, community: Community, number: int, error: WebhookError
+    ) -> None:
+        """The first failure of an escalation, told once: later failures write the same
+        key, which adds nothing."""
+        notices = await self._announcer.notices(community)
+        text = self._services.i18n.t(
+            "tickets.company.webhook_retrying",
+            notices.locale,
+            number=number,
+            error=str(error),
+            within=RETRY_WINDOW,
+        )
+        async with self._services.db.transaction() as tx:
+            notices.begin(tx, f"{entry_key}:retrying")
             await self._announcer.to_ambassadors(notices, community, text)
         await notices.deliver()
+
+    async def _tell(
+        self,
+        tx: Transaction,
+        outcome: Outcome,
+        community: Community,
+        key: str,
+        number: int,
+        **values: str | int,
+    ) -> None:
+        notices = await self._announcer.notices(community)
+        notices.begin(tx, f"ticket-webhook:{outcome.entry_id}:{key}")
+        text = self._services.i18n.t(
+            f"tickets.company.{key}", notices.locale, number=number, **values
+        )
+        await self._announcer.to_ambassadors(notices, community, text)
 
 
 def webhook_body(ticket: Ticket, by: Member, note: str) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 One durable job per community and week, keyed by the week's date, so it fires once. The
 digest is an outbox entry keyed by the job, so a re-run after a crash adds nothing and an
-outage is retried by the outbox; the period is recorded as posted only once the platform
-took it. After downtime the missed week is posted once and the schedule moves on.
+outage is retried by the outbox; a post the platform refused (a missing permission) is
+written again a minute later, a few times (`refused`); the period is recorded as posted
+only once the platform took it. After downtime the missed week is posted once and the
+schedule moves on.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from typing import Any
 from bot.cog import Services
 from bot.commands import format_duration
 from bot.delivery import Outcome as Delivered
-from bot.delivery import Then
 from bot.effects import Post
 from bot.model import Community
 from bot.outgoing import Mention, OutgoingMessage, Rich, join
 from bot.text import excerpt
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import WEEKDAYS, DigestConfig, TicketsConfig
+from cogs.tickets.refused import post_again
 from storage.database import Transaction
 from storage.jobs import Job
 from storage.ticket_queue import TicketQueue
@@ -93,8 +95,11 @@ class Digests:
         effective = await self._services.config.get(community)
         return effective.section("tickets", TicketsConfig)
 
-    async def ensure(self, community: Community, after: datetime | None = None) -> None:
-        """Schedule the community's next digest (moving it if the configuration changed)."""
+    async def ensure(
+        self, community: Community, after: datetime | None = None, *, tx: Transaction | None = None
+    ) -> None:
+        """Schedule the community's next digest (moving it if the configuration changed);
+        in `tx` when a change calls for it (a community's first ticket)."""
         config = (await self._config(community)).digest
         if not config.enabled:
             return
@@ -106,6 +111,7 @@ class Digests:
             due,
             f"ticket-digest:{community.key}:{period}",
             {"period": period},
+            tx=tx,
         )
 
     async def ensure_all(self) -> None:
@@ -122,7 +128,6 @@ class Digests:
         if due is None or due > now:
             await self.ensure(community)  # the day or time changed since this was scheduled
             return
-        await self.ensure(community, after=max(now, due))
         channel_name = (
             config.channel
             or (await self._services.config.get(community)).community.channels.ambassadors
@@ -130,27 +135,33 @@ class Digests:
         channel = await self._announcer.find_channel(community, channel_name)
         if channel is None:
             log.warning("%s: digest channel %r not found", community.key, channel_name)
+            await self.ensure(community, after=max(now, due))
             return
         figures = await self._reports.digest(community.key, due - PERIOD, due)
         notices = await self._announcer.notices(community)
         period = job.payload["period"]
         async with self._services.db.transaction() as tx:
+            await self.ensure(community, after=max(now, due), tx=tx)
             notices.begin(tx, f"{job.key}:post")
-            await notices.add(
+            await self._announcer.post_retried(
+                notices,
                 Post(channel, self.render(figures, notices.locale), allow_pings=False),
-                then=Then(DIGEST_POSTED, {"community": community.key, "period": period}),
+                DIGEST_POSTED,
+                {"community": community.key, "period": period},
             )
         await notices.deliver()
 
     async def posted(self, tx: Transaction, outcome: Delivered, data: dict[str, Any]) -> None:
-        """The week's digest went out only once the platform took it."""
+        """The week's digest went out only once the platform took it; a refused one is
+        written again a little later."""
         if outcome.delivered:
             now = self._services.clock.now()
             await mark_digest_posted(tx, data["community"], data["period"], now)
-        else:
-            log.warning(
-                "%s: digest %s not posted: %s", data["community"], data["period"], outcome.error
-            )
+            return
+        log.warning(
+            "%s: digest %s not posted: %s", data["community"], data["period"], outcome.error
+        )
+        await post_again(self._services.outbox, tx, outcome, data, DIGEST_POSTED)
 
     async def preview(self, community: Community, locale: str) -> OutgoingMessage:
         """The digest for the seven days up to and including now, for an ambassador who asks."""

@@ -5,17 +5,19 @@ number stored on the ticket (`follow_up_seq`, `promise_seq`). A change to the ti
 the pending job (same key); a job that fired bumps the sequence in the same transaction
 that records it, so a re-run after a crash finds nothing to do, and its key can never be
 re-armed. A bot that was down while several follow-ups fell due posts one, then resumes
-the cadence from now: "a missed one fires once". What a job announces is written to the
+the cadence from now: "a missed one fires once". Jobs are scheduled and cancelled in the
+transaction of the change that calls for them. What a job announces is written to the
 outbox in the transaction that marks it taken, under a key derived from the job's key, so
 a crash loses nothing, an outage is retried by the outbox, and a re-run adds nothing. The
-history says "follow-up" only once the platform took the post.
+history says "follow-up" or "pinged the ambassadors" only once the platform took the post;
+a first-response ping still waiting when the ticket is answered is withdrawn.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.cog import Services
@@ -25,30 +27,32 @@ from bot.model import Community, UserRef
 from bot.outgoing import Link, Mention, OutgoingMessage, RoleMention, Segment, rich
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import TicketsConfig
+from cogs.tickets.refused import all_keys, post_again
 from cogs.tickets.render import age, when
 from storage.database import Transaction
 from storage.jobs import Job, JobRequest
-from storage.ticket_jobs import (
-    FIRST_RESPONSE,
-    FOLLOW_UP,
-    REMINDER,
-    TRACKER,
-    TicketJobAudit,
-    job_key,
+from storage.ticket_jobs import FIRST_RESPONSE, FOLLOW_UP, REMINDER, TicketJobAudit, job_key
+from storage.tickets import (
+    BOT_ACTOR,
+    FIRST_RESPONSE_ESCALATED,
+    Ticket,
+    TicketRepository,
+    add_history,
+    load_ticket,
+    skip_follow_up,
 )
-from storage.tickets import BOT_ACTOR, Ticket, TicketRepository, add_history
 
 log = logging.getLogger(__name__)
 
 KIND_FOLLOW_UP = "tickets.follow-up"
 KIND_REMINDER = "tickets.reminder"
 KIND_FIRST_RESPONSE = "tickets.first-response"
+# Older versions scheduled a job to post a tracker that could not be posted; still handled,
+# so such jobs left in a database finish (today the tracker waits in the outbox).
 KIND_TRACKER = "tickets.tracker"
-# A tracker that could not be posted is tried again this much later (then with the
-# scheduler's growing retry delays), so a brief platform outage loses no ticket.
-TRACKER_RETRY = timedelta(minutes=1)
-# The continuation that records a public follow-up once it was posted.
+# Continuations: a public follow-up and a first-response ping are recorded once posted.
 FOLLOW_UP_POSTED = "tickets.follow-up-posted"
+PING_POSTED = "tickets.ping-posted"
 
 
 def next_follow_up_at(ticket: Ticket, config: TicketsConfig) -> datetime:
@@ -82,60 +86,49 @@ class FollowUps:
         effective = await self._services.config.get(community)
         return effective.section("tickets", TicketsConfig)
 
-    # -- arming ---------------------------------------------------------------------------
+    # -- arming, in the transaction of the change that calls for it -------------------------
 
-    async def arm(self, ticket: Ticket) -> None:
+    async def arm(self, tx: Transaction, ticket: Ticket) -> None:
         """(Re)schedule the follow-up and the promise reminder for an active ticket."""
         if not ticket.active:
             return
         config = await self.config(Community.from_key(ticket.community))
-        await self._arm_follow_up(ticket, config)
+        await self._arm_follow_up(tx, ticket, config)
         reminder = self._reminder(ticket, config)
         if reminder is not None:
-            await self._schedule(reminder)
+            await self._schedule(tx, reminder)
 
-    async def arm_first_response(self, ticket: Ticket) -> None:
+    async def arm_first_response(self, tx: Transaction, ticket: Ticket) -> None:
         config = await self.config(Community.from_key(ticket.community))
-        await self._schedule(_first_response(ticket, config))
+        await self._schedule(tx, _first_response(ticket, config))
 
-    async def drop_first_response(self, ticket: Ticket) -> None:
+    async def drop_first_response(self, tx: Transaction, ticket: Ticket) -> None:
+        """The ticket got its answer: no ping any more, not even one waiting in the outbox
+        (an outage held it back) or written again after a refusal."""
         await self._services.scheduler.cancel(
-            job_key(ticket.community, ticket.number, FIRST_RESPONSE)
+            job_key(ticket.community, ticket.number, FIRST_RESPONSE), tx=tx
         )
+        for key in all_keys(ping_key(ticket)):
+            await self._services.outbox.cancel(tx, key)
 
-    async def drop_reminder(self, ticket: Ticket) -> None:
+    async def drop_reminder(self, tx: Transaction, ticket: Ticket) -> None:
         """Forget the reminder of the ticket's current promise (it was kept or replaced)."""
         await self._services.scheduler.cancel(
-            job_key(ticket.community, ticket.number, REMINDER, ticket.promise_seq)
+            job_key(ticket.community, ticket.number, REMINDER, ticket.promise_seq), tx=tx
         )
 
-    async def disarm(self, ticket: Ticket) -> None:
+    async def disarm(self, tx: Transaction, ticket: Ticket) -> None:
         """A closed ticket gets no follow-ups, reminders or pings."""
-        scheduler = self._services.scheduler
-        await scheduler.cancel(
-            job_key(ticket.community, ticket.number, FOLLOW_UP, ticket.follow_up_seq)
+        await self._services.scheduler.cancel(
+            job_key(ticket.community, ticket.number, FOLLOW_UP, ticket.follow_up_seq), tx=tx
         )
-        await self.drop_reminder(ticket)
-        await self.drop_first_response(ticket)
-
-    async def arm_tracker(self, ticket: Ticket, *, delay: timedelta = TRACKER_RETRY) -> None:
-        """Post the tracker of a stored ticket later (the platform was unreachable)."""
-        await self._schedule(
-            JobRequest(
-                ticket.community,
-                KIND_TRACKER,
-                self._services.clock.now() + delay,
-                job_key(ticket.community, ticket.number, TRACKER),
-                {"number": ticket.number},
-            )
-        )
-
-    async def missing_trackers(self) -> list[Ticket]:
-        return await self._audit.missing_trackers()
+        await self.drop_reminder(tx, ticket)
+        await self.drop_first_response(tx, ticket)
 
     async def reconcile(self) -> int:
-        """Re-arm, in one transaction, the jobs lost between a change and its scheduling
-        (or never made, for imported tickets); returns how many."""
+        """Re-arm, in one transaction, the jobs of tickets stored without them (imported,
+        or by an older version that scheduled after the change committed); returns how
+        many."""
         requests: list[JobRequest] = []
         for ticket in await self._audit.missing_follow_ups():
             config = await self.config(Community.from_key(ticket.community))
@@ -153,13 +146,13 @@ class FollowUps:
             await self._services.scheduler.schedule_many(requests)
         return len(requests)
 
-    async def _arm_follow_up(self, ticket: Ticket, config: TicketsConfig) -> None:
+    async def _arm_follow_up(self, tx: Transaction, ticket: Ticket, config: TicketsConfig) -> None:
         seq = ticket.follow_up_seq
         for attempt in (seq, seq + 1):
-            if await self._schedule(_follow_up(ticket, config, attempt)):
+            if await self._schedule(tx, _follow_up(ticket, config, attempt)):
                 return
             # That key already ran while the ticket was closed: retire it and use the next.
-            await self._tickets.skip_follow_up(ticket.community, ticket.number, attempt)
+            await skip_follow_up(tx, ticket.community, ticket.number, attempt)
         log.error("ticket %s #%d: could not arm a follow-up", ticket.community, ticket.number)
 
     def _reminder(self, ticket: Ticket, config: TicketsConfig) -> JobRequest | None:
@@ -182,13 +175,14 @@ class FollowUps:
             {"number": ticket.number, "promise": ticket.promise_seq},
         )
 
-    async def _schedule(self, request: JobRequest) -> bool:
+    async def _schedule(self, tx: Transaction, request: JobRequest) -> bool:
         return await self._services.scheduler.schedule(
             Community.from_key(request.community),
             request.kind,
             request.due_at,
             request.key,
             request.payload,
+            tx=tx,
         )
 
     # -- firing ---------------------------------------------------------------------------
@@ -200,10 +194,8 @@ class FollowUps:
             return
         config = await self.config(Community.from_key(job.community))
         now = self._services.clock.now()
-        due = next_follow_up_at(ticket, config)
-        if due > now:
-            if await self._tickets.skip_follow_up(job.community, number, seq):
-                await self._arm_follow_up(ticket_after_skip(ticket), config)
+        if next_follow_up_at(ticket, config) > now:
+            await self._postpone(ticket, seq, config)
             return
         reason = _reason(ticket, now)
         notices = await self._announcer.notices(Community.from_key(job.community))
@@ -219,12 +211,17 @@ class FollowUps:
                 **_follow_up_values(ticket, now),
             )
             await self._announcer.refresh(notices, taken)
+            await self._arm_follow_up(tx, taken, config)
 
-        taken = await self._tickets.claim_follow_up(job.community, number, seq, now, announce)
-        if taken is None:
-            return
-        await self._arm_follow_up(taken, config)
-        await notices.deliver()
+        if await self._tickets.claim_follow_up(job.community, number, seq, now, announce):
+            await notices.deliver()
+
+    async def _postpone(self, ticket: Ticket, seq: int, config: TicketsConfig) -> None:
+        """A follow-up that came too early (the configuration changed): retire it and arm
+        the next for when it is due, in one transaction."""
+        async with self._services.db.transaction() as tx:
+            if await skip_follow_up(tx, ticket.community, ticket.number, seq):
+                await self._arm_follow_up(tx, ticket_after_skip(ticket), config)
 
     async def follow_up_posted(
         self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
@@ -244,7 +241,7 @@ class FollowUps:
         )
 
     async def fire_reminder(self, job: Job) -> None:
-        """Remind the owner privately; in the ambassadors' channel if their DMs are closed."""
+        """Remind the owner privately; in the ambassadors' channel if that fails."""
         number, promise = int(job.payload["number"]), int(job.payload["promise"])
         community = Community.from_key(job.community)
         ticket = await self._tickets.get(job.community, number)
@@ -266,11 +263,13 @@ class FollowUps:
             message = self._reminder_text(taken, locale)
             mention = rich(Mention(taken.owner_id, taken.owner_name or ""), ": ", message.text)
             fallback = None if ambassadors is None else (ambassadors, OutgoingMessage(text=mention))
-            sent = await self._announcer.direct(
+            sent = await self._announcer.private.direct(
                 notices, community, taken.owner_id, message, fallback
             )
             if not sent and ambassadors is not None:
-                await notices.add(Post(ambassadors, OutgoingMessage(text=mention)))
+                await self._announcer.post_retried(
+                    notices, Post(ambassadors, OutgoingMessage(text=mention))
+                )
 
         now = self._services.clock.now()
         if await self._tickets.claim_reminder(job.community, number, promise, now, announce):
@@ -288,7 +287,9 @@ class FollowUps:
         return OutgoingMessage(text=rich(text, *link))
 
     async def fire_first_response(self, job: Job) -> None:
-        """Ping the ambassadors about a ticket nobody has answered in time; once."""
+        """Ping the ambassadors about a ticket nobody has answered in time; once. The ping
+        is withdrawn if the ticket is answered before it goes out (`drop_first_response`),
+        and the history says "pinged" only once it went out (`ping_posted`)."""
         number = int(job.payload["number"])
         community = Community.from_key(job.community)
         config = await self._services.config.get(community)
@@ -308,13 +309,40 @@ class FollowUps:
             )
             link = (" ", Link(taken.tracker_url)) if taken.tracker_url else ()
             await self._announcer.to_ambassadors(
-                notices, community, rich(ping, " " if ping else (), text, *link)
+                notices,
+                community,
+                rich(ping, " " if ping else (), text, *link),
+                then_kind=PING_POSTED,
+                extra={"community": job.community, "number": number},
+                key=ping_key(taken),
             )
 
         if await self._tickets.claim_first_response_escalation(
             job.community, number, now, announce
         ):
             await notices.deliver()
+
+    async def ping_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """The history says the ambassadors were pinged once they were; a refused ping is
+        written again a little later, unless the ticket was answered meanwhile."""
+        community, number = str(data["community"]), int(data["number"])
+        if outcome.delivered:
+            now = self._services.clock.now()
+            await add_history(tx, community, number, now, BOT_ACTOR, FIRST_RESPONSE_ESCALATED)
+            return
+        ticket = await load_ticket(tx, community, number)
+        if unanswered(ticket):
+            await post_again(self._services.outbox, tx, outcome, data, PING_POSTED)
+
+
+def ping_key(ticket: Ticket) -> str:
+    """The outbox key of a ticket's first-response ping (its retries derive from it)."""
+    return f"{job_key(ticket.community, ticket.number, FIRST_RESPONSE)}:ping"
+
+
+def unanswered(ticket: Ticket) -> bool:
+    """Still waiting for an ambassador: what a first-response ping is about."""
+    return ticket.active and ticket.owner_id is None and ticket.first_response_at is None
 
 
 def _follow_up(ticket: Ticket, config: TicketsConfig, seq: int) -> JobRequest:

@@ -1,17 +1,19 @@
-"""Reactions on trackers, scheduled jobs and the start-up check that nothing was lost."""
+"""Reactions on trackers, scheduled jobs, outbox continuations and calls, and the start-up
+check that nothing was lost."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from bot.cog import after_delivery, job, listen
+from bot.cog import after_delivery, carries_out, job, listen
 from bot.delivery import Outcome
+from bot.effects import Attempt
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Community
-from cogs.tickets.announce import DIRECT_DONE, THREAD_OPENED, TRACKER_POSTED
+from cogs.tickets.announce import THREAD_OPENED, TRACKER_POSTED
 from cogs.tickets.base import TicketsBase
-from cogs.tickets.company import KIND_WEBHOOK
+from cogs.tickets.company import KIND_WEBHOOK, WEBHOOK_CALL, WEBHOOK_DONE
 from cogs.tickets.digest import DIGEST_POSTED, KIND_DIGEST
 from cogs.tickets.followups import (
     FOLLOW_UP_POSTED,
@@ -19,7 +21,10 @@ from cogs.tickets.followups import (
     KIND_FOLLOW_UP,
     KIND_REMINDER,
     KIND_TRACKER,
+    PING_POSTED,
 )
+from cogs.tickets.private_notes import DIRECT_DONE, NOTICE_SENT
+from cogs.tickets.refused import POSTED_AGAIN, post_again
 from storage.database import Transaction
 from storage.jobs import Job
 
@@ -28,10 +33,11 @@ log = logging.getLogger(__name__)
 
 class TicketHandlers(TicketsBase):
     async def setup(self) -> None:
-        """Re-arm jobs a crash may have lost; trackers and notices wait in the outbox."""
+        """Arm jobs missing for tickets stored without them; trackers and notices wait in
+        the outbox."""
         armed = await self.followups.reconcile()
         if armed:
-            log.warning("re-armed %d ticket job(s) missing after the last shutdown", armed)
+            log.warning("armed %d ticket job(s) missing from the database", armed)
         await self.digests.ensure_all()
 
     @listen(ReactionAdded)
@@ -41,6 +47,8 @@ class TicketHandlers(TicketsBase):
     @listen(ReactionRemoved)
     async def on_reaction_removed(self, event: ReactionRemoved) -> None:
         await self.reactions.removed(event)
+
+    # -- jobs -------------------------------------------------------------------------------
 
     @job(KIND_FOLLOW_UP)
     async def follow_up(self, scheduled: Job) -> None:
@@ -60,7 +68,8 @@ class TicketHandlers(TicketsBase):
 
     @job(KIND_WEBHOOK)
     async def webhook(self, scheduled: Job) -> None:
-        await self.company.fire_webhook(scheduled)
+        """A webhook job left by an older version goes to the outbox."""
+        await self.company.hand_over_job(scheduled)
 
     @job(KIND_TRACKER)
     async def tracker(self, scheduled: Job) -> None:
@@ -79,6 +88,18 @@ class TicketHandlers(TicketsBase):
             await self.announcer.post_tracker(notices, ticket, channel)
         await notices.deliver()
 
+    # -- the outbox -------------------------------------------------------------------------
+
+    @carries_out(WEBHOOK_CALL)
+    async def company_webhook(self, data: dict[str, Any], attempt: Attempt) -> None:
+        await self.company.deliver_webhook(data, attempt)
+
+    @after_delivery(WEBHOOK_DONE)
+    async def company_webhook_done(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        await self.company.webhook_done(tx, outcome, data)
+
     @after_delivery(TRACKER_POSTED)
     async def tracker_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
         await self.announcer.tracker_posted(tx, outcome, data)
@@ -89,13 +110,25 @@ class TicketHandlers(TicketsBase):
 
     @after_delivery(DIRECT_DONE)
     async def direct_done(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
-        await self.announcer.direct_done(tx, outcome, data)
+        await self.announcer.private.direct_done(tx, outcome, data)
+
+    @after_delivery(NOTICE_SENT)
+    async def notice_sent(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.announcer.private.notice_sent(tx, outcome, data)
+
+    @after_delivery(POSTED_AGAIN)
+    async def posted_again(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await post_again(self.services.outbox, tx, outcome, data)
 
     @after_delivery(FOLLOW_UP_POSTED)
     async def follow_up_posted(
         self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
     ) -> None:
         await self.followups.follow_up_posted(tx, outcome, data)
+
+    @after_delivery(PING_POSTED)
+    async def ping_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.followups.ping_posted(tx, outcome, data)
 
     @after_delivery(DIGEST_POSTED)
     async def digest_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:

@@ -1,11 +1,10 @@
 """The ticket lifecycle: open → claimed → waiting on company → resolved; withdrawn by the
 opener; reopened; merged into another ticket.
 
-Each step is ONE transaction: the state change, its history row and its announcements as
+Each step is ONE transaction: the state change, its history row, its announcements as
 outbox entries (the thread post, the tracker edit, private notes to opener and watchers, the
-thread's archiving), keyed by that history row so nothing is lost or done twice; the
-entries are delivered once it has committed, then the ticket's jobs are re-armed (a crash
-before that is repaired at start-up by `FollowUps.reconcile`).
+thread's archiving), keyed by that history row so nothing is lost or done twice, and the
+ticket's jobs moved, armed or cancelled; the entries are delivered once it has committed.
 Who may do what is decided here, server-side, inside the transaction: the dispatcher lets
 only ambassadors reach claim, update, escalate, resolve and merge; withdraw and reopen
 check that the member opened the ticket (or, for reopen, is an ambassador).
@@ -24,11 +23,12 @@ from bot.delivery import Pending
 from bot.model import Community, Member
 from bot.outgoing import Link, Markup, Mention, Rich, Segment, rich
 from bot.permissions import has_permission
-from cogs.tickets.announce import Announcer, Notices, Recipient
+from cogs.tickets.announce import Announcer, Notices
 from cogs.tickets.company import Company, HandOver
 from cogs.tickets.config import TicketsConfig
 from cogs.tickets.digest import Digests
 from cogs.tickets.followups import FollowUps
+from cogs.tickets.private_notes import Recipient
 from cogs.tickets.refusals import Refusals
 from cogs.tickets.render import age, when
 from storage.database import Transaction
@@ -52,7 +52,8 @@ from storage.tickets import (
 
 log = logging.getLogger(__name__)
 
-# Writes a step's announcements in its transaction: (notices, tx, ticket before, after).
+# Writes a step's announcements and moves its jobs, in its transaction:
+# (notices, tx, ticket before, after).
 Announce = Callable[[Notices, Transaction, Ticket, Ticket], Awaitable[None]]
 
 # A title is a thread name on Discord (100 characters with "#N ") and one line in lists.
@@ -133,6 +134,9 @@ class Lifecycle:
         async def announce(tx: Transaction, ticket: Ticket, _: Ticket, history: int) -> None:
             notices.begin(tx, f"ticket:{community.key}:{ticket.number}:{history}")
             await self._announcer.post_tracker(notices, ticket, tickets_channel)
+            await self._followups.arm_first_response(tx, ticket)
+            await self._followups.arm(tx, ticket)
+            await self._digests.ensure(community, tx=tx)
 
         try:
             ticket = await self._tickets.open(community.key, new, now, limits, announce)
@@ -142,11 +146,7 @@ class Lifecycle:
             wait = cooling.last_opened_at + (policy.cooldown or timedelta()) - now
             raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
         await notices.deliver()
-        ticket = await self._tickets.get(community.key, ticket.number) or ticket
-        await self._followups.arm_first_response(ticket)
-        await self._followups.arm(ticket)
-        await self._digests.ensure(community)
-        return ticket
+        return await self._tickets.get(community.key, ticket.number) or ticket
 
     def _new_ticket(
         self,
@@ -199,7 +199,9 @@ class Lifecycle:
             }
             return Changes(status, updates)
 
-        async def announce(notices: Notices, _: Transaction, before: Ticket, after: Ticket) -> None:
+        async def announce(
+            notices: Notices, tx: Transaction, before: Ticket, after: Ticket
+        ) -> None:
             if before.owner_id is None:
                 await self._announcer.say(
                     notices, after, "tickets.thread.claimed", owner=_who(member), number=number
@@ -214,9 +216,9 @@ class Lifecycle:
                     number=number,
                 )
             await self._announcer.refresh(notices, after)
+            await self._after_public_change(tx, after)
 
         _, ticket = await self._change(member, locale, number, "claimed", ACTIVE, plan, announce)
-        await self._after_public_change(ticket)
         return ticket
 
     async def update(
@@ -238,7 +240,9 @@ class Lifecycle:
             status = Status.CLAIMED if ticket.status is Status.OPEN else None
             return Changes(status, updates)
 
-        async def announce(notices: Notices, _: Transaction, __: Ticket, after: Ticket) -> None:
+        async def announce(
+            notices: Notices, tx: Transaction, before: Ticket, after: Ticket
+        ) -> None:
             public = notices.locale
             promise: Rich = ()
             if due is not None:
@@ -248,12 +252,12 @@ class Lifecycle:
             header = self._t(public, "tickets.thread.update", owner=_who(member), number=number)
             await self._announcer.post(notices, after, rich(header, Markup("\n"), note, promise))
             await self._announcer.refresh(notices, after)
+            await self._followups.drop_reminder(tx, before)
+            await self._after_public_change(tx, after)
 
-        before, ticket = await self._change(
+        _, ticket = await self._change(
             member, locale, number, "updated", ACTIVE, plan, announce, note
         )
-        await self._followups.drop_reminder(before)
-        await self._after_public_change(ticket)
         return ticket
 
     async def escalate(self, member: Member, locale: str, number: int, note: str) -> Escalation:
@@ -272,8 +276,11 @@ class Lifecycle:
 
         company = await self._company.channel(member.community)
         summary: list[Pending] = []
+        webhook: list[Pending] = []
 
-        async def announce(notices: Notices, _: Transaction, __: Ticket, after: Ticket) -> None:
+        async def announce(
+            notices: Notices, tx: Transaction, before: Ticket, after: Ticket
+        ) -> None:
             header = self._t(
                 notices.locale, "tickets.thread.escalated", owner=_who(member), number=number
             )
@@ -282,14 +289,15 @@ class Lifecycle:
                 summary.append(
                     await self._company.post_summary(notices, company, after, member, note)
                 )
+            webhook.extend(await self._company.call_webhook(notices, after, member, note))
             await self._announcer.refresh(notices, after)
+            await self._followups.drop_reminder(tx, before)
+            await self._after_public_change(tx, after)
 
-        before, ticket = await self._change(
+        _, ticket = await self._change(
             member, locale, number, "escalated", ACTIVE, plan, announce, note
         )
-        hand_over = await self._company.hand_over(ticket, member, note, summary)
-        await self._followups.drop_reminder(before)
-        await self._after_public_change(ticket)
+        hand_over = await self._company.hand_over(ticket, summary, webhook)
         return Escalation(ticket, hand_over)
 
     async def resolve(
@@ -328,8 +336,8 @@ class Lifecycle:
             )
             await self._announcer.post(notices, after, rich(header, Markup("\n"), resolution))
             await self._announcer.refresh(notices, after)
-            await self._notify_resolved(notices, tx, after, member)
-            await self._announcer.archive(notices, after)
+            await self._notify_resolved(notices, tx, after, member)  # then archives the thread
+            await self._followups.disarm(tx, after)
 
         _, ticket = await self._change(
             member,
@@ -342,7 +350,6 @@ class Lifecycle:
             resolution,
             wanted=Status.RESOLVED,
         )
-        await self._followups.disarm(ticket)
         return ticket
 
     async def merge(
@@ -355,6 +362,7 @@ class Lifecycle:
         async def announce(tx: Transaction, old: Ticket, new: Ticket, history: int) -> None:
             notices.begin(tx, f"ticket:{community.key}:{old.number}:{history}")
             await self._announce_merge(notices, member, old, new)
+            await self._followups.disarm(tx, old)
 
         try:
             with self._refuse.translated(locale):
@@ -364,7 +372,6 @@ class Lifecycle:
         except SameTicket:
             raise self._refuse.error(locale, "merge_same", number=source) from None
         await notices.deliver()
-        await self._followups.disarm(old)
         return old, new
 
     async def _announce_merge(self, notices: Notices, by: Member, old: Ticket, new: Ticket) -> None:
@@ -388,19 +395,19 @@ class Lifecycle:
         )
         await self._announcer.refresh(notices, old)
         await self._announcer.refresh(notices, new)
-        if old.opener_id != by.id:
-            await self._announcer.notify(
-                notices,
-                old,
-                [Recipient(old.opener_id, old.opener_name, old.opener_locale)],
-                "tickets.notify.merged",
-                number=old.number,
-                title=old.title,
-                target=new.number,
-                target_title=new.title,
-                link=_link(new),
-            )
-        await self._announcer.archive(notices, old)
+        opener = [Recipient(old.opener_id, old.opener_name, old.opener_locale)]
+        await self._announcer.notify(
+            notices,
+            old,
+            opener if old.opener_id != by.id else [],
+            "tickets.notify.merged",
+            archive=True,
+            number=old.number,
+            title=old.title,
+            target=new.number,
+            target_title=new.title,
+            link=_link(new),
+        )
 
     # -- openers --------------------------------------------------------------------------
 
@@ -424,7 +431,7 @@ class Lifecycle:
             )
             await self._announcer.refresh(notices, after)
             await self._notify_withdrawn(notices, tx, after, member, reason, owner)
-            await self._announcer.archive(notices, after)
+            await self._followups.disarm(tx, after)
 
         _, ticket = await self._change(
             member,
@@ -437,7 +444,6 @@ class Lifecycle:
             reason,
             wanted=Status.WITHDRAWN,
         )
-        await self._followups.disarm(ticket)
         return ticket
 
     async def reopen(self, member: Member, locale: str, number: int, note: str) -> Ticket:
@@ -465,7 +471,7 @@ class Lifecycle:
             }
             return Changes(Status.CLAIMED if ticket.owner_id else Status.OPEN, updates)
 
-        async def announce(notices: Notices, _: Transaction, __: Ticket, after: Ticket) -> None:
+        async def announce(notices: Notices, tx: Transaction, _: Ticket, after: Ticket) -> None:
             await self._announcer.unarchive(notices, after)
             header = self._t(
                 notices.locale, "tickets.thread.reopened", who=_who(member), number=number
@@ -474,6 +480,7 @@ class Lifecycle:
                 notices, after, rich(header, (Markup("\n"), *rich(note)) if note else ())
             )
             await self._announcer.refresh(notices, after)
+            await self._followups.arm(tx, after)
 
         try:
             _, ticket = await self._change(
@@ -481,7 +488,6 @@ class Lifecycle:
             )
         except LimitReached:
             raise self._refuse.error(locale, "reopen_limit", number=number, max=most) from None
-        await self._followups.arm(ticket)
         return ticket
 
     # -- helpers --------------------------------------------------------------------------
@@ -500,8 +506,8 @@ class Lifecycle:
         wanted: Status | None = None,
         limits: OpenLimits = UNLIMITED,
     ) -> tuple[Ticket, Ticket]:
-        """Store one step with its history row and its announcements (keyed by that row),
-        then deliver them."""
+        """Store one step with its history row, its announcements (keyed by that row) and
+        its jobs, then deliver the announcements."""
         community = member.community
         config = await self._services.config.get(community)
         notices = await self._announcer.notices(community)
@@ -529,9 +535,10 @@ class Lifecycle:
         await notices.deliver()
         return before, after
 
-    async def _after_public_change(self, ticket: Ticket) -> None:
-        await self._followups.drop_first_response(ticket)
-        await self._followups.arm(ticket)
+    async def _after_public_change(self, tx: Transaction, ticket: Ticket) -> None:
+        """An ambassador spoke in public: no first-response ping; the follow-up moves."""
+        await self._followups.drop_first_response(tx, ticket)
+        await self._followups.arm(tx, ticket)
 
     async def _watchers(self, tx: Transaction, ticket: Ticket, but: Member) -> list[Recipient]:
         """Who hears about the ticket's end (the opener and watchers), except `but`."""
@@ -547,7 +554,9 @@ class Lifecycle:
         ticket = await self._tickets.get(community.key, number)
         if ticket is None or ticket.owner_id is None:
             return None
-        return await self._announcer.recipient(community, ticket.owner_id, ticket.owner_name or "")
+        return await self._announcer.private.recipient(
+            community, ticket.owner_id, ticket.owner_name or ""
+        )
 
     async def _notify_withdrawn(
         self,
@@ -558,8 +567,8 @@ class Lifecycle:
         reason: str,
         owner: Recipient | None,
     ) -> None:
-        """The owner and the watchers learn that the opener withdrew it, privately; the
-        owner first, since they were working on it."""
+        """The owner and the watchers learn that the opener withdrew it, privately (the
+        owner first, since they were working on it); then the thread is archived."""
         watchers = await self._watchers(tx, ticket, by)
         if (
             owner is not None
@@ -568,13 +577,12 @@ class Lifecycle:
             and all(r.user_id != owner.user_id for r in watchers)
         ):
             watchers.insert(0, owner)
-        if not watchers:
-            return
         await self._announcer.notify(
             notices,
             ticket,
             watchers,
             "tickets.notify.withdrawn_reason" if reason else "tickets.notify.withdrawn",
+            archive=True,
             number=ticket.number,
             title=ticket.title,
             opener=ticket.opener_name,
@@ -590,6 +598,7 @@ class Lifecycle:
             ticket,
             await self._watchers(tx, ticket, by),
             f"tickets.notify.{OUTCOME_KEY[ticket.outcome or Outcome.DONE]}",
+            archive=True,
             number=ticket.number,
             title=ticket.title,
             resolution=ticket.resolution,

@@ -144,7 +144,7 @@ class Reactions:
         async with self._services.db.transaction() as tx:
             notices.begin(tx, f"auto:{secrets.token_hex(8)}")  # a new prompt each time asked
             fallback = None if where is None else (where, public)
-            if not await self._announcer.direct(
+            if not await self._announcer.private.direct(
                 notices, member.community, member.id, message, fallback
             ):
                 await self._announcer.post_message(notices, ticket, public)
@@ -159,5 +159,5 @@ class Reactions:
             if Capability.REMOVE_REACTIONS in platform.capabilities:
                 await notices.add(Unreact(event.message, event.emoji, event.member.ref))
             message = OutgoingMessage.of(refusal)
-            await self._announcer.direct(notices, event.community, event.member.id, message)
+            await self._announcer.private.direct(notices, event.community, event.member.id, message)
         await notices.deliver()

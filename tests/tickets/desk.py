@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from adapters.local import LocalCommunity, LocalMessage
 from bot.clock import VirtualClock
 from bot.local_session import LocalSession
 from bot.settings import Settings
 from storage.tickets import Ticket, TicketRepository
+from storage.timestamps import from_db, to_db
 
 # Timings chosen so a simulated week has a countable number of follow-ups.
 TICKETS_CONFIG = """
@@ -118,4 +119,25 @@ class Desk:
         return [e.action for e in entries]
 
     async def advance(self, delta: timedelta) -> int:
-        return await self.session.advance(delta)
+        """Move the clock forward through every due job and outbox retry in time order
+        (as the running bot's two loops would); returns how many jobs fired."""
+        target = self.clock.now() + delta
+        fired = await self.session.run_due_jobs()
+        while (due := await self._next_due()) is not None and due <= target:
+            self.clock.set(due)
+            fired += await self.session.run_due_jobs()
+        self.clock.set(target)
+        return fired + await self.session.run_due_jobs()
+
+    async def _next_due(self) -> datetime | None:
+        """The next moment after now at which a job or an outbox entry falls due."""
+        now = to_db(self.clock.now())
+        db = self.session.app.services.db
+        values = [
+            await db.fetch_value(
+                f"SELECT MIN(due_at) FROM {table} WHERE status = 'pending' AND due_at > ?",
+                (now,),
+            )
+            for table in ("jobs", "outbox")
+        ]
+        return min((from_db(v) for v in values if v is not None), default=None)

@@ -1,4 +1,7 @@
-"""Escalation to the company: channel summary and a webhook on a local test server."""
+"""Escalation to the company: channel summary and a webhook on a local test server.
+
+The webhook is an outbox call: an outage is retried with the outbox's back-off (5 s, 30 s,
+2 min, 10 min, 30 min, then hourly, 26 tries in about 21 hours), a refusal is final."""
 
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from bot.delivery import RETRY_DELAYS
 from bot.local_session import LocalSession
-from storage.jobs import JobRepository
+from cogs.tickets.company import idempotency_key
+from storage.outbox import OutboxRepository
 from storage.tickets import Status
 from tests.tickets.desk import Desk
 
@@ -23,7 +28,9 @@ web = pytest.importorskip("aiohttp.web")
 class Endpoint:
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the Idempotency-Key of every request
     failures_left: int = 0
+    status: int = 503  # what a failure answers
 
 
 @pytest.fixture
@@ -32,9 +39,10 @@ async def endpoint() -> AsyncIterator[Endpoint]:
     state = Endpoint("")
 
     async def hook(request: web.Request) -> web.Response:
+        state.keys.append(request.headers.get("Idempotency-Key", ""))
         if state.failures_left:
             state.failures_left -= 1
-            return web.Response(status=503)
+            return web.Response(status=state.status)
         state.received.append(await request.json())
         return web.Response(status=204)
 
@@ -84,8 +92,62 @@ async def test_an_unreachable_webhook_is_retried_until_it_answers(
     assert len(endpoint.received) == 1
     await desk.advance(timedelta(hours=1))
     assert len(endpoint.received) == 1
-    counts = await JobRepository(desk.session.app.services.db).count_by_status()
+    counts = await OutboxRepository(desk.session.app.services.db).count_by_status()
     assert counts.get("failed", 0) == 0
+
+
+async def test_every_try_of_one_escalation_carries_the_same_idempotency_key(
+    desk: Desk, endpoint: Endpoint
+) -> None:
+    endpoint.failures_left = 1
+    await use_webhook(desk, endpoint.url)
+    await desk.open("Ben")
+    await desk.open("Cy", "Offline mode")
+    await desk.run("Amy", "/ticket escalate #1 Asked product")
+    await desk.advance(timedelta(minutes=1))
+    await desk.run("Amy", "/ticket escalate #2 Asked product too")
+    await desk.advance(timedelta(minutes=1))
+    first, retry, second = endpoint.keys
+    assert first == retry and first != second  # a company endpoint can drop a repeat
+    assert len(first) == 32 and "local" not in first
+    [entry] = [e for e in await outbox_rows(desk) if e["kind"] == "call"][:1]
+    assert first == idempotency_key(entry["idempotency_key"])
+
+
+async def test_a_webhook_that_refuses_is_not_asked_again(desk: Desk, endpoint: Endpoint) -> None:
+    endpoint.failures_left, endpoint.status = 100, 404
+    await use_webhook(desk, endpoint.url)
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket escalate #1 Asked product")
+    await desk.advance(timedelta(days=2))
+    host = endpoint.url.split("/")[2]
+    assert len(endpoint.keys) == 1
+    assert [m for m in desk.channel("ambassadors") if "ticket #1" in m] == [
+        f"The company webhook refused the escalation of ticket #1 ({host} answered HTTP 404). "
+        "Please pass it on by hand."
+    ]
+
+
+async def test_an_escalation_cut_off_by_a_crash_still_reaches_the_company_once(
+    desk: Desk, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await use_webhook(desk, endpoint.url)
+    await desk.open("Ben")
+    outbox = desk.session.app.services.outbox
+
+    async def crash(*entries: Any) -> list[Any]:
+        raise SystemExit("killed right after the escalation committed")
+
+    monkeypatch.setattr(outbox, "deliver", crash)
+    with pytest.raises(SystemExit):
+        await desk.run("Amy", "/ticket escalate #1 Asked product")
+    monkeypatch.undo()
+    assert (await desk.ticket(1)).status is Status.WAITING and endpoint.received == []
+    await desk.restart()
+    await desk.advance(timedelta(minutes=1))
+    await desk.advance(timedelta(days=1))
+    assert len(endpoint.received) == 1
+    assert [m for m in desk.channel("company") if "Ticket #1" in m]  # the summary too
 
 
 async def test_escalation_without_anywhere_to_send_it_is_refused(desk: Desk) -> None:
@@ -112,16 +174,18 @@ async def test_a_webhook_that_never_answers_is_handed_back_to_the_ambassadors(
     await desk.open("Ben")
     await desk.run("Amy", "/ticket escalate #1 Asked product")
     await desk.session.run_due_jobs()
-    await desk.advance(timedelta(minutes=14))
+    waits = sum(RETRY_DELAYS, timedelta())
+    await desk.advance(waits - timedelta(minutes=1))
     assert not [m for m in desk.channel("ambassadors") if "did not accept" in m]
-    await desk.advance(timedelta(minutes=1))  # the fifth and last attempt
+    await desk.advance(timedelta(minutes=1))  # the last attempt
     host = endpoint.url.split("/")[2]
     assert [m for m in desk.channel("ambassadors") if "did not accept" in m] == [
-        "The company webhook did not accept the escalation of ticket #1 after 5 tries "
+        "The company webhook did not accept the escalation of ticket #1 after 26 tries "
         f"({host} answered HTTP 503). Please pass it on by hand."
     ]
-    counts = await JobRepository(desk.session.app.services.db).count_by_status()
-    assert counts["failed"] == 1
+    assert len(endpoint.keys) == len(RETRY_DELAYS) + 1 == 26
+    [call] = [e for e in await outbox_rows(desk) if e["kind"] == "call"]
+    assert call["status"] == "failed"
 
 
 # The parts of a webhook URL that carry its credential, as Slack and Discord put them.
@@ -173,13 +237,20 @@ def chat(session: LocalSession) -> list[str]:
     return [m.text for m in session.community.messages]
 
 
-async def jobs_table(desk: Desk) -> list[dict[str, Any]]:
-    rows = await desk.session.app.services.db.fetch_all("SELECT * FROM jobs")
+async def outbox_rows(desk: Desk) -> list[dict[str, Any]]:
+    rows = await desk.session.app.services.db.fetch_all("SELECT * FROM outbox ORDER BY id")
     return [dict(row) for row in rows]
 
 
+async def stored(desk: Desk) -> str:
+    """Everything the outbox and the jobs table hold, payloads and errors included."""
+    db = desk.session.app.services.db
+    jobs = [dict(row) for row in await db.fetch_all("SELECT * FROM jobs")]
+    return repr(await outbox_rows(desk)) + repr(jobs)
+
+
 def webhook_attempt_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if "tickets.webhook" in r.getMessage()]
+    return [r for r in caplog.records if "tickets.company_webhook" in r.getMessage()]
 
 
 async def test_a_company_webhook_that_is_down_is_reported_honestly_and_retried(
@@ -195,10 +266,10 @@ async def test_a_company_webhook_that_is_down_is_reported_honestly_and_retried(
     await desk.session.run_due_jobs()
     assert [m for m in desk.channel("ambassadors") if "ticket #1" in m] == [
         "⚠️ The company could not be reached yet with the escalation of ticket #1 "
-        f"({broken.host} answered HTTP 500). The bot keeps trying for 15m; you will hear "
+        f"({broken.host} answered HTTP 500). The bot keeps trying for 20h42m; you will hear "
         "here whether it went out."
     ]
-    await desk.advance(timedelta(minutes=1))  # the second attempt fails quietly
+    await desk.advance(timedelta(seconds=10))  # the second attempt fails quietly
     assert len([m for m in desk.channel("ambassadors") if "ticket #1" in m]) == 1
     broken.answer = "ok"
     await desk.advance(timedelta(minutes=2))
@@ -211,7 +282,7 @@ async def test_a_company_webhook_that_is_down_is_reported_honestly_and_retried(
     assert f"{broken.host} answered HTTP 500" in lines[0].getMessage()
     assert all(r.exc_info is None for r in caplog.records)  # no tracebacks at all
     assert f"delivered to {broken.host} (attempt 3)" in caplog.text
-    for text in [caplog.text, *chat(desk.session), repr(await jobs_table(desk))]:
+    for text in [caplog.text, *chat(desk.session), await stored(desk)]:
         assert_no_secret(text)
 
 
@@ -226,16 +297,15 @@ async def test_a_redirect_loop_never_shows_the_webhook_url_anywhere(
     await desk.session.run_due_jobs()
     await desk.advance(timedelta(minutes=15))
     assert desk.channel("ambassadors")[-1] == (
-        "The company webhook did not accept the escalation of ticket #1 after 5 tries "
-        f"({broken.host} answered HTTP 302, a redirect (not followed)). "
-        "Please pass it on by hand."
+        f"The company webhook refused the escalation of ticket #1 ({broken.host} answered "
+        "HTTP 302, a redirect (not followed)). Please pass it on by hand."
     )
-    assert len(webhook_attempt_lines(caplog)) == 5
+    assert len(webhook_attempt_lines(caplog)) == 1  # a redirect is not asked again
     assert all(r.exc_info is None for r in caplog.records)
-    [job] = [j for j in await jobs_table(desk) if j["kind"] == "tickets.webhook"]
-    assert job["status"] == "failed"
-    assert job["last_error"] == f"{broken.host} answered HTTP 302, a redirect (not followed)"
-    for text in [caplog.text, *chat(desk.session), repr(await jobs_table(desk))]:
+    [call] = [e for e in await outbox_rows(desk) if e["kind"] == "call"]
+    assert call["status"] == "failed"
+    assert call["last_error"] == f"{broken.host} answered HTTP 302, a redirect (not followed)"
+    for text in [caplog.text, *chat(desk.session), await stored(desk)]:
         assert_no_secret(text)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.errors import MissingPermission, PlatformError
+from bot.errors import MissingPermission, PlatformError, PlatformUnavailable
 from storage.jobs import JobRepository
 from tests.tickets.desk import Desk
 
@@ -221,13 +221,25 @@ async def test_a_reminder_the_platform_could_not_deliver_is_sent_by_the_retry_on
 ) -> None:
     await claimed_with_promise(desk, "2d")  # due Wednesday 11:00, reminder Tuesday 23:00
     due = MONDAY + timedelta(days=1, hours=14)
-    fail_at(desk, monkeypatch, "send_direct", due, PlatformError("Slack is having a moment"))
+    fail_at(desk, monkeypatch, "send_direct", due, PlatformUnavailable("Slack is having a moment"))
     await desk.advance(timedelta(days=1, hours=12))
     assert reminders(desk) == []
     await desk.advance(timedelta(minutes=1))
     assert len(reminders(desk)) == 1
     await desk.advance(timedelta(days=5))
     assert len(reminders(desk)) == 1
+
+
+async def test_a_reminder_the_platform_refused_for_good_goes_to_the_ambassadors_channel(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await claimed_with_promise(desk, "2d")
+    due = MONDAY + timedelta(days=1, hours=14)
+    fail_at(desk, monkeypatch, "send_direct", due, PlatformError("user_not_found"))
+    await desk.advance(timedelta(days=1, hours=12))
+    reminded = [m for m in desk.channel("ambassadors") if "Reminder:" in m]
+    assert reminders(desk) == [] and len(reminded) == 1
+    assert reminded[0].startswith("@Amy: Reminder: you promised")
 
 
 async def test_a_reminder_for_closed_dms_is_retried_when_the_channel_post_fails(
