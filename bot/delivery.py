@@ -20,7 +20,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
@@ -85,6 +85,18 @@ class Outcome:
     @property
     def queued(self) -> bool:
         return not self.delivered and self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An entry not carried out yet: what it is, when it is tried next, after how many
+    tries."""
+
+    key: str
+    kind: str
+    next_try: datetime
+    attempts: int
+    last_error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +195,14 @@ class Outbox:
         go with it, and its continuation does not run. False when it is already under way
         or finished (an effect on its way cannot be called back)."""
         return await self._entries.cancel(tx, key, self._clock.now())
+
+    async def waiting(self, key_prefix: str) -> list[Waiting]:
+        """What is still to be carried out under keys starting with `key_prefix` (e.g. a
+        ticket's follow-up held back by an outage), so a view can say so."""
+        return [
+            Waiting(e.key, e.kind, e.due_at, e.attempts, e.last_error)
+            for e in await self._entries.waiting(key_prefix)
+        ]
 
     async def deliver(self, *entries: Pending | int) -> list[Outcome]:
         """Carry these entries out now, and whatever their continuations add after them;

@@ -236,6 +236,17 @@ class OutboxRepository:
                 queue.append(child)
         return ended
 
+    async def waiting(self, key_prefix: str) -> list[Entry]:
+        """Entries not carried out yet whose key starts with `key_prefix`, oldest first.
+        (``substr``, not ``LIKE``: LIKE ignores case in SQLite and treats ``_`` as a
+        wildcard.)"""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM outbox WHERE substr(idempotency_key, 1, ?) = ? AND status IN (?, ?)"
+            " ORDER BY id",
+            (len(key_prefix), key_prefix, PENDING, RUNNING),
+        )
+        return [_entry(row) for row in rows]
+
     async def count_by_status(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {row[0]: row[1] for row in rows}

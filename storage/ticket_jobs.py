@@ -19,7 +19,13 @@ FIRST_RESPONSE = "first-response"
 
 def job_key(community: str, number: int, kind: str, seq: int = 0) -> str:
     """The idempotency key of one ticket job, e.g. ``ticket:discord:1:12:follow-up:3``."""
-    return f"ticket:{community}:{number}:{kind}:{seq}"
+    return f"{job_key_prefix(community, number, kind)}{seq}"
+
+
+def job_key_prefix(community: str, number: int, kind: str) -> str:
+    """What the keys of one ticket's jobs of one kind (and of their outbox entries) start
+    with, e.g. ``ticket:discord:1:12:follow-up:``."""
+    return f"ticket:{community}:{number}:{kind}:"
 
 
 def _key_sql(kind: str, seq_column: str) -> str:

@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cog import Services
+from bot.effects import Post
 from bot.errors import UserError
 from bot.model import Community
 from bot.outgoing import Link, OutgoingMessage, Rich, join, rich
 from bot.text import excerpt
 from cogs.tickets.config import TicketsConfig
-from cogs.tickets.render import TicketRenderer
+from cogs.tickets.followups import ping_key
+from cogs.tickets.render import TicketRenderer, when
+from storage.ticket_jobs import FOLLOW_UP, job_key_prefix
 from storage.ticket_queue import Sort, TicketQuery, TicketQueue
 from storage.tickets import Status, Ticket, TicketRepository
 
@@ -116,7 +119,23 @@ class TicketViews:
         if older > 0:
             parts.append(t("tickets.show.older", locale, count=older))
         parts += [self._renderer.history_line(entry, locale) for entry in history]
+        parts += await self._waiting(ticket, locale)
         return OutgoingMessage(title=tracker.title, fields=tracker.fields, text=join(parts))
+
+    async def _waiting(self, ticket: Ticket, locale: str) -> list[Rich]:
+        """Posts decided but not out yet (the platform is unreachable): shown as waiting,
+        since the history records them only once they are posted."""
+        outbox = self._services.outbox
+        lines: list[Rich] = []
+        for key, prefix in (
+            ("waiting_follow_up", job_key_prefix(ticket.community, ticket.number, FOLLOW_UP)),
+            ("waiting_ping", ping_key(ticket)),
+        ):
+            for entry in await outbox.waiting(prefix):
+                if entry.kind == Post.kind:
+                    at = when(entry.next_try)
+                    lines.append(self._services.i18n.t(f"tickets.show.{key}", locale, at=at))
+        return lines
 
     def _check_category(self, category: str | None, policy: TicketsConfig, locale: str) -> None:
         """An empty list for a category that is not configured is most likely a typo: say
