@@ -308,13 +308,13 @@ async def test_a_call_in_back_off_holds_up_no_other_community(session: LocalSess
 async def test_waiting_lists_what_is_not_carried_out_yet_by_key_prefix(
     session: LocalSession, monkeypatch: pytest.MonkeyPatch
 ):
-    fail_sends(monkeypatch, times=1)
-    await post(session, "held back", key="ticket:1:follow-up:0:post")
-    await post(session, "out", key="ticket:1:follow-up:1:post")
+    await post(session, "out", key="ticket:1:follow-up:0:post")
+    fail_sends(monkeypatch, times=2)
+    await post(session, "held back", key="ticket:1:follow-up:1:post")
     await post(session, "another ticket", key="ticket:12:follow-up:0:post")
 
     waiting = await session.app.services.outbox.waiting("ticket:1:")
 
     assert [(w.key, w.kind, w.attempts) for w in waiting] == [
-        ("ticket:1:follow-up:0:post", "post", 1)
+        ("ticket:1:follow-up:1:post", "post", 1)
     ]
