@@ -74,6 +74,7 @@ T = TypeVar("T")
 
 MEMBERS = ("Alice", "Mo", "Amy", "Bo", "Ben", "Cy", "Dee")
 MAX_OPEN = 3  # tickets.max_open_per_member in TICKETS_CONFIG
+PROMPT = "ticket:resolve:"  # the action id of a ✅ prompt's buttons, then the number
 APOLOGIES = ("went wrong", "schiefgegangen")  # core.crashed, in English and German
 # From the lifecycle's limits (cogs/tickets/lifecycle.py), as a member meets them.
 TITLE_MAX, DETAILS_MAX, NOTE_MAX, DECLINE_REASON_MIN = 90, 1800, 1500, 20
@@ -229,17 +230,22 @@ class TicketDesk(RuleBasedStateMachine):
         line = f'/ticket open "{title}"' if title else "/ticket open"
         line += f' details:"{details}"' if details else ""
         line += f" category:{category}" if category else ""
-        if (
-            not title
-            or len(title) > TITLE_MAX
-            or len(details) > DETAILS_MAX
-            or (category and category.lower() not in ("app", "billing"))
-            or (_id(who) not in AMBASSADORS and self.active_of(_id(who)) >= MAX_OPEN)
-        ):
-            expect = REFUSED  # without a title a form opens instead
-        else:
-            expect = Expect(tickets={len(self.tickets) + 1: After(Status.OPEN, None, 0)})
-        self.step(who, line, "general", expect, form=not title)
+        expect = self.opening(who, title, details, category) if title else REFUSED
+        self.step(who, line, "general", expect, form=not title)  # no title: a form opens
+
+    @rule(
+        who=members,
+        title=st.sampled_from(TITLES),
+        details=st.sampled_from(DETAILS),
+        category=st.sampled_from(CATEGORIES),
+    )
+    def open_with_form(self, who: str, title: str, details: str, category: str | None) -> None:
+        """`/ticket open` without a title opens a form; its submission opens the ticket."""
+        self.step(who, "/ticket open", "general", REFUSED, form=True)
+        values = {"title": title, "details": details, "category": category or ""}
+        submit = self.c.submit(self.c.member(who), values)
+        expect = self.opening(who, title, details, category)
+        self.act(who, f"submitted the open form {values}", submit, expect)
 
     @rule(data=st.data(), who=members, notify=st.sampled_from((None, "no", "yes")))
     def vote(self, data: st.DataObject, who: str, notify: str | None) -> None:
@@ -279,22 +285,41 @@ class TicketDesk(RuleBasedStateMachine):
 
     @rule(data=st.data(), who=members, emoji=st.sampled_from(("👍", "✅")), add=st.booleans())
     def react(self, data: st.DataObject, who: str, emoji: str, add: bool) -> None:
-        """👍 and ✅ on a tracker: a 👍 may count as a vote, ✅ only ever asks; no status
-        moves and no history is written except a vote's."""
-        view = self.state.tickets.get(self.pick(data))
+        self.reaction(who, self.pick(data), emoji, add)
+
+    def reaction(self, who: str, number: int, emoji: str, add: bool) -> None:
+        """👍 or ✅ on a tracker, added or taken away. A 👍 may count as a vote (the
+        opener's is taken back); a ✅ from an ambassador on an active ticket brings one
+        private prompt, anyone else's is taken back with a private note. No status moves
+        and no history is written except a vote's."""
+        view = self.state.tickets.get(number)
         if view is None or view.ticket.tracker_message_id is None:
             return
-        member, message = self.c.member(who), int(view.ticket.tracker_message_id)
-        self.run((self.c.react if add else self.c.unreact)(member, message, emoji))
+        member, tracker = self.c.member(who), self.c.message(int(view.ticket.tracker_message_id))
+        again = add is (member.id in tracker.reactions.get(emoji, []))  # no event at all
+        dms = len(self.c.direct_messages(member))
+        self.run((self.c.react if add else self.c.unreact)(member, tracker.number, emoji))
         self.run(self.session.app.services.outbox.run_due())
         after = self.run(self.snapshot())
-        for number, before in self.state.tickets.items():
-            now = after.tickets[number]
-            assert now.ticket.status is before.ticket.status, (who, emoji, number)
+        for n, before in self.state.tickets.items():
+            now = after.tickets[n]
+            assert now.ticket.status is before.ticket.status, (who, emoji, n)
             added = {e.action for e in now.history[len(before.history) :]}
-            assert added <= {"vote", "unvote"}, (who, emoji, number, added)
-        if emoji == "✅" or view.ticket.opener_id == _id(who) or not view.ticket.active:
-            assert after.tickets[view.ticket.number].compared == view.compared, (who, emoji)
+            assert added <= {"vote", "unvote"}, (who, emoji, n, added)
+        if emoji == "✅" or view.ticket.opener_id == member.id or not view.ticket.active:
+            assert after.tickets[number].compared == view.compared, (who, emoji, number)
+        told = self.c.direct_messages(member)[dms:]
+        ambassador, refused = _id(who) in AMBASSADORS, emoji == "✅" and _id(who) not in AMBASSADORS
+        if (
+            add
+            and not again
+            and (refused or (emoji == "👍" and view.ticket.opener_id == member.id))
+        ):
+            if view.ticket.active or emoji == "✅":
+                assert member.id not in tracker.reactions.get(emoji, []), (who, emoji, number)
+                assert len(told) == 1 and not told[0].buttons, (who, emoji, number, told)
+        elif add and not again and emoji == "✅" and ambassador and view.ticket.active:
+            assert len(told) == 1 and told[0].buttons, (who, number, told)  # the prompt
         self.check(after)
 
     # -- ambassadors ------------------------------------------------------------------------------
@@ -371,6 +396,53 @@ class TicketDesk(RuleBasedStateMachine):
             expect = Expect(tickets={source: after}, touches=frozenset({kept}))
         self.step(who, line, "general", expect)
 
+    @rule(
+        data=st.data(),
+        outcome=st.sampled_from(("", ":declined", ":duplicate")),
+        note=notes,
+    )
+    def resolve_by_prompt(self, data: st.DataObject, outcome: str, note: str) -> None:
+        """✅ on a tracker, then a button of one of the prompts sent so far (the new one
+        more often than not), pressed by the ambassador it was sent to or by anyone else,
+        then the resolution form. Only ambassadors get the form; a prompt for a ticket
+        closed since then is refused."""
+        asker, number = data.draw(staff, label="asker"), self.pick(data)
+        self.reaction(asker, number, "✅", add=False)
+        self.reaction(asker, number, "✅", add=True)
+        prompts = [
+            m
+            for m in self.c.messages
+            if m.channel_id.startswith("dm-")
+            and any(b.action_id.startswith(PROMPT) for b in m.buttons)
+        ]
+        if not prompts:
+            return
+        prompt = data.draw(
+            st.one_of(st.just(prompts[-1]), st.sampled_from(prompts)), label="prompt"
+        )
+        addressee = self.c.members[prompt.channel_id.removeprefix("dm-")].name
+        who = data.draw(st.one_of(st.just(addressee), members), label="who")
+        number = int(prompt.buttons[0].action_id.removeprefix(PROMPT))
+        ticket = self.tickets[number]
+        member, action_id = self.c.member(who), f"{PROMPT}{number}{outcome}"
+        form_before = self.c.open_forms.get(member.id)
+        press = self.c.press(member, prompt.number, action_id)
+        self.act(who, f"pressed {action_id}", press, REFUSED, form=True)
+        form = self.c.open_forms.get(member.id)
+        opened = form is not None and form is not form_before
+        allowed = _id(who) in AMBASSADORS and ticket.active
+        assert opened == allowed, f"{who} pressed {action_id} on #{number} ({ticket.status})"
+        if not opened:
+            return
+        submit = self.c.submit(member, {"resolution": note})
+        expect = Expect(tickets={number: After(Status.RESOLVED, ticket.owner_id or _id(who))})
+        text = note.strip()
+        if not text or len(text) > NOTE_MAX:
+            expect = REFUSED
+        if outcome == ":declined" and len(text) < DECLINE_REASON_MIN:
+            expect = REFUSED
+        self.act(who, f"submitted {note[:40]!r} for {action_id}", submit, expect)
+
     # -- openers ----------------------------------------------------------------------------------
 
     @rule(data=st.data(), reason=notes, where=places)
@@ -434,17 +506,32 @@ class TicketDesk(RuleBasedStateMachine):
     def step(
         self, who: str, line: str, channel: str, expect: Expect, *, form: bool = False
     ) -> None:
-        """Run one command and deliver what it queued; check the answer and the change."""
+        """Run one command line as `who` in `channel`."""
+        command = self.c.run(self.c.member(who), line, channel)
+        self.act(who, f"in #{channel}: {line[:100]!r}", command, expect, form=form)
+
+    def act(
+        self,
+        who: str,
+        what: str,
+        action: Coroutine[Any, Any, None],
+        expect: Expect,
+        *,
+        form: bool = False,
+    ) -> None:
+        """Do one thing as `who` and deliver what it queued; check the answer (a private
+        reply, or a form where `form` allows one) and what changed against `expect`."""
         member = self.c.member(who)
         before = self.state
         replies = len(self.c.private_replies(member))
         form_before = self.c.open_forms.get(member.id)
-        self.run(self.c.run(member, line, channel))
+        self.run(action)
         self.run(self.session.app.services.outbox.run_due())
         after = self.run(self.snapshot())
         answers = [m.text for m in self.c.private_replies(member)[replies:]]
-        context = f"{who} in #{channel}: {line[:100]!r} → {answers}"
-        form_opened = self.c.open_forms.get(member.id) is not form_before
+        context = f"{who} {what} → {answers}"
+        form_now = self.c.open_forms.get(member.id)
+        form_opened = form_now is not None and form_now is not form_before
         assert answers or (form and form_opened), f"no answer: {context}"
         assert not any(a in text for text in answers for a in APOLOGIES), context
         if expect.refused:
@@ -525,7 +612,9 @@ class TicketDesk(RuleBasedStateMachine):
             for m in self.c.messages
             if m.private_to is None and not m.channel_id.startswith("dm-")
         )
-        dms = sum(1 for m in self.c.messages if m.channel_id.startswith("dm-"))
+        dms = sum(
+            1 for m in self.c.messages if m.channel_id.startswith("dm-") and m.private_to is None
+        )
         return Snapshot(views, public, dms)
 
     @property
@@ -566,6 +655,18 @@ class TicketDesk(RuleBasedStateMachine):
         if host is None or host.thread_id is None:
             return Spot("general", f"#{number}", False)
         return Spot(self.c.channels[host.thread_id].name, f"#{number}", host.number != number)
+
+    def opening(self, who: str, title: str, details: str, category: str | None) -> Expect:
+        """Open: a title and details that fit, a known category, the member's limit."""
+        if (
+            not " ".join(title.split())
+            or len(title) > TITLE_MAX
+            or len(details) > DETAILS_MAX
+            or (category and category.lower() not in ("app", "billing"))
+            or (_id(who) not in AMBASSADORS and self.active_of(_id(who)) >= MAX_OPEN)
+        ):
+            return REFUSED
+        return Expect(tickets={len(self.tickets) + 1: After(Status.OPEN, None, 0)})
 
     def ambassador_step(
         self, who: str, number: int, spot: Spot, note: str, status: Status
