@@ -75,6 +75,7 @@ T = TypeVar("T")
 MEMBERS = ("Alice", "Mo", "Amy", "Bo", "Ben", "Cy", "Dee")
 MAX_OPEN = 3  # tickets.max_open_per_member in TICKETS_CONFIG
 PROMPT = "ticket:resolve:"  # the action id of a ✅ prompt's buttons, then the number
+PING = "without an ambassador. Who takes it?"  # tickets.first_response.ping
 APOLOGIES = ("went wrong", "schiefgegangen")  # core.crashed, in English and German
 # From the lifecycle's limits (cogs/tickets/lifecycle.py), as a member meets them.
 TITLE_MAX, DETAILS_MAX, NOTE_MAX, DECLINE_REASON_MIN = 90, 1800, 1500, 20
@@ -564,6 +565,11 @@ class TicketDesk(RuleBasedStateMachine):
             1 for v in after.tickets.values() for e in v.history if e.action == "escalated"
         )
         assert sum(1 for channel, _ in posts if channel == "company") == escalations
+        pings = [text for channel, text in posts if channel == "ambassadors" and PING in text]
+        for number, view in after.tickets.items():
+            sent = sum(1 for text in pings if f"Ticket #{number} “" in text)
+            rows = sum(1 for e in view.history if e.action == "first-response-escalated")
+            assert sent == rows <= 1, f"#{number}: {sent} first-response ping(s), {rows} row(s)"
         assert not any(a in text for _, text in posts for a in APOLOGIES)
         self.state = after
 
