@@ -71,14 +71,14 @@ class AmbassadorCommands(TicketsBase):
     async def update(self, interaction: Interaction) -> None:
         number, note = await self.number_and_text(interaction, "note")
         next_in = interaction.args["next"]
-        ticket = await self.lifecycle.update(
+        update = await self.lifecycle.update(
             interaction.member,
             interaction.locale,
             number,
             note,
             next_in if isinstance(next_in, timedelta) else None,
         )
-        await self.confirm(interaction, "tickets.reply.updated", ticket)
+        await self.confirm(interaction, update.reply_key, update.ticket)
 
     @command(
         "ticket escalate",

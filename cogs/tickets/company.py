@@ -80,10 +80,13 @@ class HandOver:
     posted: bool | None
     webhook_queued: bool
     summary_queued: bool = False  # an outage: the outbox posts it once the channel works
+    repeated: bool = False  # the same escalation of a moment ago: nothing was done again
 
     @property
     def reply_key(self) -> str:
         """The ambassador's reply: never "went out" for what has not gone out yet."""
+        if self.repeated:
+            return "tickets.reply.escalation_repeated"
         if self.summary_queued:
             return "tickets.reply.escalated_summary_queued"
         if self.posted is False:

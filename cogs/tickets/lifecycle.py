@@ -62,6 +62,12 @@ TITLE_MAX = 90
 # allows 2,000 characters per message.
 DETAILS_MAX = 1800
 NOTE_MAX = 1500
+# An update or escalation with the same note (and promise) by the same ambassador this soon
+# after the last is the same command run again: the ambassador saw no answer (the bot
+# restarted meanwhile, the platform showed "did not respond") and retried. It is confirmed,
+# not posted twice. Ten minutes covers a restart and a retry, and no real second update
+# repeats the first word for word that soon.
+REPEAT_WINDOW = timedelta(minutes=10)
 # Declining needs a reason in a sentence, not a bare "no": the member asked in public and
 # is owed an answer they can understand (e.g. "Not planned: the app stays free of ads.").
 DECLINE_REASON_MIN = 20
@@ -77,6 +83,39 @@ OUTCOME_KEY = {
 class Escalation:
     ticket: Ticket
     hand_over: HandOver
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """A public update and the ambassador's answer: posted, waiting for the platform, or
+    a repeat of the one just made."""
+
+    ticket: Ticket
+    reply_key: str
+
+
+class Repeated(Exception):
+    """The command repeats the ticket's last change (see `REPEAT_WINDOW`)."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(f"ticket #{ticket.number} was just changed the same way")
+        self.ticket = ticket
+
+
+def repeats(ticket: Ticket, member: Member, note: str, now: datetime) -> bool:
+    """Whether `member`'s public note repeats the ticket's last one of a moment ago."""
+    return (
+        ticket.owner_id == member.id
+        and ticket.last_public_note == note
+        and ticket.last_public_update_at is not None
+        and now - ticket.last_public_update_at <= REPEAT_WINDOW
+    )
+
+
+def _same_promise(stored: datetime | None, asked: datetime | None) -> bool:
+    if stored is None or asked is None:
+        return stored is asked
+    return abs(stored - asked) <= REPEAT_WINDOW
 
 
 def actor(member: Member) -> Actor:
@@ -223,12 +262,14 @@ class Lifecycle:
 
     async def update(
         self, member: Member, locale: str, number: int, note: str, next_in: timedelta | None
-    ) -> Ticket:
+    ) -> Update:
         note = self._note(locale, note)
         now = self._services.clock.now()
         due = now + next_in if next_in is not None else None
 
         def plan(ticket: Ticket) -> Changes:
+            if repeats(ticket, member, note, now) and _same_promise(ticket.next_update_due, due):
+                raise Repeated(ticket)
             updates: dict[str, object] = {
                 "last_public_update_at": now,
                 "last_public_note": note,
@@ -250,15 +291,22 @@ class Lifecycle:
                     Markup("\n"), self._t(public, "tickets.thread.next_update", due=when(due))
                 )
             header = self._t(public, "tickets.thread.update", owner=_who(member), number=number)
-            await self._announcer.post(notices, after, rich(header, Markup("\n"), note, promise))
+            text = rich(header, Markup("\n"), note, promise)
+            posts.append(await self._announcer.post(notices, after, text))
             await self._announcer.refresh(notices, after)
             await self._followups.drop_reminder(tx, before)
             await self._after_public_change(tx, after)
 
-        _, ticket = await self._change(
-            member, locale, number, "updated", ACTIVE, plan, announce, note
-        )
-        return ticket
+        posts: list[Pending | None] = []
+        try:
+            _, ticket = await self._change(
+                member, locale, number, "updated", ACTIVE, plan, announce, note
+            )
+        except Repeated as repeated:
+            return Update(repeated.ticket, "tickets.reply.update_repeated")
+        outcomes = await self._services.outbox.deliver(*(p for p in posts if p is not None))
+        posted = all(outcome.delivered for outcome in outcomes)
+        return Update(ticket, "tickets.reply.updated" if posted else "tickets.reply.update_queued")
 
     async def escalate(self, member: Member, locale: str, number: int, note: str) -> Escalation:
         note = self._note(locale, note)
@@ -266,6 +314,8 @@ class Lifecycle:
         now = self._services.clock.now()
 
         def plan(ticket: Ticket) -> Changes:
+            if ticket.status is Status.WAITING and repeats(ticket, member, note, now):
+                raise Repeated(ticket)
             updates = {
                 "last_public_update_at": now,
                 "last_public_note": note,
@@ -294,9 +344,12 @@ class Lifecycle:
             await self._followups.drop_reminder(tx, before)
             await self._after_public_change(tx, after)
 
-        _, ticket = await self._change(
-            member, locale, number, "escalated", ACTIVE, plan, announce, note
-        )
+        try:
+            _, ticket = await self._change(
+                member, locale, number, "escalated", ACTIVE, plan, announce, note
+            )
+        except Repeated as repeated:
+            return Escalation(repeated.ticket, HandOver(None, False, repeated=True))
         hand_over = await self._company.hand_over(ticket, summary, webhook)
         return Escalation(ticket, hand_over)
 

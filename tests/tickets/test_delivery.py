@@ -190,3 +190,62 @@ async def test_show_lists_a_follow_up_waiting_for_the_platform_as_waiting(
     await desk.advance(timedelta(minutes=1))
     shown = await desk.run("Ben", "/ticket show #1")
     assert "waiting to be posted" not in shown and "posted a public follow-up" in shown
+
+
+async def test_an_update_retried_after_a_crash_is_posted_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.run("Amy", "/ticket claim #1")
+    crash = crash_at(desk, monkeypatch, "send", after=True)
+    line = "/ticket update #1 Asked the app team. next:2d"
+    await run_and_crash(desk, crash, "Amy", line)  # Amy saw no answer
+    monkeypatch.undo()
+    await desk.restart()
+
+    retry = await desk.run("Amy", line)
+
+    assert retry.startswith("You sent this update for ticket #1 a moment ago; it is not posted")
+    updates = [m for m in await desk.thread(1) if "Update on #1" in m.text]
+    assert len(updates) == 1
+    assert (await desk.history(1)).count("updated") == 1
+    await desk.run("Amy", "/ticket update #1 The app team said yes.")
+    assert len([m for m in await desk.thread(1) if "Update on #1" in m.text]) == 2
+
+
+async def test_an_escalation_retried_after_a_crash_goes_to_the_company_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    crash = crash_at(desk, monkeypatch, "send", after=True)
+    await run_and_crash(desk, crash, "Amy", "/ticket escalate #1 Asked product")
+    monkeypatch.undo()
+    await desk.restart()
+
+    retry = await desk.run("Amy", "/ticket escalate #1 Asked product")
+
+    assert retry.startswith("You escalated ticket #1 with this note a moment ago")
+    assert len([m for m in desk.channel("company") if "Ticket #1" in m]) == 1
+    assert len([m for m in await desk.thread(1) if "passed #1 to the company" in m.text]) == 1
+
+
+async def test_an_update_the_platform_cannot_take_yet_is_reported_as_saved(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.run("Amy", "/ticket claim #1")
+    platform = desk.session.app.services.platform(desk.c.community)
+    real = platform.send
+    down = [True]
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        if down[0]:
+            raise PlatformUnavailable("Discord is unreachable")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(platform, "send", unreachable)
+    reply = await desk.run("Amy", "/ticket update #1 Asked the app team.")
+    assert reply.startswith("Update saved on ticket #1; it will be posted in the ticket's thread")
+    down[0] = False
+    await desk.advance(timedelta(minutes=1))
+    assert len([m for m in await desk.thread(1) if "Update on #1" in m.text]) == 1
