@@ -138,10 +138,11 @@ class Company:
         return [await self._write_call(notices, ticket.community, webhook_body(ticket, by, note))]
 
     async def _write_call(self, notices: Notices, community: str, body: dict[str, Any]) -> Pending:
-        number = int(body["ticket"]["number"])
-        data = {"community": community, "number": number}
+        key = notices.next_key()
+        data = {"community": community, "number": int(body["ticket"]["number"]), "key": key}
         return await notices.add(
             Call(Community.from_key(community), WEBHOOK_CALL, {**data, "body": body}),
+            key=key,
             then=Then(WEBHOOK_DONE, data),
             now=False,
         )
@@ -228,15 +229,12 @@ class Company:
                 tries,
             )
             if tries > 1:
-                await self._tell(
-                    tx, outcome, community, "webhook_delivered", number, attempts=tries
-                )
+                await self._tell(tx, data, "webhook_delivered", attempts=tries)
         elif isinstance(outcome.error, WebhookUnset):
-            await self._tell(tx, outcome, community, "webhook_unset", number)
+            await self._tell(tx, data, "webhook_unset")
         else:
             key = "webhook_failed" if tries > 1 else "webhook_refused"
-            error = str(outcome.error)
-            await self._tell(tx, outcome, community, key, number, attempts=tries, error=error)
+            await self._tell(tx, data, key, attempts=tries, error=str(outcome.error))
 
     async def hand_over_job(self, job: Job) -> None:
         """A webhook job left by an older version: write its call to the outbox."""
@@ -270,18 +268,14 @@ class Company:
         await notices.deliver()
 
     async def _tell(
-        self,
-        tx: Transaction,
-        outcome: Outcome,
-        community: Community,
-        key: str,
-        number: int,
-        **values: str | int,
+        self, tx: Transaction, data: dict[str, Any], key: str, **values: str | int
     ) -> None:
+        """Tell the ambassadors the outcome, under a key derived from the call's (once)."""
+        community = Community.from_key(str(data["community"]))
         notices = await self._announcer.notices(community)
-        notices.begin(tx, f"ticket-webhook:{outcome.entry_id}:{key}")
+        notices.begin(tx, f"{data['key']}:{key}")
         text = self._services.i18n.t(
-            f"tickets.company.{key}", notices.locale, number=number, **values
+            f"tickets.company.{key}", notices.locale, number=int(data["number"]), **values
         )
         await self._announcer.to_ambassadors(notices, community, text)
 

@@ -73,11 +73,13 @@ class PrivateNotes:
         platform = self._services.platform(community)
         if Capability.DIRECT_MESSAGES not in platform.capabilities:
             return False
+        key = notices.next_key()
         then = None
         if fallback is not None:
             where, public = fallback
-            then = Then(DIRECT_DONE, {"where": encode(where), "message": encode(public)})
-        await notices.add(DirectMessage(UserRef(community, user_id), message), then=then)
+            data = {"key": key, "where": encode(where), "message": encode(public)}
+            then = Then(DIRECT_DONE, data)
+        await notices.add(DirectMessage(UserRef(community, user_id), message), key=key, then=then)
         return True
 
     async def direct_done(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
@@ -86,7 +88,7 @@ class PrivateNotes:
         if outcome.error is None:
             return
         post = Post(decode(data["where"]), decode(data["message"]))
-        key = f"direct-fallback:{outcome.entry_id}"
+        key = f"{data['key']}:fallback"
         await self._services.outbox.add(
             tx, post, key=key, then=Then(POSTED_AGAIN, retry_data(post, key))
         )
@@ -123,7 +125,10 @@ class PrivateNotes:
             await self._close(notices, where, public, unreachable, archive)
             return
         (first, message), *rest = private
+        key = notices.next_key()
         data = {
+            "key": key,
+            "sent": 1,
             "community": community.key,
             "where": encode(where),
             "public": encode(public),
@@ -134,6 +139,7 @@ class PrivateNotes:
         }
         await notices.add(
             DirectMessage(UserRef(community, first.user_id), message),
+            key=key,
             then=Then(NOTICE_SENT, data),
         )
 
@@ -144,17 +150,21 @@ class PrivateNotes:
         if outcome.error is not None:
             unreachable.append(data["current"])
         outbox = self._services.outbox
-        base = f"notice:{outcome.entry_id}"
+        base, sent = str(data["key"]), int(data["sent"])
         if data["rest"]:
             (user_id, name, message), *later = data["rest"]
+            following = {
+                **data,
+                "sent": sent + 1,
+                "current": [user_id, name],
+                "rest": later,
+                "unreachable": unreachable,
+            }
             await outbox.add(
                 tx,
                 DirectMessage(UserRef(community, user_id), decode(message)),
-                key=f"{base}:next",
-                then=Then(
-                    NOTICE_SENT,
-                    {**data, "current": [user_id, name], "rest": later, "unreachable": unreachable},
-                ),
+                key=f"{base}:{sent + 1}",
+                then=Then(NOTICE_SENT, following),
             )
             return
         where, archive = decode(data["where"]), decode(data["archive"])
