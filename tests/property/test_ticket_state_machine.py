@@ -46,7 +46,7 @@ import logging
 import tempfile
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,7 +102,10 @@ NOTES = (
 )
 notes = st.one_of(st.just(GOOD_NOTE), st.sampled_from(NOTES))
 BAD_DURATIONS = ("soon", "1d  " * 18 + "x")  # the second once took the parser 51 s
-nexts = st.sampled_from((None, "2d", "12h", *BAD_DURATIONS))
+PROMISES = {"2d": timedelta(days=2), "12h": timedelta(hours=12)}
+nexts = st.sampled_from((None, *PROMISES, *BAD_DURATIONS))
+# The same update or escalation by its owner this soon again is a retry (lifecycle.py).
+REPEAT_WINDOW = timedelta(minutes=10)
 outcomes = st.one_of(st.none(), st.sampled_from(("declined", "duplicate", "maybe")))
 # Longest first: Hypothesis leans towards a strategy's first choice, and a quiet ticket's
 # first follow-up comes after quiet_after (3d).
@@ -355,6 +358,8 @@ class TicketDesk(RuleBasedStateMachine):
         expect = self.ambassador_step(who, number, spot, note, Status.CLAIMED)
         if next_in in BAD_DURATIONS:
             expect = REFUSED
+        elif not expect.refused and self.retried(who, number, spot, note, self.due(next_in)):
+            expect = REFUSED  # the same update again: confirmed, not posted twice
         self.step(who, line, spot.channel, expect)
 
     @rule(data=st.data(), who=staff, note=notes, where=places)
@@ -362,6 +367,8 @@ class TicketDesk(RuleBasedStateMachine):
         number = self.pick(data)
         spot = self.place(data, number, where)
         expect = self.ambassador_step(who, number, spot, note, Status.WAITING)
+        if not expect.refused and self.retried(who, number, spot, note, escalation=True):
+            expect = REFUSED  # the same escalation again: nothing is sent twice
         self.step(who, free_text_line("escalate", spot, note), spot.channel, expect)
 
     @rule(data=st.data(), who=staff, note=notes, outcome=outcomes, where=places)
@@ -674,6 +681,35 @@ class TicketDesk(RuleBasedStateMachine):
             return REFUSED
         return Expect(tickets={len(self.tickets) + 1: After(Status.OPEN, None, 0)})
 
+    def retried(
+        self,
+        who: str,
+        number: int,
+        spot: Spot,
+        note: str,
+        due: datetime | None = None,
+        *,
+        escalation: bool = False,
+    ) -> bool:
+        """An accepted update or escalation that repeats the owner's last public note (and
+        promise) of a moment ago is a retry: it is confirmed and changes nothing. Only an
+        escalation of a ticket already waiting on the company counts as repeated."""
+        ticket = self.tickets[number]
+        if escalation and ticket.status is not Status.WAITING:
+            return False
+        if not escalation and not same_promise(ticket.next_update_due, due):
+            return False
+        last = ticket.last_public_update_at
+        return (
+            ticket.owner_id == _id(who)
+            and ticket.last_public_note == text_of(number, spot, note).strip()
+            and last is not None
+            and self.session.clock.now() - last <= REPEAT_WINDOW
+        )
+
+    def due(self, next_in: str | None) -> datetime | None:
+        return None if next_in is None else self.session.clock.now() + PROMISES[next_in]
+
     def ambassador_step(
         self, who: str, number: int, spot: Spot, note: str, status: Status
     ) -> Expect:
@@ -691,6 +727,12 @@ class TicketDesk(RuleBasedStateMachine):
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def same_promise(stored: datetime | None, asked: datetime | None) -> bool:
+    if stored is None or asked is None:
+        return stored is asked
+    return abs(stored - asked) <= REPEAT_WINDOW
 
 
 def check_accepted(before: Snapshot, after: Snapshot, expect: Expect, context: str) -> None:
