@@ -265,7 +265,7 @@ class Kick(Effect):
 
 @dataclass(frozen=True, slots=True)
 class Ban(Effect):
-    """Banning is idempotent on every platform: a repeated ban changes nothing."""
+    """A recovering ban first asks whether the ban is already in place."""
 
     kind: ClassVar[str] = "ban"
     user: UserRef
@@ -280,7 +280,7 @@ class Ban(Effect):
         return f"user:{self.user.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
-        await platform.ban(self.user, self.reason)
+        await platform.ban(self.user, self.reason, recovering=attempt.recovering)
 
 
 @dataclass(frozen=True, slots=True)

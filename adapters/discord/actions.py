@@ -143,8 +143,10 @@ class DiscordActions:
         with translated(f"kick {member.display_name}", "Kick Members"):
             await member.kick(reason=reason)
 
-    async def ban(self, user: UserRef, reason: str) -> None:
+    async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         guild = self._guild(user.community)
+        if recovering and await self._banned(guild, user):
+            return
         member = await self._member_or_none(user)
         if member is not None:
             self._check_rank(member, "ban", "Ban Members", lambda p: p.ban_members)
@@ -157,6 +159,15 @@ class DiscordActions:
                 reason=reason,
                 delete_message_seconds=BAN_DELETES_MESSAGES_SECONDS,
             )
+
+    async def _banned(self, guild: discord.Guild, user: UserRef) -> bool:
+        """Whether the ban is already in place (an attempt cut off by a crash placed it)."""
+        with translated("look up the ban", "Ban Members"):
+            try:
+                await guild.fetch_ban(discord.Object(int(user.id)))
+            except discord.NotFound:
+                return False
+        return True
 
     async def grant_role(self, user: UserRef, role_id: str, reason: str) -> None:
         guild = self._guild(user.community)

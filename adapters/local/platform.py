@@ -120,7 +120,9 @@ class LocalPlatform:
         del self.community.members[user.id]
         self.community.log(f"(kicked {user.id}: {reason})")
 
-    async def ban(self, user: UserRef, reason: str) -> None:
+    async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
+        if recovering and user.id in self.community.banned:
+            return
         self.community.members.pop(user.id, None)
         self.community.banned.add(user.id)
         self.community.log(f"(banned {user.id}: {reason})")

@@ -363,7 +363,7 @@ class SlackPlatform:
     async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
         raise Unsupported(PLATFORM, Capability.TIMEOUT)
 
-    async def ban(self, user: UserRef, reason: str) -> None:
+    async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         raise Unsupported(PLATFORM, Capability.BAN)
 
     async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:

@@ -75,6 +75,26 @@ async def test_a_repeated_ban_is_harmless(world: Any) -> None:
     assert world.guild.get_ban(world.people["Ben"])["reason"] == "scam"
 
 
+async def test_a_recovering_ban_already_in_place_is_not_placed_again(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ben = world.user_ref("Ben")
+    await world.adapter.ban(ben, "scam")  # the attempt a crash cut off
+    await world.env.settle()
+    placed = []
+    original = world.adapter.client.http.ban
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        placed.append(args)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(world.adapter.client.http, "ban", counting)
+
+    await world.adapter.ban(ben, "scam", recovering=True)
+
+    assert placed == []
+
+
 async def test_a_repeated_role_grant_is_harmless(world: Any) -> None:
     ben = world.user_ref("Ben")
     await world.adapter.grant_role(ben, "Ambassadors", "welcome")

@@ -110,7 +110,7 @@ async def test_a_refused_ban_tells_the_member_nothing(session: LocalSession) -> 
     c = session.community
     platform = session.app.services.platform(c.community)
 
-    async def refuse(*args: object) -> None:
+    async def refuse(*args: object, **options: object) -> None:
         raise MissingPermission("Ben's role is above the bot's")
 
     platform.ban = refuse  # type: ignore[method-assign]
