@@ -28,6 +28,8 @@ from typing import Any
 
 Item = tuple[tuple[Any, ...], tuple[Any, ...]]  # (identity, content)
 
+# Keys may name a platform message by its number, which differs between runs.
+_DIGITS = re.compile(r"\d+")
 _LINK = re.compile(r"local:/([\w-]+)/\d+")
 _THREAD = re.compile(r"thread-\d+")
 _ID_FIELD = re.compile(r'("\w*(?:message|thread)\w*"\s*:\s*)("[^"]*"|\d+)')
@@ -115,15 +117,16 @@ def stored_rows(snapshot: dict[str, Any]) -> dict[str, Counter[str]]:
 
 def _outbox_row(row: dict[str, Any]) -> str:
     """An outbox entry as far as it is state: what it does and whether it happened. Its
-    timing, tries, lane, results (platform ids) and random keys are delivery bookkeeping,
-    and an edit superseded by a newer one left the same message as one delivered."""
+    timing, tries, lane, results (platform ids), random keys and the numbers in its key
+    (a key may name a platform message) are bookkeeping, and an edit superseded by a newer
+    one left the same message as one delivered."""
     key = row["idempotency_key"]
     status = "delivered" if row["status"] == "superseded" else row["status"]
     kept = {
         "community": row["community"],
         "kind": row["kind"],
         "status": status,
-        "key": "auto" if key.startswith("auto:") else _normalise(key),
+        "key": "auto" if key.startswith("auto:") else _DIGITS.sub("#", key),
     }
     return json.dumps(kept, ensure_ascii=False, sort_keys=True)
 
