@@ -24,10 +24,10 @@ from typing import Any
 from bot.codec import decode, encode
 from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
-from bot.effects import ArchiveThread, Edit, Effect, OpenThread, Post, UnarchiveThread
+from bot.effects import Edit, Effect, OpenThread, Post, UnarchiveThread
 from bot.errors import PlatformError
 from bot.model import ChannelRef, Community, MessageRef
-from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, rich
+from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, plain_text, rich
 from bot.platform import Capability
 from bot.text import excerpt
 from cogs.tickets.private_notes import PrivateNotes, Recipient
@@ -289,16 +289,10 @@ class Announcer:
                 "ticket %s #%d: stored without a tracker; not posted: %s",
                 ticket.community,
                 ticket.number,
-                excerpt(" ".join(str(getattr(s, "value", "")) for s in message.text), 80),
+                excerpt(plain_text(message.text), 80),
             )
             return None
         return await notices.add(Post(where, message), then=then)
-
-    async def archive(self, notices: Notices, ticket: Ticket) -> None:
-        """Archive and lock the thread where the platform allows; else leave it open."""
-        where = self.archivable_thread(ticket)
-        if where is not None:
-            await notices.add(ArchiveThread(where, lock=True))
 
     async def unarchive(self, notices: Notices, ticket: Ticket) -> None:
         """Open a reopened ticket's thread again, so members can take part once more."""
@@ -329,6 +323,8 @@ class Announcer:
         )
 
     def archivable_thread(self, ticket: Ticket) -> ChannelRef | None:
+        """The thread to archive and lock when the ticket closes (after its notes, see
+        `notify`), where the platform allows; else None and it stays open."""
         where = conversation_ref(ticket)
         if where is None or not where.is_thread:
             return None
