@@ -208,7 +208,7 @@ class Driver:
 
     async def _wait_until(self, target: datetime) -> None:
         assert self.session is not None
-        await self.session.app.services.scheduler.run_until(target, self._clock.set)
+        await self.session.advance_to(target)
 
     async def _redeliver(self, recorded: dict[str, Any]) -> None:
         """Dispatch the member's event again, exactly as the platform recorded it."""

@@ -63,6 +63,6 @@ class VirtualClock:
         self.set(self._now + delta)
 
     async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
-        # Virtual time never passes by itself: the scheduler is driven by `run_until`.
+        # Virtual time never passes by itself: `LocalSession.advance_to` steps it.
         if moment > self._now:
             await wake.wait()

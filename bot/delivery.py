@@ -251,6 +251,10 @@ class Outbox:
         self._stopping = True
         self._wake.set()
 
+    async def next_due_at(self, after: datetime) -> datetime | None:
+        """When the next entry falls due after `after` (for stepping a virtual clock)."""
+        return await self._entries.next_due_at(after)
+
     async def run_due(self) -> int:
         """Carry out every entry that may go now; returns how many were attempted."""
         attempted = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from adapters.local import LocalCommunity, LocalPlatform
@@ -71,12 +71,27 @@ class LocalSession:
 
     async def advance(self, delta: timedelta) -> int:
         """Move the clock forward, firing due jobs in time order; returns how many."""
+        return await self.advance_to(self.clock.now() + delta)
+
+    async def advance_to(self, moment: datetime) -> int:
+        """Step the clock through every due job and outbox retry up to `moment`, in time
+        order, as a running bot would meet them; returns how many jobs fired."""
         if not isinstance(self.clock, VirtualClock | OffsetClock):
             raise TypeError("only a virtual or offset clock can be advanced")
-        target = self.clock.now() + delta
-        fired = await self.app.services.scheduler.run_until(target, self.clock.set)
-        await self.app.services.outbox.run_due()  # retries that came due meanwhile
-        return fired
+        fired = await self.run_due_jobs()
+        while (upcoming := await self._next_moment(moment)) is not None:
+            self.clock.set(upcoming)
+            fired += await self.run_due_jobs()
+        self.clock.set(moment)
+        return fired + await self.run_due_jobs()
+
+    async def _next_moment(self, limit: datetime) -> datetime | None:
+        """The next time after now and up to `limit` when a job or a retry is due (an entry
+        already due but held behind another waits for that one's time)."""
+        services, now = self.app.services, self.clock.now()
+        moments = [await services.scheduler.next_due_at(), await services.outbox.next_due_at(now)]
+        ahead = [m for m in moments if m is not None and now < m <= limit]
+        return min(ahead, default=None)
 
     def save(self) -> None:
         if self._state is not None:

@@ -144,14 +144,9 @@ class Scheduler:
                 fired += 1
         return fired
 
-    async def run_until(self, moment: datetime, clock_setter: Callable[[datetime], None]) -> int:
-        """Step a virtual clock through each due time up to `moment`, firing jobs in order."""
-        fired = 0
-        while (next_due := await self._jobs.next_due_at()) is not None and next_due <= moment:
-            clock_setter(next_due)
-            fired += await self.run_due()
-        clock_setter(moment)
-        return fired + await self.run_due()
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest pending job is due (for stepping a virtual clock)."""
+        return await self._jobs.next_due_at()
 
     async def _fire(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)

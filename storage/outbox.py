@@ -138,10 +138,14 @@ class OutboxRepository:
         )
         return None if value is None else int(value)
 
-    async def next_due_at(self) -> datetime | None:
-        value = await self._db.fetch_value(
-            "SELECT MIN(due_at) FROM outbox WHERE status = ?", (PENDING,)
-        )
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None:
+        """When the earliest waiting entry is due; with `after`, the earliest due later
+        than that (entries due already may be held behind a later one of their lane)."""
+        sql, params = "SELECT MIN(due_at) FROM outbox WHERE status = ?", [PENDING]
+        if after is not None:
+            sql += " AND due_at > ?"
+            params.append(to_db(after))
+        value = await self._db.fetch_value(sql, params)
         return None if value is None else from_db(value)
 
     async def finish(

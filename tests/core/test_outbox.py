@@ -318,3 +318,15 @@ async def test_waiting_lists_what_is_not_carried_out_yet_by_key_prefix(
     assert [(w.key, w.kind, w.attempts) for w in waiting] == [
         ("ticket:1:follow-up:1:post", "post", 1)
     ]
+
+
+async def test_retries_within_one_stretch_of_time_all_happen(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    fail_sends(monkeypatch, times=3)
+
+    outcome = await post(session, "flag #3")
+    await session.advance(timedelta(minutes=10))  # retries after 5 s, 30 s and 2 min
+
+    assert outcome.queued
+    assert texts(session, "general") == ["flag #3"]
