@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from bot.errors import NotFound
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import OutgoingMessage
 from bot.platform import Platform
@@ -114,6 +115,8 @@ class Edit(Effect):
 
 @dataclass(frozen=True, slots=True)
 class Delete(Effect):
+    """A recovering delete of a message already gone is done: the cut-off attempt did it."""
+
     kind: ClassVar[str] = "delete"
     message: MessageRef
 
@@ -126,7 +129,11 @@ class Delete(Effect):
         return f"message:{self.message.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
-        await platform.delete(self.message)
+        try:
+            await platform.delete(self.message)
+        except NotFound:
+            if not attempt.recovering:
+                raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +247,7 @@ class Timeout(Effect):
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         remaining = self.until - attempt.now
         if remaining.total_seconds() > 0:
-            await platform.timeout(self.user, remaining, self.reason)
+            await platform.timeout(self.user, remaining, self.reason, recovering=attempt.recovering)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +292,8 @@ class Ban(Effect):
 
 @dataclass(frozen=True, slots=True)
 class GrantRole(Effect):
+    """A recovering grant first looks whether the member holds the role already."""
+
     kind: ClassVar[str] = "grant_role"
     user: UserRef
     role_id: str
@@ -299,6 +308,10 @@ class GrantRole(Effect):
         return f"user:{self.user.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        if attempt.recovering:
+            member = await platform.fetch_member(self.user)
+            if member is not None and any(self.role_id in (r.id, r.name) for r in member.roles):
+                return
         await platform.grant_role(self.user, self.role_id, self.reason)
 
 

@@ -78,7 +78,10 @@ class Platform(Protocol):
         recovering: bool = False,
     ) -> MessageRef: ...
 
-    async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None: ...
+    # `recovering`: a timeout already in place until (about) the same end is left alone.
+    async def timeout(
+        self, user: UserRef, duration: timedelta, reason: str, *, recovering: bool = False
+    ) -> None: ...
 
     # `recovering`: an attempt cut off by a crash may already have removed the member; a
     # platform that cannot tell "already kicked" from "not allowed" takes nothing left to

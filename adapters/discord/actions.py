@@ -32,6 +32,9 @@ THREAD_NAME_LIMIT = 100
 # A ticket thread stays open a week without activity before Discord hides it; the
 # ambassador's follow-ups revive it, and resolving archives it for good.
 THREAD_AUTO_ARCHIVE_MINUTES = 10080
+# A timeout found in place after a crash counts as the one being retried if it ends within
+# this of the intended end (the retry computes the remaining time a moment later).
+SAME_END = timedelta(minutes=1)
 # Discord accepts nonces of at most 25 characters.
 NONCE_LENGTH = 25
 # A ban keeps the member's messages: the flag and the audit log refer to them, and
@@ -123,7 +126,9 @@ class DiscordActions:
             sent = await target.send(**rendered.send_kwargs(), **_nonce(nonce))
         return MessageRef(ChannelRef(user.community, str(sent.channel.id)), str(sent.id))
 
-    async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
+    async def timeout(
+        self, user: UserRef, duration: timedelta, reason: str, *, recovering: bool = False
+    ) -> None:
         if duration > MAX_TIMEOUT:
             raise UserError("Discord allows timeouts of at most 28 days; choose a shorter one.")
         member = await self._member(user)
@@ -134,6 +139,9 @@ class DiscordActions:
                 f"I can't time out {member.display_name}: Discord never times out "
                 "members with the Administrator permission."
             )
+        ends, wanted = member.timed_out_until, discord.utils.utcnow() + duration
+        if recovering and ends is not None and ends >= wanted - SAME_END:
+            return  # the attempt a crash cut off placed it
         with translated(f"time out {member.display_name}", permission):
             await member.timeout(duration, reason=reason)
 

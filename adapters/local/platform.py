@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from adapters.local.community import LocalChannel, LocalCommunity, LocalMessage
 from adapters.local.identity import BOT_ID
@@ -14,6 +14,9 @@ from bot.outgoing import OutgoingMessage
 from bot.platform import Capability
 
 # At most 12 digits: a longer number is no message here, and `int` refuses very long ones.
+# A timeout found in place after a crash counts as the one retried if it ends within this of
+# the intended end (the retry computes the remaining time a moment later).
+SAME_END = timedelta(minutes=1)
 _LINK = re.compile(r"^(?:local:/(?P<channel>[\w-]+)/|#)?(?P<number>\d{1,12})$")
 
 
@@ -109,9 +112,14 @@ class LocalPlatform:
         self.community.log(f"[DM to {user.id}] {recorded.number} Botschafter: {text}")
         return self.community.message_ref(recorded)
 
-    async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
+    async def timeout(
+        self, user: UserRef, duration: timedelta, reason: str, *, recovering: bool = False
+    ) -> None:
         self._require_member(user)  # as on Discord: someone who left cannot be timed out
         until = self.community.now() + duration
+        current = self.community.timeouts.get(user.id)
+        if recovering and current and datetime.fromisoformat(current) >= until - SAME_END:
+            return
         self.community.timeouts[user.id] = until.isoformat()
         self.community.log(f"(timed out {user.id} until {until:%Y-%m-%d %H:%M}: {reason})")
 

@@ -360,7 +360,9 @@ class SlackPlatform:
 
     # -- members ------------------------------------------------------------------------------
 
-    async def timeout(self, user: UserRef, duration: timedelta, reason: str) -> None:
+    async def timeout(
+        self, user: UserRef, duration: timedelta, reason: str, *, recovering: bool = False
+    ) -> None:
         raise Unsupported(PLATFORM, Capability.TIMEOUT)
 
     async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:

@@ -9,7 +9,17 @@ import pytest
 
 from adapters.local import LocalPlatform
 from bot.delivery import Outcome, Then
-from bot.effects import Call, DirectMessage, Edit, Kick, OpenThread, Post, Timeout
+from bot.effects import (
+    Call,
+    Delete,
+    DirectMessage,
+    Edit,
+    GrantRole,
+    Kick,
+    OpenThread,
+    Post,
+    Timeout,
+)
 from bot.errors import PlatformUnavailable
 from bot.local_session import LocalSession
 from bot.model import ChannelRef, Community
@@ -330,3 +340,27 @@ async def test_retries_within_one_stretch_of_time_all_happen(
 
     assert outcome.queued
     assert texts(session, "general") == ["flag #3"]
+
+
+async def test_recovered_moderation_steps_already_done_are_not_repeated(session: LocalSession):
+    services = session.app.services
+    ben = session.community.member("Ben")
+    until = services.clock.now() + timedelta(hours=1)
+    said = await post(session, "spam")
+    async with services.db.transaction() as tx:
+        steps = [
+            await services.outbox.add(tx, Delete(said.result)),
+            await services.outbox.add(tx, Timeout(ben.ref, until, "spam")),
+            await services.outbox.add(tx, GrantRole(ben.ref, "Members", "rules")),
+        ]
+    await services.outbox.deliver(*steps)
+    before = list(session.community.transcript)
+    # The process died after each platform call and before the write that records it.
+    await services.db.execute("UPDATE outbox SET status = 'running' WHERE kind <> 'post'")
+    await services.outbox.start()
+
+    await services.outbox.run_due()
+
+    assert session.community.transcript == before  # nothing deleted, timed out or granted again
+    statuses = await OutboxRepository(services.db).count_by_status()
+    assert statuses == {"delivered": 4}

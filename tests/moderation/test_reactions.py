@@ -366,7 +366,7 @@ async def test_a_refused_timeout_tells_the_author_nothing(session: LocalSession)
     c = session.community
     platform = session.app.services.platform(c.community)
 
-    async def refuse(user: UserRef, duration: timedelta, reason: str) -> None:
+    async def refuse(user: UserRef, duration: timedelta, reason: str, **options: object) -> None:
         raise MissingPermission("role hierarchy")
 
     platform.timeout = refuse  # type: ignore[method-assign]
