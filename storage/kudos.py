@@ -8,6 +8,10 @@ from datetime import datetime, timedelta
 from storage.database import Database, Transaction
 from storage.timestamps import from_db, to_db
 
+# A giver who saw no answer (a crash, a timeout) sends the same command again within
+# minutes; the same thanks later is meant again.
+SAME_THANKS_WITHIN = timedelta(minutes=10)
+
 
 @dataclass(frozen=True, slots=True)
 class KudosGiven:
@@ -53,7 +57,18 @@ class KudosRepository:
     ) -> KudosGiven | RateLimited:
         """Store a kudos unless the giver reached `limit` within `window`; atomic, so two
         quick commands cannot both slip under the limit; written in the caller's transaction
-        so the public thank-you is an outbox entry committed with it."""
+        so the public thank-you is an outbox entry committed with it.
+
+        The same thanks again within `SAME_THANKS_WITHIN` is the giver retrying a command
+        that got no answer (a crash, a timeout): it is the kudos already stored, not another.
+        """
+        repeated = await tx.fetch_one(
+            "SELECT id FROM kudos WHERE community = ? AND giver_id = ? AND receiver_id = ?"
+            " AND reason = ? AND given_at > ? ORDER BY given_at DESC",
+            (community, giver_id, receiver_id, reason, to_db(at - SAME_THANKS_WITHIN)),
+        )
+        if repeated is not None:
+            return await self._given(tx, int(repeated["id"]), community, receiver_id, count_since)
         recent = await tx.fetch_all(
             "SELECT given_at FROM kudos WHERE community = ? AND giver_id = ?"
             " AND given_at > ? ORDER BY given_at",
@@ -67,6 +82,16 @@ class KudosRepository:
             " given_at) VALUES (?, ?, ?, ?, ?, ?)",
             (community, giver_id, receiver_id, receiver_name, reason, to_db(at)),
         )
+        return await self._given(tx, kudos_id, community, receiver_id, count_since)
+
+    async def _given(
+        self,
+        tx: Transaction,
+        kudos_id: int,
+        community: str,
+        receiver_id: str,
+        count_since: datetime,
+    ) -> KudosGiven:
         counts = await tx.fetch_one(
             "SELECT COUNT(*) AS total,"
             " SUM(CASE WHEN given_at >= ? THEN 1 ELSE 0 END) AS recent"

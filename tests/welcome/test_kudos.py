@@ -138,3 +138,21 @@ async def test_kudos_can_be_switched_off(session: LocalSession, cog: WelcomeCog,
     await c.run(ben, "/kudos give @Amy thanks")
     assert c.last_private(ben) == "Kudos are switched off in this community."
     assert c.read("#general") == []
+
+
+async def test_the_same_thanks_retried_at_once_is_one_kudos_and_one_post(
+    session: LocalSession, cog: WelcomeCog
+):
+    c = session.community
+    ben = c.member("Ben")
+    await c.run(ben, "/kudos give @Amy for the export fix")
+    await c.run(ben, "/kudos give @Amy for the export fix")  # no answer seen: a retry
+
+    public = [m for m in c.read("#general") if m.private_to is None]
+    assert [m.text for m in public] == [
+        "🙌 Ben thanks @Amy: “for the export fix” (Amy has 1 kudos this month.)"
+    ]
+    assert "posted" in c.last_private(ben)
+    await session.advance(timedelta(minutes=11))
+    await c.run(ben, "/kudos give @Amy for the export fix")  # later: meant again
+    assert c.read("#general")[-1].text.endswith("(Amy has 2 kudos this month.)")
