@@ -110,9 +110,19 @@ def _message_item(message: dict[str, Any], channel_names: dict[str, str]) -> Ite
 
 def stored_rows(snapshot: dict[str, Any]) -> dict[str, Counter[str]]:
     return {
-        table: Counter(_outbox_row(row) if table == "outbox" else _row(row) for row in rows)
+        table: Counter(
+            _outbox_row(row) if table == "outbox" else _row(row)
+            for row in rows
+            if _stored_state(table, row)
+        )
         for table, rows in snapshot["stored"].items()
     }
+
+
+def _stored_state(table: str, row: dict[str, Any]) -> bool:
+    """An edit re-applies the latest state: how often the bot re-rendered a message (e.g.
+    once more after a restart) is not state; the message's final text is compared above."""
+    return not (table == "outbox" and row["kind"] == "edit")
 
 
 def _outbox_row(row: dict[str, Any]) -> str:
