@@ -143,10 +143,10 @@ async def test_a_timeout_is_told_after_it_took_effect_and_an_untranslated_error_
     original = LocalPlatform.timeout
     failures = [TimeoutError("raw socket timeout"), RuntimeError("HTTP 502")]
 
-    async def flaky(self: LocalPlatform, *args: Any) -> None:
+    async def flaky(self: LocalPlatform, *args: Any, **options: Any) -> None:
         if failures:
             raise failures.pop()
-        await original(self, *args)
+        await original(self, *args, **options)
 
     monkeypatch.setattr(LocalPlatform, "timeout", flaky)
     await c.post(c.member("Ben"), "#general", "darn")

@@ -305,7 +305,7 @@ async def test_a_ladder_step_the_platform_refuses_goes_to_the_moderators(
     try:
         c = session.community
 
-        async def refuse(*args: object) -> None:
+        async def refuse(*args: object, **options: object) -> None:
             raise MissingPermission("Zoe's role is above the bot's")
 
         session.app.services.platform(c.community).timeout = refuse  # type: ignore[method-assign]
