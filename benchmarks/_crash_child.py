@@ -329,8 +329,11 @@ def _mutators() -> list[str]:
 def _counted(method: Callable[..., Awaitable[Any]], name: str, driver: Driver) -> Any:
     @functools.wraps(method)
     async def counted(self: LocalPlatform, *args: Any, **kwargs: Any) -> Any:
+        user_id = getattr(args[0], "id", "") if args else ""
+        before = _standing(self.community, user_id)
         result = await method(self, *args, **kwargs)
-        if name in MODERATION and args:
+        # A call that changed nothing (a recovering ban already in place) is no action.
+        if name in MODERATION and args and _standing(self.community, user_id) != before:
             detail = [str(a) for a in args[1:2] if not isinstance(a, str) or name == "grant_role"]
             user = getattr(args[0], "id", str(args[0]))
             until = self.community.timeouts.get(user, "") if name == "timeout" else ""
@@ -339,6 +342,13 @@ def _counted(method: Callable[..., Awaitable[Any]], name: str, driver: Driver) -
         return result
 
     return counted
+
+
+def _standing(community: LocalCommunity, user_id: str) -> tuple[Any, ...]:
+    """What moderation actions change about a member on the local platform."""
+    member = community.members.get(user_id)
+    roles = tuple(role.name for role in member.roles) if member is not None else ()
+    return member is not None, user_id in community.banned, community.timeouts.get(user_id), roles
 
 
 def _redelivery(event: Event) -> dict[str, Any] | None:
