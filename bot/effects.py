@@ -31,17 +31,21 @@ class Attempt:
 
 
 class Effect:
-    """Base of effects; subclasses are frozen dataclasses listed in `EFFECTS`."""
+    """Base of effects; subclasses are frozen dataclasses listed in `EFFECTS`. Each names
+    the field it acts on (`target`: a channel, message or user reference) and what kind of
+    lane that is, which gives its community and its lane."""
 
     kind: ClassVar[str]
+    target: ClassVar[str]
+    lane_kind: ClassVar[str]
 
     @property
     def community(self) -> Community:
-        raise NotImplementedError
+        return getattr(self, self.target).community  # type: ignore[no-any-return]
 
     @property
     def lane(self) -> str:
-        raise NotImplementedError
+        return f"{self.lane_kind}:{getattr(self, self.target).id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> Any:
         raise NotImplementedError
@@ -50,17 +54,11 @@ class Effect:
 @dataclass(frozen=True, slots=True)
 class Post(Effect):
     kind: ClassVar[str] = "post"
+    target: ClassVar[str] = "channel"
+    lane_kind: ClassVar[str] = "channel"
     channel: ChannelRef
     message: OutgoingMessage
     allow_pings: bool = True
-
-    @property
-    def community(self) -> Community:
-        return self.channel.community
-
-    @property
-    def lane(self) -> str:
-        return f"channel:{self.channel.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> MessageRef:
         return await platform.send(
@@ -75,16 +73,10 @@ class Post(Effect):
 @dataclass(frozen=True, slots=True)
 class DirectMessage(Effect):
     kind: ClassVar[str] = "direct"
+    target: ClassVar[str] = "user"
+    lane_kind: ClassVar[str] = "user"
     user: UserRef
     message: OutgoingMessage
-
-    @property
-    def community(self) -> Community:
-        return self.user.community
-
-    @property
-    def lane(self) -> str:
-        return f"user:{self.user.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> MessageRef:
         return await platform.send_direct(
@@ -98,16 +90,10 @@ class Edit(Effect):
     one, so only the latest state is ever applied."""
 
     kind: ClassVar[str] = "edit"
+    target: ClassVar[str] = "message"
+    lane_kind: ClassVar[str] = "message"
     message: MessageRef
     new: OutgoingMessage
-
-    @property
-    def community(self) -> Community:
-        return self.message.community
-
-    @property
-    def lane(self) -> str:
-        return f"message:{self.message.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         await platform.edit(self.message, self.new)
@@ -118,15 +104,9 @@ class Delete(Effect):
     """A recovering delete of a message already gone is done: the cut-off attempt did it."""
 
     kind: ClassVar[str] = "delete"
+    target: ClassVar[str] = "message"
+    lane_kind: ClassVar[str] = "message"
     message: MessageRef
-
-    @property
-    def community(self) -> Community:
-        return self.message.community
-
-    @property
-    def lane(self) -> str:
-        return f"message:{self.message.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         try:
@@ -139,16 +119,10 @@ class Delete(Effect):
 @dataclass(frozen=True, slots=True)
 class React(Effect):
     kind: ClassVar[str] = "react"
+    target: ClassVar[str] = "message"
+    lane_kind: ClassVar[str] = "message"
     message: MessageRef
     emoji: str
-
-    @property
-    def community(self) -> Community:
-        return self.message.community
-
-    @property
-    def lane(self) -> str:
-        return f"message:{self.message.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         await platform.add_reaction(self.message, self.emoji)
@@ -157,17 +131,11 @@ class React(Effect):
 @dataclass(frozen=True, slots=True)
 class Unreact(Effect):
     kind: ClassVar[str] = "unreact"
+    target: ClassVar[str] = "message"
+    lane_kind: ClassVar[str] = "message"
     message: MessageRef
     emoji: str
     user: UserRef
-
-    @property
-    def community(self) -> Community:
-        return self.message.community
-
-    @property
-    def lane(self) -> str:
-        return f"message:{self.message.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         await platform.remove_reaction(self.message, self.emoji, self.user)
@@ -176,16 +144,10 @@ class Unreact(Effect):
 @dataclass(frozen=True, slots=True)
 class OpenThread(Effect):
     kind: ClassVar[str] = "open_thread"
+    target: ClassVar[str] = "message"
+    lane_kind: ClassVar[str] = "message"
     message: MessageRef
     name: str
-
-    @property
-    def community(self) -> Community:
-        return self.message.community
-
-    @property
-    def lane(self) -> str:
-        return f"message:{self.message.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> ChannelRef:
         return await platform.open_thread(self.message, self.name)
@@ -194,16 +156,10 @@ class OpenThread(Effect):
 @dataclass(frozen=True, slots=True)
 class ArchiveThread(Effect):
     kind: ClassVar[str] = "archive_thread"
+    target: ClassVar[str] = "thread"
+    lane_kind: ClassVar[str] = "channel"
     thread: ChannelRef
     lock: bool
-
-    @property
-    def community(self) -> Community:
-        return self.thread.community
-
-    @property
-    def lane(self) -> str:
-        return f"channel:{self.thread.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         await platform.archive_thread(self.thread, lock=self.lock)
@@ -212,15 +168,9 @@ class ArchiveThread(Effect):
 @dataclass(frozen=True, slots=True)
 class UnarchiveThread(Effect):
     kind: ClassVar[str] = "unarchive_thread"
+    target: ClassVar[str] = "thread"
+    lane_kind: ClassVar[str] = "channel"
     thread: ChannelRef
-
-    @property
-    def community(self) -> Community:
-        return self.thread.community
-
-    @property
-    def lane(self) -> str:
-        return f"channel:{self.thread.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         await platform.unarchive_thread(self.thread)
@@ -232,17 +182,11 @@ class Timeout(Effect):
     clock; a moment already past leaves nothing to do."""
 
     kind: ClassVar[str] = "timeout"
+    target: ClassVar[str] = "user"
+    lane_kind: ClassVar[str] = "user"
     user: UserRef
     until: datetime
     reason: str
-
-    @property
-    def community(self) -> Community:
-        return self.user.community
-
-    @property
-    def lane(self) -> str:
-        return f"user:{self.user.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         remaining = self.until - attempt.now
@@ -253,16 +197,10 @@ class Timeout(Effect):
 @dataclass(frozen=True, slots=True)
 class Kick(Effect):
     kind: ClassVar[str] = "kick"
+    target: ClassVar[str] = "user"
+    lane_kind: ClassVar[str] = "user"
     user: UserRef
     reason: str
-
-    @property
-    def community(self) -> Community:
-        return self.user.community
-
-    @property
-    def lane(self) -> str:
-        return f"user:{self.user.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         if attempt.recovering and await platform.fetch_member(self.user) is None:
@@ -275,16 +213,10 @@ class Ban(Effect):
     """A recovering ban first asks whether the ban is already in place."""
 
     kind: ClassVar[str] = "ban"
+    target: ClassVar[str] = "user"
+    lane_kind: ClassVar[str] = "user"
     user: UserRef
     reason: str
-
-    @property
-    def community(self) -> Community:
-        return self.user.community
-
-    @property
-    def lane(self) -> str:
-        return f"user:{self.user.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         await platform.ban(self.user, self.reason, recovering=attempt.recovering)
@@ -295,17 +227,11 @@ class GrantRole(Effect):
     """A recovering grant first looks whether the member holds the role already."""
 
     kind: ClassVar[str] = "grant_role"
+    target: ClassVar[str] = "user"
+    lane_kind: ClassVar[str] = "user"
     user: UserRef
     role_id: str
     reason: str
-
-    @property
-    def community(self) -> Community:
-        return self.user.community
-
-    @property
-    def lane(self) -> str:
-        return f"user:{self.user.id}"
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         if attempt.recovering:
