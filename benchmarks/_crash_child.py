@@ -46,6 +46,8 @@ from typing import Any
 from adapters.local import LocalCommunity, LocalPlatform
 from adapters.local.community import write_json_atomically
 from adapters.local.responder import LocalResponder
+from bot.app.local_session import LocalSession
+from bot.app.script import Interpreter, ScriptError
 from bot.clock import VirtualClock
 from bot.commands import parse_duration
 from bot.events import (
@@ -56,8 +58,6 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.local_session import LocalSession
-from bot.script import Interpreter, ScriptError
 from bot.settings import Settings
 from storage.database import Database
 

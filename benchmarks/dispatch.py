@@ -17,10 +17,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.cog import Cog, listen
 from bot.events import MessagePosted, ReactionAdded
-from bot.local_session import LocalSession
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage
 from bot.settings import Settings
 

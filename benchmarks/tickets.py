@@ -34,8 +34,8 @@ from pathlib import Path
 
 from adapters.local import LocalCommunity
 from adapters.local.identity import BOT_ID
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from cogs.tickets.followups import KIND_FOLLOW_UP
 from storage.database import Database

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from adapters.local import LocalCommunity
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
-from bot.local_session import LocalSession
 from bot.settings import Settings
 
 

@@ -2,7 +2,7 @@
 
 `start` logs in and connects, and returns once Discord has announced the servers (or
 raises a `ConfigError` in plain words for a bad token or missing privileged intents).
-`attach` wires an app without connecting, for tests that drive a client themselves.
+`attach` wires a host without connecting, for tests that drive a client themselves.
 Actions live in `DiscordActions`; event mapping in `events`, interactions in
 `interactions`.
 """
@@ -33,7 +33,7 @@ from bot.model import Community, Member
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class DiscordAdapter(DiscordActions):
         self.options = options
         self.client = client or build_client(options)
         self._router = InteractionRouter(self, ack_after=ack_after)
-        self._app: App | None = None
+        self._host: Host | None = None
         self._payload: list[dict[str, Any]] | None = None
         self._synced: set[int] = set()
         self._ready = asyncio.Event()
@@ -60,13 +60,13 @@ class DiscordAdapter(DiscordActions):
     def from_settings(cls, settings: Settings) -> DiscordAdapter:
         return cls(DiscordOptions.from_settings(settings))
 
-    def attach(self, app: App) -> None:
-        """Deliver this client's events to the app's dispatcher (no connection made)."""
-        self._app = app
+    def attach(self, host: Host) -> None:
+        """Deliver this client's events to the host (no connection made)."""
+        self._host = host
 
-    async def start(self, app: App) -> None:
+    async def start(self, host: Host) -> None:
         """Log in and connect; return once ready, or raise a `ConfigError` saying what to fix."""
-        self.attach(app)
+        self.attach(host)
         self.command_payload()  # a declaration Discord cannot show fails here, not later
         log.info("connecting to Discord")
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
@@ -76,7 +76,7 @@ class DiscordAdapter(DiscordActions):
             ready.cancel()
             self._connection.result()
             return
-        self._connection.add_done_callback(partial(_report_lost_connection, app))
+        self._connection.add_done_callback(partial(_report_lost_connection, host))
 
     async def stop(self) -> None:
         await self.client.close()
@@ -87,20 +87,19 @@ class DiscordAdapter(DiscordActions):
     # --- what events and interactions need -------------------------------------------------
 
     async def dispatch(self, event: Event) -> None:
-        if self._app is None:
-            log.warning("event before the app was attached, dropped: %r", event)
+        if self._host is None:
+            log.warning("event before the host was attached, dropped: %r", event)
             return
-        await self._app.intake.put(event)
+        await self._host.deliver(event)
 
     def serves(self, guild_id: int) -> bool:
         """Whether this server is one the bot works on (all, unless DISCORD_GUILD_IDS)."""
         return not self.options.guild_ids or guild_id in self.options.guild_ids
 
     def command_spec(self, path: str) -> CommandSpec | None:
-        if self._app is None:
+        if self._host is None:
             return None
-        registered = self._app.dispatcher.commands.get(path)
-        return None if registered is None else registered.spec
+        return self._host.declarations.commands.get(path)
 
     async def member_by_id(self, guild_id: int, user_id: int, community: Community) -> Member:
         """A member from the cache, else one lookup; a bare member if they have left."""
@@ -118,11 +117,11 @@ class DiscordAdapter(DiscordActions):
     def command_payload(self) -> list[dict[str, Any]]:
         """The application commands for every server, built once from the declarations."""
         if self._payload is None:
-            assert self._app is not None, "attach an app first"
-            dispatcher = self._app.dispatcher
+            assert self._host is not None, "attach a host first"
+            declarations = self._host.declarations
             self._payload = offered(
-                [c.spec for c in dispatcher.commands.values()],
-                [m.spec for m in dispatcher.message_commands.values()],
+                list(declarations.commands.values()),
+                list(declarations.message_commands.values()),
                 self.capabilities,
             )
         return self._payload
@@ -196,9 +195,9 @@ class DiscordAdapter(DiscordActions):
             return None
 
 
-def _report_lost_connection(app: App, task: asyncio.Task[None]) -> None:
+def _report_lost_connection(host: Host, task: asyncio.Task[None]) -> None:
     if task.cancelled():
         return
     error = task.exception()
     if error is not None:
-        app.fail(f"the Discord connection ended and will not come back: {error}")
+        host.fail(f"the Discord connection ended and will not come back: {error}")

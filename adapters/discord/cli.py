@@ -6,15 +6,22 @@ import argparse
 import base64
 import binascii
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.host import Declarations
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     import discord
 
 
-def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    declarations: Callable[[], Declarations],
+) -> None:
+    """``discord sync`` registers what `declarations` returns: the application layer's
+    cogs, loaded only when the command runs."""
     discord_parser = subparsers.add_parser("discord", help="Discord: commands and invite link")
     commands = discord_parser.add_subparsers(title="discord commands", metavar="COMMAND")
 
@@ -25,7 +32,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "the bot does the same at start-up unless DISCORD_SYNC_COMMANDS=false.",
     )
     sync.add_argument("--guild", type=int, action="append", help="only this server ID")
-    sync.set_defaults(handler=sync_commands)
+    sync.set_defaults(handler=sync_commands, declarations=declarations)
 
     invite = commands.add_parser(
         "invite", help="print the link that adds the bot with exactly the permissions it needs"
@@ -67,14 +74,16 @@ async def sync_commands(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.discord.actions import DiscordActions
     from adapters.discord.client import quiet_voice_warnings
     from adapters.discord.sync import offered, sync_guild
-    from bot.cog import declared_commands
-    from cogs import all_cogs
 
     if not settings.wants_discord or settings.discord_token is None:
         print("DISCORD_TOKEN is not set; see docs/discord.md.", file=sys.stderr)
         return 2
-    commands, message_commands = declared_commands(all_cogs())
-    payload = offered(commands, message_commands, DiscordActions.capabilities)
+    declared: Declarations = args.declarations()
+    payload = offered(
+        list(declared.commands.values()),
+        list(declared.message_commands.values()),
+        DiscordActions.capabilities,
+    )
     quiet_voice_warnings()
     # Commands are registered over REST only; no gateway connection, so no events needed.
     client = discord.Client(intents=discord.Intents(guilds=True))

@@ -27,7 +27,7 @@ from adapters.slack.platform import SlackPlatform
 from bot.errors import ConfigError, PlatformUnavailable
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.host import Host
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class SlackAdapter(SlackPlatform):
     def from_settings(cls, settings: Settings) -> SlackAdapter:
         return cls(SlackOptions.from_settings(settings))
 
-    async def start(self, app: App) -> None:
+    async def start(self, host: Host) -> None:
         problems = self.options.problems()
         if problems:
             raise ConfigError("\n".join(problems))
@@ -156,7 +156,7 @@ class SlackAdapter(SlackPlatform):
             logger=logging.getLogger("adapters.slack.bolt"),
             name="botschafter",
         )
-        register(self.bolt, Inbox(self, app), self.work)
+        register(self.bolt, Inbox(self, host), self.work)
         self.connection = self._connection(self.bolt)
         if self.options.mode == "socket":
             await self.checked("SLACK_APP_TOKEN", self.connection.open())

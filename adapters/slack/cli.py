@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
+from bot.host import Declarations
 from bot.settings import Settings
 
 
-def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    declarations: Callable[[], Declarations],
+) -> None:
+    """``slack manifest`` lists what `declarations` returns: the application layer's
+    cogs, loaded only when the command runs."""
     slack = subparsers.add_parser("slack", help="Slack: app manifest and token check")
     commands = slack.add_subparsers(title="slack commands", metavar="COMMAND")
 
@@ -30,7 +37,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         action="store_true",
         help="also request the chat:write user scope, for SLACK_ADMIN_USER_TOKEN",
     )
-    manifest.set_defaults(handler=print_manifest)
+    manifest.set_defaults(handler=print_manifest, declarations=declarations)
 
     check = commands.add_parser(
         "check", help="connect with the configured tokens and show scopes and capabilities"
@@ -46,13 +53,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 async def print_manifest(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.slack.manifest import build_manifest
-    from bot.cog import declared_commands
-    from cogs import all_cogs
 
-    commands, actions = declared_commands(all_cogs())
+    declared: Declarations = args.declarations()
     manifest = build_manifest(
-        commands,
-        actions,
+        list(declared.commands.values()),
+        list(declared.message_commands.values()),
         name=args.name,
         request_url=args.http_url,
         admin_user_scope=args.admin_user_scope,

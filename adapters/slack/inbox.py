@@ -36,7 +36,7 @@ from storage.platform_events import PlatformEventRepository
 
 if TYPE_CHECKING:
     from adapters.slack.platform import SlackPlatform
-    from bot.app import App
+    from bot.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ AUTHORED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_messa
 
 
 class Inbox:
-    def __init__(self, platform: SlackPlatform, app: App) -> None:
+    def __init__(self, platform: SlackPlatform, host: Host) -> None:
         self._platform = platform
-        self._app = app
-        self._claims = PlatformEventRepository(app.services.db)
+        self._host = host
+        self._claims = PlatformEventRepository(host.services.db)
         self._pruned_at: datetime | None = None
 
     # -- interactive payloads -----------------------------------------------------------------
@@ -81,7 +81,7 @@ class Inbox:
             channel.community, channel.id, channel.name, raw.get("thread_ts"), raw["ts"]
         )
         posted = await self._platform.posted(where, raw)
-        names = {shortcut_callback_id(n): n for n in self._app.dispatcher.message_commands}
+        names = {shortcut_callback_id(n): n for n in self._host.declarations.message_commands}
         name = names.get(body["callback_id"], body["callback_id"])
         responder = self._responder(member, channel, body)
         await self._dispatch(MessageCommandInvoked(member, name, posted, responder))
@@ -184,7 +184,7 @@ class Inbox:
         """Joining the welcome channel counts as joining, for communities that live in a
         few channels of a larger workspace; other channel joins are not news."""
         platform = self._platform
-        config = await self._app.services.config.get(platform.community)
+        config = await self._host.services.config.get(platform.community)
         welcome = await platform.find_channel(platform.community, config.community.channels.welcome)
         if welcome is None or welcome.id != event.get("channel"):
             return
@@ -197,13 +197,13 @@ class Inbox:
             return
         if not await self._claim(f"join:{member.id}", JOIN_RETENTION):
             return
-        now = self._app.services.clock.now()
+        now = self._host.services.clock.now()
         await self._dispatch(MemberJoined(replace(member, joined_at=now), now))
 
     # -- helpers ------------------------------------------------------------------------------
 
     async def _claim(self, key: str, keep_for: timedelta) -> bool:
-        now = self._app.services.clock.now()
+        now = self._host.services.clock.now()
         community = self._platform.community.key
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_INTERVAL:
             self._pruned_at = now
@@ -238,4 +238,4 @@ class Inbox:
         )
 
     async def _dispatch(self, event: Event) -> None:
-        await self._app.intake.put(event)
+        await self._host.deliver(event)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from adapters.local import LocalCommunity
-from bot.cli import main
+from bot.app.cli import main
 
 
 def run_bot(args: list[str], data: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from bot.cli import main
+from bot.app.cli import main
+from bot.app.local_session import LocalSession
 from bot.config import ConfigFile, check_file, mask_secrets
 from bot.errors import ConfigError
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from cogs import all_cogs
 from storage.overrides import OverrideRepository

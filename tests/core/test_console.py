@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 
 from adapters.local import LocalCommunity
+from bot.app.console import Printer, run_line
+from bot.app.local_session import LocalSession
+from bot.app.script import Interpreter
 from bot.clock import OffsetClock
 from bot.cog import Cog, job
-from bot.console import Printer, run_line
-from bot.local_session import LocalSession
-from bot.script import Interpreter
 from bot.settings import Settings
 from storage.jobs import Job
 

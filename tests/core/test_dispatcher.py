@@ -6,13 +6,13 @@ import logging
 
 import pytest
 
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.cog import Cog, command, listen
 from bot.commands import Option, OptionType, Permission
 from bot.errors import UserError
 from bot.events import MessagePosted
 from bot.interaction import Interaction
-from bot.local_session import LocalSession
 from bot.outgoing import Button
 from bot.settings import Settings
 

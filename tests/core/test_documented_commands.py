@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser
+from bot.app.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 # The tour, the longest example, replays in a few seconds; a minute means it hangs.

@@ -11,7 +11,7 @@ import io
 import os
 from pathlib import Path
 
-from bot.runner import run_script
+from bot.app.runner import run_script
 from bot.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import CORE_LOCALES
+from bot.app.application import CORE_LOCALES
+from bot.app.local_session import LocalSession
 from bot.i18n import I18n
-from bot.local_session import LocalSession
 from bot.outgoing import plain_text
 from cogs import all_cogs
 

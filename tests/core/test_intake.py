@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.app.local_session import LocalSession
 from bot.events import CommandInvoked, Event, MemberJoined, MessagePosted, ReactionAdded
 from bot.intake import EventIntake
-from bot.local_session import LocalSession
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage
 from bot.outgoing import Form, OutgoingMessage
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from bot.local_session import LocalSession
+from bot.app.local_session import LocalSession
 from bot.settings import Settings
 
 WEBHOOK = "https://hooks.slack.com/services/T0/B0/SeCrEtToKeN"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.local import LocalPlatform
+from bot.app.local_session import LocalSession
 from bot.delivery import Outcome, Then
 from bot.effects import (
     Call,
@@ -21,7 +22,6 @@ from bot.effects import (
     Timeout,
 )
 from bot.errors import PlatformUnavailable
-from bot.local_session import LocalSession
 from bot.model import ChannelRef, Community
 from bot.outgoing import OutgoingMessage
 from storage.database import Transaction

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from adapters.local import LocalCommunity, LocalPlatform
-from bot.app import App
-from bot.runner import run_platforms
+from bot.app.application import App
+from bot.app.runner import run_platforms
 from bot.settings import Settings
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from adapters.local import LocalCommunity
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.events import CommandInvoked, FormSubmitted, MessagePosted
-from bot.local_session import LocalSession
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, Role
 from bot.sanitise import clean_event, clean_text
 from bot.settings import Settings

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-import bot.app as app_module
+import bot.app.application as app_module
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.cog import Cog, job
-from bot.local_session import LocalSession
 from bot.model import Community
 from bot.scheduler import PASS_RETRY, Scheduler
 from bot.settings import Settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.local_session import LocalSession
-from bot.script import Interpreter, ScriptError
+from bot.app.local_session import LocalSession
+from bot.app.script import Interpreter, ScriptError
 
 
 async def test_pressing_a_missing_button_names_the_buttons_there_are(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from adapters.local import LocalCommunity
-from bot.local_session import LocalSession
-from bot.script import Interpreter, ScriptError
+from bot.app.local_session import LocalSession
+from bot.app.script import Interpreter, ScriptError
 
 
 async def test_a_script_reacts_on_a_tickets_tracker_by_the_tickets_number(

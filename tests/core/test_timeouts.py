@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.cog import Cog, command, job, listen
 from bot.dispatcher import Dispatcher
 from bot.events import MessagePosted
 from bot.interaction import Interaction
-from bot.local_session import LocalSession
 from bot.model import Community
 from bot.scheduler import RETRY_BASE, Scheduler
 from bot.settings import Settings

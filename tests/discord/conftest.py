@@ -19,7 +19,7 @@ import simcord
 from pydantic import SecretStr
 
 from adapters.discord import DiscordAdapter, DiscordOptions
-from bot.app import App
+from bot.app.application import App
 from bot.clock import VirtualClock
 from bot.cog import Cog
 from bot.model import ChannelRef, Community, UserRef

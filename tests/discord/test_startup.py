@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from adapters.discord import DiscordAdapter
 from adapters.discord.cli import application_id_from_token
 from adapters.discord.client import intents
-from bot.cli import main
-from bot.runner import platform_adapters
+from bot.app.cli import main
+from bot.app.runner import platform_adapters
 from bot.settings import Settings
 
 APPLICATION_ID = 123456789012345678

@@ -26,7 +26,8 @@ from pydantic import SecretStr
 
 from adapters.discord import DiscordAdapter, DiscordOptions
 from adapters.discord.cli import sync_commands
-from bot.app import App
+from bot.app.application import App
+from bot.app.cli import cog_declarations
 from bot.clock import VirtualClock
 from bot.cog import Cog, listen
 from bot.errors import ConfigError
@@ -470,7 +471,10 @@ async def test_discord_sync_registers_every_shipped_command_on_each_server(
     fake: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings.discord_token = SecretStr(fake.token)
-    assert await sync_commands(argparse.Namespace(guild=None), settings) == 0
+    assert (
+        await sync_commands(argparse.Namespace(guild=None, declarations=cog_declarations), settings)
+        == 0
+    )
     names = {command["name"] for command in fake.commands}
     assert {"help", "about", "config", "ticket", "report", "Report message"} <= names
     assert f"Wire Test: {len(fake.commands)} commands registered" in capsys.readouterr().out
@@ -481,5 +485,5 @@ async def test_discord_sync_with_a_rejected_token_says_so(
 ) -> None:
     settings.discord_token = SecretStr("wrong-token")
     with pytest.raises(ConfigError, match="Reset Token"):
-        await sync_commands(argparse.Namespace(guild=None), settings)
+        await sync_commands(argparse.Namespace(guild=None, declarations=cog_declarations), settings)
     assert fake.commands == []

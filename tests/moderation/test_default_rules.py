@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.local_session import LocalSession
+from bot.app.local_session import LocalSession
 
 # The shape of a Discord bot token; not a real one.
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from adapters.local import LocalCommunity, LocalPlatform
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.errors import MissingPermission
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from storage.moderation import FlagStatus, ModerationRepository
 

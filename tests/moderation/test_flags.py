@@ -9,9 +9,9 @@ import pytest
 
 from adapters.local import LocalCommunity
 from adapters.local.community import LocalMessage
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.errors import MissingPermission
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from cogs.moderation.cog import ModerationCog
 from storage.moderation import ModerationRepository
@@ -241,7 +241,7 @@ async def test_a_secret_the_bot_cannot_delete_goes_to_the_moderators_too(
     settings: Settings, clock: VirtualClock, write_config: object
 ) -> None:
     from adapters.local import LocalPlatform
-    from bot.app import App
+    from bot.app.application import App
     from bot.platform import Capability
 
     write_config(CONFIG)  # type: ignore[operator]

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from adapters.local import LocalCommunity
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.errors import MissingPermission
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from storage.moderation import ModerationRepository
 

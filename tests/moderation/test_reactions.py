@@ -10,10 +10,10 @@ import pytest
 
 from adapters.local import LocalCommunity, LocalPlatform
 from adapters.local.community import LocalMessage
-from bot.app import App
+from bot.app.application import App
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.errors import MissingPermission
-from bot.local_session import LocalSession
 from bot.model import UserRef
 from bot.platform import Capability
 from bot.settings import Settings

@@ -10,8 +10,8 @@ import pytest
 
 from adapters.local import LocalCommunity
 from adapters.local.community import LocalMessage
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from cogs.moderation.cog import ModerationCog
 

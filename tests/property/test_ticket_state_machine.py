@@ -55,8 +55,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from adapters.local import LocalCommunity
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from storage.ticket_votes import TicketVoteRepository
 from storage.tickets import CLOSED, Status, Ticket, TicketRepository

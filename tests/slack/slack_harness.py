@@ -24,7 +24,7 @@ from slack_harness_users import seed
 
 from adapters.slack import SlackAdapter, SlackOptions
 from adapters.slack.connection import HttpConnection
-from bot.app import App
+from bot.app.application import App
 from bot.clock import VirtualClock
 from bot.cog import Cog
 from bot.platform import Platform

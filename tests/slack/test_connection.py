@@ -14,10 +14,10 @@ from slack_harness_users import BEN, seed
 
 from adapters.slack import SlackAdapter, SlackOptions
 from adapters.slack.cli import check_tokens
-from bot.app import App
+from bot.app.application import App
+from bot.app.runner import platform_adapters
 from bot.clock import VirtualClock
 from bot.errors import ConfigError
-from bot.runner import platform_adapters
 from bot.settings import Settings
 from cogs.meta import MetaCog
 

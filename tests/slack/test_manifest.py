@@ -8,7 +8,7 @@ import pytest
 
 from adapters.slack.listeners import EVENTS
 from adapters.slack.manifest import build_manifest
-from bot.cli import main
+from bot.app.cli import main
 from bot.cog import declared_commands
 from cogs import all_cogs
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from tests.tickets.desk import TICKETS_CONFIG, Desk, new_community
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from adapters.local import LocalCommunity, LocalMessage
+from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
-from bot.local_session import LocalSession
 from bot.settings import Settings
 from storage.tickets import Ticket, TicketRepository
 from storage.timestamps import from_db, to_db

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from bot.app.local_session import LocalSession
 from bot.delivery import RETRY_DELAYS
-from bot.local_session import LocalSession
 from cogs.tickets.company import idempotency_key
 from storage.outbox import OutboxRepository
 from storage.tickets import Status

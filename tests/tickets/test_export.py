@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.settings import Settings
 from cogs.tickets import cli as ticket_cli
 from cogs.tickets.cli import export_tickets

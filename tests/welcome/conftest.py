@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_session import LocalSession
+from bot.app.local_session import LocalSession
 from cogs.welcome import WelcomeCog
 
 Configure = Callable[..., Awaitable[None]]

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from adapters.local import LocalCommunity
+from bot.app.local_session import LocalSession
 from bot.config import ConfigStore
 from bot.errors import ConfigError
-from bot.local_session import LocalSession
 from cogs.welcome import WelcomeCog
 from cogs.welcome.config import WelcomeConfig
 

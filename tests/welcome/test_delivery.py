@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from adapters.local import LocalPlatform
+from bot.app.local_session import LocalSession
 from bot.errors import PlatformUnavailable
-from bot.local_session import LocalSession
 from cogs.welcome import WelcomeCog
 from storage.jobs import JobRepository
 

@@ -6,8 +6,8 @@ import io
 import re
 from pathlib import Path
 
+from bot.app.runner import run_script
 from bot.config import ConfigFile, check_file
-from bot.runner import run_script
 from bot.settings import Settings
 from cogs import all_cogs
 from cogs.welcome.config import WelcomeConfig

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app.local_session import LocalSession
 from bot.errors import MissingPermission
-from bot.local_session import LocalSession
 from cogs.welcome import WelcomeCog
 from cogs.welcome.greeting import SHIPPED_VARIANTS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.local_session import LocalSession
+from bot.app.local_session import LocalSession
 from cogs.welcome import WelcomeCog
 
 

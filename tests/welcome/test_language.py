@@ -5,9 +5,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from bot.app import CORE_LOCALES
+from bot.app.application import CORE_LOCALES
+from bot.app.local_session import LocalSession
 from bot.i18n import I18n
-from bot.local_session import LocalSession
 from cogs.welcome import WelcomeCog
 
 LOCALES = Path(WelcomeCog.locales or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.local import LocalCommunity
-from bot.local_session import LocalSession
+from bot.app.local_session import LocalSession
 from bot.outgoing import ButtonStyle
 from cogs.welcome import WelcomeCog
 

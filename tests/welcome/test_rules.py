@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app.local_session import LocalSession
 from bot.errors import MissingPermission
-from bot.local_session import LocalSession
 from bot.platform import Capability
 from cogs.welcome import WelcomeCog
 from storage.jobs import JobRepository

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from adapters.local import LocalCommunity
+from bot.app.local_session import LocalSession
+from bot.app.script import Interpreter, ScriptError
 from bot.clock import OffsetClock
-from bot.local_session import LocalSession
-from bot.script import Interpreter, ScriptError
 from bot.settings import Settings
 
 BANNER = """\

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from adapters.local import LocalCommunity, LocalPlatform
-from bot.app import App
+from bot.app.application import App
 from bot.clock import Clock, OffsetClock, SystemClock, VirtualClock
 from bot.cog import Cog
 from bot.errors import ConfigError

@@ -10,13 +10,14 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.cog import AfterDelivery, CarriesOut, Cog, Services
 from bot.config import ConfigFile, ConfigStore
 from bot.delivery import Outbox
 from bot.dispatcher import Dispatcher
+from bot.events import Event
+from bot.host import Adapter, Declarations
 from bot.i18n import CORE_LOCALES, I18n
 from bot.intake import EventIntake
 from bot.platform import Platform, Platforms
@@ -34,14 +35,6 @@ log = logging.getLogger(__name__)
 
 # How long shutdown waits for a job in progress; one cut off is run again after a restart.
 STOP_TIMEOUT_SECONDS = 5.0
-
-
-class Adapter(Platform, Protocol):
-    """A platform that also connects: it delivers events to the dispatcher once started."""
-
-    async def start(self, app: App) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -121,6 +114,16 @@ class App:
         self._delivery_task = asyncio.create_task(
             self.services.outbox.run_forever(), name="delivery"
         )
+
+    @property
+    def declarations(self) -> Declarations:
+        return Declarations(
+            {path: c.spec for path, c in self.dispatcher.commands.items()},
+            {name: m.spec for name, m in self.dispatcher.message_commands.items()},
+        )
+
+    async def deliver(self, event: Event) -> None:
+        await self.intake.put(event)
 
     def request_stop(self) -> None:
         """Ask `wait_until_stopped` to return, e.g. on SIGINT or SIGTERM."""

@@ -2,7 +2,7 @@
 
 With no subcommand it runs the bot: on Discord and/or Slack when their tokens are set,
 otherwise as an interactive local community in the terminal. Features and adapters add
-their own subcommands through `EXTENSIONS`: modules with ``add_commands(subparsers)``
+their own subcommands through the modules named below: modules with ``add_commands(subparsers)``
 whose parsers set ``handler`` to ``async def handler(args, settings) -> int``.
 """
 
@@ -20,8 +20,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import __version__
+from bot.cog import declared_commands
 from bot.data_lock import DataFolderUnusable
 from bot.errors import ConfigError
+from bot.host import Declarations
 from bot.logs import configure_logging
 from bot.settings import Settings, describe_error
 from storage.database import DatabaseUnusable
@@ -29,12 +31,9 @@ from storage.database import DatabaseUnusable
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
 # Modules that contribute subcommands; each is imported only when the CLI starts.
-EXTENSIONS: tuple[str, ...] = (
-    "adapters.slack.cli",
-    "adapters.discord.cli",
-    "cogs.moderation.cli",
-    "cogs.tickets.cli",
-)
+# An adapter's ``add_commands`` also takes the cogs' declarations, which it cannot import.
+ADAPTER_EXTENSIONS: tuple[str, ...] = ("adapters.slack.cli", "adapters.discord.cli")
+COG_EXTENSIONS: tuple[str, ...] = ("cogs.moderation.cli", "cogs.tickets.cli")
 
 
 EXAMPLES = """\
@@ -59,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     handler = getattr(args, "handler", None)
     if handler is None:
-        from bot.runner import run
+        from bot.app.runner import run
 
         handler = run
     try:
@@ -108,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--script", type=Path, default=argparse.SUPPRESS, help="replay a scripted local session"
     )
-    from bot.runner import run as run_handler
+    from bot.app.runner import run as run_handler
 
     run.set_defaults(handler=run_handler)
 
@@ -132,9 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_config_check)
     config.set_defaults(handler=_usage(config))
 
-    for module in EXTENSIONS:
+    for module in ADAPTER_EXTENSIONS:
+        importlib.import_module(module).add_commands(subparsers, cog_declarations)
+    for module in COG_EXTENSIONS:
         importlib.import_module(module).add_commands(subparsers)
     return parser
+
+
+def cog_declarations() -> Declarations:
+    """Every cog's commands and message actions, read from the classes (no database)."""
+    from cogs import all_cogs
+
+    return Declarations.of(*declared_commands(all_cogs()))
 
 
 def load_settings(args: argparse.Namespace) -> Settings:

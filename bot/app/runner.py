@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 
 from bot import data_lock
-from bot.app import Adapter, App
+from bot.app.application import App
+from bot.app.local_session import LocalSession
+from bot.app.script import Interpreter, ScriptError
 from bot.clock import VirtualClock
-from bot.local_session import LocalSession
-from bot.script import Interpreter, ScriptError
+from bot.host import Adapter
 from bot.settings import Settings
 
 # Scripts replay to the same transcript every time: virtual time and a fixed seed.
@@ -38,7 +39,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         return await run_script(script, settings)
     if adapters:
         return await run_platforms(settings, adapters)
-    from bot.console import run_console
+    from bot.app.console import run_console
 
     return await run_console(settings)
 

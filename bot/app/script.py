@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from adapters.local import LocalCommunity
 from adapters.local.identity import BOT_ID
+from bot.app.local_session import LocalSession
 from bot.commands import parse_duration
 from bot.errors import UserError
-from bot.local_session import LocalSession
 from bot.model import Member
 
 

@@ -1,0 +1,57 @@
+"""What an adapter may ask of the application that runs it.
+
+Adapters depend on the neutral core only; the application layer (`bot.app`) implements
+`Host` and hands itself to each adapter's ``start``. Keeping this narrow is what lets an
+adapter be tested against a fake host and keeps the layers one-way: core ← cogs, adapters
+← app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.cog import Services
+from bot.commands import CommandSpec, MessageCommandSpec
+from bot.events import Event
+from bot.platform import Platform
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """The commands and message actions the cogs declare, by path and by name: what an
+    adapter registers with its platform (Discord's command sync, the Slack manifest)."""
+
+    commands: Mapping[str, CommandSpec]
+    message_commands: Mapping[str, MessageCommandSpec]
+
+    @classmethod
+    def of(
+        cls, commands: list[CommandSpec], message_commands: list[MessageCommandSpec]
+    ) -> Declarations:
+        return cls({c.path: c for c in commands}, {m.name: m for m in message_commands})
+
+
+class Host(Protocol):
+    """The running application, as an adapter sees it."""
+
+    @property
+    def services(self) -> Services: ...
+
+    @property
+    def declarations(self) -> Declarations: ...
+
+    async def deliver(self, event: Event) -> None:
+        """Queue an event for the dispatcher (bounded; see `bot.intake`)."""
+
+    def fail(self, reason: str) -> None:
+        """Stop the bot because a part cannot go on (e.g. the connection ended for good)."""
+
+
+class Adapter(Platform, Protocol):
+    """A platform that also connects: it delivers events to its host once started."""
+
+    async def start(self, host: Host) -> None: ...
+
+    async def stop(self) -> None: ...
