@@ -81,6 +81,20 @@ OptionalDuration = Annotated[
 ]
 
 
+class _ChannelMarker:
+    """Marks a setting whose value names a channel (see `ChannelSetting`)."""
+
+    def __repr__(self) -> str:
+        return "ChannelSetting"
+
+
+CHANNEL = _ChannelMarker()
+# A setting that names a channel (by name or id; empty: the feature's fallback). Marked so
+# the core can list every configured channel without knowing the features: adapters check
+# the bot can reach them at start-up, whatever cogs are loaded.
+ChannelSetting = Annotated[str, CHANNEL]
+
+
 class StrictModel(BaseModel):
     """Base for config sections: unknown keys are errors, so typos do not pass silently."""
 
@@ -90,13 +104,13 @@ class StrictModel(BaseModel):
 class Channels(StrictModel):
     """Channel names or IDs; empty means the feature that needs it posts nowhere."""
 
-    welcome: str = "welcome"
-    rules: str = "rules"
-    general: str = "general"
-    moderators: str = "moderators"
-    ambassadors: str = "ambassadors"
-    tickets: str = "tickets"
-    company: str = ""
+    welcome: ChannelSetting = "welcome"
+    rules: ChannelSetting = "rules"
+    general: ChannelSetting = "general"
+    moderators: ChannelSetting = "moderators"
+    ambassadors: ChannelSetting = "ambassadors"
+    tickets: ChannelSetting = "tickets"
+    company: ChannelSetting = ""
 
 
 class Roles(StrictModel):
@@ -204,12 +218,32 @@ class EffectiveConfig:
             raise TypeError(f"section {name} is {type(value).__name__}, not {model.__name__}")
         return value
 
+    def channel_settings(self) -> dict[str, str]:
+        """Every channel the configuration names, by dotted key (``community.channels.
+        tickets``, ``moderation.flag_channel``); empty settings (a feature's fallback) are
+        left out. What an adapter checks it can reach, without knowing the features."""
+        found: dict[str, str] = {}
+        tables: dict[str, BaseModel] = {"community": self.community, **self._sections}
+        for name, table in tables.items():
+            found.update(_channels_in(table, name))
+        return found
+
     def shown(self) -> dict[str, Any]:
         """Every table as JSON data fit to print or show an admin: credentials masked."""
         everything = {"community": self.community.model_dump(mode="json")}
         for name, model in self._sections.items():
             everything[name] = model.model_dump(mode="json")
         return mask_secrets(everything)
+
+
+def _channels_in(table: BaseModel, prefix: str) -> Iterator[tuple[str, str]]:
+    """The non-empty `ChannelSetting` values of a table and the tables nested in it."""
+    for key, field_info in type(table).model_fields.items():
+        value = getattr(table, key)
+        if CHANNEL in field_info.metadata and isinstance(value, str) and value.strip():
+            yield f"{prefix}.{key}", value.strip()
+        elif isinstance(value, BaseModel):
+            yield from _channels_in(value, f"{prefix}.{key}")
 
 
 # Keys whose values are credentials; a webhook URL, for one, carries its token in its path.

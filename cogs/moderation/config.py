@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from bot.commands import format_duration
-from bot.config import Duration, StrictModel
+from bot.config import ChannelSetting, Duration, StrictModel
 from cogs.moderation.actions import ModAction
 from cogs.moderation.rules import RulesField, parse_rules
 
@@ -126,15 +126,15 @@ class ModerationConfig(StrictModel):
     # is still protected from the two breaches no community wants: leaked tokens and
     # @everyone/@here pings. Write `rules = []` to switch even those off.
     rules: RulesField = Field(default_factory=lambda: parse_rules(DEFAULT_RULES))
-    flag_channel: str = ""  # where flags go; empty: the community's moderators channel
+    flag_channel: ChannelSetting = ""  # where flags go; empty: the community's moderators channel
     # Where admins hear that flags cannot reach the moderators; empty: the ambassadors' channel.
-    alert_channel: str = ""
+    alert_channel: ChannelSetting = ""
     reactions: Reactions = Field(default_factory=Reactions)
     timeout_duration: TimeoutDuration = timedelta(hours=1)
     quorum: Quorum = Field(default_factory=Quorum)
     reports: Reports = Field(default_factory=Reports)
     escalation: list[EscalationStep] = Field(default_factory=_default_ladder)
-    warn_fallback_channel: str = ""  # empty: the channel the message was posted in
+    warn_fallback_channel: ChannelSetting = ""  # empty: the channel the message was posted in
     # Acting against a message's author removes the message too; only a dismissal keeps it.
     delete_with: list[ModAction] = Field(
         default_factory=lambda: [ModAction.WARN, ModAction.TIMEOUT, ModAction.KICK, ModAction.BAN]

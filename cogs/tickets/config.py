@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 
-from bot.config import Duration, OptionalDuration, Secret, StrictModel
+from bot.config import ChannelSetting, Duration, OptionalDuration, Secret, StrictModel
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
@@ -27,7 +27,7 @@ class DigestConfig(StrictModel):
     day: Weekday = "monday"
     time: str = "09:00"
     timezone: str = "UTC"
-    channel: str = ""  # empty: the community's ambassadors channel
+    channel: ChannelSetting = ""  # empty: the community's ambassadors channel
 
     @field_validator("time")
     @classmethod

@@ -13,7 +13,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.config import StrictModel
+from bot.config import ChannelSetting, StrictModel
 from bot.templates import problems
 
 # What an admin-written welcome template may use; the greeting fills each one in.
@@ -44,7 +44,7 @@ class WavesConfig(StrictModel):
     # Throwaway raid accounts are typically days old; a week catches them and few others.
     young_account_days: int = Field(default=7, ge=0, le=365)
     # Channel name or id for a moderators' join log (one line per join); empty = none.
-    join_log: str = ""
+    join_log: ChannelSetting = ""
 
 
 class KudosConfig(StrictModel):
@@ -52,7 +52,7 @@ class KudosConfig(StrictModel):
 
     enabled: bool = True
     # Where thank-yous are posted; empty = the channel the command was used in.
-    channel: str = ""
+    channel: ChannelSetting = ""
     # Five a day lets a member thank everyone who helped them today, but not farm points.
     limit: int = Field(default=5, ge=1, le=100)
     window_hours: int = Field(default=24, ge=1, le=24 * 30)
@@ -61,7 +61,7 @@ class KudosConfig(StrictModel):
 class WelcomeConfig(StrictModel):
     enabled: bool = True
     # Channel name or id for public welcomes; empty = the community's welcome channel.
-    channel: str = ""
+    channel: ChannelSetting = ""
     # Post the welcome in the channel, send it as a direct message, or both. When a DM
     # cannot be delivered, the welcome goes to the channel instead.
     public: bool = True
