@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+from slack_fake_limits import InvalidCursor, RateLimits, missing_scope, needed_scopes, page
 
 TEAM_ID = "T0TEST"
 TEAM_NAME = "Botschafter Test"
@@ -25,11 +26,13 @@ BOT_ID = "B0BOT"
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_TOKEN = "xapp-test-app-token"
 ADMIN_TOKEN = "xoxp-test-admin-token"
+# Who the admin user token belongs to (open_rig adds them, a workspace admin, when used).
+ADMIN_USER = "U0ADMIN"
 SIGNING_SECRET = "test-signing-secret"
 ALL_SCOPES = (
     "commands,chat:write,chat:write.public,channels:read,groups:read,channels:history,"
     "groups:history,reactions:read,reactions:write,users:read,usergroups:read,"
-    "usergroups:write,im:write,im:history,channels:manage,groups:write"
+    "usergroups:write,im:write,im:history,channels:manage,groups:write,channels:join"
 )
 
 
@@ -82,6 +85,8 @@ class SlackApiFake:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []
         self.scopes = ALL_SCOPES
+        # The admin user token's user scopes (deleting others' messages needs chat:write).
+        self.admin_scopes = "chat:write"
         self.tokens = {BOT_TOKEN, ADMIN_TOKEN}
         self.app_tokens = {APP_TOKEN}
         self.users: dict[str, dict[str, Any]] = {}
@@ -92,6 +97,8 @@ class SlackApiFake:
         self.deleted: list[StoredMessage] = []
         self.kick_restricted: set[str] = set()
         self.faults: list[Fault] = []
+        # Slack's per-method budgets; a rate-limit test shrinks one with limits.set.
+        self.limits = RateLimits()
         self._clock = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -136,9 +143,42 @@ class SlackApiFake:
             "users": list(users),
         }
 
-    def add_channel(self, channel_id: str, name: str, *, general: bool = False) -> None:
-        self.channels[channel_id] = {"id": channel_id, "name": name, "is_general": general}
-        self.members[channel_id] = {BOT_USER}
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        general: bool = False,
+        private: bool = False,
+        bot_member: bool = True,
+    ) -> None:
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_private": private,
+            "is_general": general,
+            "is_archived": False,
+        }
+        self.members[channel_id] = {BOT_USER} if bot_member else set()
+
+    def bot_in(self, channel: str) -> bool:
+        """Whether the bot is a member of a channel (a DM, not a channel, counts as in)."""
+        return channel not in self.channels or BOT_USER in self.members[channel]
+
+    def hears(self, event: dict[str, Any]) -> bool:
+        """Whether Slack would send the bot this event: nothing from a channel it is not in
+        (a message, a reaction), though `chat:write.public` lets it post there."""
+        channel = event.get("channel") or (event.get("item") or {}).get("channel")
+        if event.get("type") not in ("message", "reaction_added", "reaction_removed"):
+            return True
+        return not isinstance(channel, str) or self.bot_in(channel)
+
+    def _visible(self, channel: str, user: str = BOT_USER) -> bool:
+        """A private channel exists, for its API calls, only to its members."""
+        found = self.channels.get(channel)
+        return found is not None and (not found["is_private"] or user in self.members[channel])
 
     def post(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str:
         """A message a member wrote (the test then delivers the matching event)."""
@@ -236,6 +276,9 @@ class SlackApiFake:
         valid = self.app_tokens if method == "apps.connections.open" else self.tokens
         if token not in valid:
             return _json({"ok": False, "error": "invalid_auth"})
+        refused = self._over_budget(method, params) or self._out_of_scope(method, params, token)
+        if refused is not None:
+            return refused
         fault = self._fault_for(method)
         if fault is not None:
             await asyncio.sleep(fault.hang)
@@ -248,8 +291,30 @@ class SlackApiFake:
         if handler is None:
             return _json({"ok": False, "error": "unknown_method"})
         result = handler(params, token)
-        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None
+        if method in PAGED and result.get("ok"):
+            try:
+                result = _paged(result, PAGED[method], params)
+            except InvalidCursor:
+                result = {"ok": False, "error": "invalid_cursor"}
+        scopes = self.admin_scopes if token == ADMIN_TOKEN else self.scopes
+        headers = {"x-oauth-scopes": scopes} if method == "auth.test" else None
         return _json(result, headers)
+
+    def _over_budget(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        """Slack's answer to a method called more often than its tier allows."""
+        wait = self.limits.check(method, params)
+        if wait is None:
+            return None
+        body = {"ok": False, "error": "ratelimited"}
+        return _json(body, {"Retry-After": str(wait)}, status=429)
+
+    def _out_of_scope(self, method: str, params: dict[str, Any], token: str) -> web.Response | None:
+        """``missing_scope`` for a bot-token call the granted scopes do not cover."""
+        if token != BOT_TOKEN:
+            return None
+        private = {cid for cid, c in self.channels.items() if c.get("is_private")}
+        refusal = missing_scope(needed_scopes(method, params, private), self.scopes)
+        return None if refusal is None else _json(refusal)
 
     def _fault_for(self, method: str) -> Fault | None:
         fault = next((f for f in self.faults if f.method == method), None)
@@ -262,12 +327,13 @@ class SlackApiFake:
     # -- Web API methods (the subset the adapter uses) -------------------------------------
 
     def _auth_test(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        user = BOT_USER if token == BOT_TOKEN else "U0ADMIN"
+        user = BOT_USER if token == BOT_TOKEN else ADMIN_USER
         return {
             "ok": True,
             "url": f"https://{TEAM_HOST}/",
             "team": TEAM_NAME,
             "team_id": TEAM_ID,
+            "user": "botschafter" if token == BOT_TOKEN else "admin",
             "user_id": user,
             "bot_id": BOT_ID,
         }
@@ -281,6 +347,11 @@ class SlackApiFake:
 
     def _users_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         return {"ok": True, "members": list(self.users.values())}
+
+    def _conversations_members(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        if params["channel"] not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "members": sorted(self.members[params["channel"]])}
 
     def _usergroups_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         return {"ok": True, "usergroups": [dict(g) for g in self.groups.values()]}
@@ -296,7 +367,38 @@ class SlackApiFake:
         return {"ok": True}
 
     def _conversations_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        return {"ok": True, "channels": list(self.channels.values())}
+        """Public channels, and the private ones the bot is in (as Slack lists them)."""
+        return {
+            "ok": True,
+            "channels": [
+                {**c, "is_member": self.bot_in(cid)}
+                for cid, c in self.channels.items()
+                if self._visible(cid)
+            ],
+        }
+
+    def _conversations_info(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        channel = params["channel"]
+        if not self._visible(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {**self.channels[channel], "is_member": self.bot_in(channel)},
+        }
+
+    def _conversations_join(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        """Public channels only; a bot must be invited to a private one."""
+        channel = params["channel"]
+        if "channels:join" not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": "channels:join"}
+        if not self._visible(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if self.channels[channel]["is_private"]:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        if self.channels[channel]["is_archived"]:
+            return {"ok": False, "error": "is_archived"}
+        self.members[channel].add(BOT_USER)
+        return {"ok": True, "channel": {**self.channels[channel], "is_member": True}}
 
     def _users_conversations(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         user = params["user"]
@@ -328,9 +430,9 @@ class SlackApiFake:
 
     def _chat_postmessage(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         channel = params["channel"]
-        if channel[:1] in ("C", "G") and channel not in self.channels:
+        if channel[:1] in ("C", "G") and not self._visible(channel):
             return {"ok": False, "error": "channel_not_found"}
-        if channel[:1] in ("C", "G") and BOT_USER not in self.members[channel]:
+        if not self.bot_in(channel) and "chat:write.public" not in self.scopes.split(","):
             return {"ok": False, "error": "not_in_channel"}
         blocks = params.get("blocks")
         if isinstance(blocks, str):
@@ -365,10 +467,15 @@ class SlackApiFake:
         return {"ok": True}
 
     def _chat_delete(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        user = ADMIN_USER if token == ADMIN_TOKEN else BOT_USER
+        if params["channel"] in self.channels and not self._visible(params["channel"], user):
+            return {"ok": False, "error": "channel_not_found"}
         message = self.message(params["channel"], params["ts"])
         if message is None:
             return {"ok": False, "error": "message_not_found"}
-        if message.bot_id != BOT_ID and token != ADMIN_TOKEN:
+        admin = self.users.get(ADMIN_USER, {})
+        may_delete = token == ADMIN_TOKEN and (admin.get("is_admin") or admin.get("is_owner"))
+        if message.bot_id != BOT_ID and not may_delete:
             return {"ok": False, "error": "cant_delete_message"}
         self.messages.remove(message)
         self.deleted.append(message)
@@ -387,8 +494,8 @@ class SlackApiFake:
         if params["channel"].startswith("D"):
             if "im:history" not in self.scopes.split(","):
                 return {"ok": False, "error": "missing_scope", "needed": "im:history"}
-        elif params["channel"] not in self.channels:
-            return {"ok": False, "error": "channel_not_found"}
+        elif refused := self._unreadable(params["channel"]):
+            return refused
         if "latest" in params:
             found = self.message(params["channel"], params["latest"])
             return {"ok": True, "messages": [found.as_slack()] if found else []}
@@ -398,8 +505,8 @@ class SlackApiFake:
     def _conversations_replies(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         if "latest" in params:
             return self._conversations_history(params, token)
-        if params["channel"] not in self.channels:
-            return {"ok": False, "error": "channel_not_found"}
+        if refused := self._unreadable(params["channel"]):
+            return refused
         thread = [
             m
             for m in self.messages
@@ -407,10 +514,17 @@ class SlackApiFake:
         ]
         return {"ok": True, "messages": self._listed(thread, params)}
 
+    def _unreadable(self, channel: str) -> dict[str, Any] | None:
+        """Slack's refusal to read a channel's history: the bot must be in it."""
+        if not self._visible(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if not self.bot_in(channel):
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
     @staticmethod
     def _listed(messages: list[StoredMessage], params: dict[str, Any]) -> list[dict[str, Any]]:
         newest = sorted(messages, key=lambda m: float(m.ts), reverse=True)
-        newest = newest[: int(params.get("limit", 100))]
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
         listed = []
         for message in newest:
@@ -466,8 +580,30 @@ class SlackApiFake:
                 await self.activity.wait()
 
     async def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Send an envelope over Socket Mode, unless Slack would not send its event."""
+        if not self.hears(envelope.get("payload", {}).get("event") or {}):
+            return
         await asyncio.wait_for(self._socket_connected.wait(), timeout=5)
         await self.sockets[-1].send_json(envelope)
+
+
+# The list in each paginated method's answer: cut into pages by `limit` and `cursor`.
+PAGED = {
+    "users.list": "members",
+    "conversations.list": "channels",
+    "users.conversations": "channels",
+    "conversations.members": "members",
+    "conversations.history": "messages",
+    "conversations.replies": "messages",
+}
+
+
+def _paged(result: dict[str, Any], key: str, params: dict[str, Any]) -> dict[str, Any]:
+    items, metadata = page(result[key], params)
+    paged = {**result, key: items, "response_metadata": metadata}
+    if key == "messages":
+        paged["has_more"] = bool(metadata["next_cursor"])
+    return paged
 
 
 def shown(text: str) -> str:

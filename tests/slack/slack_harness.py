@@ -12,14 +12,14 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from slack_fake_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackApiFake
+from slack_fake_api import ADMIN_USER, BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackApiFake
 from slack_harness_users import seed
 
 from adapters.slack import SlackAdapter, SlackOptions
@@ -94,6 +94,10 @@ class SlackRig:
     async def event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
     ) -> int:
+        """Deliver an event as Slack would; 0 (nothing sent) for one Slack withholds, such as
+        a reaction in a channel the bot is not in."""
+        if not self.fake.hears(event):
+            return 0
         self.event_counter[0] += 1
         body = {
             "token": "deprecated",
@@ -224,9 +228,16 @@ async def open_rig(
     cog_types: Sequence[type[Cog]] | None = None,
     platforms: Sequence[Platform] = (),
     admin_token: str = "",
+    workspace: Callable[[SlackApiFake], None] | None = None,
 ) -> AsyncIterator[SlackRig]:
+    """`workspace` changes the seeded workspace before the bot starts (e.g. a channel the
+    bot is not in)."""
     fake = SlackApiFake()
     seed(fake)
+    if admin_token:
+        fake.add_user(ADMIN_USER, "Owner", admin=True)
+    if workspace is not None:
+        workspace(fake)
     await fake.start()
     adapter = SlackAdapter(
         SlackOptions(

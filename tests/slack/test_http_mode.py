@@ -91,7 +91,7 @@ async def test_the_health_endpoint_answers_without_a_signature(rig: SlackRig) ->
 async def test_public_replies_where_the_bot_is_not_invited_go_through_the_response_url(
     rig: SlackRig,
 ) -> None:
-    rig.fake.add_channel("G0PRIVATE", "private-team")
+    rig.fake.add_channel("G0PRIVATE", "private-team", private=True, bot_member=False)
     rig.fake.members["G0PRIVATE"] = {BEN}  # the bot was never invited
     await rig.command(BEN, "/about", channel="G0PRIVATE")
     [response] = rig.fake.responses
