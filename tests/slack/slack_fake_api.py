@@ -26,11 +26,13 @@ BOT_ID = "B0BOT"
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_TOKEN = "xapp-test-app-token"
 ADMIN_TOKEN = "xoxp-test-admin-token"
+# Who the admin user token belongs to (open_rig adds them, a workspace admin, when used).
+ADMIN_USER = "U0ADMIN"
 SIGNING_SECRET = "test-signing-secret"
 ALL_SCOPES = (
     "commands,chat:write,chat:write.public,channels:read,groups:read,channels:history,"
     "groups:history,reactions:read,reactions:write,users:read,usergroups:read,"
-    "usergroups:write,im:write,im:history,channels:manage,groups:write"
+    "usergroups:write,im:write,im:history,channels:manage,groups:write,channels:join"
 )
 
 
@@ -83,6 +85,8 @@ class SlackApiFake:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []
         self.scopes = ALL_SCOPES
+        # The admin user token's user scopes (deleting others' messages needs chat:write).
+        self.admin_scopes = "chat:write"
         self.tokens = {BOT_TOKEN, ADMIN_TOKEN}
         self.app_tokens = {APP_TOKEN}
         self.users: dict[str, dict[str, Any]] = {}
@@ -139,9 +143,42 @@ class SlackApiFake:
             "users": list(users),
         }
 
-    def add_channel(self, channel_id: str, name: str, *, general: bool = False) -> None:
-        self.channels[channel_id] = {"id": channel_id, "name": name, "is_general": general}
-        self.members[channel_id] = {BOT_USER}
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        general: bool = False,
+        private: bool = False,
+        bot_member: bool = True,
+    ) -> None:
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_private": private,
+            "is_general": general,
+            "is_archived": False,
+        }
+        self.members[channel_id] = {BOT_USER} if bot_member else set()
+
+    def bot_in(self, channel: str) -> bool:
+        """Whether the bot is a member of a channel (a DM, not a channel, counts as in)."""
+        return channel not in self.channels or BOT_USER in self.members[channel]
+
+    def hears(self, event: dict[str, Any]) -> bool:
+        """Whether Slack would send the bot this event: nothing from a channel it is not in
+        (a message, a reaction), though `chat:write.public` lets it post there."""
+        channel = event.get("channel") or (event.get("item") or {}).get("channel")
+        if event.get("type") not in ("message", "reaction_added", "reaction_removed"):
+            return True
+        return not isinstance(channel, str) or self.bot_in(channel)
+
+    def _visible(self, channel: str, user: str = BOT_USER) -> bool:
+        """A private channel exists, for its API calls, only to its members."""
+        found = self.channels.get(channel)
+        return found is not None and (not found["is_private"] or user in self.members[channel])
 
     def post(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str:
         """A message a member wrote (the test then delivers the matching event)."""
@@ -259,7 +296,8 @@ class SlackApiFake:
                 result = _paged(result, PAGED[method], params)
             except InvalidCursor:
                 result = {"ok": False, "error": "invalid_cursor"}
-        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else None
+        scopes = self.admin_scopes if token == ADMIN_TOKEN else self.scopes
+        headers = {"x-oauth-scopes": scopes} if method == "auth.test" else None
         return _json(result, headers)
 
     def _over_budget(self, method: str, params: dict[str, Any]) -> web.Response | None:
@@ -289,12 +327,13 @@ class SlackApiFake:
     # -- Web API methods (the subset the adapter uses) -------------------------------------
 
     def _auth_test(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        user = BOT_USER if token == BOT_TOKEN else "U0ADMIN"
+        user = BOT_USER if token == BOT_TOKEN else ADMIN_USER
         return {
             "ok": True,
             "url": f"https://{TEAM_HOST}/",
             "team": TEAM_NAME,
             "team_id": TEAM_ID,
+            "user": "botschafter" if token == BOT_TOKEN else "admin",
             "user_id": user,
             "bot_id": BOT_ID,
         }
@@ -328,7 +367,38 @@ class SlackApiFake:
         return {"ok": True}
 
     def _conversations_list(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        return {"ok": True, "channels": list(self.channels.values())}
+        """Public channels, and the private ones the bot is in (as Slack lists them)."""
+        return {
+            "ok": True,
+            "channels": [
+                {**c, "is_member": self.bot_in(cid)}
+                for cid, c in self.channels.items()
+                if self._visible(cid)
+            ],
+        }
+
+    def _conversations_info(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        channel = params["channel"]
+        if not self._visible(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {**self.channels[channel], "is_member": self.bot_in(channel)},
+        }
+
+    def _conversations_join(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        """Public channels only; a bot must be invited to a private one."""
+        channel = params["channel"]
+        if "channels:join" not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": "channels:join"}
+        if not self._visible(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if self.channels[channel]["is_private"]:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        if self.channels[channel]["is_archived"]:
+            return {"ok": False, "error": "is_archived"}
+        self.members[channel].add(BOT_USER)
+        return {"ok": True, "channel": {**self.channels[channel], "is_member": True}}
 
     def _users_conversations(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         user = params["user"]
@@ -360,9 +430,9 @@ class SlackApiFake:
 
     def _chat_postmessage(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         channel = params["channel"]
-        if channel[:1] in ("C", "G") and channel not in self.channels:
+        if channel[:1] in ("C", "G") and not self._visible(channel):
             return {"ok": False, "error": "channel_not_found"}
-        if channel[:1] in ("C", "G") and BOT_USER not in self.members[channel]:
+        if not self.bot_in(channel) and "chat:write.public" not in self.scopes.split(","):
             return {"ok": False, "error": "not_in_channel"}
         blocks = params.get("blocks")
         if isinstance(blocks, str):
@@ -397,10 +467,15 @@ class SlackApiFake:
         return {"ok": True}
 
     def _chat_delete(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        user = ADMIN_USER if token == ADMIN_TOKEN else BOT_USER
+        if params["channel"] in self.channels and not self._visible(params["channel"], user):
+            return {"ok": False, "error": "channel_not_found"}
         message = self.message(params["channel"], params["ts"])
         if message is None:
             return {"ok": False, "error": "message_not_found"}
-        if message.bot_id != BOT_ID and token != ADMIN_TOKEN:
+        admin = self.users.get(ADMIN_USER, {})
+        may_delete = token == ADMIN_TOKEN and (admin.get("is_admin") or admin.get("is_owner"))
+        if message.bot_id != BOT_ID and not may_delete:
             return {"ok": False, "error": "cant_delete_message"}
         self.messages.remove(message)
         self.deleted.append(message)
@@ -419,8 +494,8 @@ class SlackApiFake:
         if params["channel"].startswith("D"):
             if "im:history" not in self.scopes.split(","):
                 return {"ok": False, "error": "missing_scope", "needed": "im:history"}
-        elif params["channel"] not in self.channels:
-            return {"ok": False, "error": "channel_not_found"}
+        elif refused := self._unreadable(params["channel"]):
+            return refused
         if "latest" in params:
             found = self.message(params["channel"], params["latest"])
             return {"ok": True, "messages": [found.as_slack()] if found else []}
@@ -430,14 +505,22 @@ class SlackApiFake:
     def _conversations_replies(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         if "latest" in params:
             return self._conversations_history(params, token)
-        if params["channel"] not in self.channels:
-            return {"ok": False, "error": "channel_not_found"}
+        if refused := self._unreadable(params["channel"]):
+            return refused
         thread = [
             m
             for m in self.messages
             if m.channel == params["channel"] and params["ts"] in (m.ts, m.thread_ts)
         ]
         return {"ok": True, "messages": self._listed(thread, params)}
+
+    def _unreadable(self, channel: str) -> dict[str, Any] | None:
+        """Slack's refusal to read a channel's history: the bot must be in it."""
+        if not self._visible(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if not self.bot_in(channel):
+            return {"ok": False, "error": "not_in_channel"}
+        return None
 
     @staticmethod
     def _listed(messages: list[StoredMessage], params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -497,6 +580,9 @@ class SlackApiFake:
                 await self.activity.wait()
 
     async def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Send an envelope over Socket Mode, unless Slack would not send its event."""
+        if not self.hears(envelope.get("payload", {}).get("event") or {}):
+            return
         await asyncio.wait_for(self._socket_connected.wait(), timeout=5)
         await self.sockets[-1].send_json(envelope)
 
