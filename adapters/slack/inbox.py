@@ -9,7 +9,6 @@ and is dropped, so no retry ever opens a second ticket, flag or vote.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -19,6 +18,14 @@ from adapters.slack.emoji import from_slack
 from adapters.slack.ids import channel_for, channel_from_id, shortcut_callback_id
 from adapters.slack.incoming_text import readable_text
 from adapters.slack.responder import SlackResponder
+from adapters.slack.shapes import (
+    authored,
+    edited,
+    form_channel,
+    joined_user,
+    kind_of,
+    reaction_target,
+)
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -48,9 +55,6 @@ EVENT_RETENTION = timedelta(days=1)
 JOIN_RETENTION = timedelta(days=30)
 # Expired claims are pruned at most this often, on the next delivery.
 PRUNE_INTERVAL = timedelta(hours=1)
-# Message subtypes that are something a member wrote; others (joins, topic changes, bot
-# posts, deletions) are not messages to moderate.
-AUTHORED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"})
 
 
 class Inbox:
@@ -104,8 +108,7 @@ class Inbox:
     async def view_submission(self, body: dict[str, Any]) -> None:
         view = body["view"]
         member = await self._member(body["user"]["id"], body["user"].get("name", ""))
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        channel_id = str(metadata.get("channel") or "")
+        channel_id = form_channel(view.get("private_metadata") or "")
         if channel_id:
             channel = channel_from_id(self._platform.community, channel_id)
         else:
@@ -132,26 +135,34 @@ class Inbox:
             case "reaction_added" | "reaction_removed":
                 await self._reaction(event)
             case "team_join":
-                await self._joined(event["user"])
+                await self._joined(joined_user(event))
             case "member_joined_channel":
                 await self._joined_channel(event)
 
     async def _message(self, event: dict[str, Any]) -> None:
-        subtype = event.get("subtype")
-        if subtype == "message_changed":
-            new, old = event.get("message") or {}, event.get("previous_message") or {}
-            if self._by_a_bot(new) or new.get("text") == old.get("text"):
-                return
-            posted = await self._posted(event["channel"], new)
-            if posted is not None:
-                before = readable_text(old.get("text") or "", self._platform.directory.name_of)
-                await self._dispatch(MessageEdited(posted, before))
+        if event.get("subtype") == "message_changed":
+            await self._edited(event)
             return
-        if subtype not in AUTHORED_SUBTYPES or self._by_a_bot(event):
+        message = authored(event)
+        if message is None:
+            log.debug(
+                "ignoring a Slack %s event: not a member's message", kind_of({"event": event})
+            )
             return
-        posted = await self._posted(event["channel"], event)
+        if self._by_a_bot(message):
+            return
+        posted = await self._posted(message["channel"], message)
         if posted is not None:
             await self._dispatch(MessagePosted(posted))
+
+    async def _edited(self, event: dict[str, Any]) -> None:
+        new, old = edited(event)
+        if self._by_a_bot(new) or new.get("text") == old.get("text"):
+            return  # an unfurl, a pin or a bot's update: nothing a member rewrote
+        posted = await self._posted(new["channel"], new)
+        if posted is not None:
+            before = readable_text(old.get("text") or "", self._platform.directory.name_of)
+            await self._dispatch(MessageEdited(posted, before))
 
     async def _posted(self, channel_id: str, raw: dict[str, Any]) -> PostedMessage | None:
         channel = await self._channel(channel_id)
@@ -162,14 +173,16 @@ class Inbox:
         return None if posted.author.is_bot else posted
 
     async def _reaction(self, event: dict[str, Any]) -> None:
-        item = event.get("item") or {}
-        if item.get("type") != "message":
+        target = reaction_target(event)
+        if target is None:
+            log.debug("ignoring a Slack %s: not on a message", event.get("type"))
             return
-        member = await self._platform.directory.member(event["user"])
+        user_id, channel_id, ts = target
+        member = await self._platform.directory.member(user_id)
         if member is None or member.is_bot or member.id == self._platform.identity.bot_user_id:
             return
-        channel = await self._channel(item["channel"])
-        message = MessageRef(channel, item["ts"])
+        channel = await self._channel(channel_id)
+        message = MessageRef(channel, ts)
         emoji = from_slack(event["reaction"])
         if event["type"] == "reaction_added":
             await self._dispatch(ReactionAdded(message, member, emoji))
@@ -186,7 +199,7 @@ class Inbox:
         platform = self._platform
         config = await self._host.services.config.get(platform.community)
         welcome = await platform.find_channel(platform.community, config.community.channels.welcome)
-        if welcome is None or welcome.id != event.get("channel"):
+        if welcome is None or welcome.id != event.get("channel") or not event.get("user"):
             return
         member = await platform.directory.member(event["user"])
         if member is not None:

@@ -22,6 +22,7 @@ from slack_bolt.lazy_listener.async_runner import AsyncLazyListenerRunner
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.inbox import Inbox
+from adapters.slack.shapes import Unusable, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ def register(bolt: AsyncApp, inbox: Inbox, work: Work) -> None:
         async def run(body: dict[str, Any]) -> None:
             try:
                 await handle(body)
+            except Unusable as unusable:
+                log.debug("ignoring a Slack %s payload: %s", kind_of(body), unusable)
             except Exception:
                 log.exception("could not handle a Slack %s payload", body.get("type"))
 
@@ -89,3 +92,11 @@ def register(bolt: AsyncApp, inbox: Inbox, work: Work) -> None:
     bolt.view_submission(_ANY)(ack=acknowledge, lazy=[lazy(inbox.view_submission)])
     for event_type in EVENTS:
         bolt.event(event_type)(ack=acknowledged_already, lazy=[lazy(inbox.event)])
+
+    async def ignore(body: dict[str, Any]) -> None:
+        """Any other event (an app_mention, a member leaving, tokens revoked) is no news to
+        the bot: acknowledged, one DEBUG line, instead of bolt's warning and a 404 that
+        would make Slack retry."""
+        log.debug("ignoring a Slack %s event", kind_of(body))
+
+    bolt.event(_ANY)(ignore)
