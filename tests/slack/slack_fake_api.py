@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,13 @@ ADMIN_TOKEN = "xoxp-test-admin-token"
 # Who the admin user token belongs to (open_rig adds them, a workspace admin, when used).
 ADMIN_USER = "U0ADMIN"
 SIGNING_SECRET = "test-signing-secret"
+# A trigger_id is good for one views.open, within three seconds of the interaction that
+# carried it (api.slack.com/docs/triggers), whatever the app's ack did.
+TRIGGER_SECONDS = 3.0
+_TRIGGER_FORMAT = re.compile(r"^\d+\.\d+\.[0-9a-f]+$")
+# What Slack leaves unescaped in text it delivers: the markup it wrote itself (mentions,
+# channels, special mentions, links). Every other &, < and > the member typed is escaped.
+_MARKUP = re.compile(r"(<(?:[@#!][^<>]*|(?:https?|mailto):[^<>]*)>)")
 ALL_SCOPES = (
     "commands,chat:write,chat:write.public,channels:read,groups:read,channels:history,"
     "groups:history,reactions:read,reactions:write,users:read,usergroups:read,"
@@ -41,6 +50,7 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -106,6 +116,12 @@ class SlackApiFake:
         self.socket_acks: list[dict[str, Any]] = []
         self._socket_connected = asyncio.Event()
         self.activity = asyncio.Event()
+        # trigger_id -> when the interaction carrying it was sent (monotonic seconds).
+        self.triggers: dict[str, float] = {}
+        self.exchanged: set[str] = set()
+        self.trigger_ttl = TRIGGER_SECONDS
+        # Modals open now, by view id, as last opened or updated.
+        self.views: dict[str, dict[str, Any]] = {}
         self.add_user(BOT_USER, "botschafter", bot=True)
 
     # -- workspace set-up ------------------------------------------------------------------
@@ -185,6 +201,12 @@ class SlackApiFake:
         message = StoredMessage(channel, self.next_ts(), text, user=user, thread_ts=thread_ts)
         self.messages.append(message)
         return message.ts
+
+    def trigger(self) -> str:
+        """A fresh trigger_id for an interaction sent now."""
+        trigger_id = f"{next(self._clock)}.{int(time.time())}.{len(self.triggers):08x}"
+        self.triggers[trigger_id] = time.monotonic()
+        return trigger_id
 
     def next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._clock)}.000100"
@@ -553,8 +575,28 @@ class SlackApiFake:
         return {"ok": True}
 
     def _views_open(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        view = params["view"]
-        return {"ok": True, "view": json.loads(view) if isinstance(view, str) else view}
+        trigger_id = str(params.get("trigger_id", ""))
+        if not _TRIGGER_FORMAT.match(trigger_id) or trigger_id not in self.triggers:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if trigger_id in self.exchanged:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        if time.monotonic() - self.triggers[trigger_id] > self.trigger_ttl:
+            return {"ok": False, "error": "expired_trigger_id"}
+        self.exchanged.add(trigger_id)
+        view_id = f"V{len(self.views) + 1:08d}"
+        return {"ok": True, "view": self._show_view(view_id, params["view"])}
+
+    def _views_update(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        view_id = str(params.get("view_id", ""))
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        return {"ok": True, "view": self._show_view(view_id, params["view"])}
+
+    def _show_view(self, view_id: str, view: Any) -> dict[str, Any]:
+        shown_view = dict(json.loads(view) if isinstance(view, str) else view)
+        shown_view.update(id=view_id, hash=f"{time.time():.6f}")
+        self.views[view_id] = shown_view
+        return shown_view
 
     # -- Socket Mode -----------------------------------------------------------------------
 
@@ -604,6 +646,16 @@ def _paged(result: dict[str, Any], key: str, params: dict[str, Any]) -> dict[str
     if key == "messages":
         paged["has_more"] = bool(metadata["next_cursor"])
     return paged
+
+
+def escaped(text: str) -> str:
+    """Text a member typed as Slack delivers it (a slash command's text, a message's):
+    ``&``, ``<`` and ``>`` escaped, the mention and link markup Slack wrote left as is."""
+    parts = _MARKUP.split(text)
+    return "".join(
+        part if index % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for index, part in enumerate(parts)
+    )
 
 
 def shown(text: str) -> str:

@@ -19,7 +19,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from slack_fake_api import ADMIN_USER, BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackApiFake
+from slack_fake_api import (
+    ADMIN_USER,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM_ID,
+    SlackApiFake,
+    escaped,
+)
 from slack_harness_users import seed
 
 from adapters.slack import SlackAdapter, SlackOptions
@@ -78,9 +85,9 @@ class SlackRig:
             "user_id": user,
             "user_name": self.fake.users[user]["name"],
             "command": command,
-            "text": text,
+            "text": escaped(text),
             "response_url": self.fake.response_url(user),
-            "trigger_id": f"trigger-{user}",
+            "trigger_id": self.fake.trigger(),
             "api_app_id": "A0TEST",
         }
         return await self.send(urlencode(form), "application/x-www-form-urlencoded")
@@ -157,7 +164,7 @@ class SlackRig:
             {
                 "type": "message_action",
                 "callback_id": name,
-                "trigger_id": f"trigger-{user}",
+                "trigger_id": self.fake.trigger(),
                 "response_url": self.fake.response_url(user),
                 "user": {"id": user, "name": self.fake.users[user]["name"]},
                 "channel": {"id": channel, "name": self.fake.channels[channel]["name"]},
@@ -169,7 +176,7 @@ class SlackRig:
         return await self.interactive(
             {
                 "type": "block_actions",
-                "trigger_id": f"trigger-{user}",
+                "trigger_id": self.fake.trigger(),
                 "response_url": self.fake.response_url(user),
                 "user": {"id": user, "name": self.fake.users[user]["name"]},
                 "container": {
@@ -200,7 +207,7 @@ class SlackRig:
         return await self.interactive(
             {
                 "type": "view_submission",
-                "trigger_id": f"trigger-{user}",
+                "trigger_id": self.fake.trigger(),
                 "user": {"id": user, "name": self.fake.users[user]["name"]},
                 "view": {
                     "id": "V0TEST",
