@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import discord
 
 from adapters.discord.convert import channel_ref, community_of, member_of, posted_message
+from adapters.discord.edits import EditFilter
 from bot.events import (
     Event,
     MemberJoined,
@@ -43,6 +44,7 @@ class EventBridge:
 
     def __init__(self, host: EventHost) -> None:
         self._host = host
+        self._edits = EditFilter()
 
     LISTENERS = (
         "on_message",
@@ -66,11 +68,11 @@ class EventBridge:
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         message = payload.message
-        if not self._relevant(message) or "content" not in payload.data:
+        if not self._relevant(message) or message.type not in _CONVERSATION:
             return
+        if not self._edits.is_edit(payload):
+            return  # a pin, a thread, an embed or a link preview: not an edit (edits.py)
         before = payload.cached_message.content if payload.cached_message else None
-        if before == message.content:
-            return  # a link preview or embed update, not an edit of the text
         assert message.guild is not None
         community = community_of(message.guild)
         await self._host.dispatch(MessageEdited(posted_message(message, community), before))

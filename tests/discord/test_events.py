@@ -93,6 +93,7 @@ async def test_edits_arrive_with_the_text_before_and_also_for_uncached_messages(
     (edit,) = heard(world, MessageEdited)
     assert (edit.before_text, edit.message.text) == ("first", "second")
     await world.env.restart_bot()  # the message cache is gone, as after a real restart
+    await world.env.advance_time(5)  # a later edit has a later edited_timestamp
     await ben.edit(sent, "third")
     latest = heard(world, MessageEdited)[-1]
     assert (latest.before_text, latest.message.text) == (None, "third")
