@@ -9,8 +9,10 @@ adapter be tested against a fake host and keeps the layers one-way: core ← cog
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
+
+from pydantic import BaseModel
 
 from bot.cog import Services
 from bot.commands import CommandSpec, MessageCommandSpec
@@ -21,16 +23,26 @@ from bot.platform import Platform
 @dataclass(frozen=True)
 class Declarations:
     """The commands and message actions the cogs declare, by path and by name: what an
-    adapter registers with its platform (Discord's command sync, the Slack manifest)."""
+    adapter registers with its platform (Discord's command sync, the Slack manifest); and
+    their configuration tables, so an adapter's check can read the configured channels
+    without a running bot (``slack check``)."""
 
     commands: Mapping[str, CommandSpec]
     message_commands: Mapping[str, MessageCommandSpec]
+    config_sections: Mapping[str, type[BaseModel]] = field(default_factory=dict)
 
     @classmethod
     def of(
-        cls, commands: list[CommandSpec], message_commands: list[MessageCommandSpec]
+        cls,
+        commands: list[CommandSpec],
+        message_commands: list[MessageCommandSpec],
+        config_sections: Mapping[str, type[BaseModel]] | None = None,
     ) -> Declarations:
-        return cls({c.path: c for c in commands}, {m.name: m for m in message_commands})
+        return cls(
+            {c.path: c for c in commands},
+            {m.name: m for m in message_commands},
+            dict(config_sections or {}),
+        )
 
 
 class Host(Protocol):

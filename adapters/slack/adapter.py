@@ -1,9 +1,11 @@
 """The Slack adapter: the platform actions plus a live connection that delivers events.
 
 `start` checks the tokens (one clear line if Slack rejects one), learns the workspace and
-the granted scopes, wires the bolt listeners and opens the connection. `stop` closes the
-connection, then lets work already acknowledged finish, so a shutdown does not drop a
-ticket a member was just told about.
+the granted scopes, switches off deleting others' messages if the admin token cannot, joins
+the configured public channels it is not in (naming each one it cannot use), wires the
+bolt listeners and opens the connection. `stop` closes the connection, then lets work
+already acknowledged finish, so a shutdown does not drop a ticket a member was just told
+about.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.admin_token import admin_token_problem
 from adapters.slack.connection import Connection, HttpConnection, SocketModeConnection
 from adapters.slack.errors import WebClient, code_of
 from adapters.slack.inbox import Inbox
 from adapters.slack.listeners import Work, register
+from adapters.slack.membership import check_membership
 from adapters.slack.platform import SlackPlatform
 from bot.errors import ConfigError, PlatformUnavailable
 
@@ -134,8 +138,9 @@ class SlackAdapter(SlackPlatform):
         if problems:
             raise ConfigError("\n".join(problems))
         identity = await self.checked("SLACK_BOT_TOKEN", self.connect())
-        if self.admin_client is not None:
-            await self.checked("SLACK_ADMIN_USER_TOKEN", self.admin_client.auth_test())
+        problem = await self.admin_token_problem()
+        if problem is not None:
+            self.disable_admin_deletes(problem)
         log.info(
             "Slack workspace %s (%s) as <@%s>; capabilities: %s",
             identity.team_name,
@@ -144,6 +149,10 @@ class SlackAdapter(SlackPlatform):
             ", ".join(sorted(self.capabilities)),
         )
         await self.checked("SLACK_BOT_TOKEN", self.directory.load_channels())
+        config = await host.services.config.get(self.community)
+        membership = await check_membership(self, config.channel_settings(), join=True)
+        for line in membership.problems:
+            log.warning("%s", line)
         self.bolt = AsyncApp(
             # Bolt would otherwise call auth.test on the first request, on the ack path;
             # we already know the answer from `connect`.
@@ -169,6 +178,16 @@ class SlackAdapter(SlackPlatform):
                 f"{self.options.http_port}: {error.strerror or error} "
                 "(set SLACK_HTTP_HOST / SLACK_HTTP_PORT)."
             ) from None
+
+    async def admin_token_problem(self) -> str | None:
+        """Why SLACK_ADMIN_USER_TOKEN cannot delete other people's messages (None if it can,
+        or if none is set); a token Slack rejects outright stops the start."""
+        if self.admin_client is None:
+            return None
+        identity = await self.checked("SLACK_ADMIN_USER_TOKEN", self.admin_client.auth_test())
+        return await self.checked(
+            "SLACK_ADMIN_USER_TOKEN", admin_token_problem(self.client, identity)
+        )
 
     def _authorizer(self) -> Callable[[], Awaitable[AuthorizeResult]]:
         """Bolt's authorize hook; a plain function, since bolt injects by argument name."""

@@ -6,9 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.host import Declarations
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.slack.adapter import SlackAdapter
 
 
 def add_commands(
@@ -40,9 +44,11 @@ def add_commands(
     manifest.set_defaults(handler=print_manifest, declarations=declarations)
 
     check = commands.add_parser(
-        "check", help="connect with the configured tokens and show scopes and capabilities"
+        "check",
+        help="connect with the configured tokens and show scopes, capabilities and the "
+        "configured channels the bot is not in",
     )
-    check.set_defaults(handler=check_tokens)
+    check.set_defaults(handler=check_tokens, declarations=declarations)
 
     async def usage(args: argparse.Namespace, settings: Settings) -> int:
         slack.print_help()
@@ -67,8 +73,9 @@ async def print_manifest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
-    """Ask Slack about every configured token and print what the bot may do; exit 1 if
-    Slack says no. Opens no connection and changes nothing."""
+    """Ask Slack about every configured token and channel and print what the bot may do;
+    exit 1 if Slack says no or something needs fixing. Changes nothing: a public channel
+    the bot is not in is only named (the bot joins it when it starts)."""
     from adapters.slack.adapter import SlackAdapter
     from adapters.slack.manifest import BOT_SCOPES
     from bot.errors import ConfigError
@@ -90,6 +97,7 @@ async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
                     app_token=adapter.options.app_token.get_secret_value()
                 ),
             )
+        admin_problem = await adapter.admin_token_problem()
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1
@@ -98,7 +106,37 @@ async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
     if identity.scopes is not None:
         missing = [s for s in BOT_SCOPES if s not in identity.scopes]
         print("Missing scopes: " + (", ".join(missing) if missing else "none"))
+    if admin_problem is not None:
+        adapter.disable_admin_deletes(admin_problem)
+        print(admin_problem)
     for capability in Capability:
         mark = "yes" if capability in adapter.capabilities else "no"
         print(f"  {mark:3}  {capability}")
-    return 0
+    channels_ok = await _check_channels(adapter, settings, getattr(args, "declarations", None))
+    return 0 if channels_ok and admin_problem is None else 1
+
+
+async def _check_channels(
+    adapter: SlackAdapter, settings: Settings, declarations: Callable[[], Declarations] | None
+) -> bool:
+    """Print the configured channels the bot cannot use or is not in yet; False if any
+    needs an admin (a private channel to /invite the bot to, a missing one)."""
+    from adapters.slack.membership import check_membership
+    from bot.config import ConfigFile, validate
+    from bot.errors import ConfigError
+
+    sections = declarations().config_sections if declarations is not None else {}
+    try:
+        file = ConfigFile.load(settings.config_file)
+        config = validate(file.community_raw(adapter.community.key), sections, file.label)
+    except ConfigError as error:
+        print(f"Channels not checked: the configuration is not valid:\n{error}", file=sys.stderr)
+        return False
+    membership = await check_membership(adapter, config.channel_settings(), join=False)
+    for label in membership.to_join:
+        print(f"Slack channel {label}: the bot is not in it yet and joins it when it starts.")
+    for line in membership.problems:
+        print(line)
+    if not membership.problems:
+        print("Channels: every configured channel can be used.")
+    return not membership.problems

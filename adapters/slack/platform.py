@@ -88,6 +88,7 @@ class Identity:
     bot_user_id: str
     bot_id: str
     scopes: frozenset[str] | None
+    bot_name: str = "Botschafter"  # what members type after /invite @
 
 
 def capabilities_for(scopes: frozenset[str] | None, *, admin_token: bool) -> frozenset[Capability]:
@@ -119,12 +120,7 @@ class SlackPlatform:
     async def connect(self) -> Identity:
         """Ask Slack who we are (auth.test) and read the granted scopes."""
         response = await self.client.auth_test()
-        scopes_header = _header(response.headers, "x-oauth-scopes")
-        scopes = (
-            frozenset(s.strip() for s in scopes_header.split(",") if s.strip())
-            if scopes_header is not None
-            else None
-        )
+        scopes = granted_scopes(response)
         url = response.get("url") or ""
         identity = Identity(
             community=Community(PLATFORM, response["team_id"]),
@@ -133,6 +129,7 @@ class SlackPlatform:
             bot_user_id=response["user_id"],
             bot_id=response.get("bot_id") or "",
             scopes=scopes,
+            bot_name=response.get("user") or "Botschafter",
         )
         self._identity = identity
         self._directory = Directory(self.client, identity.community)
@@ -238,10 +235,25 @@ class SlackPlatform:
                 raise translate(error, "delete a message") from None
         if self.admin_client is None:
             raise Unsupported(PLATFORM, Capability.DELETE_OTHERS)
-        await call(
-            "delete a message with the admin token",
-            self.admin_client.chat_delete(channel=base, ts=message.id, as_user=True),
-        )
+        try:
+            await self.admin_client.chat_delete(channel=base, ts=message.id, as_user=True)
+        except SlackApiError as error:
+            if code_of(error) == "channel_not_found":
+                # The bot sees the channel, so it exists: the admin user is not in it (a
+                # private channel). Never "not found", which would count the message as
+                # removed while everyone can still read it.
+                raise MissingPermission(
+                    "Slack refused to delete the message with the admin token: "
+                    "channel_not_found (the admin user is not in that channel; add them)"
+                ) from None
+            raise translate(error, "delete a message with the admin token") from None
+
+    def disable_admin_deletes(self, reason: str) -> None:
+        """Stop using the admin user token (it cannot delete others' messages): deleting
+        other people's messages is no capability any more, so cogs stop offering it."""
+        log.warning("deleting other people's messages is off: %s", reason)
+        self.admin_client = None
+        self.capabilities = self.capabilities - {Capability.DELETE_OTHERS}
 
     async def add_reaction(self, message: MessageRef, emoji_text: str) -> None:
         base, _ = split_channel(message.channel)
@@ -479,6 +491,14 @@ class SlackPlatform:
         if parsed is not None:
             return ChannelRef(community, parsed[0], parsed[1])
         return self.directory.channel_named(text)
+
+
+def granted_scopes(response: Any) -> frozenset[str] | None:
+    """The scopes a token was granted, from an auth.test answer; None if Slack did not say."""
+    scopes_header = _header(response.headers, "x-oauth-scopes")
+    if scopes_header is None:
+        return None
+    return frozenset(s.strip() for s in scopes_header.split(",") if s.strip())
 
 
 def _header(headers: Any, name: str) -> str | None:

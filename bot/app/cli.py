@@ -139,10 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cog_declarations() -> Declarations:
-    """Every cog's commands and message actions, read from the classes (no database)."""
+    """Every cog's commands, message actions and configuration tables, read from the
+    classes (no database)."""
     from cogs import all_cogs
 
-    return Declarations.of(*declared_commands(all_cogs()))
+    cogs = all_cogs()
+    sections = {c.name: c.config_model for c in cogs if c.config_model is not None}
+    return Declarations.of(*declared_commands(cogs), sections)
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
