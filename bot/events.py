@@ -34,6 +34,18 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Connected(Event):
+    """The adapter is connected to the community again (first connect, reconnect or
+    resume): events may have been missed, so cogs catch up on what they watch."""
+
+    where: Community
+
+    @property
+    def community(self) -> Community:
+        return self.where
+
+
+@dataclass(frozen=True, slots=True)
 class MemberJoined(Event):
     member: Member
     at: datetime

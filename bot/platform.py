@@ -9,6 +9,7 @@ moderators what happened in plain words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -36,6 +37,15 @@ class Capability(StrEnum):
 
 
 class Platform(Protocol):
+@dataclass(frozen=True, slots=True)
+class ReactionUsers:
+    """One emoji on a message and who reacted with it (never the bot itself), spelled as
+    the platform's live reaction events spell it, so both paths name it alike."""
+
+    emoji: str
+    users: tuple[UserRef, ...]
+
+
     """One connected platform; methods address the community through their references."""
 
     name: str
@@ -98,6 +108,10 @@ class Platform(Protocol):
     async def fetch_message(self, message: MessageRef) -> PostedMessage | None: ...
 
     async def fetch_member(self, user: UserRef) -> Member | None: ...
+    # Everything on the message now, read when the bot (re)connects to catch up on what
+    # moderators and members did while it was away; raises `NotFound` for a gone message.
+    async def reactions(self, message: MessageRef) -> list[ReactionUsers]: ...
+
 
     async def find_channel(self, community: Community, name_or_id: str) -> ChannelRef | None: ...
 

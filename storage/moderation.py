@@ -484,6 +484,17 @@ class ModerationRepository:
         claim stored by an older version, were never written there)."""
         rows = await self._db.fetch_all(
             "SELECT * FROM moderation_flags WHERE status = ? ORDER BY id", (FlagStatus.ACTING,)
+    async def recent_open_posts(self, community: str, limit: int) -> list[Flag]:
+        """The newest open flags that have a message in the moderators' channel, at most
+        `limit`: what a catch-up after a reconnect reads for moderators' reactions."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM moderation_flags WHERE community = ? AND status = ?"
+            " AND post_message_id IS NOT NULL AND post_channel_id IS NOT NULL"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (community, FlagStatus.OPEN, limit),
+        )
+        return [_flag_from(row) for row in rows]
+
         )
         return [_flag_from(row) for row in rows]
 

@@ -284,6 +284,17 @@ class TicketRepository:
         )
         return None if row is None else ticket_from_row(row)
 
+    async def recent_trackers(self, community: str, limit: int) -> list[Ticket]:
+        """The newest active tickets whose tracker is posted (a tracker still on its way
+        has no link yet), at most `limit`: what a catch-up after a reconnect reads."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM tickets WHERE community = ? AND active = 1"
+            " AND tracker_message_id IS NOT NULL AND channel_id IS NOT NULL"
+            " AND tracker_url != '' ORDER BY number DESC LIMIT ?",
+            (community, limit),
+        )
+        return [ticket_from_row(row) for row in rows]
+
     async def by_thread(self, community: str, thread_id: str) -> Ticket | None:
         row = await self._db.fetch_one(
             "SELECT * FROM tickets WHERE community = ? AND thread_id = ?", (community, thread_id)

@@ -20,6 +20,7 @@ from adapters.local.responder import LocalResponder
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
+    Connected,
     Event,
     FormSubmitted,
     MemberJoined,
@@ -95,6 +96,8 @@ class LocalCommunity:
         self.transcript: list[str] = []
         self.open_forms: dict[str, Form] = {}
         self.dispatch: Dispatch | None = None
+        # While False the bot hears nothing (as during an outage); members still act.
+        self.connected = True
         # When the last run saved; a scripted run resumes its virtual clock from here.
         self.saved_at: datetime | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -154,6 +157,20 @@ class LocalCommunity:
 
     def ref(self, channel: LocalChannel) -> ChannelRef:
         return ChannelRef(self.community, channel.id, channel.name, channel.parent_id)
+
+    # -- the bot's connection ----------------------------------------------------------------
+
+    def disconnect(self) -> None:
+        """Simulate an outage: what members do from now on reaches the bot no more."""
+        self.connected = False
+        self.log("(Botschafter lost its connection)")
+
+    async def connect(self) -> None:
+        """(Re)connect the bot: it hears members again and catches up on what it missed."""
+        if not self.connected:
+            self.log("(Botschafter is connected again)")
+        self.connected = True
+        await self._dispatch(Connected(self.community))
 
     # -- what members do ------------------------------------------------------------------------
 
@@ -356,7 +373,7 @@ class LocalCommunity:
         return words[0], " ".join(words[1:])
 
     async def _dispatch(self, event: Event) -> None:
-        if self.dispatch is not None:
+        if self.dispatch is not None and self.connected:
             await self.dispatch(event)
 
     # -- persistence ----------------------------------------------------------------------------

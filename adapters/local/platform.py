@@ -11,7 +11,7 @@ from adapters.local.render import render_message
 from bot.errors import DirectMessagesClosed, NotFound
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
 from bot.outgoing import OutgoingMessage
-from bot.platform import Capability
+from bot.platform import Capability, ReactionUsers
 
 # At most 12 digits: a longer number is no message here, and `int` refuses very long ones.
 # A timeout found in place after a crash counts as the one retried if it ends within this of
@@ -153,6 +153,15 @@ class LocalPlatform:
             return None
 
     async def fetch_member(self, user: UserRef) -> Member | None:
+    async def reactions(self, message: MessageRef) -> list[ReactionUsers]:
+        recorded = self._message(message)
+        found = []
+        for emoji, user_ids in recorded.reactions.items():
+            users = tuple(UserRef(message.community, u) for u in user_ids if u != BOT_ID)
+            if users:
+                found.append(ReactionUsers(emoji, users))
+        return found
+
         return self.community.members.get(user.id)
 
     async def find_channel(self, community: Community, name_or_id: str) -> ChannelRef | None:

@@ -62,6 +62,7 @@ class LocalSession:
         )
         community.dispatch = app.intake.put
         await app.services.outbox.run_due()  # what a crash or outage left undelivered
+        await community.connect()  # catch up on reactions made while the bot was away
         return cls(app, community, clock, state)
 
     async def run_due_jobs(self) -> int:

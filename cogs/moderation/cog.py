@@ -31,12 +31,13 @@ from bot.config import Roles
 from bot.delivery import Outcome
 from bot.effects import Attempt, Effect, Post, Unreact
 from bot.errors import UserError
-from bot.events import MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.events import Connected, MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.interaction import Interaction
-from bot.model import Community, Member
+from bot.model import ChannelRef, Community, Member, MessageRef
 from bot.outgoing import Markup, Mention, OutgoingMessage
 from bot.permissions import has_permission, is_admin
 from bot.platform import Capability
+from bot.reconcile import ReactionLedger, catch_up
 from cogs.moderation.actions import ModAction
 from cogs.moderation.checking import REMOVED, MessageChecker
 from cogs.moderation.config import MAX_TIMEOUT, ModerationConfig
@@ -69,6 +70,7 @@ class ModerationCog(Cog):
         self.settler = Settler(services, self.repo, self.desk, self.notifier)
         self.reports = ReportDesk(services, self.repo, self.desk)
         self.checker = MessageChecker(services, self.repo, self.desk, self.notifier)
+        self.ledger = ReactionLedger(services.db, services.clock)
 
     async def setup(self) -> None:
         """Write what a crash or an older version left unwritten: claimed flags' actions and
@@ -152,8 +154,8 @@ class ModerationCog(Cog):
         flag = await self.repo.flag_for_post(
             community.key, event.message.channel.id, event.message.id
         )
-        if flag is None:
-            return
+        if flag is None or not await self.ledger.first_time(event):
+            return  # not a flag, or a reaction acted on before (live or after a reconnect)
         config = await self.config(community)
         platform = self.platform(community)
         if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
@@ -184,7 +186,10 @@ class ModerationCog(Cog):
         flag = await self.repo.flag_for_post(
             community.key, event.message.channel.id, event.message.id
         )
-        if flag is None or flag.status is not FlagStatus.OPEN:
+        if flag is None:
+            return
+        await self.ledger.taken_off(event)
+        if flag.status is not FlagStatus.OPEN:
             return
         config = await self.config(community)
         if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
@@ -201,6 +206,26 @@ class ModerationCog(Cog):
                 written = await self.desk.publish(tx, community, flag.id)
         if written is not None:
             await self.services.outbox.deliver(written)
+
+    @listen(Connected)
+    async def catch_up(self, event: Connected) -> None:
+        """Settle what moderators decided by reaction while the bot was away, on the newest
+        open flags, through the same handlers as live reactions (each reaction once)."""
+        community = event.community
+        config = await self.config(community)
+        limit = config.section("moderation", ModerationConfig).catch_up_flags
+        flags = await self.repo.recent_open_posts(community.key, limit) if limit else []
+        posts = [
+            MessageRef(ChannelRef(community, str(f.post_channel_id)), str(f.post_message_id))
+            for f in flags
+        ]
+        await catch_up(
+            self.ledger,
+            self.platform(community),
+            posts,
+            added=self.on_reaction,
+            removed=self.on_unreaction,
+        )
 
     async def _tell_moderator(self, event: ReactionAdded, feedback: Feedback) -> None:
         """Answer a reaction that did nothing, next to the flag, so the moderator sees why."""

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from bot.commands import format_duration
 from bot.config import ChannelSetting, Duration, StrictModel
+from bot.reconcile import DEFAULT_RECENT
 from cogs.moderation.actions import ModAction
 from cogs.moderation.rules import RulesField, parse_rules
 
@@ -143,6 +144,9 @@ class ModerationConfig(StrictModel):
     fold_window: Duration = timedelta(minutes=10)
     # How far back the infraction count on a flag looks.
     history_window: Duration = timedelta(days=90)
+    # After a restart or reconnect, the newest this many open flags are read for reactions
+    # moderators made while the bot was away (see bot/reconcile.py); 0: none.
+    catch_up_flags: int = Field(default=DEFAULT_RECENT, ge=0, le=1000)
 
     @model_validator(mode="after")
     def _ladder_respects_quorum(self) -> ModerationConfig:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 
 from bot.config import ChannelSetting, Duration, OptionalDuration, Secret, StrictModel
+from bot.reconcile import DEFAULT_RECENT
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
@@ -82,6 +83,9 @@ class TicketsConfig(StrictModel):
     # Tickets per page of /ticket list.
     page_size: int = Field(default=10, ge=1, le=25)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    # After a restart or reconnect, the trackers of the newest this many active tickets are
+    # read for votes and ✅ made while the bot was away (see bot/reconcile.py); 0: none.
+    catch_up_trackers: int = Field(default=DEFAULT_RECENT, ge=0, le=1000)
 
     @field_validator("categories")
     @classmethod

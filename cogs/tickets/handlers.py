@@ -9,11 +9,12 @@ from typing import Any
 from bot.cog import after_delivery, carries_out, job, listen
 from bot.delivery import Outcome
 from bot.effects import Attempt
-from bot.events import ReactionAdded, ReactionRemoved
+from bot.events import Connected, ReactionAdded, ReactionRemoved
 from bot.model import Community
 from cogs.tickets.announce import THREAD_OPENED, TRACKER_POSTED
 from cogs.tickets.base import TicketsBase
 from cogs.tickets.company import KIND_WEBHOOK, WEBHOOK_CALL, WEBHOOK_DONE
+from cogs.tickets.config import TicketsConfig
 from cogs.tickets.digest import DIGEST_POSTED, KIND_DIGEST
 from cogs.tickets.followups import (
     FOLLOW_UP_POSTED,
@@ -47,6 +48,12 @@ class TicketHandlers(TicketsBase):
     @listen(ReactionRemoved)
     async def on_reaction_removed(self, event: ReactionRemoved) -> None:
         await self.reactions.removed(event)
+
+    @listen(Connected)
+    async def on_connected(self, event: Connected) -> None:
+        config = await self.config(event.community)
+        limit = config.section("tickets", TicketsConfig).catch_up_trackers
+        await self.reactions.catch_up(event.community, limit)
 
     # -- jobs -------------------------------------------------------------------------------
 

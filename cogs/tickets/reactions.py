@@ -15,10 +15,11 @@ from bot.commands import Permission
 from bot.effects import Unreact
 from bot.errors import UserError
 from bot.events import ReactionAdded, ReactionRemoved
-from bot.model import Member
+from bot.model import ChannelRef, Community, Member, MessageRef
 from bot.outgoing import Button, ButtonStyle, Markup, Mention, OutgoingMessage, rich
 from bot.permissions import has_permission
 from bot.platform import Capability
+from bot.reconcile import ReactionLedger, catch_up
 from cogs.tickets.announce import Announcer, conversation_ref
 from cogs.tickets.votes import Voting
 from storage.tickets import CLOSED, Outcome, Ticket, TicketRepository
@@ -54,6 +55,11 @@ def is_resolve(emoji: str) -> bool:
     return emoji in RESOLVE_EMOJI
 
 
+def counts(emoji: str) -> bool:
+    """A reaction the tickets feature acts on."""
+    return is_vote(emoji) or is_resolve(emoji)
+
+
 class Reactions:
     def __init__(
         self,
@@ -66,14 +72,33 @@ class Reactions:
         self._tickets = tickets
         self._voting = voting
         self._announcer = announcer
+        self._ledger = ReactionLedger(services.db, services.clock)
+
+    async def catch_up(self, community: Community, limit: int) -> None:
+        """Count the votes and answer the ✅ made on the newest trackers while the bot was
+        away, through the same handlers as live reactions (each reaction once)."""
+        tickets = await self._tickets.recent_trackers(community.key, limit) if limit else []
+        trackers = [
+            MessageRef(ChannelRef(community, str(t.channel_id)), str(t.tracker_message_id))
+            for t in tickets
+        ]
+        platform = self._services.platform(community)
+        await catch_up(
+            self._ledger,
+            platform,
+            trackers,
+            added=self.added,
+            removed=self.removed,
+            relevant=counts,
+        )
 
     async def added(self, event: ReactionAdded) -> None:
         vote, resolve = is_vote(event.emoji), is_resolve(event.emoji)
         if not (vote or resolve) or event.member.is_bot:
             return
         ticket = await self._tickets.by_tracker(event.community.key, event.message.id)
-        if ticket is None:
-            return
+        if ticket is None or not await self._ledger.first_time(event):
+            return  # not a tracker, or a reaction acted on before (live or after a reconnect)
         locale = await self._services.locale_for(event.member)
         if vote:
             if ticket.status in CLOSED:
@@ -88,7 +113,10 @@ class Reactions:
         if not is_vote(event.emoji) or event.member.is_bot:
             return
         ticket = await self._tickets.by_tracker(event.community.key, event.message.id)
-        if ticket is None or not ticket.active:
+        if ticket is None:
+            return
+        await self._ledger.taken_off(event)
+        if not ticket.active:
             return
         locale = await self._services.locale_for(event.member)
         try:

@@ -1,0 +1,56 @@
+"""Reactions already acted on, so a reaction is handled once whether it arrived live or was
+found on a message after a reconnect (see `bot.reconcile`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.database import Database
+from storage.timestamps import to_db
+
+
+class ReactionMarks:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(
+        self,
+        community: str,
+        channel_id: str,
+        message_id: str,
+        emoji: str,
+        user_id: str,
+        at: datetime,
+    ) -> bool:
+        """Mark the reaction as handled; False if it already was (atomically: of a live
+        event and a catch-up finding the same reaction, exactly one wins)."""
+        inserted = await self._db.execute(
+            "INSERT INTO reaction_marks"
+            " (community, channel_id, message_id, emoji, user_id, marked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (community, channel_id, message_id, emoji, user_id) DO NOTHING",
+            (community, channel_id, message_id, emoji, user_id, to_db(at)),
+        )
+        return inserted == 1
+
+    async def release(
+        self, community: str, channel_id: str, message_id: str, emoji: str, user_id: str
+    ) -> bool:
+        """The reaction was taken off; False if it was not marked."""
+        removed = await self._db.execute(
+            "DELETE FROM reaction_marks WHERE community = ? AND channel_id = ?"
+            " AND message_id = ? AND emoji = ? AND user_id = ?",
+            (community, channel_id, message_id, emoji, user_id),
+        )
+        return removed == 1
+
+    async def marked(
+        self, community: str, channel_id: str, message_id: str
+    ) -> set[tuple[str, str]]:
+        """The (emoji, user id) pairs marked on one message."""
+        rows = await self._db.fetch_all(
+            "SELECT emoji, user_id FROM reaction_marks"
+            " WHERE community = ? AND channel_id = ? AND message_id = ?",
+            (community, channel_id, message_id),
+        )
+        return {(row["emoji"], row["user_id"]) for row in rows}

@@ -1,0 +1,127 @@
+"""Moderators' reactions made while the bot was away are acted on once it is back, once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from adapters.local import LocalCommunity
+from bot.app.local_session import LocalSession
+from bot.clock import VirtualClock
+from bot.settings import Settings
+from storage.moderation import FlagStatus, ModerationRepository
+
+CONFIG = """
+[[moderation.rules]]
+name = "swearing"
+type = "keywords"
+keywords = ["darn"]
+"""
+
+
+@pytest.fixture
+async def session(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> AsyncIterator[LocalSession]:
+    write_config(CONFIG)
+    community = LocalCommunity()
+    community.now = clock.now
+    community.add_member("Mo", roles=("Moderators",))
+    community.add_member("Max", roles=("Moderators",))
+    community.add_member("Ben")
+    opened = await LocalSession.open(settings, clock=clock, community=community)
+    yield opened
+    await opened.app.close()
+
+
+async def status(session: LocalSession, flag_id: int) -> FlagStatus:
+    repo = ModerationRepository(session.app.services.db, session.app.services.audit)
+    flag = await repo.flag(session.community.community.key, flag_id)
+    assert flag is not None
+    return flag.status
+
+
+async def test_a_decision_made_while_the_bot_was_away_is_carried_out_once_back(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    message = await c.post(c.member("Ben"), "#general", "darn it")
+    flag = c.read("#moderators")[-1]
+    c.disconnect()
+    await c.react(c.member("Mo"), flag.number, "⚠️")
+    assert not message.deleted and c.direct_messages(c.member("Ben")) == []
+
+    await c.connect()
+    assert message.deleted and "Warned**, by Mo" in flag.text
+    assert len(c.direct_messages(c.member("Ben"))) == 1
+    transcript = len(c.transcript)
+
+    c.disconnect()
+    await c.connect()  # a second reconnect finds nothing new
+    assert len(c.direct_messages(c.member("Ben"))) == 1
+    assert [line for line in c.transcript[transcript:] if "Botschafter:" in line] == []
+
+
+async def test_a_reaction_acted_on_before_the_outage_is_not_acted_on_again(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    await c.post(c.member("Ben"), "#general", "darn it")
+    flag = c.read("#moderators")[-1]
+    await c.react(c.member("Mo"), flag.number, "🔨")  # a ban needs two: one vote so far
+    said = len(c.read("#moderators"))
+    c.disconnect()
+    await c.connect()
+    assert len(c.read("#moderators")) == said  # no "you already voted", no second vote
+    assert await status(session, 1) is FlagStatus.OPEN
+    c.disconnect()
+    await c.react(c.member("Max"), flag.number, "🔨")
+    await c.connect()
+    assert "ben" in c.banned
+
+
+async def test_a_vote_taken_back_while_the_bot_was_away_is_withdrawn(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    await c.post(c.member("Ben"), "#general", "darn it")
+    flag = c.read("#moderators")[-1]
+    await c.react(c.member("Mo"), flag.number, "🔨")
+    c.disconnect()
+    await c.unreact(c.member("Mo"), flag.number, "🔨")
+    await c.connect()
+    await c.react(c.member("Max"), flag.number, "🔨")
+    assert "ben" not in c.banned  # Mo's vote no longer counts towards the two
+    assert await status(session, 1) is FlagStatus.OPEN
+
+
+async def test_a_members_reaction_found_after_a_reconnect_does_nothing(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    message = await c.post(c.member("Ben"), "#general", "darn it")
+    flag = c.read("#moderators")[-1]
+    c.disconnect()
+    await c.react(c.member("Ben"), flag.number, "✅")
+    await c.connect()
+    assert flag.reactions["✅"] == ["botschafter"]  # taken off, as live
+    assert not message.deleted and await status(session, 1) is FlagStatus.OPEN
+
+
+async def test_only_the_newest_open_flags_are_read(session: LocalSession) -> None:
+    c = session.community
+    config, now = session.app.services.config, session.clock.now()
+    await config.set_override(c.community, "moderation.catch_up_flags", 1, "mo", now)
+    first = await c.post(c.member("Ben"), "#general", "darn it")
+    older = c.read("#moderators")[-1]
+    c.add_member("Zoe")
+    second = await c.post(c.member("Zoe"), "#general", "darn that")
+    newer = c.read("#moderators")[-1]
+    assert older is not newer
+    c.disconnect()
+    await c.react(c.member("Mo"), older.number, "🗑️")
+    await c.react(c.member("Mo"), newer.number, "🗑️")
+    await c.connect()
+    assert second.deleted and not first.deleted
