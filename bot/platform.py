@@ -14,6 +14,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.inventory import CommunityFacts
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
 from bot.outgoing import OutgoingMessage
 
@@ -118,6 +119,10 @@ class ReactionUsers:
     async def member_count(self, community: Community) -> int: ...
 
     async def community_name(self, community: Community) -> str: ...
+
+    # Every community this platform serves, with its channels and roles and what the bot may
+    # do in each: what the start-up check and `/config set` compare the configuration with.
+    async def inspect_communities(self) -> list[CommunityFacts]: ...
 
     def parse_message_link(self, community: Community, link: str) -> MessageRef | None: ...
 

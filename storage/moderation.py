@@ -479,11 +479,6 @@ class ModerationRepository:
         found = [await self.details(community, row["id"]) for row in rows]
         return [d for d in found if d is not None], int(total)
 
-    async def acting(self) -> list[Flag]:
-        """Flags claimed but not yet settled: their actions wait in the outbox (or, for a
-        claim stored by an older version, were never written there)."""
-        rows = await self._db.fetch_all(
-            "SELECT * FROM moderation_flags WHERE status = ? ORDER BY id", (FlagStatus.ACTING,)
     async def recent_open_posts(self, community: str, limit: int) -> list[Flag]:
         """The newest open flags that have a message in the moderators' channel, at most
         `limit`: what a catch-up after a reconnect reads for moderators' reactions."""
@@ -495,6 +490,11 @@ class ModerationRepository:
         )
         return [_flag_from(row) for row in rows]
 
+    async def acting(self) -> list[Flag]:
+        """Flags claimed but not yet settled: their actions wait in the outbox (or, for a
+        claim stored by an older version, were never written there)."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM moderation_flags WHERE status = ? ORDER BY id", (FlagStatus.ACTING,)
         )
         return [_flag_from(row) for row in rows]
 

@@ -9,6 +9,7 @@ from adapters.local.community import LocalChannel, LocalCommunity, LocalMessage
 from adapters.local.identity import BOT_ID
 from adapters.local.render import render_message
 from bot.errors import DirectMessagesClosed, NotFound
+from bot.inventory import ChannelFacts, CommunityFacts, RoleFacts, Use
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
 from bot.outgoing import OutgoingMessage
 from bot.platform import Capability, ReactionUsers
@@ -175,6 +176,17 @@ class LocalPlatform:
 
     async def community_name(self, community: Community) -> str:
         return self.community.name
+
+    async def inspect_communities(self) -> list[CommunityFacts]:
+        """The one local community: the bot may do everything in every channel."""
+        local = self.community
+        channels = tuple(
+            ChannelFacts(c.id, c.name, frozenset(Use))
+            for c in local.channels.values()
+            if c.parent_id is None and c.dm_of is None
+        )
+        roles = tuple(RoleFacts(r.id, r.name, grantable=True) for r in local.roles.values())
+        return [CommunityFacts(local.community, local.name, channels, roles)]
 
     def parse_message_link(self, community: Community, link: str) -> MessageRef | None:
         match = _LINK.match(link.strip())

@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from bot.commands import format_duration
-from bot.config import ChannelSetting, Duration, StrictModel
+from bot.config import ChannelNeeds, ChannelSetting, Duration, StrictModel
+from bot.inventory import Use
 from bot.reconcile import DEFAULT_RECENT
 from cogs.moderation.actions import ModAction
 from cogs.moderation.rules import RulesField, parse_rules
@@ -127,7 +128,8 @@ class ModerationConfig(StrictModel):
     # is still protected from the two breaches no community wants: leaked tokens and
     # @everyone/@here pings. Write `rules = []` to switch even those off.
     rules: RulesField = Field(default_factory=lambda: parse_rules(DEFAULT_RULES))
-    flag_channel: ChannelSetting = ""  # where flags go; empty: the community's moderators channel
+    # Where flags go (moderators decide by reacting); empty: the community's moderators channel.
+    flag_channel: Annotated[ChannelSetting, ChannelNeeds.of(Use.POST, Use.REACT)] = ""
     # Where admins hear that flags cannot reach the moderators; empty: the ambassadors' channel.
     alert_channel: ChannelSetting = ""
     reactions: Reactions = Field(default_factory=Reactions)
