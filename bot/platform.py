@@ -37,7 +37,6 @@ class Capability(StrEnum):
     MESSAGE_COMMANDS = "offer message actions"
 
 
-class Platform(Protocol):
 @dataclass(frozen=True, slots=True)
 class ReactionUsers:
     """One emoji on a message and who reacted with it (never the bot itself), spelled as
@@ -47,6 +46,7 @@ class ReactionUsers:
     users: tuple[UserRef, ...]
 
 
+class Platform(Protocol):
     """One connected platform; methods address the community through their references."""
 
     name: str
@@ -108,11 +108,11 @@ class ReactionUsers:
 
     async def fetch_message(self, message: MessageRef) -> PostedMessage | None: ...
 
-    async def fetch_member(self, user: UserRef) -> Member | None: ...
     # Everything on the message now, read when the bot (re)connects to catch up on what
     # moderators and members did while it was away; raises `NotFound` for a gone message.
     async def reactions(self, message: MessageRef) -> list[ReactionUsers]: ...
 
+    async def fetch_member(self, user: UserRef) -> Member | None: ...
 
     async def find_channel(self, community: Community, name_or_id: str) -> ChannelRef | None: ...
 

@@ -153,7 +153,6 @@ class LocalPlatform:
         except NotFound:
             return None
 
-    async def fetch_member(self, user: UserRef) -> Member | None:
     async def reactions(self, message: MessageRef) -> list[ReactionUsers]:
         recorded = self._message(message)
         found = []
@@ -163,6 +162,7 @@ class LocalPlatform:
                 found.append(ReactionUsers(emoji, users))
         return found
 
+    async def fetch_member(self, user: UserRef) -> Member | None:
         return self.community.members.get(user.id)
 
     async def find_channel(self, community: Community, name_or_id: str) -> ChannelRef | None:
