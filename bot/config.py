@@ -36,6 +36,7 @@ from pydantic_core import ErrorDetails
 from bot.commands import format_duration, parse_duration
 from bot.errors import ConfigError, UserError
 from bot.i18n import core_error
+from bot.inventory import Use
 from bot.model import Community
 from storage.overrides import OverrideRepository
 
@@ -95,6 +96,22 @@ CHANNEL = _ChannelMarker()
 ChannelSetting = Annotated[str, CHANNEL]
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelNeeds:
+    """What the bot does in a `ChannelSetting`'s channel, where that is more or less than
+    posting: the community check reports a channel where the bot may not do it."""
+
+    uses: frozenset[Use]
+
+    @classmethod
+    def of(cls, *uses: Use) -> ChannelNeeds:
+        return cls(frozenset(uses))
+
+
+# What a channel setting without a `ChannelNeeds` mark needs: the bot posts there.
+POSTS = ChannelNeeds.of(Use.POST)
+
+
 class StrictModel(BaseModel):
     """Base for config sections: unknown keys are errors, so typos do not pass silently."""
 
@@ -105,11 +122,15 @@ class Channels(StrictModel):
     """Channel names or IDs; empty means the feature that needs it posts nowhere."""
 
     welcome: ChannelSetting = "welcome"
-    rules: ChannelSetting = "rules"
+    rules: Annotated[ChannelSetting, ChannelNeeds.of()] = "rules"  # linked to, never posted in
     general: ChannelSetting = "general"
-    moderators: ChannelSetting = "moderators"
+    # Flags go here unless moderation.flag_channel says otherwise; moderators decide by reacting.
+    moderators: Annotated[ChannelSetting, ChannelNeeds.of(Use.POST, Use.REACT)] = "moderators"
     ambassadors: ChannelSetting = "ambassadors"
-    tickets: ChannelSetting = "tickets"
+    # Trackers are posted here, answered by reactions, and each ticket talks in a thread.
+    tickets: Annotated[ChannelSetting, ChannelNeeds.of(Use.POST, Use.REACT, Use.THREADS)] = (
+        "tickets"
+    )
     company: ChannelSetting = ""
 
 
@@ -227,6 +248,16 @@ class EffectiveConfig:
         for name, table in tables.items():
             found.update(_channels_in(table, name))
         return found
+
+    def channel_needs(self, key: str) -> ChannelNeeds:
+        """What the bot does in the channel the setting `key` (from `channel_settings`)
+        names: its `ChannelNeeds` mark, else posting."""
+        first, *inner, last = key.split(".")
+        table: BaseModel = self.community if first == "community" else self._sections[first]
+        for part in inner:
+            table = getattr(table, part)
+        metadata = type(table).model_fields[last].metadata
+        return next((mark for mark in metadata if isinstance(mark, ChannelNeeds)), POSTS)
 
     def shown(self) -> dict[str, Any]:
         """Every table as JSON data fit to print or show an admin: credentials masked."""
@@ -535,10 +566,9 @@ class ConfigStore:
             kept[key] = value
         return kept
 
-    async def set_override(
-        self, community: Community, key: str, value: Any, by: str, at: datetime
-    ) -> None:
-        """Store an admin's override, refusing values that would not validate."""
+    async def preview(self, community: Community, key: str, value: Any) -> EffectiveConfig:
+        """The configuration as it would be with this override; a `UserError` saying why
+        when it would not validate. Stores nothing."""
         parts = key.split(".")
         if "" in parts or parts[0] == "communities":
             # [communities."…"] tables exist only in the file; an override already applies
@@ -548,10 +578,16 @@ class ConfigStore:
         stored[key] = value
         candidate = apply_dotted(self.file.community_raw(community.key), stored)
         try:
-            validate(candidate, self._sections, "")
+            return validate(candidate, self._sections, "")
         except ConfigError as error:
             problems = str(error).replace("\n", "; ").rstrip(".")
             raise core_error("core.config.not_saved", problems=problems) from None
+
+    async def set_override(
+        self, community: Community, key: str, value: Any, by: str, at: datetime
+    ) -> None:
+        """Store an admin's override, refusing values that would not validate."""
+        await self.preview(community, key, value)
         await self._overrides.set(community.key, key, value, by, at)
         self._cache.pop(community.key, None)
 

@@ -25,10 +25,12 @@ from adapters.discord.convert import member_of
 from adapters.discord.errors import invalid_token, missing_intents, unreachable
 from adapters.discord.events import EventBridge
 from adapters.discord.interactions import ACK_AFTER, InteractionRouter
+from adapters.discord.inventory import community_facts
 from adapters.discord.invocation import author_from_payload
 from adapters.discord.sync import offered, sync_guild
 from bot.commands import CommandSpec
 from bot.events import Event
+from bot.inventory import CommunityFacts
 from bot.model import Community, Member
 from bot.settings import Settings
 
@@ -111,6 +113,10 @@ class DiscordAdapter(DiscordActions):
     async def author_of(self, data: Mapping[str, Any], community: Community) -> Member:
         found = await self._lookup(int(community.id), int(data["id"]))
         return member_of(found, community) if found else author_from_payload(data, community)
+
+    async def inspect_communities(self) -> list[CommunityFacts]:
+        """The servers the bot works on, as the gateway announced them."""
+        return [community_facts(g) for g in self.client.guilds if self.serves(g.id)]
 
     # --- commands --------------------------------------------------------------------------
 

@@ -31,8 +31,10 @@ from adapters.slack.ids import (
     user_id_in,
 )
 from adapters.slack.incoming_text import mentioned_user_ids, mentions_everyone, readable_text
+from adapters.slack.inventory import community_facts
 from adapters.slack.render import QUIET, SlackMessage, render_message
 from bot.errors import MissingPermission, NotFound, PlatformUnavailable, Unsupported
+from bot.inventory import CommunityFacts
 from bot.model import (
     Attachment,
     ChannelRef,
@@ -462,6 +464,12 @@ class SlackPlatform:
 
     async def community_name(self, community: Community) -> str:
         return self.identity.team_name
+
+    async def inspect_communities(self) -> list[CommunityFacts]:
+        """The one workspace: its channels, user groups and the bot's membership."""
+        identity = self.identity
+        facts = await community_facts(self.client, identity)
+        return [facts]
 
     # -- lookups ------------------------------------------------------------------------------
 

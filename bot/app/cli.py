@@ -41,6 +41,7 @@ examples:
   python -m bot                                      the local community in the terminal
   python -m bot --script session.txt                 replay a scripted session from a file
   python -m bot --config my.toml config check        validate a configuration file
+  python -m bot config check --platform              ... and check channels and roles exist
   python -m bot --database /srv/bot.db migrate       bring a database up to date
 
 Options such as --config and --database go before the command.
@@ -128,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         "BOTSCHAFTER_CONFIG) and the process settings, then print both with secrets masked. "
         "Exits 2 with the file, line, key and problem when something is wrong.",
     )
+    check.add_argument(
+        "--platform",
+        action="store_true",
+        help="also connect with the configured tokens (without any: the local community) and "
+        "check that every configured channel and role exists and the bot may use it; exits 1 "
+        "if not",
+    )
     check.set_defaults(handler=_config_check)
     config.set_defaults(handler=_usage(config))
 
@@ -203,4 +211,9 @@ async def _config_check(args: argparse.Namespace, settings: Settings) -> int:
     communities = sorted(file.raw.get("communities", {}))
     if communities:
         print("\nCommunities with their own table: " + ", ".join(communities))
-    return 0
+    if not args.platform:
+        return 0
+    from bot.app.community_check import check_platforms
+
+    print("\nChannels and roles on the platform:")
+    return await check_platforms(settings, sys.stdout)

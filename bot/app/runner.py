@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot import data_lock
 from bot.app.application import App
+from bot.app.community_check import check_at_startup
 from bot.app.local_session import LocalSession
 from bot.app.script import Interpreter, ScriptError
 from bot.clock import VirtualClock
@@ -71,6 +72,7 @@ async def run_platforms(settings: Settings, adapters: list[Adapter]) -> int:
             loop.add_signal_handler(sig, app.request_stop)
     try:
         await app.start()
+        await check_at_startup(app.services)
         await app.wait_until_stopped()
     finally:
         await app.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot import __version__
 from bot.cog import Cog, command
 from bot.commands import Option, Permission, format_duration
+from bot.community_check import refusal
 from bot.config import is_secret_key, mask_secret
 from bot.errors import UserError
 from bot.interaction import Interaction
@@ -111,8 +112,15 @@ class MetaCog(Cog):
         key = str(interaction.args["key"])
         raw = str(interaction.args["value"])
         value = parse_value(raw)
+        community = interaction.community
+        candidate = await self.services.config.preview(community, key, value)
+        # A channel or role that is not there would fail quietly later (a flag posted
+        # nowhere): refuse it now, naming what there is.
+        for facts in await interaction.platform.inspect_communities():
+            if facts.community == community and (problem := refusal(candidate, key, facts)):
+                raise problem
         await self.services.config.set_override(
-            interaction.community, key, value, interaction.member.id, self.services.clock.now()
+            community, key, value, interaction.member.id, self.services.clock.now()
         )
         # A webhook URL or token is neither echoed nor written to the audit log.
         shown = mask_secret(value) if is_secret_key(key) else value
