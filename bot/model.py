@@ -99,6 +99,16 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Forwarded:
+    """A copy of another message that a member forwarded (Discord's forwards): what the
+    copy says and carries, and where the original was when the platform tells."""
+
+    text: str = field(repr=False)  # may hold a secret, like any message text
+    attachments: tuple[Attachment, ...] = ()
+    origin: ChannelRef | None = None  # its community may be another one than the forward's
+
+
+@dataclass(frozen=True, slots=True)
 class PostedMessage:
     """A message someone posted, as delivered with events or fetched by link."""
 
@@ -111,3 +121,15 @@ class PostedMessage:
     mentions_everyone: bool = False
     created_at: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    forwarded: Forwarded | None = None
+
+    @property
+    def full_text(self) -> str:
+        """What the member wrote and, below it, what they forwarded: what rules read."""
+        parts = (self.text, self.forwarded.text if self.forwarded else "")
+        return "\n".join(part for part in parts if part)
+
+    @property
+    def all_attachments(self) -> tuple[Attachment, ...]:
+        """Files the member attached, then those in what they forwarded."""
+        return self.attachments + (self.forwarded.attachments if self.forwarded else ())

@@ -55,6 +55,9 @@ class MessageSnapshot:
     excerpt: str
     permalink: str
     posted_at: datetime
+    # A forward: '' from an unknown place or another server, else the original channel's id.
+    forwarded_from: str | None = None
+    forwarded_from_name: str = ""
 
 
 # A value a rule reason's text names: plain data, worded by each reader.
@@ -110,6 +113,8 @@ class FlaggedMessage:
     permalink: str
     posted_at: datetime
     deleted_at: datetime | None
+    forwarded_from: str | None = None  # as in `MessageSnapshot`
+    forwarded_from_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -905,7 +910,8 @@ async def _file(
         )
     await tx.execute(
         "INSERT INTO moderation_flag_messages (community, flag_id, channel_id, channel_name,"
-        " message_id, excerpt, permalink, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " message_id, excerpt, permalink, posted_at, forwarded_from, forwarded_from_name)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (flag_id, channel_id, message_id) DO UPDATE SET excerpt = excluded.excerpt",
         (
             community,
@@ -916,6 +922,8 @@ async def _file(
             message.excerpt,
             message.permalink,
             to_db(message.posted_at),
+            message.forwarded_from,
+            message.forwarded_from_name,
         ),
     )
     return Filed(await _flag(tx, flag_id), created)
@@ -1026,6 +1034,8 @@ def _message_from(row: Row) -> FlaggedMessage:
         permalink=row["permalink"],
         posted_at=from_db(row["posted_at"]),
         deleted_at=optional_from_db(row["deleted_at"]),
+        forwarded_from=row["forwarded_from"],
+        forwarded_from_name=row["forwarded_from_name"],
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.convert import forwarded_from_payload
 from bot.commands import CommandSpec, OptionType, convert_option
 from bot.model import (
     Attachment,
@@ -97,6 +98,7 @@ def posted_from_payload(
         mentioned_user_ids=tuple(str(user["id"]) for user in data.get("mentions") or []),
         mentions_everyone=bool(data.get("mention_everyone")),
         created_at=discord.utils.snowflake_time(message_id),
+        forwarded=forwarded_from_payload(data, channel.community),
     )
 
 

@@ -30,9 +30,11 @@ async def snapshot(
     now: datetime,
     redact: Sequence[tuple[int, int]] = (),
 ) -> MessageSnapshot:
-    text = redacted(message.text, redact)
-    if message.attachments:
-        text += " 📎 " + ", ".join(a.filename for a in message.attachments)
+    # A forward's own text is empty: the rules read, and the flag shows, what it carries.
+    text = redacted(message.full_text, redact)
+    if message.all_attachments:
+        text += " 📎 " + ", ".join(a.filename for a in message.all_attachments)
+    origin = _forwarded_from(message)
     try:
         link = await platform.permalink(message.ref)
     except PlatformError:
@@ -47,7 +49,20 @@ async def snapshot(
         excerpt=excerpt(text, STORED_CHARS),
         permalink=link,
         posted_at=message.created_at or now,
+        forwarded_from=origin[0] if origin else None,
+        forwarded_from_name=origin[1] if origin else "",
     )
+
+
+def _forwarded_from(message: PostedMessage) -> tuple[str, str] | None:
+    """Where a forwarded message came from, for the flag: a channel of this community (id,
+    name), or ('', '') for another community or an unknown place; None if not a forward."""
+    if message.forwarded is None:
+        return None
+    origin = message.forwarded.origin
+    if origin is None or origin.community != message.ref.community:
+        return "", ""
+    return origin.id, origin.name
 
 
 def redacted(text: str, spans: Sequence[tuple[int, int]]) -> str:

@@ -20,7 +20,7 @@ from bot.text import excerpt
 from cogs.moderation.actions import ModAction, missing, offered
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.reasons import reason_texts
-from storage.moderation import FlagDetails, FlagKind, FlagStatus
+from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, FlagStatus
 
 # A flag shows the latest few messages of a burst and reports; the rest is one line, so a
 # flag stays readable on a phone however much it collects.
@@ -158,15 +158,24 @@ def _message_fields(view: FlagView) -> list[Field]:
             if message.deleted_at is not None or not message.permalink
             else Link(message.permalink, view.i18n.text("flag.jump", view.locale))
         )
-        lines.append(
-            view.t(
-                "flag.message_line",
-                channel=ChannelMention(message.channel_id, message.channel_name),
-                excerpt=excerpt(message.excerpt, chars),
-                link=where,
-            )
+        line = view.t(
+            "flag.message_line",
+            channel=ChannelMention(message.channel_id, message.channel_name),
+            excerpt=excerpt(message.excerpt, chars),
+            link=where,
         )
+        lines.append(_with_origin(view, line, message))
     return [Field(name, join(lines))]
+
+
+def _with_origin(view: FlagView, line: Rich, message: FlaggedMessage) -> Rich:
+    """A forwarded message's line says so, and from which channel when it is known."""
+    if message.forwarded_from is None:
+        return line
+    if not message.forwarded_from:
+        return (*line, Markup(" "), *view.t("flag.forwarded"))
+    origin = ChannelMention(message.forwarded_from, message.forwarded_from_name)
+    return (*line, Markup(" "), *view.t("flag.forwarded_from", channel=origin))
 
 
 def _rule_fields(view: FlagView) -> list[Field]:
