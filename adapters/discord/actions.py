@@ -19,7 +19,7 @@ import discord
 from adapters.discord.convert import channel_ref, member_of, posted_message
 from adapters.discord.errors import ROLE_SETTINGS, THREAD_ALREADY_CREATED, translated
 from adapters.discord.links import channel_id_in, permalink, split_message_link, user_id_in
-from adapters.discord.render import fit, render_message
+from adapters.discord.render import DiscordMessage, fit, render_edit, render_message
 from bot.errors import MissingPermission, NotFound, UserError
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
 from bot.outgoing import OutgoingMessage
@@ -60,14 +60,15 @@ class DiscordActions:
         recovering: bool = False,
     ) -> MessageRef:
         target = self._messageable(channel)
-        rendered = render_message(message, allow_pings=allow_pings)
         with translated(f"post in {_where(channel)}", "Send Messages"):
-            sent = await target.send(**rendered.send_kwargs(), **_nonce(nonce))
-        return MessageRef(channel, str(sent.id))
+            first = await _send_parts(
+                target, render_message(message, allow_pings=allow_pings), nonce
+            )
+        return MessageRef(channel, str(first.id))
 
     async def edit(self, message: MessageRef, new: OutgoingMessage) -> None:
         # Discord never notifies anyone about an edit, so an edit carries no ping line.
-        rendered = render_message(new, allow_pings=False)
+        rendered = render_edit(new)
         with translated("edit that message"):
             await self._partial(message).edit(**rendered.edit_kwargs())
 
@@ -118,13 +119,12 @@ class DiscordActions:
         nonce: str | None = None,
         recovering: bool = False,
     ) -> MessageRef:
-        rendered = render_message(message)
         with translated("send them a direct message"):
             target = self.client.get_user(int(user.id)) or await self.client.fetch_user(
                 int(user.id)
             )
-            sent = await target.send(**rendered.send_kwargs(), **_nonce(nonce))
-        return MessageRef(ChannelRef(user.community, str(sent.channel.id)), str(sent.id))
+            first = await _send_parts(target, render_message(message), nonce)
+        return MessageRef(ChannelRef(user.community, str(first.channel.id)), str(first.id))
 
     async def timeout(
         self, user: UserRef, duration: timedelta, reason: str, *, recovering: bool = False
@@ -352,10 +352,24 @@ def _where(channel: ChannelRef) -> str:
     return f"#{channel.name}" if channel.name else "that channel"
 
 
-def _nonce(key: str | None) -> dict[str, str]:
-    """Discord's message nonce for an outbox key; discord.py sends it with
-    ``enforce_nonce``, so Discord answers a repeated create (within a few minutes) with the
-    message it already posted instead of posting again."""
+async def _send_parts(
+    target: discord.abc.Messageable, parts: list[DiscordMessage], key: str | None
+) -> discord.Message:
+    """Post the parts of one message in order; the first stands for the whole (it is what
+    a later edit or reaction addresses). A retry after a crash re-posts nothing: each part
+    has its own nonce."""
+    sent = [
+        await target.send(**part.send_kwargs(), **_nonce(key, index))
+        for index, part in enumerate(parts)
+    ]
+    return sent[0]
+
+
+def _nonce(key: str | None, part: int = 0) -> dict[str, str]:
+    """Discord's message nonce for an outbox key (and part of a split message); discord.py
+    sends it with ``enforce_nonce``, so Discord answers a repeated create (within a few
+    minutes) with the message it already posted instead of posting again."""
     if key is None:
         return {}
-    return {"nonce": hashlib.sha256(key.encode()).hexdigest()[:NONCE_LENGTH]}
+    seed = key if part == 0 else f"{key}:{part}"
+    return {"nonce": hashlib.sha256(seed.encode()).hexdigest()[:NONCE_LENGTH]}

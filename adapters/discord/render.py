@@ -6,12 +6,18 @@ they name are listed in ``allowed_mentions``; ``@everyone``/``@here`` never ping
 with a title or fields becomes an embed (title, text as description, fields); since
 mentions inside embeds never notify anyone, the pinged mentions are repeated in the
 message content so that the people the bot means to reach still hear about it.
+
+Nothing is cut to fit: a message is rendered as one or more parts (`bot.splitting`), sent
+in order. Long text becomes several messages of at most 2,000 characters with code blocks
+closed and reopened; a long embed continues in further embeds, each within Discord's
+limits for its description (4,096), a field (256 name, 1,024 value, 25 fields) and the
+6,000 characters all its text may hold together. Buttons go on the last part.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import discord
@@ -29,21 +35,28 @@ from bot.outgoing import (
     Rich,
     RoleMention,
 )
+from bot.splitting import split_text
 from bot.text import defuse_mass_mentions, escape_discord
 
-# Discord's size limits; longer text is cut with an ellipsis instead of being rejected.
+# Discord's size limits (docs: Message Resource, Embed Limits). Text is split to fit them;
+# only names (an embed title, a field name, a modal label) are cut, marked with "…".
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 MAX_FIELDS = 25
+# Title, description, field names and values, footer and author of one message's embeds
+# together; this renderer sends one embed per message and sets no footer or author.
+EMBED_TOTAL_LIMIT = 6000
 # Modals: a title and labels of at most 45 characters, at most five text inputs, each
 # holding at most 4000 characters.
 MODAL_TITLE_LIMIT = 45
 MODAL_LABEL_LIMIT = 45
 MODAL_MAX_FIELDS = 5
 MODAL_VALUE_LIMIT = 4000
+# Marks an edited message that could not hold all of its new text.
+MORE = "…"
 # Embed field names and values may not be empty; a zero-width space stands in.
 _EMPTY = "\u200b"
 # A modified-letter grave accent looks like a backtick but cannot end a code span.
@@ -89,24 +102,42 @@ class DiscordMessage:
         }
 
 
-def render_message(message: OutgoingMessage, *, allow_pings: bool = True) -> DiscordMessage:
-    """Render a neutral message; with `allow_pings` False nobody is notified at all."""
-    view = button_view(message.buttons)
+def render_message(message: OutgoingMessage, *, allow_pings: bool = True) -> list[DiscordMessage]:
+    """Render a neutral message as the Discord messages that carry it, in order (one when
+    it fits); with `allow_pings` False nobody is notified at all."""
     if not message.title and not message.fields:
         body = render_rich(message.text)
-        return DiscordMessage(
-            content=fit(body.text, CONTENT_LIMIT) or None,
-            view=view,
-            allowed_mentions=_allowed(body.users, body.roles, allow_pings),
-        )
-    embed, users, roles = _embed(message)
-    pings = [f"<@{user}>" for user in users] + [f"<@&{role}>" for role in roles]
-    return DiscordMessage(
-        content=fit(" ".join(pings), CONTENT_LIMIT) if allow_pings and pings else None,
-        embeds=[embed],
-        view=view,
-        allowed_mentions=_allowed(users, roles, allow_pings),
-    )
+        allowed = _allowed(body.users, body.roles, allow_pings)
+        texts = [t for t in split_text(body.text, CONTENT_LIMIT) if t.strip()] or [""]
+        parts = [DiscordMessage(content=t or None, allowed_mentions=allowed) for t in texts]
+    else:
+        embeds, users, roles = _embeds(message)
+        pings = [f"<@{user}>" for user in users] + [f"<@&{role}>" for role in roles]
+        allowed = _allowed(users, roles, allow_pings)
+        ping_line = fit(" ".join(pings), CONTENT_LIMIT) if allow_pings and pings else None
+        parts = [
+            DiscordMessage(
+                content=ping_line if index == 0 else None,
+                embeds=[embed],
+                allowed_mentions=allowed,
+            )
+            for index, embed in enumerate(embeds)
+        ]
+    parts[-1] = replace(parts[-1], view=button_view(message.buttons))
+    return parts
+
+
+def render_edit(message: OutgoingMessage) -> DiscordMessage:
+    """An edit replaces one message in place, so it is the first part with the buttons; a
+    card too long for one message (cards are kept short by the cogs) ends in "…"."""
+    parts = render_message(message, allow_pings=False)
+    first = replace(parts[0], view=parts[-1].view)
+    if len(parts) == 1:
+        return first
+    if first.embeds:
+        return replace(first, content=MORE)
+    text = split_text(first.content or "", CONTENT_LIMIT - len(MORE) - 1)[0]
+    return replace(first, content=f"{text}\n{MORE}")
 
 
 def render_rich(text: Rich, *, mentions: bool = True) -> RenderedText:
@@ -168,33 +199,38 @@ def render_modal(form: Form) -> discord.ui.Modal:
 
 
 def fit(text: str, limit: int) -> str:
-    """Cut text to Discord's limit, marking the cut."""
+    """Cut a name (a title, a label) to Discord's limit, marking the cut; text is split."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _embed(message: OutgoingMessage) -> tuple[discord.Embed, list[str], list[str]]:
+def _embeds(message: OutgoingMessage) -> tuple[list[discord.Embed], list[str], list[str]]:
+    """The title and description, then the fields, continued in further embeds whenever
+    one is full; a long field value continues in fields without a name."""
     title = render_rich(message.title, mentions=False)
     body = render_rich(message.text)
-    embed = discord.Embed(
-        title=fit(title.text, EMBED_TITLE_LIMIT) or None,
-        description=fit(body.text, EMBED_DESCRIPTION_LIMIT) or None,
-    )
+    descriptions = split_text(body.text, EMBED_DESCRIPTION_LIMIT) or [None]
+    embeds = [discord.Embed(title=fit(title.text, EMBED_TITLE_LIMIT) or None)]
+    embeds[0].description = descriptions[0]
+    embeds.extend(discord.Embed(description=more) for more in descriptions[1:])
     users, roles = list(body.users), list(body.roles)
-    for item in message.fields[:MAX_FIELDS]:
-        value = _add_field(embed, item)
+    for item in message.fields:
+        value = _add_field(embeds, item)
         users.extend(u for u in value.users if u not in users)
         roles.extend(r for r in value.roles if r not in roles)
-    return embed, users, roles
+    return embeds, users, roles
 
 
-def _add_field(embed: discord.Embed, item: Field) -> RenderedText:
-    name = render_rich(item.name, mentions=False)
+def _add_field(embeds: list[discord.Embed], item: Field) -> RenderedText:
+    name = fit(render_rich(item.name, mentions=False).text, FIELD_NAME_LIMIT) or _EMPTY
     value = render_rich(item.value)
-    embed.add_field(
-        name=fit(name.text, FIELD_NAME_LIMIT) or _EMPTY,
-        value=fit(value.text, FIELD_VALUE_LIMIT) or _EMPTY,
-        inline=item.inline,
-    )
+    for index, piece in enumerate(split_text(value.text, FIELD_VALUE_LIMIT) or [_EMPTY]):
+        shown = name if index == 0 else _EMPTY
+        embed = embeds[-1]
+        full = len(embed.fields) >= MAX_FIELDS
+        if full or len(embed) + len(shown) + len(piece) > EMBED_TOTAL_LIMIT:
+            embed = discord.Embed()
+            embeds.append(embed)
+        embed.add_field(name=shown, value=piece, inline=item.inline)
     return value
 
 

@@ -4,7 +4,8 @@ Discord wants a first response within three seconds, and a form can only be show
 first response. So the adapter lets the handler answer directly when it is quick, and
 acknowledges on its behalf (`acknowledge`) when it is not; replies after that go out as
 follow-ups. When the handler answered nothing at all, `finish` closes the interaction
-quietly so the member never sees "The application did not respond".
+quietly so the member never sees "The application did not respond". A reply too long for
+one message is the response plus follow-ups, in order, with the same visibility.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.render import render_message, render_modal
+from adapters.discord.render import DiscordMessage, render_message, render_modal
 from bot.errors import UserError
 from bot.outgoing import Form, OutgoingMessage
 
@@ -42,23 +43,30 @@ class DiscordResponder:
         )
 
     async def reply(self, message: OutgoingMessage, *, private: bool) -> None:
-        rendered = render_message(message, allow_pings=not private)
-        interaction = self._interaction
+        first, *more = render_message(message, allow_pings=not private)
         async with self._lock:
-            if not interaction.response.is_done():
-                await interaction.response.send_message(**rendered.send_kwargs(), ephemeral=private)
-                return
-            if self._placeholder and private == self._private:
-                self._placeholder = False
-                await interaction.edit_original_response(**rendered.edit_kwargs())
-                return
-            if self._placeholder:
-                # The placeholder's visibility is fixed, and until it is completed every
-                # follow-up would land in it. Complete it, remove it, then reply as asked.
-                self._placeholder = False
-                await interaction.edit_original_response(content="…")
-                await interaction.delete_original_response()
-            await interaction.followup.send(**rendered.send_kwargs(), ephemeral=private)
+            await self._answer(first, private)
+            for part in more:
+                await self._interaction.followup.send(**part.send_kwargs(), ephemeral=private)
+
+    async def _answer(self, rendered: DiscordMessage, private: bool) -> None:
+        """The first (or only) part: the response, the placeholder's completion, or a
+        follow-up when the interaction was answered before."""
+        interaction = self._interaction
+        if not interaction.response.is_done():
+            await interaction.response.send_message(**rendered.send_kwargs(), ephemeral=private)
+            return
+        if self._placeholder and private == self._private:
+            self._placeholder = False
+            await interaction.edit_original_response(**rendered.edit_kwargs())
+            return
+        if self._placeholder:
+            # The placeholder's visibility is fixed, and until it is completed every
+            # follow-up would land in it. Complete it, remove it, then reply as asked.
+            self._placeholder = False
+            await interaction.edit_original_response(content="…")
+            await interaction.delete_original_response()
+        await interaction.followup.send(**rendered.send_kwargs(), ephemeral=private)
 
     async def open_form(self, form: Form) -> None:
         async with self._lock:

@@ -51,10 +51,11 @@ def test_links_are_masked_with_escaped_labels_and_bare_urls_do_not_unfurl() -> N
     assert render_rich((Link("https://x.test"),)).text == "<https://x.test>"
 
 
-def test_plain_messages_are_content_and_long_text_is_cut() -> None:
-    rendered = render_message(OutgoingMessage.of("x" * 2500))
-    assert rendered.content is not None and len(rendered.content) == 2000
-    assert rendered.content.endswith("…") and rendered.embeds == []
+def test_plain_messages_are_content_and_long_text_is_split_not_cut() -> None:
+    first, second = render_message(OutgoingMessage.of("x" * 2500))
+    assert first.content is not None and second.content is not None
+    assert first.content + second.content == "x" * 2500 and len(first.content) <= 2000
+    assert first.embeds == [] == second.embeds
 
 
 async def test_forms_become_modals_that_discord_py_does_not_keep() -> None:

@@ -424,7 +424,7 @@ async def test_on_discord_a_long_burst_keeps_the_newest_message_and_its_link(
         reporter = c.add_member(f"Reporter{n}")
         await c.run(reporter, f"/report {newest.number} {rant[:400]}")
     fields = {
-        f.name: f.value for f in render_message(posted[-1], allow_pings=False).embeds[0].fields
+        f.name: f.value for f in render_message(posted[-1], allow_pings=False)[0].embeds[0].fields
     }
     messages = next(v for k, v in fields.items() if k.startswith("Messages"))
     assert len(messages) < FIELD_VALUE_LIMIT  # nothing was cut off ...
