@@ -86,7 +86,7 @@ async def test_a_message_the_admin_cannot_see_is_not_reported_removed(
         assert rig.fake.called("chat.delete")[-1].token == ADMIN_TOKEN
         [told] = [shown(m.text) for m in rig.fake.posts_in(MODERATORS)[1:]]
         assert told.startswith("<@U0MO> Could not delete on flag #1: the bot lacks the permission")
-        repo = ModerationRepository(rig.app.services.db)
+        repo = ModerationRepository(rig.app.services.db, rig.app.services.audit)
         details = await repo.details(rig.adapter.community.key, 1)
         assert details is not None
         assert [m.deleted_at for m in details.messages] == [None]  # not marked removed
