@@ -21,6 +21,8 @@ BOT_SCOPES: dict[str, str] = {
     "commands": "slash commands and the message shortcut",
     "chat:write": "post, edit and delete its own messages; replies in threads",
     "chat:write.public": "post in public channels (e.g. #tickets) without an invitation",
+    "channels:join": "join the configured public channels: Slack sends no reactions or "
+    "messages from a channel the bot is not in",
     "channels:read": "find channels by name; see who joins the welcome channel",
     "groups:read": "the same for private channels the bot was invited to",
     "channels:history": "read messages in public channels for moderation and tickets",

@@ -47,6 +47,7 @@ def test_subscribed_events_and_scopes_cover_what_the_adapter_handles() -> None:
     assert len(EVENTS) == 5
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read", "reactions:read", "im:write"} <= scopes
+    assert "channels:join" in scopes  # start-up joins the configured public channels
     assert "user" not in manifest["oauth_config"]["scopes"]
     with_admin = build_manifest([], [], admin_user_scope=True)
     assert with_admin["oauth_config"]["scopes"]["user"] == ["chat:write"]
