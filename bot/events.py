@@ -49,6 +49,26 @@ class Connected(Event):
 class MemberJoined(Event):
     member: Member
     at: datetime
+    # Joined, but must pass the community's screening (Discord's Membership Screening)
+    # before taking part: remembered, and welcomed on `MemberScreened`.
+    pending: bool = False
+
+    @property
+    def community(self) -> Community:
+        return self.member.community
+
+
+@dataclass(frozen=True, slots=True)
+class MemberScreened(Event):
+    """A member who joined pending passed the community's screening: now they are welcomed.
+
+    `certain` is False when the platform could not tell that the member was pending before
+    (it had not seen them since a restart); the join remembered on `MemberJoined` decides.
+    """
+
+    member: Member
+    at: datetime
+    certain: bool = True
 
     @property
     def community(self) -> Community:

@@ -9,7 +9,7 @@ count configured the client is an `AutoShardedClient`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from pydantic import SecretStr
@@ -84,3 +84,34 @@ def build_client(options: DiscordOptions) -> discord.Client:
         client = discord.AutoShardedClient(shard_count=count, **common)  # type: ignore[arg-type]
     client.add_dynamic_items(ActionButton)
     return client
+
+
+# The event `report_uncached_member_updates` adds: ``on_uncached_member_update(member)``.
+UNCACHED_MEMBER_UPDATE = "uncached_member_update"
+
+
+def report_uncached_member_updates(client: discord.Client) -> None:
+    """Let a GUILD_MEMBER_UPDATE for a member not in the cache reach the listeners.
+
+    discord.py dispatches ``on_member_update`` only for cached members; for others it
+    caches them and says nothing. Members are not chunked at start-up, so after a restart
+    the member who passes Membership Screening is usually one of those, and their welcome
+    would be lost. discord.py has no public hook for this; its parser table is wrapped
+    (the same table its gateway and simcord feed), once per client.
+    """
+    parsers: dict[str, Any] = client._connection.parsers
+    parse = parsers["GUILD_MEMBER_UPDATE"]
+    if getattr(parse, "reports_uncached", False):
+        return
+
+    def parse_and_report(data: dict[str, Any]) -> None:
+        guild = client.get_guild(int(data["guild_id"]))
+        user_id = int(data["user"]["id"])
+        cached = guild is not None and guild.get_member(user_id) is not None
+        parse(data)
+        member = guild.get_member(user_id) if guild is not None and not cached else None
+        if member is not None:
+            client.dispatch(UNCACHED_MEMBER_UPDATE, member)
+
+    parse_and_report.reports_uncached = True  # type: ignore[attr-defined]
+    parsers["GUILD_MEMBER_UPDATE"] = parse_and_report

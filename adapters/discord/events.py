@@ -13,11 +13,13 @@ from typing import Any, Protocol
 
 import discord
 
+from adapters.discord.client import UNCACHED_MEMBER_UPDATE, report_uncached_member_updates
 from adapters.discord.convert import channel_ref, community_of, member_of, posted_message
 from adapters.discord.edits import EditFilter
 from bot.events import (
     Event,
     MemberJoined,
+    MemberScreened,
     MessageEdited,
     MessagePosted,
     ReactionAdded,
@@ -50,6 +52,8 @@ class EventBridge:
         "on_message",
         "on_raw_message_edit",
         "on_member_join",
+        "on_member_update",
+        f"on_{UNCACHED_MEMBER_UPDATE}",
         "on_raw_reaction_add",
         "on_raw_reaction_remove",
     )
@@ -58,6 +62,7 @@ class EventBridge:
         """Register the listeners the way ``@client.event`` does."""
         for name in self.LISTENERS:
             setattr(client, name, getattr(self, name))
+        report_uncached_member_updates(client)
 
     async def on_message(self, message: discord.Message) -> None:
         if not self._relevant(message) or message.type not in _CONVERSATION:
@@ -78,11 +83,32 @@ class EventBridge:
         await self._host.dispatch(MessageEdited(posted_message(message, community), before))
 
     async def on_member_join(self, member: discord.Member) -> None:
+        """A join; a member who must pass Membership Screening first joins `pending`."""
         if not self._host.serves(member.guild.id):
             return
         community = community_of(member.guild)
         at = member.joined_at or discord.utils.utcnow()
-        await self._host.dispatch(MemberJoined(member_of(member, community), at))
+        joined = MemberJoined(member_of(member, community), at, pending=member.pending)
+        await self._host.dispatch(joined)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Passing Membership Screening: ``pending`` turns false (once; later updates of
+        roles or nickname leave it false)."""
+        if before.pending and not after.pending:
+            await self._screened(after, certain=True)
+
+    async def on_uncached_member_update(self, member: discord.Member) -> None:
+        """An update of a member the cache did not know (after a restart): it may be the
+        end of their screening; the welcome cog knows whether they joined pending."""
+        if not member.pending:
+            await self._screened(member, certain=False)
+
+    async def _screened(self, member: discord.Member, *, certain: bool) -> None:
+        if not self._host.serves(member.guild.id) or member.bot:
+            return
+        community = community_of(member.guild)
+        at = discord.utils.utcnow()
+        await self._host.dispatch(MemberScreened(member_of(member, community), at, certain))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, ReactionAdded)

@@ -14,7 +14,7 @@ from typing import Any
 from bot.cog import Cog, Services, after_delivery, button, command, job, listen
 from bot.commands import Option, OptionType, Permission
 from bot.delivery import Outcome, Pending
-from bot.events import MemberJoined
+from bot.events import MemberJoined, MemberScreened
 from bot.interaction import Interaction
 from cogs.welcome.admin import WelcomeAdmin
 from cogs.welcome.config import MAX_TEMPLATE_LENGTH, WelcomeConfig
@@ -31,7 +31,7 @@ from cogs.welcome.waves import ALERT_EDITED, ALERT_POSTED, END_KIND, JoinWaves
 from storage.database import Transaction
 from storage.jobs import Job
 from storage.kudos import KudosRepository
-from storage.welcome import WelcomeRepository
+from storage.welcome import Newcomer, WelcomeRepository
 
 # A thank-you is a sentence or two; longer reasons belong in a message of one's own.
 MAX_REASON_LENGTH = 300
@@ -63,6 +63,9 @@ class WelcomeCog(Cog):
         member = event.member
         if member.is_bot:
             return
+        if event.pending:
+            await self._remember_pending(event)
+            return
         community = member.community
         config = await self.config(community)
         await self.waves.close_expired(community, config)
@@ -89,6 +92,37 @@ class WelcomeCog(Cog):
                 await self.waves.schedule_end(tx, community, wave.wave_id, config)
             await self.rules.schedule_reminder(tx, member, config)
         await self.services.outbox.deliver(*[p for p in written if p is not None])
+
+    @listen(MemberScreened)
+    async def on_screened(self, event: MemberScreened) -> None:
+        """Welcome a member who passed the community's screening, as if they joined now.
+
+        When the platform could not tell that they were pending (it had not seen them since
+        a restart), only a join remembered as pending and not welcomed yet counts: a
+        nickname change of a long-standing member is no reason to greet them.
+        """
+        member = event.member
+        if member.is_bot:
+            return
+        if not event.certain:
+            newcomer = await self.newcomers.get(member.community.key, member.id)
+            if newcomer is None or _welcomed_since_join(newcomer):
+                return
+        await self.on_join(MemberJoined(member, event.at))
+
+    async def _remember_pending(self, event: MemberJoined) -> None:
+        """A pending join is remembered (so a restart before screening ends forgets
+        nobody) but neither greeted nor counted in a wave until they pass."""
+        member = event.member
+        async with self.services.db.transaction() as tx:
+            await self.newcomers.record_join(
+                tx,
+                member.community.key,
+                member.id,
+                member.shown_name,
+                member.created_at,
+                self.services.clock.now(),
+            )
 
     @button("welcome:")
     async def on_button(self, interaction: Interaction) -> None:
@@ -201,3 +235,9 @@ class WelcomeCog(Cog):
         self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
     ) -> None:
         await self.waves.after_alert_edited(tx, outcome, data)
+
+
+def _welcomed_since_join(newcomer: Newcomer) -> bool:
+    """Greeted for their latest join (a rejoin moves `joined_at` past an old welcome)."""
+    welcomed, joined = newcomer.welcomed_at, newcomer.joined_at
+    return welcomed is not None and (joined is None or welcomed >= joined)
