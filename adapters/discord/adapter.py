@@ -21,17 +21,19 @@ import discord
 
 from adapters.discord.actions import DiscordActions
 from adapters.discord.client import DiscordOptions, build_client
-from adapters.discord.convert import member_of
+from adapters.discord.convert import community_of, member_of
 from adapters.discord.errors import invalid_token, missing_intents, unreachable
 from adapters.discord.events import EventBridge
 from adapters.discord.interactions import ACK_AFTER, InteractionRouter
 from adapters.discord.inventory import community_facts
 from adapters.discord.invocation import author_from_payload
+from adapters.discord.reactions import reactions_on
 from adapters.discord.sync import offered, sync_guild
 from bot.commands import CommandSpec
-from bot.events import Event
+from bot.events import Connected, Event
 from bot.inventory import CommunityFacts
-from bot.model import Community, Member
+from bot.model import Community, Member, MessageRef
+from bot.platform import ReactionUsers
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -114,6 +116,16 @@ class DiscordAdapter(DiscordActions):
         found = await self._lookup(int(community.id), int(data["id"]))
         return member_of(found, community) if found else author_from_payload(data, community)
 
+    async def reactions(self, message: MessageRef) -> list[ReactionUsers]:
+        return await reactions_on(self.client, self._messageable(message.channel), message)
+
+    async def connected(self) -> None:
+        """Tell the cogs each served server is reachable again: reaction events sent while
+        the gateway was down (before a READY or a RESUMED) were never delivered."""
+        for guild in self.client.guilds:
+            if self.serves(guild.id):
+                await self.dispatch(Connected(community_of(guild)))
+
     async def inspect_communities(self) -> list[CommunityFacts]:
         """The servers the bot works on, as the gateway announced them."""
         return [community_facts(g) for g in self.client.guilds if self.serves(g.id)]
@@ -155,12 +167,18 @@ class DiscordAdapter(DiscordActions):
             assert client.user is not None
             log.info("on Discord as %s in %d servers", client.user, len(client.guilds))
             await self.sync_commands(list(client.guilds))
+            await self.connected()
+
+        async def on_resumed() -> None:
+            log.info("Discord session resumed")
+            await self.connected()
 
         async def on_guild_join(guild: discord.Guild) -> None:
             await self.sync_commands([guild])
 
         handlers = {
             "on_ready": on_ready,
+            "on_resumed": on_resumed,
             "on_guild_join": on_guild_join,
             "on_guild_available": on_guild_join,
             "on_interaction": router.on_interaction,

@@ -32,6 +32,7 @@ from adapters.slack.ids import (
 )
 from adapters.slack.incoming_text import mentioned_user_ids, mentions_everyone, readable_text
 from adapters.slack.inventory import community_facts
+from adapters.slack.reactions import reactions_on
 from adapters.slack.render import QUIET, SlackMessage, render_message
 from bot.errors import MissingPermission, NotFound, PlatformUnavailable, Unsupported
 from bot.inventory import CommunityFacts
@@ -45,7 +46,7 @@ from bot.model import (
     UserRef,
 )
 from bot.outgoing import OutgoingMessage
-from bot.platform import Capability
+from bot.platform import Capability, ReactionUsers
 
 # Message metadata that carries an outbox key, so a post retried after a crash finds itself.
 NONCE_EVENT = "botschafter_post"
@@ -450,6 +451,9 @@ class SlackPlatform:
             self.client.usergroups_users_update(usergroup=group, users=[*users, user.id]),
         )
         self.directory.forget_groups()
+
+    async def reactions(self, message: MessageRef) -> list[ReactionUsers]:
+        return await reactions_on(self.client, message, self.identity.bot_user_id)
 
     async def fetch_member(self, user: UserRef) -> Member | None:
         """None for someone who is gone (unknown, or their account deactivated); an outage

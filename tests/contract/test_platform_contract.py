@@ -9,7 +9,7 @@ A fake that cannot show a guarantee the real platform gives names the reason in
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +18,7 @@ import pytest
 
 from adapters.local import LocalCommunity, LocalPlatform
 from bot.errors import DirectMessagesClosed, NotFound, Unsupported
-from bot.model import ChannelRef, UserRef
+from bot.model import ChannelRef, MessageRef, UserRef
 from bot.outgoing import Button, Field, Markup, Mention, OutgoingMessage, rich
 from bot.platform import Capability, Platform
 
@@ -33,6 +33,8 @@ class Rig:
     posted: Callable[[ChannelRef], list[str]]
     # Guarantees this rig's fake cannot show, each with the reason.
     gaps: dict[str, str] = field(default_factory=dict)
+    # The `open_dms` member reacts to a message with an emoji, as on the platform.
+    react: Callable[[MessageRef, str], Awaitable[None]] | None = None
 
     def skip_unless_shown(self, guarantee: str) -> None:
         if guarantee in self.gaps:
@@ -60,7 +62,10 @@ async def local_rig() -> AsyncIterator[Rig]:
             if m.channel_id == where.id and m.by_bot and not m.deleted
         ]
 
-    yield Rig(platform, channel, ben.ref, zoe.ref, posted)
+    async def react(message: MessageRef, emoji: str) -> None:
+        await community.react(ben, int(message.id), emoji)
+
+    yield Rig(platform, channel, ben.ref, zoe.ref, posted, react=react)
 
 
 ADAPTERS: dict[str, Callable[[], AbstractAsyncContextManager[Rig]]] = {"local": local_rig}
@@ -109,6 +114,21 @@ async def test_a_post_repeated_with_its_nonce_after_a_crash_is_posted_once(rig: 
 
     assert again == first
     assert rig.posted(rig.channel).count("Flag 1: spam") == 1
+
+
+async def test_reactions_name_who_reacted_but_never_the_bot(rig: Rig) -> None:
+    """What a catch-up after a reconnect reads: each emoji with its users, the bot's own
+    reactions (the flag's controls) left out, spelled as live reaction events spell it."""
+    assert rig.react is not None, "every rig lets a member react"
+    ref = await rig.platform.send(rig.channel, OutgoingMessage.of("vote here"))
+    await rig.platform.add_reaction(ref, "✅")
+    assert await rig.platform.reactions(ref) == []
+    await rig.react(ref, "👍")
+    found = await rig.platform.reactions(ref)
+    assert [(r.emoji, [u.id for u in r.users]) for r in found] == [("👍", [rig.open_dms.id])]
+    await rig.platform.delete(ref)
+    with pytest.raises(NotFound):
+        await rig.platform.reactions(ref)
 
 
 async def test_permalinks_parse_back_to_the_same_message(rig: Rig) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.model import UserRef
+from bot.model import MessageRef, UserRef
 
 CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "test_platform_contract.py"
 SIMCORD_IGNORES_NONCES = (
@@ -46,6 +46,12 @@ async def rig(make_world: Any) -> Any:
         closed = world.env.create_user("ghost", bot=True)
         world.guild.add_member(closed)
         await world.env.settle()
+
+        async def react(message: MessageRef, emoji: str) -> None:
+            channel = next(c for c in world.channels.values() if str(c.id) == message.channel.id)
+            found = next(m for m in channel.history() if str(m.id) == message.id)
+            await world.people["Ben"].react(found, emoji)
+
         yield contract.Rig(
             world.adapter,
             world.channel_ref("general"),
@@ -57,4 +63,5 @@ async def rig(make_world: Any) -> Any:
                 if m.author.id == world.adapter.client.user.id
             ],
             gaps={contract.NONCE: SIMCORD_IGNORES_NONCES},
+            react=react,
         )

@@ -574,6 +574,24 @@ class SlackApiFake:
         users.remove(BOT_USER)
         return {"ok": True}
 
+    def _reactions_get(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        """Who reacted with what; without ``full=true`` Slack may leave users out (here:
+        all but the first two of each emoji), so a complete read must ask for it."""
+        refused = self._unreadable(params["channel"])
+        if refused is not None:
+            return refused
+        message = self.message(params["channel"], params["timestamp"])
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        full = str(params.get("full", "")).lower() in ("1", "true")
+        reactions = [
+            {"name": name, "users": users if full else users[:2], "count": len(users)}
+            for name, users in message.reactions.items()
+            if users
+        ]
+        raw = {**message.as_slack(), **({"reactions": reactions} if reactions else {})}
+        return {"ok": True, "type": "message", "channel": params["channel"], "message": raw}
+
     def _views_open(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         trigger_id = str(params.get("trigger_id", ""))
         if not _TRIGGER_FORMAT.match(trigger_id) or trigger_id not in self.triggers:

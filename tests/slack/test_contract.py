@@ -17,8 +17,9 @@ import pytest
 from slack_harness import open_rig
 from slack_harness_users import BEN, DORA, GENERAL
 
+from adapters.slack.emoji import to_slack
 from bot.clock import VirtualClock
-from bot.model import UserRef
+from bot.model import MessageRef, UserRef
 from bot.settings import Settings
 from cogs.meta import MetaCog
 
@@ -45,6 +46,12 @@ async def rig(settings: Settings, clock: VirtualClock) -> AsyncIterator[Any]:
     async with open_rig(settings, clock, cog_types=[MetaCog]) as slack:
         adapter = slack.adapter
         community = adapter.community
+
+        async def react(message: MessageRef, emoji: str) -> None:
+            stored = slack.fake.message(message.channel.id, message.id)
+            assert stored is not None
+            stored.reactions.setdefault(to_slack(emoji), []).append(BEN)
+
         # A deactivated account is the Slack member who cannot receive direct messages.
         yield contract.Rig(
             adapter,
@@ -52,4 +59,5 @@ async def rig(settings: Settings, clock: VirtualClock) -> AsyncIterator[Any]:
             UserRef(community, BEN),
             UserRef(community, DORA),
             lambda channel: [m.text for m in slack.fake.posts_in(channel.id)],
+            react=react,
         )
