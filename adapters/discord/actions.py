@@ -16,7 +16,9 @@ from typing import Any
 
 import discord
 
+from adapters.discord.audit import audit_reason
 from adapters.discord.convert import channel_ref, member_of, posted_message
+from adapters.discord.emoji import discord_emoji
 from adapters.discord.errors import ROLE_SETTINGS, THREAD_ALREADY_CREATED, translated
 from adapters.discord.links import channel_id_in, permalink, split_message_link, user_id_in
 from adapters.discord.render import DiscordMessage, fit, render_edit, render_message
@@ -77,12 +79,15 @@ class DiscordActions:
             await self._partial(message).delete()
 
     async def add_reaction(self, message: MessageRef, emoji: str) -> None:
-        with translated(f"react in {_where(message.channel)}", "Add Reactions"):
-            await self._partial(message).add_reaction(emoji)
+        spelled = discord_emoji(emoji)
+        with translated(f"react with {spelled} in {_where(message.channel)}", "Add Reactions"):
+            await self._partial(message).add_reaction(spelled)
 
     async def remove_reaction(self, message: MessageRef, emoji: str, user: UserRef) -> None:
         with translated(f"remove a reaction in {_where(message.channel)}", "Manage Messages"):
-            await self._partial(message).remove_reaction(emoji, discord.Object(int(user.id)))
+            await self._partial(message).remove_reaction(
+                discord_emoji(emoji), discord.Object(int(user.id))
+            )
 
     async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
         """Open the thread under a message, or return the one it already has: an attempt
@@ -143,13 +148,13 @@ class DiscordActions:
         if recovering and ends is not None and ends >= wanted - SAME_END:
             return  # the attempt a crash cut off placed it
         with translated(f"time out {member.display_name}", permission):
-            await member.timeout(duration, reason=reason)
+            await member.timeout(duration, reason=audit_reason(reason))
 
     async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         member = await self._member(user)
         self._check_rank(member, "kick", "Kick Members", lambda p: p.kick_members)
         with translated(f"kick {member.display_name}", "Kick Members"):
-            await member.kick(reason=reason)
+            await member.kick(reason=audit_reason(reason))
 
     async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         guild = self._guild(user.community)
@@ -164,7 +169,7 @@ class DiscordActions:
         with translated(f"ban {who}", "Ban Members"):
             await guild.ban(
                 discord.Object(int(user.id)),
-                reason=reason,
+                reason=audit_reason(reason),
                 delete_message_seconds=BAN_DELETES_MESSAGES_SECONDS,
             )
 
@@ -192,7 +197,7 @@ class DiscordActions:
             )
         member = await self._member(user)
         with translated(f"give {member.display_name} the role “{role.name}”", "Manage Roles"):
-            await member.add_roles(role, reason=reason)
+            await member.add_roles(role, reason=audit_reason(reason))
 
     async def permalink(self, message: MessageRef) -> str:
         return permalink(message)

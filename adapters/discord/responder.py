@@ -11,13 +11,15 @@ one message is the response plus follow-ups, in order, with the same visibility.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import discord
 
+from adapters.discord.errors import translated
 from adapters.discord.render import DiscordMessage, render_message, render_modal
-from bot.errors import UserError
+from bot.errors import PlatformError, PlatformUnavailable, UserError
 from bot.outgoing import Form, OutgoingMessage
 
 
@@ -45,9 +47,10 @@ class DiscordResponder:
     async def reply(self, message: OutgoingMessage, *, private: bool) -> None:
         first, *more = render_message(message, allow_pings=not private)
         async with self._lock:
-            await self._answer(first, private)
-            for part in more:
-                await self._interaction.followup.send(**part.send_kwargs(), ephemeral=private)
+            with _answering():
+                await self._answer(first, private)
+                for part in more:
+                    await self._interaction.followup.send(**part.send_kwargs(), ephemeral=private)
 
     async def _answer(self, rendered: DiscordMessage, private: bool) -> None:
         """The first (or only) part: the response, the placeholder's completion, or a
@@ -102,3 +105,17 @@ class DiscordResponder:
                     await interaction.edit_original_response(content=self._text("discord.done"))
                 else:
                     await interaction.delete_original_response()
+
+
+@contextmanager
+def _answering() -> Iterator[None]:
+    """A reply Discord refuses for good becomes a `UserError`, so the member reads why (in a
+    short reply that fits) instead of "try again in a moment"; an outage stays
+    `PlatformUnavailable`."""
+    try:
+        with translated("answer you"):
+            yield
+    except PlatformUnavailable:
+        raise
+    except PlatformError as error:
+        raise UserError(str(error)) from None
