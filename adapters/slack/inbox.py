@@ -10,13 +10,16 @@ and is dropped, so no retry ever opens a second ticket, flag or vote.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.emoji import from_slack
 from adapters.slack.ids import channel_for, channel_from_id, shortcut_callback_id
-from adapters.slack.incoming_text import readable_text
+from adapters.slack.incoming_text import command_text, readable_text
+from adapters.slack.outsiders import outside_member
 from adapters.slack.responder import SlackResponder
 from adapters.slack.shapes import (
     authored,
@@ -26,6 +29,7 @@ from adapters.slack.shapes import (
     kind_of,
     reaction_target,
 )
+from adapters.slack.trigger import Trigger
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -67,43 +71,45 @@ class Inbox:
     # -- interactive payloads -----------------------------------------------------------------
 
     async def command(self, body: dict[str, Any]) -> None:
-        member = await self._member(body["user_id"], body.get("user_name", ""))
-        channel = await self._channel(body.get("channel_id", ""), body.get("channel_name", ""))
-        responder = self._responder(member, channel, body)
-        path = body["command"].lstrip("/").casefold()
-        await self._dispatch(
-            CommandInvoked(member, channel, path, body.get("text") or "", responder)
-        )
+        async with self._trigger(body) as trigger:
+            member = await self._member(body["user_id"], body.get("user_name", ""))
+            channel = await self._channel(body.get("channel_id", ""), body.get("channel_name", ""))
+            responder = self._responder(member, channel, body, trigger)
+            path = body["command"].lstrip("/").casefold()
+            text = command_text(body.get("text") or "")
+            await self._dispatch(CommandInvoked(member, channel, path, text, responder))
 
     async def shortcut(self, body: dict[str, Any]) -> None:
         if body.get("type") != "message_action":
             return
-        member = await self._member(body["user"]["id"], body["user"].get("name", ""))
-        raw = body["message"]
-        channel = await self._channel(body["channel"]["id"], body["channel"].get("name", ""))
-        where = channel_for(
-            channel.community, channel.id, channel.name, raw.get("thread_ts"), raw["ts"]
-        )
-        posted = await self._platform.posted(where, raw)
-        names = {shortcut_callback_id(n): n for n in self._host.declarations.message_commands}
-        name = names.get(body["callback_id"], body["callback_id"])
-        responder = self._responder(member, channel, body)
-        await self._dispatch(MessageCommandInvoked(member, name, posted, responder))
+        async with self._trigger(body) as trigger:
+            member = await self._member(body["user"]["id"], body["user"].get("name", ""))
+            raw = body["message"]
+            channel = await self._channel(body["channel"]["id"], body["channel"].get("name", ""))
+            where = channel_for(
+                channel.community, channel.id, channel.name, raw.get("thread_ts"), raw["ts"]
+            )
+            posted = await self._platform.posted(where, raw)
+            names = {shortcut_callback_id(n): n for n in self._host.declarations.message_commands}
+            name = names.get(body["callback_id"], body["callback_id"])
+            responder = self._responder(member, channel, body, trigger)
+            await self._dispatch(MessageCommandInvoked(member, name, posted, responder))
 
     async def action(self, body: dict[str, Any]) -> None:
         container = body.get("container") or {}
         if container.get("type") != "message" or not body.get("actions"):
             return
-        member = await self._member(body["user"]["id"], body["user"].get("name", ""))
-        channel = await self._channel(container["channel_id"])
-        message_ts = container["message_ts"]
-        thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
-        where = channel_for(channel.community, channel.id, channel.name, thread_ts, message_ts)
-        responder = self._responder(member, where, body)
-        action_id = body["actions"][0]["action_id"]
-        await self._dispatch(
-            ButtonPressed(member, MessageRef(where, message_ts), action_id, responder)
-        )
+        async with self._trigger(body) as trigger:
+            member = await self._member(body["user"]["id"], body["user"].get("name", ""))
+            channel = await self._channel(container["channel_id"])
+            message_ts = container["message_ts"]
+            thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+            where = channel_for(channel.community, channel.id, channel.name, thread_ts, message_ts)
+            responder = self._responder(member, where, body, trigger)
+            action_id = body["actions"][0]["action_id"]
+            await self._dispatch(
+                ButtonPressed(member, MessageRef(where, message_ts), action_id, responder)
+            )
 
     async def view_submission(self, body: dict[str, Any]) -> None:
         view = body["view"]
@@ -178,8 +184,8 @@ class Inbox:
             log.debug("ignoring a Slack %s: not on a message", event.get("type"))
             return
         user_id, channel_id, ts = target
-        member = await self._platform.directory.member(user_id)
-        if member is None or member.is_bot or member.id == self._platform.identity.bot_user_id:
+        member = await self._member(user_id, "")
+        if member.is_bot or member.id == self._platform.identity.bot_user_id:
             return
         channel = await self._channel(channel_id)
         message = MessageRef(channel, ts)
@@ -233,7 +239,7 @@ class Inbox:
 
     async def _member(self, user_id: str, name: str) -> Member:
         member = await self._platform.directory.member(user_id)
-        return member or Member(self._platform.community, user_id, name or user_id)
+        return member or outside_member(self._platform.community, user_id, {"name": name})
 
     async def _channel(self, channel_id: str, name: str = "") -> ChannelRef:
         shown = "" if name in ("directmessage", "privategroup") else name
@@ -243,12 +249,27 @@ class Inbox:
         opened = await self._platform.client.conversations_open(users=member.id)
         return ChannelRef(self._platform.community, opened["channel"]["id"])
 
+    @asynccontextmanager
+    async def _trigger(self, body: dict[str, Any]) -> AsyncIterator[Trigger | None]:
+        """The interaction's trigger, watched from now on: its three seconds started when
+        Slack sent the payload, before any lookup or database work of ours."""
+        trigger_id = body.get("trigger_id")
+        if not trigger_id:
+            yield None
+            return
+        trigger = Trigger(self._platform.client, str(trigger_id))
+        trigger.watch()
+        try:
+            yield trigger
+        finally:
+            await trigger.close()
+
     def _responder(
-        self, member: Member, channel: ChannelRef, body: dict[str, Any]
+        self, member: Member, channel: ChannelRef, body: dict[str, Any], trigger: Trigger | None
     ) -> SlackResponder:
-        return SlackResponder(
-            self._platform, member, channel, body.get("response_url"), body.get("trigger_id")
-        )
+        if trigger is not None:
+            trigger.locale = member.locale
+        return SlackResponder(self._platform, member, channel, body.get("response_url"), trigger)
 
     async def _dispatch(self, event: Event) -> None:
         await self._host.deliver(event)

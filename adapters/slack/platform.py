@@ -31,6 +31,7 @@ from adapters.slack.ids import (
     user_id_in,
 )
 from adapters.slack.incoming_text import mentioned_user_ids, mentions_everyone, readable_text
+from adapters.slack.outsiders import outside_member
 from adapters.slack.inventory import community_facts
 from adapters.slack.reactions import reactions_on
 from adapters.slack.render import QUIET, SlackMessage, render_message
@@ -359,11 +360,16 @@ class SlackPlatform:
         )
 
     async def author_of(self, raw: dict[str, Any]) -> Member:
+        """Who wrote `raw`. Only a ``bot_id`` or a ``bot_message`` makes an unknown author
+        a bot: a user Slack cannot look up (``user_not_found``, e.g. a member of another
+        organisation in a Slack Connect channel) is a person, moderated like any other."""
         user_id = raw.get("user")
         if user_id:
             member = await self.directory.member(user_id)
             if member is not None:
                 return member
+            if not raw.get("bot_id") and raw.get("subtype") != "bot_message":
+                return outside_member(self.community, user_id, raw.get("user_profile") or {})
         bot_name = (raw.get("bot_profile") or {}).get("name") or raw.get("username") or "bot"
         return Member(
             self.community, user_id or raw.get("bot_id") or "unknown", bot_name, is_bot=True

@@ -3,9 +3,9 @@
 Private replies are ephemeral: through the interaction's ``response_url`` where Slack gave
 one (it works in any channel, even where the bot is not a member), else chat.postEphemeral,
 else a direct message. Public replies are ordinary bot posts in the channel; where the bot
-was not invited, the response_url posts them visibly instead. Forms open as modals with
-the interaction's ``trigger_id``, which Slack honours for three seconds only, so cogs open
-forms first and think afterwards.
+was not invited, the response_url posts them visibly instead. Forms open as modals through
+the interaction's `Trigger`, which keeps Slack's three seconds even when the handler is
+slow to ask for its form.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.errors import call, code_of, translate
+from adapters.slack.errors import code_of, translate
 from adapters.slack.ids import split_channel
 from adapters.slack.render import QUIET, SlackMessage, render_modal
+from adapters.slack.trigger import Trigger
 from bot.errors import Unsupported
 from bot.i18n import normalise_locale
 from bot.model import ChannelRef, Member
@@ -43,10 +44,12 @@ class SlackResponder:
     member: Member
     channel: ChannelRef | None
     response_url: str | None = None
-    trigger_id: str | None = None
+    trigger: Trigger | None = None
 
     async def reply(self, message: OutgoingMessage, *, private: bool) -> None:
         rendered = self.platform.render(message)
+        if self.trigger is not None:
+            self.trigger.answered(rendered.text)
         if private or self.channel is None:
             await self._ephemeral(message, rendered)
             return
@@ -63,16 +66,14 @@ class SlackResponder:
             await self._ephemeral(message, rendered)
 
     async def open_form(self, form: Form) -> None:
-        if self.trigger_id is None:
+        if self.trigger is None:
             raise Unsupported(self.platform.name, Capability.FORMS)
         submit, cancel = MODAL_BUTTONS.get(
             normalise_locale(self.member.locale) or "en", MODAL_BUTTONS["en"]
         )
         metadata = {"channel": self.channel.id if self.channel else ""}
         view = render_modal(form, submit=submit, cancel=cancel, private_metadata=metadata)
-        await call(
-            "open a form", self.platform.client.views_open(trigger_id=self.trigger_id, view=view)
-        )
+        await self.trigger.open(view)
 
     async def _ephemeral(self, message: OutgoingMessage, rendered: SlackMessage) -> None:
         if await self._via_response_url(rendered, "ephemeral"):

@@ -123,6 +123,8 @@ class SlackRig:
     async def message(
         self, user: str, channel: str, text: str, thread_ts: str | None = None
     ) -> str:
+        """`user` writes `text` (as typed; Slack escapes it on the wire)."""
+        text = escaped(text)
         ts = self.fake.post(channel, user, text, thread_ts)
         event = {
             "type": "message",

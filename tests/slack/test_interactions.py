@@ -96,7 +96,7 @@ def seen(kind: type[Event]) -> list[Event]:
 
 
 async def test_messages_arrive_with_the_author_and_their_roles(probe: SlackRig) -> None:
-    await probe.message(MO, GENERAL, "hello <@U0BEN> &amp; <https://x.io|x.io>")
+    await probe.message(MO, GENERAL, "hello <@U0BEN> & <https://x.io|x.io>")  # Slack escapes &
     [event] = seen(MessagePosted)
     assert isinstance(event, MessagePosted)
     message = event.message

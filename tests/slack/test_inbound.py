@@ -1,0 +1,158 @@
+"""What comes in from Slack, as real workspaces send it: text escaped by Slack, members of
+other organisations, and forms whose trigger_id lives three seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from slack_fake_api import shown
+from slack_harness import SlackRig, open_rig
+from slack_harness_users import ALICE, BEN, GENERAL, MODERATORS, TICKETS
+
+from bot.clock import VirtualClock
+from bot.settings import Settings
+from storage.tickets import TicketRepository
+
+RULES = """
+[[moderation.rules]]
+name = "scam"
+type = "keywords"
+keywords = ["cheap pills"]
+"""
+# A member of another organisation in a Slack Connect channel: users.info does not know them.
+EXTERNAL = "U0EXTERNAL"
+CRASHED = "something went wrong"
+
+
+@pytest.fixture
+async def moderated(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> AsyncIterator[SlackRig]:
+    write_config(RULES)
+    async with open_rig(settings, clock) as opened:
+        yield opened
+
+
+# -- text: unescaped once on the way in, escaped once on the way out ------------------------
+
+
+async def test_a_ticket_title_with_ampersand_and_brackets_stays_as_typed(rig: SlackRig) -> None:
+    await rig.command(BEN, "/ticket open R&D <help>", channel=GENERAL)
+    ticket = await TicketRepository(rig.app.services.db).get(rig.adapter.community.key, 1)
+    assert ticket is not None and ticket.title == "R&D <help>"
+    [tracker] = [m for m in rig.fake.posts_in(TICKETS) if m.thread_ts is None]
+    assert "R&D <help>" in shown(tracker.text)
+    assert "&amp;amp;" not in tracker.text and "<help>" not in tracker.text  # escaped once
+    await rig.command(BEN, "/ticket show 1", channel=GENERAL)
+    assert "R&D <help>" in rig.fake.private_to(BEN)[-1]
+
+
+async def test_a_form_answer_is_stored_as_typed(rig: SlackRig) -> None:
+    """plain_text_input values arrive unescaped: they are not unescaped a second time."""
+    await rig.command(BEN, "/ticket open", channel=GENERAL)
+    [view] = rig.opened_views()
+    await rig.submit(BEN, view, {"title": "Q&A &amp; more <soon>", "details": ""})
+    ticket = await TicketRepository(rig.app.services.db).get(rig.adapter.community.key, 1)
+    assert ticket is not None and ticket.title == "Q&A &amp; more <soon>"
+
+
+async def test_message_text_is_checked_as_the_member_typed_it(moderated: SlackRig) -> None:
+    await moderated.message(BEN, GENERAL, "R&D <team> sells cheap pills")
+    [flag] = moderated.fake.posts_in(MODERATORS)
+    assert "R&D <team> sells cheap pills" in shown(flag.text)
+    assert "&amp;amp;" not in flag.text
+
+
+# -- members of other organisations are people -----------------------------------------------
+
+
+async def external_message(rig: SlackRig, text: str) -> str:
+    """A Slack Connect member writes in #general; users.info answers user_not_found."""
+    assert EXTERNAL not in rig.fake.users
+    ts = rig.fake.post(GENERAL, EXTERNAL, text)
+    await rig.event(
+        {
+            "type": "message",
+            "user": EXTERNAL,
+            "user_team": "T0OTHERORG",
+            "channel": GENERAL,
+            "text": text,
+            "ts": ts,
+            "channel_type": "channel",
+        }
+    )
+    return ts
+
+
+async def test_a_rule_breach_by_an_external_member_is_flagged_once(moderated: SlackRig) -> None:
+    await external_message(moderated, "buy cheap pills now")
+    flags = moderated.fake.posts_in(MODERATORS)
+    assert len(flags) == 1 and "cheap pills" in shown(flags[0].text)
+
+
+async def test_an_external_members_message_can_be_reported(moderated: SlackRig) -> None:
+    ts = await external_message(moderated, "something odd")
+    await moderated.shortcut(BEN, "report_message", GENERAL, ts)
+    assert moderated.opened_views(), "the report form should open"
+    assert not any(CRASHED in text for text in moderated.fake.private_to(BEN))
+
+
+async def test_a_bot_id_still_makes_a_bot(moderated: SlackRig) -> None:
+    ts = moderated.fake.post(GENERAL, EXTERNAL, "cheap pills, says the integration")
+    await moderated.event(
+        {
+            "type": "message",
+            "user": EXTERNAL,
+            "bot_id": "B0OTHER",
+            "channel": GENERAL,
+            "text": "cheap pills, says the integration",
+            "ts": ts,
+        }
+    )
+    assert moderated.fake.posts_in(MODERATORS) == []
+
+
+# -- forms and the three-second trigger --------------------------------------------------------
+
+
+async def test_a_form_whose_trigger_expired_gets_a_polite_retry(rig: SlackRig) -> None:
+    rig.fake.trigger_ttl = 0.0  # every trigger has expired by the time the bot uses it
+    await rig.command(BEN, "/ticket open", channel=GENERAL)
+    [answer] = rig.fake.private_to(BEN)
+    assert "run the command again" in answer
+    assert CRASHED not in answer
+    assert await TicketRepository(rig.app.services.db).get(rig.adapter.community.key, 1) is None
+
+
+async def test_a_form_opens_within_three_seconds_while_the_database_is_busy(
+    moderated: SlackRig,
+) -> None:
+    """Another writer holds the database for four seconds (a long outbox transaction, a
+    slow disk) while Alice reports a message, whose handler reads the database before it
+    asks for the reason: she still gets the form in time, not an error, and can submit it."""
+    ts = moderated.fake.post(GENERAL, BEN, "you are all idiots")
+    locked = asyncio.Event()
+
+    async def busy() -> None:
+        async with moderated.app.services.db.transaction():
+            locked.set()
+            await asyncio.sleep(4)
+
+    holder = asyncio.create_task(busy())
+    await locked.wait()
+    started = time.monotonic()
+    await moderated.shortcut(ALICE, "report_message", GENERAL, ts)
+    await holder
+    [opened] = moderated.fake.called("views.open")
+    assert opened.at - started < 3.0
+    [view] = moderated.fake.views.values()
+    assert view["callback_id"].startswith("moderation.report:")
+    assert "reason" in str(view["blocks"])
+    assert moderated.fake.private_to(ALICE) == []
+    await moderated.submit(ALICE, view, {"reason": "insulting"})
+    flags = moderated.fake.posts_in(MODERATORS)
+    assert len(flags) == 1 and "idiots" in shown(flags[0].text)
