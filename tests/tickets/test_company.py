@@ -159,7 +159,12 @@ async def test_escalation_without_anywhere_to_send_it_is_refused(desk: Desk) -> 
     reply = await desk.run("Amy", "/ticket escalate #1 Asked product")
     assert "There is no company channel or webhook" in reply
     assert (await desk.ticket(1)).status is Status.OPEN
-    await desk.run("Alice", '/config set community.channels.company "board-room"')
+    refused = await desk.run("Alice", '/config set community.channels.company "board-room"')
+    assert "there is no channel “board-room” here" in refused
+    # A channel deleted after it was configured (or named in the file) is refused at use:
+    await config.set_override(
+        desk.c.community, "community.channels.company", "board-room", "alice", desk.clock.now()
+    )
     assert "There is no company channel “board-room”" in await desk.run(
         "Amy", "/ticket escalate #1 Asked product"
     )
