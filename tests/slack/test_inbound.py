@@ -13,6 +13,8 @@ from slack_fake_api import shown
 from slack_harness import SlackRig, open_rig
 from slack_harness_users import ALICE, BEN, GENERAL, MODERATORS, TICKETS
 
+from adapters.slack import texts
+from adapters.slack.incoming_text import command_text, readable_text
 from bot.clock import VirtualClock
 from bot.settings import Settings
 from storage.tickets import TicketRepository
@@ -156,3 +158,22 @@ async def test_a_form_opens_within_three_seconds_while_the_database_is_busy(
     await moderated.submit(ALICE, view, {"reason": "insulting"})
     flags = moderated.fake.posts_in(MODERATORS)
     assert len(flags) == 1 and "idiots" in shown(flags[0].text)
+
+
+# -- the pieces ----------------------------------------------------------------------------------
+
+
+def test_entities_are_decoded_once_and_markup_is_kept_in_command_text() -> None:
+    assert command_text("R&amp;D &lt;team&gt; &amp;lt;b&amp;gt;") == "R&D <team> &lt;b&gt;"
+    assert command_text("<@U0BEN|ben> <https://x.io/?a=1&amp;b=2|x>") == (
+        "<@U0BEN|ben> <https://x.io/?a=1&b=2|x>"
+    )
+
+
+def test_message_text_decodes_entities_once_around_markup() -> None:
+    names = {"U0BEN": "Ben"}.get
+    assert readable_text("&amp;lt;3 <@U0BEN> &lt;@U0MO&gt;", names) == "&lt;3 @Ben <@U0MO>"
+
+
+def test_the_adapters_texts_exist_in_english() -> None:
+    assert texts.missing_in_english() == []
