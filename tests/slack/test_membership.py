@@ -16,6 +16,9 @@ from slack_harness_users import BEN, GENERAL, MO, MODERATORS, TICKETS, seed
 from adapters.slack.cli import check_tokens
 from bot.app.cli import cog_declarations
 from bot.clock import VirtualClock
+from bot.errors import MissingPermission
+from bot.model import ChannelRef
+from bot.outgoing import OutgoingMessage
 from bot.settings import Settings
 from storage.ticket_votes import TicketVoteRepository
 
@@ -100,3 +103,18 @@ async def test_slack_check_names_channels_to_join_and_to_invite_and_changes_noth
     )
     assert fake.called("conversations.join") == []
     assert BOT_USER not in fake.members[TICKETS]
+
+
+async def test_outside_a_channel_the_bot_may_post_only_with_chat_write_public_and_reads_nothing(
+    settings: Settings, clock: VirtualClock
+) -> None:
+    async with open_rig(settings, clock) as rig:
+        rig.fake.members[TICKETS].discard(BOT_USER)  # removed after start-up
+        channel = ChannelRef(rig.adapter.community, TICKETS, "tickets")
+        posted = await rig.adapter.send(channel, OutgoingMessage.of("hello"))
+        with pytest.raises(MissingPermission, match="not_in_channel"):
+            await rig.adapter.fetch_message(posted)
+        assert await rig.react(MO, TICKETS, posted.id, "+1") == 0  # Slack sends nothing
+        rig.fake.scopes = rig.fake.scopes.replace(",chat:write.public", "")
+        with pytest.raises(MissingPermission, match="not_in_channel"):
+            await rig.adapter.send(channel, OutgoingMessage.of("again"))
