@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from aiohttp import ClientError
@@ -29,6 +30,7 @@ from adapters.slack.listeners import Work, register
 from adapters.slack.membership import check_membership
 from adapters.slack.platform import SlackPlatform
 from bot.errors import ConfigError, PlatformUnavailable
+from bot.events import Connected
 
 if TYPE_CHECKING:
     from bot.host import Host
@@ -166,12 +168,13 @@ class SlackAdapter(SlackPlatform):
             name="botschafter",
         )
         register(self.bolt, Inbox(self, host), self.work)
-        self.connection = self._connection(self.bolt)
+        self.connection = self._connection(self.bolt, partial(self._connected, host))
         if self.options.mode == "socket":
             await self.checked("SLACK_APP_TOKEN", self.connection.open())
             return
         try:
             await self.connection.open()
+            self._connected(host)  # HTTP mode: events missed while the bot was down
         except OSError as error:
             raise ConfigError(
                 f"Cannot listen for Slack on {self.options.http_host}:"
@@ -215,7 +218,12 @@ class SlackAdapter(SlackPlatform):
         except TimeoutError:
             log.warning("stopped with %d Slack task(s) unfinished", len(self.work))
 
-    def _connection(self, bolt: AsyncApp) -> Connection:
+    def _connected(self, host: Host) -> None:
+        """Let the cogs catch up on what happened while no events reached the bot; as
+        tracked work, so the socket's receive loop is never held up by it."""
+        self.work.start(host.deliver(Connected(self.identity.community)))
+
+    def _connection(self, bolt: AsyncApp, on_connected: Callable[[], None]) -> Connection:
         options = self.options
         if options.mode == "http":
             return HttpConnection(
@@ -225,7 +233,7 @@ class SlackAdapter(SlackPlatform):
                 options.http_port,
                 options.http_path,
             )
-        return SocketModeConnection(bolt, options.app_token, self.client)
+        return SocketModeConnection(bolt, options.app_token, self.client, on_connected)
 
     async def checked(self, setting: str, step: Awaitable[T]) -> T:
         """Turn Slack's refusal of a token, or an unreachable Slack, into one clear line."""

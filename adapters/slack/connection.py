@@ -9,11 +9,13 @@ body that is not a Slack payload gets 400 and one log line. Only then does bolt 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
-from aiohttp import web
+from aiohttp import WSMessage, web
 from pydantic import SecretStr
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -33,11 +35,20 @@ class Connection(Protocol):
 
 
 class SocketModeConnection:
-    def __init__(self, bolt: AsyncApp, app_token: SecretStr, client: AsyncWebClient) -> None:
+    def __init__(
+        self,
+        bolt: AsyncApp,
+        app_token: SecretStr,
+        client: AsyncWebClient,
+        on_connected: Callable[[], None] = lambda: None,
+    ) -> None:
         self._bolt = bolt
         self._app_token = app_token
         self._client = client
         self._handler: AsyncSocketModeHandler | None = None
+        # Called on every "hello": the first connection and each reconnection the socket
+        # client makes by itself (Slack rotates sockets every few hours, networks drop).
+        self._on_connected = on_connected
 
     async def open(self) -> None:
         """Ask for a WebSocket URL first, so a bad app token fails here, once, clearly
@@ -46,6 +57,7 @@ class SocketModeConnection:
         opened = await self._client.apps_connections_open(app_token=token)
         handler = AsyncSocketModeHandler(self._bolt, token, web_client=self._client)
         handler.client.wss_uri = opened["url"]
+        handler.client.on_message_listeners.append(self._hello)
         self._handler = handler
         await handler.connect_async()
         log.info("connected to Slack over Socket Mode")
@@ -54,6 +66,12 @@ class SocketModeConnection:
         if self._handler is not None:
             await self._handler.close_async()
             self._handler = None
+
+    async def _hello(self, message: WSMessage) -> None:
+        """Slack greets each new socket with ``{"type": "hello"}``; events sent while no
+        socket was open were never delivered, so the bot catches up."""
+        if '"hello"' in str(message.data) and json.loads(message.data).get("type") == "hello":
+            self._on_connected()
 
 
 class HttpConnection:
