@@ -29,6 +29,7 @@ from bot.outgoing import (
     RoleMention,
     Segment,
 )
+from bot.splitting import split_text
 from bot.text import escape_slack, excerpt
 
 # Block Kit limits (api.slack.com/reference/block-kit): a section's text holds 3000
@@ -191,7 +192,7 @@ def render_message(
     blocks: list[dict[str, Any]] = []
     if title:
         blocks.append(_section(_bold(title)))
-    for chunk in _chunks(body, SECTION_LIMIT):
+    for chunk in split_text(body, SECTION_LIMIT):
         blocks.append(_section(chunk))
     blocks.extend(_field_blocks(fields))
     blocks = blocks[: BLOCK_LIMIT - 1]
@@ -261,26 +262,6 @@ def _fallback(title: str, body: str, fields: list[tuple[str, str, bool]]) -> str
         lines.append(body)
     lines.extend(f"{name}: {value}" for name, value, _ in fields)
     return "\n".join(lines) or " "
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """Split at line breaks where possible, so no mrkdwn span is torn apart mid-line."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= size:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        while len(line) > size:
-            chunks.append(line[:size])
-            line = line[size:]
-        current = line
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 def _cut(text: str, limit: int) -> str:

@@ -87,6 +87,17 @@ def test_long_text_is_split_into_sections_slack_accepts() -> None:
     assert all(len(b["text"]["text"]) <= 3000 for b in rendered.blocks if "text" in b)
 
 
+def test_a_long_code_block_is_closed_and_reopened_in_every_section() -> None:
+    code = "\n".join(f'  "key{i}": "{"v" * 60}",' for i in range(100))
+    text = rich(Markup("Configuration:\n```\n"), code, Markup("\n```"))
+    rendered = render_message(OutgoingMessage(text=text, buttons=(Button("a", "A"),)))
+    assert rendered.blocks is not None
+    sections = [b["text"]["text"] for b in rendered.blocks if b["type"] == "section"]
+    assert len(sections) > 1 and all(len(s) <= 3000 for s in sections)
+    assert all(s.count("```") == 2 for s in sections), "each section renders as code"
+    assert sum(s.count('"key') for s in sections) == 100, "nothing is cut"
+
+
 def test_forms_become_modals_within_slacks_limits() -> None:
     form = Form(
         "t:open",
