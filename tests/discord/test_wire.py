@@ -14,6 +14,7 @@ import importlib.util
 import json
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -327,7 +328,15 @@ def message_payload(
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
+    async with serving(FakeDiscord(), monkeypatch) as server:
+        yield server
+
+
+@asynccontextmanager
+async def serving(
+    server: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeDiscord]:
+    """Serve `server` on 127.0.0.1 and point discord.py's REST and gateway URLs at it."""
     runner = web.AppRunner(server.app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -339,8 +348,10 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
         "DEFAULT_GATEWAY",
         yarl.URL(f"ws://127.0.0.1:{port}/gateway"),
     )
-    yield server
-    await runner.cleanup()
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
 
 
 async def started(settings: Settings, token: str) -> App:

@@ -18,7 +18,6 @@ from urllib.parse import unquote
 
 import discord
 import pytest
-import yarl
 from aiohttp import web
 
 from bot.errors import PlatformError
@@ -76,18 +75,6 @@ class StrictDiscord(wire.FakeDiscord):  # type: ignore[misc, name-defined]
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[StrictDiscord]:
-    server = StrictDiscord()
-    runner = web.AppRunner(server.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        yarl.URL(f"ws://127.0.0.1:{port}/gateway"),
-    )
     # The bot may ban on this server.
     plain_guild = wire.guild_payload
 
@@ -97,8 +84,8 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[StrictDiscord]:
         return guild
 
     monkeypatch.setattr(wire, "guild_payload", guild_with_rights)
-    yield server
-    await runner.cleanup()
+    async with wire.serving(StrictDiscord(), monkeypatch) as server:
+        yield server
 
 
 @pytest.fixture
