@@ -112,6 +112,8 @@ async def check_tokens(args: argparse.Namespace, settings: Settings) -> int:
     for capability in Capability:
         mark = "yes" if capability in adapter.capabilities else "no"
         print(f"  {mark:3}  {capability}")
+    for note in adapter.notes:
+        print(note)
     channels_ok = await _check_channels(adapter, settings, getattr(args, "declarations", None))
     return 0 if channels_ok and admin_problem is None else 1
 

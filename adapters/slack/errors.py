@@ -1,10 +1,10 @@
 """Slack Web API errors as the core's typed platform errors.
 
 Cogs catch `NotFound`, `MissingPermission`, `DirectMessagesClosed` and `Unsupported` and
-tell people what happened; they never see `SlackApiError`. An outage (a 5xx, a rate limit,
-Slack's own ``internal_error``, the network) is `PlatformUnavailable`, which the outbox
-retries. The Slack error code stays in the message, so an admin reading the log can look
-it up.
+tell people what happened; they never see `SlackApiError`. An outage (a 5xx, a rate limit
+the client's retries did not outlast, Slack's own ``internal_error``, the network) is
+`PlatformUnavailable`, which the outbox retries. The Slack error code stays in the
+message, so an admin reading the log can look it up.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters.slack.rate_limits import TOO_MANY_REQUESTS, retry_after, retry_handlers
 from bot.errors import (
     DirectMessagesClosed,
     MissingPermission,
@@ -66,7 +67,6 @@ TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 # HTTP answers that mean the same whatever the body says (Slack's 5xx pages are HTML).
-TOO_MANY_REQUESTS = 429
 SERVER_ERROR = 500
 
 
@@ -90,7 +90,11 @@ def translate(error: SlackApiError, action: str) -> PlatformError:
     """The typed error for a failed call; `action` says what the bot was doing."""
     code = code_of(error)
     status = status_of(error) or 0
-    if code in TRANSIENT or status >= SERVER_ERROR or status == TOO_MANY_REQUESTS:
+    if status == TOO_MANY_REQUESTS or code == "ratelimited":
+        wait = retry_after(getattr(error.response, "headers", None))
+        asks = f"; Slack asks to wait {wait} s" if wait is not None else ""
+        return PlatformUnavailable(f"Slack could not {action} now: {code} (HTTP {status}{asks})")
+    if code in TRANSIENT or status >= SERVER_ERROR:
         return PlatformUnavailable(f"Slack could not {action} now: {code} (HTTP {status})")
     message = f"Slack refused to {action}: {code}"
     if code in NOT_FOUND:
@@ -112,7 +116,12 @@ async def call(action: str, request: Awaitable[T]) -> T:
 
 class WebClient(AsyncWebClient):
     """The Web API client whose network failures arrive as the core's `PlatformUnavailable`,
-    for every call, so cogs never see aiohttp's exceptions during an outage."""
+    for every call, so cogs never see aiohttp's exceptions during an outage; a 429 is
+    retried after ``Retry-After`` by slack_sdk's handler (`adapters.slack.rate_limits`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_handlers", retry_handlers())
+        super().__init__(*args, **kwargs)
 
     async def api_call(self, *args: Any, **kwargs: Any) -> AsyncSlackResponse:
         try:

@@ -31,8 +31,9 @@ from adapters.slack.ids import (
     user_id_in,
 )
 from adapters.slack.incoming_text import mentioned_user_ids, mentions_everyone, readable_text
-from adapters.slack.outsiders import outside_member
 from adapters.slack.inventory import community_facts
+from adapters.slack.outsiders import outside_member
+from adapters.slack.rate_limits import waiting_out_rate_limits
 from adapters.slack.reactions import reactions_on
 from adapters.slack.render import QUIET, SlackMessage, render_message
 from bot.errors import MissingPermission, NotFound, PlatformUnavailable, Unsupported
@@ -120,9 +121,21 @@ class SlackPlatform:
         )
         self._identity: Identity | None = None
         self._directory: Directory | None = None
+        # What this workspace does not allow beyond the scopes, one line each (for
+        # `slack check` and the start-up log).
+        self.notes: list[str] = []
 
     async def connect(self) -> Identity:
-        """Ask Slack who we are (auth.test) and read the granted scopes."""
+        """Ask Slack who we are (auth.test), read the granted scopes, and learn the
+        workspace: its user groups (a free plan has none) and channels now, its member
+        count in the background. A rate limit meanwhile is waited out."""
+        with waiting_out_rate_limits():
+            identity = await self._who_we_are()
+            await self._learn_workspace()
+        self.directory.start_counting()
+        return identity
+
+    async def _who_we_are(self) -> Identity:
         response = await self.client.auth_test()
         scopes = granted_scopes(response)
         url = response.get("url") or ""
@@ -136,9 +149,28 @@ class SlackPlatform:
             bot_name=response.get("user") or "Botschafter",
         )
         self._identity = identity
-        self._directory = Directory(self.client, identity.community)
+        self._directory = Directory(self.client, identity.community, on_groups_off=self._groups_off)
         self.capabilities = capabilities_for(scopes, admin_token=self.admin_client is not None)
         return identity
+
+    async def _learn_workspace(self) -> None:
+        scopes = self.identity.scopes
+        if scopes is None or "usergroups:read" in scopes:
+            try:
+                await self.directory.probe_groups()
+            except PlatformUnavailable as error:
+                log.warning("user groups not read at start-up, asking again later: %s", error)
+        await self.directory.load_channels()
+
+    def _groups_off(self, code: str) -> None:
+        """No user groups for the bot (Slack's free plan has none): no role can be granted,
+        and role checks count workspace owners and admins only."""
+        self.capabilities = self.capabilities - {Capability.ROLES}
+        why = "not on this workspace's plan" if code == "plan_upgrade_required" else code
+        self.notes.append(
+            f"User groups: {why} ({code}); only workspace owners and admins hold a role, "
+            "and granting roles is off (see docs/capabilities.md)."
+        )
 
     @property
     def identity(self) -> Identity:

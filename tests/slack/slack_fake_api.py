@@ -109,6 +109,8 @@ class SlackApiFake:
         self.faults: list[Fault] = []
         # Slack's per-method budgets; a rate-limit test shrinks one with limits.set.
         self.limits = RateLimits()
+        # Slack's free plan has no user groups: usergroups.* answer plan_upgrade_required.
+        self.free_plan = False
         self._clock = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -298,7 +300,11 @@ class SlackApiFake:
         valid = self.app_tokens if method == "apps.connections.open" else self.tokens
         if token not in valid:
             return _json({"ok": False, "error": "invalid_auth"})
-        refused = self._over_budget(method, params) or self._out_of_scope(method, params, token)
+        refused = (
+            self._over_budget(method, params)
+            or self._out_of_scope(method, params, token)
+            or self._off_plan(method)
+        )
         if refused is not None:
             return refused
         fault = self._fault_for(method)
@@ -337,6 +343,11 @@ class SlackApiFake:
         private = {cid for cid, c in self.channels.items() if c.get("is_private")}
         refusal = missing_scope(needed_scopes(method, params, private), self.scopes)
         return None if refusal is None else _json(refusal)
+
+    def _off_plan(self, method: str) -> web.Response | None:
+        if self.free_plan and method.startswith("usergroups."):
+            return _json({"ok": False, "error": "plan_upgrade_required"})
+        return None
 
     def _fault_for(self, method: str) -> Fault | None:
         fault = next((f for f in self.faults if f.method == method), None)

@@ -49,6 +49,7 @@ TIER_OF = {
     "chat.getPermalink": 4,
     "reactions.add": 3,
     "reactions.remove": 2,
+    "reactions.get": 3,
     "views.open": 4,
 }
 # chat.postMessage's budget per channel and minute (one a second, as a minute's worth).
@@ -81,6 +82,7 @@ class RateLimits:
             method: Budget(TIER_PER_MINUTE[tier]) for method, tier in TIER_OF.items()
         }
         self.budgets["chat.postMessage"] = Budget(POSTS_PER_CHANNEL_MINUTE)
+        self._refusals: dict[str, list[int]] = {}
 
     def set(
         self, method: str, calls: int, *, retry_after: int | None = 1, window: float = MINUTE
@@ -88,8 +90,15 @@ class RateLimits:
         """Allow `calls` calls of `method` per `window`, then answer 429 with `retry_after`."""
         self.budgets[method] = Budget(calls, window, retry_after)
 
+    def refuse(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` with 429, whatever the budget says
+        (a busy minute of other apps' calls, as at a restart)."""
+        self._refusals.setdefault(method, []).extend([retry_after] * times)
+
     def check(self, method: str, params: dict[str, Any]) -> int | None:
         """Count a call; the seconds to wait if it is over budget (it then does not count)."""
+        if self._refusals.get(method):
+            return self._refusals[method].pop(0)
         budget = self.budgets.get(method)
         if budget is None:
             return None
@@ -159,6 +168,8 @@ def needed_scopes(method: str, params: dict[str, Any], private: set[str]) -> tup
             return ("chat:write",)
         case "reactions.add" | "reactions.remove":
             return ("reactions:write",)
+        case "reactions.get":
+            return ("reactions:read",)
         case "usergroups.list" | "usergroups.users.list":
             return ("usergroups:read",)
         case "usergroups.users.update":
