@@ -151,17 +151,20 @@ async def test_a_stale_stored_override_is_skipped_alone_and_logged(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     session = await LocalSession.open(settings)
+    community = session.community.community
+    now = session.app.services.clock.now()
+    overrides = OverrideRepository(session.app.services.db)
+    # As an older version or a changed file could have left them behind, found at start-up
+    # (which reads the configuration already, to catch up on reactions):
+    await overrides.set(community.key, "community.locale", "de", "alice", now)
+    await overrides.set(community.key, "welcome.waves.joins", 1, "alice", now)
+    await overrides.set(community.key, "welcome.greeting", "hi", "alice", now)
+    await session.app.close()
+    with caplog.at_level(logging.WARNING):
+        session = await LocalSession.open(settings)
     try:
-        community = session.community.community
         services = session.app.services
-        now = services.clock.now()
-        overrides = OverrideRepository(services.db)
-        # As an older version or a changed file could have left them behind:
-        await overrides.set(community.key, "community.locale", "de", "alice", now)
-        await overrides.set(community.key, "welcome.waves.joins", 1, "alice", now)
-        await overrides.set(community.key, "welcome.greeting", "hi", "alice", now)
-        with caplog.at_level(logging.WARNING):
-            config = await services.config.get(community)
+        config = await services.config.get(community)
         assert config.community.locale == "de"  # the good override still applies
         warnings = caplog.text
         assert "ignoring the stored override welcome.waves.joins of local:demo" in warnings
