@@ -19,6 +19,9 @@ from bot.cog import Cog
 from bot.errors import ConfigError
 from bot.settings import Settings
 
+# The role the example configuration (docs/examples/botschafter.toml) grants on accepting
+# the rules, so the demo passes `config check --platform` with it.
+RULES_ROLE = "Members"
 DEMO_MEMBERS = (
     ("Alice", ("Admins",)),
     ("Mo", ("Moderators",)),
@@ -115,4 +118,5 @@ def _restore_or_seed(settings: Settings, state: Path | None) -> LocalCommunity:
     community = LocalCommunity(settings.local_community)
     for name, roles in DEMO_MEMBERS:
         community.add_member(name, roles=roles)
+    community.role(RULES_ROLE)  # no one holds it yet, but it is there to grant
     return community
