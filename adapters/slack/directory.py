@@ -50,7 +50,7 @@ GROUPS_OFF = frozenset(
 )
 # An unknown channel name triggers one fresh channel listing, at most this often (seconds),
 # so a misconfigured name cannot turn every event into a conversations.list pass (tier 2).
-CHANNEL_RELOAD_THROTTLE = 60.0
+CHANNEL_RELOAD_THROTTLE = 30.0
 # A welcome waits at most this long (seconds) for the first count of a large workspace;
 # handlers have 30 s.
 COUNT_WAIT = 15.0
