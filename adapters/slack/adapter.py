@@ -29,6 +29,7 @@ from adapters.slack.inbox import Inbox
 from adapters.slack.listeners import Work, register
 from adapters.slack.membership import check_membership
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.rate_limits import waiting_out_rate_limits
 from bot.errors import ConfigError, PlatformUnavailable
 from bot.events import Connected
 
@@ -140,7 +141,8 @@ class SlackAdapter(SlackPlatform):
         if problems:
             raise ConfigError("\n".join(problems))
         identity = await self.checked("SLACK_BOT_TOKEN", self.connect())
-        problem = await self.admin_token_problem()
+        with waiting_out_rate_limits():  # nothing waits on start-up: outlast any 429
+            problem = await self.admin_token_problem()
         if problem is not None:
             self.disable_admin_deletes(problem)
         log.info(
@@ -150,9 +152,9 @@ class SlackAdapter(SlackPlatform):
             identity.bot_user_id,
             ", ".join(sorted(self.capabilities)),
         )
-        await self.checked("SLACK_BOT_TOKEN", self.directory.load_channels())
         config = await host.services.config.get(self.community)
-        membership = await check_membership(self, config.channel_settings(), join=True)
+        with waiting_out_rate_limits():
+            membership = await check_membership(self, config.channel_settings(), join=True)
         for line in membership.problems:
             log.warning("%s", line)
         self.bolt = AsyncApp(
