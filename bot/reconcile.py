@@ -11,15 +11,17 @@ again, so a second reconnect finds nothing new and a reaction acted on before an
 not acted on after it. A reaction taken off is unmarked (`taken_off`); one taken off while
 the bot was away shows up as marked but gone and is handed to the removal handler, so a
 withdrawn vote is withdrawn once too. Marking happens before acting, atomically, so a live
-event and a catch-up meeting the same reaction at the same moment act once between them.
+event and a catch-up meeting the same reaction at the same moment act once between them;
+the mark is finished after acting (`handling`), and a start settles marks a crash left
+unfinished (`recover`), so an interrupted reaction is handled again, never lost.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 
-from bot.clock import Clock
 from bot.errors import NotFound, PlatformError, PlatformUnavailable
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Member, MessageRef, UserRef
@@ -41,21 +43,35 @@ Removed = Callable[[ReactionRemoved], Awaitable[None]]
 class ReactionLedger:
     """Which reactions on watched messages have been acted on."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database) -> None:
         self._marks = ReactionMarks(db)
-        self._clock = clock
 
-    async def first_time(self, event: ReactionAdded) -> bool:
-        """Mark the reaction; False if it was handled before (then do nothing)."""
+    @asynccontextmanager
+    async def handling(self, event: ReactionAdded) -> AsyncIterator[bool]:
+        """``async with ledger.handling(event) as fresh:`` act only if `fresh` (the reaction
+        was not handled before); the mark is finished when the block ends."""
         message = event.message
-        return await self._marks.claim(
-            message.community.key,
-            message.channel.id,
-            message.id,
-            event.emoji,
-            event.member.id,
-            self._clock.now(),
-        )
+        key = (message.community.key, message.channel.id, message.id, event.emoji)
+        fresh = await self._marks.claim(*key, event.member.id)
+        try:
+            yield fresh
+        finally:
+            if fresh:
+                await self._marks.finish(*key, event.member.id)
+
+    async def recover(self, still_open: Callable[[str, str, str], Awaitable[bool | None]]) -> None:
+        """At start-up, settle the claims a crash left unfinished: on an item still open
+        (`still_open(community, channel, message)` is True) the claim is dropped, so the
+        catch-up hands the reaction to its handler again (they are idempotent per state);
+        on a closed one it took effect, so it is finished. None: not this feature's item."""
+        for community, channel, message, emoji, user in await self._marks.unfinished():
+            is_open = await still_open(community, channel, message)
+            if is_open is None:
+                continue
+            if is_open:
+                await self._marks.release(community, channel, message, emoji, user)
+            else:
+                await self._marks.finish(community, channel, message, emoji, user)
 
     async def taken_off(self, event: ReactionRemoved) -> None:
         message = event.message

@@ -3,10 +3,7 @@ found on a message after a reconnect (see `bot.reconcile`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from storage.database import Database
-from storage.timestamps import to_db
 
 
 class ReactionMarks:
@@ -20,18 +17,37 @@ class ReactionMarks:
         message_id: str,
         emoji: str,
         user_id: str,
-        at: datetime,
     ) -> bool:
         """Mark the reaction as handled; False if it already was (atomically: of a live
         event and a catch-up finding the same reaction, exactly one wins)."""
         inserted = await self._db.execute(
             "INSERT INTO reaction_marks"
-            " (community, channel_id, message_id, emoji, user_id, marked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
+            " (community, channel_id, message_id, emoji, user_id) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (community, channel_id, message_id, emoji, user_id) DO NOTHING",
-            (community, channel_id, message_id, emoji, user_id, to_db(at)),
+            (community, channel_id, message_id, emoji, user_id),
         )
         return inserted == 1
+
+    async def finish(
+        self, community: str, channel_id: str, message_id: str, emoji: str, user_id: str
+    ) -> None:
+        """The claimed reaction was handled."""
+        await self._db.execute(
+            "UPDATE reaction_marks SET done = 1 WHERE community = ? AND channel_id = ?"
+            " AND message_id = ? AND emoji = ? AND user_id = ?",
+            (community, channel_id, message_id, emoji, user_id),
+        )
+
+    async def unfinished(self) -> list[tuple[str, str, str, str, str]]:
+        """Claims a crash left unfinished: (community, channel, message, emoji, user)."""
+        rows = await self._db.fetch_all(
+            "SELECT community, channel_id, message_id, emoji, user_id FROM reaction_marks"
+            " WHERE done = 0"
+        )
+        return [
+            (r["community"], r["channel_id"], r["message_id"], r["emoji"], r["user_id"])
+            for r in rows
+        ]
 
     async def release(
         self, community: str, channel_id: str, message_id: str, emoji: str, user_id: str

@@ -70,12 +70,13 @@ class ModerationCog(Cog):
         self.settler = Settler(services, self.repo, self.desk, self.notifier)
         self.reports = ReportDesk(services, self.repo, self.desk)
         self.checker = MessageChecker(services, self.repo, self.desk, self.notifier)
-        self.ledger = ReactionLedger(services.db, services.clock)
+        self.ledger = ReactionLedger(services.db)
 
     async def setup(self) -> None:
         """Write what a crash or an older version left unwritten: claimed flags' actions and
         unposted flags' posts. Keys are derived from the flags, so nothing is added twice;
         the outbox carries them out once running."""
+        await self.ledger.recover(self._flag_open)
         acting = await self.repo.acting()
         # Read each community's configuration before the transaction (and so into the
         # cache, which the continuations of its flags read inside the outbox's transaction).
@@ -154,8 +155,14 @@ class ModerationCog(Cog):
         flag = await self.repo.flag_for_post(
             community.key, event.message.channel.id, event.message.id
         )
-        if flag is None or not await self.ledger.first_time(event):
-            return  # not a flag, or a reaction acted on before (live or after a reconnect)
+        if flag is None:
+            return
+        async with self.ledger.handling(event) as fresh:
+            if fresh:  # else acted on before (live, or after a reconnect)
+                await self._flag_reaction(event, flag)
+
+    async def _flag_reaction(self, event: ReactionAdded, flag: Flag) -> None:
+        community = event.community
         config = await self.config(community)
         platform = self.platform(community)
         if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
@@ -174,7 +181,7 @@ class ModerationCog(Cog):
         feedback = await self.settler.decide(
             community, flag.id, action, event.member.id, "", locale
         )
-        if not feedback.acted:
+        if not feedback.acted and not feedback.repeated:
             await self._tell_moderator(event, feedback)
 
     @listen(ReactionRemoved)
@@ -226,6 +233,10 @@ class ModerationCog(Cog):
             added=self.on_reaction,
             removed=self.on_unreaction,
         )
+
+    async def _flag_open(self, community: str, channel_id: str, message_id: str) -> bool | None:
+        flag = await self.repo.flag_for_post(community, channel_id, message_id)
+        return None if flag is None else flag.status is FlagStatus.OPEN
 
     async def _tell_moderator(self, event: ReactionAdded, feedback: Feedback) -> None:
         """Answer a reaction that did nothing, next to the flag, so the moderator sees why."""

@@ -60,6 +60,8 @@ class Feedback:
 
     text: Rich
     acted: bool
+    # The same vote again: a reaction says so by itself, so it is answered only by command.
+    repeated: bool = False
 
 
 @dataclass
@@ -155,7 +157,8 @@ class Settler:
             )
         if decision.kind is DecisionKind.DUPLICATE_VOTE:
             label = action_label(self._services.i18n, locale, action)
-            return self._say(locale, "feedback.duplicate_vote", False, number=flag_id, action=label)
+            said = self._say(locale, "feedback.duplicate_vote", False, number=flag_id, action=label)
+            return Feedback(said.text, acted=False, repeated=True)
         return await self._closed(community, decision.flag or details.flag, locale)
 
     async def plan(self, tx: Transaction, community: Community, flag_id: int) -> Plan:

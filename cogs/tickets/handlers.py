@@ -36,6 +36,7 @@ class TicketHandlers(TicketsBase):
     async def setup(self) -> None:
         """Arm jobs missing for tickets stored without them; trackers and notices wait in
         the outbox."""
+        await self.reactions.recover()
         armed = await self.followups.reconcile()
         if armed:
             log.warning("armed %d ticket job(s) missing from the database", armed)

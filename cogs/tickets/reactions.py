@@ -72,7 +72,7 @@ class Reactions:
         self._tickets = tickets
         self._voting = voting
         self._announcer = announcer
-        self._ledger = ReactionLedger(services.db, services.clock)
+        self._ledger = ReactionLedger(services.db)
 
     async def catch_up(self, community: Community, limit: int) -> None:
         """Count the votes and answer the ✅ made on the newest trackers while the bot was
@@ -97,8 +97,22 @@ class Reactions:
         if not (vote or resolve) or event.member.is_bot:
             return
         ticket = await self._tickets.by_tracker(event.community.key, event.message.id)
-        if ticket is None or not await self._ledger.first_time(event):
-            return  # not a tracker, or a reaction acted on before (live or after a reconnect)
+        if ticket is None:
+            return
+        async with self._ledger.handling(event) as fresh:
+            if fresh:  # else acted on before (live, or after a reconnect)
+                await self._tracker_reaction(event, ticket, vote)
+
+    async def recover(self) -> None:
+        """Settle reactions a crash cut off (see `ReactionLedger.recover`)."""
+
+        async def tracker_active(community: str, channel_id: str, message_id: str) -> bool | None:
+            ticket = await self._tickets.by_tracker(community, message_id)
+            return None if ticket is None else ticket.active
+
+        await self._ledger.recover(tracker_active)
+
+    async def _tracker_reaction(self, event: ReactionAdded, ticket: Ticket, vote: bool) -> None:
         locale = await self._services.locale_for(event.member)
         if vote:
             if ticket.status in CLOSED:
