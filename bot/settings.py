@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -68,6 +75,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("DISCORD_SHARD_COUNT", "discord_shard_count"),
     )
+    # The shards this process connects, when shards are split across processes; needs
+    # DISCORD_SHARD_COUNT (see `_check_shards` and docs/scaling.md).
+    discord_shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_SHARD_IDS", "discord_shard_ids")
+    )
     discord_sync_commands: bool = Field(
         default=True,
         validation_alias=AliasChoices("DISCORD_SYNC_COMMANDS", "discord_sync_commands"),
@@ -111,13 +123,39 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
     )
 
-    @field_validator("discord_guild_ids", mode="before")
+    @field_validator("discord_guild_ids", "discord_shard_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        """``DISCORD_GUILD_IDS=123, 456`` lists servers separated by commas or spaces."""
+        """``DISCORD_GUILD_IDS=123, 456`` lists IDs separated by commas or spaces."""
         if isinstance(value, str):
             return tuple(part for part in value.replace(",", " ").split() if part)
         return value
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> Settings:
+        """Shard IDs only mean something out of a known count: Discord assigns each server
+        to shard ``(id >> 22) % count``, so every process must agree on the count."""
+        count, ids = self.discord_shard_count, self.discord_shard_ids
+        if count is not None and count != "auto" and count < 1:
+            raise ValueError("DISCORD_SHARD_COUNT must be at least 1 (or auto)")
+        if ids is None:
+            return self
+        if not isinstance(count, int):
+            raise ValueError(
+                "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT set to a number: the same total"
+                " on every process that runs a share of the shards"
+            )
+        if not ids:
+            raise ValueError("DISCORD_SHARD_IDS is empty; leave it unset to run every shard")
+        outside = sorted({i for i in ids if not 0 <= i < count})
+        if outside:
+            raise ValueError(
+                f"DISCORD_SHARD_IDS {', '.join(map(str, outside))} outside 0 to {count - 1}"
+                f" (DISCORD_SHARD_COUNT is {count})"
+            )
+        if len(set(ids)) != len(ids):
+            raise ValueError("DISCORD_SHARD_IDS names a shard twice")
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -155,6 +193,9 @@ def describe_error(error: ValidationError) -> str:
     token pasted into the wrong variable must not end up on screen or in a log."""
     lines = []
     for problem in error.errors():
+        if not problem["loc"]:  # a check across settings names them in its message
+            lines.append(problem["msg"].removeprefix("Value error, "))
+            continue
         name, *rest = (str(part) for part in problem["loc"])
         entry = f" (entry {int(rest[0]) + 1})" if rest and rest[0].isdigit() else ""
         lines.append(f"{name}{entry}: {problem['msg']}")

@@ -97,8 +97,13 @@ class DiscordAdapter(DiscordActions):
         await self._host.deliver(event)
 
     def serves(self, guild_id: int) -> bool:
-        """Whether this server is one the bot works on (all, unless DISCORD_GUILD_IDS)."""
-        return not self.options.guild_ids or guild_id in self.options.guild_ids
+        """Whether this server is one the bot works on: all, unless DISCORD_GUILD_IDS; and
+        with DISCORD_SHARD_IDS only those on this process's shards (another process has
+        the rest, so an event for one of them here is not this process's to act on)."""
+        if self.options.guild_ids and guild_id not in self.options.guild_ids:
+            return False
+        shards = self.options.shards
+        return shards is None or shards.holds(guild_id)
 
     def command_spec(self, path: str) -> CommandSpec | None:
         if self._host is None:

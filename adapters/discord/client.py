@@ -3,7 +3,8 @@
 Built for big servers: members are not chunked at start-up (a 100 000-member server would
 otherwise download every member before the bot answers anyone), only members seen joining
 or fetched are cached, and message events carry everything the cogs need. With a shard
-count configured the client is an `AutoShardedClient`.
+count configured the client is an `AutoShardedClient`; with shard ids too, it connects
+only those shards (the others run in other processes, docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import discord
 from pydantic import SecretStr
 
 from adapters.discord.buttons import ActionButton
+from bot.serving import DiscordShards
 from bot.settings import Settings
 
 # Seconds discord.py waits for the remaining servers to arrive before announcing "ready";
@@ -44,6 +46,8 @@ class DiscordOptions:
     token: SecretStr = field(repr=False)
     guild_ids: frozenset[int] = frozenset()
     shard_count: int | Literal["auto"] | None = None
+    # This process's share of the shards; None runs every shard (settings check the ids).
+    shard_ids: frozenset[int] | None = None
     sync_commands: bool = True
     chunk_members: bool = False
     guild_ready_timeout: float = GUILD_READY_TIMEOUT
@@ -54,9 +58,21 @@ class DiscordOptions:
             token=settings.discord_token or SecretStr(""),
             guild_ids=frozenset(settings.discord_guild_ids),
             shard_count=settings.discord_shard_count,
+            shard_ids=(
+                None
+                if settings.discord_shard_ids is None
+                else frozenset(settings.discord_shard_ids)
+            ),
             sync_commands=settings.discord_sync_commands,
             chunk_members=settings.discord_chunk_members,
         )
+
+    @property
+    def shards(self) -> DiscordShards | None:
+        """The shards this process connects, when it connects only some of them."""
+        if self.shard_ids is None or not isinstance(self.shard_count, int):
+            return None
+        return DiscordShards(self.shard_ids, self.shard_count)
 
 
 def quiet_voice_warnings() -> None:
@@ -81,7 +97,8 @@ def build_client(options: DiscordOptions) -> discord.Client:
         client = discord.Client(**common)  # type: ignore[arg-type]
     else:
         count = None if options.shard_count == "auto" else options.shard_count
-        client = discord.AutoShardedClient(shard_count=count, **common)  # type: ignore[arg-type]
+        ids = None if options.shard_ids is None else sorted(options.shard_ids)
+        client = discord.AutoShardedClient(shard_count=count, shard_ids=ids, **common)  # type: ignore[arg-type]
     client.add_dynamic_items(ActionButton)
     return client
 
