@@ -40,6 +40,16 @@ def render(template: str, values: Mapping[str, Value]) -> Rich:
     return tuple(s for s in segments if not (isinstance(s, Markup | Plain) and not s.text))
 
 
+def placeholders(template: str) -> frozenset[str]:
+    """The placeholder names a template uses, so a caller can skip reading a value (a
+    platform call) that no template asks for."""
+    return frozenset(
+        name
+        for token in _TOKEN.finditer(template)
+        if token.group(1) is not None and _IDENTIFIER.match(name := token.group(1).strip())
+    )
+
+
 def problems(template: str, allowed: Iterable[str]) -> list[str]:
     """Reasons a template would not render as its author expects; empty when it is fine."""
     allowed_names = set(allowed)

@@ -7,22 +7,28 @@ waves.py watches for join waves, kudos.py keeps the thank-yous, admin.py serves 
 
 from __future__ import annotations
 
+import logging
 import random
 from pathlib import Path
 from typing import Any
 
 from bot.cog import Cog, Services, after_delivery, button, command, job, listen
 from bot.commands import Option, OptionType, Permission
+from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending
+from bot.errors import PlatformUnavailable
 from bot.events import MemberJoined, MemberScreened
 from bot.interaction import Interaction
+from bot.model import Member
 from cogs.welcome.admin import WelcomeAdmin
 from cogs.welcome.config import MAX_TEMPLATE_LENGTH, WelcomeConfig
 from cogs.welcome.greeting import (
     ACCEPT_ACTION,
     DM_REFUSED,
+    LATER_KIND,
     PREVIEW_ACTION,
     Greeter,
+    Prepared,
     settings_of,
 )
 from cogs.welcome.kudos import Kudos
@@ -32,6 +38,8 @@ from storage.database import Transaction
 from storage.jobs import Job
 from storage.kudos import KudosRepository
 from storage.welcome import Newcomer, WelcomeRepository
+
+log = logging.getLogger(__name__)
 
 # A thank-you is a sentence or two; longer reasons belong in a message of one's own.
 MAX_REASON_LENGTH = 300
@@ -70,7 +78,7 @@ class WelcomeCog(Cog):
         config = await self.config(community)
         await self.waves.close_expired(community, config)
         places = await self.waves.places(community, config)
-        greeting = await self.greeter.prepare(member, config)
+        greeting = await self._prepare_greeting(member, config)
         now = self.services.clock.now()
         written: list[Pending | None] = []
         async with self.services.db.transaction() as tx:
@@ -84,7 +92,9 @@ class WelcomeCog(Cog):
                 written.append(wave.alert)
             else:
                 written.append(await self.waves.log_join(tx, newcomer, config, places, now))
-                if settings_of(config).enabled:
+                if settings_of(config).enabled and greeting is None:
+                    await self.greeter.welcome_later(tx, member, now)
+                elif settings_of(config).enabled:
                     welcome = await self.greeter.welcome_newcomer(tx, greeting, now)
                     if welcome is not None:
                         written += [welcome.dm, welcome.post]
@@ -109,6 +119,15 @@ class WelcomeCog(Cog):
             if newcomer is None or _welcomed_since_join(newcomer):
                 return
         await self.on_join(MemberJoined(member, event.at))
+
+    async def _prepare_greeting(self, member: Member, config: EffectiveConfig) -> Prepared | None:
+        """What the welcome needs from the platform, or None when the platform cannot say
+        right now: the join is still recorded and the welcome follows as a job."""
+        try:
+            return await self.greeter.prepare(member, config)
+        except PlatformUnavailable as error:
+            log.info("welcoming %s a little later: %s", member.id, error)
+            return None
 
     async def _remember_pending(self, event: MemberJoined) -> None:
         """A pending join is remembered (so a restart before screening ends forgets
@@ -215,6 +234,10 @@ class WelcomeCog(Cog):
     @job(REMINDER_KIND)
     async def on_reminder(self, due: Job) -> None:
         await self.rules.remind(due)
+
+    @job(LATER_KIND)
+    async def on_welcome_later(self, due: Job) -> None:
+        await self.services.outbox.deliver(*await self.greeter.on_later(due))
 
     @job(END_KIND)
     async def on_wave_end(self, due: Job) -> None:

@@ -25,7 +25,7 @@ from bot.delivery import Outcome, Pending, Then
 from bot.effects import DirectMessage, Post
 from bot.errors import DirectMessagesClosed
 from bot.i18n import normalise_locale
-from bot.model import ChannelRef, Community, Member
+from bot.model import ChannelRef, Community, Member, UserRef
 from bot.outgoing import (
     Button,
     ButtonStyle,
@@ -37,10 +37,11 @@ from bot.outgoing import (
     join,
 )
 from bot.platform import Capability
-from bot.templates import Value, render
+from bot.templates import Value, placeholders, render
 from cogs.welcome._text import NEWLINE, capped
 from cogs.welcome.config import WelcomeConfig
 from storage.database import Transaction
+from storage.jobs import Job
 from storage.welcome import WelcomeRepository
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ REWELCOME_AFTER = timedelta(days=1)
 DM_REFUSED = "welcome.dm_refused"
 # Mentions in one batched welcome; keeps the message far below Discord's 2000 characters.
 MAX_BATCH_MENTIONS = 25
+# A welcome the platform could not be asked about at the join (an outage, a rate limit,
+# Slack's member count still being counted after a start) is a job, tried again this much
+# later and then with the scheduler's back-off: it arrives late, never not at all.
+LATER_KIND = "welcome.later"
+LATER_AFTER = timedelta(minutes=1)
 
 
 def settings_of(config: EffectiveConfig) -> WelcomeConfig:
@@ -176,16 +182,22 @@ class Greeter:
         hint = self.services.i18n.t("welcome.rules.use_command", language)
         return replace(message, text=(*message.text, NEWLINE, *hint))
 
-    async def values(self, member: Member, config: EffectiveConfig) -> dict[str, Value]:
+    async def values(
+        self, member: Member, config: EffectiveConfig, templates: list[str]
+    ) -> dict[str, Value]:
+        """The placeholders' values; the member count only when a variant uses it (on
+        Slack it is a running count that may not be ready yet after a start)."""
         community = member.community
-        platform = self.services.platform(community)
-        return {
+        values: dict[str, Value] = {
             "member": Mention(member.id, member.shown_name),
             "name": member.shown_name,
             "community": await self.community_name(community, config),
             "rules": await self.rules_channel(community, config),
-            "member_count": await platform.member_count(community),
         }
+        if any("member_count" in placeholders(t) for t in templates):
+            platform = self.services.platform(community)
+            values["member_count"] = await platform.member_count(community)
+        return values
 
     async def community_name(self, community: Community, config: EffectiveConfig) -> str:
         return config.community.name or await self.services.platform(community).community_name(
@@ -225,7 +237,7 @@ class Greeter:
         return Prepared(
             member=member,
             settings=settings,
-            values=await self.values(member, config),
+            values=await self.values(member, config, templates),
             language=language,
             templates=templates,
             configured=configured,
@@ -258,6 +270,40 @@ class Greeter:
             log.info("not welcoming %s again: welcomed within %s", member.id, REWELCOME_AFTER)
             return None
         return await self.write(tx, prepared, f"welcome:{member.community.key}:{member.id}:{now}")
+
+    async def welcome_later(self, tx: Transaction, member: Member, now: datetime) -> None:
+        """Arm the retry of a welcome the platform could not be asked about now, in the
+        join's transaction (so the join and its welcome are never parted)."""
+        community = member.community
+        await self.services.scheduler.schedule(
+            community,
+            LATER_KIND,
+            now + LATER_AFTER,
+            f"welcome:later:{community.key}:{member.id}:{now.isoformat()}",
+            {"member": member.id},
+            tx=tx,
+        )
+
+    async def on_later(self, job: Job) -> list[Pending]:
+        """Write the welcome of `welcome_later`'s job; the pending entries to deliver.
+
+        An outage again raises, and the scheduler tries later; a member who has left is not
+        greeted, and the claim keeps a re-run (or a rejoin meanwhile) from greeting twice.
+        """
+        community = Community.from_key(job.community)
+        config = await self.services.config.get(community)
+        if not settings_of(config).enabled:
+            return []
+        platform = self.services.platform(community)
+        member = await platform.fetch_member(UserRef(community, str(job.payload["member"])))
+        if member is None:
+            return []
+        prepared = await self.prepare(member, config)
+        async with self.services.db.transaction() as tx:
+            written = await self.welcome_newcomer(tx, prepared, self.services.clock.now())
+        if written is None:
+            return []
+        return [p for p in (written.dm, written.post) if p is not None]
 
     async def write(self, tx: Transaction, prepared: Prepared, key: str) -> Written:
         """Write the welcome as configured: a DM (whose continuation falls back to the

@@ -168,6 +168,25 @@ async def test_a_welcome_counts_without_listing_the_workspace(
         assert [t.rsplit(" ", 1)[-1] for t in texts] == ["5!", "6!", "7!"]
 
 
+async def test_a_welcome_that_needs_an_uncounted_workspace_arrives_later_with_the_count(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    """The count is not ready (the pass at start-up failed, and so does the one the
+    welcome starts): the welcome is not dropped, it follows once the count is there."""
+    write_config('[welcome]\ndm = false\ntemplates.en = ["Hi {member}, member {member_count}!"]\n')
+
+    def counting_fails(fake: SlackApiFake) -> None:
+        fake.fail("users.list", status=503, times=2)
+
+    async with open_rig(settings, clock, workspace=counting_fails) as rig:
+        await rig.event({"type": "team_join", "user": rig.fake.add_user("U0NIA", "Nia")})
+        assert rig.fake.posts_in(WELCOME) == []
+        clock.advance(timedelta(minutes=1))
+        await rig.app.services.scheduler.run_due()
+        [welcome] = rig.fake.posts_in(WELCOME)
+        assert welcome.text == "Hi <@U0NIA>, member 5!"
+
+
 async def test_an_event_from_an_unseen_channel_costs_one_lookup_not_a_listing(
     rig: SlackRig,
 ) -> None:

@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.local.platform import LocalPlatform
 from bot.app.local_session import LocalSession
-from bot.errors import MissingPermission
+from bot.errors import MissingPermission, PlatformUnavailable
+from bot.model import Community
 from cogs.welcome import WelcomeCog
-from cogs.welcome.greeting import SHIPPED_VARIANTS
+from cogs.welcome.greeting import LATER_AFTER, SHIPPED_VARIANTS
 
 SPACED = timedelta(minutes=5)  # far apart enough that joins never form a wave
 
@@ -182,3 +184,59 @@ async def test_a_dm_the_platform_refuses_otherwise_also_falls_back_to_the_channe
     await session.community.join("Zoe")
     [welcome] = session.community.read("#welcome")
     assert "@Zoe" in welcome.text
+
+
+def count_unavailable(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
+    """The platform cannot say how many members there are for the next `times` asks (on
+    Slack: the running count is still being seeded after a start, or users.list is
+    rate-limited); returns how many times it was asked."""
+    original = LocalPlatform.member_count
+    asked = [0]
+
+    async def counting(self: LocalPlatform, community: Community) -> int:
+        asked[0] += 1
+        if asked[0] <= times:
+            raise PlatformUnavailable("still counting the workspace's members")
+        return await original(self, community)
+
+    monkeypatch.setattr(LocalPlatform, "member_count", counting)
+    return asked
+
+
+async def test_a_welcome_without_the_count_does_not_ask_for_it(
+    session: LocalSession, cog: WelcomeCog, configure, monkeypatch: pytest.MonkeyPatch
+):
+    await configure({"welcome.templates.en": ["Hi {member}, welcome to {community}!"]})
+    asked = count_unavailable(monkeypatch, times=100)
+    c = session.community
+    await c.join("Zoe")
+    assert [m.text for m in c.read("#welcome")] == ["Hi @Zoe, welcome to Botschafter Demo!"]
+    assert asked == [0]
+
+
+async def test_a_welcome_waiting_for_the_count_arrives_later_once_with_it(
+    session: LocalSession, cog: WelcomeCog, configure, monkeypatch: pytest.MonkeyPatch
+):
+    await configure({"welcome.templates.en": ["Hi {member}, you are member {member_count}!"]})
+    count_unavailable(monkeypatch, times=2)  # at the join, and at the first retry
+    c = session.community
+    await c.join("Zoe")
+    assert c.read("#welcome") == []  # not now, and not dropped:
+    await session.advance(LATER_AFTER)
+    assert c.read("#welcome") == []  # the platform still cannot say; tried again later
+    await session.advance(timedelta(minutes=5))
+    assert [m.text for m in c.read("#welcome")] == ["Hi @Zoe, you are member 5!"]
+    await session.advance(timedelta(hours=1))
+    assert len(c.read("#welcome")) == 1
+
+
+async def test_a_delayed_welcome_is_not_sent_to_a_member_who_has_left(
+    session: LocalSession, cog: WelcomeCog, configure, monkeypatch: pytest.MonkeyPatch
+):
+    await configure({"welcome.templates.en": ["Hi {member}, you are member {member_count}!"]})
+    count_unavailable(monkeypatch, times=1)
+    c = session.community
+    zoe = await c.join("Zoe")
+    del c.members[zoe.id]  # left before the platform could say how many there are
+    await session.advance(timedelta(minutes=5))
+    assert c.read("#welcome") == []
