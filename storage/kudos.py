@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from storage.database import Database, Transaction
+from storage.locks import take_turn
 from storage.timestamps import from_db, to_db
 
 # A giver who saw no answer (a crash, a timeout) sends the same command again within
@@ -61,7 +62,10 @@ class KudosRepository:
 
         The same thanks again within `SAME_THANKS_WITHIN` is the giver retrying a command
         that got no answer (a crash, a timeout): it is the kudos already stored, not another.
+        The community's kudos turn is taken first (`storage.locks`), so the limit holds across
+        processes on PostgreSQL too.
         """
+        await take_turn(tx, community, "welcome.kudos")  # one row per community, not per giver
         repeated = await tx.fetch_one(
             "SELECT id FROM kudos WHERE community = ? AND giver_id = ? AND receiver_id = ?"
             " AND reason = ? AND given_at > ? ORDER BY given_at DESC",

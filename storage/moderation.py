@@ -602,11 +602,15 @@ class ModerationRepository:
 
         The claim, the infraction and the audit entry commit together, before anything
         happens on the platform; of two moderators deciding at the same moment exactly one
-        gets `CLAIMED`, the other `CLOSED`.
+        gets `CLAIMED`, the other `CLOSED`. The flag's row is held from the first statement
+        (a no-op UPDATE: a row lock on every backend), so votes on one flag are counted one
+        decision at a time even by several processes on PostgreSQL: two moderators reaching
+        the quorum together never both stay `PENDING`, each counting only their own vote.
         """
         async with self._within(tx) as tx:
             row = await tx.fetch_one(
-                "SELECT * FROM moderation_flags WHERE community = ? AND id = ?",
+                "UPDATE moderation_flags SET status = status WHERE community = ? AND id = ?"
+                " RETURNING *",
                 (community, flag_id),
             )
             if row is None:

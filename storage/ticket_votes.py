@@ -20,6 +20,7 @@ from storage.tickets import (
     WrongStatus,
     add_history,
     load_ticket,
+    lock_ticket,
 )
 from storage.timestamps import to_db
 
@@ -64,7 +65,7 @@ class TicketVoteRepository:
         """Count the vote and watch the ticket; `notify=None` keeps an earlier choice.
         `effects` writes the tracker's new count in the same transaction."""
         async with self._db.transaction() as tx:
-            ticket = await load_ticket(tx, community, number)
+            ticket = await lock_ticket(tx, community, number)
             if ticket.status not in ACTIVE:
                 raise WrongStatus(ticket)
             if voter.id == ticket.opener_id:
@@ -93,7 +94,7 @@ class TicketVoteRepository:
         effects: Effects | None = None,
     ) -> Ticket:
         async with self._db.transaction() as tx:
-            ticket = await load_ticket(tx, community, number)
+            ticket = await lock_ticket(tx, community, number)
             if ticket.status not in ACTIVE:
                 raise WrongStatus(ticket)
             removed = await tx.execute(
@@ -157,8 +158,9 @@ class TicketVoteRepository:
         if source == target:
             raise SameTicket()
         async with self._db.transaction() as tx:
-            old = await load_ticket(tx, community, source)
-            new = await load_ticket(tx, community, target)
+            # Both held, the lower number first, so two merges of one pair never deadlock.
+            held = {n: await lock_ticket(tx, community, n) for n in sorted((source, target))}
+            old, new = held[source], held[target]
             for ticket in (old, new):
                 if ticket.status not in ACTIVE:
                     raise WrongStatus(ticket)

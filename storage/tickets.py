@@ -326,7 +326,7 @@ class TicketRepository:
         transaction. Returns the ticket before and after.
         """
         async with self._db.transaction() as tx:
-            before = await _load(tx, community, number)
+            before = await lock_ticket(tx, community, number)
             if before.status not in allowed:
                 raise WrongStatus(before)
             changes = plan(before)
@@ -578,6 +578,24 @@ async def skip_follow_up(tx: Transaction, community: str, number: int, seq: int)
 async def load_ticket(tx: Transaction, community: str, number: int) -> Ticket:
     """Read one ticket inside a transaction; `TicketNotFound` if there is none."""
     return await _load(tx, community, number)
+
+
+async def lock_ticket(tx: Transaction, community: str, number: int) -> Ticket:
+    """Read one ticket and hold it until `tx` ends; `TicketNotFound` if there is none.
+
+    A step decided from the ticket as read (who owns it, its status, its votes) is decided
+    from the latest committed state: with several processes on PostgreSQL, a second
+    ambassador's claim waits here for the first one's commit and then sees its owner,
+    instead of both reading "unowned" and both claiming. A no-op UPDATE takes the row lock
+    on every backend (SQLite has no ``SELECT ... FOR UPDATE``; its writers run one at a
+    time anyway)."""
+    row = await tx.fetch_one(
+        "UPDATE tickets SET status = status WHERE community = ? AND number = ? RETURNING *",
+        (community, number),
+    )
+    if row is None:
+        raise TicketNotFound(number)
+    return ticket_from_row(row)
 
 
 async def add_history(

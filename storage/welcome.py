@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.database import Database, Row, Transaction
+from storage.locks import take_turn
 from storage.timestamps import from_db, optional_from_db, to_db
 
 
@@ -159,6 +160,10 @@ class WelcomeRepository:
         return changed == 1
 
     # -- waves ----------------------------------------------------------------------------
+
+    async def take_wave_turn(self, tx: Transaction, community: str) -> None:
+        """Decide about the community's join wave alone until `tx` ends (`storage.locks`)."""
+        await take_turn(tx, community, "welcome.waves")
 
     async def open_wave(self, community: str, tx: Transaction | None = None) -> Wave | None:
         row = await self._reader(tx).fetch_one(

@@ -8,7 +8,9 @@ and posts one shared welcome for the newcomers who are still here, so a raid nev
 the bot spam and banned raiders are never welcomed.
 
 Every decision is read and written in one transaction together with the outbox entries
-that show it, so joins arriving together cannot both open a wave, and a crash neither
+that show it, taking the community's turn first (`storage.locks`), so joins arriving
+together, at one process or several, cannot both open a wave (a unique index allows one
+open wave per community besides), and a crash neither
 loses an alert nor posts a second one. The alert's reference is stored with its post (the
 outbox's placeholder, so edits written before it is posted go to it) and replaced by the
 message id by the post's continuation; an alert a moderator deleted is posted again.
@@ -107,6 +109,9 @@ class JoinWaves:
             return None
         window = timedelta(seconds=waves.window_seconds)
         now = self.services.clock.now()
+        # Joins arriving at several processes together count one after the other, each
+        # seeing the others' joins: one wave, one alert (and no threshold missed).
+        await self.newcomers.take_wave_turn(tx, community.key)
         wave = await self.newcomers.open_wave(community.key, tx)
         if wave is not None and now - wave.last_join_at <= window:
             await self.newcomers.join_wave(tx, wave, newcomer, now)
