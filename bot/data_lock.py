@@ -44,11 +44,12 @@ def lock_paths(data_dir: Path | None, database: Path | None) -> list[Path]:
 
     A database named ``botschafter.db`` in the data folder (the default) shares the
     folder's lock; a process given the same database with another ``--data-dir`` still
-    finds it taken.
+    finds it taken, also through a symbolic link (the lock sits beside the real file).
     """
     paths = [] if data_dir is None else [data_dir / LOCK_NAME]
     if database is not None and str(database) != ":memory:":
-        paths.append(database.parent / f"{database.stem}.lock")
+        real = database.resolve()
+        paths.append(real.parent / f"{real.stem}.lock")
     unique: list[Path] = []
     for path in paths:
         if all(path.absolute() != seen.absolute() for seen in unique):
