@@ -119,6 +119,12 @@ class Directory:
         member = self._remember(user)
         return await self._with_roles(member)
 
+    def changed(self, user: dict[str, Any]) -> None:
+        """A user_change: keep the running count (a deactivated account, or one turned into
+        a bot, leaves it; a reactivated one comes back) and the member's names and admin
+        status, without waiting for the next lookup."""
+        self._remember(user)
+
     def name_of(self, user_id: str) -> str | None:
         return self._names.get(user_id)
 

@@ -144,6 +144,8 @@ class Inbox:
                 await self._joined(joined_user(event))
             case "member_joined_channel":
                 await self._joined_channel(event)
+            case "user_change":  # a deactivation, a reactivation, a new name: no news to cogs
+                self._platform.directory.changed(joined_user(event))
 
     async def _message(self, event: dict[str, Any]) -> None:
         if event.get("subtype") == "message_changed":

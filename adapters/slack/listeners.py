@@ -27,7 +27,14 @@ from adapters.slack.shapes import Unusable, kind_of
 log = logging.getLogger(__name__)
 
 # Events the adapter subscribes to (the manifest lists the same).
-EVENTS = ("message", "reaction_added", "reaction_removed", "team_join", "member_joined_channel")
+EVENTS = (
+    "message",
+    "reaction_added",
+    "reaction_removed",
+    "team_join",
+    "member_joined_channel",
+    "user_change",
+)
 _ANY = re.compile(r".+")
 
 

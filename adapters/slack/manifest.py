@@ -29,7 +29,8 @@ BOT_SCOPES: dict[str, str] = {
     "groups:history": "the same in private channels the bot was invited to",
     "reactions:read": "moderators act on flags with reactions",
     "reactions:write": "react to messages (votes, acknowledgements, flag controls)",
-    "users:read": "names, locales and admin status of members; welcome on team_join",
+    "users:read": "names, locales and admin status of members; welcome on team_join; "
+    "keep the member count on user_change (deactivations)",
     "usergroups:read": "user groups are the roles (moderators, ambassadors, admins)",
     "usergroups:write": "grant a role by adding a member to a user group",
     "im:write": "send direct messages (welcome, warnings, ticket updates)",
@@ -44,6 +45,7 @@ BOT_EVENTS = {
     "reaction_removed": ("reaction_removed",),
     "team_join": ("team_join",),
     "member_joined_channel": ("member_joined_channel",),
+    "user_change": ("user_change",),
 }
 # Slack's manifest limits: slash command description 2000 and usage hint 1000 characters
 # (autocomplete shows about 100), shortcut name 24 and description 150.

@@ -77,10 +77,11 @@ def reaction_target(event: dict[str, Any]) -> tuple[str, str, str] | None:
 
 
 def joined_user(event: dict[str, Any]) -> dict[str, Any]:
-    """team_join's user object; the documentation's example elides it (``{…}``)."""
+    """team_join's or user_change's user object; the documentation's team_join example
+    elides it (``{…}``)."""
     user = event.get("user")
     if not isinstance(user, dict) or not user.get("id"):
-        raise Unusable("team_join without a user id")
+        raise Unusable(f"{event.get('type')} without a user id")
     return user
 
 

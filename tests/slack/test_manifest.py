@@ -44,7 +44,8 @@ def test_subscribed_events_and_scopes_cover_what_the_adapter_handles() -> None:
     manifest = build_manifest([], [])
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"team_join", "member_joined_channel", "reaction_added", "message.channels"} <= events
-    assert len(EVENTS) == 5
+    assert "user_change" in events  # deactivations keep the member count true
+    assert len(EVENTS) == 6
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read", "reactions:read", "im:write"} <= scopes
     assert "channels:join" in scopes  # start-up joins the configured public channels

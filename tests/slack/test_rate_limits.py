@@ -168,6 +168,24 @@ async def test_a_welcome_counts_without_listing_the_workspace(
         assert [t.rsplit(" ", 1)[-1] for t in texts] == ["5!", "6!", "7!"]
 
 
+async def test_a_deactivation_leaves_the_count_when_slack_says_so_not_at_the_next_lookup(
+    rig: SlackRig,
+) -> None:
+    directory = rig.adapter.directory
+    assert await directory.member_count() == 4
+    looked_up, listed = len(rig.fake.called("users.info")), len(rig.fake.called("users.list"))
+    ben = dict(rig.fake.users[BEN])
+    await rig.event({"type": "user_change", "user": {**ben, "deleted": True}})
+    assert await directory.member_count() == 3
+    assert directory.deactivated(BEN)
+    await rig.event({"type": "user_change", "user": {**ben, "deleted": False}})
+    assert await directory.member_count() == 4  # reactivated
+    await rig.event({"type": "user_change", "user": {**ben, "is_bot": True}})
+    assert await directory.member_count() == 3
+    assert len(rig.fake.called("users.info")) == looked_up  # no lookup, no listing
+    assert len(rig.fake.called("users.list")) == listed
+
+
 async def test_a_welcome_that_needs_an_uncounted_workspace_arrives_later_with_the_count(
     settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
 ) -> None:
