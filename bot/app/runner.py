@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot import data_lock
+from bot.app import topology
 from bot.app.application import App
 from bot.app.community_check import check_at_startup
 from bot.app.local_session import LocalSession
@@ -71,9 +72,13 @@ async def run_platforms(settings: Settings, adapters: list[Adapter]) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
     try:
-        await app.start()
-        await check_at_startup(app.services)
-        await app.wait_until_stopped()
+        async with topology.claimed(app.services.db, settings, app.services.clock, app.fail):
+            await app.start()
+            await check_at_startup(app.services)
+            await app.wait_until_stopped()
+    except topology.TopologyRefused as refused:
+        print(f"Not started: {refused}", file=sys.stderr)
+        return 2
     finally:
         await app.close()
     if app.failure is not None:

@@ -1,0 +1,159 @@
+"""Several processes on one database: a second process on a Discord shard that a live
+process serves refuses at start-up with one line; other shards, lapsed and dead holders
+are fine (bot/app/topology.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import topology
+from bot.app.topology import Identity, TopologyRefused, claimed
+from bot.clock import VirtualClock
+from bot.settings import Settings
+from storage.database import Database
+
+FIRST, SECOND = Identity("web-1", 101), Identity("web-2", 202)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    opened = await Database.open(tmp_path / "shared.db")
+    yield opened
+    await opened.close()
+
+
+def discord(
+    tmp_path: Path, count: int | str | None = None, ids: tuple[int, ...] | None = None
+) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path,
+        _env_file=None,
+        discord_token=SecretStr("token"),
+        discord_application_id=42,
+        discord_shard_count=count,
+        discord_shard_ids=ids,
+    )
+
+
+async def killed(process: AbstractAsyncContextManager[None]) -> object:
+    """Claim and vanish as after SIGKILL: never released, never renewed again. Keep what
+    it returns until the end of the test (collected, it would release its claims)."""
+    await process.__aenter__()
+    for task in asyncio.all_tasks():
+        if task.get_name() == "claims":
+            task.cancel()
+    return process
+
+
+def never_lost(reason: str) -> None:
+    raise AssertionError(f"claims lost: {reason}")
+
+
+async def test_a_second_process_on_the_same_shard_refuses_naming_the_first(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    async with claimed(db, discord(tmp_path, 4, (0, 1)), clock, never_lost, FIRST):
+        clock.advance(timedelta(seconds=3))
+        with pytest.raises(TopologyRefused) as refused:
+            async with claimed(db, discord(tmp_path, 4, (1, 2)), clock, never_lost, SECOND):
+                pass
+        message = str(refused.value)
+        assert message.startswith("Discord shard 1 of 4 is already served by another process")
+        assert "(PID 101 on web-1, seen 3 s ago)" in message
+        assert "DISCORD_SHARD_IDS" in message and "\n" not in message
+        # The refused process took nothing: shard 2 is still free for a third.
+        async with claimed(db, discord(tmp_path, 4, (2, 3)), clock, never_lost, SECOND):
+            pass
+
+
+async def test_processes_on_different_shards_run_side_by_side(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    async with (
+        claimed(db, discord(tmp_path, 2, (0,)), clock, never_lost, FIRST),
+        claimed(db, discord(tmp_path, 2, (1,)), clock, never_lost, SECOND),
+    ):
+        pass
+
+
+async def test_two_unsharded_processes_for_one_bot_refuse_the_second(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    async with claimed(db, discord(tmp_path), clock, never_lost, FIRST):
+        with pytest.raises(TopologyRefused, match=r"^this Discord bot is already served"):
+            async with claimed(db, discord(tmp_path), clock, never_lost, SECOND):
+                pass
+
+
+async def test_processes_must_agree_on_the_shard_count(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    async with claimed(db, discord(tmp_path, 2, (0,)), clock, never_lost, FIRST):
+        with pytest.raises(TopologyRefused, match=r"DISCORD_SHARD_COUNT=2 .*this one with 4"):
+            async with claimed(db, discord(tmp_path, 4, (3,)), clock, never_lost, SECOND):
+                pass
+
+
+async def test_a_stopped_process_leaves_its_shards_to_the_next(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, FIRST):
+        pass
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
+        pass
+
+
+async def test_a_killed_process_claim_lapses_and_a_dead_pid_here_is_taken_at_once(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    first = await killed(claimed(db, discord(tmp_path, 2), clock, never_lost, FIRST))
+    with pytest.raises(TopologyRefused):
+        async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
+            pass
+    clock.advance(topology.LAPSE)
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
+        pass
+
+    # On the same machine, a holder whose PID no longer runs is gone: no wait.
+    dead = Identity(SECOND.host, 2**22 + 1)  # above Linux's pid_max default: never running
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, dead):
+        clock.advance(timedelta(seconds=1))
+    second = await killed(claimed(db, discord(tmp_path, 2), clock, never_lost, dead))
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
+        pass
+    assert first and second
+
+
+async def test_a_running_process_renews_and_learns_when_its_shards_were_taken(
+    db: Database, tmp_path: Path, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(topology, "HEARTBEAT", timedelta(milliseconds=10))
+    lost: list[str] = []
+    async with claimed(db, discord(tmp_path, 2), clock, lost.append, FIRST):
+        clock.advance(topology.LAPSE * 2)
+        await asyncio.sleep(0.05)  # renewed meanwhile: still live for a newcomer
+        with pytest.raises(TopologyRefused):
+            async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
+                pass
+        await db.execute("DELETE FROM process_claims")  # as if another had taken them over
+        await asyncio.sleep(0.05)
+    assert lost and "taken over by another process" in lost[0]
+
+
+async def test_slack_and_local_processes_claim_nothing(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    slack = Settings(data_dir=tmp_path, _env_file=None, slack_bot_token=SecretStr("xoxb-1"))  # type: ignore[call-arg]
+    async with (
+        claimed(db, slack, clock, never_lost, FIRST),
+        claimed(db, slack, clock, never_lost, SECOND),
+    ):
+        pass
+    assert await db.fetch_value("SELECT COUNT(*) FROM process_claims") == 0
