@@ -217,8 +217,11 @@ class TicketRepository:
     ) -> Ticket:
         """Number and store a ticket, its first history row and its opener as a watcher."""
         async with self._db.transaction() as tx:
-            await _check_limits(tx, community, new.opener.id, limits)
+            # The number first: its counter row is held until commit, so two opens of one
+            # community (at two processes, on PostgreSQL) check the opener's limits one
+            # after the other, and a refused open rolls its number back.
             number = await _next_number(tx, community)
+            await _check_limits(tx, community, new.opener.id, limits)
             await tx.execute(
                 "INSERT INTO tickets (community, number, title, details, category, status,"
                 " active, opener_id, opener_name, opener_locale, opened_at, updated_at)"
