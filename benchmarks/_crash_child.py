@@ -59,7 +59,7 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.settings import Settings
-from storage.database import Database
+from storage.sqlite import SQLiteDatabase
 
 STATE_FILE = "crash-state.json"
 
@@ -292,17 +292,17 @@ class Driver:
 
 def install_faults(driver: Driver) -> None:
     """Wrap the database's transaction and the platform's mutators to count steps."""
-    original = Database.transaction
+    original = SQLiteDatabase.transaction
 
     @asynccontextmanager
-    async def transaction(self: Database) -> AsyncIterator[Any]:
-        nested = self._holds_transaction()  # a savepoint: durable only with its outer one
+    async def transaction(self: SQLiteDatabase) -> AsyncIterator[Any]:
+        nested = self.holds_transaction()  # a savepoint: durable only with its outer one
         async with original(self) as tx:
             yield tx
         if not nested:
             await driver.count("commit")
 
-    Database.transaction = transaction  # type: ignore[method-assign]
+    SQLiteDatabase.transaction = transaction  # type: ignore[method-assign]
     for name in _mutators():
         setattr(LocalPlatform, name, _counted(getattr(LocalPlatform, name), name, driver))
     for name in ("reply", "open_form"):

@@ -148,7 +148,7 @@ async def measure_level(count: int, seed: int) -> LevelFigures:
         open_numbers = [t.number for t in tickets if t.active]
         due_now = set(rng.sample(open_numbers, min(WAKEUPS, len(open_numbers))))
         tickets = [_overdue(t) if t.number in due_now else t for t in tickets]
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database_location)
         await TicketRepository(db).insert_many("local:bench", tickets)
         await db.close()
 

@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.database import DatabaseUnusable, parse_target, redact
+
 
 class Settings(BaseSettings):
     # `env_ignore_empty`: a line left empty (``BOTSCHAFTER_CONFIG=`` as in .env.example)
@@ -40,6 +42,18 @@ class Settings(BaseSettings):
     )
     database: Path | None = Field(
         default=None, validation_alias=AliasChoices("BOTSCHAFTER_DATABASE", "database")
+    )
+    # sqlite:///path/to/file.db or postgresql://user:password@host/dbname; unset means the
+    # SQLite file above (see `database_location`). It may hold a password: `masked` hides it.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    # Connections per process on PostgreSQL: one per transaction running at the same time.
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        validation_alias=AliasChoices("DATABASE_POOL_SIZE", "database_pool_size"),
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias=AliasChoices("BOTSCHAFTER_LOG_LEVEL", "log_level")
@@ -157,6 +171,18 @@ class Settings(BaseSettings):
             raise ValueError("DISCORD_SHARD_IDS names a shard twice")
         return self
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        """A URL of an unknown kind is refused at start, naming the kinds that work (and
+        never echoing a password)."""
+        if value:
+            try:
+                parse_target(value)
+            except DatabaseUnusable as error:
+                raise ValueError(str(error)) from None
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
@@ -164,8 +190,23 @@ class Settings(BaseSettings):
         return value.strip().upper() if isinstance(value, str) else value
 
     @property
-    def database_path(self) -> Path:
-        return self.database or self.data_dir / "botschafter.db"
+    def database_location(self) -> str:
+        """What `storage.database.Database.open` opens: ``--database`` /
+        ``BOTSCHAFTER_DATABASE`` when given (a SQLite file), else ``DATABASE_URL``, else
+        the data folder's ``botschafter.db``."""
+        if self.database is None and self.database_url:
+            return self.database_url
+        return str(self.database_path)
+
+    @property
+    def database_path(self) -> Path | None:
+        """The SQLite file, or None when the database is a PostgreSQL server."""
+        if self.database is not None:
+            return self.database
+        if self.database_url:
+            backend, where = parse_target(self.database_url)
+            return Path(where) if backend == "sqlite" else None
+        return self.data_dir / "botschafter.db"
 
     @property
     def wants_discord(self) -> bool:
@@ -184,7 +225,9 @@ class Settings(BaseSettings):
                 shown[name] = "********" if value.get_secret_value() else "(empty)"
             else:
                 shown[name] = "(not set)" if value is None else str(value)
-        shown["database_path"] = str(self.database_path)
+        if self.database_url:
+            shown["database_url"] = redact(self.database_url)
+        shown["database_path"] = str(self.database_path or "(PostgreSQL)")
         return shown
 
 

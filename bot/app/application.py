@@ -67,7 +67,7 @@ class App:
         cog_types = list(all_cogs() if cog_types is None else cog_types)
         sections = {c.name: c.config_model for c in cog_types if c.config_model is not None}
         config_file = ConfigFile.load(settings.config_file)
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database_location, pool_size=settings.database_pool_size)
         try:
             config = ConfigStore(config_file, OverrideRepository(db), sections)
             config.check_file()

@@ -182,14 +182,16 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     # Each applied migration is printed below; its log line would say it a second time.
     logging.getLogger("storage.database").setLevel(logging.WARNING)
     with data_lock.hold(None, settings.database_path):
-        db = await Database.open(settings.database_path, migrate=False)
+        db = await Database.open(
+            settings.database_location, migrate=False, pool_size=settings.database_pool_size
+        )
         try:
             applied = await db.migrate()
         finally:
             await db.close()
     for name in applied:
         print(f"applied {name}")
-    print(f"Database {settings.database_path} is up to date.")
+    print(f"Database {db.location} is up to date.")
     return 0
 
 

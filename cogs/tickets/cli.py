@@ -47,7 +47,12 @@ def add_commands(subparsers: Any) -> None:
 
 async def export_tickets(args: argparse.Namespace, settings: Settings) -> int:
     # Read-only: a mistyped --data-dir is an error naming the path, never a new database.
-    db = await Database.open(settings.database_path, create=False, migrate=False)
+    db = await Database.open(
+        settings.database_location,
+        create=False,
+        migrate=False,
+        pool_size=settings.database_pool_size,
+    )
     try:
         reports = TicketReports(db)
         if args.community is not None and not await _known(reports, args.community):

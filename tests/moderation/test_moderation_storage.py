@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.audit import AuditLog
-from storage.database import Database, _migrations, _statements
+from storage.database import Database, migrations, statements
 from storage.moderation import (
     AlreadyReported,
     DecisionKind,
@@ -154,9 +154,9 @@ async def test_migration_7_keeps_the_words_of_hits_stored_before_it(tmp_path: Pa
         " applied_at TEXT NOT NULL)"
     )
     async with db.transaction() as tx:
-        for version, name, sql in _migrations():
+        for version, name, sql in migrations():
             if version < 7:
-                for statement in _statements(sql):
+                for statement in statements(sql):
                     await tx.execute(statement)
                 await tx.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storage.database import Database, _migrations, _statements
+from storage.database import Database, migrations, statements
 from storage.tickets import Outcome, Status, TicketRepository
 from tests.tickets.desk import Desk
 from tests.tickets.test_digest import at, digests
@@ -207,9 +207,9 @@ async def test_migration_6_marks_tickets_resolved_before_it_as_done(tmp_path: Pa
         " applied_at TEXT NOT NULL)"
     )
     async with db.transaction() as tx:
-        for version, name, sql in _migrations():
+        for version, name, sql in migrations():
             if version < 6:
-                for statement in _statements(sql):
+                for statement in statements(sql):
                     await tx.execute(statement)
                 await tx.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name)
