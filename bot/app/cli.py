@@ -43,6 +43,7 @@ examples:
   python -m bot --config my.toml config check        validate a configuration file
   python -m bot config check --platform              ... and check channels and roles exist
   python -m bot --database /srv/bot.db migrate       bring a database up to date
+  python -m bot db copy --to postgresql://bot@host/botschafter   move to PostgreSQL
 
 Options such as --config and --database go before the command.
 """
@@ -138,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=_config_check)
     config.set_defaults(handler=_usage(config))
+
+    from bot.app import db_copy
+
+    db_copy.add_commands(subparsers)
 
     for module in ADAPTER_EXTENSIONS:
         importlib.import_module(module).add_commands(subparsers, cog_declarations)
