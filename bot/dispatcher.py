@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from bot.cog import (
@@ -134,7 +135,8 @@ class Dispatcher:
         for handler in handlers:
             try:
                 with guard:
-                    await handler(event)
+                    # A transaction that lost a race (PostgreSQL) wrote nothing: run again.
+                    await self._services.db.retrying(partial(handler, event))
             except DeadlineExceeded:
                 self._log_timeout(_name(handler), event)
             except Exception:
@@ -269,7 +271,7 @@ class Dispatcher:
                 )
                 if not has_permission(member, permission, config.community.roles):
                     raise _permission_denied(permission, services)
-                await invoke(interaction)
+                await services.db.retrying(partial(invoke, interaction))
         except UserError as error:
             text = (
                 services.i18n.t(error.key, locale, **error.values) if error.key else error.message

@@ -18,6 +18,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # under ours by the Slack adapter; at DEBUG it logs whole request bodies.
 LIBRARIES = (
     "aiosqlite",
+    "asyncpg",
     "asyncio",
     "aiohttp",
     "discord",

@@ -149,14 +149,24 @@ class Database(ABC):
         """Whether the current task is inside a transaction of this database."""
 
     async def atomic(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        """Run `work` in a transaction; if the transaction loses a race or its connection,
-        roll back and run `work` again (bounded, with jitter). Inside an enclosing
-        transaction it joins that one, and a conflict goes up to whoever started it."""
+        """Run `work` in a transaction, again if the transaction loses a race or its
+        connection (see `retrying`)."""
+
+        async def once() -> T:
+            async with self.transaction() as tx:
+                return await work(tx)
+
+        return await self.retrying(once)
+
+    async def retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await `call()`; if a transaction in it raises `TransactionConflict` (rolled back,
+        nothing written), await it again: bounded, after a short random pause. Inside an
+        enclosing transaction a conflict goes up to whoever started that one, since only
+        the whole transaction can run again."""
         attempt = 1
         while True:
             try:
-                async with self.transaction() as tx:
-                    return await work(tx)
+                return await call()
             except TransactionConflict:
                 if attempt >= RETRY_ATTEMPTS or self.holds_transaction():
                     raise

@@ -1,8 +1,10 @@
-"""Shared fixtures: a bot on a local community, a real SQLite file and a virtual clock."""
+"""Shared fixtures: a bot on a local community, its database (a SQLite file, and again a
+PostgreSQL database: see `--backend`) and a virtual clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,69 @@ from adapters.local import LocalCommunity
 from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.settings import Settings
+from tests.postgres import HOW_TO_ENABLE, REQUIRE_VARIABLE, PostgresServer, Unavailable
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgresql", "both"),
+        default=os.environ.get("BOTSCHAFTER_TEST_BACKEND", "both"),
+        help="the database(s) the database-touching tests run on (default: both; tests on"
+        " PostgreSQL skip when no server is installed, see tests/postgres.py)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses the `settings` (so the bot's database) runs on each backend."""
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--backend")
+        backends = ["sqlite", "postgresql"] if chosen == "both" else [chosen]
+        metafunc.parametrize("backend", backends, indirect=True)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database backends: {config.getoption('--backend')}"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server; without one, its tests skip (or fail under
+    BOTSCHAFTER_REQUIRE_POSTGRES=1, as in CI)."""
+    try:
+        server = PostgresServer.start()
+    except (Unavailable, ImportError) as error:
+        if os.environ.get(REQUIRE_VARIABLE) == "1":
+            pytest.fail(f"PostgreSQL required ({REQUIRE_VARIABLE}=1) but unavailable: {error}")
+        pytest.skip(HOW_TO_ENABLE)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """None for SQLite (the data folder's file), else a fresh migrated PostgreSQL database."""
+    if backend == "sqlite":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = await server.fresh_database()
+    yield url
+    await server.drop(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
 
 
 @pytest.fixture
