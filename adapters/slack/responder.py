@@ -1,8 +1,9 @@
 """Answering the member behind a slash command, shortcut, button or form on Slack.
 
 Private replies are ephemeral: through the interaction's ``response_url`` where Slack gave
-one (it works in any channel, even where the bot is not a member), else chat.postEphemeral,
-else a direct message. Public replies are ordinary bot posts in the channel; where the bot
+one (it works in any channel, even where the bot is not a member; a 429 from it is waited
+out like the Web API's, see `adapters.slack.rate_limits`), else chat.postEphemeral, else a
+direct message. Public replies are ordinary bot posts in the channel; where the bot
 was not invited, the response_url posts them visibly instead. Forms open as modals through
 the interaction's `Trigger`, which keeps Slack's three seconds even when the handler is
 slow to ask for its form.
@@ -19,6 +20,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.errors import code_of, translate
 from adapters.slack.ids import split_channel
+from adapters.slack.rate_limits import retry_handlers
 from adapters.slack.render import QUIET, SlackMessage, render_modal
 from adapters.slack.trigger import Trigger
 from bot.errors import Unsupported
@@ -98,7 +100,8 @@ class SlackResponder:
             "replace_original": False,
             **rendered.as_kwargs(),
         }
-        response = await AsyncWebhookClient(self.response_url).send_dict(body)
+        webhook = AsyncWebhookClient(self.response_url, retry_handlers=retry_handlers())
+        response = await webhook.send_dict(body)
         if response.status_code == 200:
             return True
         log.warning("response_url refused a reply: %s %s", response.status_code, response.body)

@@ -279,6 +279,10 @@ class SlackApiFake:
             await self._runner.cleanup()
 
     async def _respond(self, request: web.Request) -> web.Response:
+        """A response_url (``limits.refuse("response_url")`` makes it answer 429)."""
+        wait = self.limits.check("response_url", {})
+        if wait is not None:
+            return web.Response(status=429, text="rate_limited", headers={"Retry-After": str(wait)})
         body = await request.json()
         body["_user"] = request.match_info["user"]
         self.responses.append(body)

@@ -279,3 +279,15 @@ async def test_a_429_at_start_up_is_waited_out(fake: SlackApiFake) -> None:
     assert identity.community.id == "T0TEST"
     assert await adapter.member_count(identity.community) == 4
     assert await adapter.find_channel(identity.community, "tickets") is not None
+
+
+async def test_a_reply_whose_response_url_answers_429_is_sent_after_retry_after(
+    rig: SlackRig,
+) -> None:
+    rig.fake.limits.refuse("response_url", retry_after=1)
+    started = time.monotonic()
+    await rig.command(BEN, "/help")  # a private answer: the response_url
+    assert time.monotonic() - started >= 1.0  # Slack's Retry-After was honoured
+    [response] = rig.fake.responses
+    assert "/ticket" in response["text"]
+    assert rig.fake.called("chat.postEphemeral") == []  # the response_url, not a fallback
