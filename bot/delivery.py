@@ -7,6 +7,12 @@ once (an outage, a crash in between) is carried out by `run_forever` with backof
 start-up, entries a crash cut off are retried as recovering, so they check the platform
 before repeating themselves.
 
+Several processes may deliver from one outbox (PostgreSQL): an entry being carried out is
+leased, like a scheduled job (`bot.leases`), a process takes only entries of communities
+it serves, and a lane whose entry is leased is not started by another process, so each
+channel's, message's and member's effects keep their order. A process that dies leaves
+its entries to be taken over, as recovering, once their leases run out.
+
 A cog learns each outcome through a continuation it registered with `on`: it runs in the
 same transaction that records the outcome, so storing a new message's id (a flag's post, a
 ticket's tracker) and adding what comes next (a thread on that post) is atomic with it.
@@ -27,6 +33,7 @@ from bot.clock import Clock
 from bot.codec import decode, encode
 from bot.effects import EFFECTS, Attempt, Call, Effect
 from bot.errors import PlatformError, PlatformUnavailable
+from bot.leases import renew_forever, sleep_until
 from bot.model import ChannelRef, MessageRef
 from bot.platform import Platforms
 from storage.database import Database, Transaction
@@ -228,28 +235,49 @@ class Outbox:
     # -- the loop ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Prepare for running after a restart: cut-off entries go back as recovering."""
-        released = await self._entries.release_interrupted()
+        """Prepare for running after a restart. Alone on the database, entries cut off by
+        the last run are taken again at once, as recovering; with other processes, their
+        leases run out instead."""
+        if self._entries.holder.shared:
+            return
+        released = await self._entries.expire_leases()
         if released:
             log.warning("retrying %d platform action(s) cut off by the last shutdown", released)
 
     async def run_forever(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.run_due()
-                next_due = await self._entries.next_due_at()
-            except Exception:
-                log.exception("could not deliver queued actions; trying again in %s", PASS_RETRY)
-                next_due = self._clock.now() + PASS_RETRY
-            if next_due is None:
-                await self._wake.wait()
-            elif next_due > self._clock.now():
-                await self._clock.sleep_until(next_due, self._wake)
+        holder = self._entries.holder
+        renewing = asyncio.create_task(
+            renew_forever(holder, self._entries.renew, "platform actions"), name="outbox leases"
+        )
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                takeover_at = None
+                try:
+                    await self.run_due()
+                    next_due = await self._entries.next_due_at()
+                    if holder.shared:
+                        takeover_at = await self._entries.next_takeover_at()
+                except Exception:
+                    log.exception(
+                        "could not deliver queued actions; trying again in %s", PASS_RETRY
+                    )
+                    next_due = self._clock.now() + PASS_RETRY
+                await sleep_until(self._clock, holder, next_due, self._wake, takeover_at)
+        finally:
+            renewing.cancel()
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+
+    async def release(self) -> None:
+        """At shutdown, after the loop: entries cut off here are taken over at once (as
+        recovering, by another process or this one restarted) rather than after their
+        lease."""
+        released = await self._entries.release()
+        if released:
+            log.info("left %d platform action(s) in progress to retry", released)
 
     async def next_due_at(self, after: datetime) -> datetime | None:
         """When the next entry falls due after `after` (for stepping a virtual clock)."""
@@ -315,27 +343,34 @@ class Outbox:
     async def _settle(
         self, entry: Entry, status: str, result: Any, error: PlatformError | None
     ) -> tuple[Outcome, list[int]]:
-        """Record the outcome and run the continuation in one transaction."""
+        """Record the outcome and run the continuation in one transaction (run again if
+        it loses a race with another process's; see `Database.atomic`)."""
         outcome = Outcome(entry.id, status == DELIVERED, result, error, entry.attempts)
         followers: list[int] = []
+
+        async def record(tx: Transaction) -> bool:
+            followers.clear()  # a transaction run again adds its entries again
+            if not await self._entries.finish(
+                tx,
+                entry.id,
+                status=status,
+                now=self._clock.now(),
+                result=encode(result),
+                error_kind=None if error is None else type(error).__name__,
+                error=None if error is None else str(error),
+            ):
+                return False
+            if error is not None:
+                await self._entries.fail_dependents(tx, entry.id, self._clock.now())
+            for old_lane, new_lane in _lanes_named_by(entry.id, result):
+                await self._entries.rename_lane(tx, old_lane, new_lane)
+            if entry.then_kind is not None:
+                await self._continuations[entry.then_kind](tx, outcome, entry.then_data)
+            return True
+
         token = self._added.set(followers)
         try:
-            async with self._db.transaction() as tx:
-                await self._entries.finish(
-                    tx,
-                    entry.id,
-                    status=status,
-                    now=self._clock.now(),
-                    result=encode(result),
-                    error_kind=None if error is None else type(error).__name__,
-                    error=None if error is None else str(error),
-                )
-                if error is not None:
-                    await self._entries.fail_dependents(tx, entry.id, self._clock.now())
-                for old_lane, new_lane in _lanes_named_by(entry.id, result):
-                    await self._entries.rename_lane(tx, old_lane, new_lane)
-                if entry.then_kind is not None:
-                    await self._continuations[entry.then_kind](tx, outcome, entry.then_data)
+            held = await self._db.atomic(record)
         except Exception:
             # The effect happened but recording it did not: carry it out again later as
             # recovering (a post finds itself by its nonce) and run the continuation then.
@@ -346,6 +381,8 @@ class Outbox:
             return Outcome(entry.id, delivered=False), []
         finally:
             self._added.reset(token)
+        if not held:
+            return self._taken_over(entry), []
         if error is not None:
             log.warning(
                 "%s for %s failed for good: %s: %s",
@@ -355,6 +392,18 @@ class Outbox:
                 error,
             )
         return outcome, followers
+
+    def _taken_over(self, entry: Entry) -> Outcome:
+        """This process's lease ran out while it carried the entry out (it stalled longer
+        than the lease) and another process took the entry over: that one, checking the
+        platform as for any recovered entry, records the outcome and runs what follows."""
+        log.warning(
+            "%s for %s was taken over by another process while it ran here (its lease"
+            " ran out); the other process records its outcome",
+            _what(entry),
+            entry.community,
+        )
+        return Outcome(entry.id, delivered=False)
 
     async def _retry_later(self, entry: Entry, error: PlatformError) -> Outcome:
         if entry.attempts > len(RETRY_DELAYS):

@@ -5,6 +5,11 @@ payload and an idempotency key. The loop sleeps until the earliest due job or un
 earlier job is scheduled. A restart reloads nothing into memory: the database is the
 queue, so overdue jobs simply fire once on the first pass.
 
+Several processes may share the queue (PostgreSQL): each claims due jobs under a lease it
+renews while it lives (`bot.leases`, `storage.leases`), only for communities it serves,
+and takes over jobs whose lease ran out because their process died. Alone on SQLite, a
+start clears the last run's leases, so jobs a crash cut off run again at once.
+
 A job runs under a time limit (`JOB_TIMEOUT_SECONDS`); one that hangs is cancelled and
 counts as a failed attempt. The same loop prunes finished rows (`bot.retention`).
 """
@@ -20,6 +25,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.commands import format_duration
 from bot.errors import TemporaryFailure
+from bot.leases import renew_forever, sleep_until
 from bot.model import Community
 from bot.retention import Pruner
 from bot.watchdog import DeadlineExceeded, Watchdog
@@ -108,32 +114,56 @@ class Scheduler:
         return await self._jobs.cancel(key, tx=tx)
 
     async def start(self) -> None:
-        """Prepare for running after a restart: interrupted jobs go back to the queue."""
-        released = await self._jobs.release_interrupted()
+        """Prepare for running after a restart. Alone on the database, jobs the last run
+        was carrying out when it stopped are taken again at once; with other processes,
+        their leases run out instead (a lease cannot tell a dead process from a live one)."""
+        if self._jobs.holder.shared:
+            return
+        released = await self._jobs.expire_leases()
         if released:
             log.warning("re-queued %d job(s) interrupted by the last shutdown", released)
 
     async def run_forever(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.run_due()
-                next_due = await self._jobs.next_due_at()
-            except Exception:
-                log.exception("could not fire scheduled jobs; trying again in %s", PASS_RETRY)
-                next_due = self._clock.now() + PASS_RETRY
-            if self._pruner is not None:
-                await self._pruner.run_if_due()
-                prune_at = self._pruner.due_at
-                next_due = prune_at if next_due is None else min(next_due, prune_at)
-            if next_due is None:
-                await self._wake.wait()
-            elif next_due > self._clock.now():
-                await self._clock.sleep_until(next_due, self._wake)
+        holder = self._jobs.holder
+        renewing = asyncio.create_task(
+            renew_forever(holder, self._jobs.renew, "scheduled jobs"), name="job leases"
+        )
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                next_due, takeover_at = await self._pass()
+                await sleep_until(self._clock, holder, next_due, self._wake, takeover_at)
+        finally:
+            renewing.cancel()
+
+    async def _pass(self) -> tuple[datetime | None, datetime | None]:
+        """Fire what is due and prune; returns when to look next (None: when woken), and
+        when another process's lease runs out (with other processes)."""
+        takeover_at = None
+        try:
+            await self.run_due()
+            next_due = await self._jobs.next_due_at()
+            if self._jobs.holder.shared:
+                takeover_at = await self._jobs.next_takeover_at()
+        except Exception:
+            log.exception("could not fire scheduled jobs; trying again in %s", PASS_RETRY)
+            next_due = self._clock.now() + PASS_RETRY
+        if self._pruner is not None:
+            await self._pruner.run_if_due()
+            prune_at = self._pruner.due_at
+            next_due = prune_at if next_due is None else min(next_due, prune_at)
+        return next_due, takeover_at
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+
+    async def release(self) -> None:
+        """At shutdown, after the loop: jobs cut off here are left to be taken over at
+        once (by another process, or this one restarted) rather than after their lease."""
+        released = await self._jobs.release()
+        if released:
+            log.info("left %d job(s) in progress to run again", released)
 
     async def run_due(self) -> int:
         """Fire every job due now; returns how many ran."""
@@ -152,7 +182,7 @@ class Scheduler:
         handler = self._handlers.get(job.kind)
         if handler is None:
             log.error("job %s (%s) has no handler; giving up", job.key, job.kind)
-            await self._jobs.fail(job.id, "no handler", None)
+            await self._record(job, self._jobs.fail(job.id, "no handler", None))
             return
         try:
             with self._watchdog.guard():
@@ -168,7 +198,9 @@ class Scheduler:
                 job.attempts,
                 MAX_ATTEMPTS,
             )
-            await self._jobs.fail(job.id, f"timed out after {seconds:g} s", self._retry_at(job))
+            await self._record(
+                job, self._jobs.fail(job.id, f"timed out after {seconds:g} s", self._retry_at(job))
+            )
             return
         except Exception as error:
             retry_at = self._retry_at(job)
@@ -186,12 +218,25 @@ class Scheduler:
                     error,
                     then,
                 )
-                await self._jobs.fail(job.id, str(error), retry_at)
+                await self._record(job, self._jobs.fail(job.id, str(error), retry_at))
                 return
             log.exception("job %s (%s) failed, attempt %d", job.key, job.kind, job.attempts)
-            await self._jobs.fail(job.id, repr(error), retry_at)
+            await self._record(job, self._jobs.fail(job.id, repr(error), retry_at))
             return
-        await self._jobs.finish(job.id, self._clock.now())
+        await self._record(job, self._jobs.finish(job.id, self._clock.now()))
+
+    async def _record(self, job: Job, recorded: Awaitable[bool]) -> None:
+        """Record a job's outcome, or say why it could not be: this process's lease ran
+        out while the job ran (stalled longer than the lease), and another process took
+        the job over; that one records it."""
+        if not await recorded:
+            log.warning(
+                "job %s (%s) in %s was taken over by another process while it ran here"
+                " (its lease ran out); the other process records its outcome",
+                job.key,
+                job.kind,
+                job.community,
+            )
 
     def _retry_at(self, job: Job) -> datetime | None:
         """When a failed attempt is tried again (backing off), or None to give up."""

@@ -75,6 +75,14 @@ class Settings(BaseSettings):
         ge=7,
         validation_alias=AliasChoices("BOTSCHAFTER_RETENTION_DAYS", "retention_days"),
     )
+    # How long a job or platform action claimed by a process stays its own without
+    # renewal (renewed every third of it): with several processes, a dead one's work is
+    # taken over after this. At least 3 s, so a slow database moment loses no lease.
+    lease_seconds: float = Field(
+        default=30.0,
+        ge=3.0,
+        validation_alias=AliasChoices("BOTSCHAFTER_LEASE_SECONDS", "lease_seconds"),
+    )
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
     )

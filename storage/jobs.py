@@ -1,9 +1,13 @@
 """Durable scheduled jobs: the scheduler's memory across restarts.
 
 A job is claimed (``pending`` → ``running``) in one atomic update before its handler runs
-and marked ``done`` after, so two loops can never both fire it. A job still ``running``
-at start-up was interrupted by a crash; it is released to ``pending`` once, so nothing is
-lost, and handlers check their own state so that the rerun sends nothing twice.
+and marked ``done`` after, so two loops can never both fire it. The claim is a lease
+(`storage.leases`): the claiming process is its owner until an expiry it keeps renewing
+while it lives. A job still ``running`` after its lease ran out was cut off (the process
+died); any process serving its community takes it over and runs it again, so nothing is
+lost, and handlers check their own state so that the rerun sends nothing twice. With one
+process on SQLite, a start clears the last run's leases (`expire_leases`): the restarted
+process runs its cut-off jobs at once instead of waiting out their leases.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storage.database import Database, Row, Transaction
+from storage.leases import Holder, claimable, route, served_by, skip_locked
 from storage.timestamps import from_db, to_db
 
 # Failed jobs are kept this much longer than done ones before they are pruned: each is a
@@ -45,8 +50,10 @@ class JobRequest:
 
 
 class JobRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, holder: Holder | None = None) -> None:
         self._db = db
+        # Who this repository claims jobs as; by default a process on its own.
+        self.holder = holder or Holder.for_this_process()
 
     async def upsert(
         self,
@@ -80,8 +87,16 @@ class JobRepository:
         if existing is None:
             await tx.execute(
                 "INSERT INTO jobs (community, kind, due_at, payload, idempotency_key,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (community, kind, to_db(due_at), json.dumps(payload), key, to_db(now)),
+                " created_at, platform, shard_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    community,
+                    kind,
+                    to_db(due_at),
+                    json.dumps(payload),
+                    key,
+                    to_db(now),
+                    *route(community),
+                ),
             )
             return True
         if existing["status"] != "pending":
@@ -100,11 +115,20 @@ class JobRepository:
         async with self._db.transaction() as tx:
             await tx.executemany(
                 "INSERT INTO jobs (community, kind, due_at, payload, idempotency_key,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key)"
+                " created_at, platform, shard_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (idempotency_key)"
                 " DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload"
                 " WHERE jobs.status = 'pending'",
                 [
-                    (r.community, r.kind, to_db(r.due_at), json.dumps(r.payload), r.key, to_db(now))
+                    (
+                        r.community,
+                        r.kind,
+                        to_db(r.due_at),
+                        json.dumps(r.payload),
+                        r.key,
+                        to_db(now),
+                        *route(r.community),
+                    )
                     for r in requests
                 ],
             )
@@ -128,44 +152,93 @@ class JobRepository:
         )
 
     async def next_due_at(self) -> datetime | None:
-        value = await self._db.fetch_value("SELECT MIN(due_at) FROM jobs WHERE status = 'pending'")
+        """When the earliest job this holder serves is due; a cut-off job whose lease was
+        cleared counts as due at its old time (it runs at once)."""
+        served, params = served_by(self.holder.serves)
+        value = await self._db.fetch_value(
+            "SELECT MIN(due_at) FROM jobs WHERE (status = 'pending' OR (status = 'running'"
+            f" AND lease_expires IS NULL)) AND {served}",
+            params,
+        )
         return None if value is None else from_db(value)
 
     async def claim_due(self, now: datetime, limit: int) -> list[Job]:
-        """Atomically take up to `limit` due jobs, oldest first, marking them running."""
-        async with self._db.transaction() as tx:
-            rows = await tx.fetch_all(
-                "SELECT * FROM jobs WHERE status = 'pending' AND due_at <= ?"
-                " ORDER BY due_at, id LIMIT ?",
-                (to_db(now), limit),
-            )
-            for row in rows:
-                await tx.execute(
-                    "UPDATE jobs SET status = 'running', attempts = attempts + 1 WHERE id = ?",
-                    (row["id"],),
-                )
-        return [_job(row, attempts_delta=1) for row in rows]
+        """Atomically take up to `limit` jobs, oldest first, under a lease for this holder:
+        due ones, and ones whose lease ran out (taken over from a process that died)."""
+        holder = self.holder
+        ready, params = claimable(holder)
 
-    async def finish(self, job_id: int, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE jobs SET status = 'done', finished_at = ? WHERE id = ?", (to_db(now), job_id)
+        async def claim(tx: Transaction) -> list[Row]:
+            rows = await tx.fetch_all(
+                f"SELECT * FROM jobs WHERE due_at <= ? AND {ready}"
+                f" ORDER BY due_at, id LIMIT ?{skip_locked(self._db.backend)}",
+                (to_db(now), *params, limit),
+            )
+            if rows:
+                await tx.execute(
+                    "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
+                    f" lease_owner = ?, lease_expires = ? WHERE id IN ({_marks(rows)})",
+                    (holder.owner, holder.until(), *(row["id"] for row in rows)),
+                )
+            return rows
+
+        return [_job(row, attempts_delta=1) for row in await self._db.atomic(claim)]
+
+    async def next_takeover_at(self) -> datetime | None:
+        """When the earliest lease another process holds here runs out (if it is not
+        renewed by then, its process died and this one takes the row over)."""
+        served, params = served_by(self.holder.serves)
+        value = await self._db.fetch_value(
+            "SELECT MIN(lease_expires) FROM jobs WHERE status = 'running'"
+            f" AND lease_owner <> ? AND {served}",
+            (self.holder.owner, *params),
+        )
+        return None if value is None else from_db(value)
+
+    async def renew(self) -> int:
+        """Extend every lease this holder has; returns how many jobs it holds."""
+        return await self._db.execute(
+            "UPDATE jobs SET lease_expires = ? WHERE lease_owner = ? AND status = 'running'",
+            (self.holder.until(), self.holder.owner),
         )
 
-    async def fail(self, job_id: int, error: str, retry_at: datetime | None) -> None:
-        """Record a failure; retry later, or give up when `retry_at` is None."""
-        if retry_at is None:
-            await self._db.execute(
-                "UPDATE jobs SET status = 'failed', last_error = ? WHERE id = ?", (error, job_id)
-            )
-        else:
-            await self._db.execute(
-                "UPDATE jobs SET status = 'pending', last_error = ?, due_at = ? WHERE id = ?",
-                (error, to_db(retry_at), job_id),
-            )
+    async def finish(self, job_id: int, now: datetime) -> bool:
+        """Mark a job done; False when this holder had lost it (its lease ran out and
+        another process took it over, which then records the outcome)."""
+        return await self._settle(job_id, "status = 'done', finished_at = ?", (to_db(now),))
 
-    async def release_interrupted(self) -> int:
-        """Return jobs left running by a crash to the queue; called once at start-up."""
-        return await self._db.execute("UPDATE jobs SET status = 'pending' WHERE status = 'running'")
+    async def fail(self, job_id: int, error: str, retry_at: datetime | None) -> bool:
+        """Record a failure; retry later, or give up when `retry_at` is None. False when
+        this holder had lost the job."""
+        if retry_at is None:
+            return await self._settle(job_id, "status = 'failed', last_error = ?", (error,))
+        return await self._settle(
+            job_id, "status = 'pending', last_error = ?, due_at = ?", (error, to_db(retry_at))
+        )
+
+    async def _settle(self, job_id: int, assignments: str, params: tuple[str, ...]) -> bool:
+        changed = await self._db.execute(
+            f"UPDATE jobs SET {assignments}, lease_owner = NULL, lease_expires = NULL"
+            " WHERE id = ? AND status = 'running' AND lease_owner = ?",
+            (*params, job_id, self.holder.owner),
+        )
+        return bool(changed)
+
+    async def release(self) -> int:
+        """Give up this holder's leases (at shutdown): what it was carrying out is taken
+        over at once, by another process or by this one restarted, not after the lease."""
+        return await self._db.execute(
+            "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL"
+            " WHERE lease_owner = ? AND status = 'running'",
+            (self.holder.owner,),
+        )
+
+    async def expire_leases(self) -> int:
+        """Clear every lease, so jobs cut off by the last run are taken again at once.
+        Only for a process that is alone on its database (SQLite), at start-up."""
+        return await self._db.execute(
+            "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE status = 'running'"
+        )
 
     async def pending(self, community: str | None = None) -> list[Job]:
         sql = "SELECT * FROM jobs WHERE status = 'pending'"
@@ -195,6 +268,10 @@ class JobRepository:
     async def count_by_status(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM jobs GROUP BY status")
         return {row[0]: row[1] for row in rows}
+
+
+def _marks(rows: list[Row]) -> str:
+    return ", ".join("?" for _ in rows)
 
 
 def _job(row: Row, attempts_delta: int = 0) -> Job:

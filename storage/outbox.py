@@ -3,9 +3,13 @@
 An entry is added inside the transaction of the state change that causes it, so a crash
 can never leave a change without its announcement, or an announcement without its change.
 Entries in one lane are claimed in id order, and only once the entry they depend on (whose
-result they name) was delivered. A claim is an atomic ``pending -> running`` update; an
-entry still ``running`` at start-up was cut off by a crash and goes back to the queue
-marked ``interrupted``, so its effect checks the platform before repeating itself.
+result they name) was delivered. A claim is an atomic ``pending -> running`` update
+under a lease (`storage.leases`, as for jobs): a lane whose entry is leased by one process
+is not started by another, so its order holds across processes. An entry still
+``running`` after its lease ran out was cut off (its process died); whoever takes it over
+carries it out marked ``interrupted``, so its effect checks the platform before repeating
+itself. With one process on SQLite, a start clears the last run's leases, so that happens
+at once.
 An entry still pending may be ``cancelled`` by the change that made it moot (a ping about an
 unanswered ticket once someone answered); what builds on its result is cancelled with it.
 """
@@ -18,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.database import Database, Row, Transaction
+from storage.leases import Holder, claimable, route, served_by, skip_locked
 from storage.timestamps import from_db, optional_from_db, to_db
 
 PENDING = "pending"
@@ -64,8 +69,10 @@ class Entry:
 
 
 class OutboxRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, holder: Holder | None = None) -> None:
         self._db = db
+        # Who this repository claims entries as; by default a process on its own.
+        self.holder = holder or Holder.for_this_process()
 
     async def add(self, tx: Transaction, entry: NewEntry, now: datetime) -> int:
         """Add an entry; an entry with the same key is kept as it is (a replayed event or a
@@ -83,7 +90,8 @@ class OutboxRepository:
             )
         return await tx.insert(
             "INSERT INTO outbox (community, lane, kind, payload, idempotency_key, depends_on,"
-            " then_kind, then_data, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " then_kind, then_data, due_at, created_at, platform, shard_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.community,
                 entry.lane,
@@ -95,6 +103,7 @@ class OutboxRepository:
                 json.dumps(entry.then_data or {}),
                 to_db(entry.due_at),
                 to_db(now),
+                *route(entry.community),
             ),
         )
 
@@ -103,45 +112,82 @@ class OutboxRepository:
         return None if row is None else _entry(row)
 
     async def claim(self, entry_id: int, now: datetime) -> Entry | None:
-        """Take one entry if it may go now: pending, due, first in its lane, and its
-        dependency delivered. None when it is not (yet) this caller's to deliver."""
-        async with self._db.transaction() as tx:
+        """Take one entry under a lease if it may go now: due (or its lease ran out), of a
+        community this holder serves, first in its lane, and its dependency delivered.
+        None when it is not (yet) this caller's to deliver. One taken over from a process
+        that died comes back `interrupted`."""
+        holder = self.holder
+        ready, params = claimable(holder, "o")
+
+        async def claim(tx: Transaction) -> Row | None:
             row = await tx.fetch_one(
-                f"SELECT * FROM outbox o WHERE id = ? AND status = ? AND due_at <= ?"
-                f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET}",
-                (entry_id, PENDING, to_db(now)),
+                f"SELECT * FROM outbox o WHERE id = ? AND due_at <= ? AND {ready}"
+                f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET}{skip_locked(self._db.backend)}",
+                (entry_id, to_db(now), *params),
             )
-            if row is None:
-                return None
-            await tx.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?",
-                (RUNNING, entry_id),
-            )
-        return _entry(row, attempts_delta=1)
+            if row is not None:
+                await tx.execute(
+                    "UPDATE outbox SET status = ?, attempts = attempts + 1, lease_owner = ?,"
+                    " lease_expires = ? WHERE id = ?",
+                    (RUNNING, holder.owner, holder.until(), entry_id),
+                )
+            return row
+
+        row = await self._db.atomic(claim)
+        if row is None:
+            return None
+        taken_over = row["status"] == RUNNING
+        return _entry(row, attempts_delta=1, interrupted=taken_over or bool(row["interrupted"]))
 
     async def due_heads(self, now: datetime, limit: int) -> list[int]:
-        """Ids of entries that may go now, at most one per lane, oldest first."""
+        """Ids of entries this holder may take now, at most one per lane, oldest first."""
+        ready, params = claimable(self.holder, "o")
         rows = await self._db.fetch_all(
-            f"SELECT id FROM outbox o WHERE status = ? AND due_at <= ?"
+            f"SELECT id FROM outbox o WHERE due_at <= ? AND {ready}"
             f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET} ORDER BY id LIMIT ?",
-            (PENDING, to_db(now), limit),
+            (to_db(now), *params, limit),
         )
         return [int(row["id"]) for row in rows]
+
+    async def next_takeover_at(self) -> datetime | None:
+        """When the earliest lease another process holds here runs out (if it is not
+        renewed by then, its process died and this one takes the row over)."""
+        served, params = served_by(self.holder.serves)
+        value = await self._db.fetch_value(
+            "SELECT MIN(lease_expires) FROM outbox WHERE status = 'running'"
+            f" AND lease_owner <> ? AND {served}",
+            (self.holder.owner, *params),
+        )
+        return None if value is None else from_db(value)
+
+    async def renew(self) -> int:
+        """Extend every lease this holder has; returns how many entries it holds."""
+        return await self._db.execute(
+            "UPDATE outbox SET lease_expires = ? WHERE lease_owner = ? AND status = ?",
+            (self.holder.until(), self.holder.owner, RUNNING),
+        )
 
     async def blocker(self, entry_id: int, now: datetime) -> int | None:
         """The due entry that must go before this one: an older one of its lane, or the
         entry whose result it names."""
+        ready, params = claimable(self.holder, "e")
         value = await self._db.fetch_value(
             "SELECT MIN(e.id) FROM outbox o JOIN outbox e ON (e.lane = o.lane AND e.id < o.id"
-            " OR e.id = o.depends_on) WHERE o.id = ? AND e.status = ? AND e.due_at <= ?",
-            (entry_id, PENDING, to_db(now)),
+            f" OR e.id = o.depends_on) WHERE o.id = ? AND e.due_at <= ? AND {ready}",
+            (entry_id, to_db(now), *params),
         )
         return None if value is None else int(value)
 
     async def next_due_at(self, after: datetime | None = None) -> datetime | None:
-        """When the earliest waiting entry is due; with `after`, the earliest due later
+        """When the earliest waiting entry this holder serves is due (one cut off, with its
+        lease cleared, counts from its old time); with `after`, the earliest due later
         than that (entries due already may be held behind a later one of their lane)."""
-        sql, params = "SELECT MIN(due_at) FROM outbox WHERE status = ?", [PENDING]
+        served, served_params = served_by(self.holder.serves)
+        sql = (
+            "SELECT MIN(due_at) FROM outbox WHERE (status = ? OR (status = ?"
+            f" AND lease_expires IS NULL)) AND {served}"
+        )
+        params = [PENDING, RUNNING, *served_params]
         if after is not None:
             sql += " AND due_at > ?"
             params.append(to_db(after))
@@ -158,12 +204,24 @@ class OutboxRepository:
         result: Any = None,
         error_kind: str | None = None,
         error: str | None = None,
-    ) -> None:
-        await tx.execute(
+    ) -> bool:
+        """Record an entry's outcome; False (and nothing recorded) when this holder had
+        lost the entry: its lease ran out and another process took it over."""
+        changed = await tx.execute(
             "UPDATE outbox SET status = ?, finished_at = ?, result = ?, error_kind = ?,"
-            " last_error = ?, interrupted = 0 WHERE id = ?",
-            (status, to_db(now), json.dumps(result), error_kind, error, entry_id),
+            f" last_error = ?, interrupted = 0, {_UNLEASED} WHERE id = ? AND {_HELD}",
+            (
+                status,
+                to_db(now),
+                json.dumps(result),
+                error_kind,
+                error,
+                entry_id,
+                RUNNING,
+                self.holder.owner,
+            ),
         )
+        return bool(changed)
 
     async def rename_lane(self, tx: Transaction, old: str, new: str) -> None:
         """Entries queued for a post's placeholder join the lane of the posted message, so
@@ -175,22 +233,31 @@ class OutboxRepository:
     async def retry(self, entry_id: int, due_at: datetime, error_kind: str, error: str) -> None:
         await self._db.execute(
             "UPDATE outbox SET status = ?, due_at = ?, error_kind = ?, last_error = ?,"
-            " interrupted = 0 WHERE id = ?",
-            (PENDING, to_db(due_at), error_kind, error, entry_id),
+            f" interrupted = 0, {_UNLEASED} WHERE id = ? AND {_HELD}",
+            (PENDING, to_db(due_at), error_kind, error, entry_id, RUNNING, self.holder.owner),
         )
 
     async def requeue_recovering(self, entry_id: int, due_at: datetime) -> None:
         """Queue an entry again whose effect happened but whose outcome was not recorded."""
         await self._db.execute(
-            "UPDATE outbox SET status = ?, due_at = ?, interrupted = 1 WHERE id = ?",
-            (PENDING, to_db(due_at), entry_id),
+            f"UPDATE outbox SET status = ?, due_at = ?, interrupted = 1, {_UNLEASED}"
+            f" WHERE id = ? AND {_HELD}",
+            (PENDING, to_db(due_at), entry_id, RUNNING, self.holder.owner),
         )
 
-    async def release_interrupted(self) -> int:
-        """Entries left running by a crash go back to the queue; called once at start-up."""
+    async def release(self) -> int:
+        """Give up this holder's leases (at shutdown): what it was carrying out is taken
+        over at once, by another process or by this one restarted, not after the lease."""
         return await self._db.execute(
-            "UPDATE outbox SET status = ?, interrupted = 1 WHERE status = ?", (PENDING, RUNNING)
+            "UPDATE outbox SET lease_owner = NULL, lease_expires = NULL"
+            " WHERE lease_owner = ? AND status = ?",
+            (self.holder.owner, RUNNING),
         )
+
+    async def expire_leases(self) -> int:
+        """Clear every lease, so entries cut off by the last run are taken again at once
+        (as recovering). Only for a process alone on its database (SQLite), at start-up."""
+        return await self._db.execute(f"UPDATE outbox SET {_UNLEASED} WHERE status = ?", (RUNNING,))
 
     async def results(self, ids: list[int]) -> dict[int, Entry]:
         if not ids:
@@ -277,6 +344,9 @@ class OutboxRepository:
         )
 
 
+# A row this holder still has, and the lease columns of a row nobody has.
+_HELD = "status = ? AND lease_owner = ?"
+_UNLEASED = "lease_owner = NULL, lease_expires = NULL"
 # An entry goes first in its lane: no older entry of that lane is still waiting or running.
 _LANE_HEAD = (
     "NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = o.lane AND e.id < o.id"
@@ -289,7 +359,7 @@ _DEPENDENCY_MET = (
 )
 
 
-def _entry(row: Row, attempts_delta: int = 0) -> Entry:
+def _entry(row: Row, attempts_delta: int = 0, interrupted: bool | None = None) -> Entry:
     return Entry(
         id=int(row["id"]),
         community=row["community"],
@@ -302,7 +372,7 @@ def _entry(row: Row, attempts_delta: int = 0) -> Entry:
         then_data=json.loads(row["then_data"]),
         status=row["status"],
         attempts=row["attempts"] + attempts_delta,
-        interrupted=bool(row["interrupted"]),
+        interrupted=bool(row["interrupted"]) if interrupted is None else interrupted,
         due_at=from_db(row["due_at"]),
         finished_at=optional_from_db(row["finished_at"]),
         result=None if row["result"] is None else json.loads(row["result"]),

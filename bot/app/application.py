@@ -9,7 +9,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock, SystemClock
 from bot.cog import AfterDelivery, CarriesOut, Cog, Services
@@ -23,11 +23,13 @@ from bot.intake import EventIntake
 from bot.platform import Platform, Platforms
 from bot.retention import pruner_for
 from bot.scheduler import Scheduler
+from bot.serving import Serves
 from bot.settings import Settings
 from cogs import all_cogs
 from storage.audit import AuditLog
 from storage.database import Database
 from storage.jobs import JobRepository
+from storage.leases import Holder
 from storage.outbox import OutboxRepository
 from storage.overrides import OverrideRepository
 
@@ -74,13 +76,14 @@ class App:
             clock = clock or SystemClock()
             i18n = I18n.load([CORE_LOCALES, *(c.locales for c in cog_types if c.locales)])
             connected = Platforms(platforms)
+            holder = _holder(settings, connected, db)
             services = Services(
                 db=db,
                 clock=clock,
                 scheduler=Scheduler(
-                    JobRepository(db), clock, pruner=pruner_for(db, settings, clock)
+                    JobRepository(db, holder), clock, pruner=pruner_for(db, settings, clock)
                 ),
-                outbox=Outbox(db, clock, connected, OutboxRepository(db)),
+                outbox=Outbox(db, clock, connected, OutboxRepository(db, holder)),
                 config=config,
                 i18n=i18n,
                 platforms=connected,
@@ -159,7 +162,27 @@ class App:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter %s did not stop cleanly", adapter.name)
+        await _release_leases(self.services)
         await self.services.db.close()
+
+
+def _holder(settings: Settings, connected: Platforms, db: Database) -> Holder:
+    """Who this process claims jobs and outbox entries as: the communities of the
+    platforms it connects (on Discord, its shards), under one lease for both."""
+    serves = replace(Serves.from_settings(settings), platforms=frozenset(connected.names()))
+    return Holder.for_this_process(
+        serves, shared=db.backend == "postgresql", seconds=settings.lease_seconds
+    )
+
+
+async def _release_leases(services: Services) -> None:
+    """Leave what was cut off by the stop to be taken over at once, not after its lease;
+    if the database is gone, the leases simply run out."""
+    try:
+        await services.scheduler.release()
+        await services.outbox.release()
+    except Exception as error:
+        log.warning("could not give back this process's leases (%s); they run out", error)
 
 
 def _register_deliveries(outbox: Outbox, cog: Cog) -> None:

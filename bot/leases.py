@@ -1,0 +1,67 @@
+"""The live side of leases (`storage.leases`): renewing what this process holds, and
+looking for work that other processes add or abandon.
+
+The scheduler and the delivery loop each run `renew_forever` beside their loop, so every
+job and outbox entry this process holds stays its own for as long as the process lives;
+when it dies, renewal stops with it and the leases run out. With other processes on the
+same database (`Holder.shared`), a loop never sleeps longer than `POLL_SECONDS`: an
+earlier job scheduled by another process, or a lease that ran out there, wakes nobody
+here, so the loop looks again instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.clock import Clock
+from storage.leases import Holder
+
+log = logging.getLogger(__name__)
+
+# The longest a loop sleeps when other processes share the database: work they schedule
+# for now is started within this, and a dead process's work within its lease plus this.
+POLL_SECONDS = 1.0
+# Woken this much after a lease's expiry, so the expiry has passed when the loop looks.
+_LATE = 0.01
+
+
+async def renew_forever(holder: Holder, renew: Callable[[], Awaitable[int]], what: str) -> None:
+    """Renew this process's leases every third of their length, until cancelled; one
+    failed renewal (a slow or briefly unreachable database) is retried at the next turn."""
+    while True:
+        await asyncio.sleep(holder.seconds / 3)
+        try:
+            await renew()
+        except Exception as error:
+            log.warning("could not renew the leases on %s: %s", what, error)
+
+
+async def sleep_until(
+    clock: Clock,
+    holder: Holder,
+    moment: datetime | None,
+    wake: asyncio.Event,
+    takeover_at: datetime | None = None,
+) -> None:
+    """Sleep until `moment` (None: until woken) or until `wake` is set. When other
+    processes share the database, no longer than `POLL_SECONDS`, nor past `takeover_at`
+    (wall-clock time: when another process's lease runs out unless it is renewed)."""
+    if not holder.shared:
+        await _sleep(clock, moment, wake)
+        return
+    limit = POLL_SECONDS
+    if takeover_at is not None:
+        limit = min(limit, max((takeover_at - holder.now()).total_seconds(), 0.0) + _LATE)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(_sleep(clock, moment, wake), limit)
+
+
+async def _sleep(clock: Clock, moment: datetime | None, wake: asyncio.Event) -> None:
+    if moment is None:
+        await wake.wait()
+    elif moment > clock.now():
+        await clock.sleep_until(moment, wake)

@@ -1,0 +1,145 @@
+"""Leases and routing: how several processes share the queues of jobs and outbox entries.
+
+A process takes a row (a due job, an outbox entry) by writing itself into it as the lease
+owner with an expiry; while it lives it renews the expiry of everything it holds. A row
+whose lease has passed was held by a process that died: another process (or the same one
+after a restart) takes it over and carries it out once more, as recovering. A row is only
+taken by a process that serves its community: the right platform and, on Discord, one of
+its shards.
+
+The claim is atomic on both backends: SQLite has one writer (``BEGIN IMMEDIATE``), and on
+PostgreSQL the claiming ``SELECT`` adds ``FOR UPDATE SKIP LOCKED``, so two processes
+claiming at once take different rows and neither waits on the other.
+
+Lease times are wall-clock time (`Holder.now`), whatever clock the jobs run on: a lease
+says whether a process is alive, and a virtual clock in a test or a console jumping ahead
+a day must not make a live process look dead. Processes on several machines need clocks
+in step to well within the lease (NTP does that).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from storage.timestamps import to_db
+
+# How long a claim holds without renewal. Renewed every third of it, so one missed renewal
+# (a slow database moment) loses nothing; a dead process's work waits at most this long.
+LEASE_SECONDS = 30.0
+# A Discord server id's low 22 bits are not its creation time; its shard is the rest
+# modulo the shard count (Discord's formula: (guild_id >> 22) % shard_count).
+_SNOWFLAKE_TIME_SHIFT = 22
+
+
+class Shards(Protocol):
+    """A share of Discord shards (see `bot.serving.DiscordShards`)."""
+
+    @property
+    def ids(self) -> frozenset[int]: ...
+
+    @property
+    def count(self) -> int: ...
+
+
+class Served(Protocol):
+    """What a process serves (see `bot.serving.Serves`); storage reads only these."""
+
+    @property
+    def platforms(self) -> frozenset[str]: ...
+
+    @property
+    def discord_shards(self) -> Shards | None: ...
+
+    @property
+    def discord_guilds(self) -> frozenset[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who claims rows, for how long, and for which communities (None: every one).
+
+    `shared` says other processes may claim from the same database (PostgreSQL): then
+    nobody's old leases are cleared at start-up; they run out instead.
+    """
+
+    owner: str
+    seconds: float = LEASE_SECONDS
+    serves: Served | None = None
+    shared: bool = False
+
+    @classmethod
+    def for_this_process(
+        cls, serves: Served | None = None, *, shared: bool = False, seconds: float = LEASE_SECONDS
+    ) -> Holder:
+        return cls(process_owner(), seconds, serves, shared)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def until(self) -> str:
+        """The expiry of a lease taken or renewed now, as stored."""
+        return to_db(self.now() + timedelta(seconds=self.seconds))
+
+
+def process_owner() -> str:
+    """A lease owner name unique to this process: host, pid and a random part (a pid is
+    reused after a restart, and in containers every process may be pid 1)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def route(community: str) -> tuple[str, int | None]:
+    """The platform and shard key stored with a row of this community (see the 0011
+    migration): a Discord server's shard is ``shard_key % shard_count``."""
+    platform, _, community_id = community.partition(":")
+    if platform == "discord" and community_id.isdigit():
+        return platform, int(community_id) >> _SNOWFLAKE_TIME_SHIFT
+    return platform, None
+
+
+def claimable(holder: Holder, alias: str = "") -> tuple[str, list[Any]]:
+    """SQL (and its parameters) true for a row this holder may take now, whatever its
+    due time: a waiting row, or a running one whose lease has run out; of a served
+    community."""
+    p = f"{alias}." if alias else ""
+    sql = (
+        f"({p}status = 'pending' OR ({p}status = 'running'"
+        f" AND ({p}lease_expires IS NULL OR {p}lease_expires < ?)))"
+    )
+    served, params = served_by(holder.serves, alias)
+    return f"{sql} AND {served}", [to_db(holder.now()), *params]
+
+
+def served_by(serves: Served | None, alias: str = "") -> tuple[str, list[Any]]:
+    """SQL true for rows of communities `serves` covers (every row for None)."""
+    if serves is None:
+        return "1 = 1", []
+    p = f"{alias}." if alias else ""
+    clauses = [f"{p}platform IN ({_marks(serves.platforms)})"]
+    params: list[Any] = sorted(serves.platforms)
+    shards = serves.discord_shards
+    if shards is not None:
+        clauses.append(f"({p}platform <> 'discord' OR {p}shard_key % ? IN ({_marks(shards.ids)}))")
+        params += [shards.count, *sorted(shards.ids)]
+    if serves.discord_guilds:
+        clauses.append(
+            f"({p}platform <> 'discord' OR {p}community IN ({_marks(serves.discord_guilds)}))"
+        )
+        params += [f"discord:{guild}" for guild in sorted(serves.discord_guilds)]
+    return " AND ".join(clauses), params
+
+
+def skip_locked(backend: str) -> str:
+    """The end of a claiming ``SELECT``: on PostgreSQL, lock the rows taken and skip rows
+    another process is taking; SQLite's single writer needs nothing."""
+    return " FOR UPDATE SKIP LOCKED" if backend == "postgresql" else ""
+
+
+def _marks(values: Collection[Any]) -> str:
+    """Placeholders for an IN list; a list that matches nothing when `values` is empty."""
+    return ", ".join("?" for _ in values) or "NULL"

@@ -1,0 +1,275 @@
+"""Several processes on one queue: jobs and outbox entries are leased, routed to a process
+that serves their community, taken over once when their process dies, and work one
+process schedules wakes the others promptly (docs/reliability.md, "Leases").
+
+Each `Instance` is what one process holds: its own `Database` connection on one shared
+database, its own scheduler and delivery loop, its own lease owner name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import bot.scheduler as scheduler_module
+from bot.clock import VirtualClock
+from bot.delivery import Outbox
+from bot.effects import Attempt, Call
+from bot.model import Community
+from bot.platform import Platforms
+from bot.scheduler import Scheduler
+from bot.serving import DiscordShards, Serves
+from storage.database import Database
+from storage.jobs import Job, JobRepository, JobRequest
+from storage.leases import Holder
+from storage.outbox import OutboxRepository
+
+# Short leases, so a takeover test waits about a second rather than half a minute.
+LEASE_SECONDS = 0.6
+LOCAL = Community("local", "demo")
+SLACK = Community("slack", "T1")
+# Discord puts a server on shard (id >> 22) % count: these two are on shards 0 and 1 of 2.
+DISCORD_ON_0 = Community("discord", str(4 << 22))
+DISCORD_ON_1 = Community("discord", str(5 << 22))
+
+
+@dataclass
+class Instance:
+    """One process's share: a connection, a scheduler and a delivery loop."""
+
+    name: str
+    db: Database
+    scheduler: Scheduler
+    outbox: Outbox
+    fired: list[str] = field(default_factory=list)  # job keys, in the order fired
+    called: list[tuple[str, bool]] = field(default_factory=list)  # (call key, recovering)
+    hang: bool = False  # handlers never return, as in a process about to be killed
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    killed: bool = False
+
+    def start(self) -> None:
+        self.tasks = [
+            asyncio.create_task(self.scheduler.run_forever()),
+            asyncio.create_task(self.outbox.run_forever()),
+        ]
+
+    async def kill(self) -> None:
+        """Stop dead: no clean-up, no renewal; whatever it holds stays leased to it. Its
+        connection goes with it, as a dead process's does (with any transaction open in
+        it: a task cancelled in mid-statement cannot roll back itself)."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.db.close()
+        self.killed = True
+
+    async def stop(self) -> None:
+        if self.killed:
+            return
+        self.scheduler.stop()
+        self.outbox.stop()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.db.close()
+
+    async def remind(self, job: Job) -> None:
+        await self._work()
+        self.fired.append(job.key)
+
+    async def call(self, data: dict[str, object], attempt: Attempt) -> None:
+        await self._work()
+        self.called.append((attempt.key, attempt.recovering))
+
+    async def _work(self) -> None:
+        if self.hang:
+            self.started.set()
+            await asyncio.Event().wait()
+        await asyncio.sleep(0)  # let the other instance in between
+
+
+@pytest.fixture
+def target(tmp_path: Path, database_url: str | None) -> str:
+    """The shared database that every instance opens on its own: a SQLite file, and
+    again a PostgreSQL database (see tests/conftest.py)."""
+    return database_url or str(tmp_path / "shared.db")
+
+
+@pytest.fixture
+async def instances(
+    target: str, clock: VirtualClock
+) -> AsyncIterator[Callable[..., Awaitable[Instance]]]:
+    made: list[Instance] = []
+
+    async def make(name: str, serves: Serves | None = None) -> Instance:
+        db = await Database.open(target)
+        holder = Holder(owner=name, seconds=LEASE_SECONDS, serves=serves, shared=True)
+        scheduler = Scheduler(JobRepository(db, holder), clock)
+        outbox = Outbox(db, clock, Platforms(), OutboxRepository(db, holder))
+        instance = Instance(name, db, scheduler, outbox)
+        scheduler.register("test.remind", instance.remind)
+        outbox.handle_calls("test.call", instance.call)
+        await scheduler.start()
+        await outbox.start()
+        made.append(instance)
+        return instance
+
+    yield make
+    for instance in made:
+        await instance.stop()
+
+
+async def schedule_due(instance: Instance, keys: list[str], where: Community = LOCAL) -> None:
+    now = instance.scheduler._clock.now()
+    await instance.scheduler.schedule_many(
+        [JobRequest(where.key, "test.remind", now, key, {}) for key in keys]
+    )
+
+
+async def add_calls(instance: Instance, calls: list[tuple[Community, str]]) -> None:
+    async with instance.db.transaction() as tx:
+        for where, key in calls:
+            await instance.outbox.add(tx, Call(where, "test.call", {}), key=key)
+
+
+async def until(condition: Callable[[], bool], seconds: float) -> float:
+    """Wait for `condition`; returns how long it took (fails the test after `seconds`)."""
+    began = time.monotonic()
+    while not condition():
+        assert time.monotonic() - began < seconds, "not within the time allowed"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - began
+
+
+async def test_two_processes_fire_200_due_jobs_each_exactly_once(
+    instances: Callable[..., Awaitable[Instance]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler_module, "BATCH_SIZE", 10)  # many claims, interleaved
+    first, second = await instances("first"), await instances("second")
+    keys = [f"job:{n}" for n in range(200)]
+    await schedule_due(first, keys)
+
+    await asyncio.gather(first.scheduler.run_due(), second.scheduler.run_due())
+
+    fired = Counter(first.fired + second.fired)
+    assert set(fired) == set(keys)
+    assert [key for key, times in fired.items() if times > 1] == []
+
+
+async def test_two_processes_deliver_200_entries_once_each_and_in_lane_order(
+    instances: Callable[..., Awaitable[Instance]],
+) -> None:
+    first, second = await instances("first"), await instances("second")
+    # Calls queue per community: 20 lanes of 10 entries each.
+    lanes = [Community("local", f"c{lane}") for lane in range(20)]
+    calls = [(where, f"{where.key}:{n}") for n in range(10) for where in lanes]
+    await add_calls(first, calls)
+    first.start()
+    second.start()
+
+    await until(lambda: len(first.called) + len(second.called) >= 200, 20)
+    await asyncio.sleep(0.1)  # nothing more may come
+
+    done = Counter(key for key, _ in first.called + second.called)
+    assert sorted(done) == sorted(key for _, key in calls)
+    assert [key for key, times in done.items() if times > 1] == []
+    assert first.called and second.called, "both processes took a share"
+    delivered = await OutboxRepository(first.db).list()
+    for where in lanes:  # a lane's entries went out in the order they were written
+        lane = [e for e in delivered if e.community == where.key]
+        finished = [e.key for e in sorted(lane, key=lambda e: (e.finished_at, e.id))]
+        assert finished == [f"{where.key}:{n}" for n in range(10)]
+
+
+async def test_a_killed_process_s_jobs_fire_once_elsewhere_within_lease_plus_a_second(
+    instances: Callable[..., Awaitable[Instance]],
+) -> None:
+    doomed = await instances("doomed")
+    doomed.hang = True
+    keys = [f"job:{n}" for n in range(20)]
+    await schedule_due(doomed, keys)
+    doomed.start()
+    await asyncio.wait_for(doomed.started.wait(), 5)  # all 20 claimed, the first running
+
+    survivor = await instances("survivor")
+    survivor.start()
+    await asyncio.sleep(LEASE_SECONDS * 2)
+    assert survivor.fired == [], "a live process's leases are renewed, never taken"
+
+    await doomed.kill()
+    took = await until(lambda: len(survivor.fired) == len(keys), LEASE_SECONDS + 3)
+    assert took <= LEASE_SECONDS + 1.0
+    assert sorted(survivor.fired) == sorted(keys)
+    assert doomed.fired == []
+
+
+async def test_a_killed_process_s_delivery_is_taken_over_once_as_recovering(
+    instances: Callable[..., Awaitable[Instance]],
+) -> None:
+    doomed = await instances("doomed")
+    doomed.hang = True
+    await add_calls(doomed, [(LOCAL, "webhook:1"), (LOCAL, "webhook:2")])
+    doomed.start()
+    await asyncio.wait_for(doomed.started.wait(), 5)
+
+    survivor = await instances("survivor")
+    survivor.start()
+    await asyncio.sleep(LEASE_SECONDS * 2)
+    assert survivor.called == [], "a lane whose entry is leased is not started elsewhere"
+
+    await doomed.kill()
+    took = await until(lambda: len(survivor.called) == 2, LEASE_SECONDS + 3)
+    assert took <= LEASE_SECONDS + 1.0
+    # The cut-off entry may have happened already: it is carried out as recovering (so it
+    # checks first); the next one in its lane waited for it and goes out normally.
+    assert survivor.called == [("webhook:1", True), ("webhook:2", False)]
+
+
+async def test_a_process_takes_only_jobs_and_deliveries_of_communities_it_serves(
+    instances: Callable[..., Awaitable[Instance]],
+) -> None:
+    slack = await instances("slack", Serves(frozenset({"slack"})))
+    shard_0 = await instances(
+        "shard-0", Serves(frozenset({"discord"}), DiscordShards(frozenset({0}), 2))
+    )
+    shard_1 = await instances(
+        "shard-1", Serves(frozenset({"discord"}), DiscordShards(frozenset({1}), 2))
+    )
+    await schedule_due(slack, ["slack-job"], SLACK)
+    await schedule_due(slack, ["discord-0-job"], DISCORD_ON_0)
+    await schedule_due(slack, ["discord-1-job"], DISCORD_ON_1)
+    await add_calls(slack, [(SLACK, "slack-call"), (DISCORD_ON_0, "discord-0-call")])
+    await add_calls(slack, [(DISCORD_ON_1, "discord-1-call")])
+
+    for instance in (slack, shard_0, shard_1):  # the Slack process goes first, and twice
+        await instance.scheduler.run_due()
+        await instance.outbox.run_due()
+    await slack.scheduler.run_due()
+
+    assert slack.fired == ["slack-job"]
+    assert shard_0.fired == ["discord-0-job"]
+    assert shard_1.fired == ["discord-1-job"]
+    assert [key for key, _ in slack.called] == ["slack-call"]
+    assert [key for key, _ in shard_0.called] == ["discord-0-call"]
+    assert [key for key, _ in shard_1.called] == ["discord-1-call"]
+
+
+async def test_a_job_one_process_schedules_for_now_wakes_another_within_a_second(
+    instances: Callable[..., Awaitable[Instance]],
+) -> None:
+    scheduling, waiting = await instances("scheduling"), await instances("waiting")
+    waiting.start()  # nothing is due: its loop sleeps, and no event here will wake it
+    await asyncio.sleep(0.1)
+
+    await schedule_due(scheduling, ["now"])
+    took = await until(lambda: waiting.fired == ["now"], 3)
+
+    assert took <= 1.2
+    assert scheduling.fired == []
