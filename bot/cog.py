@@ -53,6 +53,7 @@ class MessageCommand:
 @dataclass(frozen=True, slots=True)
 class ButtonPrefix:
     prefix: str
+    opens_form: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +111,16 @@ def command(
     private: bool = False,
     description_de: str = "",
     requires: tuple[Capability, ...] = (),
+    opens_form: bool = False,
 ) -> Callable[[F], F]:
     """Declare a slash command; the handler receives an `Interaction`.
 
-    `requires` names platform capabilities without which the command is not offered.
+    `requires` names platform capabilities without which the command is not offered;
+    `opens_form` says the handler may answer with `Interaction.open_form`.
     """
-    spec = CommandSpec(path, description, options, permission, private, description_de, requires)
+    spec = CommandSpec(
+        path, description, options, permission, private, description_de, requires, opens_form
+    )
     return _mark(Command(spec))
 
 
@@ -126,18 +131,25 @@ def message_command(
     *,
     name_de: str = "",
     description_de: str = "",
+    opens_form: bool = False,
 ) -> Callable[[F], F]:
     """Declare a message action such as "Report message"; German name where platforms
-    show one (Discord's context menu)."""
+    show one (Discord's context menu); `opens_form` as for `command`."""
     spec = MessageCommandSpec(
-        name, permission, description, name_de=name_de, description_de=description_de
+        name,
+        permission,
+        description,
+        name_de=name_de,
+        description_de=description_de,
+        opens_form=opens_form,
     )
     return _mark(MessageCommand(spec))
 
 
-def button(prefix: str) -> Callable[[F], F]:
-    """Handle presses of buttons whose action id starts with ``prefix``."""
-    return _mark(ButtonPrefix(prefix))
+def button(prefix: str, *, opens_form: bool = False) -> Callable[[F], F]:
+    """Handle presses of buttons whose action id starts with ``prefix``; `opens_form` says
+    the handler may answer with a form."""
+    return _mark(ButtonPrefix(prefix, opens_form))
 
 
 def form(prefix: str) -> Callable[[F], F]:

@@ -66,6 +66,9 @@ class CommandSpec:
     private: bool = False
     description_de: str = ""
     requires: tuple[Capability, ...] = ()
+    # The handler may answer with a form: a platform whose forms must open within a few
+    # seconds of the invocation (Slack's trigger_id) keeps that chance open while it works.
+    opens_form: bool = False
 
     def description_for(self, locale: str) -> str:
         return self.description_de if locale == "de" and self.description_de else self.description
@@ -93,6 +96,7 @@ class MessageCommandSpec:
     requires: tuple[Capability, ...] = ()
     name_de: str = ""
     description_de: str = ""
+    opens_form: bool = False  # as `CommandSpec.opens_form`
 
     def name_for(self, locale: str) -> str:
         return self.name_de if locale == "de" and self.name_de else self.name

@@ -81,6 +81,8 @@ class Dispatcher:
         self._commands: dict[str, RegisteredCommand] = {}
         self._message_commands: dict[str, RegisteredMessageCommand] = {}
         self._buttons: list[tuple[str, Handler]] = []
+        # Prefixes of the buttons whose handlers may open a form (`bot.cog.button`).
+        self.form_buttons: list[str] = []
         self._forms: list[tuple[str, Handler]] = []
         self.cogs: list[Cog] = []
 
@@ -98,8 +100,10 @@ class Dispatcher:
                     self._message_commands[spec.name] = RegisteredMessageCommand(
                         spec, handler, cog.name
                     )
-                case ButtonPrefix(prefix):
+                case ButtonPrefix(prefix, opens_form):
                     self._buttons.append((prefix, handler))
+                    if opens_form:
+                        self.form_buttons.append(prefix)
                 case FormPrefix(prefix):
                     self._forms.append((prefix, handler))
                 case JobKind(kind):

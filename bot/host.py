@@ -30,6 +30,25 @@ class Declarations:
     commands: Mapping[str, CommandSpec]
     message_commands: Mapping[str, MessageCommandSpec]
     config_sections: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+    # Action-id prefixes of the buttons whose handlers may answer with a form.
+    form_buttons: tuple[str, ...] = ()
+
+    def command_opens_form(self, line: str) -> bool:
+        """Whether the command a line invokes (``ticket open`` in ``ticket open Printer``)
+        may answer with a form; the longest declared path wins."""
+        words = line.casefold().split()
+        for length in range(len(words), 0, -1):
+            spec = self.commands.get(" ".join(words[:length]))
+            if spec is not None:
+                return spec.opens_form
+        return False
+
+    def message_command_opens_form(self, name: str) -> bool:
+        spec = self.message_commands.get(name)
+        return spec is not None and spec.opens_form
+
+    def button_opens_form(self, action_id: str) -> bool:
+        return any(action_id.startswith(prefix) for prefix in self.form_buttons)
 
     @classmethod
     def of(

@@ -71,7 +71,8 @@ class Inbox:
     # -- interactive payloads -----------------------------------------------------------------
 
     async def command(self, body: dict[str, Any]) -> None:
-        async with self._trigger(body) as trigger:
+        line = f"{body['command'].lstrip('/')} {body.get('text') or ''}"
+        async with self._trigger(body, self._host.declarations.command_opens_form(line)) as trigger:
             member = await self._member(body["user_id"], body.get("user_name", ""))
             channel = await self._channel(body.get("channel_id", ""), body.get("channel_name", ""))
             responder = self._responder(member, channel, body, trigger)
@@ -82,7 +83,10 @@ class Inbox:
     async def shortcut(self, body: dict[str, Any]) -> None:
         if body.get("type") != "message_action":
             return
-        async with self._trigger(body) as trigger:
+        names = {shortcut_callback_id(n): n for n in self._host.declarations.message_commands}
+        name = names.get(body["callback_id"], body["callback_id"])
+        form = self._host.declarations.message_command_opens_form(name)
+        async with self._trigger(body, form) as trigger:
             member = await self._member(body["user"]["id"], body["user"].get("name", ""))
             raw = body["message"]
             channel = await self._channel(body["channel"]["id"], body["channel"].get("name", ""))
@@ -90,8 +94,6 @@ class Inbox:
                 channel.community, channel.id, channel.name, raw.get("thread_ts"), raw["ts"]
             )
             posted = await self._platform.posted(where, raw)
-            names = {shortcut_callback_id(n): n for n in self._host.declarations.message_commands}
-            name = names.get(body["callback_id"], body["callback_id"])
             responder = self._responder(member, channel, body, trigger)
             await self._dispatch(MessageCommandInvoked(member, name, posted, responder))
 
@@ -99,14 +101,15 @@ class Inbox:
         container = body.get("container") or {}
         if container.get("type") != "message" or not body.get("actions"):
             return
-        async with self._trigger(body) as trigger:
+        action_id = body["actions"][0]["action_id"]
+        form = self._host.declarations.button_opens_form(action_id)
+        async with self._trigger(body, form) as trigger:
             member = await self._member(body["user"]["id"], body["user"].get("name", ""))
             channel = await self._channel(container["channel_id"])
             message_ts = container["message_ts"]
             thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
             where = channel_for(channel.community, channel.id, channel.name, thread_ts, message_ts)
             responder = self._responder(member, where, body, trigger)
-            action_id = body["actions"][0]["action_id"]
             await self._dispatch(
                 ButtonPressed(member, MessageRef(where, message_ts), action_id, responder)
             )
@@ -252,15 +255,21 @@ class Inbox:
         return ChannelRef(self._platform.community, opened["channel"]["id"])
 
     @asynccontextmanager
-    async def _trigger(self, body: dict[str, Any]) -> AsyncIterator[Trigger | None]:
-        """The interaction's trigger, watched from now on: its three seconds started when
-        Slack sent the payload, before any lookup or database work of ours."""
+    async def _trigger(
+        self, body: dict[str, Any], may_open_form: bool
+    ) -> AsyncIterator[Trigger | None]:
+        """The interaction's trigger: its three seconds started when Slack sent the payload,
+        before any lookup or database work of ours. Where the handler may open a form
+        (declared `opens_form`) it is watched, and a slow handler spends it on a "one
+        moment" modal that the form replaces; any other interaction is answered the usual
+        way, with no modal the member did not ask for."""
         trigger_id = body.get("trigger_id")
         if not trigger_id:
             yield None
             return
         trigger = Trigger(self._platform.client, str(trigger_id))
-        trigger.watch()
+        if may_open_form:
+            trigger.watch()
         try:
             yield trigger
         finally:

@@ -123,6 +123,7 @@ class App:
         return Declarations(
             {path: c.spec for path, c in self.dispatcher.commands.items()},
             {name: m.spec for name, m in self.dispatcher.message_commands.items()},
+            form_buttons=tuple(self.dispatcher.form_buttons),
         )
 
     async def deliver(self, event: Event) -> None:

@@ -267,6 +267,7 @@ class ModerationCog(Cog):
         description="Report this message to the moderators.",
         name_de="Nachricht melden",
         description_de="Diese Nachricht dem Moderationsteam melden.",
+        opens_form=True,  # asks for the reason
     )
     async def report_message(self, interaction: Interaction) -> None:
         await self.reports.report_by_action(interaction)

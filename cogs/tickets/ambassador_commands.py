@@ -154,7 +154,7 @@ class AmbassadorCommands(TicketsBase):
             await self.digests.preview(interaction.community, interaction.locale)
         )
 
-    @button(RESOLVE_BUTTON)
+    @button(RESOLVE_BUTTON, opens_form=True)
     async def resolve_pressed(self, interaction: Interaction) -> None:
         """A button of the ✅ prompt: open the form for that outcome's resolution."""
         self._require_ambassador(interaction)

@@ -47,6 +47,7 @@ class MemberCommands(TicketsBase):
         Option("category", "One of the community's categories", required=False, keyword_only=True),
         private=True,
         description_de="Ein Anliegen oder einen Wunsch als Ticket an die Botschafter geben.",
+        opens_form=True,  # without a title, a form asks for one
     )
     async def open(self, interaction: Interaction) -> None:
         title = interaction.args.text("title")

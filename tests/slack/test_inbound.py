@@ -160,6 +160,61 @@ async def test_a_form_opens_within_three_seconds_while_the_database_is_busy(
     assert len(flags) == 1 and "idiots" in shown(flags[0].text)
 
 
+async def busy_database(rig: SlackRig, seconds: float) -> asyncio.Task[None]:
+    """Another writer holds the database for `seconds` (a long outbox transaction, a slow
+    disk); returns once it holds it."""
+    locked = asyncio.Event()
+
+    async def hold() -> None:
+        async with rig.app.services.db.transaction():
+            locked.set()
+            await asyncio.sleep(seconds)
+
+    holder = asyncio.create_task(hold())
+    await locked.wait()
+    return holder
+
+
+async def test_a_slow_command_that_opens_no_form_shows_no_waiting_modal(rig: SlackRig) -> None:
+    """/kudos top reads the database: slow today, but it answers with text, so the member
+    sees that answer privately and no "one moment" modal they never asked for."""
+    holder = await busy_database(rig, 2.5)
+    await rig.command(BEN, "/kudos top", channel=GENERAL)
+    await holder
+    assert rig.fake.called("views.open") == []
+    [answer] = rig.fake.posts_in(GENERAL)
+    assert "Kudos" in shown(answer.text)
+
+
+async def test_a_slow_button_that_opens_no_form_shows_no_waiting_modal(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    """Accepting the rules writes to the database: slow today, answered privately."""
+    write_config("[welcome.rules]\nenabled = true\n")
+    async with open_rig(settings, clock) as rig:
+        holder = await busy_database(rig, 2.5)
+        ts = rig.fake.post(GENERAL, BEN, "welcome!")
+        await rig.press(BEN, GENERAL, ts, f"welcome:accept:{BEN}")
+        await holder
+        assert rig.fake.called("views.open") == []
+        assert len(rig.fake.private_to(BEN)) == 1
+
+
+async def test_a_slow_command_that_may_open_a_form_holds_the_trigger_with_a_waiting_modal(
+    rig: SlackRig,
+) -> None:
+    """/ticket open without a title asks for one in a form: while the database is busy the
+    trigger is spent on a "one moment" modal in time, and the form replaces it."""
+    holder = await busy_database(rig, 4)
+    started = time.monotonic()
+    await rig.command(BEN, "/ticket open", channel=GENERAL)
+    await holder
+    [opened] = rig.fake.called("views.open")
+    assert opened.at - started < 3.0
+    [view] = rig.fake.views.values()
+    assert view["callback_id"] == "ticket:open"
+
+
 # -- the pieces ----------------------------------------------------------------------------------
 
 
