@@ -42,7 +42,7 @@ T = TypeVar("T")
 
 # A unit of work that lost a race (serialization failure, deadlock) or its connection is
 # run again, a few times, after a short random pause so two rivals do not collide again.
-RETRY_ATTEMPTS = 5
+RETRY_ATTEMPTS = 8
 RETRY_BASE_SECONDS = 0.02
 
 
