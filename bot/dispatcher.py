@@ -223,7 +223,10 @@ class Dispatcher:
     ) -> None:
         handler = next((h for prefix, h in routes if action_id.startswith(prefix)), None)
         if handler is None:
-            log.warning("no handler for %r", event)
+            # A stale button (a poll from before an upgrade) or a form another app wrote:
+            # the member is answered; one DEBUG line with its kind and id (issue 18), no
+            # warning an operator could act on, and none of the member's details.
+            log.debug("no handler for a %s with id %r", type(event).__name__, action_id)
 
             async def explain(interaction: Interaction) -> None:
                 raise core_error("core.gone")

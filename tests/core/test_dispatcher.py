@@ -174,12 +174,18 @@ async def test_which_one_offers_only_the_sub_commands_the_member_may_use(
         await session.app.close()
 
 
-async def test_a_button_nobody_handles_any_more_gets_a_polite_answer(bot: LocalSession) -> None:
+async def test_a_button_nobody_handles_any_more_gets_a_polite_answer(
+    bot: LocalSession, caplog: pytest.LogCaptureFixture
+) -> None:
     c = bot.community
     ben = c.member("Ben")
     old = c.record("general", "botschafter", "an old poll", buttons=(Button("poll:yes", "Yes"),))
-    await c.press(ben, old.number, "Yes")
+    with caplog.at_level(logging.DEBUG, logger="bot.dispatcher"):
+        await c.press(ben, old.number, "Yes")
     assert c.last_private(ben).startswith("This button or form no longer does anything.")
+    [note] = [r for r in caplog.records if r.name == "bot.dispatcher"]
+    assert note.levelno == logging.DEBUG  # nothing an operator has to act on
+    assert note.getMessage() == "no handler for a ButtonPressed with id 'poll:yes'"
 
 
 class Grouped(Cog):
