@@ -217,9 +217,9 @@ async def _recognise_previous_copy(
             differ.append(table.name)
     if differ:
         raise CopyRefused(
-            f"Not copying: {target.location} already holds other data ({', '.join(differ)}"
-            " differ). Copy into an empty database, or add --replace to delete what it holds"
-            " and copy again."
+            f"Not copying: {target.location} already holds other data (in {', '.join(differ)})."
+            " Copy into an empty database, or add --replace to delete what it holds and copy"
+            " again."
         )
     async with target.transaction() as tx:
         await copy.continue_ids(tx, target, ordered)

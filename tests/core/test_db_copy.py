@@ -8,13 +8,17 @@ later migration adds is noticed here until the session fills it too.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import itertools
 import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -24,12 +28,14 @@ from bot.app.cli import main
 from bot.app.runner import run_script
 from bot.settings import Settings
 from storage import copy
-from storage.database import Database
+from storage.database import Database, migrations
 from storage.platform_events import PlatformEventRepository
 from storage.process_claims import Claim, ProcessClaimRepository
+from tests.postgres import PostgresServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 BOT = (sys.executable, "-m", "bot")
+NUMBERS = itertools.count()
 
 COMMUNITY = """\
 join Jonas locale=de
@@ -68,6 +74,12 @@ wait 8d
 
 
 @pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The source is always a SQLite file (the data folder's), whatever the suite's backend."""
+    return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
 async def community(settings: Settings, tmp_path: Path) -> Path:
     """A community's SQLite database with rows in every table; returns its path."""
     settings.config_file = EXAMPLES / "botschafter.toml"
@@ -85,9 +97,28 @@ async def community(settings: Settings, tmp_path: Path) -> Path:
         await db.close()
     path = settings.database_path
     assert path is not None
-    empty = [name for name, rows in _contents(path).items() if not rows]
+    empty = [name for name, rows in (await _contents(str(path))).items() if not rows]
     assert not empty, f"the community leaves these tables empty: {empty}"
     return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty target: a new SQLite file, or an empty PostgreSQL database (no schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'moved' / 'botschafter.db'}"
+        return
+    import asyncpg
+
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.url_for(f"botschafter_copy_{os.getpid()}_{next(NUMBERS)}")
+    connection = await asyncpg.connect(server.admin_url)
+    try:
+        await connection.execute(f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
+    finally:
+        await connection.close()
+    yield url
+    await server.drop(url)
 
 
 def copy_to(target: str, *extra: str, settings: Settings) -> int:
@@ -95,80 +126,72 @@ def copy_to(target: str, *extra: str, settings: Settings) -> int:
 
 
 def test_the_copy_holds_every_row_of_every_table(
-    community: Path, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    community: Path, settings: Settings, target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = tmp_path / "moved" / "botschafter.db"
+    assert copy_to(target, settings=settings) == 0
 
-    assert copy_to(f"sqlite:///{target}", settings=settings) == 0
-
-    assert _contents(target) == _contents(community)
+    source = contents(str(community))
+    assert contents(target) == source
     out = capsys.readouterr().out
-    for name, rows in _contents(community).items():
-        count = f"{len(rows)} row" + ("" if len(rows) == 1 else "s")
-        assert f"  {name} " in out and count in out.split(f"  {name} ")[1].splitlines()[0]
+    assert "Migrated " in out  # the target was empty: the copy gave it the schema
+    for name, rows in source.items():
+        line = next(line for line in out.splitlines() if line.startswith(f"  {name} "))
+        assert line.split()[1:] == [str(len(rows)), "row" if len(rows) == 1 else "rows"]
     assert "schema_migrations" not in out
     assert "every table checked row for row" in out
 
 
 def test_new_rows_continue_after_the_copied_ids(
-    community: Path, settings: Settings, tmp_path: Path
+    community: Path, settings: Settings, target: str, tmp_path: Path
 ) -> None:
-    target = tmp_path / "moved.db"
-    assert copy_to(str(target), settings=settings) == 0
-    before = _contents(target)
+    assert copy_to(target, settings=settings) == 0
+    before = contents(target)
 
-    moved = Settings(data_dir=tmp_path / "moved-data", database=target, _env_file=None)  # type: ignore[call-arg]
-    moved.config_file = EXAMPLES / "botschafter.toml"
-    script = tmp_path / "more.script"
-    script.write_text("as Mo\n/ticket open Another wish\n", encoding="utf-8")
-    out = io.StringIO()
-    assert asyncio_run(run_script(script, moved, out)) == 0
+    out = play("as Mo\n/ticket open Another wish\n", on=target, tmp_path=tmp_path)
 
-    assert "Ticket #2" in out.getvalue()
-    after = _contents(target)
+    assert "Ticket #2" in out
+    after = contents(target)
     for name in ("outbox", "ticket_history", "jobs"):
         assert set(before[name]) < set(after[name]), name
 
 
 def test_a_target_holding_other_data_is_refused_until_replace_is_given(
-    community: Path, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    community: Path,
+    settings: Settings,
+    target: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    target = tmp_path / "other.db"
-    other = Settings(data_dir=tmp_path / "other", database=target, _env_file=None)  # type: ignore[call-arg]
-    script = tmp_path / "other.script"
-    script.write_text("as Ben\n/ticket open Something else entirely\n", encoding="utf-8")
-    assert asyncio_run(run_script(script, other, io.StringIO())) == 0
-    theirs = _contents(target)
+    play("as Ben\n/ticket open Something else entirely\n", on=target, tmp_path=tmp_path)
+    theirs = contents(target)
     capsys.readouterr()
 
-    assert copy_to(str(target), settings=settings) == 2
+    assert copy_to(target, settings=settings) == 2
 
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "already holds other data" in err and "--replace" in err
-    assert _contents(target) == theirs  # nothing changed
+    assert contents(target) == theirs  # nothing changed
 
-    assert copy_to(str(target), "--replace", settings=settings) == 0
-    assert _contents(target) == _contents(community)
+    assert copy_to(target, "--replace", settings=settings) == 0
+    assert contents(target) == contents(str(community))
 
 
 def test_running_it_again_finds_the_copy_already_there(
-    community: Path, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    community: Path, settings: Settings, target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = tmp_path / "moved.db"
-    assert copy_to(str(target), settings=settings) == 0
+    assert copy_to(target, settings=settings) == 0
     capsys.readouterr()
 
-    assert copy_to(str(target), settings=settings) == 0
+    assert copy_to(target, settings=settings) == 0
 
     assert "already holds exactly this copy; nothing to do" in capsys.readouterr().out
-    assert _contents(target) == _contents(community)
+    assert contents(target) == contents(str(community))
 
 
 def test_an_interrupted_copy_leaves_nothing_behind_and_runs_again(
-    community: Path, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    community: Path, settings: Settings, target: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target = tmp_path / "moved.db"
     real_copy_rows = copy.copy_rows
     copied: list[str] = []
 
@@ -179,12 +202,12 @@ def test_an_interrupted_copy_leaves_nothing_behind_and_runs_again(
         return await real_copy_rows(source, tx, table)  # type: ignore[arg-type]
 
     monkeypatch.setattr(copy, "copy_rows", interrupted)
-    assert copy_to(str(target), settings=settings) == 130
-    assert copied and not any(_contents(target).values())
+    assert copy_to(target, settings=settings) == 130
+    assert copied and not any(contents(target).values())
 
     monkeypatch.setattr(copy, "copy_rows", real_copy_rows)
-    assert copy_to(str(target), settings=settings) == 0
-    assert _contents(target) == _contents(community)
+    assert copy_to(target, settings=settings) == 0
+    assert contents(target) == contents(str(community))
 
 
 def test_the_copy_refuses_while_the_bot_runs_on_the_source(
@@ -255,22 +278,50 @@ def test_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert db_copy.EXAMPLES.splitlines()[1].strip() in out
 
 
-def _contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every table's rows (but the migrations' bookkeeping), sorted."""
-    with sqlite3.connect(path) as connection:
+def play(script: str, *, on: str, tmp_path: Path) -> str:
+    """Run a scripted session of a new local community on the database `on`."""
+    data = tmp_path / f"data-{next(NUMBERS)}"
+    if on.startswith("postgresql"):
+        moved = Settings(data_dir=data, database_url=on, _env_file=None)  # type: ignore[call-arg]
+    else:
+        moved = Settings(
+            data_dir=data, database=Path(on.removeprefix("sqlite:///")), _env_file=None
+        )  # type: ignore[call-arg]
+    moved.config_file = EXAMPLES / "botschafter.toml"
+    path = tmp_path / "play.script"
+    path.write_text(script, encoding="utf-8")
+    out = io.StringIO()
+    assert asyncio.run(run_script(path, moved, out)) == 0, out.getvalue()
+    return out.getvalue()
+
+
+def contents(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows (but the migrations' bookkeeping), sorted, from either backend;
+    the tables and columns are the ones this version's migrations make."""
+    return asyncio.run(_contents(url))
+
+
+async def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(":memory:") as schema:
+        for _, _, sql in migrations():
+            schema.executescript(sql)
         names = [
             row[0]
-            for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-                " AND name NOT IN ('schema_migrations') AND name NOT LIKE 'sqlite_%'"
+            for row in schema.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
         ]
-        return {
-            name: sorted(connection.execute(f'SELECT * FROM "{name}"'), key=repr) for name in names
+        columns = {
+            name: [row[1] for row in schema.execute(f'PRAGMA table_info("{name}")')]
+            for name in names
         }
-
-
-def asyncio_run(coroutine: object) -> int:
-    import asyncio
-
-    return asyncio.run(coroutine)  # type: ignore[arg-type]
+    db = await Database.open(url, migrate=False, create=False)
+    try:
+        found = {}
+        for name in names:
+            listed = ", ".join(f'"{column}"' for column in columns[name])
+            rows = await db.fetch_all(f'SELECT {listed} FROM "{name}"')
+            found[name] = sorted((tuple(row) for row in rows), key=repr)
+        return found
+    finally:
+        await db.close()
