@@ -1,10 +1,11 @@
 """Forgetting what is finished, so tables that grow with every event stay bounded.
 
-Every table that keeps finished rows (jobs done or given up, outbox entries delivered)
-offers ``prune(before, limit)``: delete at most `limit` rows finished before `before`, say
-how many. The `Pruner` runs them from the scheduler's loop at most once per
-`PRUNE_INTERVAL`, in batches of one short transaction each, so it never holds the database
-for long. Adding a table is one line in `pruner_for`.
+Every table that keeps finished rows (jobs done or given up, outbox entries delivered,
+the marks of reactions on flags and tickets since closed) offers ``prune(before, limit)``:
+delete at most `limit` rows (for marks: messages) finished before `before`, say how many.
+The `Pruner` runs them from the scheduler's loop at most once per `PRUNE_INTERVAL`, in
+batches of one short transaction each, so it never holds the database for long. Adding a
+table is one line in `pruner_for`.
 
 Why rows are kept for weeks: a finished row is what makes work idempotent.
 `JobRepository.upsert` refuses a key whose job already ran and the outbox adds nothing for
@@ -28,6 +29,7 @@ from bot.settings import Settings
 from storage.database import Database
 from storage.jobs import JobRepository
 from storage.outbox import OutboxRepository
+from storage.reaction_marks import ReactionMarks
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ def pruner_for(db: Database, settings: Settings, clock: Clock) -> Pruner:
     tables = [
         JobRepository(db),
         OutboxRepository(db),
+        ReactionMarks(db),
     ]
     return Pruner(tables, timedelta(days=settings.retention_days), clock)
 

@@ -3,7 +3,23 @@ found on a message after a reconnect (see `bot.reconcile`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from storage.database import Database
+from storage.timestamps import to_db
+
+# The messages whose marks are no longer needed: flag posts settled, and ticket trackers
+# no longer active, untouched since the cutoff. A catch-up reads only open items' messages,
+# and a live reaction on them does nothing once the item is closed, so their marks only
+# take room. (A ticket reopened after that acts on its tracker's reactions as on a fresh
+# one; its handlers are idempotent per state, so a vote is still counted once.)
+_CLOSED_MESSAGES = (
+    "SELECT community, post_channel_id AS channel_id, post_message_id AS message_id"
+    " FROM moderation_flags"
+    " WHERE status = 'settled' AND last_activity_at < ? AND post_message_id IS NOT NULL"
+    " UNION SELECT community, channel_id, tracker_message_id FROM tickets"
+    " WHERE active = 0 AND updated_at < ? AND tracker_message_id IS NOT NULL"
+)
 
 
 class ReactionMarks:
@@ -59,6 +75,19 @@ class ReactionMarks:
             (community, channel_id, message_id, emoji, user_id),
         )
         return removed == 1
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Forget the marks on up to `limit` messages of flags and tickets closed and
+        untouched since `before` (see `bot.retention`); returns how many marks went."""
+        cutoff = to_db(before)
+        return await self._db.execute(
+            "DELETE FROM reaction_marks WHERE (community, channel_id, message_id) IN"
+            " (SELECT DISTINCT m.community, m.channel_id, m.message_id FROM reaction_marks m"
+            f" JOIN ({_CLOSED_MESSAGES}) c"
+            " ON m.community = c.community AND m.channel_id = c.channel_id"
+            " AND m.message_id = c.message_id LIMIT ?)",
+            (cutoff, cutoff, limit),
+        )
 
     async def marked(
         self, community: str, channel_id: str, message_id: str

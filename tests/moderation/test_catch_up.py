@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from adapters.local import LocalCommunity
+from adapters.local.community import LocalMessage
 from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
+from bot.retention import pruner_for
 from bot.settings import Settings
 from storage.moderation import FlagStatus, ModerationRepository
+from storage.reaction_marks import ReactionMarks
 
 CONFIG = """
 [[moderation.rules]]
@@ -125,3 +129,37 @@ async def test_only_the_newest_open_flags_are_read(session: LocalSession) -> Non
     await c.react(c.member("Mo"), newer.number, "🗑️")
     await c.connect()
     assert second.deleted and not first.deleted
+
+
+async def test_marks_of_settled_flags_are_pruned_after_the_retention_open_ones_kept(
+    session: LocalSession, settings: Settings, clock: VirtualClock
+) -> None:
+    """The ledger keeps what was acted on; once a flag is settled and the retention has
+    passed nothing reads its marks again, so they go, while an open flag keeps its own
+    (a reconnect still finds Mo's vote counted and asks for nothing twice)."""
+    c = session.community
+    services = session.app.services
+    marks = ReactionMarks(services.db)
+    await c.post(c.member("Ben"), "#general", "darn it")
+    settled = c.read("#moderators")[-1]
+    await c.react(c.member("Mo"), settled.number, "⚠️")
+    await c.post(c.add_member("Cy"), "#general", "darn again")
+    still_open = c.read("#moderators")[-1]
+    await c.react(c.member("Mo"), still_open.number, "🔨")
+
+    def marked(flag: LocalMessage) -> Awaitable[set[tuple[str, str]]]:
+        ref = c.message_ref(flag)
+        return marks.marked(ref.community.key, ref.channel.id, ref.id)
+
+    pruner = pruner_for(services.db, settings, clock)
+    await pruner.run_if_due()
+    assert await marked(settled) != set()  # settled moments ago: kept for the retention
+    clock.advance(timedelta(days=settings.retention_days + 1))
+    await pruner.run_if_due()
+    assert await marked(settled) == set()
+    assert await marked(still_open) == {("🔨", c.member("Mo").id)}
+    said = len(c.read("#moderators"))
+    c.disconnect()
+    await c.connect()
+    assert len(c.read("#moderators")) == said
+    assert await status(session, 2) is FlagStatus.OPEN
