@@ -212,7 +212,7 @@ async def _recognise_previous_copy(
     for table in ordered:
         ours, theirs = await copy.fingerprint(source, table), await copy.fingerprint(target, table)
         verdict = "same" if ours == theirs else f"differs (source has {_rows(ours.rows)})"
-        print(f"  {table.name:<28} {_rows(theirs.rows, 9)}  {verdict}", file=out)
+        print(_line(table.name, theirs.rows, verdict), file=out)
         if ours != theirs:
             differ.append(table.name)
     if differ:
@@ -237,7 +237,7 @@ async def _copy_all(
         for table in ordered:
             read = await copy.copy_rows(source, tx, table)
             _check(table, read, await copy.fingerprint(tx, table))
-            print(f"  {table.name:<28} {_rows(read.rows, 9)}", file=out)
+            print(_line(table.name, read.rows), file=out)
             total += read.rows
         await copy.continue_ids(tx, target, ordered)
     return total
@@ -250,6 +250,11 @@ def _check(table: Table, read: Fingerprint, written: Fingerprint) -> None:
             + (" that differ" if read.rows == written.rows else "")
             + "; the copy was rolled back, nothing was written."
         )
+
+
+def _line(table: str, count: int, note: str = "") -> str:
+    """One table's progress line; the columns line up for any count below a billion."""
+    return f"  {table:<28} {_rows(count, 11):<18}{note}".rstrip()
 
 
 def _rows(count: int, width: int = 0) -> str:
