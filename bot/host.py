@@ -73,6 +73,14 @@ class Host(Protocol):
     @property
     def declarations(self) -> Declarations: ...
 
+    @property
+    def checking(self) -> bool:
+        """True for ``config check --platform``: the adapter connects and reads what the
+        check needs, but changes nothing on the platform (joins no channel) and opens no
+        event connection (a Socket Mode connection would take events from the running
+        bot); what a start would change it only reports."""
+        ...
+
     async def deliver(self, event: Event) -> None:
         """Queue an event for the dispatcher (bounded; see `bot.intake`)."""
 

@@ -154,9 +154,18 @@ class SlackAdapter(SlackPlatform):
         )
         config = await host.services.config.get(self.community)
         with waiting_out_rate_limits():
-            membership = await check_membership(self, config.channel_settings(), join=True)
+            membership = await check_membership(
+                self, config.channel_settings(), join=not host.checking
+            )
+        self.would_join = membership.to_join_ids
+        for label in membership.to_join:
+            log.warning(
+                "Slack channel %s: the bot is not in it yet and joins it when it starts", label
+            )
         for line in membership.problems:
             log.warning("%s", line)
+        if host.checking:
+            return  # only checking: no connection, so the running bot misses no event
         self.bolt = AsyncApp(
             # Bolt would otherwise call auth.test on the first request, on the ack path;
             # we already know the answer from `connect`.

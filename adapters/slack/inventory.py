@@ -8,6 +8,7 @@ user groups at all (``plan_upgrade_required``).
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -24,7 +25,11 @@ if TYPE_CHECKING:
 PAGE_SIZE = 200
 
 
-async def community_facts(client: AsyncWebClient, identity: Identity) -> CommunityFacts:
+async def community_facts(
+    client: AsyncWebClient, identity: Identity, would_join: Set[str] = frozenset()
+) -> CommunityFacts:
+    """The workspace's channels and user groups as the bot may use them; a channel in
+    `would_join` (a check found that start-up will join it) counts as one it is in."""
     community, name, scopes = identity.community, identity.team_name, identity.scopes
 
     def granted(scope: str) -> bool:
@@ -32,7 +37,11 @@ async def community_facts(client: AsyncWebClient, identity: Identity) -> Communi
 
     public_posts = granted("chat:write.public")
     channels = tuple(
-        _channel(raw, identity.bot_name, public_posts=public_posts)
+        _channel(
+            {**raw, "is_member": True} if raw.get("id") in would_join else raw,
+            identity.bot_name,
+            public_posts=public_posts,
+        )
         for raw in await _channels(client)
     )
     try:

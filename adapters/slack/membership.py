@@ -37,6 +37,7 @@ class Membership:
     joined: list[str] = field(default_factory=list)
     to_join: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    to_join_ids: set[str] = field(default_factory=set)  # the channels of `to_join`
 
 
 async def check_membership(
@@ -98,6 +99,7 @@ class _Checker:
             )
         elif not self.join:
             self.found.to_join.append(label)
+            self.found.to_join_ids.add(info["id"])
         else:
             await self._join(info["id"], label)
 

@@ -124,6 +124,9 @@ class SlackPlatform:
         # What this workspace does not allow beyond the scopes, one line each (for
         # `slack check` and the start-up log).
         self.notes: list[str] = []
+        # Public channels a start would join, found by `config check --platform` (which
+        # joins nothing): its survey counts them as the bot's, as they will be.
+        self.would_join: set[str] = set()
 
     async def connect(self) -> Identity:
         """Ask Slack who we are (auth.test), read the granted scopes, and learn the
@@ -510,7 +513,7 @@ class SlackPlatform:
     async def inspect_communities(self) -> list[CommunityFacts]:
         """The one workspace: its channels, user groups and the bot's membership."""
         identity = self.identity
-        facts = await community_facts(self.client, identity)
+        facts = await community_facts(self.client, identity, self.would_join)
         return [facts]
 
     # -- lookups ------------------------------------------------------------------------------

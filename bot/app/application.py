@@ -126,6 +126,10 @@ class App:
             form_buttons=tuple(self.dispatcher.form_buttons),
         )
 
+    @property
+    def checking(self) -> bool:
+        return False  # the running bot (`config check --platform` has its own host)
+
     async def deliver(self, event: Event) -> None:
         await self.intake.put(event)
 

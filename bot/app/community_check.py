@@ -172,6 +172,10 @@ class _QuietHost:
     def declarations(self) -> Declarations:
         return self._app.declarations
 
+    @property
+    def checking(self) -> bool:
+        return True
+
     async def deliver(self, event: Event) -> None:
         log.debug("checking only; not handled: %r", event)
 

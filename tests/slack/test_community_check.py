@@ -9,11 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from slack_fake_api import TEAM_ID, SlackApiFake
+from pydantic import SecretStr
+from slack_fake_api import APP_TOKEN, BOT_TOKEN, BOT_USER, TEAM_ID, SlackApiFake
 from slack_harness import open_rig
-from slack_harness_users import ALICE, AMBASSADORS
+from slack_harness_users import ALICE, AMBASSADORS, TICKETS, seed
 
-from bot.app.community_check import check_at_startup, print_reports, survey
+from bot.app.community_check import check_at_startup, check_platforms, print_reports, survey
 from bot.clock import VirtualClock
 from bot.settings import Settings
 
@@ -69,3 +70,31 @@ async def test_config_set_of_a_channel_that_does_not_exist_is_refused_with_the_n
         assert "#ambassadors, #general, #moderators, #rules, #tickets, #welcome" in reply
         config = await rig.app.services.config.get(rig.adapter.community)
         assert config.community.channels.tickets == "tickets"
+
+
+async def test_config_check_platform_reports_a_channel_to_join_and_joins_nothing(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A check changes nothing: the public channel start-up would join is named, not
+    joined, and no Socket Mode connection takes events away from the running bot."""
+    fake = SlackApiFake()
+    seed(fake)
+    fake.members[TICKETS].discard(BOT_USER)
+    await fake.start()
+    try:
+        settings.slack_bot_token = SecretStr(BOT_TOKEN)
+        settings.slack_app_token = SecretStr(APP_TOKEN)
+        settings.slack_api_url = fake.api_url
+        out = io.StringIO()
+        with caplog.at_level(logging.WARNING, "adapters.slack"):
+            assert await check_platforms(settings, out) == 0
+    finally:
+        await fake.close()
+    assert fake.called("conversations.join") == []
+    assert BOT_USER not in fake.members[TICKETS]
+    assert fake.called("apps.connections.open") == []
+    assert (
+        "Slack channel #tickets (community.channels.tickets): the bot is not in it yet and "
+        "joins it when it starts" in caplog.messages
+    )
+    assert "problem" not in out.getvalue()  # start-up joins #tickets: nothing to /invite
