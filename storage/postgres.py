@@ -2,16 +2,20 @@
 
 Concurrency. There is no process-wide lock: each top-level transaction takes its own pooled
 connection, so transactions of one process and of several processes run at the same time.
-They run at ``SERIALIZABLE`` isolation. The repositories and cogs were written for SQLite,
-whose single writer ran every transaction as if alone; code reads a row and writes on
-what it read (the open ticket count before a new ticket, the votes before settling a flag,
-the wave before alerting). ``SERIALIZABLE`` keeps exactly that promise across connections
-and processes: PostgreSQL lets concurrent transactions commit only if the result equals
-some one-at-a-time order, and otherwise rolls one back with a serialization failure.
-``REPEATABLE READ`` would allow write skew (two transactions each reading that the other's
-insert has not happened yet), and ``READ COMMITTED`` lost updates, both of which SQLite
-never showed; auditing every read-then-write for them is more fragile than paying for
-the occasional retry.
+They run at ``REPEATABLE READ`` isolation. The repositories and cogs were written for
+SQLite, whose single writer ran every transaction as if alone, and they read a row and
+write on what they read (a ticket's status before claiming it, a counter before bumping
+it). At ``REPEATABLE READ`` a transaction sees one snapshot and may not overwrite a row
+another transaction changed since: it fails with a serialization error and runs again, so
+no update is lost (``READ COMMITTED`` would silently lose it). What that level does not
+catch is write skew, two transactions deciding from a shared set of rows and each writing
+a different one (a join wave's threshold, a ban quorum); those decisions first update one
+row of ``serial_locks`` (storage/locks.py), which turns them into the case above.
+``SERIALIZABLE`` would catch write skew by itself, at the price of more aborts, and a
+handler run again after an abort is not always idempotent: tried on the suite, a ban
+quorum reached on two processes at once banned nobody, because the re-run vote found its
+reaction already in the ledger (entered by an earlier, committed transaction) and
+skipped it. Fewer aborts, in the places that lock on purpose, is the safer trade.
 
 Retries. A serialization failure, a deadlock or a lost connection rolls the transaction
 back and raises `TransactionConflict`; `Database.atomic` (and `execute`/`insert`, and the
@@ -172,7 +176,7 @@ class PostgresDatabase(Database):
         async with _conflicts():
             connection = await self._pool.acquire()
         try:
-            outer = connection.transaction(isolation="serializable")
+            outer = connection.transaction(isolation="repeatable_read")
             async with _conflicts():
                 await outer.start()
             self._held[task] = connection
