@@ -28,6 +28,10 @@ LOCK_NAME = "botschafter.lock"
 class DataFolderUnusable(Exception):
     """The data folder cannot be used: another process holds it, or it is not a folder."""
 
+    def __init__(self, message: str, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder  # who holds the lock, for a command's own message
+
 
 @contextmanager
 def hold(data_dir: Path | None, database: Path | None) -> Iterator[None]:
@@ -64,9 +68,11 @@ def _locked(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = _holder(fd)
             raise DataFolderUnusable(
                 f"{path.parent}: another Botschafter process is using this data "
-                f"({_holder(fd)}). Stop it first, or give this one its own --data-dir."
+                f"({holder}). Stop it first, or give this one its own --data-dir.",
+                holder,
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, _describe_self().encode(), 0)

@@ -142,13 +142,12 @@ async def _open_source(source_at: Path | str) -> AsyncIterator[Database]:
     kind, where = parse_target(source_at)
     async with AsyncExitStack() as stack:
         if kind == "sqlite":
-            try:
-                stack.enter_context(data_lock.hold(None, Path(where)))
-            except data_lock.DataFolderUnusable as error:
-                raise CopyRefused(
-                    f"Not copying {where}: a bot is running on it. Stop it first, then copy "
-                    f"(a copy taken while it runs would miss what it writes). {error}"
-                ) from None
+            _hold(
+                stack,
+                where,
+                f"Not copying {where}: a bot is running on it ({{holder}}). Stop it first, then"
+                " copy: a copy taken while it runs would miss what it writes.",
+            )
         database = await Database.open(source_at, migrate=False, create=False)
         stack.push_async_callback(database.close)
         yield database
@@ -159,16 +158,25 @@ async def _open_target(target_at: str, kind: str, where: str) -> AsyncIterator[D
     """The target, created if it is a new SQLite file (`copy_database` migrates it)."""
     async with AsyncExitStack() as stack:
         if kind == "sqlite":
-            try:
-                stack.enter_context(data_lock.hold(None, Path(where)))
-            except data_lock.DataFolderUnusable:
-                raise CopyRefused(
-                    f"Not copying to {where}: a bot is running on it. Stop it, or choose"
-                    " another target."
-                ) from None
+            _hold(
+                stack,
+                where,
+                f"Not copying to {where}: a bot is running on it ({{holder}}). Stop it, or"
+                " choose another target.",
+            )
         database = await Database.open(target_at, migrate=False)
         stack.push_async_callback(database.close)
         yield database
+
+
+def _hold(stack: AsyncExitStack, where: str, refusal: str) -> None:
+    """Hold a SQLite file's lock as the bot does, or refuse naming the bot that holds it."""
+    try:
+        stack.enter_context(data_lock.hold(None, Path(where)))
+    except data_lock.DataFolderUnusable as error:
+        if not error.holder:
+            raise  # not a running bot: the folder itself is unusable, and says why
+        raise CopyRefused(refusal.replace("{holder}", error.holder)) from None
 
 
 def _refuse_same(source_at: Path | str, kind: str, where: str) -> None:

@@ -219,7 +219,18 @@ def test_the_copy_refuses_while_the_bot_runs_on_the_source(
 
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "a bot is running on it. Stop it first" in err
+    assert "a bot is running on it (PID " in err and "Stop it first, then copy" in err
+    assert not target.exists()
+
+
+def test_the_copy_refuses_a_sqlite_target_a_bot_runs_on(
+    community: Path, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "elsewhere" / "botschafter.db"
+    with data_lock.hold(tmp_path / "elsewhere", target):
+        assert copy_to(str(target), settings=settings) == 2
+
+    assert f"Not copying to {target}: a bot is running on it (PID " in capsys.readouterr().err
     assert not target.exists()
 
 
