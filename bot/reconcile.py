@@ -26,7 +26,7 @@ from bot.errors import NotFound, PlatformError, PlatformUnavailable
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Member, MessageRef, UserRef
 from bot.platform import Platform
-from storage.database import Database
+from storage.database import Database, TransactionConflict
 from storage.reaction_marks import ReactionMarks
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,13 @@ class ReactionLedger:
         fresh = await self._marks.claim(*key, event.member.id)
         try:
             yield fresh
+        except TransactionConflict:
+            # Rolled back, nothing acted on: the dispatcher runs the handler again
+            # (`Database.retrying`), which must find the reaction fresh, not handled.
+            if fresh:
+                await self._marks.release(*key, event.member.id)
+                fresh = False
+            raise
         finally:
             if fresh:
                 await self._marks.finish(*key, event.member.id)
