@@ -74,8 +74,11 @@ wait 8d
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """The source is always a SQLite file (the data folder's), whatever the suite's backend."""
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The source is always a SQLite file (the data folder's), whatever the suite's backend
+    or the environment says."""
+    for name in ("DATABASE_URL", "BOTSCHAFTER_DATABASE", "BOTSCHAFTER_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
     return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
 
 
@@ -108,21 +111,47 @@ async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'moved' / 'botschafter.db'}"
         return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = await _empty_postgres(server)
+    yield url
+    await server.drop(url)
+
+
+async def _empty_postgres(server: PostgresServer) -> str:
+    """A new database without any table (the test template has the schema already)."""
     import asyncpg
 
-    server: PostgresServer = request.getfixturevalue("postgres_server")
     url = server.url_for(f"botschafter_copy_{os.getpid()}_{next(NUMBERS)}")
     connection = await asyncpg.connect(server.admin_url)
     try:
         await connection.execute(f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
     finally:
         await connection.close()
-    yield url
-    await server.drop(url)
+    return url
 
 
 def copy_to(target: str, *extra: str, settings: Settings) -> int:
     return main(["--data-dir", str(settings.data_dir), "db", "copy", "--to", target, *extra])
+
+
+def test_a_postgresql_database_copies_back_to_a_sqlite_file(
+    community: Path,
+    settings: Settings,
+    postgres_server: PostgresServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other way: DATABASE_URL names the source (dependency order from PostgreSQL's
+    catalogue), e.g. to move back or to hand a copy to a test machine."""
+    moved = asyncio.run(_empty_postgres(postgres_server))
+    try:
+        assert copy_to(moved, settings=settings) == 0
+        monkeypatch.setenv("DATABASE_URL", moved)
+        back = tmp_path / "back.db"
+        assert main(["db", "copy", "--to", str(back)]) == 0
+        assert contents(str(back)) == contents(str(community))
+    finally:
+        asyncio.run(postgres_server.drop(moved))
 
 
 def test_the_copy_holds_every_row_of_every_table(
