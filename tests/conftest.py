@@ -26,12 +26,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The tests of storage and of the cogs' state run on each backend; the adapters', the CLI's
+# and the property tests use the bot's database only as a place to keep state, so they run
+# on SQLite alone (running everything twice would double CI's time for no new coverage).
+BOTH_BACKENDS = (
+    "tests/tickets/",
+    "tests/moderation/",
+    "tests/welcome/",
+    "tests/core/test_storage.py",
+    "tests/core/test_outbox.py",
+    "tests/core/test_scheduler.py",
+    "tests/core/test_retention.py",
+    "tests/core/test_database_backends.py",
+    "tests/core/test_exactly_once_across_processes.py",
+    "tests/core/test_leases.py",
+    "tests/core/test_db_copy.py",
+)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test that uses the `settings` (so the bot's database) runs on each backend."""
-    if "backend" in metafunc.fixturenames:
-        chosen = metafunc.config.getoption("--backend")
-        backends = ["sqlite", "postgresql"] if chosen == "both" else [chosen]
-        metafunc.parametrize("backend", backends, indirect=True)
+    """A storage or cog test that uses the `settings` (so the bot's database) runs on each
+    backend chosen by ``--backend``; any other runs on the first of them."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption("--backend")
+    backends = ["sqlite", "postgresql"] if chosen == "both" else [chosen]
+    where = Path(metafunc.definition.path).relative_to(metafunc.config.rootpath).as_posix()
+    if not where.startswith(BOTH_BACKENDS):
+        backends = backends[:1]
+    metafunc.parametrize("backend", backends, indirect=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
