@@ -35,7 +35,13 @@ _THREAD = re.compile(r"thread-\d+")
 _ID_FIELD = re.compile(r'("\w*(?:message|thread)\w*"\s*:\s*)("[^"]*"|\d+)')
 # Columns that hold platform message or thread ids, row ids, or how often a job was tried:
 # they legitimately differ after a restart. Everything else must match.
-_DROPPED = re.compile(r"^(id|.*message_id|thread_id|tracker_url|permalink|attempts|last_error)$")
+_DROPPED = re.compile(
+    r"^(id|.*message_id|thread_id|tracker_url|permalink|attempts|last_error|lease_owner|lease_expires)$"
+)
+# Tables that coordinate processes rather than hold state: how many turns a lock row counted
+# (a transaction cut off by a kill and run again takes another) or which process holds a
+# shard says nothing about what members see or what the bot remembers.
+_COORDINATION = frozenset({"serial_locks", "process_claims"})
 
 
 @dataclass
@@ -116,6 +122,7 @@ def stored_rows(snapshot: dict[str, Any]) -> dict[str, Counter[str]]:
             if _stored_state(table, row)
         )
         for table, rows in snapshot["stored"].items()
+        if table not in _COORDINATION
     }
 
 
