@@ -39,8 +39,12 @@ def break_once(
 
 
 async def restart_delivery(session: LocalSession) -> None:
-    """What a restart does: cut-off jobs and outbox entries go back to the queue."""
+    """What a restart does: cut-off jobs and outbox entries go back to the queue. Alone on
+    SQLite a start clears the old leases; on PostgreSQL a restarted process waits until the
+    dead one's leases run out, which giving them back here stands for."""
     services = session.app.services
+    await services.scheduler.release()
+    await services.outbox.release()
     await services.scheduler.start()
     await services.outbox.start()
     await session.run_due_jobs()
