@@ -33,7 +33,7 @@ from bot.clock import Clock
 from bot.codec import decode, encode
 from bot.effects import EFFECTS, Attempt, Call, Effect
 from bot.errors import PlatformError, PlatformUnavailable
-from bot.leases import renew_forever, sleep_until
+from bot.leases import dead_here, renew_forever, sleep_until
 from bot.model import ChannelRef, MessageRef
 from bot.platform import Platforms
 from storage.database import Database, Transaction
@@ -236,11 +236,12 @@ class Outbox:
 
     async def start(self) -> None:
         """Prepare for running after a restart. Alone on the database, entries cut off by
-        the last run are taken again at once, as recovering; with other processes, their
-        leases run out instead."""
+        the last run are taken again at once, as recovering; with other processes, only those
+        of processes on this machine that are gone, the rest when their leases run out."""
+        owners = None  # alone on the database: every old lease was this bot's
         if self._entries.holder.shared:
-            return
-        released = await self._entries.expire_leases()
+            owners = [o for o in await self._entries.lease_owners() if dead_here(o)]
+        released = await self._entries.expire_leases(owners)
         if released:
             log.warning("retrying %d platform action(s) cut off by the last shutdown", released)
 

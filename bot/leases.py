@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -27,6 +29,24 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 # Woken this much after a lease's expiry, so the expiry has passed when the loop looks.
 _LATE = 0.01
+
+
+def dead_here(owner: str) -> bool:
+    """Whether a lease owner (``host:pid:random``, `storage.leases.process_owner`) was a
+    process on this machine that is gone: its leases need not run out before a restart
+    takes its work over. Another machine's process, or a pid alive now (perhaps reused, or
+    every container's pid 1), is left to its lease."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # e.g. PermissionError: a live process of another user
+        return False
+    return False
 
 
 async def renew_forever(holder: Holder, renew: Callable[[], Awaitable[int]], what: str) -> None:

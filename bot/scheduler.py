@@ -25,7 +25,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.commands import format_duration
 from bot.errors import TemporaryFailure
-from bot.leases import renew_forever, sleep_until
+from bot.leases import dead_here, renew_forever, sleep_until
 from bot.model import Community
 from bot.retention import Pruner
 from bot.watchdog import DeadlineExceeded, Watchdog
@@ -120,11 +120,13 @@ class Scheduler:
 
     async def start(self) -> None:
         """Prepare for running after a restart. Alone on the database, jobs the last run
-        was carrying out when it stopped are taken again at once; with other processes,
-        their leases run out instead (a lease cannot tell a dead process from a live one)."""
+        was carrying out when it stopped are taken again at once; with other processes, only
+        those of processes on this machine that are gone, the rest when their leases run
+        out (a lease alone cannot tell a dead process from a live one)."""
+        owners = None  # alone on the database: every old lease was this bot's
         if self._jobs.holder.shared:
-            return
-        released = await self._jobs.expire_leases()
+            owners = [o for o in await self._jobs.lease_owners() if dead_here(o)]
+        released = await self._jobs.expire_leases(owners)
         if released:
             log.warning("re-queued %d job(s) interrupted by the last shutdown", released)
 

@@ -13,7 +13,7 @@ process runs its cut-off jobs at once instead of waiting out their leases.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -233,12 +233,25 @@ class JobRepository:
             (self.holder.owner,),
         )
 
-    async def expire_leases(self) -> int:
-        """Clear every lease, so jobs cut off by the last run are taken again at once.
-        Only for a process that is alone on its database (SQLite), at start-up."""
-        return await self._db.execute(
-            "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE status = 'running'"
+    async def expire_leases(self, owners: Collection[str] | None = None) -> int:
+        """Clear the leases of `owners` (None: every lease), so the jobs they were carrying
+        out are taken again at once: all of them for a process alone on its database
+        (SQLite) at start-up, only dead processes' ones when others may share it."""
+        sql = "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE status = 'running'"
+        if owners is None:
+            return await self._db.execute(sql)
+        if not owners:
+            return 0
+        marks = ", ".join("?" for _ in owners)
+        return await self._db.execute(f"{sql} AND lease_owner IN ({marks})", tuple(owners))
+
+    async def lease_owners(self) -> list[str]:
+        """Who holds running jobs now (to find dead processes' leases at start-up)."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT lease_owner FROM jobs"
+            " WHERE status = 'running' AND lease_owner IS NOT NULL"
         )
+        return [row["lease_owner"] for row in rows]
 
     async def pending(self, community: str | None = None) -> list[Job]:
         sql = "SELECT * FROM jobs WHERE status = 'pending'"

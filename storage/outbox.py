@@ -17,6 +17,7 @@ unanswered ticket once someone answered); what builds on its result is cancelled
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -254,10 +255,25 @@ class OutboxRepository:
             (self.holder.owner, RUNNING),
         )
 
-    async def expire_leases(self) -> int:
-        """Clear every lease, so entries cut off by the last run are taken again at once
-        (as recovering). Only for a process alone on its database (SQLite), at start-up."""
-        return await self._db.execute(f"UPDATE outbox SET {_UNLEASED} WHERE status = ?", (RUNNING,))
+    async def expire_leases(self, owners: Collection[str] | None = None) -> int:
+        """Clear the leases of `owners` (None: every lease), so entries cut off by the last
+        run are taken again at once (as recovering): all of them for a process alone on its
+        database (SQLite) at start-up, only dead processes' ones when others may share it."""
+        sql = f"UPDATE outbox SET {_UNLEASED} WHERE status = ?"
+        if owners is None:
+            return await self._db.execute(sql, (RUNNING,))
+        if not owners:
+            return 0
+        marks = ", ".join("?" for _ in owners)
+        return await self._db.execute(f"{sql} AND lease_owner IN ({marks})", (RUNNING, *owners))
+
+    async def lease_owners(self) -> list[str]:
+        """Who holds running entries now (to find dead processes' leases at start-up)."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT lease_owner FROM outbox WHERE status = ? AND lease_owner IS NOT NULL",
+            (RUNNING,),
+        )
+        return [row["lease_owner"] for row in rows]
 
     async def results(self, ids: list[int]) -> dict[int, Entry]:
         if not ids:

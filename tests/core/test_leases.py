@@ -9,10 +9,14 @@ database, its own scheduler and delivery loop, its own lease owner name.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,7 @@ from storage.database import Database
 from storage.jobs import Job, JobRepository, JobRequest
 from storage.leases import Holder
 from storage.outbox import OutboxRepository
+from storage.timestamps import to_db
 
 # Short leases, so a takeover test waits about a second rather than half a minute.
 LEASE_SECONDS = 0.6
@@ -274,3 +279,30 @@ async def test_a_job_one_process_schedules_for_now_wakes_another_within_a_second
 
     assert took <= 1.2
     assert scheduling.fired == []
+
+
+async def test_a_restart_takes_over_at_once_what_a_dead_process_on_this_machine_held(
+    instances: Callable[..., Awaitable[Instance]],
+) -> None:
+    finished = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await finished.wait()
+    here, dead_pid = socket.gethostname(), finished.pid
+    holders = {
+        "job:dead": f"{here}:{dead_pid}:a",
+        "job:alive": f"{here}:{os.getppid()}:b",
+        "job:remote": f"elsewhere.example:{dead_pid}:c",
+    }
+    writer = await instances("writer")
+    await schedule_due(writer, list(holders))
+    for key, owner in holders.items():  # each held, for a long while yet, by its owner
+        await writer.db.execute(
+            "UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires = ?"
+            " WHERE idempotency_key = ?",
+            (owner, to_db(datetime.now(UTC) + timedelta(hours=1)), key),
+        )
+
+    restarted = await instances(f"{here}:{os.getpid()}:restarted")
+    restarted.start()
+    await until(lambda: restarted.fired == ["job:dead"], 1.0)
+    await asyncio.sleep(0.5)
+    assert restarted.fired == ["job:dead"], "a live or remote process's leases run out first"
