@@ -169,7 +169,7 @@ async def test_two_processes_fire_200_due_jobs_each_exactly_once(
 
 
 async def test_two_processes_deliver_200_entries_once_each_and_in_lane_order(
-    instances: Callable[..., Awaitable[Instance]],
+    instances: Callable[..., Awaitable[Instance]], backend: str
 ) -> None:
     first, second = await instances("first"), await instances("second")
     # Calls queue per community: 20 lanes of 10 entries each.
@@ -185,7 +185,8 @@ async def test_two_processes_deliver_200_entries_once_each_and_in_lane_order(
     done = Counter(key for key, _ in first.called + second.called)
     assert sorted(done) == sorted(key for _, key in calls)
     assert [key for key, times in done.items() if times > 1] == []
-    assert first.called and second.called, "both processes took a share"
+    if backend == "postgresql":  # SQLite's one writer may well let one process take all
+        assert first.called and second.called, "both processes took a share"
     delivered = await OutboxRepository(first.db).list()
     for where in lanes:  # a lane's entries went out in the order they were written
         lane = [e for e in delivered if e.community == where.key]
