@@ -43,7 +43,7 @@ examples:
   python -m bot --config my.toml config check        validate a configuration file
   python -m bot config check --platform              ... and check channels and roles exist
   python -m bot --database /srv/bot.db migrate       bring a database up to date
-  python -m bot db copy --to postgresql://bot@host/botschafter   move to PostgreSQL
+  python -m bot db copy --to postgresql://bot@db.example.org/botschafter   move to PostgreSQL
 
 Options such as --config and --database go before the command.
 """

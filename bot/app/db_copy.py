@@ -33,7 +33,7 @@ from storage.database import Database, DatabaseUnusable, migrations, parse_targe
 EXAMPLES = """\
 examples:
   python -m bot db copy --to postgresql://bot@db.example.org/botschafter
-  python -m bot --database old.db db copy --to sqlite:////srv/bot/botschafter.db
+  python -m bot db copy --to sqlite:////srv/botschafter/copy.db   (another SQLite file)
   python -m bot db copy --to postgresql://bot@db.example.org/botschafter --replace
 
 Stop the bot first. The password can come from PGPASSWORD or ~/.pgpass instead of the URL.
