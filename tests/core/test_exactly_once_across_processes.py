@@ -199,7 +199,13 @@ async def test_two_ambassadors_claiming_on_two_processes_get_one_owner(
     )
 
 
-async def test_a_join_wave_split_over_two_processes_alerts_once(cluster: Cluster) -> None:
+async def test_a_join_wave_split_over_two_processes_alerts_once(
+    cluster: Cluster, backend: str
+) -> None:
+    if backend == "sqlite":
+        # One SQLite file serves one process (the data lock refuses a second): its leases
+        # are not shared, so two instances' edits of one alert may land out of order there.
+        pytest.skip("several processes on one database need PostgreSQL (docs/scaling.md)")
     c = cluster.community
     names = [f"Raider{n}" for n in range(1, 9)]
     cluster.route = lambda event: names.index(event.member.name) % 2
