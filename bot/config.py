@@ -14,8 +14,9 @@ import copy
 import difflib
 import logging
 import re
+import time
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -515,18 +516,28 @@ def _sets(table: Mapping[str, Any], dotted: str) -> bool:
 
 
 class ConfigStore:
-    """Effective configuration per community, cached until an override changes it."""
+    """Effective configuration per community, cached until an override changes it.
+
+    With other processes on the same database (`max_age` set), an override one of them
+    stores is not announced here: a cached configuration is read again once it is
+    `max_age` seconds old, so an admin's ``/config set`` reaches every process within that.
+    """
 
     def __init__(
         self,
         file: ConfigFile,
         overrides: OverrideRepository,
         sections: Mapping[str, type[BaseModel]],
+        *,
+        max_age: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.file = file
         self._overrides = overrides
         self._sections = dict(sections)
-        self._cache: dict[str, EffectiveConfig] = {}
+        self._cache: dict[str, tuple[float, EffectiveConfig]] = {}
+        self._max_age = max_age
+        self._monotonic = monotonic
 
     def check_file(self) -> EffectiveConfig:
         return check_file(self.file, self._sections)
@@ -534,7 +545,9 @@ class ConfigStore:
     async def get(self, community: Community) -> EffectiveConfig:
         cached = self._cache.get(community.key)
         if cached is not None:
-            return cached
+            read_at, effective = cached
+            if self._max_age is None or self._monotonic() - read_at < self._max_age:
+                return effective
         stored = await self._overrides.all_for(community.key)
         base = self.file.community_raw(community.key)
         try:
@@ -543,7 +556,7 @@ class ConfigStore:
             effective = validate(
                 apply_dotted(base, self._valid(community, stored)), self._sections, ""
             )
-        self._cache[community.key] = effective
+        self._cache[community.key] = (self._monotonic(), effective)
         return effective
 
     def _valid(self, community: Community, stored: Mapping[str, Any]) -> dict[str, Any]:

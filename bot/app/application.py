@@ -35,6 +35,9 @@ from storage.overrides import OverrideRepository
 
 log = logging.getLogger(__name__)
 
+# With other processes on the database, how stale a cached configuration may get: an
+# admin's /config set on one process reaches the others within this.
+SHARED_CONFIG_MAX_AGE_SECONDS = 5.0
 # How long shutdown waits for a job in progress; one cut off is run again after a restart.
 STOP_TIMEOUT_SECONDS = 5.0
 
@@ -71,7 +74,12 @@ class App:
         config_file = ConfigFile.load(settings.config_file)
         db = await Database.open(settings.database_location, pool_size=settings.database_pool_size)
         try:
-            config = ConfigStore(config_file, OverrideRepository(db), sections)
+            config = ConfigStore(
+                config_file,
+                OverrideRepository(db),
+                sections,
+                max_age=None if db.backend == "sqlite" else SHARED_CONFIG_MAX_AGE_SECONDS,
+            )
             config.check_file()
             clock = clock or SystemClock()
             i18n = I18n.load([CORE_LOCALES, *(c.locales for c in cog_types if c.locales)])

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from bot.app.cli import main
 from bot.app.local_session import LocalSession
-from bot.config import ConfigFile, check_file, mask_secrets
+from bot.config import ConfigFile, ConfigStore, check_file, mask_secrets
 from bot.errors import ConfigError
 from bot.settings import Settings
 from cogs import all_cogs
@@ -288,3 +288,32 @@ def test_config_check_of_a_non_utf8_file_exits_2_without_a_traceback(
 
 def sections() -> dict[str, type[BaseModel]]:
     return {c.name: c.config_model for c in all_cogs() if c.config_model is not None}
+
+
+async def test_an_override_stored_by_another_process_applies_here_once_the_cache_is_old(
+    settings: Settings,
+) -> None:
+    session = await LocalSession.open(settings)
+    try:
+        services = session.app.services
+        community = session.community.community
+        sections = {c.name: c.config_model for c in all_cogs() if c.config_model is not None}
+        moments = [0.0]
+        here = ConfigStore(
+            services.config.file,
+            OverrideRepository(services.db),
+            sections,
+            max_age=5.0,
+            monotonic=lambda: moments[0],
+        )
+        assert (await here.get(community)).community.locale == "en"
+        # Another process's /config set: its own store, the same database.
+        await services.config.set_override(
+            community, "community.locale", "de", "alice", services.clock.now()
+        )
+        moments[0] = 4.9
+        assert (await here.get(community)).community.locale == "en"
+        moments[0] = 5.0
+        assert (await here.get(community)).community.locale == "de"
+    finally:
+        await session.app.close()
