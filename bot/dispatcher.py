@@ -45,6 +45,7 @@ from bot.outgoing import OutgoingMessage, Rich
 from bot.permissions import has_permission, may_use
 from bot.sanitise import clean_event
 from bot.watchdog import DeadlineExceeded, Watchdog
+from storage.database import TransactionConflict
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,12 @@ class Dispatcher:
         for handler in handlers:
             try:
                 with guard:
-                    # A transaction that lost a race (PostgreSQL) wrote nothing: run again.
-                    await self._services.db.retrying(partial(handler, event))
+                    try:
+                        await handler(event)
+                    except TransactionConflict:
+                        # It lost a race (PostgreSQL) and wrote nothing: run it again. Not
+                        # wrapped from the start: this path runs for every event.
+                        await self._services.db.retrying(partial(handler, event))
             except DeadlineExceeded:
                 self._log_timeout(_name(handler), event)
             except Exception:

@@ -15,6 +15,7 @@ from bot.events import MessagePosted
 from bot.interaction import Interaction
 from bot.outgoing import Button
 from bot.settings import Settings
+from storage.database import TransactionConflict
 
 
 class Exploding(Cog):
@@ -218,3 +219,35 @@ async def test_a_crashing_command_never_logs_what_the_member_typed(
     assert "handler failed on CommandInvoked" in caplog.text
     assert "path='explode'" in caplog.text  # enough context to find the bug ...
     assert "secret-token" not in caplog.text  # ... without what may be a pasted secret
+
+
+class LosesARace(Cog):
+    """A listener whose first transaction loses a race, as one can on PostgreSQL."""
+
+    name = "loses_a_race"
+    attempts: list[str]
+
+    async def setup(self) -> None:
+        self.attempts = []
+
+    @listen(MessagePosted)
+    async def count(self, event: MessagePosted) -> None:
+        self.attempts.append(event.message.text)
+        if len(self.attempts) == 1:
+            raise TransactionConflict("could not serialize access")
+
+
+async def test_a_listener_that_lost_a_transaction_race_runs_again(
+    settings: Settings, clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = await LocalSession.open(settings, clock=clock, cog_types=[LosesARace])
+    try:
+        session.community.add_member("Ben")
+        c = session.community
+        with caplog.at_level(logging.ERROR):
+            await c.post(c.member("Ben"), "general", "hello")
+        cog = next(x for x in session.app.dispatcher.cogs if isinstance(x, LosesARace))
+        assert cog.attempts == ["hello", "hello"]
+        assert "failed" not in caplog.text
+    finally:
+        await session.app.close()
