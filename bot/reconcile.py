@@ -26,7 +26,7 @@ from bot.errors import NotFound, PlatformError, PlatformUnavailable
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Member, MessageRef, UserRef
 from bot.platform import Platform
-from storage.database import Database, TransactionConflict
+from storage.database import Database
 from storage.reaction_marks import ReactionMarks
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,11 @@ class ReactionLedger:
         fresh = await self._marks.claim(*key, event.member.id)
         try:
             yield fresh
-        except TransactionConflict:
-            # Rolled back, nothing acted on: the dispatcher runs the handler again
-            # (`Database.retrying`), which must find the reaction fresh, not handled.
+        except Exception:
+            # Not handled: a transaction that lost a race (the dispatcher runs the handler
+            # again and must find the reaction fresh) or a failure (the next catch-up
+            # tries again; handlers are idempotent per state). A mark finished here would
+            # lose the moderator's or member's reaction for good.
             if fresh:
                 await self._marks.release(*key, event.member.id)
                 fresh = False

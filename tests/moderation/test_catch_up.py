@@ -14,6 +14,7 @@ from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.retention import pruner_for
 from bot.settings import Settings
+from cogs.moderation.cog import ModerationCog
 from storage.moderation import FlagStatus, ModerationRepository
 from storage.reaction_marks import ReactionMarks
 
@@ -163,3 +164,25 @@ async def test_marks_of_settled_flags_are_pruned_after_the_retention_open_ones_k
     await c.connect()
     assert len(c.read("#moderators")) == said
     assert await status(session, 2) is FlagStatus.OPEN
+
+
+async def test_a_reaction_whose_handling_failed_is_acted_on_at_the_next_catch_up(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = session.community
+    message = await c.post(c.member("Ben"), "#general", "darn it")
+    flag = c.read("#moderators")[-1]
+    cog = next(x for x in session.app.dispatcher.cogs if isinstance(x, ModerationCog))
+    decide = cog.settler.decide
+
+    async def fails_once(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(cog.settler, "decide", decide)
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(cog.settler, "decide", fails_once)
+    await c.react(c.member("Mo"), flag.number, "⚠️")
+    assert not message.deleted  # the failure left the flag as it was
+
+    c.disconnect()
+    await c.connect()
+    assert message.deleted and "Warned**, by Mo" in flag.text
