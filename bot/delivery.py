@@ -313,6 +313,9 @@ class Outbox:
             raise
         finally:
             del self._in_flight[entry_id]
+            # Settled, or its result could not be recorded: then its lease runs out and
+            # the entry is taken again (as recovering) instead of held while we live.
+            self._entries.let_go(entry_id)
         future.set_result(outcome)
         return outcome, followers
 

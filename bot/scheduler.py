@@ -177,9 +177,14 @@ class Scheduler:
         fired = 0
         size = SHARED_BATCH_SIZE if self._jobs.holder.shared else BATCH_SIZE
         while batch := await self._jobs.claim_due(self._clock.now(), size):
-            for job in batch:
-                await self._fire(job)
-                fired += 1
+            try:
+                for job in batch:
+                    await self._fire(job)
+                    fired += 1
+            finally:
+                # Settled, or cut short by an error: the rest's leases run out and the
+                # jobs are taken again, rather than held unfired while this process lives.
+                self._jobs.let_go(job.id for job in batch)
         return fired
 
     async def next_due_at(self) -> datetime | None:

@@ -13,7 +13,7 @@ process runs its cut-off jobs at once instead of waiting out their leases.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +54,11 @@ class JobRepository:
         self._db = db
         # Who this repository claims jobs as; by default a process on its own.
         self.holder = holder or Holder.for_this_process()
+        # The ids this process is working on: only their leases are renewed, so a row it
+        # lost track of (a batch cut short, a claim whose commit reply was lost, a result
+        # that could not be recorded) runs out and is taken again instead of being held
+        # for as long as the process lives.
+        self._held: set[int] = set()
 
     async def upsert(
         self,
@@ -182,7 +187,9 @@ class JobRepository:
                 )
             return rows
 
-        return [_job(row, attempts_delta=1) for row in await self._db.atomic(claim)]
+        jobs = [_job(row, attempts_delta=1) for row in await self._db.atomic(claim)]
+        self._held.update(job.id for job in jobs)
+        return jobs
 
     async def next_takeover_at(self) -> datetime | None:
         """When the earliest lease another process holds here runs out (if it is not
@@ -196,11 +203,20 @@ class JobRepository:
         return None if value is None else from_db(value)
 
     async def renew(self) -> int:
-        """Extend every lease this holder has; returns how many jobs it holds."""
+        """Extend the leases of the jobs this holder is working on; returns how many."""
+        held = sorted(self._held)
+        if not held:
+            return 0
         return await self._db.execute(
-            "UPDATE jobs SET lease_expires = ? WHERE lease_owner = ? AND status = 'running'",
-            (self.holder.until(), self.holder.owner),
+            "UPDATE jobs SET lease_expires = ? WHERE lease_owner = ? AND status = 'running'"
+            f" AND id IN ({', '.join('?' for _ in held)})",
+            (self.holder.until(), self.holder.owner, *held),
         )
+
+    def let_go(self, ids: Iterable[int]) -> None:
+        """Stop renewing these jobs' leases: settled, or left to run out and be taken
+        again by whichever process serves them."""
+        self._held.difference_update(ids)
 
     async def finish(self, job_id: int, now: datetime) -> bool:
         """Mark a job done; False when this holder had lost it (its lease ran out and

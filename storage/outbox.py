@@ -74,6 +74,11 @@ class OutboxRepository:
         self._db = db
         # Who this repository claims entries as; by default a process on its own.
         self.holder = holder or Holder.for_this_process()
+        # The ids this process is working on: only their leases are renewed, so a row it
+        # lost track of (a batch cut short, a claim whose commit reply was lost, a result
+        # that could not be recorded) runs out and is taken again instead of being held
+        # for as long as the process lives.
+        self._held: set[int] = set()
 
     async def add(self, tx: Transaction, entry: NewEntry, now: datetime) -> int:
         """Add an entry; an entry with the same key is kept as it is (a replayed event or a
@@ -137,6 +142,7 @@ class OutboxRepository:
         row = await self._db.atomic(claim)
         if row is None:
             return None
+        self._held.add(entry_id)
         taken_over = row["status"] == RUNNING
         return _entry(row, attempts_delta=1, interrupted=taken_over or bool(row["interrupted"]))
 
@@ -162,11 +168,20 @@ class OutboxRepository:
         return None if value is None else from_db(value)
 
     async def renew(self) -> int:
-        """Extend every lease this holder has; returns how many entries it holds."""
+        """Extend the leases of the entries this holder is carrying out; returns how many."""
+        held = sorted(self._held)
+        if not held:
+            return 0
         return await self._db.execute(
-            "UPDATE outbox SET lease_expires = ? WHERE lease_owner = ? AND status = ?",
-            (self.holder.until(), self.holder.owner, RUNNING),
+            "UPDATE outbox SET lease_expires = ? WHERE lease_owner = ? AND status = ?"
+            f" AND id IN ({', '.join('?' for _ in held)})",
+            (self.holder.until(), self.holder.owner, RUNNING, *held),
         )
+
+    def let_go(self, entry_id: int) -> None:
+        """Stop renewing this entry's lease: settled, or left to run out and be taken
+        again by whichever process serves it."""
+        self._held.discard(entry_id)
 
     async def blocker(self, entry_id: int, now: datetime) -> int | None:
         """The due entry that must go before this one: an older one of its lane, or the
