@@ -15,12 +15,11 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.clock import Clock
-from storage.leases import Holder
+from storage.leases import Holder, this_machine
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +31,13 @@ _LATE = 0.01
 
 
 def dead_here(owner: str) -> bool:
-    """Whether a lease owner (``host:pid:random``, `storage.leases.process_owner`) was a
-    process on this machine that is gone: its leases need not run out before a restart
-    takes its work over. Another machine's process, or a pid alive now (perhaps reused, or
-    every container's pid 1), is left to its lease."""
-    host, _, rest = owner.partition(":")
+    """Whether a lease owner (``machine:pid:random``, `storage.leases.process_owner`) was a
+    process on this machine and pid namespace that is gone: its leases need not run out
+    before a restart takes its work over. Another machine's or container's process, or a
+    pid alive now (perhaps reused), is left to its lease."""
+    machine, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+    if machine != this_machine() or not pid_text.isdigit() or int(pid_text) == os.getpid():
         return False
     try:
         os.kill(int(pid_text), 0)

@@ -25,6 +25,7 @@ import socket
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from storage.timestamps import to_db
@@ -88,9 +89,20 @@ class Holder:
 
 
 def process_owner() -> str:
-    """A lease owner name unique to this process: host, pid and a random part (a pid is
+    """A lease owner name unique to this process: machine, pid and a random part (a pid is
     reused after a restart, and in containers every process may be pid 1)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    return f"{this_machine()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def this_machine() -> str:
+    """Where this process's pids mean something: the host name and, on Linux, the pid
+    namespace. Containers sharing the host's name (``--network host``) each count their
+    own pids, so a pid missing here says nothing about a process in another container."""
+    try:
+        namespace = Path("/proc/self/ns/pid").stat().st_ino
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}/{namespace}"
 
 
 def route(community: str) -> tuple[str, int | None]:

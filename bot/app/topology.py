@@ -20,16 +20,17 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from adapters.discord.cli import application_id_from_token
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.database import Database
+from storage.leases import this_machine
 from storage.process_claims import Claim, ClaimTaken, Holder, ProcessClaimRepository
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class Identity:
 
     @classmethod
     def current(cls) -> Identity:
-        return cls(socket.gethostname(), os.getpid())
+        return cls(this_machine(), os.getpid())
 
 
 def discord_claims(settings: Settings) -> list[Claim]:
@@ -94,7 +95,9 @@ async def claimed(
     repository = ProcessClaimRepository(db)
     identity = identity or Identity.current()
     me = f"{identity.host}:{identity.pid}:{clock.now().isoformat()}"
-    await _take(repository, claims, me, identity, clock)
+    # Two processes starting together race for a claim: the loser's transaction conflicts
+    # (PostgreSQL), and run again it sees the winner's claim and refuses in one line.
+    await db.retrying(partial(_take, repository, claims, me, identity, clock))
     renewing = asyncio.create_task(_renew(repository, me, clock, on_lost), name="claims")
     try:
         yield

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -25,13 +26,14 @@ import bot.scheduler as scheduler_module
 from bot.clock import VirtualClock
 from bot.delivery import Outbox
 from bot.effects import Attempt, Call
+from bot.leases import dead_here
 from bot.model import Community
 from bot.platform import Platforms
 from bot.scheduler import Scheduler
 from bot.serving import DiscordShards, Serves
 from storage.database import Database
 from storage.jobs import Job, JobRepository, JobRequest
-from storage.leases import Holder
+from storage.leases import Holder, this_machine
 from storage.outbox import OutboxRepository
 from storage.timestamps import to_db
 
@@ -287,7 +289,7 @@ async def test_a_restart_takes_over_at_once_what_a_dead_process_on_this_machine_
 ) -> None:
     finished = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
     await finished.wait()
-    here, dead_pid = socket.gethostname(), finished.pid
+    here, dead_pid = this_machine(), finished.pid
     holders = {
         "job:dead": f"{here}:{dead_pid}:a",
         "job:alive": f"{here}:{os.getppid()}:b",
@@ -331,3 +333,17 @@ async def test_jobs_of_a_batch_cut_short_by_an_error_are_taken_again_not_held(
     await until(lambda: set(flaky.fired[1:] + other.fired) >= set(keys), LEASE_SECONDS + 3)
     counts = Counter(flaky.fired + other.fired)
     assert counts["job:1"] == counts["job:2"] == 1
+
+
+def test_a_gone_pid_means_a_dead_owner_only_in_this_pid_namespace() -> None:
+    gone = _pid_of_a_finished_process()
+    assert dead_here(f"{this_machine()}:{gone}:a")
+    # Another container with this host's name (--network host) counts its own pids.
+    assert not dead_here(f"{socket.gethostname()}/4026531836x:{gone}:b")
+    assert not dead_here(f"elsewhere.example:{gone}:c")
+
+
+def _pid_of_a_finished_process() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
