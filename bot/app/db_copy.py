@@ -28,7 +28,14 @@ from bot import data_lock
 from bot.settings import Settings
 from storage import copy
 from storage.copy import Fingerprint, Table
-from storage.database import Database, DatabaseUnusable, migrations, parse_target, redact
+from storage.database import (
+    Database,
+    DatabaseUnusable,
+    TransactionConflict,
+    migrations,
+    parse_target,
+    redact,
+)
 
 EXAMPLES = """\
 examples:
@@ -97,6 +104,20 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     except CopyFailed as error:
         print(error, file=sys.stderr)
         return 1
+    except (TransactionConflict, OSError) as error:
+        print(
+            f"The copy stopped, a database connection was lost or interrupted ({error}). The"
+            " copy writes the target in one transaction, so nothing of it was kept: run the"
+            " same command again.",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:
+        if not type(error).__module__.startswith("asyncpg"):
+            raise
+        # PostgreSQL said no (e.g. no right to create tables in the target's schema).
+        print(f"PostgreSQL refused the copy: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

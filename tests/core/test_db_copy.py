@@ -365,3 +365,20 @@ async def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
         return found
     finally:
         await db.close()
+
+
+def test_a_connection_lost_during_the_copy_is_one_line_and_says_to_run_it_again(
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def cut_off(*args: object, **kwargs: object) -> None:
+        raise ConnectionResetError("connection reset by peer")
+
+    monkeypatch.setattr(db_copy, "copy_database", cut_off)
+    target = str(tmp_path / "target.db")
+    assert main(["--data-dir", str(settings.data_dir), "db", "copy", "--to", target]) == 1
+    err = capsys.readouterr().err
+    assert "connection reset by peer" in err and "run the same command again" in err
+    assert "Traceback" not in err
