@@ -258,13 +258,15 @@ async def _recognise_previous_copy(
 async def _copy_all(
     source: Database, target: Database, ordered: list[Table], *, replace: bool, out: TextIO
 ) -> int:
-    """Copy every table in one transaction; returns the number of rows copied."""
+    """Copy every table in one transaction; returns the number of rows copied. The source
+    is read in one transaction too: on PostgreSQL, where a bot may be writing while the
+    copy runs, that is one consistent snapshot, so no table refers to rows the copy missed."""
     total = 0
-    async with target.transaction() as tx:
+    async with source.transaction() as snapshot, target.transaction() as tx:
         if replace:
             await copy.clear(tx, ordered)
         for table in ordered:
-            read = await copy.copy_rows(source, tx, table)
+            read = await copy.copy_rows(snapshot, tx, table)
             _check(table, read, await copy.fingerprint(tx, table))
             print(_line(table.name, read.rows), file=out)
             total += read.rows
