@@ -26,7 +26,7 @@ from bot.errors import NotFound, PlatformError, PlatformUnavailable
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.model import Member, MessageRef, UserRef
 from bot.platform import Platform
-from storage.database import Database
+from storage.database import Database, TransactionConflict
 from storage.reaction_marks import ReactionMarks
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,18 @@ class ReactionLedger:
         fresh = await self._marks.claim(*key, event.member.id)
         try:
             yield fresh
-        except Exception:
-            # Not handled: a transaction that lost a race (the dispatcher runs the handler
-            # again and must find the reaction fresh) or a failure (the next catch-up
-            # tries again; handlers are idempotent per state). A mark finished here would
-            # lose the moderator's or member's reaction for good.
+        except TransactionConflict:
+            # Rolled back, nothing acted on: the dispatcher runs the handler again
+            # (`Database.retrying`), which must find the reaction fresh, not handled.
             if fresh:
                 await self._marks.release(*key, event.member.id)
                 fresh = False
+            raise
+        except Exception:
+            # Failed part-way: perhaps nothing happened, perhaps the decision was stored.
+            # Left unfinished, as a crash leaves it, the next start settles it by the item's
+            # state (`recover`): handled again if the item is still open, never lost.
+            fresh = False
             raise
         finally:
             if fresh:

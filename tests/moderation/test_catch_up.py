@@ -166,23 +166,26 @@ async def test_marks_of_settled_flags_are_pruned_after_the_retention_open_ones_k
     assert await status(session, 2) is FlagStatus.OPEN
 
 
-async def test_a_reaction_whose_handling_failed_is_acted_on_at_the_next_catch_up(
-    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+async def test_a_reaction_whose_handling_failed_is_acted_on_after_the_next_start(
+    session: LocalSession,
+    settings: Settings,
+    clock: VirtualClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     c = session.community
     message = await c.post(c.member("Ben"), "#general", "darn it")
     flag = c.read("#moderators")[-1]
     cog = next(x for x in session.app.dispatcher.cogs if isinstance(x, ModerationCog))
-    decide = cog.settler.decide
 
-    async def fails_once(*args: object, **kwargs: object) -> object:
-        monkeypatch.setattr(cog.settler, "decide", decide)
+    async def fails(*args: object, **kwargs: object) -> object:
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(cog.settler, "decide", fails_once)
+    monkeypatch.setattr(cog.settler, "decide", fails)
     await c.react(c.member("Mo"), flag.number, "⚠️")
     assert not message.deleted  # the failure left the flag as it was
+    await session.app.close()
 
-    c.disconnect()
-    await c.connect()
+    restarted = await LocalSession.open(settings, clock=clock, community=c)
+    session.app = restarted.app  # the fixture closes this one
     assert message.deleted and "Warned**, by Mo" in flag.text
+    assert len(c.direct_messages(c.member("Ben"))) == 1
