@@ -33,7 +33,7 @@ from bot.clock import Clock
 from bot.codec import decode, encode
 from bot.effects import EFFECTS, Attempt, Call, Effect
 from bot.errors import PlatformError, PlatformUnavailable
-from bot.leases import dead_here, renew_forever, sleep_until
+from bot.leases import renew_forever, sleep_until, take_back_cut_off
 from bot.model import ChannelRef, MessageRef
 from bot.platform import Platforms
 from storage.database import Database, Transaction
@@ -235,20 +235,16 @@ class Outbox:
     # -- the loop ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Prepare for running after a restart. Alone on the database, entries cut off by
-        the last run are taken again at once, as recovering; with other processes, only those
-        of processes on this machine that are gone, the rest when their leases run out."""
-        owners = None  # alone on the database: every old lease was this bot's
-        if self._entries.holder.shared:
-            owners = [o for o in await self._entries.lease_owners() if dead_here(o)]
-        released = await self._entries.expire_leases(owners)
+        """Prepare for running after a restart: entries cut off by the last run are taken
+        again (as recovering) at once or when their leases run out (`take_back_cut_off`)."""
+        released = await take_back_cut_off(self._entries.leases)
         if released:
             log.warning("retrying %d platform action(s) cut off by the last shutdown", released)
 
     async def run_forever(self) -> None:
         holder = self._entries.holder
         renewing = asyncio.create_task(
-            renew_forever(holder, self._entries.renew, "platform actions"), name="outbox leases"
+            renew_forever(self._entries.leases, "platform actions"), name="outbox leases"
         )
         try:
             while not self._stopping:
@@ -258,7 +254,7 @@ class Outbox:
                     await self.run_due()
                     next_due = await self._entries.next_due_at()
                     if holder.shared:
-                        takeover_at = await self._entries.next_takeover_at()
+                        takeover_at = await self._entries.leases.next_takeover_at()
                 except Exception:
                     log.exception(
                         "could not deliver queued actions; trying again in %s", PASS_RETRY
@@ -276,7 +272,7 @@ class Outbox:
         """At shutdown, after the loop: entries cut off here are taken over at once (as
         recovering, by another process or this one restarted) rather than after their
         lease."""
-        released = await self._entries.release()
+        released = await self._entries.leases.release()
         if released:
             log.info("left %d platform action(s) in progress to retry", released)
 
@@ -315,7 +311,7 @@ class Outbox:
             del self._in_flight[entry_id]
             # Settled, or its result could not be recorded: then its lease runs out and
             # the entry is taken again (as recovering) instead of held while we live.
-            self._entries.let_go(entry_id)
+            self._entries.leases.let_go([entry_id])
         future.set_result(outcome)
         return outcome, followers
 

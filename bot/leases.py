@@ -15,11 +15,10 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.clock import Clock
-from storage.leases import Holder, this_machine
+from storage.leases import Holder, Leases, this_machine
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +47,24 @@ def dead_here(owner: str) -> bool:
     return False
 
 
-async def renew_forever(holder: Holder, renew: Callable[[], Awaitable[int]], what: str) -> None:
+async def take_back_cut_off(leases: Leases) -> int:
+    """At start-up, take again at once what the last run was working on when it stopped:
+    alone on the database (SQLite) every old lease was this bot's; with other processes,
+    only those of processes on this machine that are gone, the rest when their leases run
+    out (a lease alone cannot tell a dead process from a live one)."""
+    owners = None
+    if leases.holder.shared:
+        owners = [owner for owner in await leases.owners() if dead_here(owner)]
+    return await leases.expire(owners)
+
+
+async def renew_forever(leases: Leases, what: str) -> None:
     """Renew this process's leases every third of their length, until cancelled; one
     failed renewal (a slow or briefly unreachable database) is retried at the next turn."""
     while True:
-        await asyncio.sleep(holder.seconds / 3)
+        await asyncio.sleep(leases.holder.seconds / 3)
         try:
-            await renew()
+            await leases.renew()
         except Exception as error:
             log.warning("could not renew the leases on %s: %s", what, error)
 

@@ -25,7 +25,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.commands import format_duration
 from bot.errors import TemporaryFailure
-from bot.leases import dead_here, renew_forever, sleep_until
+from bot.leases import renew_forever, sleep_until, take_back_cut_off
 from bot.model import Community
 from bot.retention import Pruner
 from bot.watchdog import DeadlineExceeded, Watchdog
@@ -119,21 +119,16 @@ class Scheduler:
         return await self._jobs.cancel(key, tx=tx)
 
     async def start(self) -> None:
-        """Prepare for running after a restart. Alone on the database, jobs the last run
-        was carrying out when it stopped are taken again at once; with other processes, only
-        those of processes on this machine that are gone, the rest when their leases run
-        out (a lease alone cannot tell a dead process from a live one)."""
-        owners = None  # alone on the database: every old lease was this bot's
-        if self._jobs.holder.shared:
-            owners = [o for o in await self._jobs.lease_owners() if dead_here(o)]
-        released = await self._jobs.expire_leases(owners)
+        """Prepare for running after a restart: jobs the last run was carrying out are
+        taken again at once or when their leases run out (`take_back_cut_off`)."""
+        released = await take_back_cut_off(self._jobs.leases)
         if released:
             log.warning("re-queued %d job(s) interrupted by the last shutdown", released)
 
     async def run_forever(self) -> None:
         holder = self._jobs.holder
         renewing = asyncio.create_task(
-            renew_forever(holder, self._jobs.renew, "scheduled jobs"), name="job leases"
+            renew_forever(self._jobs.leases, "scheduled jobs"), name="job leases"
         )
         try:
             while not self._stopping:
@@ -151,7 +146,7 @@ class Scheduler:
             await self.run_due()
             next_due = await self._jobs.next_due_at()
             if self._jobs.holder.shared:
-                takeover_at = await self._jobs.next_takeover_at()
+                takeover_at = await self._jobs.leases.next_takeover_at()
         except Exception:
             log.exception("could not fire scheduled jobs; trying again in %s", PASS_RETRY)
             next_due = self._clock.now() + PASS_RETRY
@@ -168,7 +163,7 @@ class Scheduler:
     async def release(self) -> None:
         """At shutdown, after the loop: jobs cut off here are left to be taken over at
         once (by another process, or this one restarted) rather than after their lease."""
-        released = await self._jobs.release()
+        released = await self._jobs.leases.release()
         if released:
             log.info("left %d job(s) in progress to run again", released)
 
@@ -184,7 +179,7 @@ class Scheduler:
             finally:
                 # Settled, or cut short by an error: the rest's leases run out and the
                 # jobs are taken again, rather than held unfired while this process lives.
-                self._jobs.let_go(job.id for job in batch)
+                self._jobs.leases.let_go(job.id for job in batch)
         return fired
 
     async def next_due_at(self) -> datetime | None:

@@ -13,13 +13,13 @@ process runs its cut-off jobs at once instead of waiting out their leases.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from storage.database import Database, Row, Transaction
-from storage.leases import Holder, claimable, route, served_by, skip_locked
+from storage.leases import Holder, Leases, claimable, route, served_by, skip_locked
 from storage.timestamps import from_db, to_db
 
 # Failed jobs are kept this much longer than done ones before they are pruned: each is a
@@ -54,11 +54,7 @@ class JobRepository:
         self._db = db
         # Who this repository claims jobs as; by default a process on its own.
         self.holder = holder or Holder.for_this_process()
-        # The ids this process is working on: only their leases are renewed, so a row it
-        # lost track of (a batch cut short, a claim whose commit reply was lost, a result
-        # that could not be recorded) runs out and is taken again instead of being held
-        # for as long as the process lives.
-        self._held: set[int] = set()
+        self.leases = Leases(db, self.holder, "jobs")
 
     async def upsert(
         self,
@@ -188,35 +184,8 @@ class JobRepository:
             return rows
 
         jobs = [_job(row, attempts_delta=1) for row in await self._db.atomic(claim)]
-        self._held.update(job.id for job in jobs)
+        self.leases.hold(job.id for job in jobs)
         return jobs
-
-    async def next_takeover_at(self) -> datetime | None:
-        """When the earliest lease another process holds here runs out (if it is not
-        renewed by then, its process died and this one takes the row over)."""
-        served, params = served_by(self.holder.serves)
-        value = await self._db.fetch_value(
-            "SELECT MIN(lease_expires) FROM jobs WHERE status = 'running'"
-            f" AND lease_owner <> ? AND {served}",
-            (self.holder.owner, *params),
-        )
-        return None if value is None else from_db(value)
-
-    async def renew(self) -> int:
-        """Extend the leases of the jobs this holder is working on; returns how many."""
-        held = sorted(self._held)
-        if not held:
-            return 0
-        return await self._db.execute(
-            "UPDATE jobs SET lease_expires = ? WHERE lease_owner = ? AND status = 'running'"
-            f" AND id IN ({', '.join('?' for _ in held)})",
-            (self.holder.until(), self.holder.owner, *held),
-        )
-
-    def let_go(self, ids: Iterable[int]) -> None:
-        """Stop renewing these jobs' leases: settled, or left to run out and be taken
-        again by whichever process serves them."""
-        self._held.difference_update(ids)
 
     async def finish(self, job_id: int, now: datetime) -> bool:
         """Mark a job done; False when this holder had lost it (its lease ran out and
@@ -239,35 +208,6 @@ class JobRepository:
             (*params, job_id, self.holder.owner),
         )
         return bool(changed)
-
-    async def release(self) -> int:
-        """Give up this holder's leases (at shutdown): what it was carrying out is taken
-        over at once, by another process or by this one restarted, not after the lease."""
-        return await self._db.execute(
-            "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL"
-            " WHERE lease_owner = ? AND status = 'running'",
-            (self.holder.owner,),
-        )
-
-    async def expire_leases(self, owners: Collection[str] | None = None) -> int:
-        """Clear the leases of `owners` (None: every lease), so the jobs they were carrying
-        out are taken again at once: all of them for a process alone on its database
-        (SQLite) at start-up, only dead processes' ones when others may share it."""
-        sql = "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE status = 'running'"
-        if owners is None:
-            return await self._db.execute(sql)
-        if not owners:
-            return 0
-        marks = ", ".join("?" for _ in owners)
-        return await self._db.execute(f"{sql} AND lease_owner IN ({marks})", tuple(owners))
-
-    async def lease_owners(self) -> list[str]:
-        """Who holds running jobs now (to find dead processes' leases at start-up)."""
-        rows = await self._db.fetch_all(
-            "SELECT DISTINCT lease_owner FROM jobs"
-            " WHERE status = 'running' AND lease_owner IS NOT NULL"
-        )
-        return [row["lease_owner"] for row in rows]
 
     async def pending(self, community: str | None = None) -> list[Job]:
         sql = "SELECT * FROM jobs WHERE status = 'pending'"

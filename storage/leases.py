@@ -22,13 +22,14 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from storage.timestamps import to_db
+from storage.database import Database
+from storage.timestamps import from_db, to_db
 
 # How long a claim holds without renewal. Renewed every third of it, so one missed renewal
 # (a slow database moment) loses nothing; a dead process's work waits at most this long.
@@ -103,6 +104,84 @@ def this_machine() -> str:
     except OSError:
         return socket.gethostname()
     return f"{socket.gethostname()}/{namespace}"
+
+
+class Leases:
+    """The lease side of one queue table (``jobs`` or ``outbox``): the rows this process is
+    working on, their renewal, and giving leases back or clearing those of a dead process.
+
+    Only the ids this process is working on are renewed, so a row it lost track of (a
+    batch cut short, a claim whose commit reply was lost, a result that could not be
+    recorded) runs out and is taken again instead of being held while the process lives.
+    """
+
+    def __init__(self, db: Database, holder: Holder, table: str) -> None:
+        self._db = db
+        self.holder = holder
+        self._table = table
+        self._held: set[int] = set()
+
+    def hold(self, ids: Iterable[int]) -> None:
+        """Renew these rows' leases from now on: this process has just claimed them."""
+        self._held.update(ids)
+
+    def let_go(self, ids: Iterable[int]) -> None:
+        """Stop renewing these rows' leases: settled, or left to run out and be taken again
+        by whichever process serves them."""
+        self._held.difference_update(ids)
+
+    async def renew(self) -> int:
+        """Extend the leases of the rows this process is working on; returns how many."""
+        held = sorted(self._held)
+        if not held:
+            return 0
+        return await self._db.execute(
+            f"UPDATE {self._table} SET lease_expires = ? WHERE lease_owner = ?"
+            f" AND status = 'running' AND id IN ({_marks(held)})",
+            (self.holder.until(), self.holder.owner, *held),
+        )
+
+    async def next_takeover_at(self) -> datetime | None:
+        """When the earliest lease another process holds here runs out (if it is not
+        renewed by then, its process died and this one takes the row over)."""
+        served, params = served_by(self.holder.serves)
+        value = await self._db.fetch_value(
+            f"SELECT MIN(lease_expires) FROM {self._table} WHERE status = 'running'"
+            f" AND lease_owner <> ? AND {served}",
+            (self.holder.owner, *params),
+        )
+        return None if value is None else from_db(value)
+
+    async def release(self) -> int:
+        """Give up this process's leases (at shutdown): what it was working on is taken over
+        at once, by another process or by this one restarted, not after the lease."""
+        return await self._db.execute(
+            f"UPDATE {self._table} SET lease_owner = NULL, lease_expires = NULL"
+            " WHERE lease_owner = ? AND status = 'running'",
+            (self.holder.owner,),
+        )
+
+    async def expire(self, owners: Collection[str] | None = None) -> int:
+        """Clear the leases of `owners` (None: every lease), so what they were working on is
+        taken again at once: all of them for a process alone on its database (SQLite) at
+        start-up, only dead processes' ones when others may share it."""
+        sql = (
+            f"UPDATE {self._table} SET lease_owner = NULL, lease_expires = NULL"
+            " WHERE status = 'running'"
+        )
+        if owners is None:
+            return await self._db.execute(sql)
+        if not owners:
+            return 0
+        return await self._db.execute(f"{sql} AND lease_owner IN ({_marks(owners)})", (*owners,))
+
+    async def owners(self) -> list[str]:
+        """Who holds running rows now (to find dead processes' leases at start-up)."""
+        rows = await self._db.fetch_all(
+            f"SELECT DISTINCT lease_owner FROM {self._table}"
+            " WHERE status = 'running' AND lease_owner IS NOT NULL"
+        )
+        return [row["lease_owner"] for row in rows]
 
 
 def route(community: str) -> tuple[str, int | None]:

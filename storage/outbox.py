@@ -17,13 +17,12 @@ unanswered ticket once someone answered); what builds on its result is cancelled
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from storage.database import Database, Row, Transaction
-from storage.leases import Holder, claimable, route, served_by, skip_locked
+from storage.leases import Holder, Leases, claimable, route, served_by, skip_locked
 from storage.timestamps import from_db, optional_from_db, to_db
 
 PENDING = "pending"
@@ -74,11 +73,7 @@ class OutboxRepository:
         self._db = db
         # Who this repository claims entries as; by default a process on its own.
         self.holder = holder or Holder.for_this_process()
-        # The ids this process is working on: only their leases are renewed, so a row it
-        # lost track of (a batch cut short, a claim whose commit reply was lost, a result
-        # that could not be recorded) runs out and is taken again instead of being held
-        # for as long as the process lives.
-        self._held: set[int] = set()
+        self.leases = Leases(db, self.holder, "outbox")
 
     async def add(self, tx: Transaction, entry: NewEntry, now: datetime) -> int:
         """Add an entry; an entry with the same key is kept as it is (a replayed event or a
@@ -142,7 +137,7 @@ class OutboxRepository:
         row = await self._db.atomic(claim)
         if row is None:
             return None
-        self._held.add(entry_id)
+        self.leases.hold([entry_id])
         taken_over = row["status"] == RUNNING
         return _entry(row, attempts_delta=1, interrupted=taken_over or bool(row["interrupted"]))
 
@@ -155,33 +150,6 @@ class OutboxRepository:
             (to_db(now), *params, limit),
         )
         return [int(row["id"]) for row in rows]
-
-    async def next_takeover_at(self) -> datetime | None:
-        """When the earliest lease another process holds here runs out (if it is not
-        renewed by then, its process died and this one takes the row over)."""
-        served, params = served_by(self.holder.serves)
-        value = await self._db.fetch_value(
-            "SELECT MIN(lease_expires) FROM outbox WHERE status = 'running'"
-            f" AND lease_owner <> ? AND {served}",
-            (self.holder.owner, *params),
-        )
-        return None if value is None else from_db(value)
-
-    async def renew(self) -> int:
-        """Extend the leases of the entries this holder is carrying out; returns how many."""
-        held = sorted(self._held)
-        if not held:
-            return 0
-        return await self._db.execute(
-            "UPDATE outbox SET lease_expires = ? WHERE lease_owner = ? AND status = ?"
-            f" AND id IN ({', '.join('?' for _ in held)})",
-            (self.holder.until(), self.holder.owner, RUNNING, *held),
-        )
-
-    def let_go(self, entry_id: int) -> None:
-        """Stop renewing this entry's lease: settled, or left to run out and be taken
-        again by whichever process serves it."""
-        self._held.discard(entry_id)
 
     async def blocker(self, entry_id: int, now: datetime) -> int | None:
         """The due entry that must go before this one: an older one of its lane, or the
@@ -260,35 +228,6 @@ class OutboxRepository:
             f" WHERE id = ? AND {_HELD}",
             (PENDING, to_db(due_at), entry_id, RUNNING, self.holder.owner),
         )
-
-    async def release(self) -> int:
-        """Give up this holder's leases (at shutdown): what it was carrying out is taken
-        over at once, by another process or by this one restarted, not after the lease."""
-        return await self._db.execute(
-            "UPDATE outbox SET lease_owner = NULL, lease_expires = NULL"
-            " WHERE lease_owner = ? AND status = ?",
-            (self.holder.owner, RUNNING),
-        )
-
-    async def expire_leases(self, owners: Collection[str] | None = None) -> int:
-        """Clear the leases of `owners` (None: every lease), so entries cut off by the last
-        run are taken again at once (as recovering): all of them for a process alone on its
-        database (SQLite) at start-up, only dead processes' ones when others may share it."""
-        sql = f"UPDATE outbox SET {_UNLEASED} WHERE status = ?"
-        if owners is None:
-            return await self._db.execute(sql, (RUNNING,))
-        if not owners:
-            return 0
-        marks = ", ".join("?" for _ in owners)
-        return await self._db.execute(f"{sql} AND lease_owner IN ({marks})", (RUNNING, *owners))
-
-    async def lease_owners(self) -> list[str]:
-        """Who holds running entries now (to find dead processes' leases at start-up)."""
-        rows = await self._db.fetch_all(
-            "SELECT DISTINCT lease_owner FROM outbox WHERE status = ? AND lease_owner IS NOT NULL",
-            (RUNNING,),
-        )
-        return [row["lease_owner"] for row in rows]
 
     async def results(self, ids: list[int]) -> dict[int, Entry]:
         if not ids:
