@@ -8,6 +8,7 @@ share `parse_arguments`, so usage errors read the same everywhere.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -213,7 +214,7 @@ def parse_arguments(
     line exactly as typed (quotes, commas and line breaks kept); the optional ones after it
     are then given by name.
     """
-    named, positional, cut = _separate_named(spec, split_arguments(text))
+    named, positional, cut = _separate_named(spec, text, split_arguments(text))
     values: dict[str, object] = {}
     remaining = [o for o in spec.options if o.name not in named and not o.keyword_only]
     for option in spec.options:
@@ -226,7 +227,7 @@ def parse_arguments(
             continue
         takes_rest = all(not later.required for later in remaining[index + 1 :])
         if takes_rest and option.type is OptionType.TEXT:
-            raw, positional = _verbatim(text, positional, cut), []
+            raw, positional = _without_stray_quotes(_verbatim(text, positional, cut)), []
         else:
             raw, positional = positional[0].value, positional[1:]
         values[option.name] = convert_option(option, raw, platform, community)
@@ -253,8 +254,54 @@ def _verbatim(text: str, words: list[_Word], cut: list[tuple[int, int]]) -> str:
     return " ".join(piece for piece in pieces if piece)
 
 
+# Quote marks members type around free text: straight, English, German and French ones.
+_QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "»": "«", "'": "'", "‚": "‘"}
+_QUOTE_MARKS = frozenset('"“”„«»')
+# How alike a typed ``name:`` must be to an option's name to be taken for a typo of it:
+# "categroy" scores 0.88 against "category"; ordinary words like "note" against "next" 0.5.
+_TYPO_SIMILARITY = 0.75
+# A word that looks like an option: a plain name and a colon, maybe a value (``categroy:app``).
+_NAMED_WORD = re.compile(r"([A-Za-z_]{2,}):(\S*)")
+
+
+def _without_stray_quotes(value: str) -> str:
+    """Free text without the quotes wrapped around all of it, or a lone unmatched one at
+    either end (``"Dark mode`` or ``„Dunkelmodus``): quoting a title is natural, keeping
+    the marks in it is not. Quotes inside the text (``the "save" button``) stay."""
+    closing = _QUOTE_PAIRS.get(value[:1])
+    inner = value[1:-1]
+    wrapped = closing is not None and len(value) > 1 and value.endswith(closing)
+    if wrapped and not any(mark in inner for mark in (value[0], closing)):
+        return inner.strip() or value
+    if sum(value.count(mark) for mark in _QUOTE_MARKS) % 2:
+        if value[:1] in _QUOTE_MARKS:
+            return value[1:].lstrip() or value
+        if value[-1:] in _QUOTE_MARKS:
+            return value[:-1].rstrip() or value
+    return value
+
+
+def _reject_misspelt_option(spec: CommandSpec, text: str, word: _Word) -> None:
+    """Refuse ``categroy:app`` with a did-you-mean instead of taking it as free text.
+
+    Only a near miss of a declared option is refused: ``Error:crash`` in a title is text.
+    A quoted word is always text, so a member can still write ``"categroy:app"``.
+    """
+    if text[word.start] in _QUOTE_MARKS:
+        return
+    typed = _NAMED_WORD.fullmatch(word.value)
+    if typed is None:
+        return
+    names = [option.name for option in spec.options]
+    close = difflib.get_close_matches(typed[1].lower(), names, n=1, cutoff=_TYPO_SIMILARITY)
+    if close:
+        raise core_error(
+            "core.args.unknown_option", name=typed[1], suggestion=close[0], usage=spec.usage()
+        )
+
+
 def _separate_named(
-    spec: CommandSpec, words: list[_Word]
+    spec: CommandSpec, text: str, words: list[_Word]
 ) -> tuple[dict[str, str], list[_Word], list[tuple[int, int]]]:
     option_names = {o.name for o in spec.options}
     named: dict[str, str] = {}
@@ -275,6 +322,7 @@ def _separate_named(
             else:
                 pending = (name.lower(), word.start)
         else:
+            _reject_misspelt_option(spec, text, word)
             positional.append(word)
     if pending is not None:
         raise core_error("core.args.needs_value", name=pending[0], usage=spec.usage())

@@ -162,3 +162,45 @@ def test_a_refused_duration_quotes_only_a_short_excerpt() -> None:
     with pytest.raises(UserError) as refused:
         parse_duration("soon" * 10_000)
     assert len(refused.value.message) < 200
+
+
+OPEN = CommandSpec(
+    "ticket open",
+    "Open.",
+    (
+        Option("title", "Title", required=False),
+        Option("details", "Details", required=False, keyword_only=True),
+        Option("category", "Category", required=False, keyword_only=True),
+    ),
+)
+
+
+def test_a_misspelt_option_is_refused_with_a_suggestion(platform: LocalPlatform) -> None:
+    with pytest.raises(UserError) as refusal:
+        parse(platform, OPEN, "Dark mode categroy:app")
+    assert refusal.value.message.startswith("Unknown option `categroy` — did you mean `category`?")
+    with pytest.raises(UserError, match="did you mean `details`"):
+        parse(platform, OPEN, "Dark mode detials: it hurts my eyes")
+
+
+def test_words_with_colons_that_are_no_near_option_stay_text(platform: LocalPlatform) -> None:
+    values = parse(platform, OPEN, 'Error:crash at 10:30 on https://x.test "categroy:app"')
+    assert values == {"title": 'Error:crash at 10:30 on https://x.test "categroy:app"'}
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ('"Dark mode" category:app', "Dark mode"),
+        ('"Dark mode for the app"', "Dark mode for the app"),
+        ("„Dunkelmodus für die App“", "Dunkelmodus für die App"),
+        ("„Dunkelmodus für die App", "Dunkelmodus für die App"),
+        ("Dark mode for the app” category:app", "Dark mode for the app"),
+        ("'Dark mode please'", "Dark mode please"),
+        ('The "save" button is grey', 'The "save" button is grey'),
+    ],
+)
+def test_stray_quotes_around_free_text_are_not_kept(
+    platform: LocalPlatform, typed: str, title: str
+) -> None:
+    assert parse(platform, OPEN, typed)["title"] == title
