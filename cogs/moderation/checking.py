@@ -36,12 +36,12 @@ from cogs.moderation.rules import (
     AnyRuleSettings,
     CheckedMessage,
     Reason,
-    RecentActivity,
     RuleKind,
     RuleMatch,
     RuleSet,
 )
 from cogs.moderation.snapshots import snapshot
+from cogs.moderation.windows import window_store
 from storage.database import Transaction
 from storage.moderation import HitReason, MessageSnapshot, ModerationRepository, NewHit
 
@@ -71,8 +71,9 @@ class MessageChecker:
         self._desk = desk
         self._notifier = notifier
         self.rulesets = RuleSets()
-        # One memory of recent posts for the window rules, shared by every rule set.
-        self._activity = RecentActivity()
+        # Recent posts for the window rules, shared by every rule set (memory on SQLite, the
+        # database on PostgreSQL, where other processes may hear the same community).
+        self._windows = window_store(services.db)
 
     async def check(self, message: PostedMessage, *, edited: bool) -> None:
         if message.author.is_bot:
@@ -83,7 +84,7 @@ class MessageChecker:
         ruleset = await self.rulesets.get(community.key, section.rules)
         if ruleset is None:
             return
-        matches = ruleset.check(self._checked(message, edited), self._activity)
+        matches = await ruleset.check_with(self._checked(message, edited), self._windows)
         if matches:
             await self._act(message, matches, section)
 

@@ -1,5 +1,10 @@
 """Each author's recent posts, for rules that look at more than one message.
 
+Where they are kept is pluggable (`WindowStore`): one process serving a community keeps them
+in memory (`RecentActivity`, the fastest); several processes sharing a community's messages
+(Slack replicas, on PostgreSQL) keep them in the database, so each sees every post
+(`cogs.moderation.windows`). The rules read the same `Post` sequence either way.
+
 Memory is bounded twice: per author by a fixed number of posts, and overall by the
 number of authors, forgetting whoever posted least recently. Authors who went quiet
 for longer than the horizon are dropped a few at a time as others post.
@@ -10,7 +15,11 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
+
+# The longest window a rule may look back over (its settings are validated to stay within
+# it): a post older than this can no longer decide anything, wherever it is kept.
+MAX_WINDOW = timedelta(hours=1)
 
 # Posts kept per author. Burst limits are validated to stay below this, so a full
 # window always fits; 64 posts of a few numbers each is a few kilobytes per author.
@@ -31,9 +40,20 @@ class Post(NamedTuple):
 
     at: datetime
     channel_id: str
-    fingerprint: int  # hash of the folded words, equal for copies of one message
+    fingerprint: int  # CRC-32 of the folded words: equal for copies, in every process
     length: int  # folded characters, so short replies ("ok") don't count as copies
     mentions: int
+
+
+class WindowStore(Protocol):
+    """Where each author's recent posts are kept for the window rules."""
+
+    async def record(
+        self, community: str, author: str, post: Post, horizon: timedelta
+    ) -> Sequence[Post]:
+        """Remember `post`; return the author's posts within `horizon` of it, oldest first,
+        this one last, as every post before it was recorded (wherever it was heard)."""
+        ...
 
 
 class RecentActivity:
@@ -75,3 +95,16 @@ class RecentActivity:
             if next(iter(authors.values()))[-1].at >= cutoff:
                 return
             authors.popitem(last=False)
+
+
+class MemoryWindows:
+    """`RecentActivity` as a `WindowStore`: for a process that hears all of a community's
+    messages (one process, or the Discord process that owns the community's shard)."""
+
+    def __init__(self, activity: RecentActivity | None = None) -> None:
+        self.activity = activity or RecentActivity()
+
+    async def record(
+        self, community: str, author: str, post: Post, horizon: timedelta
+    ) -> Sequence[Post]:
+        return self.activity.record(community, author, post, horizon)

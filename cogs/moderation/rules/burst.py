@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
-from cogs.moderation.rules.activity import MAX_POSTS_PER_AUTHOR
+from cogs.moderation.rules.activity import MAX_POSTS_PER_AUTHOR, MAX_WINDOW
 from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
@@ -20,7 +20,7 @@ class BurstSettings(SingleRuleSettings):
     type: Literal["burst"]
     action: Action = Action.FLAG
     max_messages: int = Field(default=8, ge=1, lt=MAX_POSTS_PER_AUTHOR)
-    window_seconds: float = Field(default=10.0, gt=0, le=3600)
+    window_seconds: float = Field(default=10.0, gt=0, le=MAX_WINDOW.total_seconds())
 
     def compile(self) -> BurstRule:
         head = RuleHead(self.name, RuleKind.BURST, self.action, self.scope)

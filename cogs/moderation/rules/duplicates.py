@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
+from cogs.moderation.rules.activity import MAX_WINDOW
 from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
@@ -23,7 +24,7 @@ class DuplicatesSettings(SingleRuleSettings):
     type: Literal["duplicates"]
     action: Action = Action.FLAG
     min_channels: int = Field(default=3, ge=2)
-    window_seconds: float = Field(default=60.0, gt=0, le=3600)
+    window_seconds: float = Field(default=60.0, gt=0, le=MAX_WINDOW.total_seconds())
     min_length: int = Field(default=10, ge=1)
 
     def compile(self) -> DuplicateRule:

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from cogs.moderation.rules._base import RuleHead, SingleRuleSettings
+from cogs.moderation.rules.activity import MAX_WINDOW
 from cogs.moderation.rules.model import Action, Reason, ReasonKey, RuleKind, RuleMatch
 from cogs.moderation.rules.view import MessageView
 
@@ -20,7 +21,7 @@ class MentionSpamSettings(SingleRuleSettings):
     action: Action = Action.FLAG
     max_per_message: int = Field(default=5, ge=1)
     max_in_window: int = Field(default=10, ge=1)
-    window_seconds: float = Field(default=60.0, gt=0, le=3600)
+    window_seconds: float = Field(default=60.0, gt=0, le=MAX_WINDOW.total_seconds())
 
     def compile(self) -> MentionSpamRule:
         head = RuleHead(self.name, RuleKind.MENTION_SPAM, self.action, self.scope)
