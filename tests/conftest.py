@@ -41,6 +41,7 @@ BOTH_BACKENDS = (
     "tests/core/test_exactly_once_across_processes.py",
     "tests/core/test_leases.py",
     "tests/core/test_db_copy.py",
+    "tests/core/test_privacy.py",
 )
 
 

@@ -44,6 +44,7 @@ examples:
   python -m bot config check --platform              ... and check channels and roles exist
   python -m bot --database /srv/bot.db migrate       bring a database up to date
   python -m bot db copy --to postgresql://bot@db.example.org/botschafter   move to PostgreSQL
+  python -m bot privacy export 123456789012345678    every record about a member, as JSON
   python -m bot backup /srv/backups/botschafter.db   a checked copy, while the bot runs
 
 Options such as --config and --database go before the command.
@@ -141,9 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_config_check)
     config.set_defaults(handler=_usage(config))
 
-    from bot.app import db_copy
+    from bot.app import db_copy, privacy
 
     db_copy.add_commands(subparsers)
+    privacy.add_commands(subparsers)
     from bot.app import backup
 
     backup.add_commands(subparsers)
