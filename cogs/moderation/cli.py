@@ -4,14 +4,16 @@ Moderators use these before deploying a rule: ``rules test`` shows what the engi
 (the normalised text), which rules match and where; ``rules check`` lists every problem in
 a file with its line, like a compiler. Exit codes follow grep: ``rules test`` exits 0 when
 a rule matched and 1 when none did; ``rules check`` exits 0 when the file is valid and 1
-when it is not; both exit 2 when the file cannot be used at all. Reasons are in English,
-like the rest of the command line, whatever language the community speaks.
+when it is not; both exit 2 when the file cannot be used at all (unreadable, not UTF-8,
+not TOML). Reasons are in English, like the rest of the command line, whatever language
+the community speaks.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tomllib
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -105,11 +107,9 @@ async def run_test(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_check(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.file
-    try:
-        problems = validate_rules_file(path)
-    except OSError as error:
-        print(f"{path}: cannot read the file: {error.strerror}")
+    if not _usable(path):
         return 2
+    problems = validate_rules_file(path)
     if problems:
         _print_problems(path, problems)
         print(f"{len(problems)} problem(s); the bot would not start with this file.")
@@ -117,6 +117,26 @@ async def run_check(args: argparse.Namespace, settings: Settings) -> int:
     count = len(load_rules_file(path).settings)
     print(f"{path}: {count} rule(s), all valid.")
     return 0
+
+
+def _usable(path: Path) -> bool:
+    """Whether `path` is a readable TOML file; if not, says why.
+
+    Like `config check`, a file that is not TOML cannot be used at all (exit 2), unlike a
+    TOML file with problems in its rules (exit 1).
+    """
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        print(f"{path}: cannot read the file: {error.strerror}")
+        return False
+    except UnicodeDecodeError:
+        print(f"{path}: not a text file in UTF-8")
+        return False
+    except tomllib.TOMLDecodeError:
+        _print_problems(path, validate_rules_file(path))  # the problem names the line
+        return False
+    return True
 
 
 def describe(result: TrialResult, rule_count: int) -> str:

@@ -327,7 +327,9 @@ class ModerationCog(Cog):
         assert isinstance(flag_id, int) and isinstance(duration, timedelta | None)
         action = ModAction(str(interaction.args["action"]))
         if duration is not None and action is not ModAction.TIMEOUT:
-            raise UserError(interaction.i18n.text("feedback.duration_only", interaction.locale))
+            raise UserError(
+                interaction.i18n.text("feedback.duration_only", interaction.locale, number=flag_id)
+            )
         flag = await self.repo.flag(interaction.community.key, flag_id)
         if flag is not None and _judges_themselves(
             flag, interaction.member, interaction.config.community.roles
@@ -338,7 +340,10 @@ class ModerationCog(Cog):
         if duration is not None and duration > MAX_TIMEOUT:
             raise UserError(
                 interaction.i18n.text(
-                    "feedback.too_long", interaction.locale, max=format_duration(MAX_TIMEOUT)
+                    "feedback.too_long_flag",
+                    interaction.locale,
+                    max=format_duration(MAX_TIMEOUT),
+                    number=flag_id,
                 )
             )
         feedback = await self.settler.decide(

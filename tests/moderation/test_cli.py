@@ -138,9 +138,10 @@ def test_rules_check_names_every_problem_with_its_line(
 def test_rules_check_reports_a_toml_syntax_error_about_the_file_not_a_rule(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A file that is not TOML cannot be used at all: exit 2, like `config check`.
     path = tmp_path / "broken.toml"
     path.write_text('[[moderation.rules]]\nname = "x"\ntype = \n', encoding="utf-8")
-    assert main(["rules", "check", str(path)]) == 1
+    assert main(["rules", "check", str(path)]) == 2
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith(f"{path}:3: not valid TOML") and "rule #" not in first
 
@@ -150,3 +151,12 @@ def test_rules_check_on_a_missing_file_exits_2(
 ) -> None:
     assert main(["rules", "check", str(tmp_path / "nope.toml")]) == 2
     assert "cannot read the file" in capsys.readouterr().out
+
+
+def test_rules_check_on_a_file_that_is_not_text_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_bytes(b"\xff\xfe[[moderation.rules]]")
+    assert main(["rules", "check", str(path)]) == 2
+    assert capsys.readouterr().out == f"{path}: not a text file in UTF-8\n"
