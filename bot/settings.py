@@ -7,6 +7,7 @@ documented in ``.env.example``; keep the two in step.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -74,6 +75,36 @@ class Settings(BaseSettings):
         default=30,
         ge=7,
         validation_alias=AliasChoices("BOTSCHAFTER_RETENTION_DAYS", "retention_days"),
+    )
+    # Scheduled backups of the SQLite database (``python -m bot backup`` on a timer): how
+    # often (a duration such as ``1d`` or ``12h``; unset: never), how many to keep, and
+    # where (default: a ``backups`` folder in the data folder). See bot/app/backup_schedule.py.
+    backup_every: timedelta | None = Field(
+        default=None, validation_alias=AliasChoices("BOTSCHAFTER_BACKUP_EVERY", "backup_every")
+    )
+    backup_keep: int = Field(
+        default=7,
+        ge=1,
+        validation_alias=AliasChoices("BOTSCHAFTER_BACKUP_KEEP", "backup_keep"),
+    )
+    backup_dir: Path | None = Field(
+        default=None, validation_alias=AliasChoices("BOTSCHAFTER_BACKUP_DIR", "backup_dir")
+    )
+    # Personal texts kept after a flag is settled (docs/privacy.md): the snapshots of the
+    # flagged messages (and the words a rule matched), and what reporters wrote.
+    snapshot_retention_days: int = Field(
+        default=90,
+        ge=1,
+        validation_alias=AliasChoices(
+            "BOTSCHAFTER_SNAPSHOT_RETENTION_DAYS", "snapshot_retention_days"
+        ),
+    )
+    report_text_retention_days: int = Field(
+        default=90,
+        ge=1,
+        validation_alias=AliasChoices(
+            "BOTSCHAFTER_REPORT_TEXT_RETENTION_DAYS", "report_text_retention_days"
+        ),
     )
     # How long a job or platform action claimed by a process stays its own without
     # renewal (renewed every third of it): with several processes, a dead one's work is
@@ -190,6 +221,29 @@ class Settings(BaseSettings):
             except DatabaseUnusable as error:
                 raise ValueError(str(error)) from None
         return value
+
+    @field_validator("backup_every", mode="before")
+    @classmethod
+    def _parse_backup_every(cls, value: object) -> object:
+        """``1d``, ``12h``, ``1w``: the durations the bot's commands take; at least an hour
+        (each backup copies the whole database)."""
+        if not isinstance(value, str):
+            return value
+        from bot.commands import parse_duration
+        from bot.errors import UserError
+
+        try:
+            every = parse_duration(value.strip())
+        except UserError:
+            raise ValueError("give a duration such as 1d, 12h or 1w") from None
+        if every < timedelta(hours=1):
+            raise ValueError("at least 1h: each backup copies the whole database")
+        return every
+
+    @property
+    def backup_folder(self) -> Path:
+        """Where scheduled backups go."""
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -5,7 +5,8 @@ owner with an expiry; while it lives it renews the expiry of everything it holds
 whose lease has passed was held by a process that died: another process (or the same one
 after a restart) takes it over and carries it out once more, as recovering. A row is only
 taken by a process that serves its community: the right platform and, on Discord, one of
-its shards.
+its shards. Process-wide work that belongs to no community (scheduled backups, retention
+purges) is kept under the platform `ANY_PROCESS`: whichever process claims it first does it.
 
 The claim is atomic on both backends: SQLite has one writer (``BEGIN IMMEDIATE``), and on
 PostgreSQL the claiming ``SELECT`` adds ``FOR UPDATE SKIP LOCKED``, so two processes
@@ -31,6 +32,9 @@ from typing import Any, Protocol
 from storage.database import Database
 from storage.timestamps import from_db, to_db
 
+# The platform of jobs that belong to no community: every process serves them, and as with
+# any job one process claims each (a job's community is then e.g. ``process:backup``).
+ANY_PROCESS = "process"
 # How long a claim holds without renewal. Renewed every third of it, so one missed renewal
 # (a slow database moment) loses nothing; a dead process's work waits at most this long.
 LEASE_SECONDS = 30.0
@@ -207,12 +211,13 @@ def claimable(holder: Holder, alias: str = "") -> tuple[str, list[Any]]:
 
 
 def served_by(serves: Served | None, alias: str = "") -> tuple[str, list[Any]]:
-    """SQL true for rows of communities `serves` covers (every row for None)."""
+    """SQL true for rows of communities `serves` covers, and process-wide ones (every
+    row for None)."""
     if serves is None:
         return "1 = 1", []
     p = f"{alias}." if alias else ""
     clauses = [f"{p}platform IN ({_marks(serves.platforms)})"]
-    params: list[Any] = sorted(serves.platforms)
+    params: list[Any] = [ANY_PROCESS, *sorted(serves.platforms)]
     shards = serves.discord_shards
     if shards is not None:
         clauses.append(f"({p}platform <> 'discord' OR {p}shard_key % ? IN ({_marks(shards.ids)}))")
@@ -222,7 +227,7 @@ def served_by(serves: Served | None, alias: str = "") -> tuple[str, list[Any]]:
             f"({p}platform <> 'discord' OR {p}community IN ({_marks(serves.discord_guilds)}))"
         )
         params += [f"discord:{guild}" for guild in sorted(serves.discord_guilds)]
-    return " AND ".join(clauses), params
+    return f"({p}platform = ? OR ({' AND '.join(clauses)}))", params
 
 
 def skip_locked(backend: str) -> str:

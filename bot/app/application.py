@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from bot.app import backup_schedule
 from bot.clock import Clock, SystemClock
 from bot.cog import AfterDelivery, CarriesOut, Cog, Services
 from bot.config import ConfigFile, ConfigStore
@@ -107,6 +108,7 @@ class App:
                 _register_deliveries(services.outbox, cog)
             for cog in dispatcher.cogs:
                 await cog.setup()
+            await backup_schedule.arm(services, settings)
             await services.scheduler.start()
             await services.outbox.start()
         except BaseException:
