@@ -17,6 +17,7 @@ scheduled: the start-up log says to use pg_dump.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -99,7 +100,7 @@ class BackupSchedule:
             reason = _reason(error)
             log.error("scheduled backup to %s failed: %s", target, reason)
             await self._tell_admins(job, reason)
-            raise TemporaryFailure(f"backup failed: {reason}") from None
+            raise TemporaryFailure(f"backup failed: {reason.rstrip('.')}") from None
         removed = await asyncio.to_thread(self._prune)
         log.info(
             "backup %s taken and checked (%s)%s",
@@ -119,6 +120,8 @@ class BackupSchedule:
             await scheduler.schedule(COMMUNITY, KIND, due, _key(due))
 
     def _back_up(self, target: Path) -> backup.Checked:
+        if self._folder.exists() and not self._folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(self._folder))
         self._folder.mkdir(parents=True, exist_ok=True)
         return backup.back_up(self._database, target)
 
