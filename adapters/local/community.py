@@ -180,10 +180,25 @@ class LocalCommunity:
         await self._dispatch(MemberJoined(member, self.now()))
         return member
 
+    async def leave(self, member: Member) -> None:
+        """The member leaves the community; their messages stay, as on the platforms."""
+        if self.members.pop(member.id, None) is None:
+            raise LookupError(f"{member.name} is not a member")
+        self.open_forms.pop(member.id, None)
+        self.log(f"* {member.name} left")
+
     async def post(
         self, member: Member, channel: str, text: str, attachments: tuple[str, ...] = ()
     ) -> LocalMessage:
         target = self.channel_named(channel)
+        self._may_speak(member)
+        if target.locked and not member.is_platform_admin:
+            raise PermissionError(
+                f"the thread “{target.name}” is locked; only admins can post in it"
+            )
+        if target.archived:  # as on Discord: a post in an archived thread reopens it
+            target.archived = False
+            self.log(f"(thread “{target.name}” unarchived by {member.name}'s post)")
         message = self.record(target.id, member.id, text, attachments=attachments)
         self.log(f"[#{target.name}] {message.number} {member.name}: {text}")
         await self._dispatch(MessagePosted(self.posted(message)))
@@ -193,6 +208,7 @@ class LocalCommunity:
         message = self.message(number)
         if message.author_id != member.id:
             raise PermissionError(f"{member.name} did not write message {number}")
+        self._may_speak(member)
         before, message.text, message.edited = message.text, text, True
         self.log(
             f"[#{self.channels[message.channel_id].name}] {number} edited by {member.name}: {text}"
@@ -202,6 +218,7 @@ class LocalCommunity:
 
     async def react(self, member: Member, number: int, emoji: str) -> None:
         message = self._live(number)
+        self._may_speak(member)
         users = message.reactions.setdefault(emoji, [])
         if member.id in users:
             return
@@ -222,6 +239,7 @@ class LocalCommunity:
         """Run a slash command line such as ``/ticket open Title``; the app resolves paths."""
         path, arguments = self.split_command(line)
         target = self.channel_named(channel)
+        self._may_speak(member)
         self.log(f"[#{target.name}] {member.name} ran {line.strip()}")
         responder = LocalResponder(self, member, target)
         await self._dispatch(CommandInvoked(member, self.ref(target), path, arguments, responder))
@@ -261,6 +279,16 @@ class LocalCommunity:
         await self._dispatch(
             FormSubmitted(member, self.ref(target), form.form_id, values, responder)
         )
+
+    def _may_speak(self, member: Member) -> None:
+        """As on Discord: a timed-out member cannot post, edit, react or run commands until
+        the timeout ends; the refusal says until when."""
+        until = self.timeouts.get(member.id)
+        if until and (end := datetime.fromisoformat(until)) > self.now():
+            raise PermissionError(
+                f"{member.name} is timed out until {end:%Y-%m-%d %H:%M} UTC and cannot post,"
+                " react or run commands until then"
+            )
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -77,11 +77,13 @@ async def _read_and_run(interpreter: Interpreter, printer: Printer, session: Loc
 async def run_line(interpreter: Interpreter, line: str) -> list[str]:
     """Carry out one typed line: an instruction, a /command, or else a message to post.
 
-    A message may well start with an instruction's word ("as I said, …", "show me …"); when
-    such a line fails as an instruction, the answer says how to post it instead.
+    A message may well start with an instruction's word ("as I said, …", "show me …"): only
+    a line that is exactly an instruction runs as one, every other line is posted. When an
+    instruction then fails (say, editing someone else's message), the answer says how to
+    post the line instead.
     """
     text = line.strip()
-    if text and not text.startswith("/") and not _is_instruction(text):
+    if text and not text.startswith("/") and not interpreter.is_instruction(text):
         text = f"say {text}"
     try:
         return await interpreter.execute(text)
@@ -202,8 +204,3 @@ def _input(prompt: str) -> str | None:
         return input(prompt)
     except EOFError:
         return None
-
-
-def _is_instruction(text: str) -> bool:
-    keyword = text.split(" ", 1)[0].lower()
-    return hasattr(Interpreter, f"_do_{keyword}")

@@ -25,6 +25,7 @@ class ScriptError(Exception):
 INSTRUCTIONS = {
     "as NAME": "act as this member from now on",
     "join NAME [locale=de] [roles=A,B] [age=2d] [bot]": "a new member joins",
+    "leave NAME": "the member leaves the community",
     "in #CHANNEL": "post and run commands in this channel from now on",
     "say TEXT": "post TEXT in the current channel",
     "/COMMAND ARGS": "run a slash command in the current channel",
@@ -69,12 +70,12 @@ class Interpreter:
         if not line or line.startswith("#"):
             return []
         if line.startswith("/"):
-            await self.community.run(self.member(), line, self.channel)
-            return []
-        keyword, _, rest = line.partition(" ")
-        handler = getattr(self, f"_do_{keyword.lower()}", None)
-        if handler is None:
-            raise ScriptError(f"unknown instruction “{keyword}”; type help for the list")
+            handler, rest = self._run_command, line
+        else:
+            keyword, _, rest = line.partition(" ")
+            handler = getattr(self, f"_do_{keyword.lower()}", None)
+            if handler is None:
+                raise ScriptError(f"unknown instruction “{keyword}”; type help for the list")
         try:
             return await handler(rest.strip())
         except (LookupError, PermissionError, ValueError) as error:
@@ -83,6 +84,18 @@ class Interpreter:
             raise ScriptError(text) from None
         except UserError as error:
             raise ScriptError(error.message) from None
+
+    async def _run_command(self, line: str) -> list[str]:
+        await self.community.run(self.member(), line, self.channel)
+        return []
+
+    def is_instruction(self, line: str) -> bool:
+        """Whether `line` is exactly an instruction, not a sentence that starts with one's
+        word: "as Ben" is, "as I said, it crashes" is not; "wait 2d" is, "wait for me" is
+        not. The terminal posts everything else as a message."""
+        keyword, _, rest = line.strip().partition(" ")
+        shape = _SHAPES.get(keyword.lower())
+        return shape is not None and shape(self, rest.strip())
 
     async def _do_as(self, rest: str) -> list[str]:
         self.actor = self._member(rest).name
@@ -100,6 +113,12 @@ class Interpreter:
             account_age=parse_duration(details["age"]) if "age" in details else timedelta(days=365),
             is_bot="bot" in words[1:],
         )
+        return []
+
+    async def _do_leave(self, rest: str) -> list[str]:
+        if not rest:
+            raise ScriptError("leave needs a name, e.g. leave Ben")
+        await self.community.leave(self._member(rest))
         return []
 
     async def _do_in(self, rest: str) -> list[str]:
@@ -243,6 +262,69 @@ class Interpreter:
         except LookupError:
             known = ", ".join(m.name for m in self.community.members.values())
             raise ScriptError(f"no member named “{name}”; members: {known}") from None
+
+
+def _names_member(interpreter: Interpreter, rest: str) -> bool:
+    """One word, as member names are: "as Zoe" is meant even if there is no Zoe (the
+    answer lists the members); "as I said, …" is a sentence."""
+    return len(rest.split()) == 1
+
+
+def _names_channel(interpreter: Interpreter, rest: str) -> bool:
+    try:
+        interpreter.community.channel_named(rest)
+    except LookupError:
+        return False
+    return True
+
+
+def _is_join(interpreter: Interpreter, rest: str) -> bool:
+    words = rest.split()
+    details = words[1:]
+    known = ("locale=", "roles=", "age=")
+    return len(words) >= 1 and all(w == "bot" or w.startswith(known) for w in details)
+
+
+def _is_reaction(interpreter: Interpreter, rest: str) -> bool:
+    """A message and one emoji: "react 3 times and it breaks" is a sentence."""
+    return _is_reference(interpreter, rest) and len(rest.split()) == 2
+
+
+def _is_reference(interpreter: Interpreter, rest: str) -> bool:
+    reference, _, tail = rest.partition(" ")
+    return bool(tail.strip()) and (
+        reference.removeprefix("#").isdigit() or reference.startswith(("last:", "ticket:", "flag:"))
+    )
+
+
+def _is_duration(interpreter: Interpreter, rest: str) -> bool:
+    try:
+        parse_duration(rest)
+    except UserError:
+        return False
+    return True
+
+
+# What each instruction looks like in full; a line of another shape is a message.
+_SHAPES = {
+    "as": _names_member,
+    "leave": _names_member,
+    "join": _is_join,
+    "in": _names_channel,
+    "say": lambda interpreter, rest: True,
+    "edit": _is_reference,
+    "react": _is_reaction,
+    "unreact": _is_reaction,
+    "press": _is_reference,
+    "action": _is_reference,
+    "submit": lambda interpreter, rest: "=" in rest,
+    "dms": lambda interpreter, rest: rest in ("open", "closed"),
+    "wait": _is_duration,
+    "show": lambda interpreter, rest: not rest or _names_channel(interpreter, rest),
+    "members": lambda interpreter, rest: not rest,
+    "channels": lambda interpreter, rest: not rest,
+    "help": lambda interpreter, rest: not rest,
+}
 
 
 def _number_and_rest(rest: str, usage: str) -> tuple[int, str]:

@@ -110,18 +110,91 @@ def test_an_offset_clock_never_runs_backwards() -> None:
     assert clock.now() >= before + timedelta(hours=5)
 
 
-async def test_plain_text_is_posted_and_a_sentence_that_looks_like_an_instruction_gets_a_hint(
+async def test_a_sentence_that_starts_with_an_instruction_word_is_posted(
     session: LocalSession,
 ) -> None:
     interpreter = Interpreter(session)
-    assert await run_line(interpreter, "hello everyone") == []
-    assert session.community.read("general")[-1].text == "hello everyone"
-    assert await run_line(interpreter, "as I said, hello") == [
-        "! no member named “I said, hello”; members: Alice, Mo, Amy, Ben",
-        "  (to post it as a message, type: say as I said, hello)",
+    sentences = [
+        "hello everyone",
+        "as I said, hello",
+        "show me the dark mode",
+        "wait for me",
+        "in the morning it crashes",
+        "members are great",
+        "join us tonight",
+        "help me please",
+        "react 3 times and it breaks",
     ]
-    assert await run_line(interpreter, "say as I said, hello") == []
-    assert session.community.read("general")[-1].text == "as I said, hello"
+    for sentence in sentences:
+        assert await run_line(interpreter, sentence) == []
+        assert session.community.read("general")[-1].text == sentence
+    assert await run_line(interpreter, "as Ben") == ["(you are now Ben)"]
+    assert await run_line(interpreter, "in #tickets") == ["(you are now in #tickets)"]
+
+
+async def test_an_exact_instruction_that_fails_says_how_to_post_the_line(
+    session: LocalSession,
+) -> None:
+    interpreter = Interpreter(session)
+    await run_line(interpreter, "hello")
+    interpreter.actor = "Ben"
+    assert await run_line(interpreter, "edit 1 goodbye") == [
+        "! Ben did not write message 1",
+        "  (to post it as a message, type: say edit 1 goodbye)",
+    ]
+
+
+async def test_a_member_who_leaves_is_gone_and_their_messages_stay(
+    session: LocalSession,
+) -> None:
+    interpreter = Interpreter(session)
+    interpreter.actor = "Ben"
+    await run_line(interpreter, "bye all")
+    interpreter.actor = "Alice"
+    assert await run_line(interpreter, "leave Ben") == []
+    community = session.community
+    assert "ben" not in community.members and community.transcript[-1] == "* Ben left"
+    assert community.read("general")[-1].text == "bye all"
+    assert await run_line(interpreter, "as Ben") == [
+        "! no member named “Ben”; members: Alice, Mo, Amy",
+        "  (to post it as a message, type: say as Ben)",
+    ]
+
+
+async def test_a_timed_out_member_cannot_post_or_run_commands_until_it_ends(
+    session: LocalSession,
+) -> None:
+    community = session.community
+    interpreter = Interpreter(session, actor="Ben")
+    until = community.now() + timedelta(hours=1)
+    community.timeouts["ben"] = until.isoformat()
+    told = (
+        f"! Ben is timed out until {until:%Y-%m-%d %H:%M} UTC and cannot post, react or run"
+        " commands until then"
+    )
+    shown = len(community.messages)
+    assert await run_line(interpreter, "hello?") == [told]
+    assert await run_line(interpreter, "/ticket list") == [told]
+    assert len(community.messages) == shown
+    await run_line(interpreter, "wait 61m")
+    assert await run_line(interpreter, "hello again") == []
+    assert community.read("general")[-1].text == "hello again"
+
+
+async def test_a_locked_thread_refuses_posts_and_an_archived_one_reopens(
+    session: LocalSession,
+) -> None:
+    community = session.community
+    thread = community.add_channel("Ticket #9: old", parent_id="tickets")
+    interpreter = Interpreter(session, actor="Ben", channel=thread.name)
+    thread.archived = thread.locked = True
+    assert await run_line(interpreter, "me too") == [
+        "! the thread “Ticket #9: old” is locked; only admins can post in it"
+    ]
+    thread.locked = False
+    assert await run_line(interpreter, "me too") == []
+    assert not thread.archived
+    assert community.transcript[-2] == "(thread “Ticket #9: old” unarchived by Ben's post)"
 
 
 async def test_a_bug_in_an_instruction_does_not_end_the_terminal(
