@@ -207,6 +207,12 @@ class TicketRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def check_limits(self, community: str, opener_id: str, limits: OpenLimits) -> None:
+        """Raise `LimitReached` or `CoolingDown` as `open` would now: a look before a form
+        is shown. Only `open`'s own check, in its transaction, is binding."""
+        async with self._db.transaction() as tx:
+            await _check_limits(tx, community, opener_id, limits)
+
     async def open(
         self,
         community: str,

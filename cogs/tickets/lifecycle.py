@@ -187,6 +187,25 @@ class Lifecycle:
         await notices.deliver()
         return await self._tickets.get(community.key, ticket.number) or ticket
 
+    async def refuse_if_limited(self, member: Member, locale: str) -> None:
+        """Refuse now what `open` would refuse for the opener's open tickets or cooldown,
+        so a member is not handed a form whose ticket is then refused and lost. `open`
+        checks again in its own transaction (two quick opens)."""
+        config = await self._services.config.get(member.community)
+        if has_permission(member, Permission.AMBASSADOR, config.community.roles):
+            return
+        policy = config.section("tickets", TicketsConfig)
+        now = self._services.clock.now()
+        cooldown = policy.cooldown
+        limits = OpenLimits(policy.max_open_per_member, now - cooldown if cooldown else None)
+        try:
+            await self._tickets.check_limits(member.community.key, member.id, limits)
+        except LimitReached:
+            raise self._refuse.error(locale, "limit", max=policy.max_open_per_member) from None
+        except CoolingDown as cooling:
+            wait = cooling.last_opened_at + (cooldown or timedelta()) - now
+            raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
+
     def _new_ticket(
         self,
         member: Member,

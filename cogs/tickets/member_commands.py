@@ -54,6 +54,8 @@ class MemberCommands(TicketsBase):
         if title is None:
             if Capability.FORMS not in interaction.platform.capabilities:
                 raise self.refusals.error(interaction.locale, "title_missing")
+            # Before the form, not after: a refused form would lose everything typed in it.
+            await self.lifecycle.refuse_if_limited(interaction.member, interaction.locale)
             await interaction.open_form(await self._open_form(interaction))
             return
         ticket = await self.lifecycle.open(
