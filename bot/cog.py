@@ -22,6 +22,7 @@ from bot.config import ConfigStore, EffectiveConfig
 from bot.delivery import Outbox
 from bot.events import Event
 from bot.i18n import I18n
+from bot.metrics import Metrics
 from bot.model import Community, Member
 from bot.platform import Capability, Platform, Platforms
 from bot.scheduler import Scheduler
@@ -207,6 +208,8 @@ class Services:
     # Every random choice a member can see (e.g. which welcome variant) comes from here, so
     # a scripted session seeds it and replays to the same transcript.
     random: random.Random = field(default_factory=random.Random)
+    # Counters for /metrics (bot/metrics.py); the scheduler and the outbox share it.
+    metrics: Metrics = field(default_factory=Metrics)
 
     def platform(self, community: Community) -> Platform:
         return self.platforms.for_community(community)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -147,6 +147,9 @@ class Roles(StrictModel):
 class CommunitySettings(StrictModel):
     name: str = ""
     locale: str = "en"
+    # The public web board of the community's tickets (docs/web.md): "auto" shows it in
+    # local mode and keeps it off on Discord and Slack until an admin turns it on.
+    board: Literal["auto"] | bool = "auto"
     channels: Channels = Field(default_factory=Channels)
     roles: Roles = Field(default_factory=Roles)
 

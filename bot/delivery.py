@@ -34,6 +34,7 @@ from bot.codec import decode, encode
 from bot.effects import EFFECTS, Attempt, Call, Effect
 from bot.errors import PlatformError, PlatformUnavailable
 from bot.leases import renew_forever, sleep_until, take_back_cut_off
+from bot.metrics import Metrics
 from bot.model import ChannelRef, MessageRef
 from bot.platform import Platforms
 from storage.database import Database, Transaction
@@ -131,8 +132,14 @@ class Pending:
 
 class Outbox:
     def __init__(
-        self, db: Database, clock: Clock, platforms: Platforms, repository: OutboxRepository
+        self,
+        db: Database,
+        clock: Clock,
+        platforms: Platforms,
+        repository: OutboxRepository,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()  # actions carried out and platform errors
         self._db = db
         self._clock = clock
         self._platforms = platforms
@@ -321,16 +328,24 @@ class Outbox:
             attempt = Attempt(entry.key, self._clock.now(), entry.interrupted)
             result = await asyncio.wait_for(self._apply(effect, attempt), CALL_TIMEOUT_SECONDS)
         except PlatformUnavailable as error:
+            self._count_error(entry, error)
             return await self._retry_later(entry, error), []
         except PlatformError as error:
+            self._count_error(entry, error)
             return await self._settle(entry, FAILED, None, error)
         except TimeoutError:
             error = PlatformUnavailable(f"no answer within {CALL_TIMEOUT_SECONDS:.0f} s")
+            self._count_error(entry, error)
             return await self._retry_later(entry, error), []
         except Exception as error:  # a bug or an untranslated library error: retried, logged
             log.exception("outbox entry %d (%s) failed unexpectedly", entry.id, _what(entry))
             return await self._retry_later(entry, PlatformUnavailable(type(error).__name__)), []
+        self.metrics.actions[effect.name if isinstance(effect, Call) else entry.kind] += 1
         return await self._settle(entry, DELIVERED, result, None)
+
+    def _count_error(self, entry: Entry, error: PlatformError) -> None:
+        platform = entry.community.partition(":")[0]
+        self.metrics.platform_errors[(platform, type(error).__name__)] += 1
 
     async def _apply(self, effect: Effect, attempt: Attempt) -> Any:
         if isinstance(effect, Call):

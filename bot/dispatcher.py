@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
+from time import perf_counter
 from typing import Any
 
 from bot.cog import (
@@ -40,6 +41,7 @@ from bot.events import (
 )
 from bot.i18n import FALLBACK_LOCALE, core_error
 from bot.interaction import Interaction
+from bot.metrics import LISTENER_SAMPLE
 from bot.model import Member
 from bot.outgoing import OutgoingMessage, Rich
 from bot.permissions import has_permission, may_use
@@ -86,6 +88,8 @@ class Dispatcher:
         self.form_buttons: list[str] = []
         self._forms: list[tuple[str, Handler]] = []
         self.cogs: list[Cog] = []
+        self._events = services.metrics.events  # counted on every event: bound once
+        self._tick = 0  # which event's listeners are timed (see bot.metrics)
 
     def add_cog(self, cog: Cog) -> None:
         for attribute, mark in type(cog).handlers:
@@ -122,6 +126,7 @@ class Dispatcher:
     async def dispatch(self, event: Event) -> None:
         """Deliver one event; never raises for a handler's failure."""
         event = clean_event(event)
+        self._events[(event.community.platform, type(event).__name__)] += 1
         match event:
             case CommandInvoked():
                 await self._run_command(event)
@@ -133,11 +138,13 @@ class Dispatcher:
                 await self._run_prefixed(self._forms, event.form_id, event)
         handlers = self._listeners.get(type(event))
         if handlers:
-            await self._run_listeners(handlers, event)
+            self._tick = (self._tick + 1) % LISTENER_SAMPLE
+            await self._run_listeners(handlers, event, timed=not self._tick)
 
-    async def _run_listeners(self, handlers: list[Handler], event: Event) -> None:
+    async def _run_listeners(self, handlers: list[Handler], event: Event, timed: bool) -> None:
         guard = self._watchdog.guard()  # one per event: finding the task costs more than a guard
         for handler in handlers:
+            started = perf_counter() if timed else 0.0
             try:
                 with guard:
                     try:
@@ -150,6 +157,11 @@ class Dispatcher:
                 self._log_timeout(_name(handler), event)
             except Exception:
                 log.exception("%s failed on %r", _name(handler), event)
+            if timed:
+                self._observe(handler, perf_counter() - started)
+
+    def _observe(self, handler: Handler, seconds: float) -> None:
+        self._services.metrics.handler_histogram(_cog(handler)).observe(seconds)
 
     def resolve(self, path: str, arguments: str) -> tuple[RegisteredCommand | None, str]:
         """Find the command for ``/ticket open x``-style input where the sub-command is
@@ -195,6 +207,7 @@ class Dispatcher:
             invoke,
             event,
             _name(registered.handler),
+            _cog(registered.handler),
         )
 
     async def _run_message_command(self, event: MessageCommandInvoked) -> None:
@@ -218,6 +231,7 @@ class Dispatcher:
             invoke,
             event,
             _name(registered.handler),
+            _cog(registered.handler),
         )
 
     async def _run_prefixed(
@@ -252,7 +266,14 @@ class Dispatcher:
             await handler(interaction)
 
         await self._guarded(
-            event.member, event.responder, Permission.MEMBER, True, invoke, event, _name(handler)
+            event.member,
+            event.responder,
+            Permission.MEMBER,
+            True,
+            invoke,
+            event,
+            _name(handler),
+            _cog(handler),
         )
 
     async def _guarded(
@@ -264,9 +285,11 @@ class Dispatcher:
         invoke: Callable[[Interaction], Awaitable[None]],
         event: Event,
         name: str,
+        cog: str = "core",
     ) -> None:
         services = self._services
         locale = FALLBACK_LOCALE
+        started = perf_counter()
         try:
             with self._watchdog.guard():
                 config = await services.config.get(member.community)
@@ -295,6 +318,7 @@ class Dispatcher:
         except Exception:
             log.exception("handler failed on %r", event)
             await _reply_safely(responder, services.i18n.t("core.crashed", locale), event)
+        services.metrics.handler_histogram(cog).observe(perf_counter() - started)
 
     def _log_timeout(self, name: str, event: Event) -> None:
         """One line, no traceback: the stack of a cancelled await says nothing new."""
@@ -360,3 +384,8 @@ def _permission_denied(permission: Permission, services: Services) -> Permission
 def _name(handler: Handler) -> str:
     owner = getattr(handler, "__self__", None)
     return f"{type(owner).__name__}.{handler.__name__}" if owner else repr(handler)
+
+
+def _cog(handler: Handler) -> str:
+    """The name of the cog a handler belongs to, as /metrics labels its latency."""
+    return str(getattr(getattr(handler, "__self__", None), "name", "core"))

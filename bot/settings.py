@@ -176,6 +176,39 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
     )
 
+    # The web server in the bot's process: the public ticket board, its Atom feeds, and
+    # /healthz, /readyz and /metrics (docs/web.md). It listens on 127.0.0.1 unless told
+    # otherwise; put a reverse proxy with HTTPS in front to publish the board.
+    web_enabled: bool = Field(
+        default=True, validation_alias=AliasChoices("WEB_ENABLED", "web_enabled")
+    )
+    web_host: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("WEB_HOST", "web_host")
+    )
+    web_port: int = Field(
+        default=8080, ge=0, le=65535, validation_alias=AliasChoices("WEB_PORT", "web_port")
+    )
+    # The address the public reaches the board at (behind the proxy), for the links the bot
+    # posts on trackers; unset: no links on platforms (local mode links the local address).
+    web_public_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("WEB_PUBLIC_URL", "web_public_url")
+    )
+    # With a token, /metrics answers any address that sends it as a bearer token; without
+    # one, only requests from 127.0.0.1.
+    web_metrics_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("WEB_METRICS_TOKEN", "web_metrics_token")
+    )
+
+    @field_validator("web_public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        """An address a browser can open, kept without a trailing slash."""
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(
+                "must start with https:// (or http://), e.g. https://board.example.org"
+            )
+        return value.rstrip("/") if value else value
+
     @field_validator("discord_guild_ids", "discord_shard_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

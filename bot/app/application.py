@@ -21,6 +21,7 @@ from bot.events import Event
 from bot.host import Adapter, Declarations
 from bot.i18n import CORE_LOCALES, I18n
 from bot.intake import EventIntake
+from bot.metrics import Metrics
 from bot.platform import Platform, Platforms
 from bot.retention import pruner_for
 from bot.scheduler import Scheduler
@@ -86,19 +87,21 @@ class App:
             i18n = I18n.load([CORE_LOCALES, *(c.locales for c in cog_types if c.locales)])
             connected = Platforms(platforms)
             holder = _holder(settings, connected, db)
+            metrics = Metrics()
             services = Services(
                 db=db,
                 clock=clock,
                 scheduler=Scheduler(
                     JobRepository(db, holder), clock, pruner=pruner_for(db, settings, clock)
                 ),
-                outbox=Outbox(db, clock, connected, OutboxRepository(db, holder)),
+                outbox=Outbox(db, clock, connected, OutboxRepository(db, holder), metrics),
                 config=config,
                 i18n=i18n,
                 platforms=connected,
                 audit=AuditLog(db),
                 started_at=clock.now(),
                 random=random_source or random.Random(),
+                metrics=metrics,
             )
             dispatcher = Dispatcher(services)
             services.dispatcher = dispatcher

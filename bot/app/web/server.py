@@ -1,0 +1,142 @@
+"""The aiohttp server: routes from each page module, security headers, static files, and
+starting and stopping with the bot.
+
+`ROUTES` is the registry: a page module offers ``routes()`` and is listed here (signed-in
+insights would be one more module). A port already in use does not stop the bot: its chat
+work matters more than the board, so it runs on without the web server and says so in
+one line (a supervisor restarting it would meet the same busy port).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app.web import board, feeds, ops
+from bot.app.web.context import WebContext
+from bot.app.web.language import load_texts
+from bot.app.web.pages import CONTEXT, environment, not_found
+from bot.app.web.prometheus import registry_for
+from bot.app.web.security import Handler, security_headers
+from bot.cog import Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ROUTES: tuple[Callable[[], list[web.RouteDef]], ...] = (board.routes, feeds.routes, ops.routes)
+STATIC = Path(__file__).parent / "static"
+
+
+class WebUnavailable(Exception):
+    """The server could not listen; the message says where and what to do."""
+
+
+def build(context: WebContext) -> web.Application:
+    app = web.Application(middlewares=[security_headers, _pages_for_errors])
+    app[CONTEXT] = context
+    app[ops.REGISTRY] = registry_for(context.services.metrics)
+    for routes in ROUTES:
+        app.add_routes(routes())
+    app.router.add_static("/static", STATIC)
+    return app
+
+
+def make_context(
+    services: Services,
+    settings: Settings,
+    *,
+    served: Iterable[str] = (),
+    scheduler_task: Callable[[], object] = lambda: None,
+) -> WebContext:
+    return WebContext(
+        services,
+        settings,
+        load_texts(),
+        environment(),
+        served=frozenset(served),
+        scheduler_task=scheduler_task,  # type: ignore[arg-type]
+    )
+
+
+class WebServer:
+    def __init__(self, context: WebContext, host: str, port: int) -> None:
+        self.context = context
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        runner = web.AppRunner(build(self.context), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except OSError as error:
+            await runner.cleanup()
+            raise WebUnavailable(_why(self._host, self._port, error)) from None
+        self._runner = runner
+
+    @property
+    def url(self) -> str:
+        """Where the server listens, as a browser on this machine opens it."""
+        assert self._runner is not None, "start the server first"
+        host, port = self._runner.addresses[0][:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+@asynccontextmanager
+async def serving(
+    services: Services,
+    settings: Settings,
+    *,
+    served: Iterable[str] = (),
+    scheduler_task: Callable[[], object] = lambda: None,
+) -> AsyncIterator[WebServer | None]:
+    """Run the web server for the block, if enabled; None when off or when it could not
+    listen (said on stderr, and the bot runs on)."""
+    if not settings.web_enabled:
+        yield None
+        return
+    context = make_context(services, settings, served=served, scheduler_task=scheduler_task)
+    server = WebServer(context, settings.web_host, settings.web_port)
+    try:
+        await server.start()
+    except WebUnavailable as error:
+        print(f"Web board not started: {error}", file=sys.stderr)
+        yield None
+        return
+    log.info("web board and /healthz on %s", server.url)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def _why(host: str, port: int, error: OSError) -> str:
+    where = f"{host}:{port}"
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"{where} is already in use (another program, or a second bot?). Set WEB_PORT"
+            " to a free port, or WEB_ENABLED=false. The bot runs on without it."
+        )
+    return f"cannot listen on {where}: {error.strerror}. The bot runs on without it."
+
+
+@web.middleware
+async def _pages_for_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """An unknown address gets the same friendly page as an unknown ticket."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return not_found(request)
