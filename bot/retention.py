@@ -14,6 +14,14 @@ Discord resume, handlers re-run after a crash and however long an outage) from a
 follow-up or posting a notice twice. Once a row is pruned its key could be armed again, so
 the retention (``BOTSCHAFTER_RETENTION_DAYS``, at least a week) is far longer than any
 replay reaches back.
+
+Personal texts have periods of their own (docs/privacy.md): the message snapshots of
+settled flags (``BOTSCHAFTER_SNAPSHOT_RETENTION_DAYS``) and the texts of reports
+(``BOTSCHAFTER_REPORT_TEXT_RETENTION_DAYS``), 90 days by default, are blanked by the same
+loop (`storage.retention_purges`). The loop is durable in the sense that matters: what is
+due is read from the database at every pass, and a pass runs at every start, so a purge a
+stopped bot missed happens when it comes back. The log says how many rows went, never
+what they held.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -30,6 +39,7 @@ from storage.database import Database
 from storage.jobs import JobRepository
 from storage.outbox import OutboxRepository
 from storage.reaction_marks import ReactionMarks
+from storage.retention_purges import FlagSnapshots, ReportTexts
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +60,48 @@ class Prunable(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionPeriods:
+    """How long each kind of data is kept, in days; what `/privacy info` tells members."""
+
+    finished_rows: int = 30
+    snapshots: int = 90
+    report_texts: int = 90
+
+    @classmethod
+    def of(cls, settings: Settings) -> RetentionPeriods:
+        return cls(
+            settings.retention_days,
+            settings.snapshot_retention_days,
+            settings.report_text_retention_days,
+        )
+
+
 def pruner_for(db: Database, settings: Settings, clock: Clock) -> Pruner:
-    """Every table of finished rows, pruned after the configured retention."""
-    tables = [
+    """Every table of finished rows, pruned after the configured retention, and the
+    personal texts purged after theirs."""
+    periods = RetentionPeriods.of(settings)
+    tables: list[Prunable | tuple[Prunable, timedelta]] = [
         JobRepository(db),
         OutboxRepository(db),
         ReactionMarks(db),
+        (FlagSnapshots(db), timedelta(days=periods.snapshots)),
+        (ReportTexts(db), timedelta(days=periods.report_texts)),
     ]
-    return Pruner(tables, timedelta(days=settings.retention_days), clock)
+    return Pruner(tables, timedelta(days=periods.finished_rows), clock)
 
 
 class Pruner:
     def __init__(
         self,
-        tables: Sequence[Prunable],
+        tables: Sequence[Prunable | tuple[Prunable, timedelta]],
         retention: timedelta,
         clock: Clock,
         *,
         batch_size: int = BATCH_SIZE,
     ) -> None:
-        self._tables = list(tables)
-        self._retention = retention
+        """`tables` are pruned after `retention`, or after the period paired with them."""
+        self._tables = [t if isinstance(t, tuple) else (t, retention) for t in tables]
         self._clock = clock
         self._batch_size = batch_size
         self._due_at: datetime | None = None  # the first pass runs at once
@@ -87,7 +118,7 @@ class Pruner:
         if now < self.due_at:
             return 0
         try:
-            pruned, more = await self._run(now - self._retention)
+            pruned, more = await self._run(now)
         except Exception:
             log.exception("could not prune finished rows; trying again in %s", PRUNE_INTERVAL)
             self._due_at = now + PRUNE_INTERVAL
@@ -95,17 +126,17 @@ class Pruner:
         self._due_at = now + (BACKLOG_PAUSE if more else PRUNE_INTERVAL)
         return pruned
 
-    async def _run(self, before: datetime) -> tuple[int, bool]:
+    async def _run(self, now: datetime) -> tuple[int, bool]:
         """One pass over every table; whether some table has more to prune."""
         counts: dict[str, int] = {}
         more = False
-        for table in self._tables:
-            counts[type(table).__name__], left = await self._prune(table, before)
+        for table, retention in self._tables:
+            counts[type(table).__name__], left = await self._prune(table, now - retention)
             more = more or left
         total = sum(counts.values())
         if total:
             shown = ", ".join(f"{name} {count}" for name, count in counts.items() if count)
-            log.info("pruned %d finished row(s) from before %s: %s", total, before, shown)
+            log.info("pruned %d row(s) past their retention: %s", total, shown)
         return total, more
 
     async def _prune(self, table: Prunable, before: datetime) -> tuple[int, bool]:

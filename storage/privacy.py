@@ -164,6 +164,16 @@ REGISTRY: tuple[Entry, ...] = (
         "ticket changes the member made",
         (Role("actor_id", names=("actor_name",)),),
     ),
+    Keyed(
+        "rule_window_authors",
+        "when the member last posted, for the spam rules (kept an hour)",
+        (Role("author"),),
+    ),
+    Keyed(
+        "rule_window_posts",
+        "the member's recent posts as the spam rules count them, never their text (an hour)",
+        (Role("author"),),
+    ),
     Keyed("ticket_votes", "the member's votes on tickets", (Role("member_id"),)),
     Keyed(
         "ticket_watchers",
@@ -250,8 +260,10 @@ async def communities_of(db: Database, member_id: str) -> list[str]:
 async def export(db: Database, community: str, member_id: str) -> list[Found]:
     """Every registry entry with its rows about the member (possibly none)."""
     result = []
+    keys = {table.name: table.key for table in await tables(db)}
     for entry in REGISTRY:
-        rows = await _select(db, entry, community, member_id)
+        order = ", ".join(keys[entry.table])  # a stable order: the primary key's
+        rows = await _select(db, entry, community, member_id, order)
         shown = [_readable(row, entry.hidden) for row in rows]
         result.append(Found(entry, shown))
     return result
@@ -292,32 +304,17 @@ async def forget(
     return await db.atomic(work)
 
 
-async def _select(db: Database, entry: Entry, community: str, member_id: str) -> list[Row]:
+async def _select(
+    db: Database, entry: Entry, community: str, member_id: str, order: str
+) -> list[Row]:
     if isinstance(entry, Keyed):
         matches = " OR ".join(f"{role.column} = ?" for role in entry.roles)
         return await db.fetch_all(
-            f"SELECT * FROM {entry.table} WHERE community = ? AND ({matches})"
-            f" ORDER BY {_order(entry.table)}",
+            f"SELECT * FROM {entry.table} WHERE community = ? AND ({matches}) ORDER BY {order}",
             (community, *(member_id for _ in entry.roles)),
         )
     where, params = _through_where(entry, community, member_id)
-    return await db.fetch_all(
-        f"SELECT * FROM {entry.table} WHERE {where} ORDER BY {_order(entry.table)}", params
-    )
-
-
-def _order(table: str) -> str:
-    """A stable order for the export: ids where the table has them."""
-    keyed_by_id = {
-        "welcome_members": "member_id",
-        "welcome_wave_members": "wave_id, member_id",
-        "tickets": "number",
-        "ticket_votes": "number, member_id",
-        "ticket_watchers": "number, member_id",
-        "community_overrides": "key",
-        "reaction_marks": "channel_id, message_id, emoji, user_id",
-    }
-    return keyed_by_id.get(table, "id")
+    return await db.fetch_all(f"SELECT * FROM {entry.table} WHERE {where} ORDER BY {order}", params)
 
 
 def _through_where(entry: Through, community: str, member_id: str) -> tuple[str, tuple[Any, ...]]:

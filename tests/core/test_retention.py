@@ -1,22 +1,31 @@
-"""Finished jobs are forgotten after the retention period, in batches, at most hourly."""
+"""Finished jobs are forgotten after the retention period, in batches, at most hourly;
+message snapshots and report texts of settled flags after their own periods."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from bot.clock import VirtualClock
-from bot.retention import BACKLOG_PAUSE, MAX_BATCHES, PRUNE_INTERVAL, Pruner
+from bot.retention import (
+    BACKLOG_PAUSE,
+    MAX_BATCHES,
+    PRUNE_INTERVAL,
+    Pruner,
+    RetentionPeriods,
+    pruner_for,
+)
 from bot.scheduler import Scheduler
 from bot.settings import Settings, describe_error
 from storage.database import Database
 from storage.jobs import FAILED_KEPT_LONGER, JobRepository
+from storage.timestamps import to_db
 
 RETENTION = timedelta(days=30)
 
@@ -138,3 +147,85 @@ def test_retention_shorter_than_a_week_is_refused_naming_the_setting() -> None:
         Settings(_env_file=None, BOTSCHAFTER_RETENTION_DAYS="3")  # type: ignore[call-arg]
     assert describe_error(refused.value).startswith("BOTSCHAFTER_RETENTION_DAYS:")
     assert Settings(_env_file=None).retention_days == 30  # type: ignore[call-arg]
+
+
+SNAPSHOT_DAYS = 90
+
+
+async def settled_flag(db: Database, text: str, *, settled: datetime | None) -> int:
+    """A flag with one message snapshot, one matched word and one report, settled at
+    `settled` (None: still open)."""
+    at = to_db(settled or datetime(2020, 1, 1, tzinfo=UTC))
+    flag = await db.insert(
+        "INSERT INTO moderation_flags (community, author_id, author_name, status, acted_at,"
+        " created_at, last_activity_at) VALUES ('local:x', 'u1', 'Uwe', ?, ?, ?, ?)",
+        ("settled" if settled else "open", at if settled else None, at, at),
+    )
+    await db.execute(
+        "INSERT INTO moderation_flag_messages (community, flag_id, channel_id, message_id,"
+        " excerpt, posted_at) VALUES ('local:x', ?, 'c', ?, ?, ?)",
+        (flag, f"m{flag}", f"{text} (message)", at),
+    )
+    await db.execute(
+        "INSERT INTO moderation_hits (community, flag_id, channel_id, message_id, rule, action,"
+        " matched, at) VALUES ('local:x', ?, 'c', ?, 'swearing', 'flag', ?, ?)",
+        (flag, f"m{flag}", f"{text} (word)", at),
+    )
+    await db.execute(
+        "INSERT INTO moderation_reports (community, flag_id, channel_id, message_id,"
+        " reporter_id, reporter_name, reason, at) VALUES ('local:x', ?, 'c', ?, 'u2', 'Rita',"
+        " ?, ?)",
+        (flag, f"m{flag}", f"{text} (report)", at),
+    )
+    return flag
+
+
+async def texts(db: Database) -> set[str]:
+    rows = await db.fetch_all(
+        "SELECT excerpt FROM moderation_flag_messages UNION ALL SELECT matched FROM"
+        " moderation_hits UNION ALL SELECT reason FROM moderation_reports"
+    )
+    return {row[0] for row in rows if row[0]}
+
+
+async def test_snapshots_and_report_texts_of_settled_flags_go_after_their_own_days(
+    settings: Settings, clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = await Database.open(settings.database_location)
+    try:
+        now = clock.now()
+        await settled_flag(db, "settled long ago", settled=now - timedelta(days=91))
+        await settled_flag(db, "settled lately", settled=now - timedelta(days=89))
+        await settled_flag(db, "still open", settled=None)
+        pruner = pruner_for(db, settings, clock)
+        with caplog.at_level(logging.INFO, logger="bot.retention"):
+            assert await pruner.run_if_due() == 3
+        assert "FlagSnapshots 2, ReportTexts 1" in caplog.text
+        assert "settled long ago" not in caplog.text  # counts only, never the texts
+        assert not any(text.startswith("settled long ago") for text in await texts(db))
+        kept = {t for t in await texts(db) if t.startswith(("settled lately", "still open"))}
+        assert len(kept) == 6
+
+        clock.advance(timedelta(days=2))
+        assert await pruner.run_if_due() == 3
+        assert {t.partition(" (")[0] for t in await texts(db)} == {"still open"}
+        counts = await db.fetch_all(
+            "SELECT (SELECT COUNT(*) FROM moderation_flag_messages),"
+            " (SELECT COUNT(*) FROM moderation_reports)"
+        )
+        assert tuple(counts[0]) == (3, 3)  # the rows stay: counts and the record hold
+    finally:
+        await db.close()
+
+
+def test_the_personal_text_periods_are_settings_of_their_own() -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        BOTSCHAFTER_SNAPSHOT_RETENTION_DAYS="30",
+        BOTSCHAFTER_REPORT_TEXT_RETENTION_DAYS="14",
+    )
+    assert RetentionPeriods.of(settings) == RetentionPeriods(30, 30, 14)
+    assert RetentionPeriods.of(Settings(_env_file=None)) == RetentionPeriods()  # type: ignore[call-arg]
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, BOTSCHAFTER_SNAPSHOT_RETENTION_DAYS="0")  # type: ignore[call-arg]
+    assert describe_error(refused.value).startswith("BOTSCHAFTER_SNAPSHOT_RETENTION_DAYS:")
