@@ -106,22 +106,6 @@ class Settings(BaseSettings):
             "BOTSCHAFTER_REPORT_TEXT_RETENTION_DAYS", "report_text_retention_days"
         ),
     )
-    # Personal texts kept after a flag is settled (docs/privacy.md): the snapshots of the
-    # flagged messages (and the words a rule matched), and what reporters wrote.
-    snapshot_retention_days: int = Field(
-        default=90,
-        ge=1,
-        validation_alias=AliasChoices(
-            "BOTSCHAFTER_SNAPSHOT_RETENTION_DAYS", "snapshot_retention_days"
-        ),
-    )
-    report_text_retention_days: int = Field(
-        default=90,
-        ge=1,
-        validation_alias=AliasChoices(
-            "BOTSCHAFTER_REPORT_TEXT_RETENTION_DAYS", "report_text_retention_days"
-        ),
-    )
     # How long a job or platform action claimed by a process stays its own without
     # renewal (renewed every third of it): with several processes, a dead one's work is
     # taken over after this. At least 3 s, so a slow database moment loses no lease.
@@ -191,6 +175,39 @@ class Settings(BaseSettings):
         default="https://slack.com/api/",
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
     )
+
+    # The web server in the bot's process: the public ticket board, its Atom feeds, and
+    # /healthz, /readyz and /metrics (docs/web.md). It listens on 127.0.0.1 unless told
+    # otherwise; put a reverse proxy with HTTPS in front to publish the board.
+    web_enabled: bool = Field(
+        default=True, validation_alias=AliasChoices("WEB_ENABLED", "web_enabled")
+    )
+    web_host: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("WEB_HOST", "web_host")
+    )
+    web_port: int = Field(
+        default=8080, ge=0, le=65535, validation_alias=AliasChoices("WEB_PORT", "web_port")
+    )
+    # The address the public reaches the board at (behind the proxy), for the links the bot
+    # posts on trackers; unset: no links on platforms (local mode links the local address).
+    web_public_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("WEB_PUBLIC_URL", "web_public_url")
+    )
+    # With a token, /metrics answers any address that sends it as a bearer token; without
+    # one, only requests from 127.0.0.1.
+    web_metrics_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("WEB_METRICS_TOKEN", "web_metrics_token")
+    )
+
+    @field_validator("web_public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        """An address a browser can open, kept without a trailing slash."""
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(
+                "must start with https:// (or http://), e.g. https://board.example.org"
+            )
+        return value.rstrip("/") if value else value
 
     @field_validator("discord_guild_ids", "discord_shard_ids", mode="before")
     @classmethod
