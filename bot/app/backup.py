@@ -32,16 +32,15 @@ PROGRESS_FROM_PAGES = 4 * backup.STEP_PAGES
 
 BACKUP_EXAMPLES = """\
 examples:
-  python -m bot backup /srv/backups/botschafter-2026-01-05.db
-  python -m bot --data-dir /srv/botschafter/data backup /srv/backups/latest.db --force
+  python -m bot backup botschafter-2026-01-05.db
+  python -m bot backup botschafter-2026-01-05.db --force
 
 The bot may keep running: the copy is the database as it was when the backup began.
 """
 
 RESTORE_EXAMPLES = """\
 examples:
-  python -m bot restore /srv/backups/botschafter-2026-01-05.db
-  python -m bot --data-dir /srv/botschafter/data restore /srv/backups/latest.db --yes
+  python -m bot restore botschafter-2026-01-05.db --yes
 
 Stop the bot first; start it again afterwards (it applies pending migrations at start).
 """
@@ -190,8 +189,8 @@ def pg_dump_advice(url: str) -> str:
         "The database is PostgreSQL: back it up with PostgreSQL's pg_dump, which takes a"
         " consistent copy while the bot runs:\n"
         f"  pg_dump --format=custom --file=botschafter.dump '{target}'\n"
-        "The password comes from PGPASSWORD or ~/.pgpass. Restore with"
-        " `python -m bot restore`, which shows the pg_restore command; see docs/operations.md."
+        "The password comes from PGPASSWORD or ~/.pgpass. docs/operations.md shows how to"
+        " restore such a file with pg_restore."
     )
 
 

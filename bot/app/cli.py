@@ -45,7 +45,7 @@ examples:
   python -m bot --database /srv/bot.db migrate       bring a database up to date
   python -m bot db copy --to postgresql://bot@db.example.org/botschafter   move to PostgreSQL
   python -m bot privacy export 123456789012345678    every record about a member, as JSON
-  python -m bot backup /srv/backups/botschafter.db   a checked copy, while the bot runs
+  python -m bot backup botschafter-2026-01-05.db     a checked copy, while the bot runs
 
 Options such as --config and --database go before the command.
 """
