@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     discord_shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
         default=None, validation_alias=AliasChoices("DISCORD_SHARD_IDS", "discord_shard_ids")
     )
+    # Wait for the shards a live process serves instead of refusing to start, and take them
+    # over when that process stops or its claim lapses (a hot standby; docs/scaling.md).
+    discord_standby: bool = Field(
+        default=False, validation_alias=AliasChoices("DISCORD_STANDBY", "discord_standby")
+    )
     discord_sync_commands: bool = Field(
         default=True,
         validation_alias=AliasChoices("DISCORD_SYNC_COMMANDS", "discord_sync_commands"),
@@ -241,6 +246,19 @@ class Settings(BaseSettings):
             )
         if len(set(ids)) != len(ids):
             raise ValueError("DISCORD_SHARD_IDS names a shard twice")
+        return self
+
+    @model_validator(mode="after")
+    def _check_standby(self) -> Settings:
+        """A standby waits for a claim in the database it shares with the active process;
+        one SQLite file serves one process, so there is nothing to wait for there."""
+        if self.discord_standby and (
+            self.database is not None or parse_target(self.database_location)[0] != "postgresql"
+        ):
+            raise ValueError(
+                "DISCORD_STANDBY needs DATABASE_URL=postgresql://...: a standby waits for the"
+                " active process's shards in the database both share (docs/scaling.md)"
+            )
         return self
 
     @field_validator("database_url")

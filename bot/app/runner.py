@@ -72,15 +72,30 @@ async def run_platforms(settings: Settings, adapters: list[Adapter]) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
     try:
-        async with topology.claimed(app.services.db, settings, app.services.clock, app.fail):
+        return await serve(app, settings)
+    finally:
+        await app.close()
+
+
+async def serve(app: App, settings: Settings) -> int:
+    """Claim what this process serves (or, as a standby, wait for it), start, and run until
+    stopped; the exit code. The caller closes `app`."""
+    try:
+        async with topology.claimed(
+            app.services.db,
+            settings,
+            app.services.clock,
+            app.fail,
+            until=app.wait_until_stopped,
+        ):
             await app.start()
             await check_at_startup(app.services)
             await app.wait_until_stopped()
     except topology.TopologyRefused as refused:
         print(f"Not started: {refused}", file=sys.stderr)
         return 2
-    finally:
-        await app.close()
+    except topology.StoodDown:
+        return 0
     if app.failure is not None:
         print(f"Stopped: {app.failure}", file=sys.stderr)
         return 1

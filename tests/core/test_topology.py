@@ -5,6 +5,7 @@ are fine (bot/app/topology.py)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
@@ -14,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import topology
-from bot.app.topology import Identity, TopologyRefused, claimed
+from bot.app.topology import Identity, StoodDown, TopologyRefused, claimed
 from bot.clock import VirtualClock
 from bot.settings import Settings
 from storage.database import Database
@@ -117,7 +118,7 @@ async def test_a_killed_process_claim_lapses_and_a_dead_pid_here_is_taken_at_onc
     with pytest.raises(TopologyRefused):
         async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
             pass
-    clock.advance(topology.LAPSE)
+    clock.advance(topology.lapse(discord(tmp_path)))  # the lease length
     async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
         pass
 
@@ -134,10 +135,10 @@ async def test_a_killed_process_claim_lapses_and_a_dead_pid_here_is_taken_at_onc
 async def test_a_running_process_renews_and_learns_when_its_shards_were_taken(
     db: Database, tmp_path: Path, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(topology, "HEARTBEAT", timedelta(milliseconds=10))
+    monkeypatch.setattr(topology, "RENEWALS_PER_LAPSE", 3000)  # every 10 ms
     lost: list[str] = []
     async with claimed(db, discord(tmp_path, 2), clock, lost.append, FIRST):
-        clock.advance(topology.LAPSE * 2)
+        clock.advance(topology.lapse(discord(tmp_path)) * 2)
         await asyncio.sleep(0.05)  # renewed meanwhile: still live for a newcomer
         with pytest.raises(TopologyRefused):
             async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
@@ -157,3 +158,102 @@ async def test_slack_and_local_processes_claim_nothing(
     ):
         pass
     assert await db.fetch_value("SELECT COUNT(*) FROM process_claims") == 0
+
+
+# A hot standby (DISCORD_STANDBY): waits instead of refusing. The claims live in `db` here;
+# the settings name a PostgreSQL URL only because the setting demands one (never opened).
+
+
+def standby(tmp_path: Path, count: int | None = 2) -> Settings:
+    return discord(tmp_path, count).model_copy(
+        update={"discord_standby": True, "database_url": "postgresql://bot@db/botschafter"}
+    )
+
+
+async def standing_by(
+    db: Database, settings: Settings, clock: VirtualClock, entered: asyncio.Event
+) -> None:
+    async with claimed(db, settings, clock, never_lost, SECOND):
+        entered.set()
+
+
+@pytest.fixture
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(topology, "STANDBY_POLL", timedelta(milliseconds=10))
+
+
+async def test_a_standby_says_once_that_it_waits_and_takes_over_when_the_active_one_stops(
+    db: Database,
+    tmp_path: Path,
+    clock: VirtualClock,
+    quick_polls: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger=topology.__name__)
+    entered = asyncio.Event()
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, FIRST):
+        waiting = asyncio.create_task(standing_by(db, standby(tmp_path), clock, entered))
+        await asyncio.sleep(0.1)  # ten looks
+        assert not entered.is_set()
+    await asyncio.wait_for(entered.wait(), timeout=1)
+    await waiting
+    lines = [r.getMessage() for r in caplog.records if "standing by" in r.getMessage()]
+    assert lines == [
+        "standing by: Discord shard 0 of 2 is already served by another process"
+        " (PID 101 on web-1, seen 0 s ago); taking over when it stops, or 30 s after it"
+        " last renewed its claim"
+    ]
+
+
+async def test_a_standby_takes_over_when_a_killed_process_claim_lapses(
+    db: Database, tmp_path: Path, clock: VirtualClock, quick_polls: None
+) -> None:
+    first = await killed(claimed(db, discord(tmp_path, 2), clock, never_lost, FIRST))
+    entered = asyncio.Event()
+    waiting = asyncio.create_task(standing_by(db, standby(tmp_path), clock, entered))
+    clock.advance(topology.lapse(discord(tmp_path)) - timedelta(seconds=1))
+    await asyncio.sleep(0.1)
+    assert not entered.is_set()  # a second before the lapse, the claim is still the first's
+    clock.advance(timedelta(seconds=1))
+    await asyncio.wait_for(entered.wait(), timeout=1)
+    await waiting
+    assert first
+
+
+async def test_a_standby_with_another_shard_count_is_refused_not_kept_waiting(
+    db: Database, tmp_path: Path, clock: VirtualClock, quick_polls: None
+) -> None:
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, FIRST):
+        with pytest.raises(TopologyRefused, match=r"DISCORD_SHARD_COUNT=2 .*this one with 4"):
+            async with claimed(db, standby(tmp_path, 4), clock, never_lost, SECOND):
+                pass
+
+
+async def test_a_standby_asked_to_stop_takes_nothing(
+    db: Database, tmp_path: Path, clock: VirtualClock, quick_polls: None
+) -> None:
+    stop = asyncio.Event()
+    async with claimed(db, discord(tmp_path, 2), clock, never_lost, FIRST):
+        waiting = asyncio.create_task(
+            claimed(db, standby(tmp_path), clock, never_lost, SECOND, until=stop.wait).__aenter__()
+        )
+        await asyncio.sleep(0.05)
+        stop.set()
+        with pytest.raises(StoodDown):
+            await waiting
+        holders = await db.fetch_all("SELECT DISTINCT host FROM process_claims")
+        assert [row["host"] for row in holders] == ["web-1"]
+
+
+def test_a_standby_needs_postgresql(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"DISCORD_STANDBY needs DATABASE_URL=postgresql://"):
+        Settings(data_dir=tmp_path, discord_standby=True, _env_file=None)  # type: ignore[call-arg]
+
+
+async def test_the_refusal_tells_about_the_standby(
+    db: Database, tmp_path: Path, clock: VirtualClock
+) -> None:
+    async with claimed(db, discord(tmp_path), clock, never_lost, FIRST):
+        with pytest.raises(TopologyRefused, match=r"or set DISCORD_STANDBY=true to wait"):
+            async with claimed(db, discord(tmp_path), clock, never_lost, SECOND):
+                pass
