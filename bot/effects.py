@@ -223,6 +223,35 @@ class Ban(Effect):
 
 
 @dataclass(frozen=True, slots=True)
+class LiftTimeout(Effect):
+    """End a member's timeout now; a member not (or no longer) timed out is left alone, so
+    a retry after a crash changes nothing."""
+
+    kind: ClassVar[str] = "lift_timeout"
+    target: ClassVar[str] = "user"
+    lane_kind: ClassVar[str] = "user"
+    user: UserRef
+    reason: str
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.lift_timeout(self.user, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Unban(Effect):
+    """Lift a ban; a user not banned (an earlier attempt lifted it) is left alone."""
+
+    kind: ClassVar[str] = "unban"
+    target: ClassVar[str] = "user"
+    lane_kind: ClassVar[str] = "user"
+    user: UserRef
+    reason: str
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.unban(self.user, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
 class GrantRole(Effect):
     """A recovering grant first looks whether the member holds the role already."""
 
@@ -256,6 +285,8 @@ EFFECTS: dict[str, type[Effect]] = {
         Timeout,
         Kick,
         Ban,
+        LiftTimeout,
+        Unban,
         GrantRole,
     )
 }

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from storage.audit import AuditLog
 from storage.database import Database, Row, Transaction
+from storage.locks import take_turn
 from storage.outbox import PENDING, RUNNING
 from storage.timestamps import from_db, optional_from_db, to_db
 
@@ -33,6 +34,7 @@ class FlagStatus(StrEnum):
 class FlagKind(StrEnum):
     MESSAGE = "message"  # one or more messages (a burst) by one member
     ESCALATION = "escalation"  # the escalation ladder suggests an action for a member
+    DIRECT = "direct"  # a moderator's /warn, /timeout, /kick or /ban, without a message
 
 
 class DecisionKind(StrEnum):
@@ -202,6 +204,12 @@ class Infraction:
     status: str
     pardoned_by: str | None = None  # the moderator who pardoned it (status PARDONED)
     pardon_reason: str = ""
+    # Every moderator it is credited to: all who voted for a quorum decision.
+    credited: tuple[str, ...] = ()
+
+    @property
+    def deciders(self) -> tuple[str, ...]:
+        return self.credited or (self.moderator_id,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +217,14 @@ class Pardon:
     """The answer to a pardon: the infraction as it was, and whether this pardoned it."""
 
     infraction: Infraction | None  # None: no such infraction on record here
-    done: bool  # False: it had been pardoned before
+    done: bool  # False: it had been pardoned before, or waits for more votes
+    votes: int = 0  # pardon votes so far, when it waits for more
+    needed: int = 1  # votes a pardon takes: as many as the decision had
+    repeated: bool = False  # this moderator had voted to pardon it before
+
+    @property
+    def waiting(self) -> bool:
+        return not self.done and self.infraction is not None and self.infraction.status == ACTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +485,55 @@ class ModerationRepository:
             tuple(Vote(r["action"], r["moderator_id"], from_db(r["at"])) for r in votes),
         )
 
+    async def file_direct(
+        self,
+        community: str,
+        member_id: str,
+        member_name: str,
+        action: str,
+        moderator_id: str,
+        now: datetime,
+        tx: Transaction | None = None,
+    ) -> Filed:
+        """A flag for a moderator's direct action against a member. A ban joins the open ban
+        proposal about the member, if there is one (its quorum is counted on that flag);
+        the member's turn is taken first, so two moderators proposing at once share one."""
+        async with self._within(tx) as tx:
+            await take_turn(tx, community, f"moderation:direct:{member_id}")
+            if action == "ban":
+                row = await tx.fetch_one(
+                    "SELECT id FROM moderation_flags WHERE community = ? AND author_id = ?"
+                    " AND kind = ? AND suggested = ? AND status = ? ORDER BY id LIMIT 1",
+                    (community, member_id, FlagKind.DIRECT, action, FlagStatus.OPEN),
+                )
+                if row is not None:
+                    return Filed(await _flag(tx, row["id"]), False)
+            flag_id = await tx.insert(
+                "INSERT INTO moderation_flags (community, kind, author_id, author_name,"
+                " suggested, details, created_at, last_activity_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    community,
+                    FlagKind.DIRECT,
+                    member_id,
+                    member_name,
+                    action,
+                    json.dumps({"by": moderator_id}),
+                    to_db(now),
+                    to_db(now),
+                ),
+            )
+            return Filed(await _flag(tx, flag_id), True)
+
+    async def open_about(self, tx: Transaction, community: str, member_id: str) -> list[int]:
+        """The ids of a member's unsettled flags (to show a new note on them)."""
+        rows = await tx.fetch_all(
+            "SELECT id FROM moderation_flags WHERE community = ? AND author_id = ?"
+            " AND status != ? ORDER BY id",
+            (community, member_id, FlagStatus.SETTLED),
+        )
+        return [row["id"] for row in rows]
+
     async def open_flags(self, community: str, limit: int) -> tuple[list[FlagDetails], int]:
         """The oldest unsettled flags first (up to `limit`), and how many there are."""
         total = await self._db.fetch_value(
@@ -668,6 +732,12 @@ class ModerationRepository:
             infraction_id = await _insert_infraction(
                 tx, community, infraction, moderator_id, flag_id, now
             )
+            for credited in dict.fromkeys([*(v.moderator_id for v in votes), moderator_id]):
+                await tx.execute(
+                    "INSERT INTO moderation_credits (infraction_id, moderator_id) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (infraction_id, credited),
+                )
         await self._audit.record(
             community,
             moderator_id,
@@ -814,30 +884,77 @@ class ModerationRepository:
             " ORDER BY i.at DESC, i.id DESC LIMIT ?",
             (community, member_id, ACTIVE, PARDONED, limit),
         )
-        return [_infraction_from(row) for row in rows]
+        return await _with_credits(self._db, [_infraction_from(row) for row in rows])
 
-    async def infraction(self, community: str, infraction_id: int) -> Infraction | None:
+    async def infraction(
+        self, community: str, infraction_id: int, tx: Transaction | None = None
+    ) -> Infraction | None:
         """One infraction on record (active or pardoned)."""
-        row = await self._db.fetch_one(
+        source = tx or self._db
+        row = await source.fetch_one(
             f"{_WITH_PARDON} WHERE i.community = ? AND i.id = ? AND i.status IN (?, ?)",
             (community, infraction_id, ACTIVE, PARDONED),
         )
-        return None if row is None else _infraction_from(row)
+        if row is None:
+            return None
+        return (await _with_credits(source, [_infraction_from(row)]))[0]
+
+    async def latest_active(self, community: str, member_id: str, kind: str) -> Infraction | None:
+        """A member's newest active infraction of `kind` (the ban an /unban lifts)."""
+        row = await self._db.fetch_one(
+            "SELECT id FROM moderation_infractions WHERE community = ? AND member_id = ?"
+            " AND kind = ? AND status = ? ORDER BY at DESC, id DESC LIMIT 1",
+            (community, member_id, kind, ACTIVE),
+        )
+        return None if row is None else await self.infraction(community, row["id"])
 
     async def pardon(
-        self, community: str, infraction_id: int, moderator_id: str, reason: str, now: datetime
+        self,
+        community: str,
+        infraction_id: int,
+        moderator_id: str,
+        reason: str,
+        now: datetime,
+        tx: Transaction | None = None,
     ) -> Pardon:
-        """Pardon an infraction: it stays on record but no longer counts; audited."""
-        async with self._db.transaction() as tx:
-            row = await tx.fetch_one(
-                f"{_WITH_PARDON} WHERE i.community = ? AND i.id = ? AND i.status IN (?, ?)",
-                (community, infraction_id, ACTIVE, PARDONED),
+        """Vote to pardon an infraction; once as many moderators agree as decided it (one
+        for most, all of a quorum's for a quorum decision), it stays on record but no longer
+        counts. The infraction's row is locked first, so two last votes from two processes
+        pardon it once."""
+        async with self._within(tx) as tx:
+            locked = await tx.execute(
+                "UPDATE moderation_infractions SET status = status WHERE community = ? AND id = ?",
+                (community, infraction_id),
             )
-            if row is None:
+            infraction = await self.infraction(community, infraction_id, tx) if locked else None
+            if infraction is None:
                 return Pardon(None, done=False)
-            infraction = _infraction_from(row)
             if infraction.status != ACTIVE:
                 return Pardon(infraction, done=False)
+            needed = len(infraction.deciders)
+            if needed > 1:
+                inserted = await tx.execute(
+                    "INSERT INTO moderation_pardon_votes (infraction_id, moderator_id, at)"
+                    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    (infraction_id, moderator_id, to_db(now)),
+                )
+                counted = await tx.fetch_one(
+                    "SELECT COUNT(*) AS n FROM moderation_pardon_votes WHERE infraction_id = ?",
+                    (infraction_id,),
+                )
+                votes = int(counted["n"]) if counted else 0
+                if votes < needed:
+                    if inserted:
+                        await self._audit.record(
+                            community,
+                            moderator_id,
+                            "moderation.pardon_vote",
+                            now,
+                            subject=f"infraction:{infraction_id}",
+                            details={"member": infraction.member_id, "votes": votes},
+                            tx=tx,
+                        )
+                    return Pardon(infraction, False, votes, needed, repeated=not inserted)
             await tx.execute(
                 "UPDATE moderation_infractions SET status = ? WHERE id = ?",
                 (PARDONED, infraction_id),
@@ -851,7 +968,7 @@ class ModerationRepository:
                 details={"member": infraction.member_id, "reason": reason},
                 tx=tx,
             )
-            return Pardon(infraction, done=True)
+            return Pardon(infraction, done=True, needed=needed)
 
     async def find_member(self, community: str, text: str) -> tuple[str, str] | None:
         """(id, name) of someone with a record, by ID or name: they may have left or been banned."""
@@ -874,7 +991,66 @@ class ModerationRepository:
         return {row["kind"]: int(row["n"]) for row in rows}
 
 
+# -- exports ------------------------------------------------------------------------------
+
+# An export reads in chunks of this many rows, so it never holds a whole table in memory.
+EXPORT_CHUNK = 500
+
+
+async def export_flags(db: Database, community: str | None) -> AsyncIterator[Flag]:
+    """Every flag (of one community, or all), oldest first."""
+    async for row in _chunks(db, "moderation_flags", community):
+        yield _flag_from(row)
+
+
+async def export_infractions(db: Database, community: str | None) -> AsyncIterator[Infraction]:
+    """Every infraction (failed attempts too: the status says so), oldest first."""
+    async for row in _chunks(db, "moderation_infractions", community):
+        full = await db.fetch_one(f"{_WITH_PARDON} WHERE i.id = ?", (row["id"],))
+        assert full is not None
+        yield (await _with_credits(db, [_infraction_from(full)]))[0]
+
+
+async def _chunks(db: Database, table: str, community: str | None) -> AsyncIterator[Row]:
+    last = 0
+    while True:
+        rows = await db.fetch_all(
+            f"SELECT * FROM {table} WHERE id > ? AND (? = '' OR community = ?) ORDER BY id LIMIT ?",
+            (last, community or "", community or "", EXPORT_CHUNK),
+        )
+        for row in rows:
+            yield row
+        if len(rows) < EXPORT_CHUNK:
+            return
+        last = rows[-1]["id"]
+
+
+async def delivery_state(db: Database, key: str) -> str | None:
+    """The outbox status of the entry with idempotency key `key` (a member's notice), or
+    None if there is none: what a moderator is told about whether the member heard."""
+    row = await db.fetch_one("SELECT status FROM outbox WHERE idempotency_key = ?", (key,))
+    return None if row is None else str(row["status"])
+
+
 # -- helpers ------------------------------------------------------------------------------
+
+
+async def _with_credits(
+    source: Database | Transaction, infractions: list[Infraction]
+) -> list[Infraction]:
+    """The infractions with every moderator each is credited to."""
+    if not infractions:
+        return infractions
+    marks = ", ".join("?" for _ in infractions)
+    rows = await source.fetch_all(
+        f"SELECT infraction_id, moderator_id FROM moderation_credits"
+        f" WHERE infraction_id IN ({marks}) ORDER BY moderator_id",
+        tuple(i.id for i in infractions),
+    )
+    credited: dict[int, list[str]] = {}
+    for row in rows:
+        credited.setdefault(row["infraction_id"], []).append(row["moderator_id"])
+    return [replace(i, credited=tuple(credited.get(i.id, ()))) for i in infractions]
 
 
 async def _file(

@@ -173,6 +173,23 @@ class DiscordActions:
                 delete_message_seconds=BAN_DELETES_MESSAGES_SECONDS,
             )
 
+    async def lift_timeout(self, user: UserRef, reason: str) -> None:
+        member = await self._member(user)
+        if member.timed_out_until is None or member.timed_out_until <= discord.utils.utcnow():
+            return  # nothing to lift: ended already, or an earlier attempt lifted it
+        self._check_rank(
+            member, "lift the timeout of", "Timeout Members", lambda p: p.moderate_members
+        )
+        with translated(f"lift the timeout of {member.display_name}", "Timeout Members"):
+            await member.timeout(None, reason=audit_reason(reason))
+
+    async def unban(self, user: UserRef, reason: str) -> None:
+        guild = self._guild(user.community)
+        if not await self._banned(guild, user):
+            return  # not banned (any more): an earlier attempt lifted it
+        with translated("unban that user", "Ban Members"):
+            await guild.unban(discord.Object(int(user.id)), reason=audit_reason(reason))
+
     async def _banned(self, guild: discord.Guild, user: UserRef) -> bool:
         """Whether the ban is already in place (an attempt cut off by a crash placed it)."""
         with translated("look up the ban", "Ban Members"):

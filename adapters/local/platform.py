@@ -136,6 +136,16 @@ class LocalPlatform:
         self.community.banned.add(user.id)
         self.community.log(f"(banned {user.id}: {reason})")
 
+    async def lift_timeout(self, user: UserRef, reason: str) -> None:
+        self._require_member(user)
+        if self.community.timeouts.pop(user.id, None) is not None:
+            self.community.log(f"(timeout of {user.id} lifted: {reason})")
+
+    async def unban(self, user: UserRef, reason: str) -> None:
+        if user.id in self.community.banned:
+            self.community.banned.discard(user.id)
+            self.community.log(f"(unbanned {user.id}: {reason})")
+
     async def grant_role(self, user: UserRef, role_id: str, reason: str) -> None:
         self._require_member(user)
         role = next((r for r in self.community.roles.values() if role_id in (r.id, r.name)), None)

@@ -424,6 +424,12 @@ class SlackPlatform:
     async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         raise Unsupported(PLATFORM, Capability.BAN)
 
+    async def lift_timeout(self, user: UserRef, reason: str) -> None:
+        raise Unsupported(PLATFORM, Capability.TIMEOUT)
+
+    async def unban(self, user: UserRef, reason: str) -> None:
+        raise Unsupported(PLATFORM, Capability.BAN)
+
     async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         """Remove the member from every channel the bot shares with them.
 

@@ -4,7 +4,9 @@
 - `reports`: member reports by command, message action and form;
 - `desk`: posting and refreshing flags in the moderators' channel;
 - `settle`: moderators' decisions, by reaction or command, carried out once;
-- `listing`: the lists moderators ask for.
+- `listing`: the lists moderators ask for;
+- `direct`, `notes`, `appeals`, `audit_view`: moderators' commands without a flag (/warn,
+  /timeout, /kick, /ban, /unban, /untimeout), notes on members, members' appeals, /audit.
 
 State lives in storage (`storage/moderation.py`), never in this object, so a restart
 between a flag and a moderator's reaction changes nothing.
@@ -29,35 +31,41 @@ from bot.cog import (
 from bot.commands import Option, OptionType, Permission, format_duration
 from bot.config import Roles
 from bot.delivery import Outcome
-from bot.effects import Attempt, Effect, Post, Unreact
+from bot.effects import Attempt, DirectMessage, Effect, Unreact
 from bot.errors import UserError
 from bot.events import Connected, MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.interaction import Interaction
 from bot.model import ChannelRef, Community, Member, MessageRef
-from bot.outgoing import Markup, Mention, OutgoingMessage
+from bot.outgoing import Markup, OutgoingMessage
 from bot.permissions import has_permission, is_admin
 from bot.platform import Capability
 from bot.reconcile import ReactionLedger, catch_up
 from cogs.moderation.actions import ModAction
+from cogs.moderation.appeals import AppealDesk
+from cogs.moderation.audit_view import AuditCommands
 from cogs.moderation.checking import REMOVED, MessageChecker
 from cogs.moderation.config import MAX_TIMEOUT, ModerationConfig
 from cogs.moderation.desk import POSTED, REFRESH_JOB, RETRY_CALL, FlagDesk, post_ref
+from cogs.moderation.direct import DirectActions
 from cogs.moderation.listing import (
     SHOWN_FLAGS,
     SHOWN_INFRACTIONS,
+    SHOWN_NOTES,
     infractions_reply,
     open_flags_reply,
 )
+from cogs.moderation.notes import MemberNoting
 from cogs.moderation.notices import AUTHOR_TOLD, SECRET_TOLD, Notifier
 from cogs.moderation.reasons import LOCALES
 from cogs.moderation.reports import FORM_PREFIX, REASON_MAX_CHARS, ReportDesk
 from cogs.moderation.settle import ACTED, DELETED, Feedback, Settler
+from storage.appeals import Appeals
 from storage.database import Transaction
 from storage.jobs import Job
 from storage.moderation import Flag, FlagStatus, ModerationRepository
 
 
-class ModerationCog(Cog):
+class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog):
     name = "moderation"
     config_model = ModerationConfig
     locales = LOCALES
@@ -71,6 +79,7 @@ class ModerationCog(Cog):
         self.reports = ReportDesk(services, self.repo, self.desk)
         self.checker = MessageChecker(services, self.repo, self.desk, self.notifier)
         self.ledger = ReactionLedger(services.db)
+        self.appeals = Appeals(services.db, services.audit)
 
     async def setup(self) -> None:
         """Write what a crash or an older version left unwritten: claimed flags' actions and
@@ -156,6 +165,7 @@ class ModerationCog(Cog):
             community.key, event.message.channel.id, event.message.id
         )
         if flag is None:
+            await self.on_appeal_reaction(event)
             return
         async with self.ledger.handling(event) as fresh:
             if fresh:  # else acted on before (live, or after a reconnect)
@@ -239,9 +249,9 @@ class ModerationCog(Cog):
         return None if flag is None else flag.status is FlagStatus.OPEN
 
     async def _tell_moderator(self, event: ReactionAdded, feedback: Feedback) -> None:
-        """Answer a reaction that did nothing, next to the flag, so the moderator sees why."""
-        text = (Mention(event.member.id, event.member.shown_name), Markup(" "), *feedback.text)
-        await self._write(Post(event.message.channel, OutgoingMessage(text=tuple(text))))
+        """Answer a reaction that did nothing privately (a late reaction on a settled flag,
+        an action the platform lacks): the flag itself shows everyone what happened."""
+        await self._write(DirectMessage(event.member.ref, OutgoingMessage(text=feedback.text)))
 
     async def _write(self, effect: Effect) -> None:
         """An answer to an event, with no state change of its own: written and carried out."""
@@ -372,9 +382,12 @@ class ModerationCog(Cog):
         record = await self.repo.infractions(community.key, member_id, SHOWN_INFRACTIONS)
         since = self.services.clock.now() - section.history_window
         recent = await self.repo.infraction_counts(community.key, member_id, since)
+        notes, note_count = await self.desk.notes.about(community.key, member_id, SHOWN_NOTES)
         moderators = await self.desk.names(
             community,
-            {i.moderator_id for i in record} | {i.pardoned_by for i in record if i.pardoned_by},
+            {m for i in record for m in i.deciders}
+            | {i.pardoned_by for i in record if i.pardoned_by}
+            | {n.author_id for n in notes},
         )
         await interaction.reply(
             infractions_reply(
@@ -385,6 +398,8 @@ class ModerationCog(Cog):
                 sum(recent.values()),
                 format_duration(section.history_window),
                 moderators,
+                notes,
+                note_count,
             )
         )
 
@@ -414,7 +429,12 @@ class ModerationCog(Cog):
             return
         reason = interaction.args.text("reason") or ""
         now = self.services.clock.now()
-        if not (await self.repo.pardon(community.key, number, member.id, reason, now)).done:
+        pardon = await self.repo.pardon(community.key, number, member.id, reason, now)
+        if pardon.waiting:  # a quorum's decision takes as many moderators to pardon
+            key = "pardon.repeated" if pardon.repeated else "pardon.pending"
+            await interaction.say(key, number=number, have=pardon.votes, needed=pardon.needed)
+            return
+        if not pardon.done:
             await interaction.say("pardon.already", number=number)
             return
         kind = interaction.i18n.text(f"kind.{found.kind}", interaction.locale)

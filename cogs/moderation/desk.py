@@ -32,8 +32,9 @@ from bot.outgoing import OutgoingMessage
 from bot.platform import Capability
 from cogs.moderation.actions import LADDER, offered
 from cogs.moderation.config import ModerationConfig
-from cogs.moderation.view import FlagView, render_flag
+from cogs.moderation.view import SHOWN_NOTES, FlagView, render_flag
 from storage.database import Transaction
+from storage.member_notes import MemberNotes
 from storage.moderation import Flag, FlagDetails, FlagStatus, ModerationRepository
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class FlagDesk:
     def __init__(self, services: Services, repo: ModerationRepository) -> None:
         self._services = services
         self._repo = repo
+        self.notes = MemberNotes(services.db, services.audit)
 
     async def publish(
         self,
@@ -190,14 +192,20 @@ class FlagDesk:
         counts = await self._repo.infraction_counts(
             community.key, details.flag.author_id, since, tx
         )
+        notes, note_count = await self.notes.about(
+            community.key, details.flag.author_id, SHOWN_NOTES, tx
+        )
+        authors = {note.author_id for note in notes} | {str(details.flag.details.get("by", ""))}
         return FlagView(
             details=details,
             infraction_counts=counts,
             config=section,
             platform=platform,
-            names=await self.names(community, _moderators(details)),
+            names=await self.names(community, (_moderators(details) | authors) - {""}),
             i18n=self._services.i18n,
             locale=self._services.i18n.pick_locale(None, config.community.locale),
+            notes=tuple(notes),
+            note_count=note_count,
         )
 
     async def names(self, community: Community, ids: set[str]) -> dict[str, str]:

@@ -4,18 +4,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.commands import format_duration
 from bot.i18n import I18n
 from bot.outgoing import Link, Markup, OutgoingMessage, Rich, join
 from cogs.moderation.view import format_time
+from storage.member_notes import MemberNote
 from storage.moderation import FlagDetails, FlagKind, Infraction
 
 # A private reply stays readable; moderators page through the rest on the flags themselves.
 SHOWN_FLAGS = 20
 SHOWN_INFRACTIONS = 25
+SHOWN_NOTES = 10
 
 
 def open_flags_reply(
@@ -33,6 +35,10 @@ def open_flags_reply(
         flag = details.flag
         if flag.kind is FlagKind.ESCALATION:
             about = i18n.text("list.escalation", locale)
+        elif flag.kind is FlagKind.DIRECT:
+            about = i18n.text(
+                "list.direct", locale, action=i18n.text(f"action.{flag.suggested or 'ban'}", locale)
+            )
         else:
             about = ", ".join(details.rules) or i18n.text("list.reported", locale)
         link = links.get(flag.id)
@@ -63,9 +69,13 @@ def infractions_reply(
     recent: int,
     window: str,
     moderators: Mapping[str, str],
+    notes: Sequence[MemberNote] = (),
+    note_count: int = 0,
 ) -> OutgoingMessage:
+    note_lines = _note_lines(i18n, locale, notes, note_count, moderators)
     if not infractions:
-        return OutgoingMessage(text=i18n.t("infractions.none", locale, member=member_name))
+        none = i18n.t("infractions.none", locale, member=member_name)
+        return OutgoingMessage(text=join([none, *note_lines]))
     lines = [
         i18n.t(
             "infractions.title",
@@ -101,11 +111,38 @@ def infractions_reply(
             number=infraction.id,
             kind=i18n.text(f"kind.{infraction.kind}", locale),
             time=format_time(infraction.at),
-            moderator=moderators.get(infraction.moderator_id, infraction.moderator_id),
+            moderator=", ".join(moderators.get(m, m) for m in infraction.deciders),
             reason=infraction.reason or "—",
         )
         lines.append((*line, *(s for part in extra for s in (Markup(" · "), *part))))
-    return OutgoingMessage(text=join(lines))
+    return OutgoingMessage(text=join([*lines, *note_lines]))
+
+
+def _note_lines(
+    i18n: I18n,
+    locale: str,
+    notes: Sequence[MemberNote],
+    total: int,
+    names: Mapping[str, str],
+) -> list[Rich]:
+    """Moderators' notes under the record: a heading, the newest notes, how many more."""
+    if not notes:
+        return []
+    lines = [i18n.t("infractions.notes", locale, count=total)]
+    for note in notes:
+        lines.append(
+            i18n.t(
+                "infractions.note_line",
+                locale,
+                number=note.id,
+                time=format_time(note.at),
+                author=names.get(note.author_id, note.author_id),
+                text=note.text,
+            )
+        )
+    if total > len(notes):
+        lines.append(i18n.t("flag.more_notes", locale, count=total - len(notes)))
+    return lines
 
 
 def _whole_minutes(delta: timedelta) -> timedelta:

@@ -71,7 +71,7 @@ class Notifier:
                 why=why,
             )
         ]
-        if reason:
+        if reason and flag.kind is not FlagKind.DIRECT:  # a direct action's reason is its why
             parts.append(t("notice.note", locale, reason=reason))
         quoted = _quoted(details)
         if quoted is not None:
@@ -220,6 +220,8 @@ class Notifier:
                 kind=self._services.i18n.text(f"kind.{flag.details.get('kind', 'warn')}", locale),
                 within=str(flag.details.get("within", "")),
             )
+        if flag.kind is FlagKind.DIRECT:  # the moderator's own words are the reason
+            return flag.reason or t("notice.why_general", locale)
         rules = details.rules
         if rules:
             separator = t("notice.rules_separator", locale)

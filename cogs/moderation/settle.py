@@ -287,7 +287,7 @@ class Settler:
             return
         log.warning("flag %s: %s refused: %s", flag_id, flag.outcome, error)
         now = self._services.clock.now()
-        code = _error_code(error)
+        code = error_code(error)
         if await self._repo.reopen(
             community.key, flag_id, code, flag.acted_by or LADDER, now, tx=tx
         ):
@@ -459,7 +459,7 @@ def _escalation_reason(flag: Flag) -> str:
     return f"{details.get('count')} × {details.get('kind')} within {details.get('within')}"
 
 
-def _error_code(error: PlatformError) -> str:
+def error_code(error: PlatformError) -> str:
     if isinstance(error, MissingPermission):
         return "missing_permission"
     if isinstance(error, NotFound):

@@ -20,6 +20,7 @@ from bot.text import excerpt
 from cogs.moderation.actions import ModAction, missing, offered
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.reasons import reason_texts
+from storage.member_notes import MemberNote
 from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, FlagStatus
 
 # A flag shows the latest few messages of a burst and reports; the rest is one line, so a
@@ -30,6 +31,8 @@ SHOWN_MATCHES_PER_RULE = 3
 EXCERPT_CHARS = 300
 REPORT_REASON_CHARS = 200
 SHOWN_REASON_CHARS = 160
+# The newest notes about a member a flag shows; /infractions shows more.
+SHOWN_NOTES = 3
 # Discord cuts a card's field after 1,024 characters. The excerpts (or report reasons) on
 # one field share a budget that leaves room for each line's channel, link and escaping, so
 # a long burst never loses its newest message and link to the cut.
@@ -56,6 +59,9 @@ class FlagView:
     names: Mapping[str, str]  # member id -> display name, for moderators and reporters
     i18n: I18n
     locale: str
+    # Moderators' notes about the member (newest first) and how many there are in all.
+    notes: tuple[MemberNote, ...] = ()
+    note_count: int = 0
 
     def t(self, key: str, /, **values: Value) -> Rich:
         return self.i18n.t(key, self.locale, **values)
@@ -68,6 +74,7 @@ def render_flag(view: FlagView) -> OutgoingMessage:
         *_rule_fields(view),
         *_report_fields(view),
         Field(view.t("flag.history"), _history(view)),
+        *_note_fields(view),
         Field(view.t("flag.status"), _status(view)),
     ]
     gaps = missing(view.platform)
@@ -116,6 +123,11 @@ def format_time(moment: datetime) -> str:
 
 def _title(view: FlagView) -> Rich:
     flag = view.details.flag
+    if flag.kind is FlagKind.DIRECT:
+        by = str(flag.details.get("by", ""))
+        return view.t(
+            "flag.title_direct", number=flag.id, author=flag.author_name, by=view.names.get(by, by)
+        )
     if flag.kind is FlagKind.ESCALATION or not view.details.messages:
         return view.t("flag.title_member", number=flag.id, author=flag.author_name)
     first = view.details.messages[0]
@@ -226,6 +238,24 @@ def _report_fields(view: FlagView) -> list[Field]:
     if len(reports) > SHOWN_REPORTS:
         lines.append(view.t("flag.more_reports", count=len(reports) - SHOWN_REPORTS))
     return [Field(view.t("flag.reports", count=len(reports)), join(lines))]
+
+
+def _note_fields(view: FlagView) -> list[Field]:
+    """Moderators' notes about the member: context for whoever decides."""
+    if not view.notes:
+        return []
+    lines = [
+        view.t(
+            "flag.note_line",
+            time=format_time(note.at),
+            author=view.names.get(note.author_id, note.author_id),
+            text=excerpt(note.text, REPORT_REASON_CHARS),
+        )
+        for note in view.notes
+    ]
+    if view.note_count > len(view.notes):
+        lines.append(view.t("flag.more_notes", count=view.note_count - len(view.notes)))
+    return [Field(view.t("flag.notes", count=view.note_count), join(lines))]
 
 
 def _history(view: FlagView) -> Rich:
