@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from adapters.local import LocalCommunity
+from bot.app import web
 from bot.app.local_session import LocalSession
 from bot.app.script import Interpreter, ScriptError
 from bot.clock import OffsetClock
@@ -22,6 +23,7 @@ You are {actor} in #{channel}. Type a message to post it, /help for bot commands
 help for console instructions, quit to leave. State is kept in {data}.
 Members: {members}
 """
+BOARD = "Ticket board in your browser: {url}\n"
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,9 @@ async def run_console(settings: Settings) -> int:
     services = session.app.services
     scheduler = asyncio.create_task(services.scheduler.run_forever())
     delivery = asyncio.create_task(services.outbox.run_forever())  # retries after an outage
+    board = await web.start(
+        services, settings, served=[community.community.key], scheduler_task=lambda: scheduler
+    )
     print(
         BANNER.format(
             name=community.name,
@@ -46,6 +51,8 @@ async def run_console(settings: Settings) -> int:
             members=", ".join(m.name for m in community.members.values()),
         )
     )
+    if board is not None:
+        print(BOARD.format(url=board.board_url(community.community)))
     printer = Printer(community, lambda: _prompt_text(interpreter), sys.stdout)
     watcher = asyncio.create_task(printer.watch())
     try:
@@ -53,6 +60,8 @@ async def run_console(settings: Settings) -> int:
             await _read_and_run(interpreter, printer, session)
     finally:
         watcher.cancel()
+        if board is not None:
+            await board.stop()
         services.scheduler.stop()
         services.outbox.stop()
         await asyncio.gather(scheduler, delivery)

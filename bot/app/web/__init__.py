@@ -5,6 +5,6 @@ Part of the application layer: it reads storage and the running bot's services, 
 core module, cog or adapter knows it exists.
 """
 
-from bot.app.web.server import WebServer, serving
+from bot.app.web.server import WebServer, serving, start
 
-__all__ = ["WebServer", "serving"]
+__all__ = ["WebServer", "serving", "start"]

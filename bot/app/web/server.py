@@ -18,13 +18,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app.web import board, feeds, ops
+from bot.app.web import board, feeds, ops, paths
 from bot.app.web.context import WebContext
 from bot.app.web.language import load_texts
 from bot.app.web.pages import CONTEXT, environment, not_found
 from bot.app.web.prometheus import registry_for
 from bot.app.web.security import Handler, security_headers
 from bot.cog import Services
+from bot.model import Community
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,35 @@ class WebServer:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
 
+    def board_url(self, community: Community) -> str:
+        return f"{self.context.settings.web_public_url or self.url}{paths.board(community)}"
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+async def start(
+    services: Services,
+    settings: Settings,
+    *,
+    served: Iterable[str] = (),
+    scheduler_task: Callable[[], object] = lambda: None,
+) -> WebServer | None:
+    """Start the web server, if enabled; None when off or when it could not listen (said
+    in one line on stderr: the bot runs on without it)."""
+    if not settings.web_enabled:
+        return None
+    context = make_context(services, settings, served=served, scheduler_task=scheduler_task)
+    server = WebServer(context, settings.web_host, settings.web_port)
+    try:
+        await server.start()
+    except WebUnavailable as error:
+        print(f"Web board not started: {error}", file=sys.stderr)
+        return None
+    log.info("web board and /healthz on %s", server.url)
+    return server
 
 
 @asynccontextmanager
@@ -103,24 +129,13 @@ async def serving(
     served: Iterable[str] = (),
     scheduler_task: Callable[[], object] = lambda: None,
 ) -> AsyncIterator[WebServer | None]:
-    """Run the web server for the block, if enabled; None when off or when it could not
-    listen (said on stderr, and the bot runs on)."""
-    if not settings.web_enabled:
-        yield None
-        return
-    context = make_context(services, settings, served=served, scheduler_task=scheduler_task)
-    server = WebServer(context, settings.web_host, settings.web_port)
-    try:
-        await server.start()
-    except WebUnavailable as error:
-        print(f"Web board not started: {error}", file=sys.stderr)
-        yield None
-        return
-    log.info("web board and /healthz on %s", server.url)
+    """`start` for the length of a block, stopped after it."""
+    server = await start(services, settings, served=served, scheduler_task=scheduler_task)
     try:
         yield server
     finally:
-        await server.stop()
+        if server is not None:
+            await server.stop()
 
 
 def _why(host: str, port: int, error: OSError) -> str:
