@@ -55,6 +55,7 @@ class App:
     _delivery_task: asyncio.Task[None] | None = None
     failure: str | None = None
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    _halted: bool = False
     intake: EventIntake = field(init=False)  # adapters deliver events here (bot/intake.py)
 
     def __post_init__(self) -> None:
@@ -132,11 +133,6 @@ class App:
         )
 
     @property
-    def scheduler_task(self) -> asyncio.Task[None] | None:
-        """The scheduler's loop once started (/readyz checks it still runs)."""
-        return self._scheduler_task
-
-    @property
     def declarations(self) -> Declarations:
         return Declarations(
             {path: c.spec for path, c in self.dispatcher.commands.items()},
@@ -165,7 +161,17 @@ class App:
         await self._stop_requested.wait()
 
     async def close(self) -> None:
-        """Stop in reverse order: scheduler and delivery, adapters, then the database."""
+        """Stop serving (`halt`), then close the database."""
+        await self.halt()
+        await self.services.db.close()
+
+    async def halt(self) -> None:
+        """Stop in reverse order: scheduler and delivery, adapters, then give leases back.
+        The database stays open, so the process's shard claims are released after it is off
+        the platforms (a standby must not connect while this one still is). Runs once."""
+        if self._halted:
+            return
+        self._halted = True
         self.services.scheduler.stop()
         self.services.outbox.stop()
         for task, what in (
@@ -186,7 +192,6 @@ class App:
             except Exception:
                 log.exception("adapter %s did not stop cleanly", adapter.name)
         await _release_leases(self.services)
-        await self.services.db.close()
 
 
 def _holder(settings: Settings, connected: Platforms, db: Database) -> Holder:

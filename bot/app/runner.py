@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot import data_lock
-from bot.app import topology
+from bot.app import topology, web
 from bot.app.application import App
 from bot.app.community_check import check_at_startup
 from bot.app.local_session import LocalSession
@@ -72,7 +72,9 @@ async def run_platforms(settings: Settings, adapters: list[Adapter]) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
     try:
-        return await serve(app, settings)
+        # The board and /readyz from the start: a standby answers "not ready" until it serves.
+        async with web.serving(app.services, settings, scheduler_task=lambda: app.scheduler_task):
+            return await serve(app, settings)
     finally:
         await app.close()
 
@@ -88,9 +90,12 @@ async def serve(app: App, settings: Settings) -> int:
             app.fail,
             until=app.wait_until_stopped,
         ):
-            await app.start()
-            await check_at_startup(app.services)
-            await app.wait_until_stopped()
+            try:
+                await app.start()
+                await check_at_startup(app.services)
+                await app.wait_until_stopped()
+            finally:
+                await app.halt()  # off the platforms before the claims go
     except topology.TopologyRefused as refused:
         print(f"Not started: {refused}", file=sys.stderr)
         return 2

@@ -14,9 +14,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from adapters.local import LocalCommunity, LocalPlatform
 from bot.app import topology
+from bot.app.application import App
+from bot.app.runner import serve
 from bot.app.topology import Identity, StoodDown, TopologyRefused, claimed
 from bot.clock import VirtualClock
+from bot.host import Host
 from bot.settings import Settings
 from storage.database import Database
 
@@ -257,3 +261,35 @@ async def test_the_refusal_tells_about_the_standby(
         with pytest.raises(TopologyRefused, match=r"or set DISCORD_STANDBY=true to wait"):
             async with claimed(db, discord(tmp_path), clock, never_lost, SECOND):
                 pass
+
+
+class Watching(LocalPlatform):
+    """An adapter that notes, as it disconnects, how many shard claims are still held."""
+
+    claims_when_stopped: int | None = None
+
+    async def start(self, host: Host) -> None:
+        self._host = host
+
+    async def stop(self) -> None:
+        db = self._host.services.db
+        self.claims_when_stopped = await db.fetch_value("SELECT COUNT(*) FROM process_claims")
+
+
+async def test_a_stopping_process_is_off_the_platform_before_its_shards_are_free(
+    tmp_path: Path,
+) -> None:
+    """A standby takes the shards the moment they are free: by then this process must no
+    longer be connected, or both would act on the same events for a moment."""
+    settings = discord(tmp_path)
+    watching = Watching(LocalCommunity())
+    app = await App.create(settings, [watching])
+    try:
+        serving = asyncio.create_task(serve(app, settings))
+        await asyncio.sleep(0.2)
+        app.request_stop()
+        assert await serving == 0
+        left = await app.services.db.fetch_value("SELECT COUNT(*) FROM process_claims")
+    finally:
+        await app.close()
+    assert (watching.claims_when_stopped, left) == (1, 0)
