@@ -16,6 +16,11 @@ from bot.settings import Settings
 from tests.postgres import HOW_TO_ENABLE, REQUIRE_VARIABLE, PostgresServer, Unavailable
 
 
+# The bots the tests start serve no web board unless a test asks for one (tests/web): a
+# fixed port shared by parallel test runs would collide, and nothing else needs it.
+os.environ.setdefault("WEB_ENABLED", "false")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--backend",

@@ -133,6 +133,11 @@ class App:
         )
 
     @property
+    def scheduler_task(self) -> asyncio.Task[None] | None:
+        """The scheduler's loop once started (/readyz checks it still runs)."""
+        return self._scheduler_task
+
+    @property
     def declarations(self) -> Declarations:
         return Declarations(
             {path: c.spec for path, c in self.dispatcher.commands.items()},

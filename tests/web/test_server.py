@@ -17,7 +17,7 @@ from tests.web.conftest import BOARD
 async def test_tickets_opened_through_the_bot_show_on_the_running_board(
     desk: Desk, settings: Settings
 ) -> None:
-    settings.web_port = 0  # any free port
+    settings.web_enabled, settings.web_port = True, 0  # any free port
     services = desk.session.app.services
     server = await web.start(services, settings, served=[desk.c.community.key])
     assert server is not None
@@ -42,7 +42,7 @@ async def test_a_port_in_use_is_one_line_and_the_bot_runs_on(
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        settings.web_port = taken.getsockname()[1]
+        settings.web_enabled, settings.web_port = True, taken.getsockname()[1]
         server = await web.start(desk.session.app.services, settings)
     assert server is None
     err = capsys.readouterr().err
