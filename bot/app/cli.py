@@ -33,7 +33,11 @@ Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 # Modules that contribute subcommands; each is imported only when the CLI starts.
 # An adapter's ``add_commands`` also takes the cogs' declarations, which it cannot import.
 ADAPTER_EXTENSIONS: tuple[str, ...] = ("adapters.slack.cli", "adapters.discord.cli")
-COG_EXTENSIONS: tuple[str, ...] = ("cogs.moderation.cli", "cogs.tickets.cli")
+COG_EXTENSIONS: tuple[str, ...] = (
+    "cogs.moderation.cli",
+    "cogs.tickets.cli",
+    "cogs.moderation.export",
+)
 
 
 EXAMPLES = """\
