@@ -46,7 +46,12 @@ class TicketJobAudit:
         self._db = db
 
     async def missing_follow_ups(self) -> list[Ticket]:
-        return await self._tickets(f"t.active = 1 AND {_missing(FOLLOW_UP, 't.follow_up_seq')}")
+        """Active tickets without their next follow-up; not those handed to the lead after
+        unanswered follow-ups, which wait for an ambassador's step instead."""
+        return await self._tickets(
+            "t.active = 1 AND t.lead_escalated_at IS NULL"
+            f" AND {_missing(FOLLOW_UP, 't.follow_up_seq')}"
+        )
 
     async def missing_reminders(self) -> list[Ticket]:
         return await self._tickets(

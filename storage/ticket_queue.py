@@ -12,6 +12,10 @@ from enum import StrEnum
 from storage.database import Database
 from storage.tickets import Status, Ticket, ticket_from_row
 
+# `Ticket.is_public` as a condition, for queries that list tickets to everyone (the web
+# board, a member's /ticket list).
+PUBLIC_SQL = "private = 0"
+
 
 class Sort(StrEnum):
     VOTES = "votes"  # most votes first, then the oldest
@@ -28,7 +32,10 @@ _ORDER = {
 
 @dataclass(frozen=True, slots=True)
 class TicketQuery:
-    """`status` None means the open queue (open, claimed, waiting); `any_status` lists all."""
+    """`status` None means the open queue (open, claimed, waiting); `any_status` lists all.
+
+    `viewer_id` set: a member who is not an ambassador asks, so private tickets are left
+    out except their own (`Ticket.is_public` in SQL); None: every ticket (ambassadors)."""
 
     communities: tuple[str, ...]
     status: Status | None = None
@@ -39,6 +46,7 @@ class TicketQuery:
     sort: Sort = Sort.VOTES
     limit: int = 10
     offset: int = 0
+    viewer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,4 +108,7 @@ def _where(query: TicketQuery) -> tuple[str, tuple[object, ...]]:
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if query.viewer_id is not None:
+        clauses.append(f"({PUBLIC_SQL} OR opener_id = ?)")
+        params.append(query.viewer_id)
     return " AND ".join(clauses), tuple(params)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage.database import Database, Transaction
+from storage.ticket_queue import PUBLIC_SQL
 from storage.tickets import Ticket, ticket_from_row
 from storage.timestamps import from_db, to_db
 
@@ -24,6 +25,18 @@ class OverduePromises:
 
 
 @dataclass(frozen=True, slots=True)
+class Backlog:
+    """The queue as it stands: what is open, who waits, and since when. Private tickets are
+    in the counts (`private` of them) but never named."""
+
+    open: int = 0
+    private: int = 0
+    unclaimed: int = 0
+    overdue: int = 0
+    oldest: Ticket | None = None  # the active ticket opened first
+
+
+@dataclass(frozen=True, slots=True)
 class DigestFigures:
     start: datetime
     end: datetime
@@ -33,6 +46,7 @@ class DigestFigures:
     median_resolution: timedelta | None
     top_voted: list[Ticket]
     overdue: list[OverduePromises] = field(default_factory=list)
+    backlog: Backlog = field(default_factory=Backlog)
 
 
 class TicketReports:
@@ -61,7 +75,7 @@ class TicketReports:
         )
         top_rows = await self._db.fetch_all(
             "SELECT * FROM tickets WHERE community = ? AND active = 1 AND vote_count > 0"
-            " ORDER BY vote_count DESC, opened_at, number LIMIT ?",
+            f" AND {PUBLIC_SQL} ORDER BY vote_count DESC, opened_at, number LIMIT ?",
             (community, top),
         )
         return DigestFigures(
@@ -75,12 +89,38 @@ class TicketReports:
             ),
             top_voted=[ticket_from_row(row) for row in top_rows],
             overdue=await self._overdue(community, end),
+            backlog=await self.backlog(community, end),
+        )
+
+    async def backlog(self, community: str, now: datetime) -> Backlog:
+        """Open, private, unclaimed and overdue counts of the active queue, and its oldest."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*), COALESCE(SUM(private), 0),"
+            " COALESCE(SUM(CASE WHEN owner_id IS NULL THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN next_update_due < ? THEN 1 ELSE 0 END), 0)"
+            " FROM tickets WHERE community = ? AND active = 1",
+            (to_db(now), community),
+        )
+        oldest = await self._db.fetch_one(
+            "SELECT * FROM tickets WHERE community = ? AND active = 1"
+            " ORDER BY opened_at, number LIMIT 1",
+            (community,),
+        )
+        if row is None:
+            return Backlog()
+        return Backlog(
+            open=int(row[0]),
+            private=int(row[1]),
+            unclaimed=int(row[2]),
+            overdue=int(row[3]),
+            oldest=None if oldest is None else ticket_from_row(oldest),
         )
 
     async def _overdue(self, community: str, now: datetime) -> list[OverduePromises]:
         rows = await self._db.fetch_all(
             "SELECT owner_id, owner_name, number FROM tickets WHERE community = ? AND active = 1"
-            " AND owner_id IS NOT NULL AND next_update_due < ? ORDER BY owner_name, number",
+            f" AND owner_id IS NOT NULL AND next_update_due < ? AND {PUBLIC_SQL}"
+            " ORDER BY owner_name, number",
             (community, to_db(now)),
         )
         grouped: dict[str, OverduePromises] = {}

@@ -36,6 +36,10 @@ class OwnTicket(Exception):
     """Members cannot vote on a ticket they opened."""
 
 
+class PrivateTicket(Exception):
+    """Private tickets take no votes: nobody but the opener and the ambassadors sees them."""
+
+
 class AlreadyVoted(Exception):
     pass
 
@@ -70,6 +74,8 @@ class TicketVoteRepository:
                 raise WrongStatus(ticket)
             if voter.id == ticket.opener_id:
                 raise OwnTicket()
+            if ticket.private:
+                raise PrivateTicket()
             added = await tx.execute(
                 "INSERT INTO ticket_votes (community, number, member_id, voted_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (community, number, member_id) DO NOTHING",
@@ -129,6 +135,15 @@ class TicketVoteRepository:
         """Everyone to tell about the resolution, opener first."""
         async with self._db.transaction() as tx:
             return await recipients(tx, community, number)
+
+    async def watching(self, community: str, number: int, member_id: str) -> bool:
+        """Whether the member hears about the ticket's end (a voter unless they opted out)."""
+        value = await self._db.fetch_value(
+            "SELECT notify FROM ticket_watchers WHERE community = ? AND number = ?"
+            " AND member_id = ?",
+            (community, number, member_id),
+        )
+        return bool(value)
 
     async def voters(self, community: str, number: int) -> list[str]:
         rows = await self._db.fetch_all(

@@ -95,10 +95,26 @@ class Ticket:
     thread_id: str | None
     tracker_url: str
     outcome: Outcome | None = None  # set while resolved
+    # Opened with private:yes: seen only by its opener and the ambassadors (see is_public).
+    private: bool = False
+    # Public follow-ups since an ambassador last acted; the lead is told after enough.
+    quiet_follow_ups: int = 0
+    lead_escalated_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anyone may see this ticket: on the tracker channel, in lists, on the web
+        board, in the digest's named lines. The one test every public view applies; a
+        private ticket is shown only to its opener and the ambassadors."""
+        return not self.private
+
+    def visible_to(self, member_id: str, *, ambassador: bool) -> bool:
+        """Whether a member may see (and act on) this ticket at all."""
+        return self.is_public or ambassador or member_id == self.opener_id
 
     @property
     def last_activity(self) -> datetime:
@@ -125,6 +141,7 @@ class NewTicket:
     category: str
     opener: Actor
     opener_locale: str | None
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +188,9 @@ class CoolingDown(Exception):
 # column names out of reach of any caller-supplied text.
 _MUTABLE = frozenset(
     {
+        "title",
+        "details",
+        "category",
         "owner_id",
         "owner_name",
         "claimed_at",
@@ -184,6 +204,8 @@ _MUTABLE = frozenset(
         "closed_at",
         "merged_into",
         "outcome",
+        "quiet_follow_ups",
+        "lead_escalated_at",
     }
 )
 
@@ -230,8 +252,8 @@ class TicketRepository:
             await _check_limits(tx, community, new.opener.id, limits)
             await tx.execute(
                 "INSERT INTO tickets (community, number, title, details, category, status,"
-                " active, opener_id, opener_name, opener_locale, opened_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                " active, opener_id, opener_name, opener_locale, opened_at, updated_at, private)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
                 (
                     community,
                     number,
@@ -244,6 +266,7 @@ class TicketRepository:
                     new.opener_locale,
                     to_db(at),
                     to_db(at),
+                    int(new.private),
                 ),
             )
             history_id = await _add_history(
@@ -352,8 +375,12 @@ class TicketRepository:
             assignments = [f"{name} = ?" for name in columns]
             values = [_db_value(v) for v in columns.values()]
             if first_response:
+                # An ambassador acted: the ticket is answered, and the count of follow-ups
+                # nobody answered starts again (so does the lead's escalation).
                 assignments.append("first_response_at = COALESCE(first_response_at, ?)")
                 values.append(to_db(at))
+                resets = {"quiet_follow_ups": "0", "lead_escalated_at": "NULL"}
+                assignments += [f"{n} = {v}" for n, v in resets.items() if n not in columns]
             await tx.execute(
                 f"UPDATE tickets SET {', '.join(assignments)} WHERE community = ? AND number = ?",
                 (*values, community, number),
@@ -404,7 +431,8 @@ class TicketRepository:
         The history row is written by the cog once the platform took the post."""
         async with self._db.transaction() as tx:
             taken = await tx.execute(
-                "UPDATE tickets SET follow_up_seq = follow_up_seq + 1, last_follow_up_at = ?"
+                "UPDATE tickets SET follow_up_seq = follow_up_seq + 1, last_follow_up_at = ?,"
+                " quiet_follow_ups = quiet_follow_ups + 1"
                 " WHERE community = ? AND number = ? AND follow_up_seq = ? AND active = 1",
                 (to_db(at), community, number, seq),
             )
@@ -431,6 +459,31 @@ class TicketRepository:
                 " AND promise_seq = ? AND reminded_seq < ? AND active = 1"
                 " AND next_update_due > ? AND owner_id IS NOT NULL",
                 (promise_seq, community, number, promise_seq, promise_seq, to_db(now)),
+            )
+            if not taken:
+                return None
+            ticket = await _load(tx, community, number)
+            if effects is not None:
+                await effects(tx, ticket)
+            return ticket
+
+    async def claim_lead_escalation(
+        self,
+        community: str,
+        number: int,
+        seq: int,
+        at: datetime,
+        effects: JobEffects | None = None,
+    ) -> Ticket | None:
+        """Take follow-up `seq` as the private escalation to the ambassadors' lead instead
+        of a public post; once per quiet spell (an ambassador's change resets it). None if
+        the follow-up was already taken or the lead was already told."""
+        async with self._db.transaction() as tx:
+            taken = await tx.execute(
+                "UPDATE tickets SET follow_up_seq = follow_up_seq + 1, lead_escalated_at = ?"
+                " WHERE community = ? AND number = ? AND follow_up_seq = ? AND active = 1"
+                " AND lead_escalated_at IS NULL",
+                (to_db(at), community, number, seq),
             )
             if not taken:
                 return None
@@ -515,6 +568,9 @@ def ticket_from_row(row: Row) -> Ticket:
         thread_id=row["thread_id"],
         tracker_url=row["tracker_url"],
         outcome=_outcome(row["outcome"]),
+        private=bool(row["private"]),
+        quiet_follow_ups=row["quiet_follow_ups"],
+        lead_escalated_at=optional_from_db(row["lead_escalated_at"]),
     )
 
 
@@ -712,6 +768,8 @@ def _outcome(value: str | None) -> Outcome | None:
 
 
 def _db_value(value: object) -> object:
+    if isinstance(value, bool):  # INTEGER columns; PostgreSQL takes no bool for them
+        return int(value)
     if isinstance(value, datetime):
         return to_db(value)
     if isinstance(value, StrEnum):

@@ -13,6 +13,7 @@ from bot.cog import button, command, form
 from bot.commands import Option, OptionType, Permission
 from bot.errors import PermissionDenied
 from bot.interaction import Interaction
+from bot.model import UserRef
 from bot.outgoing import Form, FormField
 from bot.permissions import has_permission
 from bot.platform import Capability
@@ -51,6 +52,24 @@ class AmbassadorCommands(TicketsBase):
             takeover=interaction.args["takeover"] is True,
         )
         await self.confirm(interaction, "tickets.reply.claimed", ticket)
+
+    @command(
+        "ticket assign",
+        "Make an ambassador the owner of a ticket: /ticket assign #12 @Bo.",
+        TICKET,
+        Option("ambassador", "Who looks after it from now on", OptionType.USER),
+        permission=Permission.AMBASSADOR,
+        private=True,
+        description_de="Ein Ticket einem Botschafter zuweisen: /ticket assign #12 @Bo.",
+    )
+    async def assign(self, interaction: Interaction) -> None:
+        number = await self.number(interaction)
+        target = interaction.args["ambassador"]
+        assert isinstance(target, UserRef)  # a required USER option
+        ticket = await self.lifecycle.assign(interaction.member, interaction.locale, number, target)
+        await self.confirm(
+            interaction, "tickets.reply.assigned", ticket, owner=ticket.owner_name or ""
+        )
 
     @command(
         "ticket update",

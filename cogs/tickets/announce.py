@@ -24,17 +24,25 @@ from typing import Any
 from bot.codec import decode, encode
 from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
-from bot.effects import Edit, Effect, OpenThread, Post, UnarchiveThread
+from bot.effects import Edit, Effect, OpenThread, Post, UnarchiveThread, Unreact
 from bot.errors import PlatformError
-from bot.model import ChannelRef, Community, MessageRef
+from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, plain_text, rich
 from bot.platform import Capability
 from bot.text import excerpt
+from cogs.tickets.emoji import is_resolve
 from cogs.tickets.private_notes import PrivateNotes, Recipient
 from cogs.tickets.refused import POSTED_AGAIN, retry_data
 from cogs.tickets.render import TicketRenderer
 from storage.database import Transaction
-from storage.tickets import Ticket, forget_tracker, load_ticket, record_tracker, set_thread
+from storage.tickets import (
+    Ticket,
+    TicketRepository,
+    forget_tracker,
+    load_ticket,
+    record_tracker,
+    set_thread,
+)
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +291,9 @@ class Announcer:
         *,
         then: Then | None = None,
     ) -> Pending | None:
+        """Post in the ticket's conversation. A private ticket's conversation is in the
+        ambassadors' channel, which its opener cannot read: they get each post as a
+        direct message too."""
         where = conversation_ref(ticket)
         if where is None:
             log.warning(
@@ -292,7 +303,15 @@ class Announcer:
                 excerpt(plain_text(message.text), 80),
             )
             return None
-        return await notices.add(Post(where, message), then=then)
+        posted = await notices.add(Post(where, message), then=then)
+        if ticket.private:
+            await self.private.direct(
+                notices,
+                Community.from_key(ticket.community),
+                ticket.opener_id,
+                OutgoingMessage(text=message.text),
+            )
+        return posted
 
     async def unarchive(self, notices: Notices, ticket: Ticket) -> None:
         """Open a reopened ticket's thread again, so members can take part once more."""
@@ -312,7 +331,10 @@ class Announcer:
     ) -> None:
         """Tell each recipient privately in their language; mention in one post in the
         ticket's conversation whoever cannot be reached privately; with `archive`, archive
-        the thread after that (see `private_notes`)."""
+        the thread after that (see `private_notes`). A private ticket's opener already
+        had the conversation's post by direct message, so is not told twice."""
+        if ticket.private:
+            recipients = [r for r in recipients if r.user_id != ticket.opener_id]
         await self.private.notify(
             notices,
             Community.from_key(ticket.community),
@@ -321,6 +343,34 @@ class Announcer:
             (key, values),
             archive=self.archivable_thread(ticket) if archive else None,
         )
+
+    async def resolve_reactions(
+        self, community: Community, number: int
+    ) -> list[tuple[str, UserRef]]:
+        """Who has a ✅ on the ticket's tracker now (read before a reopen's transaction):
+        a ✅ left from before the ticket was closed would stop a new one from asking."""
+        ticket = await TicketRepository(self._services.db).get(community.key, number)
+        ref = None if ticket is None or not ticket.tracker_url else tracker_ref(ticket)
+        if ref is None:  # no tracker, or one still waiting in the outbox: no reactions yet
+            return []
+        try:
+            reactions = await self._services.platform(community).reactions(ref)
+        except PlatformError as error:
+            log.warning("ticket %s #%d: reactions not read: %s", community.key, number, error)
+            return []
+        return [(r.emoji, user) for r in reactions if is_resolve(r.emoji) for user in r.users]
+
+    async def clear_resolve_reactions(
+        self, notices: Notices, ticket: Ticket, reactions: list[tuple[str, UserRef]]
+    ) -> None:
+        """Take the stale ✅ off a reopened ticket's tracker (where the platform lets the
+        bot remove others' reactions), so the next ✅ asks for a resolution again."""
+        ref = tracker_ref(ticket)
+        platform = self._services.platform(Community.from_key(ticket.community))
+        if ref is None or Capability.REMOVE_REACTIONS not in platform.capabilities:
+            return
+        for emoji, user in reactions:
+            await notices.add(Unreact(ref, emoji, user))
 
     def archivable_thread(self, ticket: Ticket) -> ChannelRef | None:
         """The thread to archive and lock when the ticket closes (after its notes, see

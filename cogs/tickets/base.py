@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 
 from bot.cog import Cog, Services
+from bot.commands import Permission
 from bot.interaction import Interaction
 from bot.outgoing import Link, Segment
+from bot.permissions import has_permission
 from cogs.tickets.announce import Announcer
 from cogs.tickets.company import Company
 from cogs.tickets.config import TicketsConfig
@@ -77,10 +79,13 @@ class TicketsBase(Cog):
         self.views = TicketViews(services, queue, self.tickets, self.renderer)
 
     async def number(self, interaction: Interaction, explicit: int | None = None) -> int:
-        """The ticket meant: given explicitly, else the thread the command runs in."""
+        """The ticket meant: given explicitly, else the thread the command runs in. A
+        private ticket the member may not see is answered as if there were none, so its
+        existence is not given away either."""
         if explicit is None:
             explicit = _as_number(interaction.args["ticket"])
         if explicit is not None:
+            await self._check_visible(interaction, explicit)
             return explicit
         channel = interaction.channel
         if channel is not None and channel.is_thread:
@@ -88,6 +93,17 @@ class TicketsBase(Cog):
             if ticket is not None:
                 return ticket.number
         raise self.refusals.error(interaction.locale, "which_ticket")
+
+    def is_ambassador(self, interaction: Interaction) -> bool:
+        roles = interaction.config.community.roles
+        return has_permission(interaction.member, Permission.AMBASSADOR, roles)
+
+    async def _check_visible(self, interaction: Interaction, number: int) -> None:
+        ticket = await self.tickets.get(interaction.community.key, number)
+        if ticket is not None and not ticket.visible_to(
+            interaction.member.id, ambassador=self.is_ambassador(interaction)
+        ):
+            raise self.refusals.error(interaction.locale, "not_found", number=number)
 
     async def number_and_text(self, interaction: Interaction, option: str) -> tuple[int, str]:
         """For ``/ticket update #12 note``: the number may lead the free text.

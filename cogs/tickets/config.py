@@ -72,6 +72,13 @@ class TicketsConfig(StrictModel):
     quiet_after: Duration = timedelta(days=5)
     # ...repeated at this cadence while nothing happens; never more often than this.
     repeat_every: Duration = timedelta(days=2)
+    # After this many public follow-ups that no ambassador answered, the ticket goes
+    # privately to the ambassadors' lead instead of getting another public post (0: never;
+    # follow-ups then repeat while nothing happens). An ambassador's next step starts over.
+    escalate_after: int = Field(default=3, ge=0, le=100)
+    # The role pinged with that escalation in the ambassadors' channel (a role name or id);
+    # empty: the post goes to the ambassadors' channel without a ping.
+    lead_role: str = ""
     # The owner is reminded privately this long before a promised update is due; "off".
     remind_before: OptionalDuration = timedelta(days=1)
     # Escalations also go to this URL as JSON (needs aiohttp); empty for none. A secret:

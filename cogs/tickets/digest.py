@@ -172,6 +172,7 @@ class Digests:
         t = self._services.i18n.t
         lines: list[Rich] = [
             self._counts(figures, locale),
+            self._backlog(figures, locale),
             t(
                 "tickets.digest.medians",
                 locale,
@@ -236,10 +237,42 @@ class Digests:
             outcomes=", ".join(parts),
         )
 
+    def _backlog(self, figures: DigestFigures, locale: str) -> Rich:
+        """The queue as it stands: open (private ones only counted), unclaimed, overdue
+        promises and who has waited longest; a private ticket is never named."""
+        t, text, backlog = self._services.i18n.t, self._services.i18n.text, figures.backlog
+        oldest = text("tickets.digest.none_waiting", locale)
+        if backlog.oldest is not None:
+            waited = duration_text(figures.end - backlog.oldest.opened_at)
+            if backlog.oldest.is_public:
+                title = excerpt(backlog.oldest.title, TITLE_IN_DIGEST)
+                oldest = text(
+                    "tickets.digest.oldest",
+                    locale,
+                    number=backlog.oldest.number,
+                    title=title,
+                    waited=waited,
+                )
+            else:
+                oldest = text("tickets.digest.oldest_private", locale, waited=waited)
+        return t(
+            "tickets.digest.backlog_private" if backlog.private else "tickets.digest.backlog",
+            locale,
+            open=backlog.open,
+            private=backlog.private,
+            unclaimed=backlog.unclaimed,
+            overdue=backlog.overdue,
+            oldest=oldest,
+        )
+
     def _done_lines(self, figures: DigestFigures, locale: str) -> list[Rich]:
         """ "You asked, we did": only what was done, not what was declined or a duplicate."""
         t = self._services.i18n.t
-        done = [ticket for ticket in figures.resolved if ticket.outcome in (None, Outcome.DONE)]
+        done = [
+            ticket
+            for ticket in figures.resolved
+            if ticket.outcome in (None, Outcome.DONE) and ticket.is_public
+        ]
         lines = [
             t(
                 "tickets.digest.done_line",

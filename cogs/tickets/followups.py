@@ -53,6 +53,9 @@ KIND_TRACKER = "tickets.tracker"
 # Continuations: a public follow-up and a first-response ping are recorded once posted.
 FOLLOW_UP_POSTED = "tickets.follow-up-posted"
 PING_POSTED = "tickets.ping-posted"
+LEAD_POSTED = "tickets.lead-posted"
+# The history action of the private escalation to the lead after unanswered follow-ups.
+LEAD_ESCALATED = "lead-escalated"
 
 
 def next_follow_up_at(ticket: Ticket, config: TicketsConfig) -> datetime:
@@ -197,6 +200,9 @@ class FollowUps:
         if next_follow_up_at(ticket, config) > now:
             await self._postpone(ticket, seq, config)
             return
+        if config.escalate_after and ticket.quiet_follow_ups >= config.escalate_after:
+            await self._escalate_to_lead(job, ticket, config)
+            return
         reason = _reason(ticket, now)
         notices = await self._announcer.notices(Community.from_key(job.community))
 
@@ -215,6 +221,53 @@ class FollowUps:
 
         if await self._tickets.claim_follow_up(job.community, number, seq, now, announce):
             await notices.deliver()
+
+    async def _escalate_to_lead(self, job: Job, ticket: Ticket, config: TicketsConfig) -> None:
+        """Enough public follow-ups went unanswered: one private post to the ambassadors'
+        lead (in the ambassadors' channel, pinging `lead_role` if set) takes the place of
+        the next public one, and no follow-up is armed until an ambassador acts (their
+        step re-arms it). The history says so once the post went out (`lead_posted`)."""
+        community = Community.from_key(job.community)
+        notices = await self._announcer.notices(community)
+        now = self._services.clock.now()
+
+        async def announce(tx: Transaction, taken: Ticket) -> None:
+            notices.begin(tx, f"{job.key}:lead")
+            lead = config.lead_role
+            ping: tuple[Segment, ...] = (RoleMention(lead, lead), " ") if lead else ()
+            text = self._services.i18n.t(
+                "tickets.lead.text",
+                notices.locale,
+                number=taken.number,
+                title=taken.title,
+                count=taken.quiet_follow_ups,
+                ago=age(now - taken.last_activity),
+            )
+            link = (" ", Link(taken.tracker_url)) if taken.tracker_url else ()
+            await self._announcer.to_ambassadors(
+                notices,
+                community,
+                rich(*ping, text, *link),
+                then_kind=LEAD_POSTED,
+                extra={"community": job.community, "number": taken.number},
+            )
+
+        seq = int(job.payload["seq"])
+        if await self._tickets.claim_lead_escalation(
+            job.community, ticket.number, seq, now, announce
+        ):
+            await notices.deliver()
+
+    async def lead_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        """The history says the lead was told once they were; a refused post is written
+        again a little later."""
+        if outcome.delivered:
+            now = self._services.clock.now()
+            await add_history(
+                tx, data["community"], int(data["number"]), now, BOT_ACTOR, LEAD_ESCALATED
+            )
+            return
+        await post_again(self._services.outbox, tx, outcome, data, LEAD_POSTED)
 
     async def _postpone(self, ticket: Ticket, seq: int, config: TicketsConfig) -> None:
         """A follow-up that came too early (the configuration changed): retire it and arm

@@ -22,6 +22,7 @@ from cogs.tickets.followups import (
     KIND_FOLLOW_UP,
     KIND_REMINDER,
     KIND_TRACKER,
+    LEAD_POSTED,
     PING_POSTED,
 )
 from cogs.tickets.private_notes import DIRECT_DONE, NOTICE_SENT
@@ -137,6 +138,10 @@ class TicketHandlers(TicketsBase):
     @after_delivery(PING_POSTED)
     async def ping_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
         await self.followups.ping_posted(tx, outcome, data)
+
+    @after_delivery(LEAD_POSTED)
+    async def lead_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.followups.lead_posted(tx, outcome, data)
 
     @after_delivery(DIGEST_POSTED)
     async def digest_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:

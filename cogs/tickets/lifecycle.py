@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from bot.cog import Services
 from bot.commands import Permission
 from bot.delivery import Pending
-from bot.model import Community, Member
+from bot.model import Community, Member, UserRef
 from bot.outgoing import Link, Markup, Mention, Rich, Segment, rich
 from bot.permissions import has_permission
 from cogs.tickets.announce import Announcer, Notices
@@ -83,6 +83,24 @@ OUTCOME_KEY = {
 class Escalation:
     ticket: Ticket
     hand_over: HandOver
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEdit:
+    """What `/ticket edit` asks to change; None leaves a field as it is."""
+
+    title: str | None = None
+    details: str | None = None
+    category: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.title is None and self.details is None and self.category is None
+
+
+def edit_note(wanted: dict[str, object]) -> str:
+    """The history note of an edit: the new values, so the history tells what changed."""
+    return "; ".join(f"{name}: {value or '—'}" for name, value in wanted.items())[:NOTE_MAX]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,16 +171,32 @@ class Lifecycle:
     # -- opening --------------------------------------------------------------------------
 
     async def open(
-        self, member: Member, locale: str, title: str, details: str, category: str | None
+        self,
+        member: Member,
+        locale: str,
+        title: str,
+        details: str,
+        category: str | None,
+        *,
+        private: bool = False,
     ) -> Ticket:
+        """Store a ticket and write its tracker: in the tickets channel, or for a private
+        one in the ambassadors' channel (which only ambassadors read; the opener hears of
+        every post there by direct message, see `Announcer.post_message`)."""
         community = member.community
         config = await self._services.config.get(community)
         policy = config.section("tickets", TicketsConfig)
-        new = self._new_ticket(member, locale, title, details, category, policy)
-        channel = config.community.channels.tickets
-        tickets_channel = await self._announcer.find_channel(community, channel)
-        if tickets_channel is None:
-            raise self._refuse.error(locale, "no_tickets_channel", channel=channel or "—")
+        new = self._new_ticket(member, locale, title, details, category, policy, private)
+        if private:
+            channel = config.community.channels.ambassadors
+            tickets_channel = await self._announcer.find_channel(community, channel)
+            if tickets_channel is None:
+                raise self._refuse.error(locale, "no_private_channel", channel=channel or "—")
+        else:
+            channel = config.community.channels.tickets
+            tickets_channel = await self._announcer.find_channel(community, channel)
+            if tickets_channel is None:
+                raise self._refuse.error(locale, "no_tickets_channel", channel=channel or "—")
         notices = await self._announcer.notices(community)
         now = self._services.clock.now()
         limits = UNLIMITED
@@ -214,14 +248,32 @@ class Lifecycle:
         details: str,
         category: str | None,
         policy: TicketsConfig,
+        private: bool,
     ) -> NewTicket:
-        title, details = " ".join(title.split()), details.strip()
+        return NewTicket(
+            self._title(locale, title),
+            self._details(locale, details),
+            self._category(locale, category, policy),
+            actor(member),
+            member.locale,
+            private,
+        )
+
+    def _title(self, locale: str, title: str) -> str:
+        title = " ".join(title.split())
         if not title:
             raise self._refuse.error(locale, "title_missing")
         if len(title) > TITLE_MAX:
             raise self._refuse.error(locale, "title_long", length=len(title), max=TITLE_MAX)
+        return title
+
+    def _details(self, locale: str, details: str) -> str:
+        details = details.strip()
         if len(details) > DETAILS_MAX:
             raise self._refuse.error(locale, "details_long", length=len(details), max=DETAILS_MAX)
+        return details
+
+    def _category(self, locale: str, category: str | None, policy: TicketsConfig) -> str:
         chosen = (category or "").strip().lower()
         if chosen and not policy.categories:
             raise self._refuse.error(locale, "no_categories")
@@ -229,7 +281,68 @@ class Lifecycle:
             raise self._refuse.error(
                 locale, "category_unknown", category=chosen, categories=", ".join(policy.categories)
             )
-        return NewTicket(title, details, chosen, actor(member), member.locale)
+        return chosen
+
+    # -- editing --------------------------------------------------------------------------
+
+    async def edit(self, member: Member, locale: str, number: int, edit: TicketEdit) -> Ticket:
+        """Change the title, details or category: the opener while nobody has claimed the
+        ticket (an owner works from what was asked), or any ambassador. The history keeps
+        what it was; the tracker shows what it is now."""
+        if edit.empty:
+            raise self._refuse.error(locale, "edit_nothing", number=number)
+        config = await self._services.config.get(member.community)
+        policy = config.section("tickets", TicketsConfig)
+        ambassador = has_permission(member, Permission.AMBASSADOR, config.community.roles)
+        wanted: dict[str, object] = {}
+        if edit.title is not None:
+            wanted["title"] = self._title(locale, edit.title)
+        if edit.details is not None:
+            wanted["details"] = self._details(locale, edit.details)
+        if edit.category is not None:
+            wanted["category"] = self._category(locale, edit.category, policy)
+        changed: list[str] = []
+
+        def plan(ticket: Ticket) -> Changes:
+            if not ambassador and ticket.opener_id != member.id:
+                raise self._refuse.error(locale, "not_opener_edit", number=ticket.number)
+            if not ambassador and ticket.owner_id is not None:
+                raise self._refuse.error(
+                    locale, "edit_claimed", number=ticket.number, owner=ticket.owner_name or ""
+                )
+            updates = {k: v for k, v in wanted.items() if getattr(ticket, k) != v}
+            if not updates:
+                raise self._refuse.error(locale, "edit_unchanged", number=ticket.number)
+            changed.extend(updates)
+            return Changes(None, updates)
+
+        async def announce(
+            notices: Notices, tx: Transaction, before: Ticket, after: Ticket
+        ) -> None:
+            text = self._services.i18n.text
+            fields = ", ".join(text(f"tickets.edit_field.{f}", notices.locale) for f in changed)
+            await self._announcer.say(
+                notices,
+                after,
+                "tickets.thread.edited",
+                who=_who(member),
+                number=number,
+                fields=fields,
+            )
+            await self._announcer.refresh(notices, after)
+
+        _, ticket = await self._change(
+            member,
+            locale,
+            number,
+            "edited",
+            ACTIVE,
+            plan,
+            announce,
+            edit_note(wanted),
+            answers=False,
+        )
+        return ticket
 
     # -- ambassadors ----------------------------------------------------------------------
 
@@ -277,6 +390,64 @@ class Lifecycle:
             await self._after_public_change(tx, after)
 
         _, ticket = await self._change(member, locale, number, "claimed", ACTIVE, plan, announce)
+        return ticket
+
+    async def assign(self, member: Member, locale: str, number: int, target: UserRef) -> Ticket:
+        """Make another ambassador the owner (or oneself); they are told privately."""
+        community = member.community
+        config = await self._services.config.get(community)
+        assignee = await self._services.platform(community).fetch_member(target)
+        if assignee is None:
+            raise self._refuse.error(locale, "assign_unknown")
+        if not has_permission(assignee, Permission.AMBASSADOR, config.community.roles):
+            raise self._refuse.error(locale, "assign_not_ambassador", name=assignee.shown_name)
+        now = self._services.clock.now()
+
+        def plan(ticket: Ticket) -> Changes:
+            if ticket.owner_id == assignee.id:
+                raise self._refuse.error(
+                    locale, "assign_already", number=ticket.number, name=assignee.shown_name
+                )
+            status = Status.CLAIMED if ticket.status is Status.OPEN else None
+            updates = {
+                "owner_id": assignee.id,
+                "owner_name": assignee.shown_name,
+                "claimed_at": now,
+                "last_public_update_at": now,
+                "last_public_note": "",
+            }
+            return Changes(status, updates)
+
+        recipient = Recipient(assignee.id, assignee.shown_name, assignee.locale)
+
+        async def announce(
+            notices: Notices, tx: Transaction, before: Ticket, after: Ticket
+        ) -> None:
+            await self._announcer.say(
+                notices,
+                after,
+                "tickets.thread.assigned",
+                who=_who(member),
+                owner=_who(assignee),
+                number=number,
+            )
+            await self._announcer.refresh(notices, after)
+            if assignee.id != member.id:
+                await self._announcer.notify(
+                    notices,
+                    after,
+                    [recipient],
+                    "tickets.notify.assigned",
+                    who=member.shown_name,
+                    number=after.number,
+                    title=after.title,
+                    link=_link(after),
+                )
+            await self._after_public_change(tx, after)
+
+        _, ticket = await self._change(
+            member, locale, number, "assigned", ACTIVE, plan, announce, assignee.shown_name
+        )
         return ticket
 
     async def update(
@@ -429,6 +600,12 @@ class Lifecycle:
     ) -> tuple[Ticket, Ticket]:
         now = self._services.clock.now()
         community = member.community
+        for number in (source, target):
+            ticket = await self._tickets.get(community.key, number)
+            if ticket is not None and ticket.private:
+                # Merging moves votes and watchers and links the two in public: a private
+                # ticket has neither to give nor a public place to be linked from.
+                raise self._refuse.error(locale, "merge_private", number=number)
         notices = await self._announcer.notices(community)
 
         async def announce(tx: Transaction, old: Ticket, new: Ticket, history: int) -> None:
@@ -528,6 +705,8 @@ class Lifecycle:
         most = config.section("tickets", TicketsConfig).max_open_per_member
         limits = UNLIMITED if ambassador else OpenLimits(max_open=most)
 
+        owner = await self._owner(member.community, number)
+
         def plan(ticket: Ticket) -> Changes:
             if ticket.opener_id != member.id and not ambassador:
                 raise self._refuse.error(locale, "not_opener_reopen", number=ticket.number)
@@ -540,6 +719,9 @@ class Lifecycle:
                 "next_update_due": None,
                 "last_public_update_at": now,
                 "last_public_note": note,
+                # A reopened ticket starts a new quiet spell: follow-ups count from zero.
+                "quiet_follow_ups": 0,
+                "lead_escalated_at": None,
             }
             return Changes(Status.CLAIMED if ticket.owner_id else Status.OPEN, updates)
 
@@ -552,8 +734,22 @@ class Lifecycle:
                 notices, after, rich(header, (Markup("\n"), *rich(note)) if note else ())
             )
             await self._announcer.refresh(notices, after)
+            await self._announcer.clear_resolve_reactions(notices, after, stale)
+            if owner is not None and owner.user_id == after.owner_id != member.id:
+                await self._announcer.notify(
+                    notices,
+                    after,
+                    [owner],
+                    "tickets.notify.reopened_reason" if note else "tickets.notify.reopened",
+                    who=member.shown_name,
+                    number=after.number,
+                    title=after.title,
+                    note=note,
+                    link=_link(after),
+                )
             await self._followups.arm(tx, after)
 
+        stale = await self._announcer.resolve_reactions(member.community, number)
         try:
             _, ticket = await self._change(
                 member, locale, number, "reopened", CLOSED, plan, announce, note, limits=limits
@@ -577,9 +773,12 @@ class Lifecycle:
         *,
         wanted: Status | None = None,
         limits: OpenLimits = UNLIMITED,
+        answers: bool = True,
     ) -> tuple[Ticket, Ticket]:
         """Store one step with its history row, its announcements (keyed by that row) and
-        its jobs, then deliver the announcements."""
+        its jobs, then deliver the announcements. An ambassador's step `answers` the
+        ticket (first response; the quiet follow-ups start counting again) unless it is
+        only an edit."""
         community = member.community
         config = await self._services.config.get(community)
         notices = await self._announcer.notices(community)
@@ -598,9 +797,8 @@ class Lifecycle:
                 allowed=allowed,
                 plan=plan,
                 note=note,
-                first_response=has_permission(
-                    member, Permission.AMBASSADOR, config.community.roles
-                ),
+                first_response=answers
+                and has_permission(member, Permission.AMBASSADOR, config.community.roles),
                 limits=limits,
                 effects=effects,
             )

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from bot.cog import command, form
-from bot.commands import Option, OptionType, Permission
+from bot.cog import button, command, form
+from bot.commands import Option, OptionType
 from bot.interaction import Interaction
 from bot.model import UserRef
-from bot.outgoing import Form, FormField
-from bot.permissions import has_permission
+from bot.outgoing import Button, ButtonStyle, Form, FormField, OutgoingMessage
 from bot.platform import Capability
 from bot.text import excerpt
 from cogs.tickets.base import TicketsBase
 from cogs.tickets.config import TicketsConfig
-from cogs.tickets.lifecycle import DETAILS_MAX, TITLE_MAX
+from cogs.tickets.lifecycle import DETAILS_MAX, TITLE_MAX, TicketEdit
 from cogs.tickets.views import ListRequest
 from storage.ticket_queue import Sort
 from storage.tickets import Status, Ticket
 
 OPEN_FORM = "ticket:open"
+PRIVATE_FORM = "ticket:open:private"
+UNWATCH_BUTTON = "ticket:unwatch:"
 TICKET = Option(
     "ticket",
     "Ticket number, e.g. #12 (inside a ticket's thread you may leave it out)",
@@ -45,18 +46,26 @@ class MemberCommands(TicketsBase):
         Option("title", "What it is about, in a few words", required=False),
         Option("details", "More details", required=False, keyword_only=True),
         Option("category", "One of the community's categories", required=False, keyword_only=True),
+        Option(
+            "private",
+            "Only you and the ambassadors see it (billing, personal data)",
+            OptionType.BOOLEAN,
+            required=False,
+            keyword_only=True,
+        ),
         private=True,
         description_de="Ein Anliegen oder einen Wunsch als Ticket an die Botschafter geben.",
         opens_form=True,  # without a title, a form asks for one
     )
     async def open(self, interaction: Interaction) -> None:
         title = interaction.args.text("title")
+        private = interaction.args["private"] is True
         if title is None:
             if Capability.FORMS not in interaction.platform.capabilities:
                 raise self.refusals.error(interaction.locale, "title_missing")
             # Before the form, not after: a refused form would lose everything typed in it.
             await self.lifecycle.refuse_if_limited(interaction.member, interaction.locale)
-            await interaction.open_form(await self._open_form(interaction))
+            await interaction.open_form(await self._open_form(interaction, private))
             return
         ticket = await self.lifecycle.open(
             interaction.member,
@@ -64,11 +73,13 @@ class MemberCommands(TicketsBase):
             title,
             interaction.args.text("details") or "",
             interaction.args.text("category"),
+            private=private,
         )
         await self._opened(interaction, ticket)
 
     @form(OPEN_FORM)
     async def open_submitted(self, interaction: Interaction) -> None:
+        """The open form; ``ticket:open:private`` is the form of a private ticket."""
         values = interaction.form_values
         ticket = await self.lifecycle.open(
             interaction.member,
@@ -76,8 +87,27 @@ class MemberCommands(TicketsBase):
             values.get("title", ""),
             values.get("details", ""),
             values.get("category") or None,
+            private=interaction.action_id == PRIVATE_FORM,
         )
         await self._opened(interaction, ticket)
+
+    @command(
+        "ticket edit",
+        "Change a ticket's title, details or category (yours while unclaimed; any as an"
+        " ambassador).",
+        TICKET,
+        Option("title", "The new title", required=False, keyword_only=True),
+        Option("details", "The new details", required=False, keyword_only=True),
+        Option("category", "The new category", required=False, keyword_only=True),
+        private=True,
+        description_de="Titel, Details oder Kategorie eines Tickets ändern.",
+    )
+    async def edit(self, interaction: Interaction) -> None:
+        args = interaction.args
+        edit = TicketEdit(args.text("title"), args.text("details"), args.text("category"))
+        number = await self.number(interaction)
+        ticket = await self.lifecycle.edit(interaction.member, interaction.locale, number, edit)
+        await self.confirm(interaction, "tickets.reply.edited", ticket)
 
     @command(
         "ticket vote",
@@ -109,15 +139,53 @@ class MemberCommands(TicketsBase):
 
     @command(
         "ticket unvote",
-        "Take back your +1.",
+        "Take back your +1; watch:no also stops the news of its resolution.",
         TICKET,
+        Option(
+            "watch",
+            "Keep hearing when it is resolved (asked if left out)",
+            OptionType.BOOLEAN,
+            required=False,
+            keyword_only=True,
+        ),
         private=True,
-        description_de="Deine Unterstützung (+1) zurücknehmen.",
+        description_de="Deine Unterstützung (+1) zurücknehmen; watch:no beendet auch Nachrichten.",
     )
     async def unvote(self, interaction: Interaction) -> None:
+        """Take the vote back, then settle watching: as the option says, or by asking (a
+        button where the platform has them) when the member still watches."""
         number = await self.number(interaction)
-        ticket = await self.voting.unvote(interaction.member, interaction.locale, number)
-        await self.confirm(interaction, "tickets.reply.unvoted", ticket, votes=ticket.vote_count)
+        member, locale = interaction.member, interaction.locale
+        ticket = await self.voting.unvote(member, locale, number, by_command=True)
+        watch = interaction.args["watch"]
+        if watch is False:
+            await self.voting.watch(member, locale, number, False)
+            key = "tickets.reply.unvoted_unwatched"
+        elif watch is True or not await self.voting.watching(member, number):
+            key = "tickets.reply.unvoted"
+        else:
+            await interaction.reply(self._ask_unwatch(interaction, ticket))
+            return
+        await self.confirm(interaction, key, ticket, votes=ticket.vote_count)
+
+    @button(UNWATCH_BUTTON)
+    async def unwatch_pressed(self, interaction: Interaction) -> None:
+        """The "Stop watching" button under an unvote's answer."""
+        number = int(interaction.action_id.removeprefix(UNWATCH_BUTTON))
+        await self._check_visible(interaction, number)
+        ticket = await self.voting.watch(interaction.member, interaction.locale, number, False)
+        await self.confirm(interaction, "tickets.reply.unwatched", ticket)
+
+    def _ask_unwatch(self, interaction: Interaction, ticket: Ticket) -> OutgoingMessage:
+        values = {"number": ticket.number, "votes": ticket.vote_count}
+        if Capability.BUTTONS not in interaction.platform.capabilities:
+            text = interaction.t("tickets.reply.unvoted_ask_command", **values)
+            return OutgoingMessage(text=text)
+        label = interaction.i18n.text("tickets.reply.unwatch_button", interaction.locale)
+        return OutgoingMessage(
+            text=interaction.t("tickets.reply.unvoted_ask", **values),
+            buttons=(Button(f"{UNWATCH_BUTTON}{ticket.number}", label, ButtonStyle.SECONDARY),),
+        )
 
     @command(
         "ticket watch",
@@ -169,6 +237,7 @@ class MemberCommands(TicketsBase):
     async def reopen(self, interaction: Interaction) -> None:
         number, note = await self.number_and_text(interaction, "note")
         ticket = await self.lifecycle.reopen(interaction.member, interaction.locale, number, note)
+        await self.reactions.forget_resolve_marks(ticket)
         await self.confirm(interaction, "tickets.reply.reopened", ticket)
 
     @command(
@@ -182,7 +251,18 @@ class MemberCommands(TicketsBase):
             choices=STATUS_CHOICES,
         ),
         Option(
-            "mine", "Only tickets you opened", OptionType.BOOLEAN, required=False, keyword_only=True
+            "mine",
+            "Only yours: those you own as an ambassador, else those you opened",
+            OptionType.BOOLEAN,
+            required=False,
+            keyword_only=True,
+        ),
+        Option(
+            "opened",
+            "Only tickets you opened",
+            OptionType.BOOLEAN,
+            required=False,
+            keyword_only=True,
         ),
         Option(
             "owner",
@@ -222,15 +302,23 @@ class MemberCommands(TicketsBase):
     async def list(self, interaction: Interaction) -> None:
         args = interaction.args
         everywhere = args["everywhere"] is True
-        roles = interaction.config.community.roles
-        if everywhere and not has_permission(interaction.member, Permission.AMBASSADOR, roles):
+        ambassador = self.is_ambassador(interaction)
+        if everywhere and not ambassador:
             raise self.refusals.error(interaction.locale, "everywhere_ambassadors")
+        me = interaction.member.id
         owner = args["owner"]
+        owner_id = owner.id if isinstance(owner, UserRef) else None
+        if args["mine"] is True and ambassador:
+            if owner_id not in (None, me):
+                raise self.refusals.error(interaction.locale, "mine_and_owner")
+            owner_id = me
+        opened = args["opened"] is True or (args["mine"] is True and not ambassador)
         category = args.text("category")
         request = ListRequest(
             status=args.text("status"),
-            opener_id=interaction.member.id if args["mine"] is True else None,
-            owner_id=owner.id if isinstance(owner, UserRef) else None,
+            opener_id=me if opened else None,
+            owner_id=owner_id,
+            viewer_id=None if ambassador else me,
             category=category.strip().lower() if category else None,
             sort=Sort(args.text("sort") or Sort.VOTES.value),
             page=int(args["page"] or 1),  # type: ignore[call-overload]
@@ -251,7 +339,7 @@ class MemberCommands(TicketsBase):
         ticket = await self.ticket(interaction, await self.number(interaction))
         await interaction.reply(await self.views.show(ticket, interaction.locale))
 
-    async def _open_form(self, interaction: Interaction) -> Form:
+    async def _open_form(self, interaction: Interaction, private: bool) -> Form:
         i18n, locale = interaction.i18n, interaction.locale
         policy = interaction.config.section("tickets", TicketsConfig)
         fields = [
@@ -270,8 +358,16 @@ class MemberCommands(TicketsBase):
             )
             label = excerpt(label, FORM_LABEL_MAX)
             fields.append(FormField("category", label, required=False, max_length=40))
+        if private:
+            title = i18n.text("tickets.form.open_private_title", locale)
+            return Form(PRIVATE_FORM, title, tuple(fields))
         return Form(OPEN_FORM, i18n.text("tickets.form.open_title", locale), tuple(fields))
 
     async def _opened(self, interaction: Interaction, ticket: Ticket) -> None:
-        key = "tickets.reply.opened" if ticket.tracker_url else "tickets.reply.opened_pending"
+        if ticket.private:
+            key = "tickets.reply.opened_private"
+        elif ticket.tracker_url:
+            key = "tickets.reply.opened"
+        else:
+            key = "tickets.reply.opened_pending"
         await self.confirm(interaction, key, ticket)

@@ -20,15 +20,14 @@ from bot.outgoing import Button, ButtonStyle, Markup, Mention, OutgoingMessage, 
 from bot.permissions import has_permission
 from bot.platform import Capability
 from bot.reconcile import ReactionLedger, catch_up
-from cogs.tickets.announce import Announcer, conversation_ref
+from cogs.tickets.announce import Announcer, conversation_ref, tracker_ref
+from cogs.tickets.emoji import is_resolve, is_vote
 from cogs.tickets.votes import Voting
+from storage.reaction_marks import ReactionMarks
 from storage.tickets import CLOSED, Outcome, Ticket, TicketRepository
 
 log = logging.getLogger(__name__)
 
-# Unicode on Discord and in the terminal; Slack reports emoji by name, skin tones appended.
-VOTE_EMOJI = frozenset({"👍", "+1", "thumbsup", ":+1:", ":thumbsup:"})
-RESOLVE_EMOJI = frozenset({"✅", "white_check_mark", ":white_check_mark:"})
 RESOLVE_BUTTON = "ticket:resolve:"
 # The ✅ prompt's buttons, in order: done is what ✅ means; the others close a ticket that
 # will not be done (spam, out of scope, already asked) without counting it as done.
@@ -45,14 +44,6 @@ def resolve_action(prefix: str, number: int, outcome: Outcome) -> str:
 def parse_resolve_action(action_id: str, prefix: str) -> tuple[int, Outcome]:
     number, _, outcome = action_id.removeprefix(prefix).partition(":")
     return int(number), Outcome(outcome or Outcome.DONE)
-
-
-def is_vote(emoji: str) -> bool:
-    return emoji in VOTE_EMOJI or emoji.startswith(("👍", "+1::skin-tone", "thumbsup::skin-tone"))
-
-
-def is_resolve(emoji: str) -> bool:
-    return emoji in RESOLVE_EMOJI
 
 
 def counts(emoji: str) -> bool:
@@ -73,6 +64,7 @@ class Reactions:
         self._voting = voting
         self._announcer = announcer
         self._ledger = ReactionLedger(services.db)
+        self._marks = ReactionMarks(services.db)
 
     async def catch_up(self, community: Community, limit: int) -> None:
         """Count the votes and answer the ✅ made on the newest trackers while the bot was
@@ -124,19 +116,33 @@ class Reactions:
         await self._resolve_requested(event, ticket, locale)
 
     async def removed(self, event: ReactionRemoved) -> None:
-        if not is_vote(event.emoji) or event.member.is_bot:
+        """A 👍 taken off is a vote taken back; a ✅ taken off may be put on again, and
+        then asks again (so its mark goes)."""
+        if not counts(event.emoji) or event.member.is_bot:
             return
         ticket = await self._tickets.by_tracker(event.community.key, event.message.id)
         if ticket is None:
             return
         await self._ledger.taken_off(event)
-        if not ticket.active:
+        if not ticket.active or not is_vote(event.emoji):
             return
         locale = await self._services.locale_for(event.member)
         try:
             await self._voting.unvote(event.member, locale, ticket.number)
         except UserError:  # a 👍 that never counted (e.g. the opener's own): nothing to undo
             return
+
+    async def forget_resolve_marks(self, ticket: Ticket) -> None:
+        """After a reopen the ✅ made before count as never seen: the next ✅ (or the same
+        one, where the platform cannot remove it and the ambassador re-adds it) asks for a
+        resolution again."""
+        ref = tracker_ref(ticket)
+        if ref is None:
+            return
+        key = (ticket.community, ref.channel.id, ref.id)
+        for emoji, user_id in await self._marks.marked(*key):
+            if is_resolve(emoji):
+                await self._marks.release(*key, emoji, user_id)
 
     async def _resolve_requested(self, event: ReactionAdded, ticket: Ticket, locale: str) -> None:
         i18n = self._services.i18n

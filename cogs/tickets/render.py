@@ -88,11 +88,15 @@ class TicketRenderer:
         if ticket.status is Status.RESOLVED:
             fields.append(Field(t("tickets.field.resolution", locale), rich(ticket.resolution)))
         text: Rich = rich(excerpt(ticket.details, DETAILS_ON_TRACKER)) if ticket.details else ()
-        if ticket.active:
+        if ticket.private:
+            hint = t("tickets.tracker.private_hint", locale, number=ticket.number)
+            text = rich(text, Markup("\n\n") if text else (), hint)
+        elif ticket.active:
             hint = t("tickets.tracker.vote_hint", locale, number=ticket.number)
             text = rich(text, Markup("\n\n") if text else (), hint)
+        title_key = "tickets.tracker.title_private" if ticket.private else "tickets.tracker.title"
         return OutgoingMessage(
-            title=t("tickets.tracker.title", locale, number=ticket.number, title=ticket.title),
+            title=t(title_key, locale, number=ticket.number, title=ticket.title),
             text=text,
             fields=tuple(fields),
         )
@@ -100,7 +104,7 @@ class TicketRenderer:
     def list_line(self, ticket: Ticket, locale: str, now: datetime, *, platform: bool) -> Rich:
         """One line of /ticket list; names, not mentions, so other platforms' users read fine."""
         line = self._i18n.t(
-            "tickets.list.line",
+            "tickets.list.line_private" if ticket.private else "tickets.list.line",
             locale,
             number=ticket.number,
             title=excerpt(ticket.title, TITLE_IN_LIST),

@@ -37,6 +37,7 @@ class ListRequest:
     sort: Sort = Sort.VOTES
     page: int = 1
     everywhere: bool = False
+    viewer_id: str | None = None  # a member, not an ambassador: private tickets but theirs hidden
 
 
 class TicketViews:
@@ -82,6 +83,7 @@ class TicketViews:
                 sort=request.sort,
                 limit=policy.page_size,
                 offset=(request.page - 1) * policy.page_size,
+                viewer_id=request.viewer_id,
             )
         )
         t = self._services.i18n.t

@@ -10,14 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cog import Services
-from bot.errors import UserError
+from bot.effects import Unreact
+from bot.errors import PlatformError, UserError
 from bot.model import Member
-from cogs.tickets.announce import Announcer, Notices
+from bot.platform import Capability
+from cogs.tickets.announce import Announcer, Notices, tracker_ref
+from cogs.tickets.emoji import is_vote
 from cogs.tickets.lifecycle import actor
 from cogs.tickets.refusals import Refusals
 from storage.database import Transaction
-from storage.ticket_votes import AlreadyVoted, NotVoted, OwnTicket, TicketVoteRepository
-from storage.tickets import Effects, Ticket
+from storage.ticket_votes import (
+    AlreadyVoted,
+    NotVoted,
+    OwnTicket,
+    PrivateTicket,
+    TicketVoteRepository,
+)
+from storage.tickets import Effects, Ticket, TicketRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +73,13 @@ class Voting:
             return refusal
         return None
 
-    async def unvote(self, member: Member, locale: str, number: int) -> Ticket:
-        notices, refresh = await self._refresher(member)
+    async def unvote(
+        self, member: Member, locale: str, number: int, *, by_command: bool = False
+    ) -> Ticket:
+        """Take the vote back. By command, the member's 👍 on the tracker goes too (where
+        the platform lets the bot remove it), so the count and the reactions agree."""
+        thumbs = await self._thumbs(member, number) if by_command else []
+        notices, refresh = await self._refresher(member, thumbs)
         try:
             with self._refuse.translated(locale, closed="closed_vote"):
                 ticket = await self._votes.remove_vote(
@@ -102,15 +116,44 @@ class Voting:
                 )
         except OwnTicket:
             raise self._refuse.error(locale, "own_ticket", number=number) from None
+        except PrivateTicket:
+            raise self._refuse.error(locale, "private_vote", number=number) from None
         await notices.deliver()
         return ticket
 
-    async def _refresher(self, member: Member) -> tuple[Notices, Effects]:
-        """The tracker's new count, written with the vote that changes it."""
+    async def watching(self, member: Member, number: int) -> bool:
+        return await self._votes.watching(member.community.key, number, member.id)
+
+    async def _thumbs(self, member: Member, number: int) -> list[str]:
+        """The member's 👍 reactions on the tracker, as the platform spells them (read
+        before the transaction; none where the bot may not remove them)."""
+        platform = self._services.platform(member.community)
+        if Capability.REMOVE_REACTIONS not in platform.capabilities:
+            return []
+        ticket = await TicketRepository(self._services.db).get(member.community.key, number)
+        ref = None if ticket is None or not ticket.tracker_url else tracker_ref(ticket)
+        if ref is None:
+            return []
+        try:
+            reactions = await platform.reactions(ref)
+        except PlatformError:
+            return []
+        mine = [r for r in reactions if any(user.id == member.id for user in r.users)]
+        return [r.emoji for r in mine if is_vote(r.emoji)]
+
+    async def _refresher(
+        self, member: Member, thumbs: list[str] | None = None
+    ) -> tuple[Notices, Effects]:
+        """The tracker's new count, written with the vote that changes it (and, for a vote
+        taken back by command, the removal of the member's 👍)."""
         notices = await self._announcer.notices(member.community)
 
         async def refresh(tx: Transaction, _: Ticket, after: Ticket, history: int) -> None:
             notices.begin(tx, f"ticket:{after.community}:{after.number}:{history}")
             await self._announcer.refresh(notices, after)
+            ref = tracker_ref(after)
+            if ref is not None:
+                for emoji in thumbs or ():
+                    await notices.add(Unreact(ref, emoji, member.ref))
 
         return notices, refresh

@@ -18,6 +18,7 @@ MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the clock's start
 
 EXPECTED = """**Ticket digest 2026-01-05 to 2026-01-12**
 Opened: **4** · Resolved: **2**
+**Backlog**: 2 open · 0 unclaimed · 2 overdue promise(s) · oldest waiting: #1 Dark mode (7d)
 Median time to first response: **13h** · to resolution: **2d20h30m**
 **Most wanted open tickets**
 • #1 Dark mode: 👍 3

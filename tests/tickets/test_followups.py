@@ -39,16 +39,28 @@ async def claimed_with_promise(desk: Desk, promise: str) -> None:
     await desk.run("Amy", f"/ticket update #1 Asked the app team next:{promise}")
 
 
+def lead_posts(desk: Desk) -> list[str]:
+    return [m for m in desk.channel("ambassadors") if "📣" in m]
+
+
 async def test_a_week_after_a_broken_promise(desk: Desk) -> None:
     await claimed_with_promise(desk, "2d")  # due Wednesday 11:00
     await desk.advance(timedelta(days=7) - timedelta(hours=2))  # Monday 09:00
     posted = await follow_ups(desk)
-    # Wednesday, Thursday, Friday, Saturday and Sunday at 11:00: once a day, never more,
-    # each saying how long the silence has lasted, so a repeat is not the same old line.
+    # Wednesday, Thursday and Friday at 11:00: once a day, never more, each saying how long
+    # the silence has lasted, so a repeat is not the same old line. Then (escalate_after
+    # = 3 by default) Saturday's goes privately to the ambassadors' lead instead, once,
+    # and nothing more is posted in public however long the silence lasts.
     assert posted == [
         f"⏰ Ticket #1: @Amy promised an update by 2026-01-07 11:00 UTC; the last one was {d}d"
         " ago. Still on it?"
-        for d in (2, 3, 4, 5, 6)
+        for d in (2, 3, 4)
+    ]
+    assert lead_posts(desk) == [
+        "📣 Ticket #1 “Dark mode” got 3 public follow-ups and no ambassador answered (last"
+        " public activity 5d ago). It gets no more public follow-ups until an ambassador acts:"
+        " /ticket claim #1, /ticket assign #1 @someone or /ticket update #1 … "
+        f"{(await desk.ticket(1)).tracker_url}"
     ]
     follow_up_messages = [m for m in await desk.thread(1) if m.text.startswith("⏰")]
     assert all(m.pinged == ("amy",) for m in follow_up_messages)
@@ -59,15 +71,42 @@ async def test_a_week_after_a_broken_promise(desk: Desk) -> None:
     assert pings(desk) == []  # claimed within the first-response target
     shown = await desk.run("Cy", "/ticket show #1")
     assert "Botschafter posted a public follow-up: the promised update was overdue" in shown
+    assert "Botschafter told the ambassadors' lead (follow-ups went unanswered)" in shown
+    await desk.restart()  # the start-up check does not re-arm what waits for an ambassador
+    await desk.advance(timedelta(days=7))
+    assert len(await follow_ups(desk)) == 3
+    assert len(lead_posts(desk)) == 1
 
     await desk.run("Amy", "/ticket update #1 Fix is scheduled for 2.5")
     await desk.advance(timedelta(days=3) - timedelta(seconds=1))
-    assert len(await follow_ups(desk)) == 5  # an update resets the quiet clock
+    assert len(await follow_ups(desk)) == 3  # an update resets the quiet clock
     await desk.advance(timedelta(seconds=1))
     posted = await follow_ups(desk)
-    assert len(posted) == 6
+    assert len(posted) == 4
     assert posted[-1] == "⏰ Ticket #1: @Amy's last update was 3d ago. Still on it?"
-    assert (await desk.history(1)).count("follow-up") == 6
+    assert (await desk.history(1)).count("follow-up") == 4
+    assert (await desk.ticket(1)).quiet_follow_ups == 1
+
+
+async def test_the_lead_role_is_pinged_and_zero_keeps_following_up(
+    desk: Desk, tickets_config: Any
+) -> None:
+    config = desk.session.app.services.config
+    await config.set_override(desk.c.community, "tickets.lead_role", "Leads", "alice", MONDAY)
+    await claimed_with_promise(desk, "2d")
+    await desk.advance(timedelta(days=4))
+    assert len(lead_posts(desk)) == 0  # three follow-ups so far, the last just now
+    await desk.advance(timedelta(days=2))
+    assert len(lead_posts(desk)) == 1
+    lead = next(m for m in desk.c.read("ambassadors") if "📣" in m.text)
+    assert lead.text.startswith("@Leads 📣 Ticket #1")
+    assert lead.pinged == ("Leads",)
+
+    await config.set_override(desk.c.community, "tickets.escalate_after", 0, "alice", MONDAY)
+    await desk.run("Amy", "/ticket update #1 Still waiting on the app team")
+    await desk.advance(timedelta(days=10))
+    assert len(await follow_ups(desk)) == 3 + 8  # days 3 to 10 after the update: no lead now
+    assert len(lead_posts(desk)) == 1
 
 
 async def test_regular_updates_before_each_promise_need_no_follow_up(desk: Desk) -> None:

@@ -103,6 +103,7 @@ async def test_ambassadors_see_every_platforms_tickets_with_platform_and_link(
         (slack, "Slack huddles in the app", "https://acme.slack.com/archives/C1/p1"),
         (discord, "Discord stage events", "https://discord.com/channels/99/5/6"),
     ):
+        desk.clock.advance(timedelta(seconds=1))  # sort:age needs distinct times to be stable
         ticket = await desk.repo.open(
             community.key, NewTicket(title, "", "", Actor("u1", "Una"), None), desk.clock.now()
         )

@@ -167,7 +167,11 @@ async def test_the_digest_counts_declined_and_duplicates_but_lists_only_what_was
     lines = digest.splitlines()
     assert lines[1] == ("Opened: **3** · Resolved: **3** (1 done, 1 declined, 1 duplicate)")
     # Time to resolution is the wait for a final answer, whatever it was: 1d, 1d and 3d.
-    assert lines[2].endswith("to resolution: **1d**")
+    assert (
+        lines[2]
+        == "**Backlog**: 0 open · 0 unclaimed · 0 overdue promise(s) · oldest waiting: none"
+    )
+    assert lines[3].endswith("to resolution: **1d**")
     done = lines[lines.index("**You asked, we did**") + 1 :]
     assert done == ["• #1 Dark mode: Shipped in 2.4"]
 
