@@ -214,3 +214,21 @@ def _community(key: str):  # type: ignore[no-untyped-def]
     from bot.model import Community
 
     return Community.from_key(key)
+
+
+def test_the_web_catalogs_say_everything_in_english_and_german() -> None:
+    import tomllib
+
+    from bot.app.web.language import WEB_LOCALES
+
+    def keys(locale: str) -> set[str]:
+        def flat(table: dict[str, object], prefix: str = "") -> set[str]:
+            found: set[str] = set()
+            for key, value in table.items():
+                name = f"{prefix}{key}"
+                found |= flat(value, f"{name}.") if isinstance(value, dict) else {name}
+            return found
+
+        return flat(tomllib.loads((WEB_LOCALES / f"{locale}.toml").read_text(encoding="utf-8")))
+
+    assert keys("en") == keys("de")

@@ -1,0 +1,170 @@
+"""The board in a real browser: headless Chromium (Debian's ``chromium``) driven by Selenium
+through Debian's ``chromium-driver``, against the bot after the tour (docs/examples).
+
+A visitor opens the board, filters, searches, opens a ticket and follows its Atom link,
+without any JavaScript of ours. Screenshots go to the test's temporary folder; with
+``BOTSCHAFTER_REFRESH_SCREENSHOTS=1`` they also replace the ones in docs/images that
+docs/web.md shows. Without the browser the test skips in one line, except in CI
+(``BOTSCHAFTER_REQUIRE_BROWSER=1``, set by .ci/run, which installs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import urllib.request
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from bot.app import web
+from bot.app.local_session import LocalSession
+from bot.app.script import Interpreter
+from bot.clock import VirtualClock
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TOUR = ROOT / "docs" / "examples" / "tour.script"
+CONFIG = ROOT / "docs" / "examples" / "botschafter.toml"
+SCREENSHOTS = ROOT / "docs" / "images"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+REQUIRE_VARIABLE = "BOTSCHAFTER_REQUIRE_BROWSER"
+# After the tour (ticket #1, resolved): two more wishes, so filters and search have work.
+MORE = """
+as Jonas
+/ticket open "Offline mode for the app" details:"Trains have no signal." category:app
+as Ben
+/ticket open "Invoices as PDF" details:"Our accountant needs PDFs." category:billing
+as Amy
+/ticket claim #3
+/ticket update #3 Finance is looking into it. next:3d
+"""
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _browser_or_skip() -> None:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    if not missing:
+        return
+    reason = f"browser test needs {', '.join(missing)} (apt-get install chromium chromium-driver)"
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+async def board_url(tmp_path: Path) -> AsyncIterator[str]:
+    """The tour's community, replayed, with its board served on a free port."""
+    settings = Settings(
+        config_file=CONFIG,
+        data_dir=tmp_path / "data",
+        web_enabled=True,
+        web_port=0,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    session = await LocalSession.open(
+        settings, clock=VirtualClock(), random_source=random.Random(0)
+    )
+    interpreter = Interpreter(session)
+    lines = TOUR.read_text(encoding="utf-8").splitlines() + MORE.splitlines()
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            await interpreter.execute(line)
+    community = session.community.community
+    server = await web.start(session.app.services, settings, served=[community.key])
+    assert server is not None
+    yield server.board_url(community)
+    await server.stop()
+    await session.close()
+
+
+async def test_a_visitor_filters_searches_opens_a_ticket_and_its_feed(
+    board_url: str, tmp_path: Path
+) -> None:
+    _browser_or_skip()
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    await asyncio.to_thread(_visit, board_url, shots)
+    if os.environ.get("BOTSCHAFTER_REFRESH_SCREENSHOTS") == "1":
+        for shot in shots.glob("*.png"):
+            shutil.copy(shot, SCREENSHOTS / shot.name)
+
+
+def _visit(board_url: str, shots: Path) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)  # Debian's browser: Selenium Manager stays idle
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--lang=en-US"):
+        options.add_argument(argument)
+    options.add_argument("--disable-dev-shm-usage")
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        driver.set_window_size(1200, 860)
+        driver.get(board_url)
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Tickets of Botschafter Demo"
+        titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "tbody th a")]
+        assert titles == ["Offline mode for the app", "Invoices as PDF"]  # open ones
+        driver.save_screenshot(str(shots / "web-board.png"))
+
+        Select(driver.find_element(By.ID, "show")).select_by_value("all")
+        Select(driver.find_element(By.ID, "category")).select_by_value("app")
+        _navigates(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button").click)
+        titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "tbody th a")]
+        assert sorted(titles) == ["Dark mode for the app", "Offline mode for the app"]
+
+        search = driver.find_element(By.ID, "q")
+        search.clear()
+        search.send_keys("dark")
+        _navigates(driver, search.submit)
+        titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "tbody th a")]
+        assert titles == ["Dark mode for the app"]
+        assert "q=dark" in driver.current_url and "category=app" in driver.current_url
+
+        _navigates(driver, driver.find_element(By.LINK_TEXT, "Dark mode for the app").click)
+        heading = driver.find_element(By.TAG_NAME, "h1").text
+        assert heading == "Ticket #1: Dark mode for the app"
+        page = driver.find_element(By.TAG_NAME, "main").text
+        assert "Dark mode ships in version 2.4 next week." in page
+        assert "Amy posted an update" in page
+        driver.save_screenshot(str(shots / "web-ticket.png"))
+
+        feed = driver.find_element(By.LINK_TEXT, "Atom feed of this ticket")
+        href = feed.get_attribute("href") or ""
+        _navigates(driver, feed.click)
+        assert driver.current_url == href and "Dark mode ships" in driver.page_source
+        with urllib.request.urlopen(href, timeout=10) as answer:  # 127.0.0.1 only
+            root = ET.fromstring(answer.read())
+        assert root.findtext(f"{ATOM}title") == "Ticket #1: Dark mode for the app"
+
+        driver.get(board_url)
+        _navigates(driver, driver.find_element(By.LINK_TEXT, "Deutsch").click)
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Tickets von Botschafter Demo"
+        driver.save_screenshot(str(shots / "web-board-de.png"))
+    finally:
+        driver.quit()
+
+
+def _navigates(driver: Any, act: Callable[[], None]) -> None:
+    """Do what loads a new page, and wait until it has (a click returns before that)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
