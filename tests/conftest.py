@@ -88,14 +88,15 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
-    """None for SQLite (the data folder's file), else a fresh migrated PostgreSQL database."""
+    """None for SQLite (the data folder's file), else an empty migrated PostgreSQL database
+    of this test's own (borrowed from the session's pool, see tests/postgres.py)."""
     if backend == "sqlite":
         yield None
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = await server.fresh_database()
+    url = await server.borrow()
     yield url
-    await server.drop(url)
+    await server.give_back(url)
 
 
 @pytest.fixture
