@@ -67,6 +67,9 @@ class AmbassadorCommands(TicketsBase):
         target = interaction.args["ambassador"]
         assert isinstance(target, UserRef)  # a required USER option
         ticket = await self.lifecycle.assign(interaction.member, interaction.locale, number, target)
+        if ticket.owner_id == interaction.member.id:
+            await self.confirm(interaction, "tickets.reply.claimed", ticket)
+            return
         await self.confirm(
             interaction, "tickets.reply.assigned", ticket, owner=ticket.owner_name or ""
         )
