@@ -208,6 +208,9 @@ class Services:
     # Every random choice a member can see (e.g. which welcome variant) comes from here, so
     # a scripted session seeds it and replays to the same transcript.
     random: random.Random = field(default_factory=random.Random)
+    # The web board's address when this process serves one (WEB_PUBLIC_URL, or the local
+    # address in local mode): trackers link to their ticket's page there (bot/board.py).
+    board_url: str | None = None
     # Counters for /metrics (bot/metrics.py); the scheduler and the outbox share it.
     metrics: Metrics = field(default_factory=Metrics)
 

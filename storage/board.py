@@ -50,7 +50,13 @@ _ORDER = {
     Order.NEWEST: "opened_at DESC, number DESC",
     Order.WAITING: "opened_at, number",
 }
-_SHOW = {Show.OPEN: "active = 1", Show.RESOLVED: "status = 'resolved'", Show.ALL: "1 = 1"}
+# Resolved tickets are among the inactive ones: the `active` term lets the board's indexes
+# narrow them down before the status is read.
+_SHOW = {
+    Show.OPEN: "active = 1",
+    Show.RESOLVED: "active = 0 AND status = 'resolved'",
+    Show.ALL: "1 = 1",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,15 +125,6 @@ class BoardRepository:
             params,
         )
         return [Step(row["number"], row["ticket_title"], row["id"], _step(row)) for row in rows]
-
-    async def categories(self, community: str) -> list[str]:
-        """The categories public tickets were filed under, for the filter."""
-        rows = await self._db.fetch_all(
-            "SELECT DISTINCT category FROM tickets WHERE community = ? AND category != ''"
-            f" AND {PUBLIC_SQL} ORDER BY category",
-            (community,),
-        )
-        return [row[0] for row in rows]
 
     async def communities(self) -> list[str]:
         """Every community that ever opened a ticket in this database."""

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from bot.board import board_on, ticket_path
 from bot.codec import decode, encode
 from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
@@ -161,7 +162,8 @@ class Announcer:
         """Write the tracker, its thread and the opening post as one chain, and store their
         placeholders on the ticket, so later steps queue behind them."""
         community = Community.from_key(ticket.community)
-        message = self._renderer.tracker(ticket, notices.locale, self._services.clock.now())
+        now = self._services.clock.now()
+        message = self._renderer.tracker(ticket, notices.locale, now, await self.board(ticket))
         opening = OutgoingMessage(text=self.opening_text(ticket, notices.locale))
         data = {"community": ticket.community, "number": ticket.number, "retries": retries}
         tracker = await notices.add(
@@ -252,6 +254,18 @@ class Announcer:
             log.warning("ticket %s #%d: no permalink: %s", message.community.key, number, error)
             return ""
 
+    async def board(self, ticket: Ticket) -> str | None:
+        """The ticket's page on the public web board: when the bot serves one, the community
+        shows its board, and the ticket is public."""
+        base = self._services.board_url
+        if base is None or not ticket.is_public:
+            return None
+        community = Community.from_key(ticket.community)
+        config = await self._services.config.get(community)
+        if not board_on(config.community.board, community):
+            return None
+        return base + ticket_path(community, ticket.number)
+
     # -- changes ----------------------------------------------------------------------------
 
     async def refresh(self, notices: Notices, ticket: Ticket) -> None:
@@ -261,7 +275,8 @@ class Announcer:
         community = Community.from_key(ticket.community)
         if ref is None or Capability.EDIT not in self._services.platform(community).capabilities:
             return
-        message = self._renderer.tracker(ticket, notices.locale, self._services.clock.now())
+        now = self._services.clock.now()
+        message = self._renderer.tracker(ticket, notices.locale, now, await self.board(ticket))
         await notices.add(Edit(ref, message))
 
     async def say(

@@ -54,8 +54,11 @@ class TicketRenderer:
             return self._i18n.text(f"tickets.status.{outcome}", locale)
         return self._i18n.text(f"tickets.status.{status.value}", locale)
 
-    def tracker(self, ticket: Ticket, locale: str, now: datetime) -> OutgoingMessage:
-        """The public tracker: everything a member needs to see where a ticket stands."""
+    def tracker(
+        self, ticket: Ticket, locale: str, now: datetime, board: str | None = None
+    ) -> OutgoingMessage:
+        """The public tracker: everything a member needs to see where a ticket stands;
+        `board` is the ticket's page on the public web board, when there is one."""
         t = self._i18n.t
         fields = [
             Field(t("tickets.field.status", locale), rich(self.status(ticket, locale))),
@@ -87,6 +90,8 @@ class TicketRenderer:
             )
         if ticket.status is Status.RESOLVED:
             fields.append(Field(t("tickets.field.resolution", locale), rich(ticket.resolution)))
+        if board:
+            fields.append(Field(t("tickets.field.board", locale), (Link(board),)))
         text: Rich = rich(excerpt(ticket.details, DETAILS_ON_TRACKER)) if ticket.details else ()
         if ticket.private:
             hint = t("tickets.tracker.private_hint", locale, number=ticket.number)

@@ -55,3 +55,31 @@ async def test_a_port_in_use_is_one_line_and_the_bot_runs_on(
 async def test_switched_off_nothing_listens(desk: Desk, settings: Settings) -> None:
     settings.web_enabled = False
     assert await web.start(desk.session.app.services, settings) is None
+
+
+async def test_trackers_link_to_their_page_on_the_board(desk: Desk, settings: Settings) -> None:
+    settings.web_enabled, settings.web_port = True, 0
+    services = desk.session.app.services
+    server = await web.start(services, settings, served=[desk.c.community.key])
+    assert server is not None
+    try:
+        await desk.open("Ben", "Dark mode")
+        assert f"{server.url}{BOARD}/1" in (await desk.tracker(1)).text
+        await desk.run("Alice", "/config set community.board off")
+        await desk.run("Amy", "/ticket claim #1")  # the tracker is edited: no link now
+        assert f"{BOARD}/1" not in (await desk.tracker(1)).text
+    finally:
+        await server.stop()
+
+
+async def test_platform_trackers_link_only_with_a_public_address(
+    desk: Desk, settings: Settings
+) -> None:
+    settings.web_enabled, settings.web_port = True, 0
+    server = await web.start(desk.session.app.services, settings)  # serves no local community
+    assert server is not None
+    try:
+        await desk.open("Ben", "Dark mode")
+        assert "/board/" not in (await desk.tracker(1)).text
+    finally:
+        await server.stop()

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.app.web.pages import context, not_found, presenter, render
 from bot.app.web.present import Presenter
 from bot.model import Community
+from cogs.tickets.config import TicketsConfig
 from storage.board import BoardQuery, Order, Show
 
 PAGE_SIZE = 20
@@ -56,7 +57,7 @@ async def board(request: web.Request) -> web.Response:
         total=page.total,
         page=query.offset // PAGE_SIZE + 1,
         pages=pages,
-        categories=await ctx.board.categories(community.key),
+        categories=await _categories(request, community),
         shows=list(Show),
         orders=list(Order),
     )
@@ -92,6 +93,12 @@ async def community_of(
     if not await ctx.board_enabled(community):
         return render(request, "board_off.html", present, status=404)
     return community, await ctx.community_name(community), present
+
+
+async def _categories(request: web.Request, community: Community) -> list[str]:
+    """The categories members pick from (``tickets.categories``), for the filter."""
+    config = await context(request).services.config.get(community)
+    return list(config.section("tickets", TicketsConfig).categories)
 
 
 def _query(request: web.Request, community: Community) -> BoardQuery:

@@ -9,15 +9,12 @@ from dataclasses import dataclass, field
 
 import jinja2
 
+from bot.board import board_on
 from bot.cog import Services
 from bot.i18n import I18n
 from bot.model import Community
 from bot.settings import Settings
 from storage.board import BoardRepository
-
-# Communities on these platforms have their board on unless an admin turns it off
-# (``community.board = "auto"``); everywhere else an admin must turn it on.
-BOARD_BY_DEFAULT = frozenset({"local"})
 
 
 @dataclass
@@ -42,10 +39,7 @@ class WebContext:
         return key in self.served or key in await self.board.communities()
 
     async def board_enabled(self, community: Community) -> bool:
-        setting = (await self.services.config.get(community)).community.board
-        if setting == "auto":
-            return community.platform in BOARD_BY_DEFAULT
-        return bool(setting)
+        return board_on((await self.services.config.get(community)).community.board, community)
 
     async def enabled_boards(self, keys: Iterable[str]) -> list[Community]:
         found = [Community.from_key(k) for k in sorted(set(keys))]

@@ -118,6 +118,9 @@ async def start(
         print(f"Web board not started: {error}", file=sys.stderr)
         return None
     log.info("web board and /healthz on %s", server.url)
+    # Trackers link to the board where the public reaches it; the communities served here
+    # (local mode) at this machine's address when no public one is set.
+    services.board_url = settings.web_public_url or (server.url if served else None)
     return server
 
 
