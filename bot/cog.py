@@ -26,6 +26,7 @@ from bot.metrics import Metrics
 from bot.model import Community, Member
 from bot.platform import Capability, Platform, Platforms
 from bot.scheduler import Scheduler
+from bot.screening import TextScreen
 from storage.audit import AuditLog
 from storage.database import Database
 
@@ -208,6 +209,8 @@ class Services:
     # Every random choice a member can see (e.g. which welcome variant) comes from here, so
     # a scripted session seeds it and replays to the same transcript.
     random: random.Random = field(default_factory=random.Random)
+    # Member text the bot posts in public passes the community's rules here first.
+    screen: TextScreen = field(default_factory=TextScreen)
     # The web board's address when this process serves one (WEB_PUBLIC_URL, or the local
     # address in local mode): trackers link to their ticket's page there (bot/board.py).
     board_url: str | None = None

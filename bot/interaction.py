@@ -1,7 +1,8 @@
 """What a cog's command, button, form or message-action handler receives.
 
 It bundles the member, their resolved locale and community configuration, the platform and
-the responder, so a handler can reply in the member's language in one line.
+the responder, so a handler can reply in the member's language in one line, and word a
+public post in the community's.
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ class Interaction:
 
     def t(self, key: str, /, **values: Value) -> Rich:
         return self.i18n.t(key, self.locale, **values)
+
+    @property
+    def community_locale(self) -> str:
+        """The language of what the bot posts in public: the community's, whoever asked."""
+        return self.config.community.locale
+
+    def t_public(self, key: str, /, **values: Value) -> Rich:
+        """A catalog text for a public post (kudos, boards, trackers): every reader sees
+        the community's language, not the language of the member who caused the post."""
+        return self.i18n.t(key, self.community_locale, **values)
 
     async def reply(
         self,

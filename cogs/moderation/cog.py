@@ -40,6 +40,7 @@ from bot.outgoing import Markup, OutgoingMessage
 from bot.permissions import has_permission, is_admin
 from bot.platform import Capability
 from bot.reconcile import ReactionLedger, catch_up
+from bot.spans import last_span
 from cogs.moderation.actions import ModAction
 from cogs.moderation.appeals import AppealDesk
 from cogs.moderation.audit_view import AuditCommands
@@ -59,6 +60,7 @@ from cogs.moderation.notices import AUTHOR_TOLD, SECRET_TOLD, Notifier
 from cogs.moderation.reasons import LOCALES
 from cogs.moderation.reports import FORM_PREFIX, REASON_MAX_CHARS, ReportDesk
 from cogs.moderation.settle import ACTED, DELETED, Feedback, Settler
+from cogs.moderation.submissions import SubmissionScreener
 from storage.appeals import Appeals
 from storage.database import Transaction
 from storage.jobs import Job
@@ -78,6 +80,9 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
         self.settler = Settler(services, self.repo, self.desk, self.notifier)
         self.reports = ReportDesk(services, self.repo, self.desk)
         self.checker = MessageChecker(services, self.repo, self.desk, self.notifier)
+        services.screen.register(
+            SubmissionScreener(services, self.repo, self.desk, self.checker.rulesets)
+        )
         self.ledger = ReactionLedger(services.db)
         self.appeals = Appeals(services.db, services.audit)
 
@@ -396,7 +401,7 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
                 name,
                 record,
                 sum(recent.values()),
-                format_duration(section.history_window),
+                last_span(interaction.i18n, section.history_window, interaction.locale),
                 moderators,
                 notes,
                 note_count,

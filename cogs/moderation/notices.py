@@ -225,7 +225,7 @@ class Notifier:
         rules = details.rules
         if rules:
             separator = t("notice.rules_separator", locale)
-            return t("notice.why_rules", locale, rules=separator.join(rules))
+            return t("notice.why_rules", locale, rules=separator.join(rules), count=len(rules))
         return t("notice.why_general", locale)
 
     async def _rules_channel(self, community: Community, name: str) -> ChannelMention | str:

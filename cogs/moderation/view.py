@@ -15,6 +15,7 @@ from bot.commands import format_duration
 from bot.i18n import I18n
 from bot.outgoing import ChannelMention, Field, Link, Markup, OutgoingMessage, Rich, Segment, join
 from bot.platform import Platform
+from bot.spans import last_span
 from bot.templates import Value
 from bot.text import excerpt
 from cogs.moderation.actions import ModAction, missing, offered
@@ -23,6 +24,9 @@ from cogs.moderation.reasons import reason_texts
 from storage.member_notes import MemberNote
 from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, FlagStatus
 
+# The "message id" of a text a member gave the bot to post that the rules refused
+# (cogs/moderation/submissions.py): a flag shows it was never posted, not "deleted".
+REFUSED = "refused:"
 # A flag shows the latest few messages of a burst and reports; the rest is one line, so a
 # flag stays readable on a phone however much it collects.
 SHOWN_MESSAGES = 3
@@ -165,8 +169,9 @@ def _message_fields(view: FlagView) -> list[Field]:
     shown = messages[-SHOWN_MESSAGES:]
     chars = min(EXCERPT_CHARS, MESSAGE_EXCERPTS_BUDGET // len(shown))
     for message in shown:
+        gone = "flag.refused" if message.message_id.startswith(REFUSED) else "flag.deleted"
         where: Segment = (
-            Markup(view.i18n.text("flag.deleted", view.locale))
+            Markup(view.i18n.text(gone, view.locale))
             if message.deleted_at is not None or not message.permalink
             else Link(message.permalink, view.i18n.text("flag.jump", view.locale))
         )
@@ -214,7 +219,7 @@ def _rule_fields(view: FlagView) -> list[Field]:
         lines.append(
             view.t(_RULE_LINES[bool(shown), bool(why)], rule=rule, matched=shown, reason=why)
         )
-    return [Field(view.t("flag.rules"), join(lines))]
+    return [Field(view.t("flag.rules", count=len(lines)), join(lines))]
 
 
 def _report_fields(view: FlagView) -> list[Field]:
@@ -259,7 +264,7 @@ def _note_fields(view: FlagView) -> list[Field]:
 
 
 def _history(view: FlagView) -> Rich:
-    window = format_duration(view.config.history_window)
+    window = last_span(view.i18n, view.config.history_window, view.locale)
     counts = {k: n for k, n in view.infraction_counts.items() if n}
     if not counts:
         return view.t("flag.history_none", window=window)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.cog import Services
 from bot.commands import Permission
 from bot.delivery import Pending
-from bot.model import Community, Member, UserRef
+from bot.model import ChannelRef, Community, Member, UserRef
 from bot.outgoing import Link, Markup, Mention, Rich, Segment, rich
 from bot.permissions import has_permission
 from cogs.tickets.announce import Announcer, Notices
@@ -179,6 +179,7 @@ class Lifecycle:
         category: str | None,
         *,
         private: bool = False,
+        channel: ChannelRef | None = None,
     ) -> Ticket:
         """Store a ticket and write its tracker: in the tickets channel, or for a private
         one in the ambassadors' channel (which only ambassadors read; the opener hears of
@@ -187,6 +188,7 @@ class Lifecycle:
         config = await self._services.config.get(community)
         policy = config.section("tickets", TicketsConfig)
         new = self._new_ticket(member, locale, title, details, category, policy, private)
+        new = await self._screened(member, locale, new, channel)
         if private:
             channel = config.community.channels.ambassadors
             tickets_channel = await self._announcer.find_channel(community, channel)
@@ -220,6 +222,16 @@ class Lifecycle:
             raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
         await notices.deliver()
         return await self._tickets.get(community.key, ticket.number) or ticket
+
+    async def _screened(
+        self, member: Member, locale: str, new: NewTicket, channel: ChannelRef | None
+    ) -> NewTicket:
+        """The title and details as the community's rules let the bot post them: a breach
+        is refused (and flagged) before anything is stored, a secret cut out."""
+        screen = self._services.screen
+        title = await screen.allowed(member, locale, "ticket_title", new.title, channel)
+        details = await screen.allowed(member, locale, "ticket_details", new.details, channel)
+        return replace(new, title=title, details=details)
 
     async def refuse_if_limited(self, member: Member, locale: str) -> None:
         """Refuse now what `open` would refuse for the opener's open tickets or cooldown,
@@ -296,9 +308,15 @@ class Lifecycle:
         ambassador = has_permission(member, Permission.AMBASSADOR, config.community.roles)
         wanted: dict[str, object] = {}
         if edit.title is not None:
-            wanted["title"] = self._title(locale, edit.title)
+            title = self._title(locale, edit.title)
+            wanted["title"] = await self._services.screen.allowed(
+                member, locale, "ticket_title", title
+            )
         if edit.details is not None:
-            wanted["details"] = self._details(locale, edit.details)
+            details = self._details(locale, edit.details)
+            wanted["details"] = await self._services.screen.allowed(
+                member, locale, "ticket_details", details
+            )
         if edit.category is not None:
             wanted["category"] = self._category(locale, edit.category, policy)
         changed: list[str] = []
@@ -454,6 +472,7 @@ class Lifecycle:
         self, member: Member, locale: str, number: int, note: str, next_in: timedelta | None
     ) -> Update:
         note = self._note(locale, note)
+        note = await self._services.screen.allowed(member, locale, "ticket_update", note)
         now = self._services.clock.now()
         due = now + next_in if next_in is not None else None
 
@@ -554,6 +573,9 @@ class Lifecycle:
         """Close with a public resolution. Declined and duplicate tickets are closed the
         same way, in public, with their reason; only the outcome tells them apart."""
         resolution = self._note(locale, resolution, key="resolution_missing")
+        resolution = await self._services.screen.allowed(
+            member, locale, "ticket_resolution", resolution
+        )
         if outcome is Outcome.DECLINED and len(resolution) < DECLINE_REASON_MIN:
             raise self._refuse.error(locale, "decline_reason", number=number)
         now = self._services.clock.now()

@@ -74,6 +74,7 @@ class MemberCommands(TicketsBase):
             interaction.args.text("details") or "",
             interaction.args.text("category"),
             private=private,
+            channel=interaction.channel,
         )
         await self._opened(interaction, ticket)
 
@@ -88,6 +89,7 @@ class MemberCommands(TicketsBase):
             values.get("details", ""),
             values.get("category") or None,
             private=interaction.action_id == PRIVATE_FORM,
+            channel=interaction.channel,
         )
         await self._opened(interaction, ticket)
 

@@ -19,6 +19,7 @@ from bot.errors import UserError
 from bot.interaction import Interaction
 from bot.model import ChannelRef, Member, UserRef
 from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich, join
+from bot.spans import last_span
 from cogs.welcome.greeting import settings_of
 from storage.kudos import KudosRepository, LeaderboardEntry, RateLimited
 
@@ -42,7 +43,13 @@ class Kudos:
             raise UserError(interaction.i18n.text("kudos.off", interaction.locale))
         giver = interaction.member
         receiver = await self._receiver(interaction)
-        reason = interaction.args.text("reason") or ""
+        reason = await self.services.screen.allowed(
+            giver,
+            interaction.locale,
+            "kudos_reason",
+            interaction.args.text("reason") or "",
+            interaction.channel,
+        )
         now = self.services.clock.now()
         window = timedelta(hours=settings.window_hours)
         target = await self._channel(interaction, settings.channel)
@@ -66,12 +73,12 @@ class Kudos:
                         "kudos.rate_limited",
                         interaction.locale,
                         limit=settings.limit,
-                        window=format_duration(window),
+                        window=last_span(interaction.i18n, window, interaction.locale),
                         wait=format_duration(wait),
                     )
                 )
             thanks = OutgoingMessage(
-                text=interaction.t(
+                text=interaction.t_public(
                     "kudos.thanks",
                     giver=giver.shown_name,
                     receiver=Mention(receiver.id, receiver.shown_name),
@@ -100,14 +107,15 @@ class Kudos:
         community = interaction.community
         entries = await self.repository.leaderboard(community.key, since, LEADERBOARD_SIZE)
         own = await self.repository.received(community.key, interaction.member.id, since)
-        body: list[Rich] = [interaction.t("kudos.top.title", month=f"{now:%Y-%m}")]
+        # The board is public: in the community's language, and "you" needs a name.
+        t = interaction.t_public
+        body: list[Rich] = [t("kudos.top.title", month=f"{now:%Y-%m}")]
         if not entries:
-            body.append(interaction.t("kudos.top.empty"))
+            body.append(t("kudos.top.empty"))
         for rank, entry in enumerate(entries, start=1):
             name = await self._current_name(interaction, entry)
-            body.append(interaction.t("kudos.top.line", rank=rank, name=name, count=entry.count))
-        # The board is public, so "you" needs a name: the line is for whoever asked.
-        body.append(interaction.t("kudos.top.yours", name=interaction.member.shown_name, count=own))
+            body.append(t("kudos.top.line", rank=rank, name=name, count=entry.count))
+        body.append(t("kudos.top.yours", name=interaction.member.shown_name, count=own))
         await interaction.reply(join(body))
 
     async def _receiver(self, interaction: Interaction) -> Member:

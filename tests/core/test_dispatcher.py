@@ -138,9 +138,9 @@ async def test_a_german_member_gets_the_core_answers_in_german(bot: LocalSession
     c = bot.community
     zoe = c.add_member("Zoe", locale="de")
     await c.run(zoe, "/repeat")
-    assert c.last_private(zoe) == "Es fehlt <times>. Aufruf: /repeat <times> <text>"
+    assert c.last_private(zoe) == "Es fehlt `times`. Aufruf: /repeat <times> <text>"
     await c.run(zoe, "/repeat 9 hi")
-    assert c.last_private(zoe) == "<times> darf höchstens 3 sein."
+    assert c.last_private(zoe) == "`times` darf höchstens 3 sein."
     await c.run(zoe, "/frobnicate")
     assert c.last_private(zoe) == "Den Befehl /frobnicate gibt es nicht. Versuch es mit /help."
     await c.run(zoe, "/explode")

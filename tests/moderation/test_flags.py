@@ -81,7 +81,7 @@ async def test_a_breach_is_stored_then_posted_with_everything_a_moderator_needs(
     assert "“what the d.a.r.n is this”" in flag.text
     assert "**swearing**: “d.a.r.n”" in flag.text
     assert "local:/general/1" in flag.text  # link to the message
-    assert "No infractions in the last 90d" in flag.text
+    assert "No infractions in the last 90 days" in flag.text
     assert flag.pinged == ()
     assert set(flag.reactions) == {"✅", "🗑️", "⚠️", "🔇", "👢", "🔨"}
     stored = await ModerationRepository(session.app.services.db, session.app.services.audit).flag(
@@ -344,8 +344,11 @@ async def test_a_german_community_gets_german_flags(session: LocalSession) -> No
     [flag] = flags(session)
     assert "Fall #1" in flag.text and "Zum Entscheiden reagieren" in flag.text
     await c.react(c.member("Mo"), flag.number, "🔇")
+    await session.advance(timedelta(hours=1))  # the timeout ends: Ben may post again
     await c.post(c.member("Ben"), "#general", "heck")
-    assert "1 × Timeout in den letzten 90d" in flags(session)[-1].text
+    flag = flags(session)[-1]
+    assert "1 × Timeout in den letzten 90 Tagen" in flag.text
+    assert "\n  Regel: **swearing**" in flag.text
 
 
 def test_every_moderation_text_exists_in_english_and_german() -> None:

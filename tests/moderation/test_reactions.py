@@ -164,7 +164,7 @@ async def test_warn_tells_the_author_privately_which_rule(session: LocalSession)
     assert message.deleted  # acting against the author removes the message too
     [infraction] = await repo(session).infractions(c.community.key, "ben", 10)
     assert (infraction.kind, infraction.moderator_id, infraction.flag_id) == ("warn", "mo", 1)
-    assert "1 × warning in the last 90d" in flag.text
+    assert "1 × warning in the last 90 days" in flag.text
 
 
 async def test_the_author_is_shown_the_message_that_broke_the_rule(session: LocalSession) -> None:

@@ -80,7 +80,8 @@ async def test_givers_are_rate_limited_with_a_clear_wait(
     await session.advance(timedelta(hours=1))
     await c.run(ben, "/kudos give @Alice three")
     assert c.last_private(ben) == (
-        "You have given 2 kudos in the last 1d, the most there can be. You can give more in 22h."
+        "You have given 2 kudos in the last 24 hours, the most there can be. You can give more"
+        " in 22h."
     )
     assert len(c.read("#general")) == 2
     # Someone else is not affected by Ben's budget.
@@ -122,12 +123,39 @@ async def test_kudos_channel_gets_the_thanks_and_the_giver_a_confirmation(
     assert c.last_private(ben) == "Thank you! Your kudos are posted in #ambassadors."
 
 
-async def test_kudos_in_german(session: LocalSession, cog: WelcomeCog):
+async def test_public_kudos_speak_the_communitys_language_not_the_givers(
+    session: LocalSession, cog: WelcomeCog, configure
+):
     c = session.community
     c.add_member("Jonas", locale="de")
     await c.run(c.member("Jonas"), "/kudos give @Amy danke")
     assert c.read("#general")[-1].text == (
-        "🙌 Jonas dankt @Amy: „danke“ (Amy hat diesen Monat 1 Kudos.)"
+        "🙌 Jonas thanks @Amy: “danke” (Amy has 1 kudos this month.)"
+    )
+    await configure({"community.locale": "de"})
+    await c.run(c.member("Ben"), "/kudos give @Amy thanks")
+    assert c.read("#general")[-1].text == (
+        "🙌 Ben dankt @Amy: „thanks“ (Amy hat diesen Monat 2 Kudos.)"
+    )
+    await c.run(c.member("Ben"), "/kudos top")
+    assert c.read("#general")[-1].text.splitlines() == [
+        "🏆 **Kudos-Bestenliste für 2026-01**",
+        "1. Amy: 2",
+        "Ben, du hast diesen Monat 0 Kudos bekommen.",
+    ]
+
+
+async def test_a_german_giver_is_told_the_rate_limit_in_german(
+    session: LocalSession, cog: WelcomeCog, configure
+):
+    await configure({"welcome.kudos.limit": 1, "welcome.kudos.window_hours": 48})
+    c = session.community
+    jonas = c.add_member("Jonas", locale="de")
+    await c.run(jonas, "/kudos give @Amy danke")
+    await c.run(jonas, "/kudos give @Ben danke")
+    assert c.last_private(jonas) == (
+        "Du hast in den letzten 2 Tagen schon 1 Kudos vergeben, mehr geht nicht."
+        " In 2d kannst du wieder welche geben."
     )
 
 
