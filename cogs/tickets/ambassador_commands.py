@@ -55,12 +55,12 @@ class AmbassadorCommands(TicketsBase):
 
     @command(
         "ticket assign",
-        "Make an ambassador the owner of a ticket: /ticket assign #12 @Bo.",
+        "Make an ambassador the owner of a ticket.",
         TICKET,
         Option("ambassador", "Who looks after it from now on", OptionType.USER),
         permission=Permission.AMBASSADOR,
         private=True,
-        description_de="Ein Ticket einem Botschafter zuweisen: /ticket assign #12 @Bo.",
+        description_de="Ein Ticket einem Botschafter zuweisen.",
     )
     async def assign(self, interaction: Interaction) -> None:
         number = await self.number(interaction)
@@ -125,7 +125,7 @@ class AmbassadorCommands(TicketsBase):
         TICKET_NAMED,
         Option(
             "outcome",
-            "done (default), declined (will not be done) or duplicate",
+            "done (default), declined or duplicate",
             OptionType.CHOICE,
             required=False,
             choices=tuple(o.value for o in Outcome),

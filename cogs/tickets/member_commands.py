@@ -21,14 +21,14 @@ PRIVATE_FORM = "ticket:open:private"
 UNWATCH_BUTTON = "ticket:unwatch:"
 TICKET = Option(
     "ticket",
-    "Ticket number, e.g. #12 (inside a ticket's thread you may leave it out)",
+    "Ticket number, e.g. 12 (optional in its thread)",
     OptionType.INTEGER,
     required=False,
     min_value=1,
 )
 TICKET_NAMED = Option(
     "ticket",
-    "Ticket number, e.g. #12 (or start the text with #12; in its thread leave it out)",
+    "Ticket number, e.g. 12 (or start the text with #12)",
     OptionType.INTEGER,
     required=False,
     min_value=1,
@@ -48,7 +48,7 @@ class MemberCommands(TicketsBase):
         Option("category", "One of the community's categories", required=False, keyword_only=True),
         Option(
             "private",
-            "Only you and the ambassadors see it (billing, personal data)",
+            "Only you and ambassadors see it",
             OptionType.BOOLEAN,
             required=False,
             keyword_only=True,
@@ -95,8 +95,7 @@ class MemberCommands(TicketsBase):
 
     @command(
         "ticket edit",
-        "Change a ticket's title, details or category (yours while unclaimed; any as an"
-        " ambassador).",
+        "Change a ticket's title, details or category.",
         TICKET,
         Option("title", "The new title", required=False, keyword_only=True),
         Option("details", "The new details", required=False, keyword_only=True),
@@ -141,17 +140,17 @@ class MemberCommands(TicketsBase):
 
     @command(
         "ticket unvote",
-        "Take back your +1; watch:no also stops the news of its resolution.",
+        "Take back your +1.",
         TICKET,
         Option(
             "watch",
-            "Keep hearing when it is resolved (asked if left out)",
+            "Still hear when it is resolved?",
             OptionType.BOOLEAN,
             required=False,
             keyword_only=True,
         ),
         private=True,
-        description_de="Deine Unterstützung (+1) zurücknehmen; watch:no beendet auch Nachrichten.",
+        description_de="Deine Unterstützung (+1) zurücknehmen.",
     )
     async def unvote(self, interaction: Interaction) -> None:
         """Take the vote back, then settle watching: as the option says, or by asking (a
@@ -247,21 +246,21 @@ class MemberCommands(TicketsBase):
         "List tickets: open ones by votes unless you filter or sort otherwise.",
         Option(
             "status",
-            "open, claimed, waiting, resolved, withdrawn, merged or all",
+            "Status (default: the open ones)",
             OptionType.CHOICE,
             required=False,
             choices=STATUS_CHOICES,
         ),
         Option(
             "mine",
-            "Only yours: those you own as an ambassador, else those you opened",
+            "Only yours (ambassadors: those you own)",
             OptionType.BOOLEAN,
             required=False,
             keyword_only=True,
         ),
         Option(
             "opened",
-            "Only tickets you opened",
+            "Only those you opened",
             OptionType.BOOLEAN,
             required=False,
             keyword_only=True,
@@ -276,7 +275,7 @@ class MemberCommands(TicketsBase):
         Option("category", "Only this category", required=False, keyword_only=True),
         Option(
             "sort",
-            "votes, age (oldest first) or newest",
+            "Order",
             OptionType.CHOICE,
             required=False,
             choices=tuple(s.value for s in Sort),
@@ -293,7 +292,7 @@ class MemberCommands(TicketsBase):
         ),
         Option(
             "everywhere",
-            "Ambassadors: the whole team's queue, across platforms",
+            "The whole team's queue (ambassadors)",
             OptionType.BOOLEAN,
             required=False,
             keyword_only=True,
