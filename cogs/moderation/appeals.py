@@ -417,7 +417,7 @@ def render_appeal(
                 uphold=EMOJI[AppealDecision.UPHOLD],
                 lift=EMOJI[AppealDecision.LIFT],
                 moderator=deciders,
-                needed=needed,
+                count=needed,
             )
         )
         status = join(lines)
@@ -429,7 +429,7 @@ def render_appeal(
         status = t(
             "appeal.decided",
             emoji=EMOJI[decision],
-            status=i18n.text(f"appeal.status_{appeal.status.value}", locale),
+            status=i18n.text(f"appeal.outcome_{appeal.status.value}", locale),
             moderator=", ".join(names.get(v, v) for v in voters),
             time=format_time(appeal.decided_at or appeal.at),
         )

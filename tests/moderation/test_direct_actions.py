@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -178,3 +179,27 @@ async def test_a_pardon_of_a_quorum_ban_needs_the_quorum(session: LocalSession) 
     assert infraction.status == "active"
     await c.run(c.member("Mo"), "/infraction pardon 1 yes")
     assert "is pardoned" in c.last_private(c.member("Mo"))
+
+
+async def test_two_moderators_banning_at_once_make_one_proposal_and_one_ban(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    await asyncio.gather(
+        c.run(c.member("Mo"), "/ban @zoe spam"), c.run(c.member("Max"), "/ban @zoe spam")
+    )
+    assert "zoe" in c.banned
+    [infraction] = await repo(session).infractions(c.community.key, "zoe", 10)
+    assert set(infraction.credited) == {"mo", "max"}
+    assert (await actions(session)).count("moderation.ban") == 1
+    flags = [m for m in c.read("#moderators") if "**Flag #" in m.text]
+    assert len(flags) == 1
+
+
+async def test_an_appeal_sent_twice_at_once_is_filed_once(session: LocalSession) -> None:
+    c = session.community
+    await c.run(c.member("Mo"), "/warn @ben spam")
+    ben = c.member("Ben")
+    await asyncio.gather(c.run(ben, "/appeal 1 sorry"), c.run(ben, "/appeal 1 sorry!"))
+    assert (await actions(session)).count("moderation.appeal") == 1
+    assert len([m for m in c.read("#moderators") if "Appeal #" in m.text]) == 1
