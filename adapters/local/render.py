@@ -49,7 +49,9 @@ def render_message(message: OutgoingMessage, names: dict[str, str]) -> tuple[str
     for field in message.fields:
         name, _ = render_rich(field.name, names)
         value, who = render_rich(field.value, names)
-        parts.append(f"  {name}: {value}")
+        # A field of several lines (the rules a message broke, a burst's messages) stays
+        # one block under its name, so the next field's name still stands out.
+        parts.append(f"  {name}: " + value.replace("\n", "\n    "))
         pinged.extend(who)
     if message.buttons:
         parts.append("  " + " ".join(f"[{b.label}]" for b in message.buttons))

@@ -434,3 +434,12 @@ async def test_on_discord_a_long_burst_keeps_the_newest_message_and_its_link(
     assert messages.endswith(f"/{newest.number}0000000)")  # ... so the newest link is there
     reports = next(v for k, v in fields.items() if k.startswith("Reports"))
     assert len(reports) < FIELD_VALUE_LIMIT and reports.rstrip().endswith("… and 2 more")
+
+
+async def test_a_flag_indents_the_lines_of_a_block_under_its_name(session: LocalSession) -> None:
+    c = session.community
+    await c.post(c.member("Ben"), "#general", "DARN THIS IS LOUD")
+    lines = flags(session)[0].text.splitlines()
+    rules = next(i for i, line in enumerate(lines) if line.startswith("  Rules: "))
+    assert lines[rules + 1].startswith("    **")  # the second rule, under the first
+    assert lines[rules + 2].startswith("  Author's record: ")
