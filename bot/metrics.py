@@ -63,7 +63,7 @@ class Metrics:
     platform_errors: Counter[tuple[str, str]] = field(default_factory=Counter)
     # platform → waits a rate limit imposed, and their total seconds.
     rate_limit_waits: Counter[str] = field(default_factory=Counter)
-    rate_limit_seconds: Counter[str] = field(default_factory=Counter)
+    rate_limit_seconds: dict[str, float] = field(default_factory=dict)
 
     def handler_histogram(self, cog: str) -> Histogram:
         found = self.handlers.get(cog)

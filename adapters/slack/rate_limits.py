@@ -17,6 +17,7 @@ patient it is depends on who is waiting:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +32,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+
+log = logging.getLogger(__name__)
 
 TOO_MANY_REQUESTS = 429
 
@@ -82,7 +85,11 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
         if state.current_attempt >= patience.retries:
             return False
         wait = retry_after(response.headers)
-        return wait is None or wait <= patience.longest_wait
+        if wait is not None and wait > patience.longest_wait:
+            return False
+        # Counted for /metrics (bot/app/web/rate_limits.py) by these words.
+        log.warning("Slack asks to wait (HTTP 429). Retrying in %s seconds.", wait or 1)
+        return True
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:

@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any
 
 from bot.cog import Services
@@ -84,7 +85,9 @@ class MessageChecker:
         ruleset = await self.rulesets.get(community.key, section.rules)
         if ruleset is None:
             return
+        started = perf_counter()
         matches = await ruleset.check_with(self._checked(message, edited), self._windows)
+        self._services.metrics.rule_checks.observe(perf_counter() - started)
         if matches:
             await self._act(message, matches, section)
 
@@ -129,6 +132,7 @@ class MessageChecker:
                 tx=tx,
             )
             new = {hit.rule for hit in recorded.new}
+            self._services.metrics.flags.update(new)
             fresh = [m for m in matches if m.rule in new]
             if any(m.action is Action.DELETE_AND_NOTIFY_AUTHOR for m in fresh):
                 written.append(await self._secret_removed(tx, message, secrets, removed))

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
+from bot.app import web as board
 from bot.app.web.context import WebContext
 from bot.app.web.server import build
+from bot.settings import Settings
 from tests.tickets.desk import Desk
 
 REMOTE = "203.0.113.7"
@@ -132,3 +136,36 @@ async def test_metrics_answer_anywhere_with_the_token(web_context: WebContext) -
         right = await remote.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
         assert right.status == 200
         assert "botschafter_events_total" in await right.text()
+
+
+async def test_metrics_count_rule_checks_and_flags(desk: Desk, client: TestClient) -> None:
+    await desk.c.post(desk.c.member("Cy"), "general", "hello @everyone, look at this")
+    text = await (await client.get("/metrics")).text()
+    assert "botschafter_rule_check_seconds_count 1.0" in text
+    assert 'botschafter_flags_total{rule="mass mentions"} 1.0' in text
+
+
+async def test_metrics_count_rate_limit_waits_the_libraries_announce(
+    desk: Desk, settings: Settings
+) -> None:
+    settings.web_enabled, settings.web_port = True, 0
+    server = await board.start(desk.session.app.services, settings)
+    assert server is not None
+    try:
+        logging.getLogger("discord.http").warning(
+            "We are being rate limited. %s %s responded with 429. Retrying in %.2f seconds.",
+            "POST",
+            "/channels/1/messages",
+            2.5,
+        )
+        logging.getLogger("adapters.slack.rate_limits").warning(
+            "Slack asks to wait (HTTP 429). Retrying in %s seconds.", 3
+        )
+        logging.getLogger("discord.http").warning("Unrelated warning %s", 7)
+        async with aiohttp.ClientSession() as http, http.get(f"{server.url}/metrics") as answer:
+            text = await answer.text()
+    finally:
+        await server.stop()
+    assert 'botschafter_rate_limit_waits_total{platform="discord"} 1.0' in text
+    assert 'botschafter_rate_limit_waits_total{platform="slack"} 1.0' in text
+    assert 'botschafter_rate_limit_wait_seconds_total{platform="discord"} 2.5' in text

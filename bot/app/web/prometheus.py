@@ -4,7 +4,7 @@ just before. Each bot gets its own registry: no process-wide state."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -54,7 +54,9 @@ class BotCollector(Collector):
         )
         rules.add_metric([], _buckets(m.rule_checks), m.rule_checks.sum)
         yield rules
-        yield _counter("botschafter_flags", "Flags raised, by rule.", "rule", m.flags)
+        yield _counter(
+            "botschafter_flags", "Rule hits recorded on flags, by rule.", "rule", m.flags
+        )
         yield _counter(
             "botschafter_actions", "Platform actions carried out, by kind.", "kind", m.actions
         )
@@ -107,7 +109,7 @@ def _buckets(histogram: Histogram) -> list[tuple[str, float]]:
     return cumulative
 
 
-def _counter(name: str, help_text: str, label: str, counts: dict[str, int]) -> Metric:
+def _counter(name: str, help_text: str, label: str, counts: Mapping[str, float]) -> Metric:
     family = CounterMetricFamily(name, help_text, labels=[label])
     for key, count in sorted(counts.items()):
         family.add_metric([key], count)

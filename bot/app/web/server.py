@@ -23,6 +23,7 @@ from bot.app.web.context import WebContext
 from bot.app.web.language import load_texts
 from bot.app.web.pages import CONTEXT, environment, not_found
 from bot.app.web.prometheus import registry_for
+from bot.app.web.rate_limits import RateLimitWaits
 from bot.app.web.security import Handler, security_headers
 from bot.cog import Services
 from bot.model import Community
@@ -71,6 +72,7 @@ class WebServer:
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
+        self._waits = RateLimitWaits(context.services.metrics)
 
     async def start(self) -> None:
         runner = web.AppRunner(build(self.context), access_log=None)
@@ -81,6 +83,7 @@ class WebServer:
             await runner.cleanup()
             raise WebUnavailable(_why(self._host, self._port, error)) from None
         self._runner = runner
+        self._waits.install()
 
     @property
     def url(self) -> str:
@@ -95,6 +98,7 @@ class WebServer:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            self._waits.remove()
             await self._runner.cleanup()
             self._runner = None
 
