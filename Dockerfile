@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     BOTSCHAFTER_DATA_DIR=/data \
     WEB_HOST=0.0.0.0 \
-    WEB_PORT=8080
+    WEB_PORT=8080 \
+    PATH=/app/.venv/bin:$PATH
 
 WORKDIR /app
 # The package and what its metadata reads; tests, docs and benchmarks stay out (.dockerignore).
@@ -29,9 +30,9 @@ VOLUME ["/data"]
 # addresses, so the health check and a published port reach it.
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["/app/.venv/bin/python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('WEB_PORT', '8080'), timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('WEB_PORT', '8080'), timeout=4)"]
 
 # SIGTERM (docker stop) stops the bot in order; give it the time: docker stop -t 30.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/app/.venv/bin/python", "-m", "bot"]
+ENTRYPOINT ["python", "-m", "bot"]
 CMD ["run"]

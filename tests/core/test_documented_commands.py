@@ -48,6 +48,14 @@ EXPECTED = {
     "python -m bot db copy --to postgresql://bot@db.example.org/botschafter": 2,
     "python -m bot db copy --to postgresql://bot@db.example.org/botschafter --replace": 2,
     'python -m bot rules test --config botschafter.toml --json "Scunthorpe heckler"': 1,
+    # docs/operations.md: refusals shown as examples; a restore without --yes and without a
+    # terminal to ask on refuses too.
+    "python -m bot backup backups/botschafter.db": 2,
+    "DATABASE_URL=postgresql://bot:secret@db.example.org/botschafter"
+    " python -m bot backup botschafter-2026-01-05.db": 2,
+    "python -m bot restore botschafter-2026-01-05.db": 2,
+    "python -m bot restore notes.txt --yes": 2,
+    "python -m bot restore future.db --yes": 2,
 }
 
 # Files the docs' commands name, as a reader has them: the example configuration, and a
