@@ -124,6 +124,10 @@ class DiscordAdapter(DiscordActions):
     async def reactions(self, message: MessageRef) -> list[ReactionUsers]:
         return await reactions_on(self.client, self._messageable(message.channel), message)
 
+    def is_connected(self) -> bool:
+        """Whether the gateway session is up now (/readyz)."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def connected(self) -> None:
         """Tell the cogs each served server is reachable again: reaction events sent while
         the gateway was down (before a READY or a RESUMED) were never delivered."""

@@ -229,6 +229,10 @@ class SlackAdapter(SlackPlatform):
         except TimeoutError:
             log.warning("stopped with %d Slack task(s) unfinished", len(self.work))
 
+    def is_connected(self) -> bool:
+        """Whether Slack's events can reach the bot now (/readyz)."""
+        return self.connection is not None and self.connection.is_connected()
+
     def _connected(self, host: Host) -> None:
         """Let the cogs catch up on what happened while no events reached the bot; as
         tracked work, so the socket's receive loop is never held up by it."""

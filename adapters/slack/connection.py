@@ -33,6 +33,9 @@ class Connection(Protocol):
 
     async def close(self) -> None: ...
 
+    # Whether events can reach the bot now (what /readyz reports).
+    def is_connected(self) -> bool: ...
+
 
 class SocketModeConnection:
     def __init__(
@@ -66,6 +69,13 @@ class SocketModeConnection:
         if self._handler is not None:
             await self._handler.close_async()
             self._handler = None
+
+    def is_connected(self) -> bool:
+        """A socket is open (between Slack's rotations there is a moment without one)."""
+        if self._handler is None or self._handler.client.closed:
+            return False
+        session = self._handler.client.current_session
+        return session is not None and not session.closed
 
     async def _hello(self, message: WSMessage) -> None:
         """Slack greets each new socket with ``{"type": "hello"}``; events sent while no
@@ -135,6 +145,10 @@ class HttpConnection:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    def is_connected(self) -> bool:
+        """Listening: Slack's requests reach the bot."""
+        return self._runner is not None
 
 
 async def _healthy(request: web.Request) -> web.Response:

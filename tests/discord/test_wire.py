@@ -377,8 +377,10 @@ async def test_the_bot_connects_receives_a_message_and_replies(
         ping["member"] = member_payload()
         await fake.dispatch("MESSAGE_CREATE", ping)
         await asyncio.wait_for(fake.reply_posted.wait(), WAIT)
+        assert app.adapters[0].is_connected()  # type: ignore[attr-defined]  # /readyz
     finally:
         await app.close()
+    assert not app.adapters[0].is_connected()  # type: ignore[attr-defined]
     (reply,) = fake.posted
     assert reply["content"] == f"pong <@{USER_ID}>"
     # Only the explicit mention may ping; no @everyone, no roles, no reply ping.

@@ -62,8 +62,10 @@ async def test_socket_mode_receives_a_command_acks_the_envelope_and_replies(
         assert fake.socket_acks[0]["envelope_id"] == "env-1"
         await adapter.work.idle()
         assert "/about" in fake.private_to(BEN)[0]
+        assert adapter.is_connected()  # what /readyz reports
     finally:
         await app.close()
+    assert not adapter.is_connected()
 
 
 async def test_a_rejected_bot_token_is_one_clear_line(
