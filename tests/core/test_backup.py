@@ -313,3 +313,74 @@ async def test_scheduled_backups_are_off_on_postgresql_with_a_pointer_to_pg_dump
     finally:
         await db.close()
     assert "pg_dump" in caplog.text
+
+
+async def test_a_backup_job_is_taken_by_a_process_serving_only_a_discord_shard(
+    tmp_path: Path,
+) -> None:
+    """Backups belong to no community: a process serving only some Discord shards (or a
+    Slack-only one) still takes the job, once."""
+    from bot.app.backup_schedule import COMMUNITY, KIND
+    from bot.serving import DiscordShards, Serves
+    from storage.jobs import JobRepository
+    from storage.leases import Holder
+
+    db = await Database.open(tmp_path / "jobs.db")
+    try:
+        serves = Serves(frozenset({"discord"}), DiscordShards(frozenset({1}), 2))
+        jobs = JobRepository(db, Holder.for_this_process(serves))
+        clock = VirtualClock()
+        await jobs.upsert(
+            community=COMMUNITY.key,
+            kind=KIND,
+            due_at=clock.now(),
+            payload={},
+            key="backup:now",
+            now=clock.now(),
+        )
+        assert await jobs.next_due_at() == clock.now()
+        (job,) = await jobs.claim_due(clock.now(), 10)
+        assert job.kind == KIND
+        assert await jobs.claim_due(clock.now(), 10) == []
+    finally:
+        await db.close()
+
+
+class Answering(io.StringIO):
+    """A terminal that answers the question with the text it was given."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_restore_asks_and_an_answer_other_than_yes_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    path = await create_database(settings.data_dir)
+    saved = tmp_path / "saved.db"
+    await asyncio.to_thread(backup.back_up, path, saved)
+    before = path.read_bytes()
+    out = io.StringIO()
+
+    with pytest.raises(backup_cli.Refused, match="not confirmed"):
+        await asyncio.to_thread(
+            backup_cli.restore_backup,
+            settings,
+            saved,
+            confirmed=False,
+            out=out,
+            answers=Answering("n\n"),
+        )
+    assert "[y/N]" in out.getvalue()
+    assert path.read_bytes() == before
+
+    await asyncio.to_thread(
+        backup_cli.restore_backup,
+        settings,
+        saved,
+        confirmed=False,
+        out=out,
+        answers=Answering("y\n"),
+    )
+    assert "Restored" in out.getvalue()
