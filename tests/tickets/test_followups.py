@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.errors import MissingPermission, PlatformError, PlatformUnavailable
+from cogs.tickets import TicketsCog
 from storage.jobs import JobRepository
 from tests.tickets.desk import Desk
 
@@ -295,3 +296,35 @@ async def test_a_reminder_for_closed_dms_is_retried_when_the_channel_post_fails(
     assert len(reminded) == 1 and reminded[0].startswith("@Amy: Reminder: you promised")
     await desk.advance(timedelta(days=5))
     assert len([m for m in desk.channel("ambassadors") if "Reminder:" in m]) == 1
+
+
+async def test_the_lead_post_lost_to_a_refusal_goes_out_once_by_the_retry(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await claimed_with_promise(desk, "2d")  # follow-ups Wed, Thu, Fri 11:00; the lead Sat
+    due = MONDAY + timedelta(days=5, hours=2)
+    fail_at(desk, monkeypatch, "send", due, MissingPermission("no access to #ambassadors"))
+    await desk.advance(due - desk.clock.now())
+    assert lead_posts(desk) == []
+    assert "lead-escalated" not in await desk.history(1)  # nobody was told yet
+    await desk.restart()  # a crash now neither loses the retry nor posts in public
+    await desk.advance(timedelta(minutes=1))
+    assert len(lead_posts(desk)) == 1
+    await desk.advance(timedelta(days=5))
+    assert len(lead_posts(desk)) == 1
+    assert len(await follow_ups(desk)) == 3
+    assert (await desk.history(1)).count("lead-escalated") == 1
+
+
+async def test_a_lead_job_run_again_after_a_crash_adds_nothing(desk: Desk) -> None:
+    await claimed_with_promise(desk, "2d")
+    jobs = JobRepository(desk.session.app.services.db)
+    await desk.advance(timedelta(days=4))  # three follow-ups; the fourth job waits
+    [pending] = [j for j in await jobs.pending() if j.kind == "tickets.follow-up"]
+    await desk.advance(timedelta(days=1))
+    assert len(lead_posts(desk)) == 1
+    cog = next(c for c in desk.session.app.dispatcher.cogs if isinstance(c, TicketsCog))
+    await cog.follow_up(pending)  # the scheduler re-runs a job a crash left unmarked
+    await desk.advance(timedelta(minutes=5))
+    assert len(lead_posts(desk)) == 1
+    assert len(await follow_ups(desk)) == 3
