@@ -205,7 +205,7 @@ class PostgresDatabase(Database):
 
     async def _fetch_alone(self, sql: str, params: Params) -> list[Row]:
         async with _conflicts(), self._pool.acquire() as connection:
-            return list(await connection.fetch(to_postgres(sql), *params))
+            return list(await connection.fetch(to_postgres(sql), *_bind(params)))
 
 
 class PostgresTransaction(Transaction):
@@ -214,24 +214,35 @@ class PostgresTransaction(Transaction):
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with _conflicts():
-            status = await self._connection.execute(to_postgres(sql), *params)
+            status = await self._connection.execute(to_postgres(sql), *_bind(params))
         count = status.rpartition(" ")[2]
         return int(count) if count.isdigit() else 0
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         async with _conflicts():
-            value = await self._connection.fetchval(to_postgres(f"{sql} RETURNING id"), *params)
+            value = await self._connection.fetchval(
+                to_postgres(f"{sql} RETURNING id"), *_bind(params)
+            )
         if value is None:
             raise RuntimeError(f"insert returned no id: {sql}")
         return int(value)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with _conflicts():
-            await self._connection.executemany(to_postgres(sql), [tuple(r) for r in rows])
+            await self._connection.executemany(to_postgres(sql), [_bind(r) for r in rows])
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         async with _conflicts():
-            return list(await self._connection.fetch(to_postgres(sql), *params))
+            return list(await self._connection.fetch(to_postgres(sql), *_bind(params)))
+
+
+def _bind(params: Iterable[Any]) -> tuple[Any, ...]:
+    """The parameters as PostgreSQL takes them. Its TEXT cannot hold U+0000, which SQLite
+    stores: member text carrying one (no chat client shows it) would fail its handler, so
+    it is kept with U+FFFD in that place, for reads and writes alike."""
+    return tuple(
+        value.replace("\x00", "\ufffd") if isinstance(value, str) else value for value in params
+    )
 
 
 @asynccontextmanager

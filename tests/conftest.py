@@ -31,35 +31,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# The tests of storage and of the cogs' state run on each backend; the adapters', the CLI's
-# and the property tests use the bot's database only as a place to keep state, so they run
-# on SQLite alone (running everything twice would double CI's time for no new coverage).
-BOTH_BACKENDS = (
-    "tests/tickets/",
-    "tests/moderation/",
-    "tests/welcome/",
-    "tests/core/test_storage.py",
-    "tests/core/test_outbox.py",
-    "tests/core/test_scheduler.py",
-    "tests/core/test_retention.py",
-    "tests/core/test_database_backends.py",
-    "tests/core/test_exactly_once_across_processes.py",
-    "tests/core/test_leases.py",
-    "tests/core/test_db_copy.py",
-    "tests/core/test_privacy.py",
-)
+# Every test that uses the bot's database (through `settings`, `database_url` or
+# `database_target`) runs on each backend `--backend` chooses; a test that does not runs
+# once. These few are about SQLite itself, so they run on it alone:
+BACKS_UP_THE_FILE = "copies the SQLite file; PostgreSQL is backed up with pg_dump instead"
+SQLITE_ONLY: dict[str, dict[str, str]] = {
+    "tests/core/test_backup.py": {
+        "test_scheduled_backups_fire_once_each_across_a_restart_and_keep_the_newest": (
+            BACKS_UP_THE_FILE
+        ),
+        "test_a_failed_scheduled_backup_is_logged_and_told_to_the_admins": BACKS_UP_THE_FILE,
+    },
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A storage or cog test that uses the `settings` (so the bot's database) runs on each
-    backend chosen by ``--backend``; any other runs on the first of them."""
+    """A test using the bot's database runs on each backend chosen by ``--backend``, one
+    in `SQLITE_ONLY` on SQLite alone (and not at all under ``--backend postgresql``)."""
     if "backend" not in metafunc.fixturenames:
         return
     chosen = metafunc.config.getoption("--backend")
     backends = ["sqlite", "postgresql"] if chosen == "both" else [chosen]
     where = Path(metafunc.definition.path).relative_to(metafunc.config.rootpath).as_posix()
-    if not where.startswith(BOTH_BACKENDS):
-        backends = backends[:1]
+    if metafunc.definition.originalname in SQLITE_ONLY.get(where, {}):
+        backends = [backend for backend in backends if backend == "sqlite"]
+        if not backends:
+            metafunc.definition.add_marker(pytest.mark.skip(reason="SQLite only"))
+            backends = ["sqlite"]
     metafunc.parametrize("backend", backends, indirect=True)
 
 
@@ -97,6 +95,13 @@ async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIte
     url = await server.borrow()
     yield url
     await server.give_back(url)
+
+
+@pytest.fixture
+def database_target(tmp_path: Path, database_url: str | None) -> str | Path:
+    """For a test that opens the bot's database itself (`Database.open`): a new SQLite file,
+    or the borrowed PostgreSQL database's URL."""
+    return database_url or tmp_path / "bot.db"
 
 
 @pytest.fixture

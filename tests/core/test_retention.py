@@ -31,8 +31,8 @@ RETENTION = timedelta(days=30)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "bot.db")
+async def db(database_target: str | Path) -> AsyncIterator[Database]:
+    opened = await Database.open(database_target)
     yield opened
     await opened.close()
 

@@ -12,8 +12,10 @@ from storage.database import Database
 from storage.jobs import JobRepository
 
 
-async def test_migrations_are_idempotent_on_an_existing_database(tmp_path: Path) -> None:
-    path = tmp_path / "bot.db"
+async def test_migrations_are_idempotent_on_an_existing_database(
+    database_target: str | Path,
+) -> None:
+    path = database_target
     first = await Database.open(path)
     versions = await first.fetch_all("SELECT version, name FROM schema_migrations ORDER BY version")
     await first.execute(
@@ -38,8 +40,8 @@ async def test_the_database_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+async def test_a_failed_transaction_changes_nothing(database_target: str | Path) -> None:
+    db = await Database.open(database_target)
     try:
         async with db.transaction() as tx:
             await tx.execute(
@@ -53,8 +55,8 @@ async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_cancel_prefix_takes_the_prefix_literally(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+async def test_cancel_prefix_takes_the_prefix_literally(database_target: str | Path) -> None:
+    db = await Database.open(database_target)
     try:
         jobs = JobRepository(db)
         now = datetime(2026, 1, 5, tzinfo=UTC)
@@ -79,8 +81,10 @@ async def test_cancel_prefix_takes_the_prefix_literally(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_reads_and_nested_transactions_inside_a_transaction_use_it(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+async def test_reads_and_nested_transactions_inside_a_transaction_use_it(
+    database_target: str | Path,
+) -> None:
+    db = await Database.open(database_target)
 
     async def change() -> None:
         async with db.transaction() as tx:
@@ -100,5 +104,22 @@ async def test_reads_and_nested_transactions_inside_a_transaction_use_it(tmp_pat
         await asyncio.wait_for(change(), 5)  # a deadlock fails the test instead of hanging it
         # The nested step rolled back alone; the outer write committed.
         assert await db.fetch_value("SELECT value FROM community_overrides") == "1"
+    finally:
+        await db.close()
+
+
+async def test_text_with_a_nul_character_is_stored_and_found_again(
+    database_target: str | Path,
+) -> None:
+    """Hostile member text may carry U+0000, which PostgreSQL's TEXT cannot hold: the
+    statement must not fail, and a lookup by the same text finds the row."""
+    db = await Database.open(database_target)
+    try:
+        await db.execute(
+            "INSERT INTO community_overrides VALUES ('local:a', ?, '1', 'me', 'now')",
+            ("bad\x00key",),
+        )
+        found = "SELECT value FROM community_overrides WHERE key = ?"
+        assert await db.fetch_value(found, ("bad\x00key",)) == "1"
     finally:
         await db.close()

@@ -28,8 +28,8 @@ FIRST, SECOND = Identity("web-1", 101), Identity("web-2", 202)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "shared.db")
+async def db(database_target: str | Path) -> AsyncIterator[Database]:
+    opened = await Database.open(database_target)
     yield opened
     await opened.close()
 

@@ -30,8 +30,8 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[ModerationRepository]:
-    db = await Database.open(tmp_path / "m.db")
+async def repo(database_target: str | Path) -> AsyncIterator[ModerationRepository]:
+    db = await Database.open(database_target)
     yield ModerationRepository(db, AuditLog(db))
     await db.close()
 

@@ -13,8 +13,10 @@ NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
-async def test_a_key_is_claimed_once_per_community_until_it_expires(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "events.db")
+async def test_a_key_is_claimed_once_per_community_until_it_expires(
+    database_target: str | Path,
+) -> None:
+    db = await Database.open(database_target)
     try:
         events = PlatformEventRepository(db)
         assert await events.claim("slack:T1", "event:Ev1", NOW, DAY)
@@ -25,8 +27,8 @@ async def test_a_key_is_claimed_once_per_community_until_it_expires(tmp_path: Pa
         await db.close()
 
 
-async def test_expired_keys_are_pruned(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "events.db")
+async def test_expired_keys_are_pruned(database_target: str | Path) -> None:
+    db = await Database.open(database_target)
     try:
         events = PlatformEventRepository(db)
         await events.claim("slack:T1", "event:old", NOW, DAY)
