@@ -89,7 +89,7 @@ class Dispatcher:
         self._forms: list[tuple[str, Handler]] = []
         self.cogs: list[Cog] = []
         self._events = services.metrics.events  # counted on every event: bound once
-        self._tick = 0  # which event's listeners are timed (see bot.metrics)
+        self._tick = LISTENER_SAMPLE  # counts down to the next event whose listeners are timed
 
     def add_cog(self, cog: Cog) -> None:
         for attribute, mark in type(cog).handlers:
@@ -126,7 +126,7 @@ class Dispatcher:
     async def dispatch(self, event: Event) -> None:
         """Deliver one event; never raises for a handler's failure."""
         event = clean_event(event)
-        self._events[(event.community.platform, type(event).__name__)] += 1
+        self._events[type(event), event.community.platform] += 1
         match event:
             case CommandInvoked():
                 await self._run_command(event)
@@ -138,13 +138,23 @@ class Dispatcher:
                 await self._run_prefixed(self._forms, event.form_id, event)
         handlers = self._listeners.get(type(event))
         if handlers:
-            self._tick = (self._tick + 1) % LISTENER_SAMPLE
-            await self._run_listeners(handlers, event, timed=not self._tick)
+            self._tick -= 1
+            if self._tick:
+                await self._run_listeners(handlers, event)
+            else:
+                self._tick = LISTENER_SAMPLE
+                await self._run_timed(handlers, event)
 
-    async def _run_listeners(self, handlers: list[Handler], event: Event, timed: bool) -> None:
+    async def _run_timed(self, handlers: list[Handler], event: Event) -> None:
+        """`_run_listeners`, timing each handler for /metrics (see bot.metrics)."""
+        for handler in handlers:
+            started = perf_counter()
+            await self._run_listeners([handler], event)
+            self._observe(handler, perf_counter() - started)
+
+    async def _run_listeners(self, handlers: list[Handler], event: Event) -> None:
         guard = self._watchdog.guard()  # one per event: finding the task costs more than a guard
         for handler in handlers:
-            started = perf_counter() if timed else 0.0
             try:
                 with guard:
                     try:
@@ -157,8 +167,6 @@ class Dispatcher:
                 self._log_timeout(_name(handler), event)
             except Exception:
                 log.exception("%s failed on %r", _name(handler), event)
-            if timed:
-                self._observe(handler, perf_counter() - started)
 
     def _observe(self, handler: Handler, seconds: float) -> None:
         self._services.metrics.handler_histogram(_cog(handler)).observe(seconds)

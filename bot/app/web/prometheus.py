@@ -38,7 +38,8 @@ class BotCollector(Collector):
         events = CounterMetricFamily(
             "botschafter_events", "Events that reached the dispatcher.", labels=["platform", "kind"]
         )
-        for (platform, kind), count in sorted(m.events.items()):
+        by_name = {(platform, kind.__name__): n for (kind, platform), n in m.events.items()}
+        for (platform, kind), count in sorted(by_name.items()):
             events.add_metric([platform, kind], count)
         yield events
         handlers = HistogramMetricFamily(
