@@ -27,6 +27,8 @@ PUBLIC_ACTIONS = (
     "merged",
     "merged-in",
     "follow-up",
+    "edited",
+    "assigned",
 )
 _ACTIONS_SQL = f"action IN ({', '.join(repr(a) for a in PUBLIC_ACTIONS)})"
 # A ticket page shows its whole public timeline up to this; a longer one shows the latest.

@@ -35,15 +35,13 @@ SCREENSHOTS = ROOT / "docs" / "images"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 REQUIRE_VARIABLE = "BOTSCHAFTER_REQUIRE_BROWSER"
-# After the tour (ticket #1, resolved): two more wishes, so filters and search have work.
+# After the tour (#1 resolved, #2 assigned, #3 private): one more wish with a promise.
 MORE = """
 as Jonas
-/ticket open "Offline mode for the app" details:"Trains have no signal." category:app
-as Ben
 /ticket open "Invoices as PDF" details:"Our accountant needs PDFs." category:billing
 as Amy
-/ticket claim #3
-/ticket update #3 Finance is looking into it. next:3d
+/ticket claim #4
+/ticket update #4 Finance is looking into it. next:3d
 """
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -126,6 +124,7 @@ def _visit(board_url: str, shots: Path) -> None:
         _navigates(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button").click)
         titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "tbody th a")]
         assert sorted(titles) == ["Dark mode for the app", "Offline mode for the app"]
+        assert "double charge" not in driver.page_source  # the tour's private ticket
 
         search = driver.find_element(By.ID, "q")
         search.clear()
