@@ -22,6 +22,7 @@ from bot.effects import DirectMessage, Post
 from bot.errors import DirectMessagesClosed
 from bot.model import ChannelRef, Community, Member, MessageRef, UserRef
 from bot.outgoing import ChannelMention, Mention, OutgoingMessage, Rich, join
+from bot.spans import last_span_of
 from bot.text import excerpt
 from cogs.moderation.actions import ModAction
 from cogs.moderation.config import ModerationConfig
@@ -218,7 +219,9 @@ class Notifier:
                 locale,
                 count=int(flag.details.get("count", 0)),
                 kind=self._services.i18n.text(f"kind.{flag.details.get('kind', 'warn')}", locale),
-                within=str(flag.details.get("within", "")),
+                within=last_span_of(
+                    self._services.i18n, str(flag.details.get("within", "")), locale
+                ),
             )
         if flag.kind is FlagKind.DIRECT:  # the moderator's own words are the reason
             return flag.reason or t("notice.why_general", locale)

@@ -15,7 +15,7 @@ from bot.commands import format_duration
 from bot.i18n import I18n
 from bot.outgoing import ChannelMention, Field, Link, Markup, OutgoingMessage, Rich, Segment, join
 from bot.platform import Platform
-from bot.spans import last_span
+from bot.spans import last_span, last_span_of
 from bot.templates import Value
 from bot.text import excerpt
 from cogs.moderation.actions import ModAction, missing, offered
@@ -151,7 +151,7 @@ def _message_fields(view: FlagView) -> list[Field]:
             "flag.escalation_text",
             count=int(details.get("count", 0)),
             kind=view.i18n.text(f"kind.{details.get('kind', 'warn')}", view.locale),
-            within=str(details.get("within", "")),
+            within=last_span_of(view.i18n, str(details.get("within", "")), view.locale),
             suggestion=_suggestion(view),
         )
         return [Field(view.t("flag.escalation"), text)]

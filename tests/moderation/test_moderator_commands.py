@@ -198,11 +198,11 @@ async def test_the_ladder_suggests_a_timeout_after_three_warnings(session: Local
         await session.advance(timedelta(hours=1))
     suggestion = c.read("#moderators")[-1]
     assert "Flag #4** · Zoe" in suggestion.text
-    assert "3 × warning within 30d: the ladder suggests 🔇 timeout 1d" in suggestion.text
+    assert "3 × warning within 30 days: the ladder suggests 🔇 timeout 1d" in suggestion.text
     assert "zoe" not in c.timeouts
     await c.react(c.member("Max"), suggestion.number, "🔇")
     assert c.timeouts["zoe"].startswith("2026-01-06T12:00")
-    assert "you received 3 × warning within 30d" in c.direct_messages(zoe)[-1].text
+    assert "you received 3 × warning within 30 days" in c.direct_messages(zoe)[-1].text
 
 
 async def test_a_ladder_flag_has_no_message_so_it_offers_no_delete(session: LocalSession) -> None:

@@ -64,6 +64,7 @@ async def test_a_ticket_title_that_breaks_a_rule_is_refused_and_flagged(
         " differently; the moderators can see what was written."
     )
     assert c.read("#tickets") == []
+    assert not [ch for ch in c.channels.values() if ch.parent_id]  # no thread took its name
     [flag] = c.read("#moderators")
     assert "Ben" in flag.text and "Darn dark mode is missing" in flag.text
     assert "**swearing**" in flag.text
