@@ -15,7 +15,6 @@ from bot.clock import VirtualClock
 from bot.settings import Settings
 from tests.postgres import HOW_TO_ENABLE, REQUIRE_VARIABLE, PostgresServer, Unavailable
 
-
 # The bots the tests start serve no web board unless a test asks for one (tests/web): a
 # fixed port shared by parallel test runs would collide, and nothing else needs it.
 os.environ.setdefault("WEB_ENABLED", "false")
@@ -31,9 +30,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# Every test that uses the bot's database (through `settings`, `database_url` or
-# `database_target`) runs on each backend `--backend` chooses; a test that does not runs
-# once. These few are about SQLite itself, so they run on it alone:
+# Every test that uses the bot's database (through `settings`, `database_url`,
+# `database_target` or `empty_database_target`) runs on each backend `--backend` chooses;
+# a test that does not runs once. These few are about SQLite itself, so run on it alone:
 BACKS_UP_THE_FILE = "copies the SQLite file; PostgreSQL is backed up with pg_dump instead"
 SQLITE_ONLY: dict[str, dict[str, str]] = {
     "tests/core/test_backup.py": {
@@ -102,6 +101,21 @@ def database_target(tmp_path: Path, database_url: str | None) -> str | Path:
     """For a test that opens the bot's database itself (`Database.open`): a new SQLite file,
     or the borrowed PostgreSQL database's URL."""
     return database_url or tmp_path / "bot.db"
+
+
+@pytest.fixture
+async def empty_database_target(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str | Path]:
+    """For a migration test: a database without any table, never migrated (a new SQLite
+    file, or a new PostgreSQL database of the test's own, dropped after it)."""
+    if backend == "sqlite":
+        yield tmp_path / "old.db"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = await server.empty_database()
+    yield url
+    await server.drop(url)
 
 
 @pytest.fixture

@@ -114,8 +114,10 @@ async def test_opening_for_reading_creates_nothing_and_refuses_an_empty_file(
         await Database.open(tmp_path / "empty.db", create=False, migrate=False)
 
 
-async def test_reading_an_out_of_date_database_says_to_migrate_first(tmp_path: Path) -> None:
-    path = tmp_path / "bot.db"
+async def test_reading_an_out_of_date_database_says_to_migrate_first(
+    database_target: str | Path,
+) -> None:
+    path = database_target
     db = await Database.open(path)
     await db.execute("DELETE FROM schema_migrations WHERE version = 1")
     await db.close()

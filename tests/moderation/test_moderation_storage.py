@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.audit import AuditLog
-from storage.database import Database, migrations, statements
+from storage.database import Database
 from storage.moderation import (
     AlreadyReported,
     DecisionKind,
@@ -24,6 +24,7 @@ from storage.moderation import (
     ReportLimitReached,
 )
 from storage.timestamps import to_db
+from tests.migrating import apply_migrations_before
 
 C = "local:test"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -76,9 +77,11 @@ async def test_two_simultaneous_claims_make_one_decision(repo: ModerationReposit
     filed = (await repo.record_hits(C, snapshot("1"), [NewHit("r", "flag", "")], T0, T0)).filed
     assert filed is not None
     draft = InfractionDraft("ben", "Ben", "warn", "r")
+    # Each run as the dispatcher runs a handler: again if PostgreSQL reports the race.
+    again = repo._db.retrying
     results = await asyncio.gather(
-        repo.decide(C, filed.flag.id, "warn", "mo", "", T0, 1, draft),
-        repo.decide(C, filed.flag.id, "dismiss", "max", "", T0, 1, None),
+        again(lambda: repo.decide(C, filed.flag.id, "warn", "mo", "", T0, 1, draft)),
+        again(lambda: repo.decide(C, filed.flag.id, "dismiss", "max", "", T0, 1, None)),
     )
     assert sorted(r.kind for r in results) == [DecisionKind.CLAIMED, DecisionKind.CLOSED]
     assert len(await repo.infractions(C, "ben", 10)) == 1
@@ -145,22 +148,14 @@ async def test_reasons_are_stored_as_key_and_values(repo: ModerationRepository) 
     assert isinstance(hit.reasons[1].values[2][1], int)
 
 
-async def test_migration_7_keeps_the_words_of_hits_stored_before_it(tmp_path: Path) -> None:
+async def test_migration_7_keeps_the_words_of_hits_stored_before_it(
+    empty_database_target: str | Path,
+) -> None:
     """A database from before 0007 gets the reasons column; its hits keep their English
     words, which flags show as they are."""
-    db = await Database.open(tmp_path / "old.db", migrate=False)
-    await db.execute(  # as Database.migrate creates it
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
+    db = await Database.open(empty_database_target, migrate=False)
+    await apply_migrations_before(db, 7)
     async with db.transaction() as tx:
-        for version, name, sql in migrations():
-            if version < 7:
-                for statement in statements(sql):
-                    await tx.execute(statement)
-                await tx.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name)
-                )
         await tx.execute(
             "INSERT INTO moderation_flags (id, community, author_id, author_name, created_at,"
             " last_activity_at) VALUES (1, ?, 'ben', 'Ben', ?, ?)",

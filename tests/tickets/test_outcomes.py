@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storage.database import Database, migrations, statements
+from storage.database import Database
 from storage.tickets import Outcome, Status, TicketRepository
+from tests.migrating import apply_migrations_before
 from tests.tickets.desk import Desk
 from tests.tickets.test_digest import at, digests
 from tests.tickets.test_export import export
@@ -202,22 +203,14 @@ async def test_the_export_carries_the_outcome(desk: Desk) -> None:
     assert list(rows[0])[-1] == "outcome"  # appended: imports by column position still work
 
 
-async def test_migration_6_marks_tickets_resolved_before_it_as_done(tmp_path: Path) -> None:
+async def test_migration_6_marks_tickets_resolved_before_it_as_done(
+    empty_database_target: str | Path,
+) -> None:
     """A database that already applied 0004 and 0005 gets the outcome column without
     losing anything; what was resolved before reads as done everywhere."""
-    db = await Database.open(tmp_path / "old.db", migrate=False)
-    await db.execute(  # as Database.migrate creates it
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
+    db = await Database.open(empty_database_target, migrate=False)
+    await apply_migrations_before(db, 6)
     async with db.transaction() as tx:
-        for version, name, sql in migrations():
-            if version < 6:
-                for statement in statements(sql):
-                    await tx.execute(statement)
-                await tx.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name)
-                )
         for number, status in ((1, "resolved"), (2, "open")):
             await tx.execute(
                 "INSERT INTO tickets (community, number, title, status, active, opener_id,"
