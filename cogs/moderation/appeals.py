@@ -195,7 +195,7 @@ class AppealDesk:
             if vote.result is VoteResult.DECIDED and vote.appeal is not None:
                 written.extend(await self._carry_out_appeal(tx, community, vote.appeal, infraction))
         await self.services.outbox.deliver(*written)
-        label = t(f"appeal.decision_{decision.value}", locale)
+        label = self.services.i18n.text(f"appeal.decision_{decision.value}", locale)
         match vote.result:
             case VoteResult.DECIDED:
                 done = t(f"appeal.done_{decision.value}", locale, number=appeal_id)

@@ -17,6 +17,7 @@ from bot.text import excerpt
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.view import format_time
 from storage.audit import AuditEntry, AuditQuery
+from storage.moderation import ModerationRepository
 
 # Ten lines fit a phone screen and Discord's 2,000-character reply with reasons shown.
 PAGE_SIZE = 10
@@ -32,6 +33,7 @@ class AuditCommands:
 
     services: Services
     desk: FlagDesk
+    repo: ModerationRepository
 
     @command(
         "audit",
@@ -91,12 +93,16 @@ class AuditCommands:
             return
         ids = {e.actor_id for e in entries} | {e.member_id for e in entries if e.member_id}
         names = await self.desk.names(community, ids)
+        for member_id in [i for i, shown in names.items() if i == shown]:
+            found = await self.repo.find_member(community.key, member_id)  # left or banned
+            if found is not None:
+                names[member_id] = found[1]
         lines = [_line(interaction.i18n, interaction.locale, e, names) for e in entries]
         if page < pages:
             lines.append(interaction.t("audit.more", page=page + 1))
         await interaction.reply(
             OutgoingMessage(
-                title=interaction.t("audit.title", total=total, page=page, pages=pages),
+                title=interaction.t("audit.title", count=total, page=page, pages=pages),
                 text=join(lines),
             )
         )

@@ -187,9 +187,10 @@ class DirectActions:
         flag = await self.repo.flag(community.key, filed.flag.id)
         if flag is None or flag.status is not FlagStatus.SETTLED or flag.outcome != action:
             proposed = flag is not None and flag.status is FlagStatus.OPEN and feedback.acted
-            await interaction.reply(
-                self._confirm_ban(interaction, feedback.text, name) if proposed else feedback.text
-            )
+            if proposed and not feedback.repeated:
+                await interaction.reply(await self._proposed(interaction, filed.flag.id, name))
+            else:
+                await interaction.reply(feedback.text)
             return
         infraction = await self.repo.latest_active(community.key, user.id, action)
         outcome = interaction.t(
@@ -202,15 +203,18 @@ class DirectActions:
         told = await self._member_told(interaction, f"moderation:flag:{flag.id}:notice", action)
         await interaction.reply((*outcome, Markup(" "), *told))
 
-    def _confirm_ban(self, interaction: Interaction, said: Rich, name: str) -> Rich:
-        """A ban waiting for the quorum says how another moderator confirms it."""
+    async def _proposed(self, interaction: Interaction, flag_id: int, name: str) -> Rich:
+        """A ban waiting for the quorum: how far it is, and how another moderator confirms."""
         section = interaction.config.section("moderation", ModerationConfig)
-        return (
-            *said,
-            Markup(" "),
-            *interaction.t(
-                "direct.confirm_ban", member=name, emoji=section.reactions.emoji(ModAction.BAN)
-            ),
+        details = await self.repo.details(interaction.community.key, flag_id)
+        votes = [v for v in details.votes if v.action == ModAction.BAN] if details else []
+        return interaction.t(
+            "direct.proposed",
+            member=name,
+            number=flag_id,
+            have=len(votes),
+            needed=section.quorum.needed(ModAction.BAN),
+            emoji=section.reactions.emoji(ModAction.BAN),
         )
 
     def _refuse_unsupported(self, interaction: Interaction, action: ModAction) -> None:
