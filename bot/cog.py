@@ -25,6 +25,7 @@ from bot.i18n import I18n
 from bot.metrics import Metrics
 from bot.model import Community, Member
 from bot.platform import Capability, Platform, Platforms
+from bot.retention import RetentionPeriods
 from bot.scheduler import Scheduler
 from bot.screening import TextScreen
 from storage.audit import AuditLog
@@ -209,6 +210,8 @@ class Services:
     # Every random choice a member can see (e.g. which welcome variant) comes from here, so
     # a scripted session seeds it and replays to the same transcript.
     random: random.Random = field(default_factory=random.Random)
+    # How long data is kept (settings), for what /privacy info tells members.
+    retention: RetentionPeriods = field(default_factory=RetentionPeriods)
     # Member text the bot posts in public passes the community's rules here first.
     screen: TextScreen = field(default_factory=TextScreen)
     # The web board's address when this process serves one (WEB_PUBLIC_URL, or the local

@@ -56,10 +56,21 @@ class Keyed:
     about: str  # what the rows are, shown in the export
     roles: tuple[Role, ...]
     hidden: tuple[str, ...] = ()  # other people's data, left out of the export
+    # For a table without a community column: (its column, the parent table whose `id` it
+    # names and whose community the row belongs to).
+    within: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
         return self.table
+
+    @property
+    def scope(self) -> str:
+        """The condition that limits rows to one community (one parameter)."""
+        if self.within is None:
+            return "community = ?"
+        column, parent = self.within
+        return f"{column} IN (SELECT id FROM {parent} WHERE community = ?)"
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,34 @@ REGISTRY: tuple[Entry, ...] = (
         (Role("moderator_id"),),
     ),
     Keyed(
+        "moderation_credits",
+        "infractions credited to the member as one of the deciding moderators",
+        (Role("moderator_id"),),
+        within=("infraction_id", "moderation_infractions"),
+    ),
+    Keyed(
+        "moderation_pardon_votes",
+        "the member's votes as moderator to pardon an infraction",
+        (Role("moderator_id"),),
+        within=("infraction_id", "moderation_infractions"),
+    ),
+    Keyed(
+        "moderation_notes",
+        "notes moderators wrote about the member (their text), and notes they wrote",
+        (Role("member_id", names=("member_name",), texts=("text",)), Role("author_id")),
+    ),
+    Keyed(
+        "moderation_appeals",
+        "the member's appeals against infractions (their text), and appeals they decided",
+        (Role("member_id", names=("member_name",), texts=("text",)), Role("decided_by")),
+    ),
+    Keyed(
+        "moderation_appeal_votes",
+        "the member's votes as moderator on appeals",
+        (Role("moderator_id"),),
+        within=("appeal_id", "moderation_appeals"),
+    ),
+    Keyed(
         "moderation_infractions",
         "warnings, timeouts, kicks and bans of the member, and those they gave as moderator",
         (Role("member_id", names=("member_name",)), Role("moderator_id")),
@@ -183,7 +222,7 @@ REGISTRY: tuple[Entry, ...] = (
     Keyed(
         "audit_log",
         "audit entries where the member acted or was the subject",
-        (Role("actor_id"), Role("subject")),
+        (Role("actor_id"), Role("subject"), Role("member_id")),
     ),
     Keyed(
         "community_overrides",
@@ -208,6 +247,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("outbox", "lease_owner"): "the bot process delivering the entry",
     ("tickets", "opener_locale"): "the language of the opener's notices; names nobody",
     ("moderation_reports", "reporter_locale"): "the language of the reporter's notice",
+    ("moderation_appeals", "member_locale"): "the language of the appellant's notices",
 }
 
 # A column whose name says it may hold a member id: the registry must account for it.
@@ -248,9 +288,14 @@ async def communities_of(db: Database, member_id: str) -> list[str]:
     found: set[str] = set()
     for entry in REGISTRY:
         if isinstance(entry, Keyed):
+            source = entry.table
+            if entry.within is not None:
+                column, parent = entry.within
+                source = f"{entry.table} JOIN {parent} ON {parent}.id = {entry.table}.{column}"
             for role in entry.roles:
                 rows = await db.fetch_all(
-                    f"SELECT DISTINCT community FROM {entry.table} WHERE {role.column} = ?",
+                    f"SELECT DISTINCT community FROM {source}"
+                    f" WHERE {entry.table}.{role.column} = ?",
                     (member_id,),
                 )
                 found.update(row[0] for row in rows)
@@ -285,7 +330,7 @@ async def forget(
         for entry in (e for e in REGISTRY if isinstance(e, Keyed)):
             for role in entry.roles:
                 count = await _replace_role(
-                    tx, entry.table, role, community, member_id, done, names, texts
+                    tx, entry, role, community, member_id, done, names, texts
                 )
                 _add(done.rows, entry.table, count)
         if not done.total:
@@ -310,7 +355,7 @@ async def _select(
     if isinstance(entry, Keyed):
         matches = " OR ".join(f"{role.column} = ?" for role in entry.roles)
         return await db.fetch_all(
-            f"SELECT * FROM {entry.table} WHERE community = ? AND ({matches}) ORDER BY {order}",
+            f"SELECT * FROM {entry.table} WHERE {entry.scope} AND ({matches}) ORDER BY {order}",
             (community, *(member_id for _ in entry.roles)),
         )
     where, params = _through_where(entry, community, member_id)
@@ -360,7 +405,7 @@ async def _blank_through(
 
 async def _replace_role(
     tx: Transaction,
-    table: str,
+    entry: Keyed,
     role: Role,
     community: str,
     member_id: str,
@@ -368,7 +413,8 @@ async def _replace_role(
     names: set[str],
     texts: set[str],
 ) -> int:
-    where = f"community = ? AND {role.column} = ?"
+    table = entry.table
+    where = f"{entry.scope} AND {role.column} = ?"
     kept = (*role.names, *role.texts)
     if kept:
         rows = await tx.fetch_all(

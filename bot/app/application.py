@@ -23,7 +23,7 @@ from bot.i18n import CORE_LOCALES, I18n
 from bot.intake import EventIntake
 from bot.metrics import Metrics
 from bot.platform import Platform, Platforms
-from bot.retention import pruner_for
+from bot.retention import RetentionPeriods, pruner_for
 from bot.scheduler import Scheduler
 from bot.serving import Serves
 from bot.settings import Settings
@@ -102,6 +102,7 @@ class App:
                 audit=AuditLog(db),
                 started_at=clock.now(),
                 random=random_source or random.Random(),
+                retention=RetentionPeriods.of(settings),
                 metrics=metrics,
             )
             dispatcher = Dispatcher(services)

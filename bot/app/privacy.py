@@ -124,7 +124,8 @@ async def run_forget(args: argparse.Namespace, settings: Settings) -> int:
     async with _opened(settings) as db:
         communities = await _communities(db, member, args.community)
         if not communities:
-            print(f"Nothing left to forget: {_nothing_found(member, args.community)}")
+            where = f"in {args.community}" if args.community else "in any community"
+            print(f"Nothing left to forget about {member!r} {where}.")
             return 0
         print(f"About {member}:")
         for community in communities:

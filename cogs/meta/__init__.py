@@ -1,4 +1,4 @@
-"""Built-in commands every community gets: /help, /about and /config."""
+"""Built-in commands every community gets: /help, /about, /config and /privacy."""
 
 from __future__ import annotations
 
@@ -6,21 +6,29 @@ import json
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bot import __version__
-from bot.cog import Cog, command
-from bot.commands import Option, Permission, format_duration
+from bot.cog import Cog, Services, after_delivery, command
+from bot.commands import Option, OptionType, Permission, format_duration
 from bot.community_check import refusal
 from bot.config import is_secret_key, mask_secret
+from bot.delivery import Outcome
 from bot.errors import UserError
 from bot.interaction import Interaction
 from bot.outgoing import Markup, join, rich
 from bot.permissions import may_use
+from cogs.meta.privacy import NOTICE_POSTED, PrivacyDesk
+from storage.database import Transaction
 
 
 class MetaCog(Cog):
     name = "meta"
     locales = Path(__file__).parent / "locales"
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.privacy = PrivacyDesk(services)
 
     @command(
         "help",
@@ -156,6 +164,45 @@ class MetaCog(Cog):
             subject=key,
         )
         await interaction.say("config.reset", key=key)
+
+    @command(
+        "privacy info",
+        "What this bot stores about you, for how long, and how to get a copy or have it erased.",
+        description_de="Was dieser Bot über dich speichert, wie lange, und wie du eine Kopie "
+        "oder die Löschung bekommst.",
+        private=True,
+    )
+    async def privacy_info(self, interaction: Interaction) -> None:
+        await self.privacy.info(interaction)
+
+    @command(
+        "privacy request",
+        "Ask the admins for a copy of your data (export) or to erase it (erase).",
+        Option("what", "export or erase", OptionType.CHOICE, choices=("export", "erase")),
+        description_de="Die Admins um eine Kopie deiner Daten (export) oder ihre Löschung "
+        "(erase) bitten.",
+        private=True,
+    )
+    async def privacy_request(self, interaction: Interaction) -> None:
+        await self.privacy.request(interaction)
+
+    @command(
+        "privacy confirm",
+        "Confirm a member's privacy request: an erasure is carried out at once.",
+        Option("number", "The request's number, e.g. 3", OptionType.INTEGER, min_value=1),
+        description_de="Die Datenschutz-Anfrage eines Mitglieds bestätigen: eine Löschung "
+        "wird sofort ausgeführt.",
+        permission=Permission.ADMIN,
+        private=True,
+    )
+    async def privacy_confirm(self, interaction: Interaction) -> None:
+        await self.privacy.confirm(interaction)
+
+    @after_delivery(NOTICE_POSTED)
+    async def on_privacy_notice(
+        self, tx: Transaction, outcome: Outcome, data: dict[str, Any]
+    ) -> None:
+        await self.privacy.after_notice(tx, outcome, data)
 
 
 def parse_value(raw: str) -> object:

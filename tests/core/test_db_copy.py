@@ -2,7 +2,7 @@
 
 The source is a realistic community built by a scripted session (welcomes, a join wave,
 kudos, flags with a report and a moderator's decision, a ticket with votes, history and a
-digest, jobs and outbox entries); every table holds rows before the copy, so a table a
+digest, a privacy request, jobs and outbox entries); every table holds rows before the copy, so a table a
 later migration adds is noticed here until the session fills it too.
 """
 
@@ -52,6 +52,8 @@ say please send me a refund now
 as Jonas
 action last:#general:Ben Report message
 submit reason=It is spam
+as Ben
+/privacy request export
 as Alice
 /config set welcome.dm true
 join W1

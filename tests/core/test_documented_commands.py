@@ -48,6 +48,10 @@ EXPECTED = {
     "python -m bot db copy --to postgresql://bot@db.example.org/botschafter": 2,
     "python -m bot db copy --to postgresql://bot@db.example.org/botschafter --replace": 2,
     'python -m bot rules test --config botschafter.toml --json "Scunthorpe heckler"': 1,
+    # docs/privacy.md and --help: an export that finds no such member (a fresh database).
+    "python -m bot privacy export 123456789012345678": 1,
+    'python -m bot privacy export "<@jonas>" --out jonas.json': 1,
+    "python -m bot privacy export jonas --community local:demo --out privacy-1.json": 1,
     # docs/operations.md: refusals shown as examples; a restore without --yes and without a
     # terminal to ask on refuses too.
     "python -m bot backup backups/botschafter.db": 2,

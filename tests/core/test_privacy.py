@@ -1,10 +1,11 @@
 """``python -m bot privacy export|forget``: a member's records, and erasing them.
 
 The community is built by a scripted session in which Jonas does a bit of everything: joins
-in a join wave, accepts the rules, gives and gets kudos, posts a flagged message (reported
-by Ben, warned by a moderator), reports a message, opens a ticket others vote on, votes on
-Ben's ticket and asks for his data. After `forget`, no column of any table holds his id,
-his name or a text he wrote, while every table keeps its rows.
+in a join wave, accepts the rules, gives and gets kudos, posts a flagged message (a
+moderator warns him and notes something about him; he appeals), posts one Ben reports,
+reports a message, opens a ticket others vote on, votes on Ben's ticket and asks for
+erasure. After `forget`, no column of any table holds his id, his name or a text he wrote
+(or a text written about him), while every table keeps its rows.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ JONAS_TEXTS = (
     "Please let me export my playlists as CSV files",
     "Nobody ever answers in this channel",
     "Shouting at everyone again",  # Ben's report about him
+    "Promised to tone it down after the warning",  # a moderator's note about him
+    "I was quoting a song title, not swearing at anyone",
 )
 
 COMMUNITY = """\
@@ -50,6 +53,9 @@ as Jonas
 say what the d.a.r.n is going on @everyone
 as Mo
 react flag:1 ⚠️
+/note @Jonas Promised to tone it down after the warning
+as Jonas
+/appeal 1 I was quoting a song title, not swearing at anyone
 as Ben
 say please send me a refund now
 as Jonas
@@ -70,6 +76,8 @@ as Amy
 /ticket claim #1
 /ticket update #1 Talked to the app team about the export.
 /ticket resolve #1 Playlists can be exported from version 2.5.
+as Jonas
+/privacy request erase
 """
 
 
@@ -112,6 +120,8 @@ async def test_export_names_every_kind_of_record_with_the_members_rows(
         "reports_about_member",
         "moderation_reports",
         "moderation_infractions",
+        "moderation_notes",
+        "moderation_appeals",
         "tickets",
         "history_of_their_tickets",
         "ticket_history",
@@ -119,6 +129,7 @@ async def test_export_names_every_kind_of_record_with_the_members_rows(
         "ticket_watchers",
         "audit_log",
         "reaction_marks",
+        "privacy_requests",
     }
     text = json.dumps(sections)
     for written in JONAS_TEXTS:
