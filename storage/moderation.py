@@ -1057,6 +1057,10 @@ async def _file(
     tx: Transaction, community: str, message: MessageSnapshot, now: datetime, fold_since: datetime
 ) -> Filed:
     """Find the flag for this message, or the author's recent open flag, or open a new one."""
+    # One filing at a time per community: two processes flagging one author's messages at
+    # the same moment (a burst heard by two Slack replicas) must find one open flag, not
+    # open two. Flags are rare, so the wait costs nothing on the hot path.
+    await take_turn(tx, community, "moderation:file")
     row = await tx.fetch_one(
         "SELECT f.id FROM moderation_flags f JOIN moderation_flag_messages m ON m.flag_id = f.id"
         " WHERE m.community = ? AND m.channel_id = ? AND m.message_id = ? AND f.status != ?",

@@ -11,7 +11,8 @@ numbered in that order, and each sees exactly the posts recorded before it. Two 
 hearing a burst's messages together therefore judge them as one process would, and the
 message that crosses a limit is crossed once. (On PostgreSQL's REPEATABLE READ a post that
 waited for the lock is rolled back and recorded again, `Database.atomic` does that, with a
-snapshot that holds the other post.)
+snapshot that holds the other post.) A message is stored once: recorded again (its check
+lost a race elsewhere and runs again) it gets the window it got the first time.
 
 The table stays small: recording deletes the author's posts that fell out of the window,
 and `forget_before` (run by the caller every minute or so) deletes every author who went
@@ -42,10 +43,16 @@ class RuleWindowRepository:
         self._db = db
 
     async def record(
-        self, community: str, author: str, post: WindowPost, horizon: timedelta, keep: int
+        self,
+        community: str,
+        author: str,
+        post: WindowPost,
+        horizon: timedelta,
+        keep: int,
+        message_id: str | None = None,
     ) -> list[WindowPost]:
-        """Store `post`; return the author's last `keep` posts within `horizon` of it, oldest
-        first, `post` last."""
+        """Store `post` (message `message_id`, if known: stored once); return the author's
+        last `keep` posts within `horizon` of it, oldest first, `post` last."""
 
         async def work(tx: Transaction) -> list[WindowPost]:
             at = to_db(post.at)
@@ -62,15 +69,17 @@ class RuleWindowRepository:
                 "DELETE FROM rule_window_posts WHERE community = ? AND author = ? AND at < ?",
                 (community, author, cutoff),
             )
-            await tx.execute(
-                "INSERT INTO rule_window_posts"
-                " (community, author, at, channel_id, fingerprint, length, mentions)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            mine = await tx.insert(
+                "INSERT INTO rule_window_posts (community, author, at, channel_id, message_id,"
+                " fingerprint, length, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (community, channel_id, message_id)"
+                " DO UPDATE SET length = rule_window_posts.length",  # keeps it; returns its id
                 (
                     community,
                     author,
                     at,
                     post.channel_id,
+                    message_id,
                     post.fingerprint,
                     post.length,
                     post.mentions,
@@ -78,8 +87,9 @@ class RuleWindowRepository:
             )
             rows = await tx.fetch_all(
                 "SELECT at, channel_id, fingerprint, length, mentions FROM rule_window_posts"
-                " WHERE community = ? AND author = ? AND at >= ? ORDER BY id DESC LIMIT ?",
-                (community, author, cutoff, keep),
+                " WHERE community = ? AND author = ? AND at >= ? AND id <= ?"
+                " ORDER BY id DESC LIMIT ?",
+                (community, author, cutoff, mine, keep),
             )
             return [
                 WindowPost(

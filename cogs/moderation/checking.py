@@ -107,6 +107,7 @@ class MessageChecker:
             mention_count=len(message.mentioned_user_ids),
             mentions_everyone=message.mentions_everyone,
             edited=edited,
+            message_id=message.ref.id,
         )
 
     async def _act(

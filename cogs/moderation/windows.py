@@ -45,10 +45,15 @@ class SharedWindows:
         self._swept_at: datetime | None = None
 
     async def record(
-        self, community: str, author: str, post: Post, horizon: timedelta
+        self, community: str, author: str, post: Post, horizon: timedelta, message_id: str
     ) -> Sequence[Post]:
         rows = await self._repo.record(
-            community, author, WindowPost._make(post), horizon, MAX_POSTS_PER_AUTHOR
+            community,
+            author,
+            WindowPost._make(post),
+            horizon,
+            MAX_POSTS_PER_AUTHOR,
+            message_id or None,
         )
         await self._sweep_if_due(post.at)
         return [Post._make(row) for row in rows]

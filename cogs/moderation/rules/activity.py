@@ -49,10 +49,14 @@ class WindowStore(Protocol):
     """Where each author's recent posts are kept for the window rules."""
 
     async def record(
-        self, community: str, author: str, post: Post, horizon: timedelta
+        self, community: str, author: str, post: Post, horizon: timedelta, message_id: str
     ) -> Sequence[Post]:
         """Remember `post`; return the author's posts within `horizon` of it, oldest first,
-        this one last, as every post before it was recorded (wherever it was heard)."""
+        this one last, as every post before it was recorded (wherever it was heard).
+
+        Recording the same `message_id` again (a check run again after it lost a race with
+        another process) returns the window it got the first time and counts it once.
+        """
         ...
 
 
@@ -105,6 +109,7 @@ class MemoryWindows:
         self.activity = activity or RecentActivity()
 
     async def record(
-        self, community: str, author: str, post: Post, horizon: timedelta
+        self, community: str, author: str, post: Post, horizon: timedelta, message_id: str
     ) -> Sequence[Post]:
+        # One process on SQLite: no race to lose, no check runs twice.
         return self.activity.record(community, author, post, horizon)

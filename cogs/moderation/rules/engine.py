@@ -63,7 +63,11 @@ class RuleSet:
         view = MessageView(message)
         if self._horizon is not None and not message.edited:
             view.recent = await windows.record(
-                message.community_key, message.author_id, _post(view), self._horizon
+                message.community_key,
+                message.author_id,
+                _post(view),
+                self._horizon,
+                message.message_id,
             )
         return self._matches(view)
 

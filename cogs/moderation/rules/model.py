@@ -115,6 +115,7 @@ class CheckedMessage:
     mention_count: int = 0
     mentions_everyone: bool = False  # the platform will ping @everyone/@here/@channel
     edited: bool = False  # an edit is re-checked but is not a new message for spam windows
+    message_id: str = ""  # the platform's id, so a check run again counts the message once
 
 
 @dataclass(frozen=True, slots=True)
