@@ -467,12 +467,15 @@ async def _sweep(
 
 class _Replacer:
     """Replaces a member's id and names by a pseudonym and their texts by nothing, in plain
-    text and inside JSON string values."""
+    text and inside JSON string values. A JSON value that is exactly a name or a text is
+    replaced whatever its length: there it cannot be part of someone else's words."""
 
     def __init__(
         self, member_id: str, pseudonym: str, names: Iterable[str], texts: Iterable[str]
     ) -> None:
+        names, texts = set(names), set(texts)
         self._pseudonym = pseudonym
+        self._exact = {**dict.fromkeys(texts, ""), **dict.fromkeys(names, pseudonym)}
         by_pseudonym = [member_id, *(n for n in names if len(n) >= SWEEP_MIN_LENGTH)]
         self._ids = [_word(value) for value in sorted(set(by_pseudonym), key=len, reverse=True)]
         self._texts = sorted(
@@ -492,7 +495,7 @@ class _Replacer:
 
     def _walk(self, value: Any) -> Any:
         if isinstance(value, str):
-            return self._text(value)
+            return self._exact.get(value, self._text(value))
         if isinstance(value, list):
             return [self._walk(item) for item in value]
         if isinstance(value, dict):

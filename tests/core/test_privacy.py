@@ -239,3 +239,18 @@ def test_the_command_line_names_the_privacy_commands(capsys: pytest.CaptureFixtu
 )
 def test_a_member_is_named_as_an_admin_would_paste_them(given: str, expected: str) -> None:
     assert cli.member_id(given) == expected
+
+
+def test_the_sweep_replaces_whole_ids_and_names_and_keeps_json_json() -> None:
+    replace = privacy._Replacer("12", "forgotten-x", ["Bo", "Jonas"], ["hi", "a long text"])
+    assert replace("ticket 3124 by <@12>, said a long text") == (
+        "ticket 3124 by <@forgotten-x>, said "
+    )
+    assert replace("Bo and Jonas say hi") == "Bo and forgotten-x say hi"  # short: left
+    stored = json.dumps({"user": "12", "name": "Bo", "text": "hi", "n": 12})
+    assert json.loads(replace(stored)) == {
+        "user": "forgotten-x",
+        "name": "forgotten-x",
+        "text": "",
+        "n": 12,
+    }
