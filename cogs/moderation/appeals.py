@@ -21,7 +21,7 @@ from typing import Any
 from bot.cog import Services, after_delivery, command
 from bot.commands import Option, OptionType, Permission
 from bot.delivery import Outcome, Pending, Then
-from bot.effects import DirectMessage, Edit, LiftTimeout, Post, React, Unban
+from bot.effects import DirectMessage, Edit, LiftTimeout, Post, React, Unban, Unreact
 from bot.errors import UserError
 from bot.events import ReactionAdded
 from bot.i18n import I18n
@@ -155,6 +155,13 @@ class AppealDesk:
             return
         config = await self.services.config.get(community)
         if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
+            # Only moderators decide; anyone else's reaction is taken off, as on flags.
+            if Capability.REMOVE_REACTIONS in self.services.platform(community).capabilities:
+                async with self.services.db.transaction() as tx:
+                    pending = await self.services.outbox.add(
+                        tx, Unreact(event.message, event.emoji, event.member.ref)
+                    )
+                await self.services.outbox.deliver(pending)
             return
         decision = next((d for d, e in EMOJI.items() if e == event.emoji), None)
         if decision is None:

@@ -76,6 +76,9 @@ async def test_an_appeal_goes_to_the_desk_once_and_is_decided_by_another_moderat
     await c.run(zoe, "/appeal 1 please")
     assert "schon Einspruch erhoben" in c.last_private(zoe)
     assert len([m for m in c.read("#moderators") if "Appeal #" in m.text]) == 1
+    # A member's reaction decides nothing and is taken off.
+    await c.react(c.member("Ben"), item.number, "↩️")
+    assert "ben" not in item.reactions.get("↩️", []) and "Open" in item.text
     # The moderator who acted cannot decide alone.
     await c.react(mo, item.number, "↩️")
     assert "another moderator decides with you" in c.direct_messages(mo)[-1].text
