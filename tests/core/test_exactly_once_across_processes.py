@@ -214,3 +214,38 @@ async def test_a_join_wave_split_over_two_processes_alerts_once(
     alerts = c.read("#moderators")
     assert len(alerts) == 1
     assert "Join wave" in alerts[0].text and "8 joins" in alerts[0].text
+
+
+async def test_two_moderators_running_ban_on_two_processes_at_once_ban_once(
+    cluster: Cluster,
+) -> None:
+    """/ban by two moderators at the same moment on two processes: one proposal (the
+    member's turn), one ban, credited to both."""
+    c = cluster.community
+    cluster.route = _by_member(Mo=0, Max=1)
+    await asyncio.gather(
+        c.run(c.member("Mo"), "/ban @ben spam"), c.run(c.member("Max"), "/ban @ben spam")
+    )
+    assert cluster.calls == ["ban ben"]
+    assert [a for a in await cluster.audit() if a.startswith("moderation.")] == [
+        "moderation.vote",
+        "moderation.ban",
+    ]
+
+
+async def test_an_appeal_decided_on_two_processes_at_once_is_decided_once(
+    cluster: Cluster,
+) -> None:
+    c = cluster.community
+    cluster.route = _by_member(Max=1)
+    await c.run(c.member("Alice"), "/warn @ben spam")
+    await c.run(c.member("Ben"), "/appeal 1 it was a joke")
+    await asyncio.gather(
+        c.run(c.member("Mo"), "/appeals decide 1 uphold"),
+        c.run(c.member("Max"), "/appeals decide 1 lift"),
+    )
+    decided = [a for a in await cluster.audit() if a.startswith("moderation.appeal_")]
+    assert len(decided) == 1 and decided[0] in (
+        "moderation.appeal_upheld",
+        "moderation.appeal_lifted",
+    )
