@@ -2,16 +2,17 @@
 ``BOTSCHAFTER_BACKUP_DIR``): the backup of ``python -m bot backup``, taken by the running
 bot as a durable job.
 
-One backup job is pending at a time. When it fires it first schedules the next one, then
-copies the database to ``botschafter-<UTC time>.db`` in the backup folder, checks the copy
-and deletes the oldest of those files beyond the number to keep (only files named so: what
-else the folder holds is left alone). A job survives restarts and fires once; at start the
-next backup is due one interval after the newest file there (at once if that is overdue),
-so restarting the bot neither skips nor doubles a backup.
+One backup job is pending at a time. When it fires it schedules the next one and copies
+(a copy longer than `INLINE_SECONDS` goes on beside the scheduler's loop) to
+``botschafter-<UTC time>.db`` in the backup folder, checks the copy, then deletes the
+oldest of those files beyond the number to keep (only files named so: what else the folder
+holds is left alone). A job survives restarts and fires once; at start the next backup is
+due one interval after the newest file there (at once if that is overdue), so restarting
+the bot neither skips nor doubles a backup, and a copy a crash cut short is made good.
 
-A failed backup is logged and told to each community's admin channel, once per planned
-backup, and retried by the scheduler with growing pauses. On PostgreSQL nothing is
-scheduled: the start-up log says to use pg_dump.
+A failed backup is logged, told to each community's admin channel (the first failure in a
+row) and tried again after `RETRY_FIRST`, the pause doubling up to the interval. On
+PostgreSQL nothing is scheduled: the start-up log says to use pg_dump.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pathlib import Path
 from bot.cog import Services
 from bot.commands import format_duration
 from bot.effects import Post
-from bot.errors import TemporaryFailure
 from bot.inventory import Use
 from bot.model import Community
 from bot.outgoing import OutgoingMessage
@@ -44,9 +44,15 @@ KEY_PREFIX = "backup:"
 COMMUNITY = Community(ANY_PROCESS, "backup")
 NAME_FORMAT = "botschafter-%Y%m%d-%H%M%S.db"
 NAMED = re.compile(r"botschafter-\d{8}-\d{6}\.db")
+# How long the job waits for its copy: most databases are copied well within it (60 MB in
+# about 2 s), and under the scheduler's time limit for a job (60 s); the rest of a longer
+# copy runs on beside the scheduler.
+INLINE_SECONDS = 20.0
+# A failed backup is tried again after this, the pause doubling up to the interval itself.
+RETRY_FIRST = timedelta(minutes=15)
 
 
-async def arm(services: Services, settings: Settings) -> None:
+async def arm(services: Services, settings: Settings) -> BackupSchedule | None:
     """At start: take scheduled backups if they are configured and the database is SQLite,
     and schedule the next one; otherwise make sure none is left pending from an earlier run."""
     jobs = JobRepository(services.db)
@@ -58,25 +64,30 @@ async def arm(services: Services, settings: Settings) -> None:
                 "BOTSCHAFTER_BACKUP_EVERY is set, but the database is PostgreSQL: no scheduled"
                 " backups are taken; back it up with pg_dump (see docs/operations.md)"
             )
-        return
-    schedule = BackupSchedule(services, path, settings.backup_folder, settings)
+        return None
+    schedule = BackupSchedule(services, path, settings)
     services.scheduler.register(KIND, schedule.fire)
     await schedule.start()
+    return schedule
 
 
 class BackupSchedule:
-    def __init__(self, services: Services, database: Path, folder: Path, settings: Settings):
+    def __init__(self, services: Services, database: Path, settings: Settings) -> None:
         assert settings.backup_every is not None
         self._services = services
         self._database = database
-        self._folder = folder
+        self._folder = settings.backup_folder
         self._every: timedelta = settings.backup_every
         self._keep = settings.backup_keep
         self._jobs = JobRepository(services.db)
+        self._copying: asyncio.Task[None] | None = None
+        self._next_due: datetime | None = None
+        self._failures = 0  # in a row; the admins hear of the first
 
     async def start(self) -> None:
         """Schedule the next backup: one interval after the newest, at once if overdue."""
         now = self._services.clock.now()
+        await asyncio.to_thread(self._clear_partial)
         newest = await asyncio.to_thread(self._newest)
         due = now if newest is None else max(now, newest + self._every)
         await self._schedule_next(due)
@@ -89,25 +100,64 @@ class BackupSchedule:
         )
 
     async def fire(self, job: Job) -> None:
-        """Schedule the next backup, then take this one, check it and prune old ones."""
+        """Schedule the next backup and copy. The job waits for the copy `INLINE_SECONDS`
+        at most; a larger database goes on being copied beside the scheduler's loop, since
+        no follow-up should wait minutes and a job's time limit would cut it off. A copy cut
+        off by a crash is made good at the next start, which finds the newest backup overdue."""
         now = self._services.clock.now()
         following = job.due_at + self._every
         await self._schedule_next(following if following > now else now + self._every)
+        previous = self._copying
+        self._copying = asyncio.create_task(self._take(previous, now), name="backup")
+        await asyncio.wait({self._copying}, timeout=INLINE_SECONDS)
+
+    async def idle(self) -> None:
+        """Return once no copy is in progress."""
+        while self._copying is not None and not self._copying.done():
+            await asyncio.wait({self._copying})
+
+    async def _take(self, previous: asyncio.Task[None] | None, now: datetime) -> None:
+        """Copy, check and prune, after the copy before this one (one at a time); a
+        failure is logged, told to the admins and tried again soon."""
+        if previous is not None:
+            await asyncio.wait({previous})
         target = self._folder / now.astimezone(UTC).strftime(NAME_FORMAT)
         try:
             checked = await asyncio.to_thread(self._back_up, target)
+            removed = await asyncio.to_thread(self._prune)
         except (NotABackup, OSError) as error:
-            reason = _reason(error)
-            log.error("scheduled backup to %s failed: %s", target, reason)
-            await self._tell_admins(job, reason)
-            raise TemporaryFailure(f"backup failed: {reason.rstrip('.')}") from None
-        removed = await asyncio.to_thread(self._prune)
+            await self._failed(target, _reason(error))
+            return
+        except Exception:
+            log.exception("scheduled backup to %s failed", target)
+            return
+        self._failures = 0
         log.info(
             "backup %s taken and checked (%s)%s",
             target,
             checked.describe(),
             f"; removed {len(removed)} older beyond {self._keep}" if removed else "",
         )
+
+    async def _failed(self, target: Path, reason: str) -> None:
+        """Try again after RETRY_FIRST, doubling up to the interval (unless the next backup
+        is due sooner); tell the admins of the first failure in a row."""
+        self._failures += 1
+        retry = min(RETRY_FIRST * 2 ** (self._failures - 1), self._every)
+        log.error(
+            "scheduled backup to %s failed: %s Trying again in %s.",
+            target,
+            reason,
+            format_duration(retry),
+        )
+        try:
+            retry_at = self._services.clock.now() + retry
+            if self._next_due is None or retry_at < self._next_due:
+                await self._schedule_next(retry_at)
+            if self._failures == 1:
+                await self._tell_admins(target.name, reason)
+        except Exception as error:  # the database may be closing: the log has said it
+            log.warning("could not plan the retry of the backup or tell the admins: %s", error)
 
     async def _schedule_next(self, due: datetime) -> None:
         """The one pending backup job: any other pending one (an earlier run's, another
@@ -118,6 +168,7 @@ class BackupSchedule:
             # That moment's backup already ran (its file since removed): plan the next one.
             due += self._every
             await scheduler.schedule(COMMUNITY, KIND, due, _key(due))
+        self._next_due = due
 
     def _back_up(self, target: Path) -> backup.Checked:
         if self._folder.exists() and not self._folder.is_dir():
@@ -137,6 +188,12 @@ class BackupSchedule:
             return None
         return datetime.strptime(found[-1].name, NAME_FORMAT).replace(tzinfo=UTC)
 
+    def _clear_partial(self) -> None:
+        """Remove what a copy cut off by a crash left (it never got a backup's name)."""
+        if self._folder.is_dir():
+            for path in self._folder.glob("botschafter-*.db.partial"):
+                path.unlink(missing_ok=True)
+
     def _prune(self) -> list[Path]:
         """Delete the oldest scheduled backups beyond the number to keep."""
         found = self._backups()
@@ -145,9 +202,9 @@ class BackupSchedule:
             path.unlink(missing_ok=True)
         return doomed
 
-    async def _tell_admins(self, job: Job, reason: str) -> None:
-        """Post the failure to each community's admin channel, once per planned backup (its
-        retries say nothing new). Telling is best effort: it is logged already."""
+    async def _tell_admins(self, name: str, reason: str) -> None:
+        """Post the failure to each community's admin channel (once per backup file name,
+        should a retry outpace the clock). Telling is best effort: it is logged already."""
         # Imported here: the community check imports the application, which imports this.
         from bot.app.community_check import admin_channel
 
@@ -170,7 +227,7 @@ class BackupSchedule:
                         pending = await services.outbox.add(
                             tx,
                             Post(channel, OutgoingMessage(text=text), allow_pings=False),
-                            key=f"backup-failed:{job.key}:{community.key}",
+                            key=f"backup-failed:{name}:{community.key}",
                         )
                     await services.outbox.deliver(pending)
         except Exception as error:

@@ -12,6 +12,7 @@ import asyncio
 import io
 import logging
 import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -234,10 +235,24 @@ async def test_with_postgresql_backup_and_restore_explain_pg_dump_without_the_pa
 
 
 async def open_session(settings: Settings, clock: VirtualClock) -> LocalSession:
+    if settings.database_path is None:
+        pytest.skip("scheduled backups are SQLite's; on PostgreSQL the operator runs pg_dump")
     community = LocalCommunity()
     community.now = clock.now
     community.add_member("Alice", roles=("Admins",))
     return await LocalSession.open(settings, clock=clock, community=community)
+
+
+async def eventually(check: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Wait until `check()` holds: the copy runs beside the scheduler, in a thread."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time"
+        await asyncio.sleep(0.02)
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
 async def test_scheduled_backups_fire_once_each_across_a_restart_and_keep_the_newest(
@@ -248,21 +263,20 @@ async def test_scheduled_backups_fire_once_each_across_a_restart_and_keep_the_ne
     folder = settings.backup_folder
     session = await open_session(settings, clock)
     await session.advance(timedelta(hours=7))  # at the start, and 6 h later
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "botschafter-20260105-090000.db",
-        "botschafter-20260105-150000.db",
-    ]
+    first_day = ["botschafter-20260105-090000.db", "botschafter-20260105-150000.db"]
+    await eventually(lambda: names(folder) == first_day)
     await session.app.close()
 
     session = await open_session(settings, clock)  # a restart: nothing taken twice
     await session.run_due_jobs()
-    assert len(list(folder.iterdir())) == 2
+    await asyncio.sleep(0.2)
+    assert names(folder) == first_day
     await session.advance(timedelta(hours=12))
+    later = ["botschafter-20260105-210000.db", "botschafter-20260106-030000.db"]
+    await eventually(lambda: names(folder) == later)
     await session.app.close()
 
-    names = sorted(p.name for p in folder.iterdir())
-    assert names == ["botschafter-20260105-210000.db", "botschafter-20260106-030000.db"]
-    for name in names:
+    for name in later:
         assert backup.check(folder / name).schema > 0
     pending = rows(
         settings.database_path,  # type: ignore[arg-type]
@@ -271,7 +285,7 @@ async def test_scheduled_backups_fire_once_each_across_a_restart_and_keep_the_ne
     assert pending == 1
 
 
-async def test_a_failed_scheduled_backup_is_logged_and_told_to_the_admins(
+async def test_a_failed_scheduled_backup_is_logged_told_to_the_admins_once_and_retried(
     settings: Settings, clock: VirtualClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     blocked = tmp_path / "not-a-folder"
@@ -280,13 +294,24 @@ async def test_a_failed_scheduled_backup_is_logged_and_told_to_the_admins(
     settings.backup_dir = blocked
     with caplog.at_level(logging.ERROR, logger="bot.app.backup_schedule"):
         session = await open_session(settings, clock)
-        await session.run_due_jobs()
-    try:
-        assert "scheduled backup" in caplog.text and "failed" in caplog.text
-        (told,) = session.community.read("ambassadors")
-        assert "The scheduled backup failed" in told.text
-    finally:
-        await session.app.close()
+        try:
+            await session.run_due_jobs()
+            await eventually(lambda: "Trying again in 15m" in caplog.text)
+            await session.run_due_jobs()  # delivers the notice to the admins
+            (told,) = session.community.read("ambassadors")
+            assert "The scheduled backup failed" in told.text
+
+            await session.advance(timedelta(minutes=15))  # the retry fails too
+            await eventually(lambda: "Trying again in 30m" in caplog.text)
+            await session.run_due_jobs()
+            assert len(session.community.read("ambassadors")) == 1  # told once
+
+            blocked.unlink()  # the operator fixes it; the next retry succeeds
+            await session.advance(timedelta(minutes=30))
+            await eventually(lambda: len(names(blocked)) == 1)
+        finally:
+            await session.app.close()
+    assert "not a folder" in caplog.text
 
 
 async def test_scheduled_backups_are_off_on_postgresql_with_a_pointer_to_pg_dump(
