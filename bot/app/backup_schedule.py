@@ -52,7 +52,7 @@ INLINE_SECONDS = 20.0
 RETRY_FIRST = timedelta(minutes=15)
 
 
-async def arm(services: Services, settings: Settings) -> BackupSchedule | None:
+async def arm(services: Services, settings: Settings) -> None:
     """At start: take scheduled backups if they are configured and the database is SQLite,
     and schedule the next one; otherwise make sure none is left pending from an earlier run."""
     jobs = JobRepository(services.db)
@@ -64,11 +64,10 @@ async def arm(services: Services, settings: Settings) -> BackupSchedule | None:
                 "BOTSCHAFTER_BACKUP_EVERY is set, but the database is PostgreSQL: no scheduled"
                 " backups are taken; back it up with pg_dump (see docs/operations.md)"
             )
-        return None
+        return
     schedule = BackupSchedule(services, path, settings)
     services.scheduler.register(KIND, schedule.fire)
     await schedule.start()
-    return schedule
 
 
 class BackupSchedule:
@@ -110,11 +109,6 @@ class BackupSchedule:
         previous = self._copying
         self._copying = asyncio.create_task(self._take(previous, now), name="backup")
         await asyncio.wait({self._copying}, timeout=INLINE_SECONDS)
-
-    async def idle(self) -> None:
-        """Return once no copy is in progress."""
-        while self._copying is not None and not self._copying.done():
-            await asyncio.wait({self._copying})
 
     async def _take(self, previous: asyncio.Task[None] | None, now: datetime) -> None:
         """Copy, check and prune, after the copy before this one (one at a time); a
