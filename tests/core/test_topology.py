@@ -23,6 +23,7 @@ from bot.clock import VirtualClock
 from bot.host import Host
 from bot.settings import Settings
 from storage.database import Database
+from storage.timestamps import to_db
 
 FIRST, SECOND = Identity("web-1", 101), Identity("web-2", 202)
 
@@ -143,12 +144,19 @@ async def test_a_running_process_renews_and_learns_when_its_shards_were_taken(
     lost: list[str] = []
     async with claimed(db, discord(tmp_path, 2), clock, lost.append, FIRST):
         clock.advance(topology.lapse(discord(tmp_path)) * 2)
-        await asyncio.sleep(0.05)  # renewed meanwhile: still live for a newcomer
-        with pytest.raises(TopologyRefused):
+        renewed = to_db(clock.now())
+        for _ in range(200):  # renewed meanwhile (a loaded database may take a while) ...
+            await asyncio.sleep(0.01)
+            if await db.fetch_value("SELECT MIN(heartbeat_at) FROM process_claims") == renewed:
+                break
+        with pytest.raises(TopologyRefused):  # ... so still live for a newcomer
             async with claimed(db, discord(tmp_path, 2), clock, never_lost, SECOND):
                 pass
         await db.execute("DELETE FROM process_claims")  # as if another had taken them over
-        await asyncio.sleep(0.05)
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if lost:
+                break
     assert lost and "taken over by another process" in lost[0]
 
 
