@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -194,8 +193,7 @@ async def test_join_log_lists_each_join_and_marks_young_accounts(
     ]
 
 
-async def test_restart_in_the_middle_of_a_wave_edits_the_same_alert(tmp_path: Path):
-    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+async def test_restart_in_the_middle_of_a_wave_edits_the_same_alert(settings: Settings):
     clock = VirtualClock()
     community = LocalCommunity()
     community.now = clock.now
