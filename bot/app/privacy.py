@@ -96,7 +96,11 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    _write_private(args.out, text)
+    try:
+        _write_private(args.out, text)
+    except OSError as error:
+        print(f"{args.out}: cannot write the export: {error.strerror}", file=sys.stderr)
+        return 2
     count = sum(
         len(section["rows"]) for c in document["communities"].values() for section in c.values()
     )
@@ -164,7 +168,7 @@ async def _communities(db: Database, member: str, only: str | None) -> list[str]
 
 def _nothing_found(member: str, community: str | None) -> str:
     where = f"in {community}" if community else "in any community"
-    return f"no records about member {member!r} {where}. {FIND_AN_ID}"
+    return f"No records about member {member!r} {where}. {FIND_AN_ID}"
 
 
 def _list(communities: list[str]) -> str:

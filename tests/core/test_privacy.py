@@ -145,7 +145,7 @@ async def test_an_unknown_member_is_named_with_how_to_find_an_id(
 ) -> None:
     assert await cli.run_export(args("<@nobody>"), community) == 1
     err = capsys.readouterr().err
-    assert "no records about member 'nobody' in any community" in err
+    assert "No records about member 'nobody' in any community" in err
     assert "Copy User ID" in err
     assert await cli.run_export(args("jonas", community="discord:1"), community) == 1
 
@@ -158,6 +158,9 @@ async def test_export_to_a_file_is_readable_by_the_operator_only(
     assert "record(s) about jonas in 1 community" in capsys.readouterr().out
     assert out.stat().st_mode & 0o077 == 0
     assert json.loads(out.read_text(encoding="utf-8"))["member"] == "jonas"
+    missing = tmp_path / "no-such-folder" / "jonas.json"
+    assert await cli.run_export(args("jonas", out=missing), community) == 2
+    assert "cannot write the export: No such file or directory" in capsys.readouterr().err
 
 
 async def everything(db: Database) -> dict[str, list[tuple[object, ...]]]:
