@@ -31,11 +31,14 @@ TRANSITIONS: dict[str, set[tuple[Status | None, Status | None]]] = {
     "unvote": {(None, None)},
     "follow-up": {(None, None)},
     "first-response-escalated": {(None, None)},
+    "lead-escalated": {(None, None)},
+    "edited": _SAME,
+    "assigned": {(Status.OPEN, Status.CLAIMED), *(_SAME - {(Status.OPEN, Status.OPEN)})},
 }
 AMBASSADOR_ACTIONS = frozenset(
-    {"claimed", "updated", "escalated", "resolved", "merged", "merged-in"}
+    {"claimed", "assigned", "updated", "escalated", "resolved", "merged", "merged-in"}
 )
-BOT_ACTIONS = frozenset({"follow-up", "first-response-escalated"})
+BOT_ACTIONS = frozenset({"follow-up", "first-response-escalated", "lead-escalated"})
 # Rows that only an active ticket gets: a closed ticket takes no votes and no follow-ups.
 ACTIVE_ONLY = BOT_ACTIONS | {"vote"}
 # Rows announced by exactly one bot message in the ticket's thread.
@@ -51,6 +54,8 @@ THREAD_POSTS = frozenset(
         "merged",
         "merged-in",
         "follow-up",
+        "edited",
+        "assigned",
     }
 )
 STATUS_SHOWN = {
@@ -109,7 +114,7 @@ def may_record(entry: HistoryEntry, ticket: Ticket) -> bool:
         return entry.actor_id == BOT
     if entry.action in ("opened", "withdrawn"):
         return entry.actor_id == ticket.opener_id
-    if entry.action == "reopened":
+    if entry.action in ("reopened", "edited"):
         return entry.actor_id in AMBASSADORS | {ticket.opener_id}
     if entry.action == "vote":
         return entry.actor_id != ticket.opener_id
