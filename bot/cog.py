@@ -210,13 +210,16 @@ class Services:
     # Every random choice a member can see (e.g. which welcome variant) comes from here, so
     # a scripted session seeds it and replays to the same transcript.
     random: random.Random = field(default_factory=random.Random)
-    # How long data is kept (settings), for what /privacy info tells members.
-    retention: RetentionPeriods = field(default_factory=RetentionPeriods)
-    # Member text the bot posts in public passes the community's rules here first.
-    screen: TextScreen = field(default_factory=TextScreen)
     # The web board's address when this process serves one (WEB_PUBLIC_URL, or the local
     # address in local mode): trackers link to their ticket's page there (bot/board.py).
     board_url: str | None = None
+    # WEB_SECRET, when set: the key that signs /dashboard links and insights sessions
+    # (bot/signin.py); unset, a key made once and kept in the database signs them.
+    web_secret: str | None = None
+    # Member text the bot posts in public passes the community's rules here first.
+    screen: TextScreen = field(default_factory=TextScreen)
+    # How long data is kept (settings), for what /privacy info tells members.
+    retention: RetentionPeriods = field(default_factory=RetentionPeriods)
     # Counters for /metrics (bot/metrics.py); the scheduler and the outbox share it.
     metrics: Metrics = field(default_factory=Metrics)
 

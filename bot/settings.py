@@ -203,6 +203,11 @@ class Settings(BaseSettings):
     web_metrics_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("WEB_METRICS_TOKEN", "web_metrics_token")
     )
+    # Signs /dashboard sign-in links and insights session cookies; unset, a key is made
+    # once and kept in the database (so links survive restarts). Never logged.
+    web_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("WEB_SECRET", "web_secret")
+    )
 
     @field_validator("web_public_url")
     @classmethod

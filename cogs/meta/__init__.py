@@ -1,4 +1,4 @@
-"""Built-in commands every community gets: /help, /about, /config and /privacy."""
+"""Built-in commands every community gets: /help, /about, /config, /privacy and /dashboard."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.interaction import Interaction
 from bot.outgoing import Markup, join, rich
 from bot.permissions import may_use
+from cogs.meta.dashboard import DashboardDesk
 from cogs.meta.privacy import NOTICE_POSTED, PrivacyDesk
 from storage.database import Transaction
 
@@ -29,6 +30,7 @@ class MetaCog(Cog):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
         self.privacy = PrivacyDesk(services)
+        self.dashboard_desk = DashboardDesk(services)
 
     @command(
         "help",
@@ -197,6 +199,17 @@ class MetaCog(Cog):
     )
     async def privacy_confirm(self, interaction: Interaction) -> None:
         await self.privacy.confirm(interaction)
+
+    @command(
+        "dashboard",
+        "Get a sign-in link to this community's insights pages by direct message (admins,"
+        " ambassadors and moderators).",
+        description_de="Einen Anmeldelink zu den Auswertungen dieser Community per"
+        " Direktnachricht bekommen (Admins, Botschafter und Moderatoren).",
+        private=True,
+    )
+    async def dashboard(self, interaction: Interaction) -> None:
+        await self.dashboard_desk.send_link(interaction)
 
     @after_delivery(NOTICE_POSTED)
     async def on_privacy_notice(

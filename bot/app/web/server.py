@@ -125,6 +125,7 @@ async def start(
     # Trackers link to the board where the public reaches it; the communities served here
     # (local mode) at this machine's address when no public one is set.
     services.board_url = settings.web_public_url or (server.url if served else None)
+    services.web_secret = settings.web_secret.get_secret_value() if settings.web_secret else None
     return server
 
 

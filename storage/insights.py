@@ -1,0 +1,212 @@
+"""The figures behind the insights pages: tickets, moderation and welcome of one community
+over a date range ``[start, end)``.
+
+Counts per week are counted per day in SQL (``substr(at, 1, 10)``, the same on both
+backends: timestamps are ISO-8601 text) and summed into ISO weeks here, so a year is at
+most 366 rows whatever the traffic. Medians need the durations themselves, one column
+pair per ticket or flag in range. Private tickets count in every number but are never
+named: the lists of tickets take only public ones.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from storage.database import Database, Row
+from storage.timestamps import from_db, to_db
+
+LISTED = 5  # tickets named in "oldest unclaimed" and "most-voted open"
+REPEAT = 2  # infractions in range that make a repeat offender
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A public ticket named in a list."""
+
+    number: int
+    title: str
+    opened_at: datetime
+    votes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFigures:
+    opened: dict[date, int]  # per ISO week (its Monday)
+    resolved: dict[date, int]
+    median_first_response: timedelta | None
+    median_resolution: timedelta | None
+    oldest_unclaimed: list[Named]
+    most_voted: list[Named]
+    outcomes: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationFigures:
+    flags: dict[tuple[date, str], int]  # (week, rule) → flags
+    median_settle: timedelta | None
+    actions: dict[str, int]
+    reported: int  # settled flags that members reported
+    reported_acted: int  # of those, settled with an action other than dismiss
+    repeat_offenders: list[tuple[str, int]]  # (name, infractions) with REPEAT or more
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeFigures:
+    joins: dict[date, int]
+    joined: int
+    accepted: int  # of those who joined in range
+    kudos: dict[date, int]
+
+
+def week_of(day: date) -> date:
+    """The Monday that starts the ISO week of `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+class Insights:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def tickets(self, community: str, start: datetime, end: datetime) -> TicketFigures:
+        span = (community, to_db(start), to_db(end))
+        opened = await self._per_week("tickets", "opened_at", span)
+        resolved = await self._per_week("tickets", "resolved_at", span)
+        responses = await self._db.fetch_all(
+            "SELECT opened_at, first_response_at FROM tickets WHERE community = ?"
+            " AND opened_at >= ? AND opened_at < ? AND first_response_at IS NOT NULL",
+            span,
+        )
+        resolutions = await self._db.fetch_all(
+            "SELECT opened_at, resolved_at FROM tickets WHERE community = ?"
+            " AND resolved_at >= ? AND resolved_at < ?",
+            span,
+        )
+        outcomes = await self._db.fetch_all(
+            "SELECT COALESCE(outcome, status) AS outcome, COUNT(*) AS n FROM tickets"
+            " WHERE community = ? AND resolved_at >= ? AND resolved_at < ?"
+            " GROUP BY COALESCE(outcome, status)",
+            span,
+        )
+        unclaimed = await self._db.fetch_all(
+            "SELECT number, title, opened_at, vote_count FROM tickets WHERE community = ?"
+            " AND active = 1 AND private = 0 AND owner_id IS NULL"
+            " ORDER BY opened_at, number LIMIT ?",
+            (community, LISTED),
+        )
+        voted = await self._db.fetch_all(
+            "SELECT number, title, opened_at, vote_count FROM tickets WHERE community = ?"
+            " AND active = 1 AND private = 0 ORDER BY vote_count DESC, opened_at, number"
+            " LIMIT ?",
+            (community, LISTED),
+        )
+        return TicketFigures(
+            opened=opened,
+            resolved=resolved,
+            median_first_response=_median(responses),
+            median_resolution=_median(resolutions),
+            oldest_unclaimed=[_named(row) for row in unclaimed],
+            most_voted=[_named(row) for row in voted],
+            outcomes={row["outcome"]: row["n"] for row in outcomes},
+        )
+
+    async def moderation(self, community: str, start: datetime, end: datetime) -> ModerationFigures:
+        span = (community, to_db(start), to_db(end))
+        by_rule = await self._db.fetch_all(
+            "SELECT substr(f.created_at, 1, 10) AS day, h.rule AS rule,"
+            " COUNT(DISTINCT f.id) AS n FROM moderation_flags f"
+            " JOIN moderation_hits h ON h.flag_id = f.id WHERE f.community = ?"
+            " AND f.created_at >= ? AND f.created_at < ? GROUP BY substr(f.created_at, 1, 10),"
+            " h.rule",
+            span,
+        )
+        # Flags no rule raised: reported by members, or filed by a moderator or the ladder.
+        by_kind = await self._db.fetch_all(
+            "SELECT substr(f.created_at, 1, 10) AS day, CASE WHEN EXISTS (SELECT 1 FROM"
+            " moderation_reports r WHERE r.flag_id = f.id) THEN 'report' ELSE f.kind END"
+            " AS rule, COUNT(*) AS n FROM moderation_flags f WHERE f.community = ?"
+            " AND f.created_at >= ? AND f.created_at < ? AND NOT EXISTS (SELECT 1 FROM"
+            " moderation_hits h WHERE h.flag_id = f.id) GROUP BY substr(f.created_at, 1, 10),"
+            " CASE WHEN EXISTS (SELECT 1 FROM moderation_reports r WHERE r.flag_id = f.id)"
+            " THEN 'report' ELSE f.kind END",
+            span,
+        )
+        flags: Counter[tuple[date, str]] = Counter()
+        for row in [*by_rule, *by_kind]:
+            flags[(week_of(date.fromisoformat(row["day"])), row["rule"])] += row["n"]
+        settled = await self._db.fetch_all(
+            "SELECT created_at, acted_at FROM moderation_flags WHERE community = ?"
+            " AND acted_at >= ? AND acted_at < ? AND status = 'settled'",
+            span,
+        )
+        actions = await self._db.fetch_all(
+            "SELECT outcome, COUNT(*) AS n FROM moderation_flags WHERE community = ?"
+            " AND acted_at >= ? AND acted_at < ? AND status = 'settled'"
+            " AND outcome IS NOT NULL GROUP BY outcome",
+            span,
+        )
+        reported = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN outcome <> 'dismiss' THEN 1"
+            " ELSE 0 END), 0) AS acted FROM moderation_flags f WHERE community = ?"
+            " AND acted_at >= ? AND acted_at < ? AND status = 'settled' AND EXISTS"
+            " (SELECT 1 FROM moderation_reports r WHERE r.flag_id = f.id)",
+            span,
+        )
+        offenders = await self._db.fetch_all(
+            "SELECT member_id, MAX(member_name) AS name, COUNT(*) AS n"
+            " FROM moderation_infractions WHERE community = ? AND at >= ? AND at < ?"
+            " GROUP BY member_id HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, MAX(member_name)",
+            (*span, REPEAT),
+        )
+        assert reported is not None
+        return ModerationFigures(
+            flags=dict(sorted(flags.items())),
+            median_settle=_median(settled),
+            actions={row["outcome"]: row["n"] for row in actions},
+            reported=int(reported["n"]),
+            reported_acted=int(reported["acted"]),
+            repeat_offenders=[(row["name"], row["n"]) for row in offenders],
+        )
+
+    async def welcome(self, community: str, start: datetime, end: datetime) -> WelcomeFigures:
+        span = (community, to_db(start), to_db(end))
+        joined = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n, COUNT(accepted_at) AS accepted FROM welcome_members"
+            " WHERE community = ? AND joined_at >= ? AND joined_at < ?",
+            span,
+        )
+        assert joined is not None
+        return WelcomeFigures(
+            joins=await self._per_week("welcome_members", "joined_at", span),
+            joined=int(joined["n"]),
+            accepted=int(joined["accepted"]),
+            kudos=await self._per_week("kudos", "given_at", span),
+        )
+
+    async def _per_week(
+        self, table: str, column: str, span: tuple[str, str, str]
+    ) -> dict[date, int]:
+        # `table` and `column` are names written in this module, never a visitor's text.
+        rows = await self._db.fetch_all(
+            f"SELECT substr({column}, 1, 10) AS day, COUNT(*) AS n FROM {table}"
+            f" WHERE community = ? AND {column} >= ? AND {column} < ?"
+            f" GROUP BY substr({column}, 1, 10)",
+            span,
+        )
+        weeks: Counter[date] = Counter()
+        for row in rows:
+            weeks[week_of(date.fromisoformat(row["day"]))] += row["n"]
+        return dict(sorted(weeks.items()))
+
+
+def _median(rows: list[Row]) -> timedelta | None:
+    """The median of (start, end) pairs' durations."""
+    if not rows:
+        return None
+    return statistics.median(from_db(row[1]) - from_db(row[0]) for row in rows)
+
+
+def _named(row: Row) -> Named:
+    return Named(row["number"], row["title"], from_db(row["opened_at"]), row["vote_count"])
