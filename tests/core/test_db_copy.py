@@ -47,6 +47,18 @@ as Jonas
 say what the d.a.r.n is going on @everyone
 as Mo
 react flag:1 ⚠️
+/note @Jonas new here
+as Jonas
+/appeal 1 I was quoting
+as Alice
+/appeals decide 1 uphold
+join Sam
+as Mo
+/ban @Sam spam
+as Alice
+/ban @Sam spam
+as Mo
+/infraction pardon 2 mistaken identity
 as Ben
 say please send me a refund now
 as Jonas
