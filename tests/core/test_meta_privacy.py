@@ -53,6 +53,10 @@ async def test_a_request_reaches_the_admins_before_the_member_is_told_so(
     await c.run(ben, "/privacy request erase")
     assert "already asked" in c.last_private(ben)
     assert len(c.read("moderators")) == 1  # no second notice
+    [row] = await session.app.services.db.fetch_all(
+        "SELECT kind, status, notice_channel_id, notice_message_id FROM privacy_requests"
+    )
+    assert tuple(row) == ("erase", "pending", "moderators", str(notice.number))
 
 
 async def test_during_an_outage_the_member_hears_it_waits_and_it_is_posted_later(
