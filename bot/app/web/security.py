@@ -32,5 +32,6 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as error:  # redirects and aiohttp's own answers get them too
         error.headers.update(HEADERS)
         raise
-    response.headers.update(HEADERS)
+    for name, value in HEADERS.items():  # a page may set a stricter or its own policy
+        response.headers.setdefault(name, value)
     return response

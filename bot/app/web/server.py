@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app.web import board, feeds, ops, paths
+from bot.app.web import board, feeds, insights, ops, paths
 from bot.app.web.context import WebContext
 from bot.app.web.language import load_texts
 from bot.app.web.pages import CONTEXT, environment, not_found
@@ -31,7 +31,12 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ROUTES: tuple[Callable[[], list[web.RouteDef]], ...] = (board.routes, feeds.routes, ops.routes)
+ROUTES: tuple[Callable[[], list[web.RouteDef]], ...] = (
+    board.routes,
+    feeds.routes,
+    ops.routes,
+    insights.routes,
+)
 STATIC = Path(__file__).parent / "static"
 
 
