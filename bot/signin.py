@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import Permission
 from bot.config import Roles
-from bot.model import Member
+from bot.model import Community, Member
 from bot.permissions import has_permission
 from storage.web_signin import SignInStore
 
@@ -100,6 +100,11 @@ def read(key: str, token: str, kind: Kind, now: datetime) -> Claims | Refused:
     if claims.expires <= now:
         return Refused.EXPIRED
     return claims
+
+
+def insights_path(community: Community) -> str:
+    """Where a community's insights live on the web server."""
+    return f"/insights/{community.platform}/{community.id}"
 
 
 def link(base_url: str, token: str) -> str:

@@ -21,6 +21,7 @@ from bot.delivery import Outcome as Delivered
 from bot.effects import Post
 from bot.model import Community
 from bot.outgoing import Mention, OutgoingMessage, Rich, join
+from bot.signin import insights_path
 from bot.text import excerpt
 from cogs.tickets.announce import Announcer
 from cogs.tickets.config import WEEKDAYS, DigestConfig, TicketsConfig
@@ -145,7 +146,7 @@ class Digests:
             notices.begin(tx, f"{job.key}:post")
             await self._announcer.post_retried(
                 notices,
-                Post(channel, self.render(figures, notices.locale), allow_pings=False),
+                Post(channel, self.render(figures, notices.locale, community), allow_pings=False),
                 DIGEST_POSTED,
                 {"community": community.key, "period": period},
             )
@@ -166,9 +167,14 @@ class Digests:
     async def preview(self, community: Community, locale: str) -> OutgoingMessage:
         """The digest for the seven days up to and including now, for an ambassador who asks."""
         end = self._services.clock.now() + STORED_PRECISION  # the window's end is exclusive
-        return self.render(await self._reports.digest(community.key, end - PERIOD, end), locale)
+        figures = await self._reports.digest(community.key, end - PERIOD, end)
+        return self.render(figures, locale, community)
 
-    def render(self, figures: DigestFigures, locale: str) -> OutgoingMessage:
+    def render(
+        self, figures: DigestFigures, locale: str, community: Community | None = None
+    ) -> OutgoingMessage:
+        """The digest; with `community`, a link to its insights pages where the bot serves
+        web pages (WEB_PUBLIC_URL, or the local address in local mode)."""
         t = self._services.i18n.t
         lines: list[Rich] = [
             self._counts(figures, locale),
@@ -204,6 +210,9 @@ class Digests:
         ] or [t("tickets.digest.none", locale)]
         lines.append(t("tickets.digest.done_title", locale))
         lines += self._done_lines(figures, locale) or [t("tickets.digest.none", locale)]
+        if community is not None and self._services.board_url:
+            link = f"{self._services.board_url}{insights_path(community)}"
+            lines.append(t("tickets.digest.insights", locale, link=link))
         start = figures.start.date().isoformat()
         end = (figures.end - STORED_PRECISION).date().isoformat()
         return OutgoingMessage(

@@ -314,3 +314,11 @@ async def test_a_range_typed_wrongly_is_said_and_the_default_shown(
     assert "could not be read" in text and "last 12 weeks" in text
     text = await (await client.get(f"{INSIGHTS}?from=2026-02-01&to=2026-01-02")).text()
     assert "ends before it starts" in text
+
+
+async def test_the_weekly_digest_links_to_the_insights(desk: Desk) -> None:
+    desk.session.app.services.board_url = None
+    assert "/insights/" not in await desk.run("Amy", "/ticket digest")
+    desk.session.app.services.board_url = BASE
+    digest = await desk.run("Amy", "/ticket digest")
+    assert f"{BASE}{INSIGHTS}" in digest and "/dashboard" in digest

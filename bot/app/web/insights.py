@@ -46,10 +46,6 @@ def routes() -> list[web.RouteDef]:
     ]
 
 
-def insights_path(community: Community) -> str:
-    return f"/insights/{community.platform}/{community.id}"
-
-
 @dataclass(frozen=True, slots=True)
 class Range:
     start: date
@@ -98,7 +94,7 @@ async def signin_post(request: web.Request) -> web.StreamResponse:
         return _refused(request, present, signin.Refused.USED)
     key = await signin.signing_key(ctx.services)
     session = signin.issue(key, signin.Kind.SESSION, claims.community, claims.member_id, now)
-    response = web.HTTPSeeOther(insights_path(community))
+    response = web.HTTPSeeOther(signin.insights_path(community))
     sessions.start(request, response, session)
     raise response
 
@@ -123,7 +119,7 @@ async def page(request: web.Request) -> web.Response:
         community=community,
         name=await context(request).community_name(community),
         span=span,
-        base=insights_path(community),
+        base=signin.insights_path(community),
         sections=tables,
     )
     response.headers["Cache-Control"] = "private, no-store"
