@@ -235,6 +235,11 @@ REGISTRY: tuple[Entry, ...] = (
         (Role("user_id"),),
     ),
     Keyed(
+        "web_used_links",
+        "sign-in links to the insights pages the member used (kept until they expire)",
+        (Role("member_id"),),
+    ),
+    Keyed(
         "privacy_requests",
         "the member's requests to see or erase their data",
         (Role("member_id", names=("member_name",)), Role("decided_by")),
