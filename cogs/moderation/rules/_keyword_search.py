@@ -4,25 +4,32 @@ Plain single words go in a dict, so 10,000 of them cost one set test per reading
 Wildcard words and phrases are literal "needles" with spaces marking word edges
 (`` cat`` is ``cat*``, ``cat `` is ``*cat``), all in one alternation inside an RE2 set
 searched once over the joined readings, next to two gates: one for stretched letters,
-one for spaced-out letters. A message that hits nothing costs a few `bytes` operations
-and one RE2 call. Only a hit pays for finding out which keyword it was and where: a
-slice of each word looked up in dicts of wildcard words, phrases looked up by a word
-they must contain whole, and positions from `_tokens.spans`.
+one for spaced-out letters. A third gate, neighbouring words that are the two halves of
+a keyword split at a fragment (`_splits`), is a set test. A message that hits nothing
+costs a few `bytes` operations and one RE2 call. Only a hit pays for finding out which
+keyword it was and where: a slice of each word looked up in dicts of wildcard words,
+phrases looked up by a word they must contain whole, and positions from `_tokens.spans`.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
+from itertools import pairwise, product
 from typing import Generic, NamedTuple, TypeVar
 
 import re2
 
+from cogs.moderation.rules._splits import halves
 from cogs.moderation.rules._tokens import (
+    MASK,
     STRETCH_LETTERS,
     Reading,
     has_letter,
     readings,
+    reads_as_word,
     spaced_runs,
     spans,
+    trimmed,
     unstretched,
 )
 from cogs.moderation.rules.keywords import Keyword
@@ -46,15 +53,21 @@ class KeywordHit(NamedTuple, Generic[Owner]):
 
 
 _Entry = tuple[Keyword, Owner]
-# The RE2 set's patterns after the alternation of all needles: letters stretched in the
-# plain reading (the first line of the joined readings, hence the anchor), and three
-# one-character words in a row.
-_STRETCHED = f"^[^\\n]*(?:{'|'.join(letter * 3 for letter in STRETCH_LETTERS)})"
+# The RE2 set's patterns after the alternation of all needles: letters stretched in any
+# reading, and three one-character words in a row.
+_STRETCHED = f"(?:{'|'.join(letter * 3 for letter in STRETCH_LETTERS)})"
 _SPACED = " [^ \\n] [^ \\n] [^ \\n] "
 # Stands in for the alternation when there are no needles: the joined readings never
 # hold two line breaks in a row.
 _NOTHING = "\\n\\n"
-_NEEDLES, _STRETCH_GATE, _SPACED_GATE = range(3)
+_NEEDLES, _STRETCH_GATE, _SPACED_GATE, _SPLIT_GATE = range(4)
+ALL_GATES = frozenset(range(4))
+# A masked word is filled in when it has at most this many masks, and at least as many
+# other characters as masks and this many ("f*ck", "f**k", "a*s").
+_MOST_MASKS, _FEWEST_KNOWN = 2, 2
+# Masked words filled in per message: bounds the work a message of masks can cause.
+_MOST_MASKED_WORDS = 16
+_LETTERS = range(ord("a"), ord("z") + 1)
 
 
 class _Phrase(Generic[Owner]):
@@ -109,6 +122,10 @@ class KeywordMatcher(Generic[Owner]):
                 shape.setdefault(keyword.text.encode(), []).append((keyword, owner))
             else:
                 self._whole.setdefault(keyword.text.encode(), []).append((keyword, owner))
+        self._split_keywords = [
+            *self._whole,
+            *(t for table in self._affixes.values() for t in table),
+        ]
         for phrase in phrases.values():
             key, offset = phrase.key
             self._phrases.setdefault(key, []).append((phrase, offset))
@@ -133,9 +150,29 @@ class KeywordMatcher(Generic[Owner]):
             touched = any(not whole.isdisjoint(words) for _, words in found)
             joined = b" " + b" \n ".join(b" ".join(words) for _, words in found) + b" "
         matched = self._set.Match(joined)
-        if not touched and matched is None:
+        gates = set(matched or ())
+        if self._split_in(found):
+            gates.add(_SPLIT_GATE)
+        if not touched and not gates and found[-1][0] is not Reading.MASKED:
             return []
-        return _Search(self, folded, found, set(matched or ())).hits
+        return _Search(self, folded, found, gates).hits
+
+    @cached_property
+    def halves(self) -> dict[bytes, frozenset[bytes]]:
+        """Keywords split at a fragment, first half -> second halves (built on first use:
+        it is a few milliseconds for a long list, and a rebuild should not wait for it)."""
+        return halves(self._split_keywords)
+
+    def _split_in(self, found: list[tuple[Reading, list[bytes]]]) -> bool:
+        """Whether two neighbouring words of a reading are the halves of a split keyword."""
+        firsts = self.halves
+        for _, words in found:
+            if firsts.keys().isdisjoint(words):
+                continue
+            for first, second in pairwise(words):
+                if second in firsts.get(first, ()):
+                    return True
+        return False
 
 
 class _Search(Generic[Owner]):
@@ -158,7 +195,16 @@ class _Search(Generic[Owner]):
         self._found: dict[tuple[int, int, int], KeywordHit[Owner]] = {}
         self._affix_cache: dict[bytes, list[_Entry[Owner]]] = {}
         searched: list[tuple[Reading, list[bytes], list[tuple[int, int]] | None]]
-        searched = [(kind, words, None) for kind, words in found]
+        searched = [
+            (kind, self._unmasked(words) if kind is Reading.MASKED else words, None)
+            for kind, words in found
+        ]
+        if _SPLIT_GATE in gates:
+            firsts = matcher.halves
+            for kind, words in found:
+                for index, (first, second) in enumerate(pairwise(words)):
+                    if second in firsts.get(first, ()):
+                        searched.append((kind, [first + second], [(index, index + 1)]))
         if _SPACED_GATE in gates:
             squeezed = [(kind, words) for kind, words in found if kind is not Reading.PLAIN]
             for kind, words in squeezed or found:  # plain when no squeezed reading differs
@@ -166,12 +212,38 @@ class _Search(Generic[Owner]):
                     run = [b"".join(words[first : last + 1])]
                     searched.append((kind, run, [(first, last)]))
         for kind, words, ranges in list(searched):
-            if (_STRETCH_GATE in gates and kind is Reading.PLAIN) or ranges is not None:
+            if _STRETCH_GATE in gates or ranges is not None:
                 searched.extend((kind, cut, ranges) for cut in _unstretched(words))
         for kind, words, ranges in searched:
             self._whole_words(kind, words, ranges)
             self._needles(kind, words, ranges)
         self.hits = sorted(self._found.values(), key=lambda hit: hit.start)
+
+    def _unmasked(self, words: list[bytes]) -> list[bytes]:
+        """`words` with masked letters filled in where that makes a listed word.
+
+        "f*ck" becomes "fuck" only when some keyword reads "fuck" (or starts or ends with
+        the filled-in word, as wildcards allow); otherwise the word stays as it was and
+        matches nothing.
+        """
+        matcher = self._matcher
+        filled = list(words)
+        masked = [index for index, word in enumerate(words) if MASK in word]
+        for index in masked[:_MOST_MASKED_WORDS]:
+            word = words[index]
+            masks = word.count(MASK)
+            if masks > _MOST_MASKS or len(word) - masks < max(masks, _FEWEST_KNOWN):
+                continue
+            template = word.replace(b"%", b"%%").replace(MASK, b"%c")
+            candidates = [template % letters for letters in product(_LETTERS, repeat=masks)]
+            listed = [c for c in candidates if c in matcher._whole]
+            if not listed and _NEEDLES in (
+                matcher._set.Match(b" " + b" ".join(candidates) + b" ") or ()
+            ):
+                listed = [c for c in candidates if self._affixes_in(c)]
+            if listed:
+                filled[index] = listed[0]
+        return filled
 
     def _whole_words(
         self, kind: Reading, words: list[bytes], ranges: list[tuple[int, int]] | None
@@ -254,12 +326,12 @@ class _Search(Generic[Owner]):
         located = self._spans[kind][first : last + 1]
         if kind is Reading.PLAIN and not ranges:
             counts = True
-        elif ranges:  # spaced-out letters count if any of them is a letter
+        elif ranges:  # spaced-out or split letters count if any of them is a letter
             counts = any(has_letter(self._folded[start:end]) for start, end in located)
-        else:  # squeezed words count if each comes from a chunk with a letter
-            counts = all(has_letter(self._folded[start:end]) for start, end in located)
+        else:  # squeezed words count if each comes from a chunk that may be leetspeak
+            counts = all(reads_as_word(self._folded[start:end]) for start, end in located)
         if counts:
-            start, end = located[0][0], located[-1][1]
+            start, end = trimmed(self._folded, located[0][0], located[-1][1])
             hit = KeywordHit(owner, keyword, start, end, words.decode())
             self._found.setdefault((id(owner), start, end), hit)
 

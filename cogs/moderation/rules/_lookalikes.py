@@ -232,6 +232,9 @@ for _first in (0x1F150, 0x1F170, 0x1F1E6):
     for _offset in range(26):
         LOOKALIKES[chr(_first + _offset)] = chr(ord("a") + _offset)
 
+# Lisu capital letters, drawn exactly like Latin capitals (ꓮ is A, ꓢ is S).
+LOOKALIKES |= dict(zip("ꓮꓐꓚꓓꓰꓝꓖꓧꓲꓗꓡꓟꓠꓳꓑꓣꓢꓔꓴꓦꓪꓫꓬ", "abcdefghiklmnoprstuvwxy", strict=True))
+
 # Characters that render as nothing but are letters or symbols by category, so the
 # category test for format characters (Cf) misses them.
 INVISIBLE: frozenset[str] = frozenset("\u115f\u1160\u3164\uffa0\u2800")

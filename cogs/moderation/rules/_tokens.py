@@ -6,12 +6,17 @@
   takes 1 and | for l instead of i, when the message has either. Trailing "!" is
   punctuation, not an i: "ass!!" is "ass";
 - spaced: three or more one-character chunks in a row, joined ("f u c k" -> fuck);
-- stretched: plain and spaced words with runs of three or more equal letters cut to one
-  and to two ("fuuuuck" -> fuck, "asssss" -> ass). Doubled letters are ordinary spelling
-  and stay: "good" never reads "god".
+- separated: a chunk of single characters between one repeated leetspeak symbol, read
+  without it ("f|u|c|k" -> fuck; other punctuation is dropped by squeezing anyway);
+- masked: a chunk with "*" or "#" between letters, each standing for one letter
+  ("f*ck", "sh#t"); `_keyword_search` fills them in, and only with a listed word;
+- stretched: every reading's words with runs of three or more equal letters cut to one
+  and to two ("fuuuuck" -> fuck, "asssss" -> ass, "sh111t" -> shiiit -> shit). Doubled
+  letters are ordinary spelling and stay: "good" never reads "god".
 
-A squeezed word counts only when its chunk has a letter, and spaced-out characters only
-when one of them is a letter: "1337" is a number, not leetspeak.
+A squeezed word counts only when its chunk has a letter or is more leetspeak symbol than
+digit ("@$$" is ass, "$100" is money), and spaced-out characters only when one of them is
+a letter: "1337" is a number, not leetspeak.
 
 Readings are lists of `bytes` words made with `bytes.translate` and `split`, because
 that is what keeps the common case, a message that matches nothing, cheap. Where each
@@ -45,6 +50,10 @@ _SQUEEZABLE_CHUNK = re.compile(
 _TRAILING_BANGS = re.compile(f"(?<!!)!++(?=[{_WHITESPACE}]|\\Z)")
 _TRAILING_BANGS_BYTES = re.compile(f"(?<!!)!++(?=[{_WHITESPACE}]|\\Z)".encode())
 _LETTER = re.compile(r"[^\W\d_]")
+_LEET_SYMBOLS = frozenset("@$!|+")
+# A chunk of three or more single characters with the same leetspeak symbol between each.
+_SEPARATED = re.compile(rb"(?<!\S)[^\s|!+]([|!+])[^\s|!+](?:\1[^\s|!+])+(?!\S)")
+MASK = b"*"
 _STRETCH = re.compile(rb"([a-z])\1{2,}")
 
 # Letters whose runs of three mark a stretched word; digits are left out ("1000").
@@ -57,6 +66,8 @@ class Reading(IntEnum):
     PLAIN = 0
     SQUEEZED = 1
     SQUEEZED_AS_L = 2
+    SEPARATED = 3
+    MASKED = 4
 
 
 def _bytes_table(mapping: dict[str, str], others: str | None) -> bytes:
@@ -76,6 +87,8 @@ _PLAIN = _bytes_table({}, " ")
 _SQUEEZE = _bytes_table(_LEET, None)
 _SQUEEZE_AS_L = _bytes_table(_LEET_AS_L, None)
 _DROP = _DROPPED.encode()
+_MASKED = _bytes_table(_LEET | {"#": "*"}, None)
+_DROP_BUT_MASKS = _DROP.replace(b"*", b"").replace(b"#", b"")
 _SQUEEZE_STR = str.maketrans(_LEET) | str.maketrans("", "", _DROPPED)  # for keywords
 
 
@@ -100,6 +113,14 @@ def readings(
         found.append((Reading.SQUEEZED, words))
     if "1" in folded or "|" in folded:
         found.append((Reading.SQUEEZED_AS_L, folded_bytes.translate(_SQUEEZE_AS_L, _DROP).split()))
+    if ("|" in folded or "!" in folded or "+" in folded) and _SEPARATED.search(folded_bytes):
+        joined = _SEPARATED.sub(lambda run: run[0].replace(run[1], b""), folded_bytes)
+        found.append((Reading.SEPARATED, joined.translate(_SQUEEZE, _DROP).split()))
+    if "*" in folded or "#" in folded:
+        masked = folded_bytes.translate(_MASKED, _DROP_BUT_MASKS).split()
+        masked = [kept for word in masked if (kept := word.strip(MASK))]
+        if any(MASK in word for word in masked):
+            found.append((Reading.MASKED, masked))
     return found
 
 
@@ -113,6 +134,16 @@ def spans(folded: str, kind: Reading) -> list[tuple[int, int]]:
     return [match.span() for match in _SQUEEZABLE_CHUNK.finditer(folded)]
 
 
+def trimmed(folded: str, start: int, end: int) -> tuple[int, int]:
+    """A chunk's span without the punctuation around it: "fuck," is shown as "fuck", the
+    same span the plain reading finds, so one word is one hit."""
+    while end > start and folded[end - 1] in _DROPPED:
+        end -= 1
+    while start < end and folded[start] in _DROPPED:
+        start += 1
+    return start, end
+
+
 def read_leet(folded: bytes) -> bytes:
     """Folded UTF-8 with leetspeak read as letters, byte for byte ("fr3e" -> "free")."""
     return folded.translate(_SQUEEZE)
@@ -121,6 +152,17 @@ def read_leet(folded: bytes) -> bytes:
 def has_letter(text: str) -> bool:
     """Whether `text` has a letter of any script (not a digit, not a symbol)."""
     return _LETTER.search(text) is not None
+
+
+def reads_as_word(chunk: str) -> bool:
+    """Whether a chunk may be leetspeak: it has a letter, or more symbols than digits.
+
+    "@$$" is written to be read as a word; "$100", "+49" and "1337" are numbers.
+    """
+    if _LETTER.search(chunk) is not None:
+        return True
+    symbols = sum(char in _LEET_SYMBOLS for char in chunk)
+    return symbols > sum(char.isdigit() for char in chunk)
 
 
 def spaced_runs(words: list[bytes]) -> list[tuple[int, int]]:

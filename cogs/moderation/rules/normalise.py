@@ -6,6 +6,10 @@ turned into a space. Each step works one character at a time, so the fold of a t
 the concatenation of the folds of its characters. That is what makes the offset map
 cheap and exact: it is only built for the few messages a rule matches.
 
+Text reversed with bidirectional override characters (U+202E ... U+202C) is folded in
+the order it is *displayed*, because that is what readers see: `displayed_order` gives
+the source index of each displayed character, and `Folded` maps spans back through it.
+
 Leetspeak, stretched letters and separators are *not* handled here: they depend on the
 word around them and live in `_tokens`.
 """
@@ -36,11 +40,52 @@ _TABLE_RANGES: tuple[range, ...] = (
 )
 
 
+# Right-to-left override, and what ends it: pop directional formatting, or a new line.
+_RLO, _LRO, _PDF = "\u202e", "\u202d", "\u202c"
+_CONTROLS = (_RLO, _LRO, _PDF)
+
+
 def fold(text: str) -> str:
     """The text rules match on: lower-case, Latin where it looks Latin, nothing invisible."""
     if text.isascii():
         return text.lower()
+    if _RLO in text:
+        text = "".join(text[index] for index in displayed_order(text))
     return unicodedata.normalize("NFKD", text).translate(_fold_table())
+
+
+def displayed_order(text: str) -> list[int]:
+    """Indices of `text` in the order they are shown: runs after U+202E reversed.
+
+    A right-to-left override shows the characters after it, up to its U+202C or the end
+    of the line, right to left, so "\u202ekcuf\u202c" reads "fuck" on screen. Overrides
+    nest (an inner left-to-right override U+202D keeps its run's order inside the
+    reversed one), as the Unicode bidirectional algorithm does for Latin letters.
+    """
+    order: list[int] = []
+    # Each open run: (is it right-to-left, the indices collected for it so far).
+    stack: list[tuple[bool, list[int]]] = [(False, order)]
+
+    def close() -> None:
+        rtl, run = stack.pop()
+        stack[-1][1].extend(reversed(run) if rtl else run)
+
+    for index, char in enumerate(text):
+        if char in _CONTROLS[:2]:
+            stack[-1][1].append(index)
+            stack.append((char == _RLO, []))
+        elif char == _PDF and len(stack) > 1:
+            close()
+            stack[-1][1].append(index)
+        elif char == "\n":
+            while len(stack) > 1:
+                close()
+            order.append(index)
+        else:
+            stack[-1][1].append(index)
+    while len(stack) > 1:
+        close()
+    return order
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +94,33 @@ class Folded:
 
     source: str
     text: str
-    _ends: list[int] | None  # where the fold of each source character ends; None: identity
+    _ends: list[int] | None  # where the fold of each shown character ends; None: identity
+    _order: list[int] | None = None  # source index of each shown character; None: as typed
 
     @classmethod
     def of(cls, source: str) -> Folded:
         if source.isascii():
             return cls(source, source.lower(), None)
-        pieces = list(map(_fold_char, source))
-        return cls(source, "".join(pieces), list(accumulate(map(len, pieces))))
+        order = displayed_order(source) if _RLO in source else None
+        shown = source if order is None else [source[index] for index in order]
+        pieces = list(map(_fold_char, shown))
+        return cls(source, "".join(pieces), list(accumulate(map(len, pieces))), order)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """The span of `source` that folded to `text[start:end]`, marks after it included."""
+        """The span of `source` that folded to `text[start:end]`, marks after it included.
+
+        In reversed text the span covers every typed character of the shown ones.
+        """
         if self._ends is None:
             return start, end
         first = bisect_right(self._ends, start)
         last = bisect_right(self._ends, end - 1) + 1
         while last < len(self.source) and self._ends[last] == end:  # folded to nothing
             last += 1
-        return first, last
+        if self._order is None:
+            return first, last
+        typed = [i for i in self._order[first:last] if self.source[i] not in _CONTROLS]
+        return (min(typed), max(typed) + 1) if typed else (first, first)
 
 
 # Distinct characters whose folds are remembered: more than any real chat uses, few
