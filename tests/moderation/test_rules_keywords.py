@@ -82,7 +82,6 @@ def test_evasions_are_caught_and_shown_as_typed(text: str, expected: str) -> Non
     [
         # A listed word split into two parts, one of which is no word at all.
         ("you fu ck", "fu ck"),
-        ("what a cu nt", "cu nt"),
         ("nice co ck", "co ck"),
         ("sl ut", "sl ut"),
         # Leetspeak digits and symbols stretched, and symbols alone.
@@ -164,6 +163,8 @@ def test_masks_and_splits_are_reported_with_the_keyword_as_listed() -> None:
         "as sess the pen is mightier",
         "sh it is quiet",  # "sh" is a word: a split at a word is never joined
         "bad word",
+        "Cu NT",  # copper, and Windows NT: both in the word lists, so never joined
+        "As's and Cu's",  # arsenic's, copper's
         "Schwanzflosse, Kassenbon und Fickmühle",
         "Assessor Hascher in Passau",
         "fuchsia and cocktails",

@@ -25,7 +25,7 @@ _REAL_WITHOUT_VOWEL = (
     "mr mrs ms dr st nr jr sr pc tv dj hr km cm kg mg ml lb lbs ft pm gb mb kb tb "
     "pr bc ff vs ps pts rd nd th ppl pls plz thx thnx btw wtf lmk jk np nvm ngl "
     "smh tbh brb bbl gg gl hf rn ttyl irl dm hq cd dvd mp pdf rss css html "
-    "str bzw hbf kfz pkw lkw bhf ggf vgl mfg zb dh nrw brd ddr tdl nch"
+    "nt str bzw hbf kfz pkw lkw bhf ggf vgl mfg zb dh nrw brd ddr tdl nch"
 )
 REAL_WITHOUT_VOWEL = frozenset(word.encode() for word in _REAL_WITHOUT_VOWEL.split())
 

@@ -34,7 +34,9 @@ from enum import IntEnum
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b"}
 _LEET |= {"9": "g", "@": "a", "$": "s", "!": "i", "|": "i", "+": "t"}
 _LEET_AS_L = _LEET | {"1": "l", "|": "l"}
-_DROPPED = "".join(c for c in string.punctuation if c not in _LEET)
+# Punctuation squeezing drops. The apostrophe stays: it is spelling, and dropping it
+# read "As's" (arsenic's) as "ass".
+_DROPPED = "".join(c for c in string.punctuation if c not in _LEET and c != "'")
 
 _WHITESPACE = " \t\n\r\x0b\x0c"  # what `bytes.split()` splits on
 _WORD = re.compile(r"[0-9A-Za-z\u0080-\U0010ffff]+")
