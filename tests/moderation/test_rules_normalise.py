@@ -61,3 +61,25 @@ def test_original_span_covers_a_character_that_folded_to_two() -> None:
     assert folded.text == "grosse worte"
     first, last = folded.original_span(0, 6)
     assert typed[first:last] == "große"
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("say \u202etihs\u202c now", "say shit now"),
+        ("\u202eab\u202dcd\u202cef", "fecdba"),  # a left-to-right run inside keeps its order
+        ("\u202eab\ncd", "ba\ncd"),  # an override ends with its line
+        ("\u202cstray end", "stray end"),
+    ],
+)
+def test_reversed_text_is_folded_as_it_is_shown(typed: str, shown: str) -> None:
+    assert fold(typed) == shown
+    assert Folded.of(typed).text == shown
+
+
+def test_a_span_in_reversed_text_maps_to_the_characters_typed() -> None:
+    typed = "say \u202etihs\u202c now"
+    folded = Folded.of(typed)
+    start = folded.text.index("shit")
+    first, last = folded.original_span(start, start + 4)
+    assert typed[first:last] == "tihs"

@@ -62,30 +62,31 @@ def displayed_order(text: str) -> list[int]:
     nest (an inner left-to-right override U+202D keeps its run's order inside the
     reversed one), as the Unicode bidirectional algorithm does for Latin letters.
     """
-    order: list[int] = []
-    # Each open run: (is it right-to-left, the indices collected for it so far).
-    stack: list[tuple[bool, list[int]]] = [(False, order)]
+    # Each open run: is it right-to-left, and its pieces in typed order. A piece is one
+    # character, or a whole nested run already in the order it is shown.
+    stack: list[tuple[bool, list[list[int]]]] = [(False, [])]
 
     def close() -> None:
-        rtl, run = stack.pop()
-        stack[-1][1].extend(reversed(run) if rtl else run)
+        rtl, pieces = stack.pop()
+        shown = reversed(pieces) if rtl else pieces
+        stack[-1][1].append([index for piece in shown for index in piece])
 
     for index, char in enumerate(text):
         if char in _CONTROLS[:2]:
-            stack[-1][1].append(index)
+            stack[-1][1].append([index])
             stack.append((char == _RLO, []))
         elif char == _PDF and len(stack) > 1:
             close()
-            stack[-1][1].append(index)
+            stack[-1][1].append([index])
         elif char == "\n":
             while len(stack) > 1:
                 close()
-            order.append(index)
+            stack[-1][1].append([index])
         else:
-            stack[-1][1].append(index)
+            stack[-1][1].append([index])
     while len(stack) > 1:
         close()
-    return order
+    return [index for piece in stack[0][1] for index in piece]
 
 
 @dataclass(frozen=True, slots=True)
