@@ -31,6 +31,7 @@ from storage import copy
 from storage.database import Database, migrations
 from storage.platform_events import PlatformEventRepository
 from storage.process_claims import Claim, ProcessClaimRepository
+from storage.rule_windows import RuleWindowRepository, WindowPost
 from tests.postgres import PostgresServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -110,6 +111,9 @@ async def community(settings: Settings, tmp_path: Path) -> Path:
         await PlatformEventRepository(db).claim("slack:T1", "Ev1", now, hour)
         claims = ProcessClaimRepository(db)
         await claims.take([Claim("discord:1:shard:0", "1")], "h:7:t", "h", 7, now, hour)
+        # Spam windows are kept in the database on PostgreSQL only (memory on SQLite).
+        post = WindowPost(now, "C1", 1, 20, 0)
+        await RuleWindowRepository(db).record("slack:T1", "U1", post, hour, 64, "M1")
     finally:
         await db.close()
     path = settings.database_path
