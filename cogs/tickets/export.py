@@ -44,6 +44,9 @@ COLUMNS = (
     "tracker_url",
     # Added after the first release: new columns go last, so imports by position still work.
     "outcome",
+    # True for a ticket opened with private:yes; the file is for admins and departments, and
+    # whoever shares it further must drop these rows first.
+    "private",
 )
 FORMATS = ("csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -51,7 +54,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Progress = Callable[[int], None]
 
 
-def ticket_row(ticket: Ticket) -> dict[str, str | int | None]:
+def ticket_row(ticket: Ticket) -> dict[str, str | int | bool | None]:
     def moment(value: datetime | None) -> str | None:
         return None if value is None else to_db(value)
 
@@ -79,6 +82,7 @@ def ticket_row(ticket: Ticket) -> dict[str, str | int | None]:
         "merged_into": ticket.merged_into,
         "tracker_url": ticket.tracker_url,
         "outcome": None if ticket.outcome is None else ticket.outcome.value,
+        "private": ticket.private,
     }
 
 
@@ -114,7 +118,7 @@ async def write_export(
     return count
 
 
-def _inert_cell(value: str | int | None) -> str | int | None:
+def _inert_cell(value: str | int | bool | None) -> str | int | bool | None:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

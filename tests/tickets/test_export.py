@@ -204,3 +204,14 @@ def _ticket(number: int, at: datetime) -> Ticket:
         thread_id=None,
         tracker_url="",
     )
+
+
+async def test_a_private_ticket_is_exported_marked_private(desk: Desk) -> None:
+    """The export is the admins' file: it holds private tickets too, each marked, so whoever
+    passes it on can drop them before anything private reaches a public place."""
+    await desk.open("Ben", "Dark mode")
+    await desk.run("Ben", "/ticket open Refund for a double charge private:yes")
+    rows = parse_json_rows(await export(desk, "json"))
+    assert [(row["number"], row["private"]) for row in rows] == [(1, False), (2, True)]
+    as_csv = list(csv.DictReader(io.StringIO(await export(desk, "csv"), newline="")))
+    assert [row["private"] for row in as_csv] == ["False", "True"]
