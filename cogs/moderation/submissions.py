@@ -4,7 +4,8 @@ the community's rules, before anything is stored or posted.
 Registered with the core's `TextScreen` by the moderation cog. A text the rules would flag
 or delete as a message is refused, with the rule named, and flagged like a message so
 moderators see who tried what; a secret (a credentials rule, whose action removes it and
-tells the author) is cut out and the rest posted. Watch words only interest ambassadors
+tells the author) is cut out and the rest posted, and the member is told so by direct
+message, as the author of a message with a secret is. Watch words only interest ambassadors
 in conversations, so they pass. Rules about posts rather than words (mentions, which the
 bot never lets ping from echoed text; bursts and duplicates, which count messages) do not
 apply.
@@ -17,7 +18,9 @@ from datetime import datetime
 
 from bot.cog import Services
 from bot.delivery import Pending
+from bot.effects import DirectMessage
 from bot.model import ChannelRef
+from bot.outgoing import OutgoingMessage
 from bot.screening import Screened, Submission
 from bot.text import excerpt
 from cogs.moderation.checking import RuleSets
@@ -58,6 +61,8 @@ class SubmissionScreener:
         if breaches:
             await self._flag(submission, breaches, section)
             return Screened(submission.text, self._refusal(submission, breaches, locale))
+        if secrets:
+            await self._tell_redacted(submission, secrets, locale)
         return Screened(_redacted(submission.text, secrets))
 
     def _checked(self, submission: Submission) -> CheckedMessage:
@@ -92,6 +97,25 @@ class SubmissionScreener:
                 pending = await self._desk.publish(tx, community, recorded.filed.flag.id)
                 written += [pending] if pending is not None else []
         await self._services.outbox.deliver(*written)
+
+    async def _tell_redacted(
+        self, submission: Submission, secrets: Sequence[RuleMatch], locale: str
+    ) -> None:
+        """Tell the member privately that part of their text was cut out: they see […] in
+        the post and should know why, and that the secret itself may need changing."""
+        i18n = self._services.i18n
+        rules = list(dict.fromkeys(m.rule for m in secrets))
+        text = i18n.text(
+            "screen.redacted",
+            locale,
+            what=i18n.text(f"screen.field.{submission.field}", locale),
+            rules=i18n.text("notice.rules_separator", locale).join(rules),
+            count=len(rules),
+        )
+        effect = DirectMessage(submission.member.ref, OutgoingMessage.of(text))
+        async with self._services.db.transaction() as tx:
+            pending = await self._services.outbox.add(tx, effect)
+        await self._services.outbox.deliver(pending)
 
     def _refusal(self, submission: Submission, breaches: Sequence[RuleMatch], locale: str) -> str:
         i18n = self._services.i18n

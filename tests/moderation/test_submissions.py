@@ -93,10 +93,20 @@ async def test_a_secret_in_the_details_is_cut_out_and_the_rest_posted(
 ) -> None:
     c = session.community
     ben = c.member("Ben")
-    await c.run(ben, f"/ticket open Login broken details:my token is {SLACK_TOKEN} help")
+    await c.run(ben, f'/ticket open Login broken details:"my token is {SLACK_TOKEN} help"')
     [tracker] = [m for m in c.read("#tickets") if m.text.startswith("**Ticket #1:**")]
     assert SLACK_TOKEN not in tracker.text
     assert all(SLACK_TOKEN not in m.text for m in c.messages)
+    [told] = c.direct_messages(ben)
+    assert "ticket details looked like a secret (rule “secrets”)" in told.text
+    assert "[…]" in told.text and SLACK_TOKEN not in told.text
+
+
+async def test_a_clean_text_sends_no_note_about_secrets(session: LocalSession) -> None:
+    c = session.community
+    ben = c.member("Ben")
+    await c.run(ben, "/ticket open Login broken details:it says token expired")
+    assert c.direct_messages(ben) == []
 
 
 async def test_clean_text_and_watch_words_pass_unchanged(session: LocalSession) -> None:
