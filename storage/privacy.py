@@ -13,8 +13,12 @@ Forgetting keeps rows, so counts, ticket numbers, votes and the audit trail stay
 the member's id and names become one pseudonym for the run (``forgotten-`` and random hex:
 not derived from the id, so nobody who knows the id can find the rows again), and the
 texts they wrote are blanked. A last sweep goes through every text column of the
-community's rows (job and outbox payloads, flag and audit details) and replaces what is
-left of the id, the names and the texts collected on the way.
+community's rows and replaces what is left of the id, the names and the texts collected on
+the way: inside stored JSON (job and outbox payloads, flag and audit details, where the bot
+copied them), and in plain columns only the id where it is a key's part (``user:ID``,
+``<@ID>``). Plain text is other people's words, ticket statuses and categories: a member
+called "Open" or "Anna", or a kudos reason "great work", must not rewrite another member's
+title or every open ticket's status.
 """
 
 from __future__ import annotations
@@ -471,9 +475,11 @@ async def _sweep(
 
 
 class _Replacer:
-    """Replaces a member's id and names by a pseudonym and their texts by nothing, in plain
-    text and inside JSON string values. A JSON value that is exactly a name or a text is
-    replaced whatever its length: there it cannot be part of someone else's words."""
+    """Replaces a member's id and names by a pseudonym and their texts by nothing inside
+    JSON string values (what the bot stored), each where it stands alone as words; a JSON
+    value that is exactly a name or a text is replaced whatever its length. In plain text
+    only the id as part of a key or a mention is replaced: the rest of a plain column is
+    a status, a category or someone else's words, which a common name must not rewrite."""
 
     def __init__(
         self, member_id: str, pseudonym: str, names: Iterable[str], texts: Iterable[str]
@@ -483,9 +489,10 @@ class _Replacer:
         self._exact = {**dict.fromkeys(texts, ""), **dict.fromkeys(names, pseudonym)}
         by_pseudonym = [member_id, *(n for n in names if len(n) >= SWEEP_MIN_LENGTH)]
         self._ids = [_word(value) for value in sorted(set(by_pseudonym), key=len, reverse=True)]
-        self._texts = sorted(
-            {t for t in texts if len(t) >= SWEEP_MIN_LENGTH}, key=len, reverse=True
-        )
+        long_texts = {t for t in texts if len(t) >= SWEEP_MIN_LENGTH}
+        self._texts = [_word(text) for text in sorted(long_texts, key=len, reverse=True)]
+        member = re.escape(member_id)
+        self._id_in_key = re.compile(rf"^{member}$|(?<=[:@!/]){member}(?![\w])")
 
     def __call__(self, value: str) -> str:
         if value[:1] in "[{":
@@ -496,7 +503,7 @@ class _Replacer:
             else:
                 cleaned = self._walk(decoded)
                 return value if cleaned == decoded else json.dumps(cleaned, ensure_ascii=False)
-        return self._text(value)
+        return self._id_in_key.sub(self._pseudonym, value)
 
     def _walk(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -509,7 +516,7 @@ class _Replacer:
 
     def _text(self, value: str) -> str:
         for text in self._texts:
-            value = value.replace(text, "")
+            value = text.sub("", value)
         for pattern in self._ids:
             value = pattern.sub(self._pseudonym, value)
         return value

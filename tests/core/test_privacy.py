@@ -246,10 +246,14 @@ def test_a_member_is_named_as_an_admin_would_paste_them(given: str, expected: st
 
 def test_the_sweep_replaces_whole_ids_and_names_and_keeps_json_json() -> None:
     replace = privacy._Replacer("12", "forgotten-x", ["Bo", "Jonas"], ["hi", "a long text"])
+    # Plain text is someone else's words: only the id as a mention or a key's part goes.
     assert replace("ticket 3124 by <@12>, said a long text") == (
-        "ticket 3124 by <@forgotten-x>, said "
+        "ticket 3124 by <@forgotten-x>, said a long text"
     )
-    assert replace("Bo and Jonas say hi") == "Bo and forgotten-x say hi"  # short: left
+    assert replace("user:12") == "user:forgotten-x" and replace("12") == "forgotten-x"
+    assert replace("Jonas and 12 more") == "Jonas and 12 more"
+    said = json.dumps({"text": "Bo and Jonas say hi, a long text, a long textbook"})
+    assert json.loads(replace(said)) == {"text": "Bo and forgotten-x say hi, , a long textbook"}
     stored = json.dumps({"user": "12", "name": "Bo", "text": "hi", "n": 12})
     assert json.loads(replace(stored)) == {
         "user": "forgotten-x",
@@ -257,3 +261,39 @@ def test_the_sweep_replaces_whole_ids_and_names_and_keeps_json_json() -> None:
         "text": "",
         "n": 12,
     }
+
+
+COMMON_NAMES = """\
+join Anna
+join Max
+as Anna
+/kudos give @Max for the great work
+as Max
+/kudos give @Anna for the great work on the FAQ
+/ticket open "Ask anna about max upload size" details:"Thanks for the great work, Anna" category:app
+as Anna
+/ticket open "Open the archive" details:"open" category:app
+"""
+
+
+async def test_forgetting_a_common_name_leaves_other_members_words_and_statuses_alone(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.config_file = EXAMPLES / "botschafter.toml"
+    script = tmp_path / "names.script"
+    script.write_text(COMMON_NAMES, encoding="utf-8")
+    transcript = io.StringIO()
+    assert await run_script(script, settings, transcript) == 0, transcript.getvalue()
+
+    assert await cli.run_forget(args("anna"), settings) == 0
+    db = await opened(settings)
+    try:
+        tickets = await db.fetch_all("SELECT title, details, status FROM tickets ORDER BY number")
+        reasons = await db.fetch_all("SELECT reason FROM kudos ORDER BY id")
+    finally:
+        await db.close()
+    assert [tuple(row) for row in tickets] == [
+        ("Ask anna about max upload size", "Thanks for the great work, Anna", "open"),
+        ("Open the archive", "", "open"),  # her own details are blanked, her title stays
+    ]
+    assert [row["reason"] for row in reasons] == ["", ""]  # given and received: about her
