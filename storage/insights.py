@@ -86,6 +86,7 @@ class Insights:
             "resolved_at",
             "community = ? AND resolved_at >= ? AND resolved_at < ?",
             span,
+            count=sum(resolved.values()),  # counted already, per week
         )
         outcomes = await self._db.fetch_all(
             "SELECT COALESCE(outcome, status) AS outcome, COUNT(*) AS n FROM tickets"
@@ -191,16 +192,23 @@ class Insights:
         )
 
     async def _median(
-        self, table: str, start: str, end: str, where: str, params: tuple[str, ...]
+        self,
+        table: str,
+        start: str,
+        end: str,
+        where: str,
+        params: tuple[str, ...],
+        count: int | None = None,
     ) -> timedelta | None:
         """The median of ``end - start`` over the rows `where` selects, found by the
         database (a year of a large community is tens of thousands of rows: fetching them
         to sort here would take seconds). The two middle rows of an even count are
         averaged."""
         # `table`, the columns and `where` are written in this module, never a visitor's.
-        count = int(
-            await self._db.fetch_value(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
-        )
+        if count is None:
+            count = int(
+                await self._db.fetch_value(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+            )
         if count == 0:
             return None
         if self._db.backend == "postgresql":
