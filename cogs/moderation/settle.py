@@ -36,7 +36,7 @@ from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.escalation import reached_step, step_details, step_duration
 from cogs.moderation.notices import Notifier
-from cogs.moderation.view import action_label, instead_text, outcome_text
+from cogs.moderation.view import REFUSED, action_label, instead_text, outcome_text
 from storage.database import Transaction
 from storage.moderation import (
     DecisionKind,
@@ -381,7 +381,8 @@ class Settler:
             return
         flag_id = details.flag.id
         for message in details.messages:
-            if message.deleted_at is not None:
+            # A text the bot refused to post was never a message: nothing to take down.
+            if message.deleted_at is not None or message.message_id.startswith(REFUSED):
                 continue
             ref = MessageRef(
                 ChannelRef(community, message.channel_id, message.channel_name),

@@ -145,3 +145,16 @@ async def test_a_german_member_is_told_in_german(session: LocalSession) -> None:
         "Nicht gepostet: Das verstößt gegen die Regel „swearing“ der Community (Tickettitel)."
         " Bitte formuliere es anders; die Moderation sieht, was geschrieben wurde."
     )
+
+
+async def test_deleting_a_refused_text_touches_no_message(
+    session: LocalSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The 🗑️ on a flag of a refused title settles it without asking the platform to delete a
+    message that never existed (which failed and logged a warning for the operator)."""
+    c = session.community
+    await c.run(c.member("Ben"), "/ticket open Heck, no dark mode")
+    [flag] = c.read("#moderators")
+    await c.react(c.member("Mo"), flag.number, "🗑️")
+    assert "Message deleted" in c.message(flag.number).text
+    assert "failed" not in caplog.text
