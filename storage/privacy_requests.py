@@ -73,10 +73,17 @@ class PrivacyRequests:
         return None if row is None else _request(row)
 
     async def decide(
-        self, community: str, number: int, by: str, at: datetime, status: RequestStatus
+        self,
+        community: str,
+        number: int,
+        by: str,
+        at: datetime,
+        status: RequestStatus,
+        tx: Transaction | None = None,
     ) -> bool:
-        """Mark a waiting request decided; False if it was decided already (two admins)."""
-        changed = await self._db.execute(
+        """Mark a waiting request decided; False if it was decided already (two admins).
+        Within `tx` when the decision commits only with what carries it out."""
+        changed = await (tx or self._db).execute(
             "UPDATE privacy_requests SET status = ?, decided_by = ?, decided_at = ?"
             " WHERE community = ? AND id = ? AND status = ?",
             (status, by, to_db(at), community, number, RequestStatus.PENDING),

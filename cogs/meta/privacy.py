@@ -101,13 +101,15 @@ class PrivacyDesk:
             raise UserError(
                 interaction.i18n.text("privacy.unknown", interaction.locale, number=number)
             )
-        done = RequestStatus.DONE if asked.kind is RequestKind.ERASE else RequestStatus.CONFIRMED
         now = self.services.clock.now()
-        if not await self.requests.decide(community.key, number, admin.id, now, done):
-            raise UserError(
-                interaction.i18n.text("privacy.decided", interaction.locale, number=number)
-            )
+        decided = UserError(
+            interaction.i18n.text("privacy.decided", interaction.locale, number=number)
+        )
         if asked.kind is RequestKind.EXPORT:
+            if not await self.requests.decide(
+                community.key, number, admin.id, now, RequestStatus.CONFIRMED
+            ):
+                raise decided
             await self.services.audit.record(
                 community.key, admin.id, "privacy.export", now, subject=asked.member_id
             )
@@ -119,9 +121,21 @@ class PrivacyDesk:
                 file=f"privacy-{number}.json",
             )
             return
-        forgotten = await privacy.forget(
-            self.services.db, community.key, asked.member_id, actor=admin.id, at=now
-        )
+
+        async def erase(tx: Transaction) -> privacy.Forgotten | None:
+            """Decided and erased in one transaction: a failed erasure leaves the request
+            waiting for another confirm, never marked done with the data still there."""
+            if not await self.requests.decide(
+                community.key, number, admin.id, now, RequestStatus.DONE, tx
+            ):
+                return None
+            return await privacy.forget(
+                self.services.db, community.key, asked.member_id, actor=admin.id, at=now
+            )
+
+        forgotten = await self.services.db.atomic(erase)
+        if forgotten is None:
+            raise decided
         await interaction.say(
             "privacy.erased", number=number, count=forgotten.total, pseudonym=forgotten.pseudonym
         )

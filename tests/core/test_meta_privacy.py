@@ -112,3 +112,30 @@ async def test_a_confirmed_export_names_the_command_that_writes_the_file(
     )
     [entry] = await session.app.services.audit.recent(c.community.key)
     assert (entry.action, entry.subject) == ("privacy.export", ben.id)
+
+
+async def test_an_erasure_that_fails_leaves_the_request_waiting_and_the_data_whole(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = session.community
+    ben, alice = c.member("Ben"), c.member("Alice")
+    await c.run(ben, "/kudos give @Alice for the very patient onboarding call")
+    await c.run(ben, "/privacy request erase")
+    db = session.app.services.db
+    original = privacy._sweep
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(privacy, "_sweep", broken)
+    await c.run(alice, "/privacy confirm 1")
+    assert "carried out" not in c.last_private(alice)
+    [request] = await db.fetch_all("SELECT status, member_id FROM privacy_requests")
+    assert (request["status"], request["member_id"]) == ("pending", ben.id)
+    [kudos] = await db.fetch_all("SELECT giver_id FROM kudos")
+    assert kudos["giver_id"] == ben.id  # nothing half-erased
+
+    monkeypatch.setattr(privacy, "_sweep", original)
+    await c.run(alice, "/privacy confirm 1")
+    assert c.last_private(alice).startswith("Request #1 carried out:")
+    assert await privacy.communities_of(db, ben.id) == []
