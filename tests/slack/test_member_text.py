@@ -55,3 +55,15 @@ async def test_a_quoted_title_is_posted_without_its_quotes(moderated: SlackRig) 
     [tracker] = [m for m in moderated.fake.posts_in(TICKETS) if m.thread_ts is None]
     assert "Dunkelmodus für die App" in shown(tracker.text)
     assert "„" not in shown(tracker.text) and "“" not in shown(tracker.text)
+
+
+async def test_a_rule_breaking_title_sent_through_the_form_is_refused_privately(
+    moderated: SlackRig,
+) -> None:
+    await moderated.command(BEN, "/ticket open", channel=GENERAL)
+    [view] = moderated.opened_views()
+    await moderated.submit(BEN, view, {"title": "Cheap pills here", "details": ""})
+    assert "breaks the community rule “scam”" in moderated.fake.private_to(BEN)[-1]
+    assert moderated.fake.posts_in(TICKETS) == []
+    [flag] = moderated.fake.posts_in(MODERATORS)
+    assert "Cheap pills here" in shown(flag.text) and "never posted" in shown(flag.text)
