@@ -25,7 +25,7 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get("/", boards),
         web.get("/board/{platform}/{community}", board),
-        web.get(r"/board/{platform}/{community}/{number:\d+}", ticket),
+        web.get(r"/board/{platform}/{community}/{number:\d{1,18}}", ticket),
     ]
 
 

@@ -38,7 +38,7 @@ class FeedEntry:
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/board/{platform}/{community}/feed.atom", board_feed),
-        web.get(r"/board/{platform}/{community}/{number:\d+}/feed.atom", ticket_feed),
+        web.get(r"/board/{platform}/{community}/{number:\d{1,18}}/feed.atom", ticket_feed),
     ]
 
 

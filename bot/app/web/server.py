@@ -163,8 +163,17 @@ def _why(host: str, port: int, error: OSError) -> str:
 
 @web.middleware
 async def _pages_for_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """An unknown address gets the same friendly page as an unknown ticket."""
+    """An unknown address gets the same friendly page as an unknown ticket; a fault of
+    ours is logged and answered with a short 500 that still carries the security headers
+    (aiohttp's own would not), never a traceback."""
     try:
         return await handler(request)
     except web.HTTPNotFound:
         return not_found(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("web: %s %s failed", request.method, request.path)
+        return web.Response(
+            status=500, text="Something went wrong on our side; the bot's log says what.\n"
+        )
