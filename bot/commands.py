@@ -54,6 +54,9 @@ class Option:
     # On text platforms (Slack, terminal) given only as ``name:value``, never filled from
     # positional words, so a free-text option can stay last: ``/ticket update note next:7d``.
     keyword_only: bool = False
+    # Free text given by name that runs on over the unquoted words after it, up to the next
+    # option: ``details:my token is gone`` is all details, not one word and a longer title.
+    runs_on: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,23 +307,35 @@ def _separate_named(
     spec: CommandSpec, text: str, words: list[_Word]
 ) -> tuple[dict[str, str], list[_Word], list[tuple[int, int]]]:
     option_names = {o.name for o in spec.options}
+    running = {o.name for o in spec.options if o.runs_on and o.type is OptionType.TEXT}
     named: dict[str, str] = {}
     positional: list[_Word] = []
     cut: list[tuple[int, int]] = []
     pending: tuple[str, int] | None = None
+    extending: tuple[str, int] | None = None  # the running option and where its value starts
     for word in words:
         if pending is not None:
             name, start = pending
             named[name], pending = word.value, None
             cut.append((start, word.end))
+            if name in running and text[word.start] not in _QUOTE_MARKS:
+                extending = (name, word.start)
             continue
         name, colon, value = word.value.partition(":")
         if colon and name.lower() in option_names:
+            extending = None
             if value:
                 named[name.lower()] = value.strip('"“”')
                 cut.append((word.start, word.end))
+                value_start = word.start + len(name) + 1
+                if name.lower() in running and text[value_start] not in _QUOTE_MARKS:
+                    extending = (name.lower(), value_start)
             else:
                 pending = (name.lower(), word.start)
+        elif extending is not None:
+            _reject_misspelt_option(spec, text, word)
+            named[extending[0]] = text[extending[1] : word.end]
+            cut[-1] = (cut[-1][0], word.end)
         else:
             _reject_misspelt_option(spec, text, word)
             positional.append(word)

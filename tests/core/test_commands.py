@@ -204,3 +204,25 @@ def test_stray_quotes_around_free_text_are_not_kept(
     platform: LocalPlatform, typed: str, title: str
 ) -> None:
     assert parse(platform, OPEN, typed)["title"] == title
+
+
+def test_named_free_text_runs_on_to_the_next_option(platform: LocalPlatform) -> None:
+    """``details:my token is gone`` is all details: a newcomer who leaves out the quotes
+    must not find most of their details in the title."""
+    spec = CommandSpec(
+        "ticket open",
+        "Open a ticket.",
+        (
+            Option("title", "Title", required=False),
+            Option("details", "Details", required=False, keyword_only=True, runs_on=True),
+            Option("category", "Category", required=False, keyword_only=True),
+        ),
+    )
+    values = parse(platform, spec, "Login broken details:my token is gone category:app")
+    assert values == {"title": "Login broken", "details": "my token is gone", "category": "app"}
+    values = parse(platform, spec, 'Login details:"quoted" is the title again')
+    assert values == {"title": "Login is the title again", "details": "quoted"}
+    values = parse(platform, spec, "category:app Dark mode")
+    assert values == {"title": "Dark mode", "category": "app"}
+    with pytest.raises(UserError, match="did you mean `category`"):
+        parse(platform, spec, "Login details:it broke categroy:app")
