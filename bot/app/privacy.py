@@ -86,6 +86,8 @@ def member_id(text: str) -> str:
 
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     member = member_id(args.member)
+    if not member:
+        return _no_member()
     async with _opened(settings) as db:
         communities = await _communities(db, member, args.community)
         if not communities:
@@ -125,6 +127,8 @@ async def export_document(db: Database, member: str, communities: list[str]) -> 
 
 async def run_forget(args: argparse.Namespace, settings: Settings) -> int:
     member = member_id(args.member)
+    if not member:
+        return _no_member()
     async with _opened(settings) as db:
         communities = await _communities(db, member, args.community)
         if not communities:
@@ -164,6 +168,13 @@ def _confirmed(stdin: TextIO, stdout: TextIO) -> bool:
 async def _communities(db: Database, member: str, only: str | None) -> list[str]:
     found = await privacy.communities_of(db, member)
     return [c for c in found if c == only] if only else found
+
+
+def _no_member() -> int:
+    """An empty MEMBER (an unset shell variable, a bare @) would match every row whose
+    member column is empty, and forget them all: refused before the database opens."""
+    print(f"No member given. {FIND_AN_ID}", file=sys.stderr)
+    return 2
 
 
 def _nothing_found(member: str, community: str | None) -> str:

@@ -297,3 +297,22 @@ async def test_forgetting_a_common_name_leaves_other_members_words_and_statuses_
         ("Open the archive", "", "open"),  # her own details are blanked, her title stays
     ]
     assert [row["reason"] for row in reasons] == ["", ""]  # given and received: about her
+
+
+@pytest.mark.parametrize("given", ["", "  ", "@"])
+async def test_an_empty_member_is_refused_and_nothing_is_forgotten(
+    community: Settings, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    db = await opened(community)
+    try:
+        before = await everything(db)
+    finally:
+        await db.close()
+    assert await cli.run_forget(args(given), community) == 2
+    assert await cli.run_export(args(given), community) == 2
+    assert "No member given." in capsys.readouterr().err
+    db = await opened(community)
+    try:
+        assert await everything(db) == before
+    finally:
+        await db.close()
