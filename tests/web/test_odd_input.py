@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.app.web import board as web_board
 from storage.board import BoardRepository
 from tests.tickets.desk import Desk
 from tests.web.conftest import BOARD
@@ -73,3 +74,13 @@ async def test_a_fault_of_ours_is_a_short_500_with_the_security_headers(
     assert_protected(response)
     text = await response.text()
     assert "went wrong on our side" in text and "/srv/secret" not in text
+
+
+async def test_a_page_past_the_end_shows_the_last_page(
+    desk: Desk, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web_board, "PAGE_SIZE", 2)
+    for who in ("Ben", "Cy", "Dee"):
+        await desk.open(who, f"Wish of {who}")
+    text = await (await client.get(f"{BOARD}?page=500&sort=newest")).text()
+    assert "Page 2 of 2" in text and "Wish of Ben" in text and "Wish of Dee" not in text

@@ -7,6 +7,8 @@ a visitor typed wrongly fall back to their defaults instead of failing.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
 from bot.app.web.pages import context, not_found, presenter, render
@@ -46,6 +48,9 @@ async def board(request: web.Request) -> web.Response:
     query = _query(request, community)
     page = await ctx.board.page(query)
     pages = max(1, -(-page.total // PAGE_SIZE))
+    if query.offset >= pages * PAGE_SIZE:  # past the end (an old link): the last page
+        query = replace(query, offset=(pages - 1) * PAGE_SIZE)
+        page = await ctx.board.page(query)
     return render(
         request,
         "board.html",
