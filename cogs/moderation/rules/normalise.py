@@ -43,6 +43,9 @@ _TABLE_RANGES: tuple[range, ...] = (
 # Right-to-left override, and what ends it: pop directional formatting, or a new line.
 _RLO, _LRO, _PDF = "\u202e", "\u202d", "\u202c"
 _CONTROLS = (_RLO, _LRO, _PDF)
+# Overrides nested deeper than this are ignored, as the bidirectional algorithm does
+# (its limit is 125); it also keeps a message of thousands of overrides linear.
+_MOST_NESTED = 125
 
 
 def fold(text: str) -> str:
@@ -72,7 +75,7 @@ def displayed_order(text: str) -> list[int]:
         stack[-1][1].append([index for piece in shown for index in piece])
 
     for index, char in enumerate(text):
-        if char in _CONTROLS[:2]:
+        if char in _CONTROLS[:2] and len(stack) <= _MOST_NESTED:
             stack[-1][1].append([index])
             stack.append((char == _RLO, []))
         elif char == _PDF and len(stack) > 1:
