@@ -2,8 +2,8 @@
 
 The source is a realistic community built by a scripted session (welcomes, a join wave,
 kudos, flags with a report and a moderator's decision, a ticket with votes, history and a
-digest, a privacy request, jobs and outbox entries); every table holds rows before the copy, so a table a
-later migration adds is noticed here until the session fills it too.
+digest, a privacy request, jobs and outbox entries); every table holds rows before the
+copy, so a table a later migration adds is noticed here until the session fills it too.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from storage.database import Database, migrations
 from storage.platform_events import PlatformEventRepository
 from storage.process_claims import Claim, ProcessClaimRepository
 from storage.rule_windows import RuleWindowRepository, WindowPost
+from storage.web_signin import SignInStore
 from tests.postgres import PostgresServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -114,6 +115,10 @@ async def community(settings: Settings, tmp_path: Path) -> Path:
         # Spam windows are kept in the database on PostgreSQL only (memory on SQLite).
         post = WindowPost(now, "C1", 1, 20, 0)
         await RuleWindowRepository(db).record("slack:T1", "U1", post, hour, 64, "M1")
+        # Sign-in links are made and spent over the web server, not in chat.
+        sign_in = SignInStore(db)
+        await sign_in.signing_key(now)
+        await sign_in.use_link("L1", "local:demo", "Amy", now, now + hour)
     finally:
         await db.close()
     path = settings.database_path
