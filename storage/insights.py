@@ -19,6 +19,9 @@ from storage.timestamps import from_db, to_db
 
 LISTED = 5  # tickets named in "oldest unclaimed" and "most-voted open"
 REPEAT = 2  # infractions in range that make a repeat offender
+FIRST_WEEK = timedelta(days=7)  # a newcomer who posts within this of joining "posted"
+# The public steps by an ambassador that keep a promised update.
+KEEPS_PROMISE = ("updated", "escalated", "resolved")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class TicketFigures:
     resolved: dict[date, int]
     median_first_response: timedelta | None
     median_resolution: timedelta | None
+    promises: int  # promised updates that fell due in range
+    promises_kept: int  # of those, followed by a public step at or before the due time
     oldest_unclaimed: list[Named]
     most_voted: list[Named]
     outcomes: dict[str, int]
@@ -57,6 +62,8 @@ class WelcomeFigures:
     joins: dict[date, int]
     joined: int
     accepted: int  # of those who joined in range
+    settled: int  # who joined in range and whose first week is over
+    posted: int  # of those, who posted within their first week
     kudos: dict[date, int]
 
 
@@ -69,7 +76,9 @@ class Insights:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def tickets(self, community: str, start: datetime, end: datetime) -> TicketFigures:
+    async def tickets(
+        self, community: str, start: datetime, end: datetime, now: datetime
+    ) -> TicketFigures:
         span = (community, to_db(start), to_db(end))
         opened = await self._per_week("tickets", "opened_at", span)
         # Resolved per week and their outcomes in one pass over the resolved tickets.
@@ -99,6 +108,7 @@ class Insights:
             span,
             count=sum(resolved.values()),  # counted already, per week
         )
+        promises, kept = await self._promises(community, start, min(end, now))
         unclaimed = await self._db.fetch_all(
             "SELECT number, title, opened_at, vote_count FROM tickets WHERE community = ?"
             " AND active = 1 AND private = 0 AND owner_id IS NULL"
@@ -116,6 +126,8 @@ class Insights:
             resolved=dict(sorted(resolved.items())),
             median_first_response=first_response,
             median_resolution=resolution,
+            promises=promises,
+            promises_kept=kept,
             oldest_unclaimed=[_named(row) for row in unclaimed],
             most_voted=[_named(row) for row in voted],
             outcomes=dict(outcomes),
@@ -181,7 +193,9 @@ class Insights:
             repeat_offenders=[(row["name"], row["n"]) for row in offenders],
         )
 
-    async def welcome(self, community: str, start: datetime, end: datetime) -> WelcomeFigures:
+    async def welcome(
+        self, community: str, start: datetime, end: datetime, now: datetime
+    ) -> WelcomeFigures:
         span = (community, to_db(start), to_db(end))
         joined = await self._db.fetch_one(
             "SELECT COUNT(*) AS n, COUNT(accepted_at) AS accepted FROM welcome_members"
@@ -189,12 +203,46 @@ class Insights:
             span,
         )
         assert joined is not None
+        # Only newcomers whose first week is over: one who joined yesterday has not failed.
+        if self._db.backend == "postgresql":
+            within = (
+                "CAST(first_post_at AS timestamptz)"
+                " <= CAST(joined_at AS timestamptz) + INTERVAL '7 days'"
+            )
+        else:
+            within = "julianday(first_post_at) - julianday(joined_at) <= 7"
+        week = await self._db.fetch_one(
+            f"SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN {within} THEN 1 ELSE 0 END), 0)"
+            " AS posted FROM welcome_members WHERE community = ? AND joined_at >= ?"
+            " AND joined_at < ?",
+            (community, to_db(start), to_db(min(end, now - FIRST_WEEK))),
+        )
+        assert week is not None
         return WelcomeFigures(
             joins=await self._per_week("welcome_members", "joined_at", span),
             joined=int(joined["n"]),
             accepted=int(joined["accepted"]),
+            settled=int(week["n"]),
+            posted=int(week["posted"]),
             kudos=await self._per_week("kudos", "given_at", span),
         )
+
+    async def _promises(self, community: str, start: datetime, end: datetime) -> tuple[int, int]:
+        """Promised updates due in ``[start, end)`` (`end` no later than now: a promise not
+        due yet is neither kept nor broken) and how many were kept: a public update,
+        escalation or resolution of the ticket came after the promise, by its due time.
+        Promises made before their due time was recorded are not counted."""
+        keeps = ", ".join("?" for _ in KEEPS_PROMISE)
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM"
+            " ticket_history k WHERE k.community = h.community AND k.number = h.number"
+            f" AND k.id > h.id AND k.at <= h.promise_due AND k.action IN ({keeps}))"
+            " THEN 1 ELSE 0 END), 0) AS kept FROM ticket_history h WHERE h.community = ?"
+            " AND h.promise_due >= ? AND h.promise_due < ?",
+            (*KEEPS_PROMISE, community, to_db(start), to_db(end)),
+        )
+        assert row is not None
+        return int(row["n"]), int(row["kept"])
 
     async def _median(
         self,

@@ -397,6 +397,10 @@ class TicketRepository:
                 after.status,
                 note,
                 outcome=after.outcome or before.outcome,
+                # A step that made a promise keeps its due time: insights read whether it was kept.
+                promise_due=after.next_update_due
+                if after.promise_seq > before.promise_seq
+                else None,
             )
             if effects is not None:
                 await effects(tx, before, after, history_id)
@@ -731,10 +735,12 @@ async def _add_history(
     note: str,
     *,
     outcome: Outcome | None = None,
+    promise_due: datetime | None = None,
 ) -> int:
     return await tx.insert(
         "INSERT INTO ticket_history (community, number, at, actor_id, actor_name, action,"
-        " from_status, to_status, note, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " from_status, to_status, note, outcome, promise_due)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             community,
             number,
@@ -746,6 +752,7 @@ async def _add_history(
             _db_value(to_status),
             note,
             _db_value(outcome),
+            None if promise_due is None else to_db(promise_due),
         ),
     )
 

@@ -71,14 +71,24 @@ class WelcomeRepository:
         account_created_at: datetime | None,
         at: datetime,
     ) -> None:
-        """Remember a join (a rejoin moves `joined_at`; acceptance and welcome stay)."""
+        """Remember a join (a rejoin moves `joined_at` and forgets the first post, which
+        counts from the latest join; acceptance and welcome stay)."""
         created = None if account_created_at is None else to_db(account_created_at)
         await tx.execute(
             "INSERT INTO welcome_members (community, member_id, name, account_created_at,"
             " joined_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (community, member_id) DO UPDATE"
             " SET name = excluded.name, account_created_at = excluded.account_created_at,"
-            " joined_at = excluded.joined_at",
+            " joined_at = excluded.joined_at, first_post_at = NULL",
             (community, member_id, name, created, to_db(at)),
+        )
+
+    async def record_first_post(self, community: str, member_id: str, at: datetime) -> None:
+        """Mark a joined member's first message after their join; later ones change
+        nothing (and a member the welcome never saw join has no row to mark)."""
+        await self._db.execute(
+            "UPDATE welcome_members SET first_post_at = ? WHERE community = ?"
+            " AND member_id = ? AND first_post_at IS NULL AND joined_at IS NOT NULL",
+            (to_db(at), community, member_id),
         )
 
     async def get(

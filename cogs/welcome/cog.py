@@ -1,8 +1,9 @@
 """The welcome cog: declares the handlers and hands each to the module that does the job.
 
 greeting.py composes and delivers welcomes, rules.py handles acceptance and the reminder,
-waves.py watches for join waves, kudos.py keeps the thank-yous, admin.py serves the
-``/welcome`` commands. This class only wires them to events, commands, buttons and jobs.
+waves.py watches for join waves, kudos.py keeps the thank-yous, first_posts.py notes a
+newcomer's first message, admin.py serves the ``/welcome`` commands. This class only
+wires them to events, commands, buttons and jobs.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from bot.commands import Option, OptionType, Permission
 from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending
 from bot.errors import PlatformUnavailable
-from bot.events import MemberJoined, MemberScreened
+from bot.events import MemberJoined, MemberScreened, MessagePosted
 from bot.interaction import Interaction
 from bot.model import Member
 from cogs.welcome.admin import WelcomeAdmin
 from cogs.welcome.config import MAX_TEMPLATE_LENGTH, WelcomeConfig
+from cogs.welcome.first_posts import FirstPosts
 from cogs.welcome.greeting import (
     ACCEPT_ACTION,
     DM_REFUSED,
@@ -59,6 +61,7 @@ class WelcomeCog(Cog):
         self.waves = JoinWaves(services, newcomers, self.greeter)
         self.kudos = Kudos(services, KudosRepository(services.db))
         self.admin = WelcomeAdmin(services, self.greeter)
+        self.first_posts = FirstPosts(newcomers)
 
     @listen(MemberJoined)
     async def on_join(self, event: MemberJoined) -> None:
@@ -71,6 +74,7 @@ class WelcomeCog(Cog):
         member = event.member
         if member.is_bot:
             return
+        self.first_posts.joined(member)
         if event.pending:
             await self._remember_pending(event)
             return
@@ -102,6 +106,13 @@ class WelcomeCog(Cog):
                 await self.waves.schedule_end(tx, community, wave.wave_id, config)
             await self.rules.schedule_reminder(tx, member, config)
         await self.services.outbox.deliver(*[p for p in written if p is not None])
+
+    @listen(MessagePosted)
+    async def on_message(self, event: MessagePosted) -> None:
+        """Note a newcomer's first message (for the insights page)."""
+        author = event.message.author
+        if not author.is_bot:
+            await self.first_posts.posted(author, self.services.clock.now())
 
     @listen(MemberScreened)
     async def on_screened(self, event: MemberScreened) -> None:

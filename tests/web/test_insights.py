@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 
@@ -143,6 +143,7 @@ async def seed(desk: Desk) -> None:
     await desk.open("Cy", "Invoices as PDF")  # 2: answered after 4 h, open, 3 votes
     await desk.open("Dee", "Secret salary question", "private:yes")  # 3: private, 9 votes
     await desk.open("Ben", "Export to CSV")  # 4: declined after 30 h
+    await promises(desk)
     rows = {
         1: (t0, t0 + timedelta(hours=2), t0 + timedelta(hours=10), "done", 0, "amy"),
         2: (t0, t0 + timedelta(hours=4), None, None, 3, "amy"),
@@ -166,15 +167,15 @@ async def seed(desk: Desk) -> None:
                 number,
             ),
         )
-    for member, joined, accepted in (
-        ("n1", t0, t0 + timedelta(minutes=5)),
-        ("n2", t0 + timedelta(days=1), None),
-        ("n3", t0 + timedelta(days=7), t0 + timedelta(days=7, hours=1)),
+    for member, joined, accepted, posted in (
+        ("n1", t0, t0 + timedelta(minutes=5), t0 + timedelta(days=1)),  # within the week
+        ("n2", t0 + timedelta(days=1), None, t0 + timedelta(days=9)),  # 8 days: too late
+        ("n3", t0 + timedelta(days=7), t0 + timedelta(days=7, hours=1), None),  # never
     ):
         await db.execute(
-            "INSERT INTO welcome_members (community, member_id, name, joined_at, accepted_at)"
-            " VALUES ('local:demo', ?, ?, ?, ?)",
-            (member, member, to_db(joined), accepted and to_db(accepted)),
+            "INSERT INTO welcome_members (community, member_id, name, joined_at, accepted_at,"
+            " first_post_at) VALUES ('local:demo', ?, ?, ?, ?, ?)",
+            (member, member, to_db(joined), accepted and to_db(accepted), posted and to_db(posted)),
         )
     for flag, (rule, reported, outcome, created, settle_hours) in enumerate(
         (
@@ -225,6 +226,23 @@ async def seed(desk: Desk) -> None:
     )
 
 
+async def promises(desk: Desk) -> None:
+    """Amy's promised updates, made with the real command from Monday 2026-01-05 09:00:
+    A (#1, due 01-07 09:00) kept by the update of 01-06; B (#1, due 01-07 09:00) broken,
+    the next update came 01-08; C (#4, due 01-11 09:00) kept by the resolution of 01-10;
+    D (#2, due 01-28) falls after the range."""
+    day = timedelta(days=1)
+    await desk.run("Amy", "/ticket update #1 Looking into it next:2d")  # A
+    desk.clock.advance(day)
+    await desk.run("Amy", "/ticket update #1 Halfway there next:1d")  # keeps A; B
+    desk.clock.advance(2 * day)
+    await desk.run("Amy", "/ticket update #1 Sorry, this took longer")  # B was due a day ago
+    await desk.run("Amy", "/ticket update #4 Checking with finance next:3d")  # C
+    await desk.run("Amy", "/ticket update #2 After the release next:20d")  # D
+    desk.clock.advance(2 * day)
+    await desk.run("Amy", "/ticket resolve #4 Not planned this year")  # keeps C
+
+
 async def table_of(client: TestClient, name: str) -> list[list[str]]:
     response = await client.get(f"{INSIGHTS}/{name}.csv?from=2026-01-05&to=2026-01-18")
     assert response.status == 200, await response.text()
@@ -234,6 +252,7 @@ async def table_of(client: TestClient, name: str) -> list[list[str]]:
 
 async def test_the_numbers_of_a_seeded_community_are_right(desk: Desk, client: TestClient) -> None:
     await seed(desk)
+    desk.clock.set(datetime(2026, 1, 20, 9, tzinfo=UTC))  # every promise due, every week over
     await sign_in(client, await dashboard_link(desk, "Mo"))
     assert await table_of(client, "tickets-weekly") == [
         ["Week of", "Opened", "Resolved"],
@@ -245,6 +264,7 @@ async def test_the_numbers_of_a_seeded_community_are_right(desk: Desk, client: T
         ["Measure", "Value"],
         ["Time to first ambassador response (tickets opened in range)", "3.0 h"],
         ["Time to resolution (tickets resolved in range)", "20.0 h"],
+        ["Promised updates given on time (promises due in range)", "67 % (2/3)"],  # A, C
     ]
     assert await table_of(client, "outcomes") == [
         ["Outcome", "Tickets"],
@@ -283,8 +303,21 @@ async def test_the_numbers_of_a_seeded_community_are_right(desk: Desk, client: T
         ["Measure", "Value"],
         ["Members who joined", "3"],
         ["Of them, accepted the rules", "67 %"],
+        ["Posted within 7 days of joining (joined in range, first week over)", "33 % (1/3)"],
         ["Kudos given", "1"],
     ]
+
+
+async def test_promises_not_due_yet_and_first_weeks_not_over_are_not_counted(
+    desk: Desk, client: TestClient
+) -> None:
+    await seed(desk)  # the clock is at 2026-01-10 09:00: C is due tomorrow
+    await sign_in(client, await dashboard_link(desk, "Mo"))
+    assert (await table_of(client, "tickets-times"))[3][1] == "50 % (1/2)"  # A kept, B not
+    assert (await table_of(client, "welcome-summary"))[3][1] == "—"  # nobody's week is over
+    desk.clock.set(datetime(2026, 1, 18, 9, tzinfo=UTC))  # n1's and n2's weeks are over
+    await sign_in(client, await dashboard_link(desk, "Mo"))
+    assert (await table_of(client, "welcome-summary"))[3][1] == "50 % (1/2)"
 
 
 async def test_csv_matches_the_table_and_private_tickets_are_never_named(

@@ -66,6 +66,11 @@ def percent(part: int, whole: int) -> str:
     return "—" if whole == 0 else f"{100 * part / whole:.0f} %"
 
 
+def share(part: int, whole: int) -> str:
+    """A percentage with the counts it comes from: "67 % (2/3)"."""
+    return "—" if whole == 0 else f"{percent(part, whole)} ({part}/{whole})"
+
+
 def ticket_tables(
     present: Presenter, figures: TicketFigures, start: date, end: date
 ) -> list[Table]:
@@ -95,6 +100,7 @@ def ticket_tables(
             [
                 [t("insights.first_response"), duration(present, figures.median_first_response)],
                 [t("insights.resolution"), duration(present, figures.median_resolution)],
+                [t("insights.promises_kept"), share(figures.promises_kept, figures.promises)],
             ],
         ),
         Table(
@@ -191,6 +197,7 @@ def welcome_tables(
             [
                 [t("insights.joined"), str(figures.joined)],
                 [t("insights.accepted"), percent(figures.accepted, figures.joined)],
+                [t("insights.posted_first_week"), share(figures.posted, figures.settled)],
                 [t("insights.kudos_total"), str(sum(figures.kudos.values()))],
             ],
         ),

@@ -176,11 +176,13 @@ async def _find(request: web.Request) -> tuple[Table, Community] | web.Response:
 async def _tables(
     request: web.Request, community: Community, present: Presenter, span: Range
 ) -> list[tuple[str, list[Table]]]:
-    insights = Insights(context(request).services.db)
+    services = context(request).services
+    insights = Insights(services.db)
     start, end = span.moments()
-    tickets = await insights.tickets(community.key, start, end)
+    now = services.clock.now()
+    tickets = await insights.tickets(community.key, start, end, now)
     moderation = await insights.moderation(community.key, start, end)
-    welcome = await insights.welcome(community.key, start, end)
+    welcome = await insights.welcome(community.key, start, end, now)
     return [
         (present.t("insights.tickets"), ticket_tables(present, tickets, span.start, span.end)),
         (present.t("insights.moderation"), moderation_tables(present, moderation)),

@@ -1,0 +1,40 @@
+"""A newcomer's first message, for the insights figure "posted within 7 days of joining".
+
+Every message passes here, so the common case must cost nothing: members already known
+to have posted (or to have nothing to mark) are kept in memory and skipped; anyone else
+costs one UPDATE that changes a row only on a joined member's first post after joining.
+The memory is bounded; a member pushed out of it only costs one more UPDATE that
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+
+from bot.model import Member
+from storage.welcome import WelcomeRepository
+
+# Members remembered as done (key, id): a few MB at most, however large the community.
+REMEMBERED = 50_000
+
+
+class FirstPosts:
+    def __init__(self, newcomers: WelcomeRepository, remembered: int = REMEMBERED) -> None:
+        self._newcomers = newcomers
+        self._remembered = remembered
+        self._done: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    async def posted(self, author: Member, at: datetime) -> None:
+        key = (author.community.key, author.id)
+        if key in self._done:
+            self._done.move_to_end(key)
+            return
+        await self._newcomers.record_first_post(key[0], key[1], at)
+        self._done[key] = None
+        if len(self._done) > self._remembered:
+            self._done.popitem(last=False)
+
+    def joined(self, member: Member) -> None:
+        """A (re)join starts the count again: their next message is a first post."""
+        self._done.pop((member.community.key, member.id), None)
