@@ -303,22 +303,29 @@ class Outbox:
         in_flight = self._in_flight.get(entry_id)
         if in_flight is not None:
             return await asyncio.shield(in_flight), []
-        entry = await self._entries.claim(entry_id, self._clock.now())
-        if entry is None:
-            return await self._known_outcome(entry_id), []
+        # Registered before the claim: a second caller in this process (the loop and a
+        # `deliver` or `run_due` racing for one entry) waits for this attempt, instead of
+        # finding the entry claimed and answering before it was carried out.
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._in_flight[entry_id] = future
+        claimed = False
         try:
-            outcome, followers = await self._carry_out(entry)
+            entry = await self._entries.claim(entry_id, self._clock.now())
+            if entry is None:
+                outcome, followers = await self._known_outcome(entry_id), []
+            else:
+                claimed = True
+                outcome, followers = await self._carry_out(entry)
         except BaseException as error:
             future.set_exception(error)
             future.exception()  # retrieved: waiters re-raise it, nobody else must
             raise
         finally:
             del self._in_flight[entry_id]
-            # Settled, or its result could not be recorded: then its lease runs out and
-            # the entry is taken again (as recovering) instead of held while we live.
-            self._entries.leases.let_go([entry_id])
+            if claimed:
+                # Settled, or its result could not be recorded: then its lease runs out
+                # and the entry is taken again (as recovering) instead of held while we live.
+                self._entries.leases.let_go([entry_id])
         future.set_result(outcome)
         return outcome, followers
 
