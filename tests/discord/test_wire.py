@@ -1,8 +1,9 @@
 """Wire level: the real bot connects to a small fake Discord on 127.0.0.1.
 
-The fake speaks just enough of the REST API and the gateway protocol (HELLO, IDENTIFY,
-READY, GUILD_CREATE, dispatches, close codes) for discord.py to log in, connect, receive a
-MESSAGE_CREATE and post the reply; `Route.BASE` and the gateway URL point at it. It also
+The fake (`wire_fake`, shared with benchmarks/pipeline.py) speaks just enough of the REST
+API and the gateway protocol (HELLO, IDENTIFY, READY, GUILD_CREATE, dispatches, close
+codes) for discord.py to log in, connect, receive a MESSAGE_CREATE and post the reply;
+`Route.BASE` and the gateway URL point at it. It also
 plays a Discord that rejects the token, and one that refuses the privileged intents.
 """
 
@@ -11,18 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
-import json
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
-import yarl
-from aiohttp import WSMsgType, web
 from pydantic import SecretStr
 
 from adapters.discord import DiscordAdapter, DiscordOptions
@@ -36,19 +32,21 @@ from bot.events import MessagePosted
 from bot.model import ChannelRef, Community, UserRef
 from bot.outgoing import Mention, OutgoingMessage
 from bot.settings import Settings
+from tests.discord.wire_fake import (
+    CHANNEL_ID,
+    GUILD_ID,
+    USER_ID,
+    FakeDiscord,
+    member_payload,
+    message_payload,
+    serving,
+)
 
-BOT_ID = 900000000000000001
-USER_ID = 900000000000000002
-GUILD_ID = 900000000000000003
-CHANNEL_ID = 900000000000000004
 # guilds | members | guild messages | guild message reactions | message content
 EXPECTED_INTENTS = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 10) | (1 << 15)
 # Generous for a loaded CI machine; a healthy run takes a fraction of a second.
 WAIT = 10.0
 CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "test_platform_contract.py"
-BOT_USER = {"id": str(BOT_ID), "username": "Botschafter", "discriminator": "0", "avatar": None}
-# Discord's JSON error code for "A thread has already been created for this message".
-THREAD_ALREADY_CREATED = 160004
 
 
 def _load_contract() -> Any:
@@ -76,282 +74,10 @@ class PongCog(Cog):
             )
 
 
-@dataclass
-class FakeDiscord:
-    """The REST API and gateway of a one-server Discord."""
-
-    token: str = "good-token"
-    close_with: int | None = None
-    identified: dict[str, Any] = field(default_factory=dict)
-    posted: list[dict[str, Any]] = field(default_factory=list)
-    by_nonce: dict[str, dict[str, Any]] = field(default_factory=dict)
-    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
-    refused_threads: int = 0
-    commands: list[Any] = field(default_factory=list)
-    socket: web.WebSocketResponse | None = None
-    reply_posted: asyncio.Event = field(default_factory=asyncio.Event)
-    ready_sent: asyncio.Event = field(default_factory=asyncio.Event)
-    sequence: int = 0
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/api/v10/users/@me", self.me)
-        app.router.add_get("/api/v10/oauth2/applications/@me", self.application)
-        app.router.add_get("/api/v10/users/@me/guilds", self.guilds)
-        app.router.add_put(
-            "/api/v10/applications/{app}/guilds/{guild}/commands", self.register_commands
-        )
-        app.router.add_post("/api/v10/channels/{channel}/messages", self.create_message)
-        app.router.add_post(
-            "/api/v10/channels/{channel}/messages/{message}/threads", self.create_thread
-        )
-        app.router.add_get("/api/v10/channels/{channel}", self.get_channel)
-        app.router.add_get("/gateway", self.gateway)
-        return app
-
-    def authorised(self, request: web.Request) -> bool:
-        return request.headers.get("Authorization") == f"Bot {self.token}"
-
-    async def me(self, request: web.Request) -> web.Response:
-        if not self.authorised(request):
-            return as_json({"message": "401: Unauthorized", "code": 0}, status=401)
-        return as_json({**BOT_USER, "bot": True})
-
-    async def application(self, request: web.Request) -> web.Response:
-        return as_json(
-            {
-                "id": str(BOT_ID),
-                "name": "Botschafter",
-                "description": "",
-                "icon": None,
-                "bot_public": True,
-                "bot_require_code_grant": False,
-                "owner": {**BOT_USER, "id": str(USER_ID), "username": "owner"},
-                "verify_key": "0" * 64,
-                "flags": 0,
-            }
-        )
-
-    async def guilds(self, request: web.Request) -> web.Response:
-        if not self.authorised(request):
-            return as_json({"message": "401: Unauthorized", "code": 0}, status=401)
-        guild = {"id": str(GUILD_ID), "name": "Wire Test", "icon": None, "owner": False}
-        return as_json([{**guild, "permissions": "0", "features": []}])
-
-    async def register_commands(self, request: web.Request) -> web.Response:
-        self.commands = await request.json()
-        return as_json(
-            [
-                {**c, "id": str(1000 + i), "application_id": str(BOT_ID)}
-                for i, c in enumerate(self.commands)
-            ]
-        )
-
-    async def create_message(self, request: web.Request) -> web.Response:
-        """As Discord: with ``enforce_nonce``, a repeated nonce returns the first message."""
-        body = await request.json()
-        nonce = body.get("nonce") if body.get("enforce_nonce") else None
-        if nonce is not None and nonce in self.by_nonce:
-            return as_json(self.by_nonce[nonce])
-        self.posted.append(body)
-        self.reply_posted.set()
-        created = message_payload(
-            int(request.match_info["channel"]),
-            body.get("content", ""),
-            BOT_USER,
-            5 + len(self.posted),
-        )
-        if nonce is not None:
-            created["nonce"] = nonce
-            self.by_nonce[nonce] = created
-        return as_json(created)
-
-    async def create_thread(self, request: web.Request) -> web.Response:
-        """As Discord: one thread per message, with the message's id; a second is refused."""
-        message_id = request.match_info["message"]
-        if message_id in self.threads:
-            self.refused_threads += 1
-            return as_json(
-                {
-                    "message": "A thread has already been created for this message",
-                    "code": THREAD_ALREADY_CREATED,
-                },
-                status=400,
-            )
-        body = await request.json()
-        thread = thread_payload(message_id, request.match_info["channel"], body["name"])
-        self.threads[message_id] = thread
-        return as_json(thread)
-
-    async def get_channel(self, request: web.Request) -> web.Response:
-        thread = self.threads.get(request.match_info["channel"])
-        if thread is None:
-            return as_json({"message": "Unknown Channel", "code": 10003}, status=404)
-        return as_json(thread)
-
-    async def gateway(self, request: web.Request) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse()
-        await socket.prepare(request)
-        self.socket = socket
-        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45000}})
-        async for frame in socket:
-            if frame.type is not WSMsgType.TEXT:
-                continue
-            payload = json.loads(frame.data)
-            if payload["op"] == 2:
-                self.identified = payload["d"]
-                if self.close_with is not None:
-                    await socket.close(code=self.close_with)
-                    break
-                await self.dispatch("READY", ready_payload())
-                await self.dispatch("GUILD_CREATE", guild_payload())
-                self.ready_sent.set()
-            elif payload["op"] == 1:
-                await socket.send_json({"op": 11})
-        return socket
-
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        assert self.socket is not None
-        self.sequence += 1
-        await self.socket.send_json({"op": 0, "t": event, "s": self.sequence, "d": data})
-
-
-def as_json(data: Any, status: int = 200) -> web.Response:
-    """JSON exactly as Discord labels it (discord.py checks the content type verbatim)."""
-    return web.Response(
-        body=json.dumps(data).encode(), status=status, content_type="application/json"
-    )
-
-
-def ready_payload() -> dict[str, Any]:
-    return {
-        "v": 10,
-        "user": {**BOT_USER, "bot": True},
-        "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-        "session_id": "session",
-        "resume_gateway_url": "ws://127.0.0.1",
-        "application": {"id": str(BOT_ID), "flags": 0},
-    }
-
-
-def guild_payload() -> dict[str, Any]:
-    everyone = {
-        "id": str(GUILD_ID),
-        "name": "@everyone",
-        "permissions": str(discord.Permissions.general().value),
-        "position": 0,
-        "color": 0,
-        "hoist": False,
-        "managed": False,
-        "mentionable": False,
-    }
-    return {
-        "id": str(GUILD_ID),
-        "name": "Wire Test",
-        "icon": None,
-        "owner_id": str(USER_ID),
-        "roles": [everyone],
-        "channels": [
-            {
-                "id": str(CHANNEL_ID),
-                "type": 0,
-                "name": "general",
-                "position": 0,
-                "permission_overwrites": [],
-            }
-        ],
-        "members": [{"user": {**BOT_USER, "bot": True}, **member_payload()}],
-        "member_count": 2,
-        "emojis": [],
-        "stickers": [],
-        "features": [],
-        "threads": [],
-        "voice_states": [],
-        "presences": [],
-        "preferred_locale": "en-US",
-        "large": False,
-        "unavailable": False,
-        "joined_at": "2026-01-01T00:00:00+00:00",
-    }
-
-
-def member_payload() -> dict[str, Any]:
-    return {
-        "roles": [],
-        "joined_at": "2026-01-01T00:00:00+00:00",
-        "deaf": False,
-        "mute": False,
-        "flags": 0,
-    }
-
-
-def thread_payload(thread_id: str, parent_id: str, name: str) -> dict[str, Any]:
-    return {
-        "id": thread_id,
-        "guild_id": str(GUILD_ID),
-        "parent_id": parent_id,
-        "owner_id": str(BOT_ID),
-        "name": name,
-        "type": 11,
-        "message_count": 0,
-        "member_count": 1,
-        "thread_metadata": {
-            "archived": False,
-            "auto_archive_duration": 10080,
-            "archive_timestamp": "2026-01-01T00:00:00+00:00",
-            "locked": False,
-        },
-    }
-
-
-def message_payload(
-    channel_id: int, content: str, author: dict[str, Any], message_id: int
-) -> dict[str, Any]:
-    return {
-        "id": str(message_id),
-        "channel_id": str(channel_id),
-        "guild_id": str(GUILD_ID),
-        "author": author,
-        "content": content,
-        "timestamp": "2026-01-01T00:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-    }
-
-
 @pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    async with serving(FakeDiscord(), monkeypatch) as server:
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with serving(FakeDiscord()) as server:
         yield server
-
-
-@asynccontextmanager
-async def serving(
-    server: FakeDiscord, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[FakeDiscord]:
-    """Serve `server` on 127.0.0.1 and point discord.py's REST and gateway URLs at it."""
-    runner = web.AppRunner(server.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        yarl.URL(f"ws://127.0.0.1:{port}/gateway"),
-    )
-    try:
-        yield server
-    finally:
-        await runner.cleanup()
 
 
 async def started(settings: Settings, token: str) -> App:

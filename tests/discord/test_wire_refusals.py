@@ -1,6 +1,6 @@
 """On the wire: what Discord refuses, the adapter does not send, or explains and never retries.
 
-The fake Discord of `test_wire.py`, made as strict as Discord about two things simcord does
+The fake Discord of `wire_fake.py`, made as strict as Discord about two things simcord does
 not check: the ``X-Audit-Log-Reason`` header holds at most 512 characters as sent
 (percent-encoded), and a reaction's emoji must be spelled as Discord spells it.
 """
@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.errors import PlatformError
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.settings import Settings
+from tests.discord import wire_fake
 
 
 def _load_wire() -> Any:
@@ -42,7 +43,7 @@ REASON_HEADER_LIMIT = 512
 
 
 @dataclass
-class StrictDiscord(wire.FakeDiscord):  # type: ignore[misc, name-defined]
+class StrictDiscord(wire_fake.FakeDiscord):
     reasons: list[str] = field(default_factory=list)
     reactions: list[str] = field(default_factory=list)
 
@@ -56,19 +57,19 @@ class StrictDiscord(wire.FakeDiscord):  # type: ignore[misc, name-defined]
         return app
 
     async def unknown_member(self, request: web.Request) -> web.Response:
-        return wire.as_json({"message": "Unknown Member", "code": 10007}, status=404)
+        return wire_fake.as_json({"message": "Unknown Member", "code": 10007}, status=404)
 
     async def ban(self, request: web.Request) -> web.Response:
         sent = request.headers.get("X-Audit-Log-Reason", "")
         if len(sent) > REASON_HEADER_LIMIT:
-            return wire.as_json({"message": "Invalid Form Body", "code": 50035}, status=400)
+            return wire_fake.as_json({"message": "Invalid Form Body", "code": 50035}, status=400)
         self.reasons.append(unquote(sent))
         return web.Response(status=204)
 
     async def react(self, request: web.Request) -> web.Response:
         emoji = request.match_info["emoji"]
         if emoji not in DISCORD_SPELLING:
-            return wire.as_json({"message": "Unknown Emoji", "code": 10014}, status=400)
+            return wire_fake.as_json({"message": "Unknown Emoji", "code": 10014}, status=400)
         self.reactions.append(emoji)
         return web.Response(status=204)
 
@@ -76,15 +77,15 @@ class StrictDiscord(wire.FakeDiscord):  # type: ignore[misc, name-defined]
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[StrictDiscord]:
     # The bot may ban on this server.
-    plain_guild = wire.guild_payload
+    plain_guild = wire_fake.guild_payload
 
     def guild_with_rights() -> dict[str, Any]:
         guild = plain_guild()
         guild["roles"][0]["permissions"] = str(discord.Permissions.all().value)
         return guild
 
-    monkeypatch.setattr(wire, "guild_payload", guild_with_rights)
-    async with wire.serving(StrictDiscord(), monkeypatch) as server:
+    monkeypatch.setattr(wire_fake, "guild_payload", guild_with_rights)
+    async with wire_fake.serving(StrictDiscord()) as server:
         yield server
 
 
@@ -99,15 +100,15 @@ async def platform(fake: StrictDiscord, settings: Settings) -> AsyncIterator[Any
         await app.close()
 
 
-COMMUNITY = Community("discord", str(wire.GUILD_ID))
-MESSAGE = MessageRef(ChannelRef(COMMUNITY, str(wire.CHANNEL_ID), "general"), "77")
+COMMUNITY = Community("discord", str(wire_fake.GUILD_ID))
+MESSAGE = MessageRef(ChannelRef(COMMUNITY, str(wire_fake.CHANNEL_ID), "general"), "77")
 
 
 async def test_a_long_reason_in_any_language_is_shortened_to_fit_and_the_ban_happens(
     fake: StrictDiscord, platform: Any
 ) -> None:
     reason = "Wiederholte Beleidigungen über Wochen hinweg, trotz Verwarnung. " * 20
-    await platform.ban(UserRef(COMMUNITY, str(wire.USER_ID)), reason)
+    await platform.ban(UserRef(COMMUNITY, str(wire_fake.USER_ID)), reason)
     (sent,) = fake.reasons
     assert sent.endswith("…") and reason.startswith(sent[:-1].rstrip())
     assert len(sent) > 100, "as much of the reason as fits is kept"
