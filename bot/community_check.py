@@ -76,6 +76,8 @@ def role_settings(config: EffectiveConfig) -> list[tuple[str, str]]:
         for role in value if isinstance(value, list) else [value]:
             if role.strip():
                 found.append((f"community.roles.{name}", role.strip()))
+    for code, team in config.community.languages.roles.items():
+        found += [(f"community.languages.roles.{code}", r.strip()) for r in team if r.strip()]
     return found
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -31,7 +31,9 @@ from pydantic import (
     PlainSerializer,
     SecretStr,
     ValidationError,
+    field_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from bot.commands import format_duration, parse_duration
@@ -144,6 +146,58 @@ class Roles(StrictModel):
     member: str = ""
 
 
+class _ChannelKeys:
+    """Marks a table whose keys name channels (``channels = { "general-de" = "de" }``)."""
+
+    def __repr__(self) -> str:
+        return "ChannelKeys"
+
+
+CHANNEL_KEYS = _ChannelKeys()
+
+
+def _language(value: object, where: str) -> str:
+    """A language code the bot has a catalog for (``de``, not ``de-DE`` or ``German``)."""
+    from bot.i18n import SHIPPED_LOCALES  # read when validating: catalogs may add languages
+
+    code = str(value).strip().lower()
+    if code not in SHIPPED_LOCALES:
+        known = ", ".join(SHIPPED_LOCALES)
+        raise ValueError(f"{where}: “{value}” is not a language the bot speaks; use one of {known}")
+    return code
+
+
+class Languages(StrictModel):
+    """Which language each channel speaks and who handles each language (docs/languages.md).
+
+    A channel here (or a thread in it) gets the bot's public posts in its language; a role
+    here declares that its members handle the language, like ``/languages set``.
+    """
+
+    # Channel name or id -> language code.
+    channels: Annotated[dict[str, str], CHANNEL_KEYS] = Field(default_factory=dict)
+    # Language code -> role names or ids whose members handle that language.
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+    # Language code -> the channel newcomers of that language are welcomed in.
+    welcome: dict[str, ChannelSetting] = Field(default_factory=dict)
+
+    @field_validator("channels")
+    @classmethod
+    def _check_channels(cls, value: dict[str, str]) -> dict[str, str]:
+        cleaned: dict[str, str] = {}
+        for channel, language in value.items():
+            name = channel.strip().lstrip("#")
+            if not name:
+                raise ValueError('a channel name is empty; write it like "general-de"')
+            cleaned[name] = _language(language, channel)
+        return cleaned
+
+    @field_validator("roles", "welcome")
+    @classmethod
+    def _check_languages(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {_language(code, code): item for code, item in value.items()}
+
+
 class CommunitySettings(StrictModel):
     name: str = ""
     locale: str = "en"
@@ -152,6 +206,7 @@ class CommunitySettings(StrictModel):
     board: Literal["auto"] | bool = "auto"
     channels: Channels = Field(default_factory=Channels)
     roles: Roles = Field(default_factory=Roles)
+    languages: Languages = Field(default_factory=Languages)
 
 
 class ConfigFile:
@@ -256,11 +311,17 @@ class EffectiveConfig:
     def channel_needs(self, key: str) -> ChannelNeeds:
         """What the bot does in the channel the setting `key` (from `channel_settings`)
         names: its `ChannelNeeds` mark, else posting."""
-        first, *inner, last = key.split(".")
+        first, *rest = key.split(".")
         table: BaseModel = self.community if first == "community" else self._sections[first]
-        for part in inner:
+        metadata: list[Any] = []
+        for part in rest:
+            if not isinstance(table, BaseModel):
+                break  # the keys of a map of channels (`Languages.channels`, `.welcome`)
+            field_info = type(table).model_fields[part]
+            metadata = [*field_info.metadata, *_value_metadata(field_info)]
             table = getattr(table, part)
-        metadata = type(table).model_fields[last].metadata
+        if CHANNEL_KEYS in metadata:
+            return ChannelNeeds.of()  # named for its language only: the bot need not post
         return next((mark for mark in metadata if isinstance(mark, ChannelNeeds)), POSTS)
 
     def shown(self) -> dict[str, Any]:
@@ -277,8 +338,29 @@ def _channels_in(table: BaseModel, prefix: str) -> Iterator[tuple[str, str]]:
         value = getattr(table, key)
         if CHANNEL in field_info.metadata and isinstance(value, str) and value.strip():
             yield f"{prefix}.{key}", value.strip()
+        elif CHANNEL_KEYS in field_info.metadata and isinstance(value, Mapping):
+            yield from ((f"{prefix}.{key}.{name}", name) for name in value)
+        elif _maps_channels(field_info) and isinstance(value, Mapping):
+            yield from (
+                (f"{prefix}.{key}.{item}", name.strip())
+                for item, name in value.items()
+                if isinstance(name, str) and name.strip()
+            )
         elif isinstance(value, BaseModel):
             yield from _channels_in(value, f"{prefix}.{key}")
+
+
+def _value_metadata(field_info: FieldInfo) -> list[Any]:
+    """The marks on the values of a ``dict[str, ChannelSetting]`` field."""
+    args = get_args(field_info.annotation)
+    if get_origin(field_info.annotation) is not dict or len(args) != 2:
+        return []
+    return list(getattr(args[1], "__metadata__", ()))
+
+
+def _maps_channels(field_info: FieldInfo) -> bool:
+    """Whether a field is a map whose values are `ChannelSetting`s."""
+    return CHANNEL in _value_metadata(field_info)
 
 
 # Keys whose values are credentials; a webhook URL, for one, carries its token in its path.

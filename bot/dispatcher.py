@@ -41,6 +41,7 @@ from bot.events import (
 )
 from bot.i18n import FALLBACK_LOCALE, core_error
 from bot.interaction import Interaction
+from bot.languages import channel_language, private_locale, public_locale
 from bot.metrics import LISTENER_SAMPLE
 from bot.model import Member
 from bot.outgoing import OutgoingMessage, Rich
@@ -301,16 +302,20 @@ class Dispatcher:
         try:
             with self._watchdog.guard():
                 config = await services.config.get(member.community)
-                locale = services.i18n.pick_locale(member.locale, config.community.locale)
+                locale = private_locale(services.i18n, config.community, member.locale)
+                platform = services.platform(member.community)
+                channel = getattr(event, "channel", None)
+                language = await channel_language(config.community, platform, channel)
                 interaction = Interaction(
                     member=member,
                     locale=locale,
                     config=config,
-                    platform=services.platform(member.community),
+                    platform=platform,
                     responder=responder,
                     i18n=services.i18n,
                     private_by_default=private,
-                    channel=getattr(event, "channel", None),
+                    channel=channel,
+                    public_locale=public_locale(services.i18n, config.community, language),
                 )
                 if not has_permission(member, permission, config.community.roles):
                     raise _permission_denied(permission, services)

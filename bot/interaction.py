@@ -35,6 +35,9 @@ class Interaction:
     target: PostedMessage | None = None
     action_id: str = ""
     form_values: Mapping[str, str] = field(default_factory=dict)
+    # The language of public posts here: the channel's (bot/languages.py), else empty for
+    # the community's.
+    public_locale: str = ""
 
     @property
     def community(self) -> Community:
@@ -45,12 +48,13 @@ class Interaction:
 
     @property
     def community_locale(self) -> str:
-        """The language of what the bot posts in public: the community's, whoever asked."""
-        return self.config.community.locale
+        """The language of what the bot posts in public here, whoever asked: the channel's
+        where it has one (``[community.languages]``), else the community's."""
+        return self.public_locale or self.config.community.locale
 
     def t_public(self, key: str, /, **values: Value) -> Rich:
         """A catalog text for a public post (kudos, boards, trackers): every reader sees
-        the community's language, not the language of the member who caused the post."""
+        the channel's or community's language, not that of the member who caused it."""
         return self.i18n.t(key, self.community_locale, **values)
 
     async def reply(

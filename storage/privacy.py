@@ -244,6 +244,11 @@ REGISTRY: tuple[Entry, ...] = (
         (Role("member_id"),),
     ),
     Keyed(
+        "member_languages",
+        "the languages the member said they handle, and those they set for others as admin",
+        (Role("member_id"), Role("set_by")),
+    ),
+    Keyed(
         "privacy_requests",
         "the member's requests to see or erase their data",
         (Role("member_id", names=("member_name",)), Role("decided_by")),

@@ -1,0 +1,166 @@
+"""Channel languages and language teams (bot/languages.py): the configuration, which
+language a channel speaks, who handles a language, and public posts in a language channel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from adapters.local import LocalCommunity
+from bot.app.community_check import check_at_startup
+from bot.app.local_session import LocalSession
+from bot.clock import VirtualClock
+from bot.config import ConfigFile, check_file
+from bot.errors import ConfigError
+from bot.languages import channel_language, language_team, member_languages
+from bot.outgoing import Mention, RoleMention
+from bot.settings import Settings
+from cogs import all_cogs
+from storage.member_languages import MemberLanguages
+
+SECTIONS = {c.name: c.config_model for c in all_cogs() if c.config_model is not None}
+LANGUAGES = """\
+[community.languages]
+channels = { "general-de" = "de", "#allgemein" = "de" }
+roles = { de = ["Team DE"] }
+"""
+
+
+def _checked(tmp_path: Path, text: str) -> ConfigFile:
+    path = tmp_path / "botschafter.toml"
+    path.write_text(text, encoding="utf-8")
+    return ConfigFile.load(path)
+
+
+def test_an_unknown_language_is_an_error_naming_the_key_and_the_languages(tmp_path: Path):
+    file = _checked(
+        tmp_path,
+        '[community.languages]\nchannels = { "general-xx" = "xx" }\nroles = { German = ["DE"] }\n',
+    )
+    with pytest.raises(ConfigError) as error:
+        check_file(file, SECTIONS)
+    lines = str(error.value).splitlines()
+    assert lines[0].endswith(
+        "line 2: community.languages.channels: general-xx: “xx” is not a language the bot "
+        "speaks; use one of " + ", ".join(_shipped())
+    )
+    assert "line 3: community.languages.roles: German: “German” is not a language" in lines[1]
+
+
+def _shipped() -> tuple[str, ...]:
+    from bot.i18n import SHIPPED_LOCALES
+
+    return SHIPPED_LOCALES
+
+
+def test_language_channels_are_listed_with_the_other_channel_settings(tmp_path: Path):
+    config = check_file(
+        _checked(tmp_path, LANGUAGES + 'welcome = { de = "willkommen" }\n'), SECTIONS
+    )
+    listed = config.channel_settings()
+    assert listed["community.languages.channels.general-de"] == "general-de"
+    assert listed["community.languages.channels.allgemein"] == "allgemein"  # "#" dropped
+    assert listed["community.languages.welcome.de"] == "willkommen"
+    # A language channel is only named for its language; a welcome channel is posted in.
+    assert not config.channel_needs("community.languages.channels.general-de").uses
+    assert config.channel_needs("community.languages.welcome.de").uses
+
+
+async def test_a_missing_language_channel_or_role_is_reported_like_other_settings(
+    settings: Settings,
+    clock: VirtualClock,
+    write_config: Callable[[str], Path],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    write_config(LANGUAGES)
+    community = LocalCommunity()
+    community.add_channel("general-de")
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    try:
+        with caplog.at_level(logging.WARNING):
+            await check_at_startup(session.app.services)
+        said = " ".join(r.getMessage() for r in caplog.records)
+        assert "“allgemein” (community.languages.channels.allgemein) does not exist" in said
+        assert "“general-de”" not in said  # it exists
+        assert "“Team DE” (community.languages.roles.de)" in said
+    finally:
+        await session.app.close()
+
+
+async def test_a_channel_and_its_threads_speak_the_configured_language(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    write_config(LANGUAGES)
+    community = LocalCommunity()
+    german = community.add_channel("general-de")
+    thread = community.add_channel("Frage", parent_id=german.id)
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    try:
+        services = session.app.services
+        config = await services.config.get(community.community)
+        platform = services.platform(community.community)
+        settings_ = config.community
+        assert await channel_language(settings_, platform, community.ref(german)) == "de"
+        assert await channel_language(settings_, platform, community.ref(thread)) == "de"
+        general = community.ref(community.channel_named("general"))
+        assert await channel_language(settings_, platform, general) is None
+        by_id = type(general)(community.community, german.id)  # a reference without a name
+        assert await channel_language(settings_, platform, by_id) == "de"
+    finally:
+        await session.app.close()
+
+
+async def test_a_member_handles_the_languages_of_their_roles_and_their_declaration(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    write_config(LANGUAGES)
+    community = LocalCommunity()
+    lena = community.add_member("Lena", roles=("Ambassadors", "Team DE"))
+    amy = community.add_member("Amy", roles=("Ambassadors",))
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    try:
+        services = session.app.services
+        declared = MemberLanguages(services.db)
+        config = (await services.config.get(community.community)).community
+        await declared.replace(community.community.key, amy.id, ["en", "de"], amy.id, clock.now())
+        await declared.replace(community.community.key, lena.id, ["de"], lena.id, clock.now())
+        assert await member_languages(config, lena, declared) == ["de"]
+        assert await member_languages(config, amy, declared) == ["de", "en"]
+        team = await language_team(config, "de", declared, community.community.key)
+        assert team is not None
+        assert team.mentions() == (
+            RoleMention("Team DE", "Team DE"),
+            " ",
+            Mention(amy.id),
+            " ",
+            Mention(lena.id),
+        )
+        assert await language_team(config, "fr", declared, community.community.key) is None
+        assert await language_team(config, None, declared, community.community.key) is None
+    finally:
+        await session.app.close()
+
+
+async def test_public_posts_in_a_language_channel_use_its_language_replies_the_members(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    write_config(LANGUAGES)
+    community = LocalCommunity()
+    community.add_channel("general-de")
+    ben = community.add_member("Ben", locale="en-US")
+    community.add_member("Amy")
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    try:
+        await community.run(ben, "/kudos give @Amy für den Export", channel="general-de")
+        thanks = community.read("#general-de")[-1]
+        assert thanks.private_to is None
+        assert thanks.text.startswith("🙌 Ben dankt @Amy")
+        await community.run(ben, "/kudos give @Amy for the export")
+        assert community.read("#general")[-1].text.startswith("🙌 Ben thanks @Amy")
+        await community.run(ben, "/kudos give @Ben me", channel="general-de")
+        assert "cannot give kudos to yourself" in community.last_private(ben)  # his language
+    finally:
+        await session.app.close()
