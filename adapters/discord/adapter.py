@@ -125,8 +125,14 @@ class DiscordAdapter(DiscordActions):
         return await reactions_on(self.client, self._messageable(message.channel), message)
 
     def is_connected(self) -> bool:
-        """Whether the gateway session is up now (/readyz)."""
-        return self.client.is_ready() and not self.client.is_closed()
+        """Whether every gateway session is up now (/readyz). discord.py stays "ready" while
+        it reconnects after a network drop, so the sockets themselves are asked."""
+        client = self.client
+        if not client.is_ready() or client.is_closed():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return all(not shard.is_closed() for shard in client.shards.values())
+        return client.ws is not None and client.ws.open
 
     async def connected(self) -> None:
         """Tell the cogs each served server is reachable again: reaction events sent while

@@ -17,7 +17,7 @@ from bot.cog import Services
 from bot.effects import DirectMessage
 from bot.errors import DirectMessagesClosed, UserError
 from bot.interaction import Interaction
-from bot.outgoing import OutgoingMessage
+from bot.outgoing import Link, OutgoingMessage
 
 
 class DashboardDesk:
@@ -38,7 +38,7 @@ class DashboardDesk:
         text = self.services.i18n.t(
             "dashboard.direct",
             interaction.locale,
-            link=signin.link(base, token),
+            link=Link(signin.link(base, token)),
             minutes=minutes,
         )
         # One entry per request: each /dashboard is a new link.

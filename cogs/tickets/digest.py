@@ -20,7 +20,7 @@ from bot.commands import format_duration
 from bot.delivery import Outcome as Delivered
 from bot.effects import Post
 from bot.model import Community
-from bot.outgoing import Mention, OutgoingMessage, Rich, join
+from bot.outgoing import Link, Mention, OutgoingMessage, Rich, join
 from bot.signin import insights_path
 from bot.text import excerpt
 from cogs.tickets.announce import Announcer
@@ -211,7 +211,7 @@ class Digests:
         lines.append(t("tickets.digest.done_title", locale))
         lines += self._done_lines(figures, locale) or [t("tickets.digest.none", locale)]
         if community is not None and self._services.board_url:
-            link = f"{self._services.board_url}{insights_path(community)}"
+            link = Link(f"{self._services.board_url}{insights_path(community)}")
             lines.append(t("tickets.digest.insights", locale, link=link))
         start = figures.start.date().isoformat()
         end = (figures.end - STORED_PRECISION).date().isoformat()
