@@ -20,7 +20,7 @@ from bot.outgoing import Rich, plain_text
 from bot.templates import Value, render
 
 FALLBACK_LOCALE = "en"
-SHIPPED_LOCALES = ("en", "de")
+SHIPPED_LOCALES = ("en", "de", "fr")
 CORE_LOCALES = Path(__file__).parent / "locales"
 
 
