@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage
@@ -164,6 +165,41 @@ class FormSubmitted(Event):
     form_id: str
     values: Mapping[str, str] = field(repr=False)  # may hold a secret, see model
     responder: Responder = field(compare=False, repr=False)
+
+    @property
+    def community(self) -> Community:
+        return self.member.community
+
+
+class FilterAction(StrEnum):
+    """What the platform's own filter did (Discord's AutoMod actions)."""
+
+    BLOCK = "block"  # the message was never posted
+    ALERT = "alert"  # the platform posted an alert in a channel of the community's choosing
+    TIMEOUT = "timeout"  # the author was timed out
+    OTHER = "other"  # an action this version does not know
+
+
+@dataclass(frozen=True, slots=True)
+class FilterActed(Event):
+    """The platform's own filter (Discord's AutoMod) acted on a member's message.
+
+    One event per action: a blocked message that also alerts arrives twice. `message_id` is
+    None for a blocked message, which never existed; `alert_id` is the alert's message,
+    for an alert. `content` may hold a secret, like any message text.
+    """
+
+    member: Member
+    channel: ChannelRef
+    rule_id: str
+    rule_name: str
+    action: FilterAction
+    content: str = field(repr=False)
+    matched: str  # the part of the text that matched, as typed
+    keyword: str  # the rule's keyword or pattern that matched
+    message_id: str | None
+    alert_id: str | None
+    at: datetime
 
     @property
     def community(self) -> Community:

@@ -1,4 +1,4 @@
-"""``python -m bot rules test|check``: try rules on a message, validate a rules file.
+"""``python -m bot rules test|check|export``: try rules on a message, validate a rules file.
 
 Moderators use these before deploying a rule: ``rules test`` shows what the engine reads
 (the normalised text), which rules match and where; ``rules check`` lists every problem in
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from cogs.moderation.automod.cli import add_export
 from cogs.moderation.reasons import in_english
 from cogs.moderation.rules import (
     RuleProblem,
@@ -70,6 +71,7 @@ def add_commands(subparsers: Any) -> None:
     )
     check.add_argument("file", type=Path, help="the TOML file to check")
     check.set_defaults(handler=run_check)
+    add_export(commands)  # rules export --discord-automod
 
     async def usage(args: argparse.Namespace, settings: Settings) -> int:
         rules.print_help()

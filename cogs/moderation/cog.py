@@ -33,7 +33,14 @@ from bot.config import Roles
 from bot.delivery import Outcome
 from bot.effects import Attempt, DirectMessage, Effect, Unreact
 from bot.errors import UserError
-from bot.events import Connected, MessageEdited, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.events import (
+    Connected,
+    FilterActed,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.interaction import Interaction
 from bot.model import ChannelRef, Community, Member, MessageRef
 from bot.outgoing import Markup, OutgoingMessage
@@ -44,6 +51,7 @@ from bot.spans import last_span
 from cogs.moderation.actions import ModAction
 from cogs.moderation.appeals import AppealDesk
 from cogs.moderation.audit_view import AuditCommands
+from cogs.moderation.automod.filing import FilterDesk
 from cogs.moderation.checking import REMOVED, MessageChecker
 from cogs.moderation.config import MAX_TIMEOUT, ModerationConfig
 from cogs.moderation.desk import POSTED, REFRESH_JOB, RETRY_CALL, FlagDesk, post_ref
@@ -79,6 +87,7 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
         self.notifier = Notifier(services)
         self.settler = Settler(services, self.repo, self.desk, self.notifier)
         self.reports = ReportDesk(services, self.repo, self.desk)
+        self.filters = FilterDesk(services, self.repo, self.desk)
         self.checker = MessageChecker(services, self.repo, self.desk, self.notifier)
         services.screen.register(
             SubmissionScreener(services, self.repo, self.desk, self.checker.rulesets)
@@ -158,6 +167,11 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
     @listen(MessageEdited)
     async def on_edit(self, event: MessageEdited) -> None:
         await self.checker.check(event.message, edited=True)
+
+    @listen(FilterActed)
+    async def on_filter(self, event: FilterActed) -> None:
+        """Discord's AutoMod acted: on the same desk as the bot's flags, once per message."""
+        await self.filters.file(event)
 
     # -- moderators' reactions --------------------------------------------------------------
 

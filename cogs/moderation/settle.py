@@ -36,7 +36,7 @@ from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.escalation import reached_step, step_details, step_duration
 from cogs.moderation.notices import Notifier
-from cogs.moderation.view import REFUSED, action_label, instead_text, outcome_text
+from cogs.moderation.view import NEVER_POSTED, action_label, instead_text, outcome_text
 from storage.database import Transaction
 from storage.moderation import (
     DecisionKind,
@@ -382,7 +382,7 @@ class Settler:
         flag_id = details.flag.id
         for message in details.messages:
             # A text the bot refused to post was never a message: nothing to take down.
-            if message.deleted_at is not None or message.message_id.startswith(REFUSED):
+            if message.deleted_at is not None or message.message_id.startswith(NEVER_POSTED):
                 continue
             ref = MessageRef(
                 ChannelRef(community, message.channel_id, message.channel_name),

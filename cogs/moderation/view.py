@@ -27,6 +27,11 @@ from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, FlagStatus
 # The "message id" of a text a member gave the bot to post that the rules refused
 # (cogs/moderation/submissions.py): a flag shows it was never posted, not "deleted".
 REFUSED = "refused:"
+# The "message id" of a message Discord's AutoMod blocked (cogs/moderation/automod): it
+# never existed, so a flag shows it was blocked, and nothing is deleted.
+BLOCKED = "blocked:"
+# Texts that never became messages: nothing to delete.
+NEVER_POSTED = (REFUSED, BLOCKED)
 # A flag shows the latest few messages of a burst and reports; the rest is one line, so a
 # flag stays readable on a phone however much it collects.
 SHOWN_MESSAGES = 3
@@ -169,7 +174,13 @@ def _message_fields(view: FlagView) -> list[Field]:
     shown = messages[-SHOWN_MESSAGES:]
     chars = min(EXCERPT_CHARS, MESSAGE_EXCERPTS_BUDGET // len(shown))
     for message in shown:
-        gone = "flag.refused" if message.message_id.startswith(REFUSED) else "flag.deleted"
+        gone = (
+            "flag.refused"
+            if message.message_id.startswith(REFUSED)
+            else "flag.blocked"
+            if message.message_id.startswith(BLOCKED)
+            else "flag.deleted"
+        )
         where: Segment = (
             Markup(view.i18n.text(gone, view.locale))
             if message.deleted_at is not None or not message.permalink
