@@ -270,6 +270,42 @@ class GrantRole(Effect):
         await platform.grant_role(self.user, self.role_id, self.reason)
 
 
+@dataclass(frozen=True, slots=True)
+class SetSlowMode(Effect):
+    """Set a channel's slow mode to a value (0 lifts it): a retry sets the same value."""
+
+    kind: ClassVar[str] = "slow_mode"
+    target: ClassVar[str] = "channel"
+    lane_kind: ClassVar[str] = "channel"
+    channel: ChannelRef
+    seconds: int
+    reason: str
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.set_slow_mode(self.channel, self.seconds, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class PauseInvites(Effect):
+    """Pause (or resume) joining through invites: a retry sets the same state."""
+
+    kind: ClassVar[str] = "pause_invites"
+    where: Community
+    paused: bool
+    reason: str
+
+    @property
+    def community(self) -> Community:
+        return self.where
+
+    @property
+    def lane(self) -> str:
+        return f"invites:{self.where.key}"
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.pause_invites(self.where, self.paused, self.reason)
+
+
 EFFECTS: dict[str, type[Effect]] = {
     kind.kind: kind
     for kind in (
@@ -288,6 +324,8 @@ EFFECTS: dict[str, type[Effect]] = {
         LiftTimeout,
         Unban,
         GrantRole,
+        SetSlowMode,
+        PauseInvites,
     )
 }
 

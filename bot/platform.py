@@ -35,6 +35,8 @@ class Capability(StrEnum):
     BUTTONS = "show buttons"
     FORMS = "show forms"
     MESSAGE_COMMANDS = "offer message actions"
+    SLOW_MODE = "set slow mode"
+    PAUSE_INVITES = "pause invites"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,17 @@ class Platform(Protocol):
     async def unban(self, user: UserRef, reason: str) -> None: ...
 
     async def grant_role(self, user: UserRef, role_id: str, reason: str) -> None: ...
+
+    # Seconds a member must wait between two messages in the channel; 0 = no slow mode.
+    # Setting the value the channel has already is done (a retry after a crash).
+    async def slow_mode(self, channel: ChannelRef) -> int: ...
+
+    async def set_slow_mode(self, channel: ChannelRef, seconds: int, reason: str) -> None: ...
+
+    # Whether nobody can join through an invite right now (Discord's "pause invites").
+    async def invites_paused(self, community: Community) -> bool: ...
+
+    async def pause_invites(self, community: Community, paused: bool, reason: str) -> None: ...
 
     async def permalink(self, message: MessageRef) -> str: ...
 

@@ -216,6 +216,34 @@ class DiscordActions:
         with translated(f"give {member.display_name} the role “{role.name}”", "Manage Roles"):
             await member.add_roles(role, reason=audit_reason(reason))
 
+    async def slow_mode(self, channel: ChannelRef) -> int:
+        found = await self._text_channel(channel)
+        return found.slowmode_delay
+
+    async def set_slow_mode(self, channel: ChannelRef, seconds: int, reason: str) -> None:
+        """`rate_limit_per_user` on the channel (0-21600 s); needs Manage Channels there."""
+        found = await self._text_channel(channel)
+        if found.slowmode_delay == seconds:
+            return  # set already (an earlier attempt, or a moderator)
+        with translated(f"set slow mode in {_where(channel)}", "Manage Channels"):
+            await found.edit(slowmode_delay=seconds, reason=audit_reason(reason))
+
+    async def invites_paused(self, community: Community) -> bool:
+        return "INVITES_DISABLED" in self._guild(community).features
+
+    async def pause_invites(self, community: Community, paused: bool, reason: str) -> None:
+        """The guild feature INVITES_DISABLED (a PATCH of the guild's features); needs
+        Manage Server."""
+        guild = self._guild(community)
+        if ("INVITES_DISABLED" in guild.features) == paused:
+            return
+        if not guild.me.guild_permissions.manage_guild:
+            verb = "pause invites on" if paused else "resume invites on"
+            raise MissingPermission(_lacks(verb, "this server", "Manage Server"))
+        verb = "pause invites" if paused else "resume invites"
+        with translated(verb, "Manage Server"):
+            await guild.edit(invites_disabled=paused, reason=audit_reason(reason))
+
     async def permalink(self, message: MessageRef) -> str:
         return permalink(message)
 
@@ -311,6 +339,15 @@ class DiscordActions:
         if not isinstance(channel, discord.Thread):
             raise NotFound(f"{_where(thread)} is not a thread")
         return channel
+
+    async def _text_channel(self, channel: ChannelRef) -> discord.TextChannel:
+        found = self.client.get_channel(int(channel.id))
+        if found is None:
+            with translated(f"look up {_where(channel)}"):
+                found = await self.client.fetch_channel(int(channel.id))
+        if not isinstance(found, discord.TextChannel):
+            raise NotFound(f"{_where(channel)} is not a text channel")
+        return found
 
     async def _member(self, user: UserRef) -> discord.Member:
         member = await self._member_or_none(user)

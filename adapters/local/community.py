@@ -52,6 +52,9 @@ class LocalChannel:
     archived: bool = False
     locked: bool = False
     dm_of: str | None = None
+    # Seconds a member waits between two posts here (0: none); admins are exempt, as on
+    # Discord those who may manage the channel are.
+    slow_mode: int = 0
 
 
 @dataclass
@@ -92,6 +95,11 @@ class LocalCommunity:
         self.dms_closed: set[str] = set()
         self.banned: set[str] = set()
         self.timeouts: dict[str, str] = {}
+        # Discord's "pause invites": nobody joins while it is on (`join` refuses).
+        self.invites_paused = False
+        # When each member last posted in each channel, for slow mode (not saved: a
+        # restart forgets it, which only ever lets a member post sooner).
+        self.last_posts: dict[tuple[str, str], datetime] = {}
         self.roles: dict[str, Role] = {}
         self.transcript: list[str] = []
         self.open_forms: dict[str, Form] = {}
@@ -175,6 +183,8 @@ class LocalCommunity:
     # -- what members do ------------------------------------------------------------------------
 
     async def join(self, name: str, **details: Any) -> Member:
+        if self.invites_paused:
+            raise PermissionError(f"invites to {self.name} are paused; {name} cannot join")
         member = self.add_member(name, **details)
         self.log(f"* {member.name} joined")
         await self._dispatch(MemberJoined(member, self.now()))
@@ -192,6 +202,7 @@ class LocalCommunity:
     ) -> LocalMessage:
         target = self.channel_named(channel)
         self._may_speak(member)
+        self._slow_mode_allows(member, target)
         if target.locked and not member.is_platform_admin:
             raise PermissionError(
                 f"the thread “{target.name}” is locked; only admins can post in it"
@@ -289,6 +300,18 @@ class LocalCommunity:
                 f"{member.name} is timed out until {end:%Y-%m-%d %H:%M} UTC and cannot post,"
                 " react or run commands until then"
             )
+
+    def _slow_mode_allows(self, member: Member, channel: LocalChannel) -> None:
+        """As on Discord: in slow mode a member posts once per `slow_mode` seconds."""
+        now, key = self.now(), (channel.id, member.id)
+        last = self.last_posts.get(key)
+        wait = timedelta(seconds=channel.slow_mode)
+        if channel.slow_mode and not member.is_platform_admin and last and now - last < wait:
+            left = int((wait - (now - last)).total_seconds()) + 1
+            raise PermissionError(
+                f"#{channel.name} is in slow mode: {member.name} can post again in {left}s"
+            )
+        self.last_posts[key] = now
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -433,6 +456,7 @@ class LocalCommunity:
             "dms_closed": sorted(self.dms_closed),
             "banned": sorted(self.banned),
             "timeouts": self.timeouts,
+            "invites_paused": self.invites_paused,
             "open_forms": {member: asdict(form) for member, form in self.open_forms.items()},
         }
 
@@ -463,6 +487,7 @@ class LocalCommunity:
         community.dms_closed = set(state.get("dms_closed", ()))
         community.banned = set(state.get("banned", ()))
         community.timeouts = dict(state.get("timeouts", {}))
+        community.invites_paused = bool(state.get("invites_paused", False))
         community.open_forms = {
             member: Form(raw["form_id"], raw["title"], tuple(FormField(**f) for f in raw["fields"]))
             for member, raw in state.get("open_forms", {}).items()

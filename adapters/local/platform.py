@@ -154,6 +154,24 @@ class LocalPlatform:
         self.community.grant(user.id, role)
         self.community.log(f"(gave {user.id} the role {role.name})")
 
+    async def slow_mode(self, channel: ChannelRef) -> int:
+        return self._channel(channel).slow_mode
+
+    async def set_slow_mode(self, channel: ChannelRef, seconds: int, reason: str) -> None:
+        target = self._channel(channel)
+        if target.slow_mode != seconds:
+            target.slow_mode = seconds
+            self.community.log(f"(slow mode in #{target.name}: {seconds}s: {reason})")
+
+    async def invites_paused(self, community: Community) -> bool:
+        return self.community.invites_paused
+
+    async def pause_invites(self, community: Community, paused: bool, reason: str) -> None:
+        if self.community.invites_paused != paused:
+            self.community.invites_paused = paused
+            state = "paused" if paused else "resumed"
+            self.community.log(f"(invites {state}: {reason})")
+
     async def permalink(self, message: MessageRef) -> str:
         return f"local:/{message.channel.id}/{message.id}"
 

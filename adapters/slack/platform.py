@@ -74,9 +74,16 @@ SCOPES_FOR: dict[Capability, frozenset[str]] = {
     Capability.MESSAGE_COMMANDS: frozenset({"commands"}),
 }
 # Never on Slack: no ban, no timeout, no removing other people's reactions, threads
-# cannot be archived or locked.
+# cannot be archived or locked, channels have no slow mode, invites cannot be paused.
 NEVER = frozenset(
-    {Capability.BAN, Capability.TIMEOUT, Capability.REMOVE_REACTIONS, Capability.ARCHIVE_THREADS}
+    {
+        Capability.BAN,
+        Capability.TIMEOUT,
+        Capability.REMOVE_REACTIONS,
+        Capability.ARCHIVE_THREADS,
+        Capability.SLOW_MODE,
+        Capability.PAUSE_INVITES,
+    }
 )
 # How many channels `kick` pages through: users.conversations returns at most this many
 # per call, and a member in more channels than the bot can see is rare.
@@ -429,6 +436,23 @@ class SlackPlatform:
 
     async def unban(self, user: UserRef, reason: str) -> None:
         raise Unsupported(PLATFORM, Capability.BAN)
+
+    # -- raid measures: Slack has neither ----------------------------------------------------
+    # A Slack channel has no slow mode, and a workspace's invitations can only be restricted
+    # by its admins in the admin pages (the admin.* API is Enterprise Grid only, and not for
+    # bots). Reading says "none / not paused", the truth as far as the bot can act on it.
+
+    async def slow_mode(self, channel: ChannelRef) -> int:
+        return 0
+
+    async def set_slow_mode(self, channel: ChannelRef, seconds: int, reason: str) -> None:
+        raise Unsupported(PLATFORM, Capability.SLOW_MODE)
+
+    async def invites_paused(self, community: Community) -> bool:
+        return False
+
+    async def pause_invites(self, community: Community, paused: bool, reason: str) -> None:
+        raise Unsupported(PLATFORM, Capability.PAUSE_INVITES)
 
     async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         """Remove the member from every channel the bot shares with them.

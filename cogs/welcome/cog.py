@@ -1,7 +1,8 @@
 """The welcome cog: declares the handlers and hands each to the module that does the job.
 
 greeting.py composes and delivers welcomes, rules.py handles acceptance and the reminder,
-waves.py watches for join waves, kudos.py keeps the thank-yous, first_posts.py notes a
+waves.py watches for join waves, raids.py takes (and takes back) the measures a wave
+calls for, kudos.py keeps the thank-yous, first_posts.py notes a
 newcomer's first message, admin.py serves the ``/welcome`` commands. This class only
 wires them to events, commands, buttons and jobs.
 """
@@ -18,7 +19,7 @@ from bot.commands import Option, OptionType, Permission
 from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending
 from bot.errors import PlatformUnavailable
-from bot.events import MemberJoined, MemberScreened, MessagePosted
+from bot.events import MemberJoined, MemberScreened, MessagePosted, ReactionAdded
 from bot.interaction import Interaction
 from bot.model import Member
 from cogs.welcome.admin import WelcomeAdmin
@@ -34,12 +35,17 @@ from cogs.welcome.greeting import (
     settings_of,
 )
 from cogs.welcome.kudos import Kudos
+from cogs.welcome.raids import ACT_KIND as RAID_ACT_KIND
+from cogs.welcome.raids import END_KIND as RAID_END_KIND
+from cogs.welcome.raids import STEP_DONE as RAID_STEP_DONE
+from cogs.welcome.raids import RaidGuard
 from cogs.welcome.rules import REMINDER_KIND, RulesAcceptance
 from cogs.welcome.waves import ALERT_EDITED, ALERT_POSTED, END_KIND, JoinWaves
 from storage.database import Transaction
 from storage.jobs import Job
 from storage.kudos import KudosRepository
-from storage.welcome import Newcomer, WelcomeRepository
+from storage.raids import RaidRepository
+from storage.welcome import Newcomer, WaveMember, WelcomeRepository
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,9 @@ class WelcomeCog(Cog):
         # Tests may pass their own seeded `random.Random`; scripts seed `services.random`.
         self.greeter = Greeter(services, newcomers, rng or services.random)
         self.rules = RulesAcceptance(services, newcomers, self.greeter)
-        self.waves = JoinWaves(services, newcomers, self.greeter)
+        raids = RaidRepository(services.db)
+        self.waves = JoinWaves(services, newcomers, self.greeter, raids)
+        self.raids = RaidGuard(services, raids, newcomers, self.waves)
         self.kudos = Kudos(services, KudosRepository(services.db))
         self.admin = WelcomeAdmin(services, self.greeter)
         self.first_posts = FirstPosts(newcomers)
@@ -92,6 +100,14 @@ class WelcomeCog(Cog):
             newcomer = await self.newcomers.get(community.key, member.id, tx)
             assert newcomer is not None
             wave = await self.waves.on_join(tx, community, newcomer, config, places)
+            raid = await self.raids.on_join(
+                tx,
+                community,
+                WaveMember(member.id, member.shown_name, member.created_at, now),
+                config,
+                None if wave is None else wave.wave_id,
+            )
+            written += raid.written
             if wave is not None:
                 written.append(wave.alert)
             else:
@@ -106,6 +122,8 @@ class WelcomeCog(Cog):
                 await self.waves.schedule_end(tx, community, wave.wave_id, config)
             await self.rules.schedule_reminder(tx, member, config)
         await self.services.outbox.deliver(*[p for p in written if p is not None])
+        if raid.act is not None:
+            await self.raids.act(community, raid.act)
 
     @listen(MessagePosted)
     async def on_message(self, event: MessagePosted) -> None:
@@ -253,6 +271,23 @@ class WelcomeCog(Cog):
     @job(END_KIND)
     async def on_wave_end(self, due: Job) -> None:
         await self.waves.on_end_job(due)
+
+    @job(RAID_ACT_KIND)
+    async def on_raid_act(self, due: Job) -> None:
+        await self.raids.on_act_job(due)
+
+    @job(RAID_END_KIND)
+    async def on_raid_end(self, due: Job) -> None:
+        await self.raids.on_end_job(due)
+
+    @listen(ReactionAdded)
+    async def on_reaction(self, event: ReactionAdded) -> None:
+        """A moderator's ↩️ (undo all) or ⏹️ (end the raid state) on a raid's alert."""
+        await self.raids.on_reaction(event)
+
+    @after_delivery(RAID_STEP_DONE)
+    async def on_raid_step(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.raids.after_step(tx, outcome, data)
 
     @after_delivery(DM_REFUSED)
     async def on_dm_refused(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
 """The ``[welcome]`` table of the community TOML file, with its sub-tables.
 
 ``[welcome]`` says where and how newcomers are greeted, ``[welcome.rules]`` whether they
-accept the rules with a button, ``[welcome.waves]`` when a burst of joins is a raid, and
-``[welcome.kudos]`` how members thank each other. Every value can be overridden per
+accept the rules with a button, ``[welcome.waves]`` when a burst of joins is a raid,
+``[welcome.raids]`` what the bot does by itself then, and ``[welcome.kudos]`` how members
+thank each other. Every value can be overridden per
 community at run time (``/welcome set``, ``/config set welcome.waves.joins 8``); overrides
 go through the same validation, so a bad template never reaches a newcomer.
 """
@@ -47,6 +48,37 @@ class WavesConfig(StrictModel):
     join_log: ChannelSetting = ""
 
 
+class RaidsConfig(StrictModel):
+    """What the bot does by itself when a join wave fires; each measure is off until set.
+
+    A wave is often a launch, a stream or a link in a newsletter rather than a raid, and a
+    bot that slows every channel or times out newcomers on a false alarm hurts the people
+    it should welcome; so by default a wave only raises the alert, and a community opts in
+    to each measure. Every measure is undone with one reaction on the alert.
+    """
+
+    # Channel names or ids that get slow mode while the raid state lasts; empty = none.
+    slow_mode_channels: list[str] = Field(default_factory=list, max_length=25)
+    # Thirty seconds lets people talk but makes a spam run pointless; Discord allows 6 h.
+    slow_mode_seconds: int = Field(default=30, ge=1, le=21600)
+    # Time out the wave's accounts younger than this many hours; 0 = never.
+    timeout_younger_than_hours: int = Field(default=0, ge=0, le=24 * 365)
+    # A day outlasts a raid and lets a real newcomer in by tomorrow; Discord caps it at 28 d.
+    timeout_hours: int = Field(default=24, ge=1, le=24 * 28)
+    # Pause joining through invites (Discord's "pause invites") while the raid state lasts.
+    pause_invites: bool = False
+    # The raid state ends by itself after this many minutes without a join: slow mode and
+    # invites go back. Half an hour outlasts the usual waves of one raid.
+    quiet_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    @property
+    def acts(self) -> bool:
+        """Whether any measure is on (else a wave only raises its alert)."""
+        return bool(self.slow_mode_channels or self.timeout_younger_than_hours) or (
+            self.pause_invites
+        )
+
+
 class KudosConfig(StrictModel):
     """Kudos: members thank each other in public; counted per member, rate-limited."""
 
@@ -71,6 +103,7 @@ class WelcomeConfig(StrictModel):
     templates: dict[str, list[str]] = Field(default_factory=dict)
     rules: RulesConfig = Field(default_factory=RulesConfig)
     waves: WavesConfig = Field(default_factory=WavesConfig)
+    raids: RaidsConfig = Field(default_factory=RaidsConfig)
     kudos: KudosConfig = Field(default_factory=KudosConfig)
 
     @field_validator("templates")

@@ -38,7 +38,10 @@ def is_young(created_at: datetime | None, joined_at: datetime, young: timedelta)
 def render_alert(
     wave: Wave,
     members: list[WaveMember],
+    measures: list[Rich] | None = None,
     *,
+    """The alert; `measures` (the raid section) replaces the suggested actions: when the
+    bot acted by itself, the alert says what it did instead of what one might do."""
     young: timedelta,
     i18n: I18n,
     locale: str,
@@ -56,7 +59,12 @@ def render_alert(
     body = [_member_line("welcome.wave.line", m, young, i18n, locale) for m in shown]
     if more:
         body.append(i18n.t("welcome.wave.more", locale, count=more))
-    body.append(i18n.t("welcome.wave.over_note" if over else "welcome.wave.suggestions", locale))
+    if measures:
+        body += measures
+    if over:
+        body.append(i18n.t("welcome.wave.over_note", locale))
+    elif not measures:
+        body.append(i18n.t("welcome.wave.suggestions", locale))
     return OutgoingMessage(title=title, text=join(body))
 
 

@@ -30,11 +30,13 @@ from bot.delivery import Outcome, Pending, Then
 from bot.effects import Edit, Post
 from bot.errors import NotFound
 from bot.model import ChannelRef, Community, Member, MessageRef, UserRef
-from bot.outgoing import OutgoingMessage
+from bot.outgoing import OutgoingMessage, Rich
 from cogs.welcome.greeting import REWELCOME_AFTER, Greeter, settings_of
 from cogs.welcome.notices import render_alert, render_join_log
+from cogs.welcome.raid_view import raid_state, render_raid
 from storage.database import Transaction
 from storage.jobs import Job
+from storage.raids import RaidRepository
 from storage.welcome import Newcomer, WaveMember, WelcomeRepository
 
 log = logging.getLogger(__name__)
@@ -70,10 +72,17 @@ class WaveJoin:
 
 
 class JoinWaves:
-    def __init__(self, services: Services, newcomers: WelcomeRepository, greeter: Greeter):
+    def __init__(
+        self,
+        services: Services,
+        newcomers: WelcomeRepository,
+        greeter: Greeter,
+        raids: RaidRepository,
+    ):
         self.services = services
         self.newcomers = newcomers
         self.greeter = greeter
+        self.raids = raids
 
     async def places(self, community: Community, config: EffectiveConfig) -> Places:
         platform = self.services.platform(community)
@@ -182,14 +191,16 @@ class JoinWaves:
         if wave is None:
             return None
         members = await self.newcomers.wave_members(wave_id, tx)
+        measures, raid = await self._measures(tx, community, wave_id, config)
         message = render_alert(
             wave,
             members,
             young=timedelta(days=settings_of(config).waves.young_account_days),
             i18n=self.services.i18n,
             locale=self._locale(config),
+            measures=measures,
         )
-        state = f"{len(members)}:{'over' if wave.ended_at else 'open'}"
+        state = f"{len(members)}:{'over' if wave.ended_at else 'open'}{raid}"
         key = alert_key(community, wave_id)
         if wave.alert_channel_id and wave.alert_message_id:
             alert = MessageRef(ChannelRef(community, wave.alert_channel_id), wave.alert_message_id)
@@ -301,6 +312,24 @@ class JoinWaves:
             if member is not None and not member.is_bot:
                 members.append(member)
         return members
+
+    async def _measures(
+        self, tx: Transaction, community: Community, wave_id: int, config: EffectiveConfig
+    ) -> tuple[list[Rich] | None, str]:
+        """The raid section of the wave's alert (None without a raid) and its digest."""
+        raid = await self.raids.get(wave_id, tx)
+        if raid is None:
+            return None, ""
+        steps = await self.raids.steps(wave_id, tx)
+        lines = render_raid(
+            raid,
+            steps,
+            platform=community.platform,
+            quiet_minutes=settings_of(config).raids.quiet_minutes,
+            i18n=self.services.i18n,
+            locale=self._locale(config),
+        )
+        return lines, f":raid-{raid_state(raid, steps)}"
 
     def _locale(self, config: EffectiveConfig) -> str:
         return self.services.i18n.pick_locale(None, config.community.locale)

@@ -1,0 +1,157 @@
+"""Raid measures in local mode: a wave fires, the bot acts by itself, shows it, takes it back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.local import LocalPlatform
+from bot.app.local_session import LocalSession
+from bot.errors import MissingPermission
+from cogs.welcome import WelcomeCog
+from tests.welcome.conftest import Configure
+
+YOUNG = timedelta(hours=2)
+MEASURES = {
+    "welcome.raids.slow_mode_channels": ["general"],
+    "welcome.raids.slow_mode_seconds": 60,
+    "welcome.raids.timeout_younger_than_hours": 24,
+    "welcome.raids.timeout_hours": 12,
+    "welcome.raids.pause_invites": True,
+    "welcome.raids.quiet_minutes": 30,
+}
+
+
+async def _wave(session: LocalSession, count: int = 5, young: int = 2) -> None:
+    """`count` joins ten seconds apart, the last `young` of them fresh accounts."""
+    for n in range(1, count + 1):
+        if n > 1:
+            await session.advance(timedelta(seconds=10))
+        age = YOUNG if n > count - young else timedelta(days=365)
+        await session.community.join(f"Raider{n}", account_age=age)
+
+
+def _alert(session: LocalSession):
+    [alert] = session.community.read("#moderators")
+    return alert
+
+
+async def test_without_measures_a_wave_only_raises_its_alert(
+    session: LocalSession, cog: WelcomeCog
+):
+    await _wave(session)
+    c = session.community
+    assert "Suggested actions" in _alert(session).text
+    assert "Raid measures" not in _alert(session).text
+    assert c.channel_named("general").slow_mode == 0
+    assert c.timeouts == {} and not c.invites_paused
+
+
+async def test_a_wave_takes_the_configured_measures_and_the_alert_lists_them(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    await configure(MEASURES)
+    await _wave(session)
+    c = session.community
+    assert c.channel_named("general").slow_mode == 60
+    assert c.invites_paused
+    assert set(c.timeouts) == {"raider4", "raider5"}
+    alert = _alert(session)
+    text = alert.text
+    assert "Raid measures" in text
+    assert "Slow mode 60s in #general: ✅ done" in text
+    assert "Invites paused: ✅ done" in text
+    assert "Timed out for 12h (2 new accounts): @Raider4, @Raider5: ✅ done" in text
+    assert "Suggested actions" not in text
+    assert set(alert.reactions) == {"↩️", "⏹️"}
+    # Invites are paused: the next raider cannot even join.
+    with pytest.raises(PermissionError, match="paused"):
+        await c.join("Raider6")
+
+
+async def test_a_moderators_undo_reaction_takes_everything_back(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    c.channel_named("general").slow_mode = 5  # set by the admins before the raid
+    await configure(MEASURES)
+    await _wave(session)
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    assert c.channel_named("general").slow_mode == 5
+    assert not c.invites_paused
+    assert c.timeouts == {}
+    text = _alert(session).text
+    assert "**Raid measures undone** by @Mo" in text
+    assert text.count("↩️ taken back") == 3
+    assert "React ↩️" not in text
+    audit = await session.app.services.audit.recent(c.community.key)
+    actions = [(e.action, e.actor_id, e.details.get("outcome")) for e in audit]
+    assert ("welcome.raid_undone", "mo", None) in actions
+    assert ("welcome.raid.slow_mode", "bot", "done") in actions
+    assert ("welcome.raid.slow_mode", "mo", "undone") in actions
+    assert ("welcome.raid.timeout", "mo", "undone") in actions
+
+
+async def test_a_members_reaction_on_the_alert_does_nothing(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    number = _alert(session).number
+    await c.react(c.member("Ben"), number, "↩️")
+    await c.react(c.member("Ben"), number, "⏹️")
+    assert c.channel_named("general").slow_mode == 60
+    assert c.invites_paused and len(c.timeouts) == 2
+    assert "ben" not in c.message(number).reactions.get("↩️", [])
+    assert "React ↩️ to undo all of this" in _alert(session).text
+
+
+async def test_ending_the_raid_state_keeps_the_timeouts_and_undo_still_lifts_them(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    await c.react(c.member("Mo"), _alert(session).number, "⏹️")
+    assert c.channel_named("general").slow_mode == 0
+    assert not c.invites_paused
+    assert len(c.timeouts) == 2
+    text = _alert(session).text
+    assert "**Raid state ended** by @Mo" in text
+    assert "React ↩️ to undo the rest" in text
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    assert c.timeouts == {}
+
+
+async def test_the_raid_state_ends_by_itself_after_the_quiet_period(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    await session.advance(timedelta(minutes=29))
+    assert c.channel_named("general").slow_mode == 60
+    await session.advance(timedelta(minutes=1))
+    assert c.channel_named("general").slow_mode == 0
+    assert not c.invites_paused
+    assert len(c.timeouts) == 2
+    assert "**Raid state over** (no join for a while)" in _alert(session).text
+
+
+async def test_a_refused_measure_is_shown_as_refused_never_as_done(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    async def refuse(self, community, paused, reason):
+        raise MissingPermission("my role lacks the “Manage Server” permission")
+
+    monkeypatch.setattr(LocalPlatform, "pause_invites", refuse)
+    await configure(MEASURES)
+    await _wave(session)
+    text = _alert(session).text
+    assert "Invites paused: ❌ refused: my role lacks the “Manage Server” permission" in text
+    assert "Slow mode 60s in #general: ✅ done" in text
+    audit = await session.app.services.audit.recent(session.community.community.key)
+    [entry] = [e for e in audit if e.action == "welcome.raid.invites"]
+    assert entry.details["outcome"] == "refused"
