@@ -1,4 +1,5 @@
-"""``python -m bot discord ...``: register the commands, print the invite link."""
+"""``python -m bot discord ...``: register the commands, print the invite link, apply the
+AutoMod rules (`automod_cli`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from adapters.discord.automod_cli import add_automod
 from bot.host import Declarations
 from bot.settings import Settings
 
@@ -22,7 +24,7 @@ def add_commands(
 ) -> None:
     """``discord sync`` registers what `declarations` returns: the application layer's
     cogs, loaded only when the command runs."""
-    discord_parser = subparsers.add_parser("discord", help="Discord: commands and invite link")
+    discord_parser = subparsers.add_parser("discord", help="Discord: commands, invite, AutoMod")
     commands = discord_parser.add_subparsers(title="discord commands", metavar="COMMAND")
 
     sync = commands.add_parser(
@@ -40,6 +42,7 @@ def add_commands(
     invite.add_argument("--client-id", type=int, help="application ID (else from settings)")
     invite.add_argument("--guild", type=int, help="preselect this server ID")
     invite.set_defaults(handler=print_invite)
+    add_automod(commands)  # discord automod sync
 
     async def usage(args: argparse.Namespace, settings: Settings) -> int:
         discord_parser.print_help()

@@ -36,6 +36,7 @@ def intents() -> discord.Intents:
     chosen.guild_messages = True  # messages and edits (moderation, reports)
     chosen.message_content = True  # the text of those messages
     chosen.guild_reactions = True  # moderators deciding on flags; votes on tickets
+    chosen.auto_moderation_execution = True  # AutoMod's actions, for the flag desk
     return chosen
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import discord
 
+from adapters.discord.automod_events import AutoModEvents
 from adapters.discord.client import UNCACHED_MEMBER_UPDATE, report_uncached_member_updates
 from adapters.discord.convert import channel_ref, community_of, member_of, posted_message
 from adapters.discord.edits import EditFilter
@@ -47,6 +48,7 @@ class EventBridge:
     def __init__(self, host: EventHost) -> None:
         self._host = host
         self._edits = EditFilter()
+        self._automod = AutoModEvents(host)
 
     LISTENERS = (
         "on_message",
@@ -56,6 +58,7 @@ class EventBridge:
         f"on_{UNCACHED_MEMBER_UPDATE}",
         "on_raw_reaction_add",
         "on_raw_reaction_remove",
+        "on_automod_action",
     )
 
     def install(self, client: discord.Client) -> None:
@@ -109,6 +112,9 @@ class EventBridge:
         community = community_of(member.guild)
         at = discord.utils.utcnow()
         await self._host.dispatch(MemberScreened(member_of(member, community), at, certain))
+
+    async def on_automod_action(self, execution: discord.AutoModAction) -> None:
+        await self._automod.on_automod_action(execution)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, ReactionAdded)

@@ -43,7 +43,8 @@ from tests.discord.wire_fake import (
 )
 
 # guilds | members | guild messages | guild message reactions | message content
-EXPECTED_INTENTS = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 10) | (1 << 15)
+# | AutoMod action executions
+EXPECTED_INTENTS = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 10) | (1 << 15) | (1 << 21)
 # Generous for a loaded CI machine; a healthy run takes a fraction of a second.
 WAIT = 10.0
 CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "test_platform_contract.py"

@@ -1,0 +1,136 @@
+"""``python -m bot discord automod sync FILE``: apply exported AutoMod rules to the servers.
+
+FILE is what ``python -m bot rules export --discord-automod`` wrote (``-``: standard
+input, so the two pipe together). Each server gets exactly the export's rules among the
+bot's own (named ``Botschafter: …``); other rules stay as they are. Exits 0 when every
+server is in step, 1 when Discord refused something on one (the line says why), 2 when
+the file or the settings cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from adapters.discord.automod_sync import PREFIX, AutoModRefused, SyncResult, sync_rules
+from bot.settings import Settings
+
+
+def add_automod(commands: Any) -> None:
+    """Register ``discord automod sync`` on the ``discord`` sub-commands."""
+    automod = commands.add_parser("automod", help="Discord's own AutoMod: apply the bot's rules")
+    automod_commands = automod.add_subparsers(title="automod commands", metavar="COMMAND")
+    sync = automod_commands.add_parser(
+        "sync",
+        help="create, update or delete the bot's AutoMod rules to match an export "
+        "(needs DISCORD_TOKEN and the Manage Server permission)",
+        description="Apply the rules `python -m bot rules export --discord-automod` wrote. "
+        "Only the bot's own rules (named 'Botschafter: …') change; a second run changes "
+        "nothing.",
+    )
+    sync.add_argument("file", metavar="FILE", help="the exported JSON; - reads standard input")
+    sync.add_argument("--guild", type=int, action="append", help="only this server ID")
+    sync.set_defaults(handler=sync_automod)
+
+    async def usage(args: argparse.Namespace, settings: Settings) -> int:
+        automod.print_help()
+        return 2
+
+    automod.set_defaults(handler=usage)
+
+
+async def sync_automod(args: argparse.Namespace, settings: Settings) -> int:
+    import discord
+
+    from adapters.discord.cli import _login
+    from adapters.discord.client import quiet_voice_warnings
+
+    if not settings.wants_discord or settings.discord_token is None:
+        print("DISCORD_TOKEN is not set; see docs/discord.md.", file=sys.stderr)
+        return 2
+    document = _read(args.file)
+    if document is None:
+        return 2
+    rules: list[dict[str, Any]] = document["rules"]
+    quiet_voice_warnings()
+    client = discord.Client(intents=discord.Intents(guilds=True))  # REST only
+    failed = 0
+    try:
+        await _login(client, settings.discord_token.get_secret_value())
+        wanted = args.guild or _export_guild(document) or list(settings.discord_guild_ids)
+        guilds = [discord.Object(g) for g in wanted] or [
+            guild async for guild in client.fetch_guilds(limit=None)
+        ]
+        for guild in guilds:
+            name = getattr(guild, "name", None) or str(guild.id)
+            try:
+                result = await sync_rules(client.http, guild.id, rules)
+            except AutoModRefused as refused:
+                print(f"{name}: {refused}", file=sys.stderr)
+                failed += 1
+                continue
+            print(f"{name}: {describe(result)}")
+            for line in result.left_out:
+                print(f"  not applied: {line}")
+    finally:
+        await client.close()
+    if not guilds:
+        print("The bot is on no server yet: add it with `python -m bot discord invite`.")
+    return 1 if failed else 0
+
+
+def describe(result: SyncResult) -> str:
+    others = len(result.others)
+    alone = f"{others} other rule{'' if others == 1 else 's'} left alone"
+    if not result.changed:
+        kept = len(result.unchanged)
+        return f"nothing to change ({kept} of the bot's rules up to date; {alone})"
+    done = [
+        f"{len(names)} {verb}"
+        for names, verb in (
+            (result.created, "created"),
+            (result.modified, "modified"),
+            (result.deleted, "deleted"),
+            (result.unchanged, "unchanged"),
+        )
+        if names
+    ]
+    return f"{', '.join(done)}; {alone}"
+
+
+def _read(name: str) -> dict[str, Any] | None:
+    """The export, checked; None after saying what is wrong with it."""
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except OSError as error:
+        print(f"{name}: cannot read the file: {error.strerror}", file=sys.stderr)
+        return None
+    except UnicodeDecodeError:
+        print(f"{name}: not a text file in UTF-8", file=sys.stderr)
+        return None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        print(f"{name}: not JSON ({error.msg}, line {error.lineno})", file=sys.stderr)
+        return None
+    rules = document.get("rules") if isinstance(document, dict) else None
+    if not isinstance(rules, list) or not all(
+        isinstance(r, dict) and str(r.get("name", "")).startswith(PREFIX) for r in rules
+    ):
+        print(
+            f"{name}: not an AutoMod export; write one with "
+            "`python -m bot rules export --discord-automod --output FILE`",
+            file=sys.stderr,
+        )
+        return None
+    return document
+
+
+def _export_guild(document: dict[str, Any]) -> list[int]:
+    """The server an export of one community's rules (``discord:<id>``) is for."""
+    community = str(document.get("community") or "")
+    platform, _, guild = community.partition(":")
+    return [int(guild)] if platform == "discord" and guild.isdigit() else []

@@ -1,0 +1,326 @@
+"""``rules export --discord-automod`` and ``discord automod sync`` against a strict fake
+Discord on 127.0.0.1: real discord.py HTTP code, Discord's answers as Discord gives them
+(403 without Manage Server, 429 with Retry-After, 50035 Invalid Form Body beyond the
+documented limits), and rules of other people on the server that must stay untouched."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+from adapters.discord.automod_cli import sync_automod
+from bot.settings import Settings
+from cogs.moderation.automod.cli import run_export
+from tests.discord.wire_fake import BOT_ID, GUILD_ID, FakeDiscord, as_json, serving
+
+RULES = """
+[community]
+locale = "de"
+
+[[moderation.rules]]
+name = "scams"
+type = "keywords"
+keywords = ["cheap pills", "free nitro*"]
+action = "delete_and_flag"
+exempt_roles = ["Moderators"]
+
+[[moderation.rules]]
+name = "links"
+type = "regex"
+patterns = ['discord\\.gg/\\w+']
+action = "delete_and_flag"
+"""
+OTHERS_RULE = {
+    "id": "5000",
+    "guild_id": str(GUILD_ID),
+    "name": "Spam filter",
+    "creator_id": "42",
+    "event_type": 1,
+    "trigger_type": 1,
+    "trigger_metadata": {"keyword_filter": ["spam"], "regex_patterns": [], "allow_list": []},
+    "actions": [{"type": 1, "metadata": {}}],
+    "enabled": True,
+    "exempt_roles": [],
+    "exempt_channels": [],
+}
+MODERATORS_ROLE = "777"
+# Discord's documented limits, which the fake enforces as Discord does.
+LIMITS = {"keyword_filter": (1000, 60), "regex_patterns": (10, 260), "allow_list": (100, 60)}
+
+
+@dataclass
+class AutoModDiscord(FakeDiscord):
+    """The one-server fake Discord, plus the AutoMod rules endpoints."""
+
+    manage_guild: bool = True
+    rate_limit_once: float | None = None  # seconds of Retry-After on the next write
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    writes: list[tuple[str, str]] = field(default_factory=list)  # (method, rule name)
+    refused: int = 0
+    ids: Any = field(default_factory=lambda: count(6000))
+
+    def app(self) -> web.Application:
+        app = super().app()
+        base = "/api/v10/guilds/{guild}"
+        app.router.add_get(f"{base}/auto-moderation/rules", self.list_rules)
+        app.router.add_post(f"{base}/auto-moderation/rules", self.create_rule)
+        app.router.add_patch(f"{base}/auto-moderation/rules/{{rule}}", self.edit_rule)
+        app.router.add_delete(f"{base}/auto-moderation/rules/{{rule}}", self.delete_rule)
+        app.router.add_get(f"{base}/roles", self.roles)
+        app.router.add_get(f"{base}/channels", self.channels)
+        return app
+
+    def refusal(self, request: web.Request, write: bool) -> web.Response | None:
+        if not self.manage_guild:
+            self.refused += 1
+            return as_json({"message": "Missing Permissions", "code": 50013}, status=403)
+        if write and self.rate_limit_once is not None:
+            wait, self.rate_limit_once = self.rate_limit_once, None
+            self.refused += 1
+            body = {"message": "You are being rate limited.", "retry_after": wait, "global": False}
+            response = as_json(body, status=429)
+            response.headers["Retry-After"] = str(wait)
+            response.headers["Via"] = "1.1 google"  # discord.py's sign that it is Discord's
+            return response
+        return None
+
+    async def list_rules(self, request: web.Request) -> web.Response:
+        return self.refusal(request, False) or as_json(list(self.rules.values()))
+
+    async def create_rule(self, request: web.Request) -> web.Response:
+        refused = self.refusal(request, True)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        invalid = form_errors(body)
+        if invalid is not None:
+            return invalid
+        rule = stored(body, str(next(self.ids)))
+        self.rules[rule["id"]] = rule
+        self.writes.append(("POST", rule["name"]))
+        return as_json(rule)
+
+    async def edit_rule(self, request: web.Request) -> web.Response:
+        refused = self.refusal(request, True)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        invalid = form_errors(body)
+        if invalid is not None:
+            return invalid
+        rule = self.rules[request.match_info["rule"]]
+        rule.update(stored({**rule, **body}, rule["id"]))
+        self.writes.append(("PATCH", rule["name"]))
+        return as_json(rule)
+
+    async def delete_rule(self, request: web.Request) -> web.Response:
+        refused = self.refusal(request, True)
+        if refused is not None:
+            return refused
+        rule = self.rules.pop(request.match_info["rule"])
+        self.writes.append(("DELETE", rule["name"]))
+        return web.Response(status=204)
+
+    async def roles(self, request: web.Request) -> web.Response:
+        everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0}
+        mods = {"id": MODERATORS_ROLE, "name": "Moderators", "permissions": "0", "position": 1}
+        return as_json([everyone, mods])
+
+    async def channels(self, request: web.Request) -> web.Response:
+        return as_json([])
+
+
+def stored(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    """A rule as Discord returns it: ids as strings, empty metadata fields filled in."""
+    metadata = {"keyword_filter": [], "regex_patterns": [], "allow_list": []}
+    actions = [
+        {"type": a["type"], "metadata": {"custom_message": "", **a.get("metadata", {})}}
+        for a in body.get("actions", [])
+    ]
+    return {
+        **body,
+        "id": rule_id,
+        "guild_id": str(GUILD_ID),
+        "creator_id": str(BOT_ID),
+        "trigger_metadata": {**metadata, **body.get("trigger_metadata", {})},
+        "actions": actions,
+        "exempt_roles": [str(r) for r in body.get("exempt_roles", [])],
+        "exempt_channels": [str(c) for c in body.get("exempt_channels", [])],
+    }
+
+
+def form_errors(body: dict[str, Any]) -> web.Response | None:
+    """Discord's 50035 for a rule beyond its limits, in Discord's error shape."""
+    errors: dict[str, Any] = {}
+    for key, (most, chars) in LIMITS.items():
+        values = body.get("trigger_metadata", {}).get(key, [])
+        if len(values) > most:
+            errors[key] = _error("BASE_TYPE_MAX_LENGTH", f"Must be {most} or fewer in length.")
+        for index, value in enumerate(values):
+            if len(value) > chars:
+                message = f"Must be {chars} or fewer in length."
+                errors.setdefault(key, {})[str(index)] = _error("BASE_TYPE_MAX_LENGTH", message)
+    if not errors:
+        return None
+    body = {"code": 50035, "message": "Invalid Form Body", "errors": {"trigger_metadata": errors}}
+    return as_json(body, status=400)
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"_errors": [{"code": code, "message": message}]}
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[AutoModDiscord]:
+    server = AutoModDiscord()
+    server.rules[OTHERS_RULE["id"]] = json.loads(json.dumps(OTHERS_RULE))
+    async with serving(server) as running:
+        yield running
+
+
+async def export_to(tmp_path: Path, settings: Settings, rules: str, name: str) -> Path:
+    config, output = tmp_path / f"{name}.toml", tmp_path / f"{name}.json"
+    config.write_text(rules, encoding="utf-8")
+    args = argparse.Namespace(
+        discord_automod=True,
+        rules_file=config,
+        community=None,
+        output=output,
+        alert_channel=None,
+        timeout=None,
+    )
+    assert await run_export(args, settings) == 0
+    return output
+
+
+async def sync(settings: Settings, fake: AutoModDiscord, file: Path) -> int:
+    settings.discord_token = SecretStr(fake.token)
+    return await sync_automod(argparse.Namespace(file=str(file), guild=None), settings)
+
+
+async def test_sync_creates_then_changes_nothing_then_modifies_and_deletes_only_its_own(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first = await export_to(tmp_path, settings, RULES, "first")
+    capsys.readouterr()
+    assert await sync(settings, fake, first) == 0
+    assert "Wire Test: 2 created; 1 other rule left alone" in capsys.readouterr().out
+    scams = next(r for r in fake.rules.values() if r["name"] == "Botschafter: scams")
+    assert scams["trigger_metadata"]["keyword_filter"] == ["cheap pills", "free nitro*"]
+    assert scams["exempt_roles"] == [MODERATORS_ROLE]  # "Moderators", looked up on the server
+    [block] = scams["actions"]
+    assert block["metadata"]["custom_message"].startswith("Blockiert:")  # the community's
+    assert len(block["metadata"]["custom_message"]) <= 150
+
+    fake.writes.clear()
+    assert await sync(settings, fake, first) == 0
+    out = capsys.readouterr().out
+    assert "Wire Test: nothing to change (2 of the bot's rules up to date;" in out
+    assert fake.writes == []
+
+    changed = RULES.replace('"free nitro*"]', '"free nitro*", "crypto gift"]')
+    changed = changed[: changed.index('[[moderation.rules]]\nname = "links"')]
+    second = await export_to(tmp_path, settings, changed, "second")
+    capsys.readouterr()
+    assert await sync(settings, fake, second) == 0
+    assert "1 modified, 1 deleted; 1 other rule left alone" in capsys.readouterr().out
+    assert sorted(fake.writes) == [
+        ("DELETE", "Botschafter: links"),
+        ("PATCH", "Botschafter: scams"),
+    ]
+    assert fake.rules[OTHERS_RULE["id"]] == OTHERS_RULE, "someone else's rule is untouched"
+
+
+async def test_without_manage_server_sync_says_which_permission_and_changes_nothing(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    file = await export_to(tmp_path, settings, RULES, "rules")
+    fake.manage_guild = False
+    assert await sync(settings, fake, file) == 1
+    err = capsys.readouterr().err
+    assert "Wire Test: the bot lacks the Manage Server permission" in err
+    assert "Server Settings → Roles" in err and "Traceback" not in err
+    assert list(fake.rules) == [OTHERS_RULE["id"]] and fake.writes == []
+
+
+async def test_a_429_is_waited_out_for_as_long_as_retry_after_says(
+    fake: AutoModDiscord, settings: Settings, tmp_path: Path
+) -> None:
+    file = await export_to(tmp_path, settings, RULES, "rules")
+    fake.rate_limit_once = 0.4
+    started = time.monotonic()
+    assert await sync(settings, fake, file) == 0
+    assert time.monotonic() - started >= 0.4
+    assert fake.refused == 1 and len(fake.writes) == 2  # retried once, nothing twice
+
+
+async def test_a_rule_beyond_discords_limits_is_refused_with_discords_reason(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A hand-edited file the export would never write: Discord's 50035, in words."""
+    file = tmp_path / "edited.json"
+    rule = {
+        "name": "Botschafter: long",
+        "event_type": 1,
+        "trigger_type": 1,
+        "trigger_metadata": {"keyword_filter": ["x" * 61]},
+        "actions": [{"type": 1, "metadata": {"custom_message": "no"}}],
+        "enabled": True,
+        "exempt_roles": [],
+        "exempt_channels": [],
+    }
+    file.write_text(json.dumps({"community": None, "rules": [rule]}), encoding="utf-8")
+    assert await sync(settings, fake, file) == 1
+    err = capsys.readouterr().err
+    assert "rule 'Botschafter: long': Discord refused it as beyond its limits" in err
+    assert "keyword_filter.0: Must be 60 or fewer in length." in err
+    assert list(fake.rules) == [OTHERS_RULE["id"]]
+
+
+async def test_what_the_export_writes_for_a_long_list_discord_accepts(
+    fake: AutoModDiscord, settings: Settings, tmp_path: Path
+) -> None:
+    words = ", ".join(f'"word{i}"' for i in range(2500))
+    rules = f'[[moderation.rules]]\nname = "long"\ntype = "keywords"\nkeywords = [{words}]\n'
+    rules += 'action = "delete_and_flag"\n'
+    file = await export_to(tmp_path, settings, rules, "long")
+    assert await sync(settings, fake, file) == 0
+    ours = sorted(r["name"] for r in fake.rules.values() if r["name"].startswith("Botschafter"))
+    assert ours == [f"Botschafter: long ({i}/3)" for i in (1, 2, 3)]
+
+
+async def test_only_the_free_keyword_rule_slots_are_used(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for index in range(4):  # with the first, five of Discord's six slots are others'
+        other = {**OTHERS_RULE, "id": str(5001 + index), "name": f"Other {index}"}
+        fake.rules[other["id"]] = other
+    file = await export_to(tmp_path, settings, RULES, "rules")
+    capsys.readouterr()
+    assert await sync(settings, fake, file) == 0
+    out = capsys.readouterr().out
+    assert "Wire Test: 1 created; 5 other rules left alone" in out
+    assert "not applied: Botschafter: links: the server's other rules use 5 of Discord's 6" in out
+    assert sum(r["trigger_type"] == 1 for r in fake.rules.values()) == 6
