@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.commands import parse_duration
+from bot.errors import UserError
 from bot.i18n import I18n
 from bot.settings import Settings
 from cogs.moderation.automod import limits
@@ -147,7 +148,7 @@ def _options(args: argparse.Namespace) -> ExportOptions | None:
     if args.timeout is not None:
         try:
             timeout = parse_duration(args.timeout)
-        except ValueError as error:
+        except (UserError, ValueError) as error:
             print(f"--timeout {args.timeout!r}: {error}", file=sys.stderr)
             return None
         if not 0 < timeout.total_seconds() <= limits.TIMEOUT_MAX_SECONDS:

@@ -208,9 +208,7 @@ def _name(rule: str, suffix: str) -> str:
 def _actions(rule: AnyRuleSettings, options: ExportOptions) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     if rule.action in _BLOCKING:
-        note = options.block_message(rule.name)
-        if len(note) > limits.CUSTOM_MESSAGE_CHARS:
-            note = note[: limits.CUSTOM_MESSAGE_CHARS - 1] + "…"
+        note = _note(options, rule.name)
         actions.append({"type": limits.BLOCK_MESSAGE, "metadata": {"custom_message": note}})
     if options.alert_channel is not None:
         channel = {"channel_id": options.alert_channel}
@@ -219,3 +217,14 @@ def _actions(rule: AnyRuleSettings, options: ExportOptions) -> list[dict[str, An
         seconds = int(options.timeout.total_seconds())
         actions.append({"type": limits.TIMEOUT, "metadata": {"duration_seconds": seconds}})
     return actions
+
+
+def _note(options: ExportOptions, rule: str) -> str:
+    """The author's note within Discord's 150 characters: a long rule name is shortened,
+    so the sentence around it stays whole."""
+    note = options.block_message(rule)
+    excess = len(note) - limits.CUSTOM_MESSAGE_CHARS
+    if excess <= 0:
+        return note
+    shortened = rule[: max(len(rule) - excess - 1, 1)] + "…"
+    return options.block_message(shortened)[: limits.CUSTOM_MESSAGE_CHARS]
