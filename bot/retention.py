@@ -40,6 +40,7 @@ from storage.jobs import JobRepository
 from storage.outbox import OutboxRepository
 from storage.reaction_marks import ReactionMarks
 from storage.retention_purges import FlagSnapshots, ReportTexts
+from storage.watch_notices import WatchNoticePrune
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def pruner_for(db: Database, settings: Settings, clock: Clock) -> Pruner:
         ReactionMarks(db),
         (FlagSnapshots(db), timedelta(days=periods.snapshots)),
         (ReportTexts(db), timedelta(days=periods.report_texts)),
+        (WatchNoticePrune(db), timedelta(days=periods.snapshots)),
     ]
     return Pruner(tables, timedelta(days=periods.finished_rows), clock)
 

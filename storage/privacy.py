@@ -224,6 +224,11 @@ REGISTRY: tuple[Entry, ...] = (
         (Role("member_id", names=("member_name",)),),
     ),
     Keyed(
+        "moderation_watch_notices",
+        "the ambassadors' notices that the member mentioned a watched topic",
+        (Role("member_id", names=("author_name",), texts=("excerpt",)),),
+    ),
+    Keyed(
         "audit_log",
         "audit entries where the member acted or was the subject",
         (Role("actor_id"), Role("subject"), Role("member_id")),

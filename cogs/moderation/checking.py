@@ -8,7 +8,8 @@ change, the new set is compiled in a worker thread while checks go on with the o
 When a rule matches: a leaked secret is deleted at once (before anything else, since
 every second counts), then the hits are stored (the same rule never twice for one
 message, so an edit is not flagged again), then flags are posted or updated, messages
-marked "delete and flag" removed, and ambassadors told about watch words.
+marked "delete and flag" removed, and ambassadors told about watch words (cogs/moderation/
+watch.py: once per member, topic and window).
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ from typing import Any
 
 from bot.cog import Services
 from bot.delivery import Outcome, Pending, Then
-from bot.effects import Delete, Post
+from bot.effects import Delete
 from bot.errors import NotFound
 from bot.model import Community, PostedMessage
-from bot.outgoing import ChannelMention, Link, OutgoingMessage
 from bot.platform import Capability
-from bot.text import excerpt
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.notices import Notifier
@@ -42,9 +41,10 @@ from cogs.moderation.rules import (
     RuleSet,
 )
 from cogs.moderation.snapshots import snapshot
+from cogs.moderation.watch import WatchNotices
 from cogs.moderation.windows import window_store
 from storage.database import Transaction
-from storage.moderation import HitReason, MessageSnapshot, ModerationRepository, NewHit
+from storage.moderation import HitReason, ModerationRepository, NewHit
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ _FLAGGING = frozenset({Action.FLAG, Action.DELETE_AND_FLAG})
 _MATCH_SEPARATOR = "”, “"
 # Continuation of a rule's deletion: flags holding the message show it as deleted.
 REMOVED = "moderation.removed"
-WATCH_EXCERPT_CHARS = 200
 
 
 class MessageChecker:
@@ -66,11 +65,13 @@ class MessageChecker:
         repo: ModerationRepository,
         desk: FlagDesk,
         notifier: Notifier,
+        watch: WatchNotices,
     ) -> None:
         self._services = services
         self._repo = repo
         self._desk = desk
         self._notifier = notifier
+        self._watch = watch
         self.rulesets = RuleSets()
         # Recent posts for the window rules, shared by every rule set (memory on SQLite, the
         # database on PostgreSQL, where other processes may hear the same community).
@@ -150,8 +151,7 @@ class MessageChecker:
                 )
             watched = [m for m in fresh if m.action is Action.NOTIFY_AMBASSADORS]
             if watched:
-                told = await self._tell_ambassadors(tx, message, snap, watched)
-                written.extend([told] if told else [])
+                written.extend(await self._watch.tell(tx, message, snap, watched, section))
             for flag_id in sorted(stale):
                 pending = await self._desk.publish(tx, community, flag_id, also=written)
                 if pending is not None:
@@ -217,39 +217,6 @@ class MessageChecker:
         )
         return await self._notifier.tell_about_secret(
             tx, message.author, message.ref, kinds, removed
-        )
-
-    async def _tell_ambassadors(
-        self,
-        tx: Transaction,
-        message: PostedMessage,
-        snap: MessageSnapshot,
-        watched: Sequence[RuleMatch],
-    ) -> Pending | None:
-        community = message.ref.community
-        config = await self._services.config.get(community)
-        platform = self._services.platform(community)
-        channel = await platform.find_channel(community, config.community.channels.ambassadors)
-        if channel is None:
-            log.warning("watch words matched but %s has no ambassadors' channel", community.key)
-            return None
-        locale = self._services.i18n.pick_locale(None, config.community.locale)
-        rules = list(dict.fromkeys(m.rule for m in watched))
-        text = self._services.i18n.t(
-            "watch.notice",
-            locale,
-            author=message.author.shown_name,
-            topics=", ".join(rules),
-            channel=ChannelMention(message.ref.channel.id, message.ref.channel.name),
-            excerpt=excerpt(snap.excerpt, WATCH_EXCERPT_CHARS),
-            link=Link(snap.permalink, self._services.i18n.text("flag.jump", locale))
-            if snap.permalink
-            else "",
-        )
-        return await self._services.outbox.add(
-            tx,
-            Post(channel, OutgoingMessage(text=text), allow_pings=False),
-            key=f"moderation:watch:{message.ref.channel.id}:{message.ref.id}:{'|'.join(rules)}",
         )
 
 

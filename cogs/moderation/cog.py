@@ -69,6 +69,7 @@ from cogs.moderation.reasons import LOCALES
 from cogs.moderation.reports import FORM_PREFIX, REASON_MAX_CHARS, ReportDesk
 from cogs.moderation.settle import ACTED, DELETED, Feedback, Settler
 from cogs.moderation.submissions import SubmissionScreener
+from cogs.moderation.watch import WATCH_EDITED, WATCH_POSTED, WatchNotices
 from storage.appeals import Appeals
 from storage.database import Transaction
 from storage.jobs import Job
@@ -88,7 +89,8 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
         self.settler = Settler(services, self.repo, self.desk, self.notifier)
         self.reports = ReportDesk(services, self.repo, self.desk)
         self.filters = FilterDesk(services, self.repo, self.desk)
-        self.checker = MessageChecker(services, self.repo, self.desk, self.notifier)
+        self.watch = WatchNotices(services)
+        self.checker = MessageChecker(services, self.repo, self.desk, self.notifier, self.watch)
         services.screen.register(
             SubmissionScreener(services, self.repo, self.desk, self.checker.rulesets)
         )
@@ -153,6 +155,14 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
             await self.notifier.author_not_told(
                 tx, community, details, ModAction(str(data["action"]))
             )
+
+    @after_delivery(WATCH_POSTED)
+    async def watch_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.watch.posted(tx, outcome, data)
+
+    @after_delivery(WATCH_EDITED)
+    async def watch_edited(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await self.watch.edited(tx, outcome, data)
 
     @after_delivery(SECRET_TOLD)
     async def secret_told(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from bot.config import ChannelNeeds, ChannelSetting, Duration, StrictModel
 from bot.inventory import Use
 from bot.reconcile import DEFAULT_RECENT
 from cogs.moderation.actions import ModAction
+from cogs.moderation.rule_names import DEFAULT_RULES
 from cogs.moderation.rules import RulesField, parse_rules
 
 # Discord, the one platform with timeouts, refuses longer ones; a longer timeout would be
@@ -115,12 +116,6 @@ def _default_ladder() -> list[EscalationStep]:
     ]
 
 
-DEFAULT_RULES = (
-    {"name": "leaked secrets", "type": "credentials"},
-    {"name": "mass mentions", "type": "mass_mentions"},
-)
-
-
 class ModerationConfig(StrictModel):
     """The ``[moderation]`` table."""
 
@@ -146,6 +141,10 @@ class ModerationConfig(StrictModel):
     fold_window: Duration = timedelta(minutes=10)
     # How far back the infraction count on a flag looks.
     history_window: Duration = timedelta(days=90)
+    # A member's watch word is one notice to the ambassadors per topic within this long:
+    # repeats count on it ("3 times since 14:02"), edited in place. An hour covers one
+    # conversation.
+    watch_window: Duration = timedelta(hours=1)
     # After a restart or reconnect, the newest this many open flags are read for reactions
     # moderators made while the bot was away (see bot/reconcile.py); 0: none.
     catch_up_flags: int = Field(default=DEFAULT_RECENT, ge=0, le=1000)
