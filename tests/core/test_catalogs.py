@@ -50,6 +50,8 @@ SAME_IN_EVERY_LANGUAGE = frozenset(
 SAME_AS_ENGLISH = {
     "de": frozenset({"Status", "Details", "Moderation"}),
     "fr": frozenset({"Message", "Messages", "Votes", "votes", "Pages"}),
+    # Italian moderation says "il timeout", "il ban"; "ticket" has no Italian plural.
+    "it": frozenset({"timeout", "ban", "ticket"}),
 }
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)\}")
 
