@@ -13,12 +13,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import CommunitySettings
-from bot.i18n import I18n
+from bot.i18n import SHIPPED_LOCALES, I18n, normalise_locale
 from bot.model import ChannelRef, Member
-from bot.outgoing import Mention, RoleMention, Segment
+from bot.outgoing import Mention, Plain, Rich, RoleMention, Segment, join
 from bot.permissions import holds_role
 from bot.platform import Platform
 from storage.member_languages import MemberLanguages
+
+
+def known_language(typed: str) -> str | None:
+    """A typed language as the bot knows it (``DE``, ``de-AT`` -> ``de``); None for one
+    it has no catalog for."""
+    code = normalise_locale(typed.strip())
+    return code if code in SHIPPED_LOCALES else None
+
+
+def known_languages() -> str:
+    """The languages the bot speaks, for a refusal that lists them: ``en, de, fr``."""
+    return ", ".join(SHIPPED_LOCALES)
 
 
 def language_channels(settings: CommunitySettings) -> dict[str, str]:
@@ -90,14 +102,11 @@ class LanguageTeam:
     def empty(self) -> bool:
         return not self.roles and not self.member_ids
 
-    def mentions(self) -> tuple[Segment, ...]:
+    def mentions(self) -> Rich:
         """The team as pings, separated by spaces: each role, then each declared member."""
         pings: list[Segment] = [RoleMention(role, role) for role in self.roles]
         pings += [Mention(member_id) for member_id in self.member_ids]
-        spaced: list[Segment] = []
-        for ping in pings:
-            spaced += [" ", ping] if spaced else [ping]
-        return tuple(spaced)
+        return join(pings, Plain(" "))
 
 
 async def language_team(

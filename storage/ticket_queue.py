@@ -43,6 +43,7 @@ class TicketQuery:
     opener_id: str | None = None
     owner_id: str | None = None
     category: str | None = None
+    language: str | None = None
     sort: Sort = Sort.VOTES
     limit: int = 10
     offset: int = 0
@@ -113,6 +114,7 @@ def _where(query: TicketQuery) -> tuple[str, tuple[object, ...]]:
         ("opener_id", query.opener_id),
         ("owner_id", query.owner_id),
         ("category", query.category),
+        ("language", query.language),
     ):
         if value is not None:
             clauses.append(f"{column} = ?")

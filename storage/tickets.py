@@ -100,6 +100,9 @@ class Ticket:
     # Public follow-ups since an ambassador last acted; the lead is told after enough.
     quiet_follow_ups: int = 0
     lead_escalated_at: datetime | None = None
+    # The language it is in (bot/languages.py): its team is asked first. None for tickets
+    # from before languages (they go to every ambassador).
+    language: str | None = None
 
     @property
     def active(self) -> bool:
@@ -142,6 +145,7 @@ class NewTicket:
     opener: Actor
     opener_locale: str | None
     private: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +256,8 @@ class TicketRepository:
             await _check_limits(tx, community, new.opener.id, limits)
             await tx.execute(
                 "INSERT INTO tickets (community, number, title, details, category, status,"
-                " active, opener_id, opener_name, opener_locale, opened_at, updated_at, private)"
-                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+                " active, opener_id, opener_name, opener_locale, opened_at, updated_at, private,"
+                " language) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     community,
                     number,
@@ -267,6 +271,7 @@ class TicketRepository:
                     to_db(at),
                     to_db(at),
                     int(new.private),
+                    new.language,
                 ),
             )
             history_id = await _add_history(
@@ -575,6 +580,7 @@ def ticket_from_row(row: Row) -> Ticket:
         private=bool(row["private"]),
         quiet_follow_ups=row["quiet_follow_ups"],
         lead_escalated_at=optional_from_db(row["lead_escalated_at"]),
+        language=row["language"],
     )
 
 

@@ -1,16 +1,16 @@
-"""Built-in commands every community gets: /help, /about, /config, /privacy and /dashboard."""
+"""Built-in commands every community gets: /help, /about, /config, /privacy, /dashboard and
+/languages."""
 
 from __future__ import annotations
 
 import json
 import tomllib
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import __version__
+from bot import __version__, formatting
 from bot.cog import Cog, Services, after_delivery, command
-from bot.commands import Option, OptionType, Permission, format_duration
+from bot.commands import Option, OptionType, Permission
 from bot.community_check import refusal
 from bot.config import is_secret_key, mask_secret
 from bot.delivery import Outcome
@@ -19,6 +19,7 @@ from bot.interaction import Interaction
 from bot.outgoing import Markup, join, rich
 from bot.permissions import may_use
 from cogs.meta.dashboard import DashboardDesk
+from cogs.meta.languages import LanguagesDesk
 from cogs.meta.privacy import NOTICE_POSTED, PrivacyDesk
 from storage.database import Transaction
 
@@ -31,6 +32,7 @@ class MetaCog(Cog):
         super().__init__(services)
         self.privacy = PrivacyDesk(services)
         self.dashboard_desk = DashboardDesk(services)
+        self.languages = LanguagesDesk(services)
 
     @command(
         "help",
@@ -73,7 +75,7 @@ class MetaCog(Cog):
         await interaction.say(
             "about.text",
             version=__version__,
-            uptime=format_duration(timedelta(seconds=int(uptime.total_seconds()))),
+            uptime=formatting.duration(uptime, interaction.locale),
             platforms=", ".join(services.platforms.names()),
             community=interaction.config.community.name
             or await interaction.platform.community_name(interaction.community),
@@ -210,6 +212,34 @@ class MetaCog(Cog):
     )
     async def dashboard(self, interaction: Interaction) -> None:
         await self.dashboard_desk.send_link(interaction)
+
+    @command(
+        "languages show",
+        "Show the languages you handle and who handles each language (ambassadors and moderators).",
+        description_de="Zeigen, welche Sprachen du betreust und wer welche Sprache betreut"
+        " (Botschafter und Moderatoren).",
+        private=True,
+    )
+    async def languages_show(self, interaction: Interaction) -> None:
+        await self.languages.show(interaction)
+
+    @command(
+        "languages set",
+        "Say which languages you handle, e.g. /languages set de fr; none clears them.",
+        Option("languages", "Language codes, e.g. de fr (or none)"),
+        Option(
+            "member",
+            "Admins only: whose languages to set",
+            OptionType.USER,
+            required=False,
+            keyword_only=True,
+        ),
+        description_de="Sagen, welche Sprachen du betreust, z. B. /languages set de fr;"
+        " none löscht sie.",
+        private=True,
+    )
+    async def languages_set(self, interaction: Interaction) -> None:
+        await self.languages.set(interaction)
 
     @after_delivery(NOTICE_POSTED)
     async def on_privacy_notice(

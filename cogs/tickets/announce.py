@@ -27,6 +27,7 @@ from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
 from bot.effects import Edit, Effect, OpenThread, Post, UnarchiveThread, Unreact
 from bot.errors import PlatformError
+from bot.languages import LanguageTeam
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, plain_text, rich
 from bot.platform import Capability
@@ -157,14 +158,24 @@ class Announcer:
     # -- the tracker ------------------------------------------------------------------------
 
     async def post_tracker(
-        self, notices: Notices, ticket: Ticket, channel: ChannelRef, retries: int = 0
+        self,
+        notices: Notices,
+        ticket: Ticket,
+        channel: ChannelRef,
+        retries: int = 0,
+        *,
+        team: LanguageTeam | None = None,
+        opening: OutgoingMessage | None = None,
     ) -> Pending:
         """Write the tracker, its thread and the opening post as one chain, and store their
-        placeholders on the ticket, so later steps queue behind them."""
+        placeholders on the ticket, so later steps queue behind them. The opening post asks
+        the ticket's language `team` first (a written-again tracker passes the first
+        attempt's `opening`, which has that question in it)."""
         community = Community.from_key(ticket.community)
         now = self._services.clock.now()
         message = self._renderer.tracker(ticket, notices.locale, now, await self.board(ticket))
-        opening = OutgoingMessage(text=self.opening_text(ticket, notices.locale))
+        if opening is None:
+            opening = OutgoingMessage(text=self.opening_text(ticket, notices.locale, team))
         data = {"community": ticket.community, "number": ticket.number, "retries": retries}
         tracker = await notices.add(
             Post(channel, message, allow_pings=False),
@@ -192,7 +203,7 @@ class Announcer:
         await set_thread(notices.tx, ticket.community, ticket.number, thread_id)
         return tracker
 
-    def opening_text(self, ticket: Ticket, locale: str) -> Rich:
+    def opening_text(self, ticket: Ticket, locale: str, team: LanguageTeam | None = None) -> Rich:
         text = self._services.i18n.t(
             "tickets.thread.opened",
             locale,
@@ -200,7 +211,11 @@ class Announcer:
             number=ticket.number,
         )
         details: Rich = (Markup("\n\n"), *rich(ticket.details)) if ticket.details else ()
-        return rich(text, details)
+        asked: Rich = ()
+        if team is not None:
+            question = self._services.i18n.t("tickets.thread.team", locale, language=team.language)
+            asked = (Markup("\n\n"), *team.mentions(), Markup(" "), *question)
+        return rich(text, details, asked)
 
     async def tracker_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
         """Store where the tracker went; a tracker refused for good is written again a
@@ -227,7 +242,8 @@ class Announcer:
             return
         notices = Notices(self._services.outbox, await self.public_locale(community))
         notices.begin(tx, f"ticket:{community.key}:{number}:tracker:retry{retries}")
-        await self.post_tracker(notices, ticket, channel, retries)
+        opening = decode(data["opening"])
+        await self.post_tracker(notices, ticket, channel, retries, opening=opening)
 
     async def thread_opened(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
         """Store the thread; without one the conversation takes place in the channel."""

@@ -19,10 +19,13 @@ from datetime import datetime, timedelta
 
 from bot.cog import Services
 from bot.commands import Permission
+from bot.config import CommunitySettings
 from bot.delivery import Pending
+from bot.languages import channel_language, known_language, known_languages, language_team
 from bot.model import ChannelRef, Community, Member, UserRef
 from bot.outgoing import Link, Markup, Mention, Rich, Segment, rich
 from bot.permissions import has_permission
+from bot.text import excerpt
 from cogs.tickets.announce import Announcer, Notices
 from cogs.tickets.company import Company, HandOver
 from cogs.tickets.config import TicketsConfig
@@ -32,6 +35,7 @@ from cogs.tickets.private_notes import Recipient
 from cogs.tickets.refusals import Refusals
 from cogs.tickets.render import age, when
 from storage.database import Transaction
+from storage.member_languages import MemberLanguages
 from storage.ticket_votes import SameTicket, TicketVoteRepository, recipients
 from storage.tickets import (
     ACTIVE,
@@ -162,6 +166,7 @@ class Lifecycle:
         self._services = services
         self._tickets = tickets
         self._votes = votes
+        self._declared = MemberLanguages(services.db)
         self._announcer = announcer
         self._followups = followups
         self._company = company
@@ -180,15 +185,21 @@ class Lifecycle:
         *,
         private: bool = False,
         channel: ChannelRef | None = None,
+        language: str | None = None,
     ) -> Ticket:
         """Store a ticket and write its tracker: in the tickets channel, or for a private
         one in the ambassadors' channel (which only ambassadors read; the opener hears of
-        every post there by direct message, see `Announcer.post_message`)."""
+        every post there by direct message, see `Announcer.post_message`). The ticket's
+        language is `language` (typed by the opener), else the channel's it was opened in,
+        else the opener's; its team is asked in the opening post (`Announcer.post_tracker`)."""
         community = member.community
         config = await self._services.config.get(community)
         policy = config.section("tickets", TicketsConfig)
         new = self._new_ticket(member, locale, title, details, category, policy, private)
         new = await self._screened(member, locale, new, channel)
+        language = await self._language(member, config.community, locale, language, channel)
+        new = replace(new, language=language)
+        team = await language_team(config.community, language, self._declared, community.key)
         if private:
             channel = config.community.channels.ambassadors
             tickets_channel = await self._announcer.find_channel(community, channel)
@@ -208,7 +219,7 @@ class Lifecycle:
 
         async def announce(tx: Transaction, ticket: Ticket, _: Ticket, history: int) -> None:
             notices.begin(tx, f"ticket:{community.key}:{ticket.number}:{history}")
-            await self._announcer.post_tracker(notices, ticket, tickets_channel)
+            await self._announcer.post_tracker(notices, ticket, tickets_channel, team=team)
             await self._followups.arm_first_response(tx, ticket)
             await self._followups.arm(tx, ticket)
             await self._digests.ensure(community, tx=tx)
@@ -219,9 +230,30 @@ class Lifecycle:
             raise self._refuse.error(locale, "limit", max=policy.max_open_per_member) from None
         except CoolingDown as cooling:
             wait = cooling.last_opened_at + (policy.cooldown or timedelta()) - now
-            raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
+            raise self._refuse.error(locale, "cooldown", wait=age(wait, locale)) from None
         await notices.deliver()
         return await self._tickets.get(community.key, ticket.number) or ticket
+
+    async def _language(
+        self,
+        member: Member,
+        settings: CommunitySettings,
+        locale: str,
+        typed: str | None,
+        channel: ChannelRef | None,
+    ) -> str:
+        """The ticket's language: typed (``language:de``; one the bot does not speak is
+        refused), else the channel's, else the opener's (`locale`, which the community
+        default already filled in)."""
+        if typed is not None:
+            code = known_language(typed)
+            if code is None:
+                raise self._refuse.error(
+                    locale, "language_unknown", language=excerpt(typed, 12), known=known_languages()
+                )
+            return code
+        platform = self._services.platform(member.community)
+        return await channel_language(settings, platform, channel) or locale
 
     async def _screened(
         self, member: Member, locale: str, new: NewTicket, channel: ChannelRef | None
@@ -250,7 +282,7 @@ class Lifecycle:
             raise self._refuse.error(locale, "limit", max=policy.max_open_per_member) from None
         except CoolingDown as cooling:
             wait = cooling.last_opened_at + (cooldown or timedelta()) - now
-            raise self._refuse.error(locale, "cooldown", wait=age(wait)) from None
+            raise self._refuse.error(locale, "cooldown", wait=age(wait, locale)) from None
 
     def _new_ticket(
         self,
@@ -497,7 +529,8 @@ class Lifecycle:
             promise: Rich = ()
             if due is not None:
                 promise = rich(
-                    Markup("\n"), self._t(public, "tickets.thread.next_update", due=when(due))
+                    Markup("\n"),
+                    self._t(public, "tickets.thread.next_update", due=when(due, public)),
                 )
             header = self._t(public, "tickets.thread.update", owner=_who(member), number=number)
             text = rich(header, Markup("\n"), note, promise)

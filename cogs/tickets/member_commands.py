@@ -53,6 +53,12 @@ class MemberCommands(TicketsBase):
             required=False,
             keyword_only=True,
         ),
+        Option(
+            "language",
+            "Its language, e.g. de (default: this channel's, else yours)",
+            required=False,
+            keyword_only=True,
+        ),
         private=True,
         description_de="Ein Anliegen oder einen Wunsch als Ticket an die Botschafter geben.",
         opens_form=True,  # without a title, a form asks for one
@@ -75,6 +81,7 @@ class MemberCommands(TicketsBase):
             interaction.args.text("category"),
             private=private,
             channel=interaction.channel,
+            language=interaction.args.text("language"),
         )
         await self._opened(interaction, ticket)
 
@@ -273,6 +280,7 @@ class MemberCommands(TicketsBase):
             keyword_only=True,
         ),
         Option("category", "Only this category", required=False, keyword_only=True),
+        Option("language", "Only this language, e.g. de", required=False, keyword_only=True),
         Option(
             "sort",
             "Order",
@@ -314,13 +322,14 @@ class MemberCommands(TicketsBase):
                 raise self.refusals.error(interaction.locale, "mine_and_owner")
             owner_id = me
         opened = args["opened"] is True or (args["mine"] is True and not ambassador)
-        category = args.text("category")
+        category, language = args.text("category"), args.text("language")
         request = ListRequest(
             status=args.text("status"),
             opener_id=me if opened else None,
             owner_id=owner_id,
             viewer_id=None if ambassador else me,
             category=category.strip().lower() if category else None,
+            language=self.views.language(language, interaction.locale),
             sort=Sort(args.text("sort") or Sort.VOTES.value),
             page=int(args["page"] or 1),  # type: ignore[call-overload]
             everywhere=everywhere,

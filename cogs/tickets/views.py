@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.cog import Services
 from bot.effects import Post
 from bot.errors import UserError
+from bot.languages import known_language, known_languages
 from bot.model import Community
 from bot.outgoing import Link, OutgoingMessage, Rich, join, rich
 from bot.text import excerpt
@@ -34,6 +35,7 @@ class ListRequest:
     opener_id: str | None = None
     owner_id: str | None = None
     category: str | None = None
+    language: str | None = None
     sort: Sort = Sort.VOTES
     page: int = 1
     everywhere: bool = False
@@ -80,6 +82,7 @@ class TicketViews:
                 opener_id=request.opener_id,
                 owner_id=request.owner_id,
                 category=request.category,
+                language=request.language,
                 sort=request.sort,
                 limit=policy.page_size,
                 offset=(request.page - 1) * policy.page_size,
@@ -135,9 +138,26 @@ class TicketViews:
         ):
             for entry in await outbox.waiting(prefix):
                 if entry.kind == Post.kind:
-                    at = when(entry.next_try)
+                    at = when(entry.next_try, locale)
                     lines.append(self._services.i18n.t(f"tickets.show.{key}", locale, at=at))
         return lines
+
+    def language(self, typed: str | None, locale: str) -> str | None:
+        """A typed ``language:`` filter as a catalog language (``DE`` -> ``de``); one the
+        bot does not speak is refused rather than listing nothing."""
+        if typed is None:
+            return None
+        code = known_language(typed)
+        if code is not None:
+            return code
+        raise UserError(
+            self._services.i18n.text(
+                "tickets.error.language_unknown",
+                locale,
+                language=excerpt(typed, 12),
+                known=known_languages(),
+            )
+        )
 
     def _check_category(self, category: str | None, policy: TicketsConfig, locale: str) -> None:
         """An empty list for a category that is not configured is most likely a typo: say

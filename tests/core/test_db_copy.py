@@ -81,6 +81,7 @@ as Ben
 as Jonas
 react ticket:1 👍
 as Amy
+/languages set de
 /ticket claim #1
 /ticket update #1 Talked to the app team, it is on their list. next:2d
 wait 3d

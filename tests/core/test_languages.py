@@ -16,7 +16,7 @@ from bot.clock import VirtualClock
 from bot.config import ConfigFile, check_file
 from bot.errors import ConfigError
 from bot.languages import channel_language, language_team, member_languages
-from bot.outgoing import Mention, RoleMention
+from bot.outgoing import Mention, Plain, RoleMention
 from bot.settings import Settings
 from cogs import all_cogs
 from storage.member_languages import MemberLanguages
@@ -133,9 +133,9 @@ async def test_a_member_handles_the_languages_of_their_roles_and_their_declarati
         assert team is not None
         assert team.mentions() == (
             RoleMention("Team DE", "Team DE"),
-            " ",
+            Plain(" "),
             Mention(amy.id),
-            " ",
+            Plain(" "),
             Mention(lena.id),
         )
         assert await language_team(config, "fr", declared, community.community.key) is None
