@@ -8,8 +8,10 @@ import pytest
 
 from adapters.local import LocalPlatform
 from bot.app.local_session import LocalSession
-from bot.errors import MissingPermission
+from bot.errors import MissingPermission, PlatformUnavailable
+from bot.platform import Capability
 from cogs.welcome import WelcomeCog
+from cogs.welcome.raids import RaidGuard
 from tests.welcome.conftest import Configure
 
 YOUNG = timedelta(hours=2)
@@ -155,3 +157,98 @@ async def test_a_refused_measure_is_shown_as_refused_never_as_done(
     audit = await session.app.services.audit.recent(session.community.community.key)
     [entry] = [e for e in audit if e.action == "welcome.raid.invites"]
     assert entry.details["outcome"] == "refused"
+
+
+def _logged(session: LocalSession, start: str) -> int:
+    return sum(line.startswith(start) for line in session.community.transcript)
+
+
+async def test_a_crash_before_the_measures_loses_none_and_repeats_none(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """The join that fires the wave commits the raid and its act job; a crash before the
+    slow mode and invites steps are taken leaves them to that job, which takes each once."""
+    c = session.community
+    c.channel_named("general").slow_mode = 5
+    await configure(MEASURES)
+
+    async def crash(self, community, wave_id):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(RaidGuard, "act", crash)
+    await _wave(session)
+    assert c.channel_named("general").slow_mode == 5 and not c.invites_paused
+    monkeypatch.undo()
+    await session.run_due_jobs()
+    await session.run_due_jobs()
+    await cog.raids.act(c.community, 1)  # a second process, or the job run again
+    assert c.channel_named("general").slow_mode == 60 and c.invites_paused
+    assert _logged(session, "(slow mode in #general: 60s") == 1
+    assert _logged(session, "(invites paused") == 1
+    assert _logged(session, "(timed out raider4") == 1
+    # The value replaced is the one from before the raid, whatever a retry saw later.
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    assert c.channel_named("general").slow_mode == 5
+
+
+async def test_measures_written_but_not_carried_out_before_a_crash_go_out_once(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """State and outbox entries are committed before anything reaches the platform; the
+    alert says they are waiting meanwhile, and the restarted delivery carries each out once."""
+    c = session.community
+    services = session.app.services
+    await configure(MEASURES)
+
+    async def nothing(*pendings):
+        return []
+
+    monkeypatch.setattr(services.outbox, "deliver", nothing)
+    await _wave(session)
+    assert c.channel_named("general").slow_mode == 0 and c.timeouts == {}
+    monkeypatch.undo()
+    await services.outbox.start()
+    await services.outbox.run_due()
+    await session.run_due_jobs()
+    assert c.channel_named("general").slow_mode == 60 and c.invites_paused
+    assert set(c.timeouts) == {"raider4", "raider5"}
+    assert _logged(session, "(slow mode in #general") == 1
+    assert _logged(session, "(invites paused") == 1
+    text = _alert(session).text
+    assert "waiting for the platform" not in text
+    assert text.count("✅ done") == 3
+
+
+async def test_a_measure_waiting_for_the_platform_is_shown_as_waiting(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    calls = []
+
+    async def rate_limited(self, channel, seconds, reason):
+        calls.append(seconds)
+        raise PlatformUnavailable("Discord asks to wait 30 s.")
+
+    monkeypatch.setattr(LocalPlatform, "set_slow_mode", rate_limited)
+    await configure(MEASURES)
+    await _wave(session)
+    assert "Slow mode 60s in #general: ⏳ waiting for the platform" in _alert(session).text
+    monkeypatch.undo()
+    await session.advance(timedelta(minutes=2))
+    assert session.community.channel_named("general").slow_mode == 60
+    assert "Slow mode 60s in #general: ✅ done" in _alert(session).text
+    assert calls == [60]
+
+
+async def test_on_a_platform_without_the_measures_the_alert_says_they_were_not_available(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    missing = {Capability.SLOW_MODE, Capability.PAUSE_INVITES, Capability.TIMEOUT}
+    monkeypatch.setattr(LocalPlatform, "capabilities", frozenset(Capability) - missing)
+    await configure(MEASURES)
+    await _wave(session)
+    text = _alert(session).text
+    assert "Slow mode 60s in #general: not available on local mode" in text
+    assert "Invites paused: not available on local mode" in text
+    assert "Time-outs for new accounts: not available on local mode" in text
+    assert "✅" not in text
+    assert session.community.timeouts == {} and not session.community.invites_paused
