@@ -145,7 +145,7 @@ def _entries(rule: AnyRuleSettings, left_out: list[LeftOut]) -> tuple[list[str],
         written = keyword.written.strip()
         if len(written) > limits.KEYWORD_CHARS:
             why = f"longer than {limits.KEYWORD_CHARS} characters ({len(written)})"
-            left_out.append(LeftOut(rule.name, f"keyword {written!r}", why))
+            left_out.append(LeftOut(rule.name, f"keyword '{written}'", why))
         else:
             keywords.append(written)
     patterns: list[str] = []
@@ -157,7 +157,7 @@ def _entries(rule: AnyRuleSettings, left_out: list[LeftOut]) -> tuple[list[str],
         if problem is None:
             patterns.append(exported)
         else:
-            left_out.append(LeftOut(rule.name, f"pattern {pattern!r}", problem))
+            left_out.append(LeftOut(rule.name, f"pattern '{pattern}'", problem))
     return keywords, patterns
 
 
