@@ -212,13 +212,18 @@ class Greeter:
         return ChannelMention(channel.id, channel.name)
 
     async def welcome_channel(
-        self, community: Community, config: EffectiveConfig
+        self, community: Community, config: EffectiveConfig, language: str | None = None
     ) -> tuple[str, ChannelRef | None]:
-        """The configured welcome channel's name and, if it exists, the channel."""
+        """The configured welcome channel's name and, if it exists, the channel: the one
+        ``[community.languages] welcome`` names for the newcomer's `language`, else (also
+        while that one is missing, which the community check reports) the community's."""
+        platform = self.services.platform(community)
+        own = config.community.languages.welcome.get(language or "")
+        if own and (channel := await platform.find_channel(community, own)) is not None:
+            return own, channel
         configured = settings_of(config).channel or config.community.channels.welcome
         if not configured:
             return configured, None
-        platform = self.services.platform(community)
         return configured, await platform.find_channel(community, configured)
 
     # -- delivering -----------------------------------------------------------------------
@@ -232,7 +237,7 @@ class Greeter:
         language, templates = self.variants(
             settings, locale or member.locale, config.community.locale
         )
-        configured, channel = await self.welcome_channel(member.community, config)
+        configured, channel = await self.welcome_channel(member.community, config, language)
         platform = self.services.platform(member.community)
         return Prepared(
             member=member,

@@ -136,7 +136,7 @@ class RulesAcceptance:
         message = self.greeter.with_accept(
             OutgoingMessage(text=text), settings_of(config), language, community, member.id
         )
-        configured, channel = await self.greeter.welcome_channel(community, config)
+        configured, channel = await self.greeter.welcome_channel(community, config, language)
         fallback = {
             "key": f"{job.key}:fallback",
             "fallback": True,
