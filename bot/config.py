@@ -156,7 +156,7 @@ class _ChannelKeys:
 CHANNEL_KEYS = _ChannelKeys()
 
 
-def _language(value: object, where: str) -> str:
+def language_code(value: object, where: str) -> str:
     """A language code the bot has a catalog for (``de``, not ``de-DE`` or ``German``)."""
     from bot.i18n import SHIPPED_LOCALES  # read when validating: catalogs may add languages
 
@@ -189,13 +189,13 @@ class Languages(StrictModel):
             name = channel.strip().lstrip("#")
             if not name:
                 raise ValueError('a channel name is empty; write it like "general-de"')
-            cleaned[name] = _language(language, channel)
+            cleaned[name] = language_code(language, channel)
         return cleaned
 
     @field_validator("roles", "welcome")
     @classmethod
     def _check_languages(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return {_language(code, code): item for code, item in value.items()}
+        return {language_code(code, code): item for code, item in value.items()}
 
 
 class CommunitySettings(StrictModel):

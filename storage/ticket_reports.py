@@ -54,29 +54,36 @@ class TicketReports:
         self._db = db
 
     async def digest(
-        self, community: str, start: datetime, end: datetime, top: int = 5
+        self,
+        community: str,
+        start: datetime,
+        end: datetime,
+        top: int = 5,
+        language: str | None = None,
     ) -> DigestFigures:
-        """Figures for tickets of one community over ``[start, end)``, promises as of `end`."""
-        span = (community, to_db(start), to_db(end))
+        """Figures for tickets of one community over ``[start, end)``, promises as of `end`;
+        with `language`, only the tickets in that language (a language team's digest)."""
+        scope, key = _scope(community, language)
+        span = (*key, to_db(start), to_db(end))
         opened = await self._db.fetch_value(
-            "SELECT COUNT(*) FROM tickets WHERE community = ? AND opened_at >= ? AND opened_at < ?",
+            f"SELECT COUNT(*) FROM tickets WHERE {scope} AND opened_at >= ? AND opened_at < ?",
             span,
         )
         resolved_rows = await self._db.fetch_all(
-            "SELECT * FROM tickets WHERE community = ? AND resolved_at >= ? AND resolved_at < ?"
+            f"SELECT * FROM tickets WHERE {scope} AND resolved_at >= ? AND resolved_at < ?"
             " AND status = 'resolved' ORDER BY resolved_at, number",
             span,
         )
         resolved = [ticket_from_row(row) for row in resolved_rows]
         responses = await self._db.fetch_all(
-            "SELECT opened_at, first_response_at FROM tickets WHERE community = ?"
+            f"SELECT opened_at, first_response_at FROM tickets WHERE {scope}"
             " AND first_response_at >= ? AND first_response_at < ?",
             span,
         )
         top_rows = await self._db.fetch_all(
-            "SELECT * FROM tickets WHERE community = ? AND active = 1 AND vote_count > 0"
+            f"SELECT * FROM tickets WHERE {scope} AND active = 1 AND vote_count > 0"
             f" AND {PUBLIC_SQL} ORDER BY vote_count DESC, opened_at, number LIMIT ?",
-            (community, top),
+            (*key, top),
         )
         return DigestFigures(
             start=start,
@@ -88,23 +95,24 @@ class TicketReports:
                 [t.resolved_at - t.opened_at for t in resolved if t.resolved_at is not None]
             ),
             top_voted=[ticket_from_row(row) for row in top_rows],
-            overdue=await self._overdue(community, end),
-            backlog=await self.backlog(community, end),
+            overdue=await self._overdue(community, end, language),
+            backlog=await self.backlog(community, end, language),
         )
 
-    async def backlog(self, community: str, now: datetime) -> Backlog:
+    async def backlog(self, community: str, now: datetime, language: str | None = None) -> Backlog:
         """Open, private, unclaimed and overdue counts of the active queue, and its oldest."""
+        scope, key = _scope(community, language)
         row = await self._db.fetch_one(
             "SELECT COUNT(*), COALESCE(SUM(private), 0),"
             " COALESCE(SUM(CASE WHEN owner_id IS NULL THEN 1 ELSE 0 END), 0),"
             " COALESCE(SUM(CASE WHEN next_update_due < ? THEN 1 ELSE 0 END), 0)"
-            " FROM tickets WHERE community = ? AND active = 1",
-            (to_db(now), community),
+            f" FROM tickets WHERE {scope} AND active = 1",
+            (to_db(now), *key),
         )
         oldest = await self._db.fetch_one(
-            "SELECT * FROM tickets WHERE community = ? AND active = 1"
+            f"SELECT * FROM tickets WHERE {scope} AND active = 1"
             " ORDER BY opened_at, number LIMIT 1",
-            (community,),
+            key,
         )
         if row is None:
             return Backlog()
@@ -116,12 +124,15 @@ class TicketReports:
             oldest=None if oldest is None else ticket_from_row(oldest),
         )
 
-    async def _overdue(self, community: str, now: datetime) -> list[OverduePromises]:
+    async def _overdue(
+        self, community: str, now: datetime, language: str | None
+    ) -> list[OverduePromises]:
+        scope, key = _scope(community, language)
         rows = await self._db.fetch_all(
-            "SELECT owner_id, owner_name, number FROM tickets WHERE community = ? AND active = 1"
+            f"SELECT owner_id, owner_name, number FROM tickets WHERE {scope} AND active = 1"
             f" AND owner_id IS NOT NULL AND next_update_due < ? AND {PUBLIC_SQL}"
             " ORDER BY owner_name, number",
-            (community, to_db(now)),
+            (*key, to_db(now)),
         )
         grouped: dict[str, OverduePromises] = {}
         for owner_id, owner_name, number in rows:
@@ -184,3 +195,10 @@ async def mark_digest_posted(tx: Transaction, community: str, period: str, at: d
         " ON CONFLICT (community, period) DO NOTHING",
         (community, period, to_db(at)),
     )
+
+
+def _scope(community: str, language: str | None) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause of a community's tickets, or of its tickets in one language."""
+    if language is None:
+        return "community = ?", (community,)
+    return "community = ? AND language = ?", (community, language)

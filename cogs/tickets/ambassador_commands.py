@@ -167,13 +167,15 @@ class AmbassadorCommands(TicketsBase):
     @command(
         "ticket digest",
         "Show this week's ticket digest now, privately.",
+        Option("language", "Only tickets in this language, e.g. de", required=False),
         permission=Permission.AMBASSADOR,
         private=True,
         description_de="Den Ticket-Wochenbericht jetzt privat anzeigen.",
     )
     async def digest(self, interaction: Interaction) -> None:
+        language = self.views.language(interaction.args.text("language"), interaction.locale)
         await interaction.reply(
-            await self.digests.preview(interaction.community, interaction.locale)
+            await self.digests.preview(interaction.community, interaction.locale, language)
         )
 
     @button(RESOLVE_BUTTON, opens_form=True)

@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 
-from bot.config import ChannelSetting, Duration, OptionalDuration, Secret, StrictModel
+from bot.config import (
+    ChannelSetting,
+    Duration,
+    OptionalDuration,
+    Secret,
+    StrictModel,
+    language_code,
+)
 from bot.reconcile import DEFAULT_RECENT
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -29,6 +36,13 @@ class DigestConfig(StrictModel):
     time: str = "09:00"
     timezone: str = "UTC"
     channel: ChannelSetting = ""  # empty: the community's ambassadors channel
+    # Language -> channel: a digest of that language's tickets, in it, posted there too.
+    languages: dict[str, ChannelSetting] = Field(default_factory=dict)
+
+    @field_validator("languages")
+    @classmethod
+    def _check_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        return {language_code(code, code): channel for code, channel in value.items()}
 
     @field_validator("time")
     @classmethod

@@ -139,6 +139,7 @@ class Digests:
             await self.ensure(community, after=max(now, due))
             return
         figures = await self._reports.digest(community.key, due - PERIOD, due)
+        teams = await self._language_digests(community, config, due)
         notices = await self._announcer.notices(community)
         period = job.payload["period"]
         async with self._services.db.transaction() as tx:
@@ -150,7 +151,28 @@ class Digests:
                 DIGEST_POSTED,
                 {"community": community.key, "period": period},
             )
+            for post in teams:
+                await self._announcer.post_retried(notices, post)
         await notices.deliver()
+
+    async def _language_digests(
+        self, community: Community, config: DigestConfig, due: datetime
+    ) -> list[Post]:
+        """One digest per language channel (``[tickets.digest] languages``): that
+        language's tickets only, in that language. A missing channel is skipped (the
+        community check reports it); the whole community's digest is posted as ever."""
+        posts: list[Post] = []
+        for language, name in config.languages.items():
+            channel = await self._announcer.find_channel(community, name)
+            if channel is None:
+                log.warning("%s: %s digest channel %r not found", community.key, language, name)
+                continue
+            figures = await self._reports.digest(
+                community.key, due - PERIOD, due, language=language
+            )
+            message = self.render(figures, language, community)
+            posts.append(Post(channel, message, allow_pings=False))
+        return posts
 
     async def posted(self, tx: Transaction, outcome: Delivered, data: dict[str, Any]) -> None:
         """The week's digest went out only once the platform took it; a refused one is
@@ -164,10 +186,13 @@ class Digests:
         )
         await post_again(self._services.outbox, tx, outcome, data, DIGEST_POSTED)
 
-    async def preview(self, community: Community, locale: str) -> OutgoingMessage:
-        """The digest for the seven days up to and including now, for an ambassador who asks."""
+    async def preview(
+        self, community: Community, locale: str, language: str | None = None
+    ) -> OutgoingMessage:
+        """The digest for the seven days up to and including now, for an ambassador who asks;
+        with `language`, of the tickets in that language only."""
         end = self._services.clock.now() + STORED_PRECISION  # the window's end is exclusive
-        figures = await self._reports.digest(community.key, end - PERIOD, end)
+        figures = await self._reports.digest(community.key, end - PERIOD, end, language=language)
         return self.render(figures, locale, community)
 
     def render(

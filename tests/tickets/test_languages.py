@@ -26,9 +26,10 @@ roles = { de = ["Team DE"] }
 async def desk(
     settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
 ) -> AsyncIterator[Desk]:
-    write_config(TICKETS_CONFIG + LANGUAGES)
+    write_config(TICKETS_CONFIG + 'languages = { de = "team-de" }\n' + LANGUAGES)
     community = new_community()
     community.add_channel("general-de")
+    community.add_channel("team-de")
     community.add_member("Lena", roles=("Ambassadors", "Team DE"))
     community.now = clock.now
     session = await LocalSession.open(settings, clock=clock, community=community)
@@ -103,3 +104,27 @@ async def test_the_list_filters_by_language(desk: Desk):
     assert "Export to CSV" in listed and "Dunkler Modus" not in listed
     refused = await desk.run("Amy", "/ticket list language:xx")
     assert refused.startswith("“xx” is not a language I speak.")
+
+
+async def test_the_digest_is_posted_per_language_channel_in_its_language(desk: Desk):
+    await desk.run("Ben", '/ticket open "Dunkler Modus"', channel="general-de")
+    await desk.run("Cy", '/ticket open "Export to CSV"')
+    await desk.run("Dee", "/ticket vote #1")
+    await desk.run("Ben", "/ticket vote #2")
+    await desk.advance(timedelta(days=7))
+    [everyone] = [m for m in desk.channel("ambassadors") if m.startswith("**Ticket digest")]
+    assert "Opened: **2**" in everyone
+    assert "Dunkler Modus" in everyone and "Export to CSV" in everyone
+    [german] = desk.channel("team-de")
+    assert german.startswith("**Ticket-Wochenbericht")
+    assert "Eröffnet: **1**" in german
+    assert "Dunkler Modus" in german and "Export to CSV" not in german
+
+
+async def test_an_ambassador_previews_the_digest_of_one_language(desk: Desk):
+    await desk.run("Ben", '/ticket open "Dunkler Modus"', channel="general-de")
+    await desk.run("Cy", '/ticket open "Export to CSV"')
+    assert "Opened: **1**" in await desk.run("Amy", "/ticket digest language:de")
+    assert "Opened: **2**" in await desk.run("Amy", "/ticket digest")
+    refused = await desk.run("Amy", "/ticket digest language:zz")
+    assert refused.startswith("“zz” is not a language I speak.")
