@@ -117,7 +117,10 @@ class Pruner:
         """Prune if a pass is due; returns how many rows went. Never raises: a failure is
         logged and tried again at the next interval, while jobs keep firing."""
         now = self._clock.now()
-        if now < self.due_at:
+        # Not `self.due_at`: before the first pass that reads the clock again, a moment
+        # later than `now` on a real clock, so the first pass never ran and the scheduler
+        # loop woke for it over and over (issue 15's pipeline profile).
+        if self._due_at is not None and now < self._due_at:
             return 0
         try:
             pruned, more = await self._run(now)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.clock import VirtualClock
+from bot.clock import SystemClock, VirtualClock
 from bot.retention import (
     BACKLOG_PAUSE,
     MAX_BATCHES,
@@ -140,6 +140,34 @@ async def test_the_scheduler_loop_prunes_old_jobs(db: Database, clock: VirtualCl
     scheduler.stop()
     await asyncio.wait_for(loop, timeout=5)
     assert await keys(db) == set()
+
+
+async def test_on_the_system_clock_the_first_pass_runs_and_the_loop_then_sleeps(
+    db: Database,
+) -> None:
+    """On a real clock every reading is a little later than the one before; the first
+    pass must still run, and the scheduler must then sleep instead of looping."""
+    jobs = JobRepository(db)
+    system = SystemClock()
+    await finished_job(jobs, "old", system.now() - timedelta(days=40))
+    pruner = Pruner([jobs], RETENTION, system)
+    assert await pruner.run_if_due() == 1
+    assert pruner.due_at > system.now() + PRUNE_INTERVAL - timedelta(minutes=1)
+    scheduler = Scheduler(jobs, system, pruner=pruner)
+    passes = 0
+    counted = scheduler._pass
+
+    async def counting() -> tuple[datetime | None, datetime | None]:
+        nonlocal passes
+        passes += 1
+        return await counted()
+
+    scheduler._pass = counting  # type: ignore[method-assign]
+    loop = asyncio.create_task(scheduler.run_forever())
+    await asyncio.sleep(0.2)
+    scheduler.stop()
+    await asyncio.wait_for(loop, timeout=5)
+    assert passes == 1, "an idle scheduler looks once, then sleeps until woken or due"
 
 
 def test_retention_shorter_than_a_week_is_refused_naming_the_setting() -> None:
