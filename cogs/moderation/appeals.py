@@ -314,7 +314,9 @@ class AppealDesk:
         user = UserRef(community, appeal.member_id)
         now = self.services.clock.now()
         if appeal.status is AppealStatus.LIFTED:
-            why = f"Botschafter appeal #{appeal.id}"
+            config = await self.services.config.get(community)
+            locale = self.services.i18n.pick_locale(None, config.community.locale)
+            why = self.services.i18n.text("platform_reason.appeal", locale, number=appeal.id)
             kind = ModAction(infraction.kind)
             if kind is ModAction.BAN and can_perform(platform, kind):
                 effect = Unban(user, why)

@@ -341,6 +341,7 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
                 total,
                 links,
                 self.services.clock.now(),
+                (await self.config(community)).section("moderation", ModerationConfig),
             )
         )
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from bot.commands import format_duration
 from bot.i18n import I18n
 from bot.outgoing import Link, Markup, OutgoingMessage, Rich, join
+from cogs.moderation.config import ModerationConfig
+from cogs.moderation.rule_names import rule_names
 from cogs.moderation.view import format_time
 from storage.member_notes import MemberNote
 from storage.moderation import FlagDetails, FlagKind, Infraction
@@ -27,6 +29,7 @@ def open_flags_reply(
     total: int,
     links: Mapping[int, str],
     now: datetime,
+    section: ModerationConfig,
 ) -> OutgoingMessage:
     if not flags:
         return OutgoingMessage(text=i18n.t("list.open_none", locale))
@@ -40,7 +43,8 @@ def open_flags_reply(
                 "list.direct", locale, action=i18n.text(f"action.{flag.suggested or 'ban'}", locale)
             )
         else:
-            about = ", ".join(details.rules) or i18n.text("list.reported", locale)
+            rules = rule_names(i18n, locale, section, details.rules)
+            about = ", ".join(rules) or i18n.text("list.reported", locale)
         link = links.get(flag.id)
         lines.append(
             i18n.t(

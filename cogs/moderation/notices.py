@@ -27,6 +27,7 @@ from bot.text import excerpt
 from cogs.moderation.actions import ModAction
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.reasons import Worded, reason_texts
+from cogs.moderation.rule_names import rule_names
 from storage.database import Transaction
 from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, Report
 
@@ -62,7 +63,8 @@ class Notifier:
         locale = await self._locale(user, config.community.locale)
         t = self._services.i18n.t
         name = config.community.name or await platform.community_name(community)
-        why = self._why(details, locale)
+        section = config.section("moderation", ModerationConfig)
+        why = self._why(details, locale, section)
         parts: list[Rich] = [
             t(
                 f"notice.{action.value}",
@@ -72,6 +74,9 @@ class Notifier:
                 why=why,
             )
         ]
+        found = self._found(details, locale, section)
+        if found:
+            parts.append(t("notice.reasons", locale, reasons=found))
         if reason and flag.kind is not FlagKind.DIRECT:  # a direct action's reason is its why
             parts.append(t("notice.note", locale, reason=reason))
         quoted = _quoted(details)
@@ -104,7 +109,8 @@ class Notifier:
         config = await self._services.config.get(community)
         locale = self._services.i18n.pick_locale(None, config.community.locale)
         if action is ModAction.WARN:
-            await self._warn_in_channel(tx, community, details, self._why(details, locale))
+            section = config.section("moderation", ModerationConfig)
+            await self._warn_in_channel(tx, community, details, self._why(details, locale, section))
             return
         if flag.post_channel_id is None:
             log.warning("flag %s: %s was not notified of the %s", flag.id, flag.author_id, action)
@@ -210,7 +216,13 @@ class Notifier:
         member = await self._services.platform(user.community).fetch_member(user)
         return self._services.i18n.pick_locale(member.locale if member else None, default)
 
-    def _why(self, details: FlagDetails, locale: str) -> str:
+    def _found(self, details: FlagDetails, locale: str, section: ModerationConfig) -> str:
+        """What the rules with `show_reason = true` found, in the member's language."""
+        showing = {rule.name for rule in section.rules if rule.show_reason}
+        found = [reason for hit in details.hits if hit.rule in showing for reason in hit.reasons]
+        return "; ".join(reason_texts(self._services.i18n, locale, found))
+
+    def _why(self, details: FlagDetails, locale: str, section: ModerationConfig) -> str:
         t = self._services.i18n.text
         flag = details.flag
         if flag.kind is FlagKind.ESCALATION:
@@ -225,7 +237,7 @@ class Notifier:
             )
         if flag.kind is FlagKind.DIRECT:  # the moderator's own words are the reason
             return flag.reason or t("notice.why_general", locale)
-        rules = details.rules
+        rules = rule_names(self._services.i18n, locale, section, details.rules)
         if rules:
             separator = t("notice.rules_separator", locale)
             return t("notice.why_rules", locale, rules=separator.join(rules), count=len(rules))
@@ -259,7 +271,7 @@ class Notifier:
             "notice.warn_public",
             locale,
             member=Mention(details.flag.author_id, details.flag.author_name),
-            why=self._why(details, locale),
+            why=self._why(details, locale, section),
             rules=await self._rules_channel(community, config.community.channels.rules),
         )
         await self._services.outbox.add(

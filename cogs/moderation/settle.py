@@ -27,15 +27,18 @@ from bot.cog import Services
 from bot.delivery import Outcome, Pending, Then
 from bot.effects import Ban, Delete, Effect, Kick, Timeout
 from bot.errors import MissingPermission, NotFound, PlatformError, Unsupported
+from bot.i18n import I18n
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Rich
 from bot.platform import Capability
+from bot.spans import last_span_of
 from bot.templates import Value
 from cogs.moderation.actions import INFRACTIONS, LADDER, ModAction, can_perform
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.escalation import reached_step, step_details, step_duration
 from cogs.moderation.notices import Notifier
+from cogs.moderation.rule_names import rule_names
 from cogs.moderation.view import NEVER_POSTED, action_label, instead_text, outcome_text
 from storage.database import Transaction
 from storage.moderation import (
@@ -130,7 +133,9 @@ class Settler:
                 reason,
                 self._services.clock.now(),
                 section.quorum.needed(action),
-                self._infraction(details, action, reason, section, duration),
+                self._infraction(
+                    details, action, reason, section, duration, locale=await self._local(community)
+                ),
                 int(duration.total_seconds()) if duration else None,
                 tx=tx,
             )
@@ -175,7 +180,7 @@ class Settler:
         )
         if action is ModAction.DELETE or action in section.delete_with:
             await self._delete_messages(tx, community, details, action is ModAction.DELETE, plan)
-        effect = self._punishment(community, flag, action, section)
+        effect = self._punishment(community, flag, action, section, await self._local(community))
         if effect is not None:
             data = {"community": community.key, "flag": flag.id}
             plan.required.append(
@@ -337,7 +342,9 @@ class Settler:
                 "",
                 now,
                 1,
-                self._infraction(FlagDetails(filed.flag), then, "", section),
+                self._infraction(
+                    FlagDetails(filed.flag), then, "", section, locale=await self._local(community)
+                ),
                 tx=tx,
             )
             if decision.kind is DecisionKind.CLAIMED:
@@ -357,14 +364,20 @@ class Settler:
         reason: str,
         section: ModerationConfig,
         duration: timedelta | None = None,
+        *,
+        locale: str,
     ) -> InfractionDraft | None:
+        """The infraction a decision records; its reason (the moderator's, else the rules or
+        the ladder step) in the community's language, as moderators read it later."""
         if action not in INFRACTIONS:
             return None
         flag = details.flag
         expires = None
         if action is ModAction.TIMEOUT:
             expires = self._services.clock.now() + (duration or _duration(flag, section))
-        why = reason or ", ".join(details.rules) or _escalation_reason(flag)
+        i18n = self._services.i18n
+        rules = ", ".join(rule_names(i18n, locale, section, details.rules))
+        why = reason or rules or _escalation_reason(i18n, locale, flag)
         return InfractionDraft(flag.author_id, flag.author_name, action, why, expires)
 
     async def _delete_messages(
@@ -403,14 +416,25 @@ class Settler:
             )
             (plan.required if required else plan.rest).append(pending)
 
+    async def _local(self, community: Community) -> str:
+        """The community's language: records and the platform's audit log are read there."""
+        config = await self._services.config.get(community)
+        return self._services.i18n.pick_locale(None, config.community.locale)
+
     def _punishment(
-        self, community: Community, flag: Flag, action: ModAction, section: ModerationConfig
+        self,
+        community: Community,
+        flag: Flag,
+        action: ModAction,
+        section: ModerationConfig,
+        locale: str,
     ) -> Effect | None:
         """The platform action of a decision; a timeout ends at a moment fixed at the claim,
         so a retry never restarts its clock."""
         user = UserRef(community, flag.author_id)
         # The platform's own audit log shows this reason next to the action.
-        reason = f"Botschafter flag #{flag.id}" + (f": {flag.reason}" if flag.reason else "")
+        key = "platform_reason.flag_reason" if flag.reason else "platform_reason.flag"
+        reason = self._services.i18n.text(key, locale, number=flag.id, reason=flag.reason)
         match action:
             case ModAction.TIMEOUT:
                 start = flag.acted_at or self._services.clock.now()
@@ -453,11 +477,17 @@ def _duration(flag: Flag, section: ModerationConfig) -> timedelta:
     return section.timeout_duration
 
 
-def _escalation_reason(flag: Flag) -> str:
+def _escalation_reason(i18n: I18n, locale: str, flag: Flag) -> str:
     details = flag.details
     if not details:
         return ""
-    return f"{details.get('count')} × {details.get('kind')} within {details.get('within')}"
+    return i18n.text(
+        "infraction_reason.escalation",
+        locale,
+        count=int(details.get("count", 0)),
+        kind=i18n.text(f"kind.{details.get('kind', 'warn')}", locale),
+        within=last_span_of(i18n, str(details.get("within", "")), locale),
+    )
 
 
 def error_code(error: PlatformError) -> str:

@@ -21,6 +21,7 @@ from bot.text import excerpt
 from cogs.moderation.actions import ModAction, missing, offered
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.reasons import reason_texts
+from cogs.moderation.rule_names import rule_name
 from storage.member_notes import MemberNote
 from storage.moderation import FlagDetails, FlaggedMessage, FlagKind, FlagStatus
 
@@ -228,7 +229,12 @@ def _rule_fields(view: FlagView) -> list[Field]:
         why = excerpt("; ".join(shown_reasons), SHOWN_REASON_CHARS)
         shown = "”, “".join(excerpt(t, 80) for t in list(texts)[:SHOWN_MATCHES_PER_RULE])
         lines.append(
-            view.t(_RULE_LINES[bool(shown), bool(why)], rule=rule, matched=shown, reason=why)
+            view.t(
+                _RULE_LINES[bool(shown), bool(why)],
+                rule=rule_name(view.i18n, view.locale, view.config, rule),
+                matched=shown,
+                reason=why,
+            )
         )
     return [Field(view.t("flag.rules", count=len(lines)), join(lines))]
 

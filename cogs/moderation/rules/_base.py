@@ -28,6 +28,9 @@ class RuleSettings(BaseModel):
     channels: tuple[str, ...] = ()
     exempt_roles: tuple[str, ...] = ()
     enabled: bool = True
+    # Whether the member's notice about a decision says what the rule found ("keyword
+    # 'darn'"). Off by default: telling what tripped a word list helps evade it.
+    show_reason: bool = False
 
     @field_validator("name")
     @classmethod
