@@ -37,6 +37,8 @@ THREAD_AUTO_ARCHIVE_MINUTES = 10080
 # A timeout found in place after a crash counts as the one being retried if it ends within
 # this of the intended end (the retry computes the remaining time a moment later).
 SAME_END = timedelta(minutes=1)
+# The guild feature that pauses joining through invites (mutable with Manage Server).
+INVITES_DISABLED = "INVITES_DISABLED"
 # Discord accepts nonces of at most 25 characters.
 NONCE_LENGTH = 25
 # A ban keeps the member's messages: the flag and the audit log refer to them, and
@@ -229,20 +231,25 @@ class DiscordActions:
             await found.edit(slowmode_delay=seconds, reason=audit_reason(reason))
 
     async def invites_paused(self, community: Community) -> bool:
-        return "INVITES_DISABLED" in self._guild(community).features
+        return INVITES_DISABLED in (await self._fresh_guild(community)).features
 
     async def pause_invites(self, community: Community, paused: bool, reason: str) -> None:
-        """The guild feature INVITES_DISABLED (a PATCH of the guild's features); needs
-        Manage Server."""
-        guild = self._guild(community)
-        if ("INVITES_DISABLED" in guild.features) == paused:
-            return
-        if not guild.me.guild_permissions.manage_guild:
+        """The guild feature INVITES_DISABLED: a PATCH of the guild's whole feature list,
+        read fresh (the cache learns of a change only with the next GUILD_UPDATE, and a
+        list built from a stale one would undo someone else's change); needs Manage Server."""
+        if not self._guild(community).me.guild_permissions.manage_guild:
             verb = "pause invites on" if paused else "resume invites on"
             raise MissingPermission(_lacks(verb, "this server", "Manage Server"))
+        guild = await self._fresh_guild(community)
+        if (INVITES_DISABLED in guild.features) == paused:
+            return  # so already (an earlier attempt, or an admin)
         verb = "pause invites" if paused else "resume invites"
         with translated(verb, "Manage Server"):
             await guild.edit(invites_disabled=paused, reason=audit_reason(reason))
+
+    async def _fresh_guild(self, community: Community) -> discord.Guild:
+        with translated("look up the server"):
+            return await self.client.fetch_guild(int(community.id), with_counts=False)
 
     async def permalink(self, message: MessageRef) -> str:
         return permalink(message)

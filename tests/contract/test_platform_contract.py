@@ -43,6 +43,8 @@ class Rig:
 
 # The guarantee that a post repeated with its nonce after a crash is posted once.
 NONCE = "nonce"
+# The guarantee that pausing invites shows in the community's state (a guild feature).
+INVITES = "invites"
 
 
 @asynccontextmanager
@@ -171,6 +173,39 @@ async def test_actions_outside_the_capabilities_raise_unsupported(rig: Rig) -> N
         if capability not in rig.platform.capabilities:
             with pytest.raises(Unsupported):
                 await action()
+
+
+async def test_slow_mode_is_set_read_back_and_lifted(rig: Rig) -> None:
+    """What a raid's measure and its undo rely on: the value set is the value read, setting
+    it again (a retry) is fine, and 0 lifts it. A platform without slow mode says so."""
+    platform = rig.platform
+    if Capability.SLOW_MODE not in platform.capabilities:
+        assert await platform.slow_mode(rig.channel) == 0
+        with pytest.raises(Unsupported):
+            await platform.set_slow_mode(rig.channel, 30, "raid")
+        return
+    assert await platform.slow_mode(rig.channel) == 0
+    await platform.set_slow_mode(rig.channel, 30, "raid")
+    await platform.set_slow_mode(rig.channel, 30, "raid")
+    assert await platform.slow_mode(rig.channel) == 30
+    await platform.set_slow_mode(rig.channel, 0, "raid over")
+    assert await platform.slow_mode(rig.channel) == 0
+
+
+async def test_invites_are_paused_and_resumed(rig: Rig) -> None:
+    platform, community = rig.platform, rig.channel.community
+    if Capability.PAUSE_INVITES not in platform.capabilities:
+        assert await platform.invites_paused(community) is False
+        with pytest.raises(Unsupported):
+            await platform.pause_invites(community, True, "raid")
+        return
+    rig.skip_unless_shown(INVITES)
+    assert await platform.invites_paused(community) is False
+    await platform.pause_invites(community, True, "raid")
+    await platform.pause_invites(community, True, "raid")
+    assert await platform.invites_paused(community) is True
+    await platform.pause_invites(community, False, "raid over")
+    assert await platform.invites_paused(community) is False
 
 
 async def test_missing_messages_are_reported_as_not_found(rig: Rig) -> None:

@@ -22,6 +22,11 @@ SIMCORD_IGNORES_NONCES = (
     "test runs against the wire fake in tests/discord/test_wire.py, which does, as Discord"
 )
 
+SIMCORD_HAS_NO_GUILD_FEATURES = (
+    "simcord's guild edit refuses the features field (INVITES_DISABLED); the same contract "
+    "test runs against the wire fake in tests/discord/test_raid_wire.py"
+)
+
 
 def _load_contract() -> Any:
     spec = importlib.util.spec_from_file_location("discord_platform_contract", CONTRACT)
@@ -62,6 +67,9 @@ async def rig(make_world: Any) -> Any:
                 for m in world.channels[channel.name].history()
                 if m.author.id == world.adapter.client.user.id
             ],
-            gaps={contract.NONCE: SIMCORD_IGNORES_NONCES},
+            gaps={
+                contract.NONCE: SIMCORD_IGNORES_NONCES,
+                contract.INVITES: SIMCORD_HAS_NO_GUILD_FEATURES,
+            },
             react=react,
         )

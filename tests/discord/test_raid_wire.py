@@ -1,0 +1,177 @@
+"""Pausing invites on a wire-level fake Discord (simcord does not model guild features).
+
+The fake is as strict as Discord about the guild edit the adapter sends: `features` must
+come back as the whole list with INVITES_DISABLED added or removed, the bot needs Manage
+Server (403, code 50013, without it), and a rate limit answers 429 with `retry_after`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+from adapters.discord import DiscordAdapter, DiscordOptions
+from bot.app.application import App
+from bot.clock import VirtualClock
+from bot.errors import MissingPermission, PlatformUnavailable
+from bot.model import ChannelRef, Community, UserRef
+from bot.platform import Platform
+from bot.settings import Settings
+from tests.discord.wire_fake import (
+    CHANNEL_ID,
+    GUILD_ID,
+    USER_ID,
+    FakeDiscord,
+    as_json,
+    guild_payload,
+    serving,
+)
+
+WAIT = 10.0
+CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "test_platform_contract.py"
+# What a plain bot role may do, and the same with Manage Server.
+MEMBER = discord.Permissions(view_channel=True, send_messages=True, read_message_history=True)
+MANAGE_GUILD = MEMBER | discord.Permissions(manage_guild=True)
+# Discord's JSON error code for "Missing Permissions".
+MISSING_PERMISSIONS = 50013
+COMMUNITY = Community("discord", str(GUILD_ID))
+
+
+def _load_contract() -> Any:
+    spec = importlib.util.spec_from_file_location("discord_raid_wire_contract", CONTRACT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+contract = _load_contract()
+
+
+@dataclass
+class GuildFeaturesDiscord(FakeDiscord):
+    """The wire fake plus PATCH /guilds/{id}, with the bot's permissions in @everyone."""
+
+    permissions: discord.Permissions = field(default_factory=lambda: MEMBER)
+    features: list[str] = field(default_factory=list)
+    # The bot's role lost Manage Server on Discord's side (its cache does not know yet).
+    refuse: bool = False
+    rate_limited: int = 0
+    edits: list[dict[str, Any]] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = super().app()
+        app.router.add_get("/api/v10/guilds/{guild}", self.get_guild)
+        app.router.add_patch("/api/v10/guilds/{guild}", self.edit_guild)
+        return app
+
+    async def get_guild(self, request: web.Request) -> web.Response:
+        guild = guild_payload()
+        guild["features"] = list(self.features)
+        return as_json(guild)
+
+    def guilds_created(self) -> list[dict[str, Any]]:
+        guild = guild_payload()
+        guild["roles"][0]["permissions"] = str(self.permissions.value)
+        guild["features"] = list(self.features)
+        return [guild]
+
+    async def edit_guild(self, request: web.Request) -> web.Response:
+        if self.rate_limited:
+            self.rate_limited -= 1
+            body = {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}
+            limited = as_json(body, status=429)
+            # Discord's own 429s come through its proxy; discord.py takes one without
+            # this header for a Cloudflare ban and does not wait and retry.
+            limited.headers.update({"Via": "1.1 google", "X-RateLimit-Scope": "user"})
+            return limited
+        if self.refuse or not self.permissions.manage_guild:
+            return as_json({"message": "Missing Permissions", "code": MISSING_PERMISSIONS}, 403)
+        body = await request.json()
+        unknown = set(body) - {"features"}
+        assert not unknown, f"the bot sent guild fields it did not mean to change: {unknown}"
+        self.edits.append(body)
+        self.features = list(body["features"])
+        guild = guild_payload()
+        guild["features"] = self.features
+        return as_json(guild)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[GuildFeaturesDiscord]:
+    async with serving(GuildFeaturesDiscord(permissions=MANAGE_GUILD, features=["COMMUNITY"])) as s:
+        yield s
+
+
+async def connected(server: FakeDiscord, settings: Settings) -> tuple[App, Platform]:
+    options = DiscordOptions(token=SecretStr(server.token), guild_ready_timeout=0.05)
+    app = await App.create(settings, [DiscordAdapter(options)], clock=VirtualClock(), cog_types=[])
+    await asyncio.wait_for(app.start(), WAIT)
+    await asyncio.wait_for(server.ready_sent.wait(), WAIT)
+    await asyncio.sleep(0.1)  # GUILD_CREATE is handled after READY
+    return app, app.services.platforms.for_community(COMMUNITY)
+
+
+async def test_the_contract_pauses_and_resumes_invites_keeping_other_features(
+    fake: GuildFeaturesDiscord, settings: Settings
+) -> None:
+    app, platform = await connected(fake, settings)
+    try:
+        rig = contract.Rig(
+            platform,
+            ChannelRef(COMMUNITY, str(CHANNEL_ID), "general"),
+            UserRef(COMMUNITY, str(USER_ID)),
+            UserRef(COMMUNITY, str(USER_ID)),
+            lambda where: [],
+        )
+        await contract.test_invites_are_paused_and_resumed(rig)
+    finally:
+        await app.close()
+    # Setting the state it already has sent nothing; the other feature was never dropped.
+    assert [sorted(edit["features"]) for edit in fake.edits] == [
+        ["COMMUNITY", "INVITES_DISABLED"],
+        ["COMMUNITY"],
+    ]
+
+
+async def test_without_manage_server_pausing_is_refused_with_what_to_grant(
+    settings: Settings,
+) -> None:
+    async with serving(GuildFeaturesDiscord()) as server:
+        app, platform = await connected(server, settings)
+        try:
+            with pytest.raises(MissingPermission, match="Manage Server"):
+                await platform.pause_invites(COMMUNITY, True, "raid")
+        finally:
+            await app.close()
+        assert server.edits == []
+
+
+async def test_a_refusal_discord_sends_is_a_refusal_and_a_rate_limit_is_retried(
+    fake: GuildFeaturesDiscord, settings: Settings
+) -> None:
+    app, platform = await connected(fake, settings)
+    try:
+        fake.refuse = True
+        with pytest.raises(MissingPermission, match="Manage Server"):
+            await platform.pause_invites(COMMUNITY, True, "raid")
+        fake.refuse = False
+        fake.rate_limited = 1  # discord.py waits `retry_after` and tries again
+        await platform.pause_invites(COMMUNITY, True, "raid")
+        assert sorted(fake.features) == ["COMMUNITY", "INVITES_DISABLED"]
+        fake.rate_limited = 10  # a rate limit that outlasts the retries: "not now"
+        with pytest.raises(PlatformUnavailable):
+            await platform.pause_invites(COMMUNITY, False, "raid over")
+    finally:
+        await app.close()

@@ -1,0 +1,92 @@
+"""Raid measures on Discord (simcord): slow mode and time-outs placed by the real adapter,
+shown on the alert, taken back by a moderator's reaction and by nothing else.
+
+Pausing invites is a guild feature simcord does not model (its guild edit refuses the
+`features` field); tests/discord/test_raid_wire.py covers it against the wire-level fake.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from cogs.welcome import WelcomeCog
+
+MEASURES = {
+    "welcome.waves.joins": 3,
+    "welcome.raids.slow_mode_channels": ["general"],
+    "welcome.raids.slow_mode_seconds": 45,
+    # simcord's accounts are a few days old by their snowflakes: a week catches them.
+    "welcome.raids.timeout_younger_than_hours": 24 * 7,
+}
+
+
+@pytest.fixture
+async def world(make_world: Any) -> Any:
+    async with make_world(cog_types=[WelcomeCog]) as prepared:
+        services = prepared.app.services
+        for key, value in MEASURES.items():
+            await services.config.set_override(
+                prepared.community, key, value, "test", services.clock.now()
+            )
+        yield prepared
+
+
+def slow_mode(world: Any) -> int:
+    return world.env.backend.get_channel(world.channels["general"].id).rate_limit_per_user
+
+
+def timed_out(world: Any) -> set[str]:
+    guild = world.env.backend.get_guild(world.guild.id)
+    return {
+        name
+        for name in ("Raider1", "Raider2", "Raider3")
+        if guild.members[world.people[name].id].timed_out_until
+    }
+
+
+async def raid(world: Any) -> Any:
+    for n in (1, 2, 3):
+        world.join(f"Raider{n}")
+        await world.env.settle()
+        world.clock.advance(timedelta(seconds=5))
+    await world.env.settle()
+    (alert,) = world.channels["moderators"].history()
+    return alert
+
+
+async def test_a_wave_slows_the_channel_times_out_new_accounts_and_lists_both(world: Any):
+    alert = await raid(world)
+    assert slow_mode(world) == 45
+    text = world.text_of(world.channels["moderators"].history()[0])
+    assert timed_out(world) == {"Raider1", "Raider2", "Raider3"}
+    assert f"Slow mode 45s in <#{world.channels['general'].id}>: ✅ done" in text
+    assert "Timed out for 24h (3 new accounts)" in text and "✅ done" in text
+    assert "React ↩️ to undo all of this" in text
+    stored = world.env.backend.get_message(alert.channel.id, alert.id)
+    assert {r.emoji for r in stored.reactions} >= {"↩️", "⏹️"}
+
+
+async def test_a_members_undo_does_nothing_and_a_moderators_takes_everything_back(world: Any):
+    alert = await raid(world)
+    await world.people["Ben"].react(alert, "↩️")
+    await world.env.settle()
+    assert slow_mode(world) == 45 and len(timed_out(world)) == 3
+    await world.people["Mo"].react(alert, "↩️")
+    await world.env.settle()
+    assert slow_mode(world) == 0
+    assert timed_out(world) == set()
+    text = world.text_of(world.channels["moderators"].history()[0])
+    assert "**Raid measures undone** by" in text and text.count("↩️ taken back") == 2
+
+
+async def test_the_raid_state_ends_by_itself_and_brings_the_channel_back(world: Any):
+    await raid(world)
+    world.clock.advance(timedelta(minutes=31))
+    await world.app.services.scheduler.run_due()
+    await world.app.services.outbox.run_due()
+    await world.env.settle()
+    assert slow_mode(world) == 0
+    assert len(timed_out(world)) == 3  # time-outs run their course
