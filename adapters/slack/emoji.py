@@ -65,6 +65,7 @@ _BY_NAME: dict[str, str] = {
     "arrow_down": "⬇",
     "arrow_right": "➡",
     "leftwards_arrow_with_hook": "↩",
+    "black_square_for_stop": "⏹",
     "repeat": "🔁",
     "recycle": "♻",
     "shield": "🛡",
@@ -97,7 +98,7 @@ _BY_NAME: dict[str, str] = {
 
 # Emoji whose fully-qualified form (what people type and paste, and so what cogs compare
 # with) carries the variation selector; the table above lists them without it.
-_NEEDS_SELECTOR = frozenset("✔☑✖⚠🗑⏱⏲❤⬆⬇➡↩♻🛡ℹ✉")
+_NEEDS_SELECTOR = frozenset("✔☑✖⚠🗑⏱⏲❤⬆⬇➡↩⏹♻🛡ℹ✉")
 # Where Slack has two names for one emoji, answer with the one its picker shows.
 _PREFERRED = {"👍": "+1", "👎": "-1"}
 _BY_EMOJI: dict[str, str] = {}
