@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import discord
@@ -21,7 +22,13 @@ from adapters.discord.convert import channel_ref, member_of, posted_message
 from adapters.discord.emoji import discord_emoji
 from adapters.discord.errors import ROLE_SETTINGS, THREAD_ALREADY_CREATED, translated
 from adapters.discord.links import channel_id_in, permalink, split_message_link, user_id_in
-from adapters.discord.render import DiscordMessage, fit, render_edit, render_message
+from adapters.discord.render import (
+    DiscordMessage,
+    fit,
+    render_edit,
+    render_message,
+    with_role_ids,
+)
 from bot.errors import MissingPermission, NotFound, UserError
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
 from bot.outgoing import OutgoingMessage
@@ -64,6 +71,7 @@ class DiscordActions:
         recovering: bool = False,
     ) -> MessageRef:
         target = self._messageable(channel)
+        message = with_role_ids(message, partial(self._role_id, channel.community))
         with translated(f"post in {_where(channel)}", "Send Messages"):
             first = await _send_parts(
                 target, render_message(message, allow_pings=allow_pings), nonce
@@ -321,6 +329,15 @@ class DiscordActions:
         wanted = text.strip().removeprefix("#").casefold()
         found = discord.utils.find(lambda c: c.name.casefold() == wanted, guild.text_channels)
         return None if found is None else channel_ref(found, community)
+
+    def _role_id(self, community: Community, name: str) -> str | None:
+        """The id of the server's role called `name` (any case), from the cache."""
+        guild = self.client.get_guild(int(community.id))
+        wanted = name.strip().removeprefix("@").casefold()
+        found = (
+            next((r for r in guild.roles if r.name.casefold() == wanted), None) if guild else None
+        )
+        return None if found is None else str(found.id)
 
     def _guild(self, community: Community) -> discord.Guild:
         guild = self.client.get_guild(int(community.id))

@@ -17,6 +17,7 @@ limits for its description (4,096), a field (256 name, 1,024 value, 25 fields) a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +35,7 @@ from bot.outgoing import (
     Plain,
     Rich,
     RoleMention,
+    Segment,
 )
 from bot.splitting import split_text
 from bot.text import defuse_mass_mentions, escape_discord
@@ -125,6 +127,35 @@ def render_message(message: OutgoingMessage, *, allow_pings: bool = True) -> lis
         ]
     parts[-1] = replace(parts[-1], view=button_view(message.buttons))
     return parts
+
+
+def with_role_ids(
+    message: OutgoingMessage, role_id: Callable[[str], str | None]
+) -> OutgoingMessage:
+    """The message with each role named by its name (``[community.languages] roles``, the
+    ambassadors' role) pinging that role by id, as Discord needs; a name the server does
+    not know is shown as ``@name`` and pings nobody."""
+
+    def resolved(text: Rich) -> Rich:
+        return tuple(_role_by_id(segment, role_id) for segment in text)
+
+    return replace(
+        message,
+        text=resolved(message.text),
+        title=resolved(message.title),
+        fields=tuple(
+            replace(f, name=resolved(f.name), value=resolved(f.value)) for f in message.fields
+        ),
+    )
+
+
+def _role_by_id(segment: Segment, role_id: Callable[[str], str | None]) -> Segment:
+    if not isinstance(segment, RoleMention) or segment.role_id.isdigit():
+        return segment
+    found = role_id(segment.role_id)
+    if found is None:
+        return Plain(f"@{segment.fallback_name or segment.role_id}")
+    return RoleMention(found, segment.fallback_name or segment.role_id)
 
 
 def render_edit(message: OutgoingMessage) -> DiscordMessage:
