@@ -153,7 +153,11 @@ class RaidGuard:
 
     async def act(self, community: Community, wave_id: int) -> None:
         """Take the measures that need the platform's current value first (slow mode,
-        invites); what is written already is neither read nor taken again."""
+        invites); what is written already is neither read nor taken again. A transaction
+        that lost a race with another process runs again and finds that one's steps."""
+        await self.services.db.retrying(lambda: self._act(community, wave_id))
+
+    async def _act(self, community: Community, wave_id: int) -> None:
         raid = await self.raids.get(wave_id)
         if raid is None or raid.state != ACTIVE:
             return
@@ -216,7 +220,11 @@ class RaidGuard:
 
     async def finish(self, community: Community, wave_id: int, state: str, by: str) -> None:
         """End (temporary measures back) or undo (everything back), once: the state change,
-        the take-backs and the alert's edit are written together."""
+        the take-backs and the alert's edit are written together (again, after a race lost
+        to another process, which then finds the raid finished)."""
+        await self.services.db.retrying(lambda: self._finish(community, wave_id, state, by))
+
+    async def _finish(self, community: Community, wave_id: int, state: str, by: str) -> None:
         config = await self.services.config.get(community)
         now = self.services.clock.now()
         written: list[Pending] = []

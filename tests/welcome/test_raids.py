@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -252,3 +253,32 @@ async def test_on_a_platform_without_the_measures_the_alert_says_they_were_not_a
     assert "Time-outs for new accounts: not available on local mode" in text
     assert "✅" not in text
     assert session.community.timeouts == {} and not session.community.invites_paused
+
+
+async def test_two_processes_acting_on_one_raid_at_once_take_each_step_once(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """Two processes (here: two transactions at once, on PostgreSQL two connections) take
+    the measures and undo them together: the community's turn and the step keys let one
+    of each happen."""
+    c = session.community
+    await configure(MEASURES)
+
+    async def crash(self, community, wave_id):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(RaidGuard, "act", crash)
+    await _wave(session)
+    monkeypatch.undo()
+    await asyncio.gather(cog.raids.act(c.community, 1), cog.raids.act(c.community, 1))
+    await session.run_due_jobs()
+    assert _logged(session, "(slow mode in #general: 60s") == 1
+    assert _logged(session, "(invites paused") == 1
+    await asyncio.gather(
+        cog.raids.finish(c.community, 1, "undone", "mo"),
+        cog.raids.finish(c.community, 1, "undone", "alice"),
+    )
+    assert _logged(session, "(slow mode in #general: 0s") == 1
+    assert _logged(session, "(invites resumed") == 1
+    audit = await session.app.services.audit.recent(c.community.key)
+    assert [e.action for e in audit].count("welcome.raid_undone") == 1
