@@ -105,6 +105,11 @@ REGISTRY: tuple[Entry, ...] = (
         (Role("member_id", names=("name",)),),
     ),
     Keyed(
+        "welcome_raid_steps",
+        "time-outs the bot placed when the member joined during a raid, and what became of them",
+        (Role("member_id", names=("name",)),),
+    ),
+    Keyed(
         "kudos",
         "kudos given and received, with the reason",
         (Role("giver_id", texts=("reason",)), Role("receiver_id", ("receiver_name",), ("reason",))),

@@ -13,6 +13,7 @@ from bot.errors import MissingPermission, PlatformUnavailable
 from bot.platform import Capability
 from cogs.welcome import WelcomeCog
 from cogs.welcome.raids import RaidGuard
+from storage import privacy
 from tests.welcome.conftest import Configure
 
 YOUNG = timedelta(hours=2)
@@ -282,3 +283,17 @@ async def test_two_processes_acting_on_one_raid_at_once_take_each_step_once(
     assert _logged(session, "(invites resumed") == 1
     audit = await session.app.services.audit.recent(c.community.key)
     assert [e.action for e in audit].count("welcome.raid_undone") == 1
+
+
+async def test_a_raiders_time_out_is_in_their_privacy_export_and_forgotten_with_them(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    await configure(MEASURES)
+    await _wave(session)
+    db, key = session.app.services.db, session.community.community.key
+    found = {f.entry.name: f.rows for f in await privacy.export(db, key, "raider4")}
+    [step] = found["welcome_raid_steps"]
+    assert (step["kind"], step["name"], step["status"]) == ("timeout", "Raider4", "done")
+    await privacy.forget(db, key, "raider4", actor="alice", at=session.clock.now())
+    found = {f.entry.name: f.rows for f in await privacy.export(db, key, "raider4")}
+    assert found["welcome_raid_steps"] == []
