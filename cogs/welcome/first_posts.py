@@ -1,8 +1,10 @@
 """A newcomer's first message, for the insights figure "posted within 7 days of joining".
 
 Every message passes here, so the common case must cost nothing: members already known
-to have posted (or to have nothing to mark) are kept in memory and skipped; anyone else
-costs one UPDATE that changes a row only on a joined member's first post after joining.
+to have posted (or to have nothing to mark) are kept in memory and skipped, and so are
+members the platform says joined more than `FIRST_WEEK` ago (their first post can no
+longer count, so after a restart the regulars cost no write either); anyone else costs one
+UPDATE that changes a row only on a joined member's first post after joining.
 The memory is bounded; a member pushed out of it only costs one more UPDATE that
 changes nothing.
 """
@@ -10,13 +12,15 @@ changes nothing.
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.model import Member
 from storage.welcome import WelcomeRepository
 
 # Members remembered as done (key, id): a few MB at most, however large the community.
 REMEMBERED = 50_000
+# The insights count a first post within a week of joining (storage/insights.py).
+FIRST_WEEK = timedelta(days=7)
 
 
 class FirstPosts:
@@ -30,7 +34,9 @@ class FirstPosts:
         if key in self._done:
             self._done.move_to_end(key)
             return
-        await self._newcomers.record_first_post(key[0], key[1], at)
+        joined = author.joined_at
+        if joined is None or at - joined <= FIRST_WEEK:
+            await self._newcomers.record_first_post(key[0], key[1], at)
         self._done[key] = None
         if len(self._done) > self._remembered:
             self._done.popitem(last=False)

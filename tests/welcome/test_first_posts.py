@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.app.local_session import LocalSession
 from bot.model import Community, Member
-from cogs.welcome.first_posts import FirstPosts
+from cogs.welcome.first_posts import FIRST_WEEK, FirstPosts
 from storage.timestamps import to_db
 
 
@@ -79,3 +79,18 @@ async def test_members_known_to_have_posted_cost_no_write_and_the_memory_is_boun
     posts.joined(d)  # a rejoin: the next message is a first post again
     await posts.posted(d, at)
     assert repository.asked == ["a", "b", "d", "b", "d"]
+
+
+async def test_members_who_joined_over_a_week_ago_cost_no_write() -> None:
+    """Their first post cannot count any more: after a restart, the regulars' first
+    messages go by without touching the database."""
+    repository = Counting()
+    posts = FirstPosts(repository)  # type: ignore[arg-type]
+    at = datetime(2026, 1, 5, 9)
+    community = Community("local", "demo")
+    regular = Member(community, "r", "r", joined_at=at - FIRST_WEEK - timedelta(minutes=1))
+    newcomer = Member(community, "n", "n", joined_at=at - FIRST_WEEK)
+    unknown = Member(community, "u", "u")  # a platform that does not say when they joined
+    for author in (regular, newcomer, unknown, regular):
+        await posts.posted(author, at)
+    assert repository.asked == ["n", "u"]
