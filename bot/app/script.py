@@ -6,6 +6,7 @@ cannot be carried out raises `ScriptError` with a message for the person typing 
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,7 @@ INSTRUCTIONS = {
     "join NAME [locale=de] [roles=A,B] [age=2d] [bot]": "a new member joins",
     "leave NAME": "the member leaves the community",
     "in #CHANNEL": "post and run commands in this channel from now on",
+    "create #CHANNEL": "a channel appears, as if an admin made it (e.g. #general-de)",
     "say TEXT": "post TEXT in the current channel",
     "/COMMAND ARGS": "run a slash command in the current channel",
     "edit N TEXT": "edit your message number N",
@@ -197,6 +199,13 @@ class Interpreter:
             for m in self.community.members.values()
         ]
 
+    async def _do_create(self, rest: str) -> list[str]:
+        name = rest.removeprefix("#")
+        if _names_channel(self, name):
+            raise ScriptError(f"#{name} exists already")
+        self.community.add_channel(name)
+        return [f"(#{name} created)"]
+
     async def _do_channels(self, rest: str) -> list[str]:
         return [
             f"#{c.name}" + (" (thread)" if c.parent_id else "")
@@ -305,12 +314,15 @@ def _is_duration(interpreter: Interpreter, rest: str) -> bool:
     return True
 
 
+# A channel as `create` names it: "#general-de"; "create a ticket" is a sentence.
+_CHANNEL_NAME = re.compile(r"#[\w-]{1,80}")
 # What each instruction looks like in full; a line of another shape is a message.
 _SHAPES = {
     "as": _names_member,
     "leave": _names_member,
     "join": _is_join,
     "in": _names_channel,
+    "create": lambda interpreter, rest: _CHANNEL_NAME.fullmatch(rest) is not None,
     "say": lambda interpreter, rest: True,
     "edit": _is_reference,
     "react": _is_reaction,
