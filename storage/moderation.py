@@ -60,6 +60,8 @@ class MessageSnapshot:
     # A forward: '' from an unknown place or another server, else the original channel's id.
     forwarded_from: str | None = None
     forwarded_from_name: str = ""
+    # The language of its channel ([community.languages]); '' where none is configured.
+    language: str = ""
 
 
 # A value a rule reason's text names: plain data, worded by each reader.
@@ -104,6 +106,9 @@ class Flag:
     post_message_id: str | None
     created_at: datetime
     last_activity_at: datetime
+    # The language of the flagged message's channel ('' for none): `/flags open language:`
+    # and the per-language desks go by it. A flag keeps the language of its first message.
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,16 +539,20 @@ class ModerationRepository:
         )
         return [row["id"] for row in rows]
 
-    async def open_flags(self, community: str, limit: int) -> tuple[list[FlagDetails], int]:
-        """The oldest unsettled flags first (up to `limit`), and how many there are."""
+    async def open_flags(
+        self, community: str, limit: int, language: str | None = None
+    ) -> tuple[list[FlagDetails], int]:
+        """The oldest unsettled flags first (up to `limit`), and how many there are; with
+        `language`, only flags about messages in that language's channels."""
+        where = "community = ? AND status != ?" + (" AND language = ?" if language else "")
+        params: tuple[str, ...] = (community, FlagStatus.SETTLED)
+        params += (language,) if language else ()
         total = await self._db.fetch_value(
-            "SELECT COUNT(*) FROM moderation_flags WHERE community = ? AND status != ?",
-            (community, FlagStatus.SETTLED),
+            f"SELECT COUNT(*) FROM moderation_flags WHERE {where}", params
         )
         rows = await self._db.fetch_all(
-            "SELECT id FROM moderation_flags WHERE community = ? AND status != ?"
-            " ORDER BY created_at, id LIMIT ?",
-            (community, FlagStatus.SETTLED, limit),
+            f"SELECT id FROM moderation_flags WHERE {where} ORDER BY created_at, id LIMIT ?",
+            (*params, limit),
         )
         found = [await self.details(community, row["id"]) for row in rows]
         return [d for d in found if d is not None], int(total)
@@ -1076,7 +1085,7 @@ async def _file(
     if row is None:
         flag_id = await tx.insert(
             "INSERT INTO moderation_flags (community, kind, author_id, author_name, created_at,"
-            " last_activity_at) VALUES (?, ?, ?, ?, ?, ?)",
+            " last_activity_at, language) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 community,
                 FlagKind.MESSAGE,
@@ -1084,6 +1093,7 @@ async def _file(
                 message.author_name,
                 to_db(now),
                 to_db(now),
+                message.language,
             ),
         )
         created = True
@@ -1206,6 +1216,7 @@ def _flag_from(row: Row) -> Flag:
         post_message_id=row["post_message_id"],
         created_at=from_db(row["created_at"]),
         last_activity_at=from_db(row["last_activity_at"]),
+        language=row["language"],
     )
 
 

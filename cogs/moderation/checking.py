@@ -25,6 +25,7 @@ from bot.cog import Services
 from bot.delivery import Outcome, Pending, Then
 from bot.effects import Delete
 from bot.errors import NotFound
+from bot.languages import channel_language
 from bot.model import Community, PostedMessage
 from bot.platform import Capability
 from cogs.moderation.config import ModerationConfig
@@ -120,7 +121,10 @@ class MessageChecker:
         now = self._services.clock.now()
         # A secret never reaches storage or a flag, whatever action its rule was given.
         hidden = [m.span for m in matches if m in secrets or m.kind is RuleKind.CREDENTIALS]
-        snap = await snapshot(self._services.platform(community), message, now, hidden)
+        platform = self._services.platform(community)
+        config = await self._services.config.get(community)
+        language = await channel_language(config.community, platform, message.ref.channel)
+        snap = await snapshot(platform, message, now, hidden, language or "")
         # A secret the bot could not delete stays in public: moderators must remove it.
         flag_secrets = bool(secrets) and not removed
         written: list[Pending] = []

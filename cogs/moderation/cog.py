@@ -42,12 +42,14 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.interaction import Interaction
+from bot.languages import known_language, known_languages
 from bot.model import ChannelRef, Community, Member, MessageRef
 from bot.outgoing import Markup, OutgoingMessage
 from bot.permissions import has_permission, is_admin
 from bot.platform import Capability
 from bot.reconcile import ReactionLedger, catch_up
 from bot.spans import last_span
+from bot.text import excerpt
 from cogs.moderation.actions import ModAction
 from cogs.moderation.appeals import AppealDesk
 from cogs.moderation.audit_view import AuditCommands
@@ -320,13 +322,20 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
     @command(
         "flags open",
         "List the flags no moderator has settled yet.",
+        Option(
+            "language",
+            "Only flags about messages in this language's channels, e.g. de",
+            required=False,
+            keyword_only=True,
+        ),
         permission=Permission.MODERATOR,
         private=True,
         description_de="Offene Meldungen auflisten, die noch niemand entschieden hat.",
     )
     async def flags_open(self, interaction: Interaction) -> None:
         community = interaction.community
-        flags, total = await self.repo.open_flags(community.key, SHOWN_FLAGS)
+        language = self._language_filter(interaction)
+        flags, total = await self.repo.open_flags(community.key, SHOWN_FLAGS, language)
         links = {}
         for details in flags:
             if details.flag.post_message_id is not None:
@@ -342,8 +351,27 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
                 links,
                 self.services.clock.now(),
                 (await self.config(community)).section("moderation", ModerationConfig),
+                language,
             )
         )
+
+    def _language_filter(self, interaction: Interaction) -> str | None:
+        """A typed ``language:`` as a catalog language (``DE`` -> ``de``); one the bot does
+        not speak is refused rather than listing nothing."""
+        typed = interaction.args.text("language")
+        if typed is None:
+            return None
+        code = known_language(typed)
+        if code is None:
+            raise UserError(
+                self.services.i18n.text(
+                    "list.language_unknown",
+                    interaction.locale,
+                    language=excerpt(typed, 12),
+                    known=known_languages(),
+                )
+            )
+        return code
 
     @command(
         "flag resolve",

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bot.commands import format_duration
 from bot.config import ChannelNeeds, ChannelSetting, Duration, StrictModel
 from bot.inventory import Use
+from bot.languages import known_language, known_languages
 from bot.reconcile import DEFAULT_RECENT
 from cogs.moderation.actions import ModAction
 from cogs.moderation.rule_names import DEFAULT_RULES
@@ -125,6 +126,11 @@ class ModerationConfig(StrictModel):
     rules: RulesField = Field(default_factory=lambda: parse_rules(DEFAULT_RULES))
     # Where flags go (moderators decide by reacting); empty: the community's moderators channel.
     flag_channel: Annotated[ChannelSetting, ChannelNeeds.of(Use.POST, Use.REACT)] = ""
+    # A flag desk per language, e.g. { de = "mod-de" }: a flag about a message in one of the
+    # language's channels ([community.languages] channels) is posted there, in that language;
+    # every other flag goes to flag_channel. A desk channel that cannot be found falls back
+    # to flag_channel, so no flag is kept from the moderators.
+    desks: dict[str, ChannelSetting] = Field(default_factory=dict)
     # Where admins hear that flags cannot reach the moderators; empty: the ambassadors' channel.
     alert_channel: ChannelSetting = ""
     reactions: Reactions = Field(default_factory=Reactions)
@@ -148,6 +154,21 @@ class ModerationConfig(StrictModel):
     # After a restart or reconnect, the newest this many open flags are read for reactions
     # moderators made while the bot was away (see bot/reconcile.py); 0: none.
     catch_up_flags: int = Field(default=DEFAULT_RECENT, ge=0, le=1000)
+
+    @field_validator("desks")
+    @classmethod
+    def _desk_languages(cls, desks: dict[str, str]) -> dict[str, str]:
+        """Desk keys as the bot knows its languages (``DE`` -> ``de``); one it does not
+        speak is refused, since its flags could not be written in it."""
+        known: dict[str, str] = {}
+        for typed, channel in desks.items():
+            code = known_language(typed)
+            if code is None:
+                raise ValueError(
+                    f"{typed!r} is not a language the bot speaks ({known_languages()})"
+                )
+            known[code] = channel
+        return known
 
     @model_validator(mode="after")
     def _ladder_respects_quorum(self) -> ModerationConfig:

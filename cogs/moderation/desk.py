@@ -91,7 +91,7 @@ class FlagDesk:
         if await self._repo.under_way(tx, _post_key(flag.id)):
             return None
         config = await self._services.config.get(community)
-        channel = await self.flag_channel(community, config)
+        channel = await self.flag_channel(community, config, flag.language)
         if channel is None:
             written = await self.channel_down(tx, community, flag.id, "not_found", retry)
             if also is not None:
@@ -174,13 +174,21 @@ class FlagDesk:
                 await self.publish(tx, community, flag.id, retry=retry)
 
     async def flag_channel(
-        self, community: Community, config: EffectiveConfig
+        self, community: Community, config: EffectiveConfig, language: str = ""
     ) -> ChannelRef | None:
+        """The desk of `language` (``[moderation] desks``), else the flag channel."""
         section = config.section("moderation", ModerationConfig)
+        platform = self._services.platform(community)
+        desk = section.desks.get(language) if language else None
+        if desk:
+            found = await platform.find_channel(community, desk)
+            if found is not None:
+                return found
+            log.warning("%s: the %s flag desk %r is missing", community.key, language, desk)
         wanted = section.flag_channel or config.community.channels.moderators
         if not wanted:
             return None
-        return await self._services.platform(community).find_channel(community, wanted)
+        return await platform.find_channel(community, wanted)
 
     async def view(
         self, community: Community, details: FlagDetails, tx: Transaction | None = None
@@ -203,7 +211,10 @@ class FlagDesk:
             platform=platform,
             names=await self.names(community, (_moderators(details) | authors) - {""}),
             i18n=self._services.i18n,
-            locale=self._services.i18n.pick_locale(None, config.community.locale),
+            locale=self._services.i18n.pick_locale(
+                details.flag.language if details.flag.language in section.desks else None,
+                config.community.locale,
+            ),
             notes=tuple(notes),
             note_count=note_count,
         )

@@ -30,7 +30,10 @@ def open_flags_reply(
     links: Mapping[int, str],
     now: datetime,
     section: ModerationConfig,
+    language: str | None = None,
 ) -> OutgoingMessage:
+    if not flags and language:
+        return OutgoingMessage(text=i18n.t("list.open_none_language", locale, language=language))
     if not flags:
         return OutgoingMessage(text=i18n.t("list.open_none", locale))
     lines = [i18n.t("list.open_title", locale, count=total)]

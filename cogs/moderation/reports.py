@@ -15,6 +15,7 @@ from bot.commands import Permission, format_duration
 from bot.delivery import Pending
 from bot.errors import UserError
 from bot.interaction import Interaction
+from bot.languages import channel_language
 from bot.model import ChannelRef, Community, MessageRef, PostedMessage
 from bot.outgoing import Form, FormField
 from bot.permissions import has_permission
@@ -47,7 +48,11 @@ class ReportDesk:
         _refuse_target(interaction, target)
         section = interaction.config.section("moderation", ModerationConfig)
         now = self._services.clock.now()
-        message = await snapshot(interaction.platform, target, now)
+        channel = target.ref.channel
+        language = await channel_language(
+            interaction.config.community, interaction.platform, channel
+        )
+        message = await snapshot(interaction.platform, target, now, language=language or "")
         try:
             async with self._services.db.transaction() as tx:
                 filed = await self._repo.file_report(

@@ -29,6 +29,7 @@ async def snapshot(
     message: PostedMessage,
     now: datetime,
     redact: Sequence[tuple[int, int]] = (),
+    language: str = "",
 ) -> MessageSnapshot:
     # A forward's own text is empty: the rules read, and the flag shows, what it carries.
     text = redacted(message.full_text, redact)
@@ -51,6 +52,7 @@ async def snapshot(
         posted_at=message.created_at or now,
         forwarded_from=origin[0] if origin else None,
         forwarded_from_name=origin[1] if origin else "",
+        language=language,
     )
 
 
