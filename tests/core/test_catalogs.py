@@ -52,6 +52,8 @@ SAME_AS_ENGLISH = {
     "fr": frozenset({"Message", "Messages", "Votes", "votes", "Pages"}),
     # Italian moderation says "il timeout", "il ban"; "ticket" has no Italian plural.
     "it": frozenset({"timeout", "ban", "ticket"}),
+    # Dutch writes "status" and "details" as English does.
+    "nl": frozenset({"Status", "Details", "details"}),
 }
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)\}")
 
