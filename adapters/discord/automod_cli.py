@@ -55,6 +55,14 @@ async def sync_automod(args: argparse.Namespace, settings: Settings) -> int:
     if document is None:
         return 2
     rules: list[dict[str, Any]] = document["rules"]
+    community = str(document.get("community") or "")
+    if community and not community.startswith("discord:"):
+        print(
+            f"{args.file}: this export holds the rules of {community}, not of a Discord "
+            "server; export with --community discord:SERVER_ID or without --community",
+            file=sys.stderr,
+        )
+        return 2
     quiet_voice_warnings()
     client = discord.Client(intents=discord.Intents(guilds=True))  # REST only
     failed = 0

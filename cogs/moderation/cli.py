@@ -34,7 +34,7 @@ from cogs.moderation.rules import (
 
 
 def add_commands(subparsers: Any) -> None:
-    rules = subparsers.add_parser("rules", help="try moderation rules and check rule files")
+    rules = subparsers.add_parser("rules", help="try, check and export moderation rules")
     commands = rules.add_subparsers(title="rules commands", metavar="COMMAND")
 
     test = commands.add_parser(

@@ -324,3 +324,29 @@ async def test_only_the_free_keyword_rule_slots_are_used(
     assert "Wire Test: 1 created; 5 other rules left alone" in out
     assert "not applied: Botschafter: links: the server's other rules use 5 of Discord's 6" in out
     assert sum(r["trigger_type"] == 1 for r in fake.rules.values()) == 6
+
+
+async def test_an_export_for_another_platforms_community_is_refused(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    file = tmp_path / "slack.json"
+    file.write_text(json.dumps({"community": "slack:T123", "rules": []}), encoding="utf-8")
+    assert await sync(settings, fake, file) == 2
+    assert "holds the rules of slack:T123, not of a Discord server" in capsys.readouterr().err
+    assert fake.writes == []
+
+
+async def test_a_file_that_is_not_an_export_is_refused_with_how_to_write_one(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    file = tmp_path / "other.json"
+    file.write_text(json.dumps({"rules": [{"name": "Spam filter"}]}), encoding="utf-8")
+    assert await sync(settings, fake, file) == 2
+    assert "not an AutoMod export" in capsys.readouterr().err
+    assert fake.writes == [] and fake.rules[OTHERS_RULE["id"]] == OTHERS_RULE
