@@ -28,7 +28,7 @@ from bot.outgoing import Rich, plain_text
 from bot.templates import Value, render
 
 FALLBACK_LOCALE = "en"
-SHIPPED_LOCALES = ("en", "de", "fr", "pl", "es", "it", "nl")
+SHIPPED_LOCALES = ("en", "de", "fr", "pl", "es", "it", "nl", "pt")
 CORE_LOCALES = Path(__file__).parent / "locales"
 # CLDR's name for the form a base key holds, and the others, which `<key>_<category>` hold.
 OTHER = "other"
