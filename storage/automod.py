@@ -4,8 +4,10 @@ Discord sends one gateway event per action it took, and a blocked message has no
 tie them together. `pair` gives each event the id of the execution it belongs to: the
 oldest recent one with the same rule, member, channel and text that has not yet seen this
 kind of action (a block's alert joins the block; the same text sent again, whose block
-the first execution has already seen, starts a new one). Events of one message arrive
-within a second of each other; `PAIRING_WINDOW` is generous for a slow gateway.
+the first execution has already seen, starts a new one). An alert carries the id of the
+message it posted, so an alert heard twice is paired once; a block carries no id at all,
+so a block heard twice cannot be told from the same text sent twice. Events of one message
+arrive within a second of each other; `PAIRING_WINDOW` is generous for a slow gateway.
 """
 
 from __future__ import annotations
@@ -43,6 +45,16 @@ async def pair(tx: Transaction, event: ExecutionEvent) -> Paired:
     """The execution `event` belongs to, recorded in `tx`."""
     # Two processes hearing the block and the alert at once must pair them, not start two.
     await take_turn(tx, event.community, "moderation:automod")
+    if event.alert_message_id is not None:
+        # An alert names its own message: the same alert heard again (a replayed event)
+        # joins the execution it was first paired with.
+        seen = await tx.fetch_one(
+            "SELECT id FROM moderation_automod_executions"
+            " WHERE community = ? AND alert_message_id = ?",
+            (event.community, event.alert_message_id),
+        )
+        if seen is not None:
+            return Paired(int(seen["id"]), new=False)
     digest = hashlib.sha256(event.content.encode()).hexdigest()
     row = await tx.fetch_one(
         "SELECT id, actions FROM moderation_automod_executions WHERE community = ?"

@@ -19,3 +19,7 @@ CREATE TABLE moderation_automod_executions (
 
 CREATE INDEX moderation_automod_executions_pairing
     ON moderation_automod_executions (community, rule_id, user_id, content_hash, at);
+
+-- An alert names the message it posted: the same alert heard twice is found by it.
+CREATE INDEX moderation_automod_executions_alert
+    ON moderation_automod_executions (community, alert_message_id);

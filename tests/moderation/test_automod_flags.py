@@ -95,6 +95,15 @@ async def test_a_block_and_its_alert_make_one_flag_entry(session: LocalSession) 
     assert flag.text.count("AutoMod: Botschafter: scams") == 1
 
 
+async def test_an_alert_heard_twice_is_one_entry(session: LocalSession) -> None:
+    """A replayed gateway event: the alert's own message id pairs it once."""
+    await send(session, acted(session, FilterAction.BLOCK))
+    for _ in range(2):
+        await send(session, acted(session, FilterAction.ALERT, alert_id="558"))
+    [flag] = flags(session)
+    assert flag.text.count("buy cheap nitro here") == 1
+
+
 async def test_the_same_text_blocked_twice_is_two_entries_on_one_flag(
     session: LocalSession,
 ) -> None:
