@@ -47,6 +47,8 @@ COLUMNS = (
     # True for a ticket opened with private:yes; the file is for admins and departments, and
     # whoever shares it further must drop these rows first.
     "private",
+    # The ticket's language (docs/languages.md); empty for tickets from before languages.
+    "language",
 )
 FORMATS = ("csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -83,6 +85,7 @@ def ticket_row(ticket: Ticket) -> dict[str, str | int | bool | None]:
         "tracker_url": ticket.tracker_url,
         "outcome": None if ticket.outcome is None else ticket.outcome.value,
         "private": ticket.private,
+        "language": ticket.language,
     }
 
 

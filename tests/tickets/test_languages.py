@@ -13,6 +13,7 @@ import pytest
 from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.settings import Settings
+from cogs.tickets.export import ticket_row
 from tests.tickets.desk import TICKETS_CONFIG, Desk, new_community
 
 LANGUAGES = """
@@ -128,3 +129,10 @@ async def test_an_ambassador_previews_the_digest_of_one_language(desk: Desk):
     assert "Opened: **2**" in await desk.run("Amy", "/ticket digest")
     refused = await desk.run("Amy", "/ticket digest language:zz")
     assert refused.startswith("“zz” is not a language I speak.")
+
+
+async def test_the_export_names_each_tickets_language(desk: Desk):
+    await desk.run("Ben", '/ticket open "Dunkler Modus"', channel="general-de")
+    row = ticket_row(await desk.ticket(1))
+    assert row["language"] == "de"
+    assert list(row)[-1] == "language"  # new columns go last: imports by position still work
