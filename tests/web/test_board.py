@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app.web.language import accepted
+from bot.i18n import SHIPPED_LOCALES
 from storage.database import Database
 from tests.tickets.desk import Desk
 from tests.web.conftest import BOARD
@@ -182,6 +183,17 @@ async def test_german_by_accept_language_and_a_switch_that_sticks(
     # The choice is remembered: the next page is English too, whatever the browser says.
     again = await page(client, f"{BOARD}/1", **{"Accept-Language": "de"})
     assert '<html lang="en">' in again
+
+
+async def test_a_polish_browser_gets_polish_and_the_switch_offers_every_language(
+    desk: Desk, client: TestClient
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    polish = await page(client, BOARD, **{"Accept-Language": "pl-PL,pl;q=0.9"})
+    assert '<html lang="pl">' in polish and "Filtruj tickety" in polish
+    for code in SHIPPED_LOCALES:
+        assert f'lang="{code}"' in polish, code
+    assert "Polski" in polish and "Nederlands" in polish and "Português" in polish
 
 
 def test_accept_language_is_read_by_preference() -> None:

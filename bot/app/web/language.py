@@ -19,7 +19,17 @@ WEB_LOCALES = Path(__file__).parent / "locales"
 COOKIE = "lang"
 # A year: a visitor who picked a language keeps it.
 COOKIE_SECONDS = 365 * 24 * 3600
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
+# Each shipped language by its own name, for the page's language switch.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "pt": "Português",
+}
 
 
 def load_texts() -> I18n:
