@@ -54,7 +54,7 @@ def render_raid(
     t = i18n.t
     lines = [_heading(raid, i18n, locale)]
     where = _PLATFORM_NAMES.get(platform, platform)
-    for step in steps:
+    for step in sorted(steps, key=lambda s: s.kind != SLOW_MODE):
         if step.kind == SLOW_MODE:
             channel = (
                 ChannelMention(step.channel_id, step.name)

@@ -103,7 +103,7 @@ def reader_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "docs" / "examples", folder / "docs" / "examples")
     shutil.copy(ROOT / "docs" / "examples" / "botschafter.toml", folder / "botschafter.toml")
     (folder / "bad.toml").write_text(BAD_RULES, encoding="utf-8")
-    for name in ("session.txt", "tickets.txt", "welcome.script"):
+    for name in ("session.txt", "tickets.txt", "welcome.script", "raid.script"):
         (folder / name).write_text(SCRIPT, encoding="utf-8")
     assert _run("python -m bot migrate", folder).returncode == 0
     return folder
