@@ -42,6 +42,7 @@ from cogs.moderation.rules import (
     RuleSet,
 )
 from cogs.moderation.snapshots import snapshot
+from cogs.moderation.view import MATCH_SEPARATOR
 from cogs.moderation.watch import WatchNotices
 from cogs.moderation.windows import window_store
 from storage.database import Transaction
@@ -53,8 +54,6 @@ Rules = tuple[AnyRuleSettings, ...]
 
 # Rule actions that put the message on a flag for moderators.
 _FLAGGING = frozenset({Action.FLAG, Action.DELETE_AND_FLAG})
-# Between matched texts of one rule on a flag: the flag renders “a”, “b”.
-_MATCH_SEPARATOR = "”, “"
 # Continuation of a rule's deletion: flags holding the message show it as deleted.
 REMOVED = "moderation.removed"
 
@@ -240,7 +239,7 @@ def _hits(matches: Sequence[RuleMatch], flag_secrets: bool = False) -> list[NewH
         NewHit(
             rule,
             m.action,
-            _MATCH_SEPARATOR.join(texts.get(rule, ())),
+            MATCH_SEPARATOR.join(texts.get(rule, ())),
             tuple(HitReason(str(r.key), r.values) for r in reasons[rule]),
             m.action in flagging,
         )

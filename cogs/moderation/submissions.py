@@ -28,7 +28,7 @@ from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.rules import Action, CheckedMessage, RuleKind, RuleMatch
 from cogs.moderation.rules.activity import RecentActivity
-from cogs.moderation.view import REFUSED
+from cogs.moderation.view import MATCH_SEPARATOR, REFUSED
 from storage.moderation import HitReason, MessageSnapshot, ModerationRepository, NewHit
 
 # What a flag shows of the text: as much as of a message.
@@ -184,7 +184,7 @@ def _hits(breaches: Sequence[RuleMatch]) -> list[NewHit]:
         NewHit(
             rule,
             matches[0].action,
-            "”, “".join(dict.fromkeys(m.text for m in matches if m.text)),
+            MATCH_SEPARATOR.join(dict.fromkeys(m.text for m in matches if m.text)),
             tuple(
                 HitReason(str(r.key), r.values) for r in dict.fromkeys(m.reason for m in matches)
             ),

@@ -49,6 +49,10 @@ SHOWN_NOTES = 3
 MESSAGE_EXCERPTS_BUDGET = 540
 REPORT_REASONS_BUDGET = 600
 
+# Between the matched texts of one rule as stored (a hit keeps them in one column); a
+# flag shows them in the reader's quotes instead.
+MATCH_SEPARATOR = "”, “"
+
 # A rule's line on a flag, by whether there is matched text and a reason to show.
 _RULE_LINES = {
     (True, True): "flag.rule_matched_because",
@@ -223,11 +227,14 @@ def _rule_fields(view: FlagView) -> list[Field]:
             reasons[hit.rule] = dict.fromkeys(worded)
     if not matched:
         return []
+    # Several matched texts of one rule, each in the language's own quotes: „a“, „b“.
+    quotes = view.i18n.text("notice.rules_separator", view.locale)
     lines = []
     for rule, texts in matched.items():
         shown_reasons = list(reasons.get(rule, ()))[:SHOWN_MATCHES_PER_RULE]
         why = excerpt("; ".join(shown_reasons), SHOWN_REASON_CHARS)
-        shown = "”, “".join(excerpt(t, 80) for t in list(texts)[:SHOWN_MATCHES_PER_RULE])
+        parts = dict.fromkeys(part for text in texts for part in text.split(MATCH_SEPARATOR))
+        shown = quotes.join(excerpt(t, 80) for t in list(parts)[:SHOWN_MATCHES_PER_RULE])
         lines.append(
             view.t(
                 _RULE_LINES[bool(shown), bool(why)],

@@ -149,3 +149,17 @@ async def test_a_shown_reason_is_in_the_members_language(
         assert "Gefunden hat die Regel: Schlüsselwort „darn“." in told.text
     finally:
         await session.app.close()
+
+
+async def test_several_matched_words_are_quoted_the_languages_way(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    config = GERMAN + SHOWN.replace('keywords = ["darn"]', 'keywords = ["darn", "drat"]')
+    session = await open_session(settings, clock, write_config, config)
+    try:
+        c = session.community
+        await c.post(c.member("Ben"), "#general", "darn and drat")
+        [flag] = c.read("#moderators")
+        assert "**swearing**: „darn“, „drat“ (" in flag.text
+    finally:
+        await session.app.close()
