@@ -127,10 +127,12 @@ class WelcomeCog(Cog):
 
     @listen(MessagePosted)
     async def on_message(self, event: MessagePosted) -> None:
-        """Note a newcomer's first message (for the insights page)."""
+        """Hold a raid's newcomer to the rules, or note a newcomer's first message (for
+        the insights page)."""
         author = event.message.author
-        if not author.is_bot:
-            await self.first_posts.posted(author, self.services.clock.now())
+        if author.is_bot or await self.raids.rules.check(event.message):
+            return  # a message the raid held is no first post
+        await self.first_posts.posted(author, self.services.clock.now())
 
     @listen(MemberScreened)
     async def on_screened(self, event: MemberScreened) -> None:

@@ -67,6 +67,9 @@ class RaidsConfig(StrictModel):
     timeout_hours: int = Field(default=24, ge=1, le=24 * 28)
     # Pause joining through invites (Discord's "pause invites") while the raid state lasts.
     pause_invites: bool = False
+    # Newcomers of the raid post only after accepting the rules ([welcome.rules] must be
+    # on): their messages before that are removed, and they are told why.
+    require_rules: bool = False
     # The raid state ends by itself after this many minutes without a join: slow mode and
     # invites go back. Half an hour outlasts the usual waves of one raid.
     quiet_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -75,7 +78,7 @@ class RaidsConfig(StrictModel):
     def acts(self) -> bool:
         """Whether any measure is on (else a wave only raises its alert)."""
         return bool(self.slow_mode_channels or self.timeout_younger_than_hours) or (
-            self.pause_invites
+            self.pause_invites or self.require_rules
         )
 
 

@@ -16,7 +16,7 @@ from bot.outgoing import ChannelMention, Markup, Mention, Plain, Rich, join
 from cogs.welcome._text import capped
 from storage.raids import ACTIVE, ENDED, Raid, Step
 
-SLOW_MODE, INVITES, TIMEOUT = "slow_mode", "invites", "timeout"
+SLOW_MODE, INVITES, TIMEOUT, RULES = "slow_mode", "invites", "timeout", "rules"
 PENDING, DONE, REFUSED, UNAVAILABLE, MISSING = (
     "pending",
     "done",
@@ -25,6 +25,8 @@ PENDING, DONE, REFUSED, UNAVAILABLE, MISSING = (
     "missing",
 )
 UNDOING, UNDONE, UNDO_REFUSED = "undoing", "undone", "undo_refused"
+# The rules requirement asked for without rules acceptance switched on.
+NEEDS_RULES = "needs_rules"
 # The alert's two controls: undo everything, or end the raid state.
 UNDO_EMOJI, END_EMOJI = "↩️", "⏹️"
 # Who ended a raid that ended by itself (after its quiet period), in the raid and audit log.
@@ -69,9 +71,9 @@ def render_raid(
                     *status,
                 )
             )
-        elif step.kind == INVITES:
+        elif step.kind in (INVITES, RULES):
             status = _status(step, where, i18n, locale)
-            lines.append((*t("welcome.raid.invites", locale), *_separator(), *status))
+            lines.append((*t(f"welcome.raid.{step.kind}", locale), *_separator(), *status))
     timeouts = sorted((s for s in steps if s.kind == TIMEOUT), key=lambda s: s.status)
     for _, group in groupby(timeouts, key=lambda s: s.status):
         members = list(group)

@@ -40,14 +40,17 @@ from bot.permissions import has_permission
 from bot.platform import Capability, Platform
 from cogs.welcome.config import RaidsConfig
 from cogs.welcome.greeting import settings_of
+from cogs.welcome.raid_rules import RaidRules
 from cogs.welcome.raid_view import (
     BOT,
     DONE,
     END_EMOJI,
     INVITES,
     MISSING,
+    NEEDS_RULES,
     PENDING,
     REFUSED,
+    RULES,
     SLOW_MODE,
     TIMEOUT,
     UNAVAILABLE,
@@ -103,6 +106,7 @@ class RaidGuard:
         self.raids = raids
         self.newcomers = newcomers
         self.waves = waves
+        self.rules = RaidRules(services, raids, newcomers)
 
     # -- raising the raid state ----------------------------------------------------------
 
@@ -136,6 +140,7 @@ class RaidGuard:
             return RaidJoin()
         written = await self._timeouts(tx, community, raid_wave, members, settings, now)
         if started is not None:
+            await self._rules_step(tx, community, started, config)
             written += await self._controls(tx, community, started)
             await self.services.scheduler.schedule(
                 community, ACT_KIND, now, act_key(community, started), {"wave": started}, tx=tx
@@ -232,7 +237,8 @@ class RaidGuard:
             await self.raids.take_turn(tx, community.key)
             if not await self.raids.finish(tx, wave_id, state, by, now):
                 return
-            kinds = (SLOW_MODE, INVITES) if state == ENDED else (SLOW_MODE, INVITES, TIMEOUT)
+            temporary = (SLOW_MODE, INVITES, RULES)
+            kinds = temporary if state == ENDED else (*temporary, TIMEOUT)
             for step in await self.raids.steps(wave_id, tx):
                 if step.kind in kinds and step.status in IN_EFFECT:
                     written += await self._take_back(tx, community, step, by)
@@ -243,6 +249,7 @@ class RaidGuard:
             if state == RAID_UNDONE:
                 await self.services.scheduler.cancel(end_key(community, wave_id), tx=tx)
             written += await self._refresh(tx, community, wave_id, config)
+        self.rules.forget(community.key)
         await self.services.outbox.deliver(*written)
 
     # -- what the platform answered ---------------------------------------------------------
@@ -393,12 +400,15 @@ class RaidGuard:
         elif step.kind == INVITES:
             # Invites an admin had paused before the raid stay paused.
             effect = PauseInvites(community, False, reason) if step.previous == "open" else None
+        elif step.kind == RULES:
+            effect = None  # the bot's own rule: lifting it is the status change
         else:
             effect = LiftTimeout(UserRef(community, step.member_id), reason)
         if effect is None:
             await self.raids.set_status(
                 tx, step.wave_id, step.kind, step.channel_id, step.member_id, UNDONE
             )
+            await self._audit(tx, community, step, UNDONE, "", by)
             return []
         await self.raids.set_status(
             tx, step.wave_id, step.kind, step.channel_id, step.member_id, UNDOING
@@ -432,6 +442,24 @@ class RaidGuard:
             key=f"welcome:raid:{community.key}:{wave_id}:{where}:{phase}",
             then=Then(STEP_DONE, data),
         )
+
+    async def _rules_step(
+        self, tx: Transaction, community: Community, wave_id: int, config: EffectiveConfig
+    ) -> None:
+        """Hold the raid's newcomers to the rules: the bot's own measure, in place at once
+        (it needs rules acceptance on, and a platform where the bot may delete messages)."""
+        if not settings_of(config).raids.require_rules:
+            return
+        if not settings_of(config).rules.enabled:
+            status = NEEDS_RULES
+        elif Capability.DELETE_OTHERS not in self.services.platform(community).capabilities:
+            status = UNAVAILABLE
+        else:
+            status = DONE
+        step = NewStep(RULES, status)
+        for new in await self.raids.add_steps(tx, community.key, wave_id, [step]):
+            await self._audit(tx, community, _as_step(wave_id, new), status, "", BOT)
+        self.rules.forget(community.key)
 
     async def _controls(self, tx: Transaction, community: Community, wave_id: int) -> list[Pending]:
         """The alert's ↩️ and ⏹️, pre-added so moderators only need to click."""
@@ -467,7 +495,10 @@ class RaidGuard:
     async def _audit(
         self, tx: Transaction, community: Community, step: Step, status: str, error: str, by: str
     ) -> None:
-        subject = f"member:{step.member_id}" if step.member_id else f"channel:{step.channel_id}"
+        if step.member_id:
+            subject = f"member:{step.member_id}"
+        else:
+            subject = f"channel:{step.channel_id}" if step.channel_id else step.kind
         details: dict[str, Any] = {"outcome": status, "raid": step.wave_id}
         if step.kind == SLOW_MODE:
             details.update(seconds=step.setting, previous=step.previous)
@@ -478,7 +509,7 @@ class RaidGuard:
             by,
             f"welcome.raid.{step.kind}",
             self.services.clock.now(),
-            subject if step.kind != INVITES else "invites",
+            subject,
             details,
             tx=tx,
         )

@@ -297,3 +297,49 @@ async def test_a_raiders_time_out_is_in_their_privacy_export_and_forgotten_with_
     await privacy.forget(db, key, "raider4", actor="alice", at=session.clock.now())
     found = {f.entry.name: f.rows for f in await privacy.export(db, key, "raider4")}
     assert found["welcome_raid_steps"] == []
+
+
+RULES_FIRST = {
+    "welcome.rules.enabled": True,
+    "welcome.raids.require_rules": True,
+    "welcome.raids.quiet_minutes": 30,
+}
+
+
+async def test_newcomers_of_a_raid_post_only_after_accepting_the_rules(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    await configure(RULES_FIRST)
+    await _wave(session)
+    assert "Newcomers of the raid post only after accepting the rules: ✅ done" in (
+        _alert(session).text
+    )
+    raider = c.member("Raider5")
+    held = await c.post(raider, "general", "buy cheap followers")
+    assert c.message(held.number).deleted
+    assert "accepting the rules" in c.direct_messages(raider)[-1].text
+    # A member from before the raid, and a raider who accepted, post as usual.
+    assert not c.message((await c.post(c.member("Ben"), "general", "hi all")).number).deleted
+    await c.run(c.member("Raider4"), "/welcome accept")
+    said = await c.post(c.member("Raider4"), "general", "hello, I read the rules")
+    assert not c.message(said.number).deleted
+    # Ending the raid state lifts the requirement.
+    await c.react(c.member("Mo"), _alert(session).number, "⏹️")
+    assert not c.message((await c.post(raider, "general", "hello")).number).deleted
+    assert "Newcomers of the raid post only after accepting the rules: ↩️ taken back" in (
+        _alert(session).text
+    )
+
+
+async def test_requiring_the_rules_without_rules_acceptance_says_what_it_needs(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    await configure({**RULES_FIRST, "welcome.rules.enabled": False})
+    await _wave(session)
+    assert "rules: ⚠️ needs rules acceptance ([welcome.rules] enabled = true)" in (
+        _alert(session).text
+    )
+    said = await c.post(c.member("Raider5"), "general", "hello")
+    assert not c.message(said.number).deleted
