@@ -91,6 +91,18 @@ class RaidRepository:
         )
         return None if row is None else _raid(row)
 
+    async def watched_alerts(self, community: str, limit: int) -> list[tuple[str, str]]:
+        """The (channel, message) of the newest alerts whose controls can still change
+        something (raids not undone), for catching up on reactions after a reconnect."""
+        rows = await self._db.fetch_all(
+            "SELECT w.alert_channel_id, w.alert_message_id FROM welcome_raids r"
+            " JOIN welcome_waves w ON w.id = r.wave_id"
+            " WHERE r.community = ? AND r.state <> ? AND w.alert_message_id IS NOT NULL"
+            " ORDER BY r.wave_id DESC LIMIT ?",
+            (community, UNDONE, limit),
+        )
+        return [(row[0], row[1]) for row in rows]
+
     async def start(self, tx: Transaction, community: str, wave_id: int, at: datetime) -> None:
         await tx.execute(
             "INSERT INTO welcome_raids (wave_id, community, started_at, last_join_at)"

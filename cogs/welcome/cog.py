@@ -19,7 +19,7 @@ from bot.commands import Option, OptionType, Permission
 from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending
 from bot.errors import PlatformUnavailable
-from bot.events import MemberJoined, MemberScreened, MessagePosted, ReactionAdded
+from bot.events import Connected, MemberJoined, MemberScreened, MessagePosted, ReactionAdded
 from bot.interaction import Interaction
 from bot.model import Member
 from cogs.welcome.admin import WelcomeAdmin
@@ -286,6 +286,11 @@ class WelcomeCog(Cog):
     async def on_reaction(self, event: ReactionAdded) -> None:
         """A moderator's ↩️ (undo all) or ⏹️ (end the raid state) on a raid's alert."""
         await self.raids.on_reaction(event)
+
+    @listen(Connected)
+    async def on_connected(self, event: Connected) -> None:
+        """Act on the raid controls moderators used while the bot was away."""
+        await self.raids.catch_up(event.community)
 
     @after_delivery(RAID_STEP_DONE)
     async def on_raid_step(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:

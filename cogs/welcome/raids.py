@@ -33,7 +33,7 @@ from bot.commands import Permission
 from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending, Then
 from bot.effects import Effect, LiftTimeout, PauseInvites, React, SetSlowMode, Timeout, Unreact
-from bot.errors import PlatformError, Unsupported
+from bot.errors import PlatformError, PlatformUnavailable, Unsupported
 from bot.events import ReactionAdded
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.permissions import has_permission
@@ -73,6 +73,10 @@ END_KIND = "welcome.raid_end"
 STEP_DONE = "welcome.raid_step"
 # What the platform's own audit log shows as the reason.
 REASON = "Botschafter: join wave (raid measures)"
+# Raid alerts read after a reconnect: raids are rare, and one older than the newest few has
+# long been ended or undone.
+CATCH_UP = 5
+VARIATION_SELECTOR = "\ufe0f"
 # Steps an undo or an end takes back: the measure is in place or on its way.
 IN_EFFECT = (PENDING, DONE)
 
@@ -189,7 +193,8 @@ class RaidGuard:
     async def on_reaction(self, event: ReactionAdded) -> None:
         """↩️ or ⏹️ on a raid's alert: a moderator undoes or ends it; anyone else's reaction
         changes nothing and is taken off where the platform allows."""
-        if event.member.is_bot or event.emoji not in (UNDO_EMOJI, END_EMOJI):
+        control = _control(event.emoji)
+        if event.member.is_bot or control is None:
             return
         community = event.community
         message = event.message
@@ -206,10 +211,34 @@ class RaidGuard:
                     )
                 await self.services.outbox.deliver(pending)
             return
-        if event.emoji == UNDO_EMOJI:
+        if control == UNDO_EMOJI:
             await self.finish(community, raid.wave_id, RAID_UNDONE, event.member.id)
         else:
             await self.finish(community, raid.wave_id, ENDED, event.member.id)
+
+    async def catch_up(self, community: Community) -> None:
+        """After a reconnect, act on the controls moderators used while the bot was away.
+
+        No ledger is needed: a raid only moves forward (active, ended, undone), so a
+        reaction handled before finds nothing left to do when it is read again."""
+        platform = self.services.platform(community)
+        for channel_id, message_id in await self.raids.watched_alerts(community.key, CATCH_UP):
+            alert = MessageRef(ChannelRef(community, channel_id), message_id)
+            try:
+                reactions = await platform.reactions(alert)
+            except PlatformUnavailable:
+                return  # the next reconnect tries again
+            except PlatformError as error:
+                log.info("no catching up on the raid alert %s: %s", alert, error)
+                continue
+            # Undo last: a moderator who used both meant everything undone.
+            for reaction in sorted(reactions, key=lambda r: _control(r.emoji) == UNDO_EMOJI):
+                if _control(reaction.emoji) is None:
+                    continue
+                for user in reaction.users:
+                    member = await platform.fetch_member(user)
+                    if member is not None:
+                        await self.on_reaction(ReactionAdded(alert, member, reaction.emoji))
 
     async def on_end_job(self, job: Job) -> None:
         """The quiet period passed: end the raid state (a no-op once ended or undone)."""
@@ -513,6 +542,16 @@ class RaidGuard:
             details,
             tx=tx,
         )
+
+
+def _control(emoji: str) -> str | None:
+    """Which control an emoji is, however the platform spelled it (with or without the
+    variation selector)."""
+    bare = emoji.replace(VARIATION_SELECTOR, "")
+    for control in (UNDO_EMOJI, END_EMOJI):
+        if control.replace(VARIATION_SELECTOR, "") == bare:
+            return control
+    return None
 
 
 def _status_after(outcome: Outcome, undoing: bool) -> tuple[str, str]:

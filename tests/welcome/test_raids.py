@@ -343,3 +343,24 @@ async def test_requiring_the_rules_without_rules_acceptance_says_what_it_needs(
     )
     said = await c.post(c.member("Raider5"), "general", "hello")
     assert not c.message(said.number).deleted
+
+
+async def test_a_moderators_undo_while_the_bot_was_away_is_acted_on_after_the_reconnect(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    number = _alert(session).number
+    c.disconnect()
+    await c.react(c.member("Ben"), number, "↩️")
+    await c.react(c.member("Mo"), number, "⏹️")
+    await c.react(c.member("Mo"), number, "↩️")
+    assert c.channel_named("general").slow_mode == 60
+    await c.connect()
+    assert c.channel_named("general").slow_mode == 0
+    assert c.timeouts == {} and not c.invites_paused
+    assert "**Raid measures undone** by @Mo" in _alert(session).text
+    await c.connect()  # a second reconnect finds nothing left to do
+    audit = await session.app.services.audit.recent(c.community.key)
+    assert [e.action for e in audit].count("welcome.raid_undone") == 1
