@@ -210,7 +210,7 @@ def test_config_check_reports_every_problem_of_every_table_in_one_run(
         f"{path}, line 4: unknown table [welcom]; known tables are [communities], "
         "[community], [moderation], [tickets], [welcome]",
         f"{path}, line 8: welcome.nonsense: Extra inputs are not permitted (unknown key; "
-        "known keys here: enabled, channel, public, dm, templates, rules, waves, kudos)",
+        "known keys here: enabled, channel, public, dm, templates, rules, waves, raids, kudos)",
         f"{path}, line 11: moderation.timeout_duration: a timeout lasts at most 28d",
         f"{path}, line 14: tickets.quiet_after: “5 days” is not a duration. Use a number "
         "and a unit, like 30m, 12h or 3d.",
