@@ -38,14 +38,14 @@ def is_young(created_at: datetime | None, joined_at: datetime, young: timedelta)
 def render_alert(
     wave: Wave,
     members: list[WaveMember],
-    measures: list[Rich] | None = None,
     *,
-    """The alert; `measures` (the raid section) replaces the suggested actions: when the
-    bot acted by itself, the alert says what it did instead of what one might do."""
     young: timedelta,
     i18n: I18n,
     locale: str,
+    measures: list[Rich] | None = None,
 ) -> OutgoingMessage:
+    """The alert; `measures` (the raid section) replaces the suggested actions: when the
+    bot acted by itself, the alert says what it did instead of what one might do."""
     young_count = sum(is_young(m.account_created_at, m.joined_at, young) for m in members)
     times = {
         "count": len(members),
