@@ -4,6 +4,7 @@
 - `reports`: member reports by command, message action and form;
 - `desk`: posting and refreshing flags in the moderators' channel;
 - `settle`: moderators' decisions, by reaction or command, carried out once;
+- `automod`: what Discord's AutoMod blocked or alerted on, filed on the same desk;
 - `listing`: the lists moderators ask for;
 - `direct`, `notes`, `appeals`, `audit_view`: moderators' commands without a flag (/warn,
   /timeout, /kick, /ban, /unban, /untimeout), notes on members, members' appeals, /audit.

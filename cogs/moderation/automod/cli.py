@@ -97,7 +97,10 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def describe(result: AutoModExport, source: str, output: Path | None, out: TextIO) -> None:
     """The human summary: what became which AutoMod rule, what did not and why."""
-    write = lambda line="": print(line, file=out)  # noqa: E731
+
+    def write(line: str) -> None:
+        print(line, file=out)
+
     count = len(result.rules)
     write(
         f"{source}: {len(result.considered)} keyword/regex rule(s) → {count} AutoMod rule(s) "
