@@ -270,7 +270,7 @@ class AppealDesk:
                     locale,
                     number=infraction.id,
                     kind=i18n.text(f"kind.{infraction.kind}", locale),
-                    time=format_time(infraction.at),
+                    time=format_time(infraction.at, locale),
                     reason=infraction.reason or "—",
                 )
             )
@@ -402,7 +402,7 @@ def render_appeal(
                 "appeal.infraction_line",
                 number=infraction.id,
                 kind=i18n.text(f"kind.{infraction.kind}", locale),
-                time=format_time(infraction.at),
+                time=format_time(infraction.at, locale),
                 moderator=deciders,
                 reason=infraction.reason or "—",
             ),
@@ -440,7 +440,7 @@ def render_appeal(
             emoji=EMOJI[decision],
             status=i18n.text(f"appeal.outcome_{appeal.status.value}", locale),
             moderator=", ".join(names.get(v, v) for v in voters),
-            time=format_time(appeal.decided_at or appeal.at),
+            time=format_time(appeal.decided_at or appeal.at, locale),
         )
         if appeal.reason:
             status = (*status, *t("appeal.decided_reason", reason=appeal.reason))

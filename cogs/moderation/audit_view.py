@@ -118,7 +118,7 @@ def _line(i18n: I18n, locale: str, entry: AuditEntry, names: dict[str, str]) -> 
         "audit.line",
         locale,
         number=entry.id,
-        time=format_time(entry.at),
+        time=format_time(entry.at, locale),
         moderator=names.get(entry.actor_id, entry.actor_id),
         action=action,
         member=about,

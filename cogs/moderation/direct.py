@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot import formatting
 from bot.cog import Services, after_delivery, command
 from bot.commands import Option, OptionType, Permission, format_duration
 from bot.delivery import Outcome, Then
@@ -196,7 +197,7 @@ class DirectActions:
         outcome = interaction.t(
             f"direct.done_{action.value}",
             member=name,
-            duration=format_duration(duration or timedelta()),
+            duration=formatting.duration(duration or timedelta(), interaction.locale),
             number=infraction.id if infraction else 0,
             flag=flag.id,
         )

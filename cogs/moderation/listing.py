@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from bot.commands import format_duration
+from bot import formatting
 from bot.i18n import I18n
 from bot.outgoing import Link, Markup, OutgoingMessage, Rich, join
 from cogs.moderation.config import ModerationConfig
@@ -59,7 +59,7 @@ def open_flags_reply(
                 reports=i18n.text("list.reports", locale, count=len(details.reports))
                 if details.reports
                 else "",
-                age=format_duration(_whole_minutes(now - flag.created_at)),
+                age=formatting.duration(_whole_minutes(now - flag.created_at), locale),
                 link=Link(link, i18n.text("list.jump", locale)) if link else "",
             )
         )
@@ -99,7 +99,7 @@ def infractions_reply(
             extra.append(i18n.t("infractions.flag", locale, number=infraction.flag_id))
         if infraction.expires_at is not None:
             extra.append(
-                i18n.t("infractions.until", locale, time=format_time(infraction.expires_at))
+                i18n.t("infractions.until", locale, time=format_time(infraction.expires_at, locale))
             )
         if infraction.pardoned_by is not None:
             extra.append(
@@ -117,7 +117,7 @@ def infractions_reply(
             locale,
             number=infraction.id,
             kind=i18n.text(f"kind.{infraction.kind}", locale),
-            time=format_time(infraction.at),
+            time=format_time(infraction.at, locale),
             moderator=", ".join(moderators.get(m, m) for m in infraction.deciders),
             reason=infraction.reason or "—",
         )
@@ -142,7 +142,7 @@ def _note_lines(
                 "infractions.note_line",
                 locale,
                 number=note.id,
-                time=format_time(note.at),
+                time=format_time(note.at, locale),
                 author=names.get(note.author_id, note.author_id),
                 text=note.text,
             )

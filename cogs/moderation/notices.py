@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from bot import formatting
 from bot.cog import Services
-from bot.commands import format_duration
 from bot.delivery import Outcome, Pending, Then
 from bot.effects import DirectMessage, Post
 from bot.errors import DirectMessagesClosed
@@ -70,7 +70,7 @@ class Notifier:
                 f"notice.{action.value}",
                 locale,
                 community=name,
-                duration=format_duration(duration),
+                duration=formatting.duration(duration, locale),
                 why=why,
             )
         ]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from bot import formatting
 from bot.cog import Services
-from bot.commands import Permission, format_duration
+from bot.commands import Permission
 from bot.delivery import Pending
 from bot.errors import UserError
 from bot.interaction import Interaction
@@ -167,8 +168,8 @@ def _refusal(
             "report.limited",
             interaction.locale,
             count=reports.limit,
-            per=format_duration(reports.per),
-            wait=format_duration(_wait(refused.retry_at, now)),
+            per=formatting.duration(reports.per, interaction.locale),
+            wait=formatting.duration(_wait(refused.retry_at, now), interaction.locale),
         )
     )
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.commands import format_duration
+from bot import formatting
 from bot.i18n import I18n
 from bot.outgoing import ChannelMention, Field, Link, Markup, OutgoingMessage, Rich, Segment, join
 from bot.platform import Platform
@@ -128,8 +128,9 @@ def instead_text(
     )
 
 
-def format_time(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+def format_time(moment: datetime, locale: str) -> str:
+    """A moment on a card or in a list, in UTC as the language writes it."""
+    return formatting.moment(moment, locale)
 
 
 # -- parts ----------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ def _note_fields(view: FlagView) -> list[Field]:
     lines = [
         view.t(
             "flag.note_line",
-            time=format_time(note.at),
+            time=format_time(note.at, view.locale),
             author=view.names.get(note.author_id, note.author_id),
             text=excerpt(note.text, REPORT_REASON_CHARS),
         )
@@ -318,7 +319,7 @@ def _status(view: FlagView) -> Rich:
             emoji=reactions.emoji(action),
             outcome=outcome_text(view.i18n, view.locale, action, _timeout(view)),
             moderator=", ".join(view.names.get(m, m) for m in deciders),
-            time=format_time(flag.acted_at or flag.created_at),
+            time=format_time(flag.acted_at or flag.created_at, view.locale),
         )
         if flag.reason:
             line = (*line, Markup("\n"), *view.t("flag.settled_reason", reason=flag.reason))
@@ -330,7 +331,7 @@ def _status(view: FlagView) -> Rich:
     lines.extend(_votes(view))
     legend = " · ".join(
         f"{reactions.emoji(a)} {action_label(view.i18n, view.locale, a)}"
-        + (f" {format_duration(_timeout(view))}" if a is ModAction.TIMEOUT else "")
+        + (f" {formatting.duration(_timeout(view), view.locale)}" if a is ModAction.TIMEOUT else "")
         for a in offered(view.platform, messages=bool(view.details.messages))
     )
     lines.append(view.t("flag.open", legend=legend))
@@ -365,7 +366,7 @@ def _suggestion(view: FlagView) -> str:
     label = action_label(view.i18n, view.locale, action)
     emoji = view.config.reactions.emoji(action)
     if action is ModAction.TIMEOUT:
-        return f"{emoji} {label} {format_duration(_timeout(view))}"
+        return f"{emoji} {label} {formatting.duration(_timeout(view), view.locale)}"
     return f"{emoji} {label}"
 
 
@@ -375,4 +376,6 @@ def _timeout(view: FlagView) -> timedelta:
 
 
 def outcome_text(i18n: I18n, locale: str, action: ModAction, duration: timedelta) -> str:
-    return i18n.text(f"outcome.{action.value}", locale, duration=format_duration(duration))
+    return i18n.text(
+        f"outcome.{action.value}", locale, duration=formatting.duration(duration, locale)
+    )

@@ -180,7 +180,7 @@ class WatchNotices:
             excerpt=notice.excerpt,
             link=link,
             count=notice.count,
-            since=format_time(notice.opened_at),
+            since=format_time(notice.opened_at, locale),
         )
         return OutgoingMessage(text=text)
 

@@ -15,8 +15,8 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot import formatting
 from bot.cog import Services
-from bot.commands import format_duration
 from bot.delivery import Outcome as Delivered
 from bot.effects import Post
 from bot.model import Community
@@ -72,11 +72,15 @@ def period_due(period: str, config: DigestConfig) -> datetime | None:
     return datetime.combine(day, config.local_time, tzinfo=config.zone).astimezone(UTC)
 
 
-def duration_text(value: timedelta | None) -> str:
+def duration_text(value: timedelta | None, locale: str) -> str:
+    """A median or a wait to the minute (``2d20h30m``; German ``2 Tg., 20 Std. und 30 Min.``);
+    under a minute ``<1m``."""
     if value is None:
         return "—"
     minutes = int(value.total_seconds()) // 60
-    return format_duration(timedelta(minutes=minutes)) if minutes else "<1m"
+    if not minutes:
+        return f"<{formatting.duration(timedelta(minutes=1), locale)}"
+    return formatting.duration(timedelta(minutes=minutes), locale)
 
 
 class Digests:
@@ -207,8 +211,8 @@ class Digests:
             t(
                 "tickets.digest.medians",
                 locale,
-                first_response=duration_text(figures.median_first_response),
-                resolution=duration_text(figures.median_resolution),
+                first_response=duration_text(figures.median_first_response, locale),
+                resolution=duration_text(figures.median_resolution, locale),
             ),
             t("tickets.digest.top_title", locale),
         ]
@@ -238,8 +242,8 @@ class Digests:
         if community is not None and self._services.board_url:
             link = Link(f"{self._services.board_url}{insights_path(community)}")
             lines.append(t("tickets.digest.insights", locale, link=link))
-        start = figures.start.date().isoformat()
-        end = (figures.end - STORED_PRECISION).date().isoformat()
+        start = formatting.day(figures.start.date(), locale)
+        end = formatting.day((figures.end - STORED_PRECISION).date(), locale)
         return OutgoingMessage(
             title=t("tickets.digest.title", locale, start=start, end=end), text=join(lines)
         )
@@ -277,7 +281,7 @@ class Digests:
         t, text, backlog = self._services.i18n.t, self._services.i18n.text, figures.backlog
         oldest = text("tickets.digest.none_waiting", locale)
         if backlog.oldest is not None:
-            waited = duration_text(figures.end - backlog.oldest.opened_at)
+            waited = duration_text(figures.end - backlog.oldest.opened_at, locale)
             if backlog.oldest.is_public:
                 title = excerpt(backlog.oldest.title, TITLE_IN_DIGEST)
                 oldest = text(

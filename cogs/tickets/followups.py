@@ -214,7 +214,7 @@ class FollowUps:
                 taken,
                 f"tickets.follow_up.{reason}",
                 then=Then(FOLLOW_UP_POSTED, data),
-                **_follow_up_values(ticket, now),
+                **_follow_up_values(ticket, now, notices.locale),
             )
             await self._announcer.refresh(notices, taken)
             await self._arm_follow_up(tx, taken, config)
@@ -241,7 +241,7 @@ class FollowUps:
                 number=taken.number,
                 title=taken.title,
                 count=taken.quiet_follow_ups,
-                ago=age(now - taken.last_activity),
+                ago=age(now - taken.last_activity, notices.locale),
             )
             link = (" ", Link(taken.tracker_url)) if taken.tracker_url else ()
             await self._announcer.to_ambassadors(
@@ -333,7 +333,7 @@ class FollowUps:
         values: dict[str, Segment | str | int] = {
             "number": ticket.number,
             "title": ticket.title,
-            "due": when(ticket.next_update_due),
+            "due": when(ticket.next_update_due, locale),
         }
         text = self._services.i18n.t("tickets.reminder.text", locale, **values)
         link = (" ", Link(ticket.tracker_url)) if ticket.tracker_url else ()
@@ -358,7 +358,7 @@ class FollowUps:
                 notices.locale,
                 number=taken.number,
                 title=taken.title,
-                waited=age(now - taken.opened_at),
+                waited=age(now - taken.opened_at, notices.locale),
             )
             link = (" ", Link(taken.tracker_url)) if taken.tracker_url else ()
             await self._announcer.to_ambassadors(
@@ -430,13 +430,13 @@ def _reason(ticket: Ticket, now: datetime) -> str:
     return "quiet"
 
 
-def _follow_up_values(ticket: Ticket, now: datetime) -> dict[str, Segment | str | int]:
+def _follow_up_values(ticket: Ticket, now: datetime, locale: str) -> dict[str, Segment | str | int]:
     values: dict[str, Segment | str | int] = {
         "number": ticket.number,
-        "ago": age(now - ticket.last_activity),
+        "ago": age(now - ticket.last_activity, locale),
     }
     if ticket.owner_id is not None:
         values["owner"] = Mention(ticket.owner_id, ticket.owner_name or "")
     if ticket.next_update_due is not None:
-        values["due"] = when(ticket.next_update_due)
+        values["due"] = when(ticket.next_update_due, locale)
     return values

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.commands import format_duration
+from bot import formatting
 from bot.i18n import I18n
 from bot.outgoing import Field, Link, Markup, Mention, OutgoingMessage, Rich, Segment, rich
 from bot.text import excerpt
@@ -21,18 +21,14 @@ NOTE_ON_TRACKER = 200
 TITLE_IN_LIST = 60
 
 
-def when(moment: datetime) -> str:
-    """A time every platform shows the same way; trackers are read across time zones."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def when(moment: datetime, locale: str) -> str:
+    """A time in UTC, named so: trackers are read across time zones (`formatting.moment`)."""
+    return formatting.moment(moment, locale)
 
 
-def age(delta: timedelta) -> str:
+def age(delta: timedelta, locale: str) -> str:
     """A coarse age (``3d``, ``5h``, ``12m``): precision beyond the largest unit is noise."""
-    seconds = max(int(delta.total_seconds()), 0)
-    for unit in (86400, 3600, 60):
-        if seconds >= unit:
-            return format_duration(timedelta(seconds=seconds - seconds % unit))
-    return format_duration(timedelta(minutes=1)) if seconds else "0m"
+    return formatting.age(delta, locale)
 
 
 def person(user_id: str | None, name: str | None) -> Segment:
@@ -72,8 +68,8 @@ class TicketRenderer:
                 t(
                     "tickets.value.age",
                     locale,
-                    age=age(now - ticket.opened_at),
-                    opened=when(ticket.opened_at),
+                    age=age(now - ticket.opened_at, locale),
+                    opened=when(ticket.opened_at, locale),
                 ),
             ),
             Field(
@@ -116,7 +112,7 @@ class TicketRenderer:
             status=self.status(ticket, locale),
             owner=ticket.owner_name or "—",
             votes=ticket.vote_count,
-            age=age(now - ticket.opened_at),
+            age=age(now - ticket.opened_at, locale),
         )
         prefix: Rich = ()
         if platform:
@@ -141,7 +137,7 @@ class TicketRenderer:
         return self._i18n.t(
             "tickets.history.line",
             locale,
-            at=when(entry.at),
+            at=when(entry.at, locale),
             actor=entry.actor_name or entry.actor_id,
             action=self._i18n.text(f"tickets.action.{action}", locale),
             change=change,
@@ -160,11 +156,11 @@ class TicketRenderer:
         return self._i18n.t(
             "tickets.value.last_update",
             locale,
-            at=when(ticket.last_public_update_at),
+            at=when(ticket.last_public_update_at, locale),
             note=f": {excerpt(note, NOTE_ON_TRACKER)}" if note else "",
         )
 
     def _promise(self, ticket: Ticket, locale: str) -> Rich:
         if ticket.next_update_due is None:
             return self._i18n.t("tickets.value.no_promise", locale)
-        return rich(when(ticket.next_update_due))
+        return rich(when(ticket.next_update_due, locale))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from bot import formatting
 from bot.cog import Services
-from bot.commands import format_duration
 from bot.delivery import Outcome
 from bot.effects import Post
 from bot.errors import UserError
@@ -74,7 +74,7 @@ class Kudos:
                         interaction.locale,
                         limit=settings.limit,
                         window=last_span(interaction.i18n, window, interaction.locale),
-                        wait=format_duration(wait),
+                        wait=formatting.duration(wait, interaction.locale),
                     )
                 )
             thanks = OutgoingMessage(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.commands import format_duration
+from bot import formatting
 from bot.i18n import I18n
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, join
 from cogs.welcome._text import capped
@@ -23,11 +23,7 @@ def describe_age(age: timedelta | None, i18n: I18n, locale: str) -> str:
     """An account age a moderator can take in at a glance: ``3d``, ``5h`` or ``12m``."""
     if age is None:
         return i18n.text("welcome.age.unknown", locale)
-    if age >= timedelta(days=1):
-        return format_duration(timedelta(days=age.days))
-    if age >= timedelta(hours=1):
-        return format_duration(timedelta(hours=age.seconds // 3600))
-    return format_duration(timedelta(minutes=max(age.seconds // 60, 1)))
+    return formatting.age(max(age, timedelta(minutes=1)), locale)
 
 
 def is_young(created_at: datetime | None, joined_at: datetime, young: timedelta) -> bool:

@@ -194,6 +194,6 @@ async def test_in_german_the_count_reads_german(
         await say(session, "Ben", "refund?")
         await say(session, "Ben", "refund!!")
         [notice] = notices(session)
-        assert "Ben hat refunds seit 2026-01-05 09:00 UTC 2-mal erwähnt" in notice.text
+        assert "Ben hat refunds seit 5.1.2026, 09:00 UTC 2-mal erwähnt" in notice.text
     finally:
         await session.app.close()

@@ -155,7 +155,7 @@ async def test_a_german_giver_is_told_the_rate_limit_in_german(
     await c.run(jonas, "/kudos give @Ben danke")
     assert c.last_private(jonas) == (
         "Du hast in den letzten 2 Tagen schon 1 Kudos vergeben, mehr geht nicht."
-        " In 2d kannst du wieder welche geben."
+        " In 2 Tg. kannst du wieder welche geben."
     )
 
 

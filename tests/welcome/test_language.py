@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.app.application import CORE_LOCALES
 from bot.app.local_session import LocalSession
-from bot.i18n import I18n
+from bot.i18n import I18n, plural_base
 from cogs.welcome import WelcomeCog
 
 LOCALES = Path(WelcomeCog.locales or "")
@@ -28,7 +28,8 @@ def _keys(path: Path) -> set[str]:
 
 def test_german_catalog_translates_every_english_text():
     english, german = _keys(LOCALES / "en.toml"), _keys(LOCALES / "de.toml")
-    assert english == german
+    # Plural forms differ by language; tests/core/test_catalogs.py checks each has its own.
+    assert {plural_base(k) for k in english} == {plural_base(k) for k in german}
 
 
 async def test_member_locale_picks_german(session: LocalSession, cog: WelcomeCog, configure):
@@ -54,7 +55,7 @@ async def test_unshipped_member_locale_falls_back_to_the_community_default(
 ):
     await configure({"welcome.rules.enabled": True})
     c = session.community
-    await c.join("Zoe", locale="fr")
+    await c.join("Zoe", locale="ja")
     assert c.read("#welcome")[0].buttons[0].label == "I accept the rules"
 
 

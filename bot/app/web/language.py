@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
+from babel import Locale
 
 from bot.i18n import CORE_LOCALES, SHIPPED_LOCALES, I18n, normalise_locale
 from cogs import all_cogs
@@ -19,17 +20,17 @@ WEB_LOCALES = Path(__file__).parent / "locales"
 COOKIE = "lang"
 # A year: a visitor who picked a language keeps it.
 COOKIE_SECONDS = 365 * 24 * 3600
-# Each shipped language by its own name, for the page's language switch.
-LANGUAGE_NAMES = {
-    "en": "English",
-    "de": "Deutsch",
-    "fr": "Français",
-    "es": "Español",
-    "it": "Italiano",
-    "nl": "Nederlands",
-    "pl": "Polski",
-    "pt": "Português",
-}
+
+
+def language_names() -> dict[str, str]:
+    """Each shipped language by its own name (CLDR's, through Babel), for the page's language
+    switch: ``Deutsch``, ``Français``, ``Polski``; a language joins once it is shipped."""
+    return {code: _own_name(code) for code in SHIPPED_LOCALES}
+
+
+def _own_name(code: str) -> str:
+    name = Locale.parse(code).display_name or code
+    return name[:1].upper() + name[1:]
 
 
 def load_texts() -> I18n:

@@ -53,7 +53,7 @@ def render(
             p=present,
             paths=paths,
             lang=present.locale,
-            languages=language.LANGUAGE_NAMES,
+            languages=language.language_names(),
             here=request.path,
             query=dict(request.query),
             **values,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import formatting
 from bot.i18n import I18n
-from cogs.tickets.render import age, when
 from storage.tickets import HistoryEntry, Outcome, Status, Ticket
 
 
@@ -53,14 +53,17 @@ class Presenter:
         if due is None or not ticket.active:
             return None
         if due <= self.now:
-            return Promise(due, self.t("web.promise_overdue", when=when(due)), True)
-        return Promise(due, self.t("web.promise_pending", when=when(due)), False)
+            return Promise(due, self.t("web.promise_overdue", when=self.when(due)), True)
+        return Promise(due, self.t("web.promise_pending", when=self.when(due)), False)
 
     def when(self, moment: datetime) -> str:
-        return when(moment)
+        return formatting.moment(moment, self.locale)
 
     def age(self, moment: datetime) -> str:
-        return age(self.now - moment)
+        return formatting.age(self.now - moment, self.locale)
+
+    def number(self, value: int | float) -> str:
+        return formatting.number(value, self.locale)
 
     def step(self, entry: HistoryEntry) -> StepView:
         action = entry.action
