@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from bot.cog import Services
 from bot.commands import CommandSpec, MessageCommandSpec
 from bot.events import Event
+from bot.i18n import I18n
 from bot.platform import Platform
 
 
@@ -32,6 +33,8 @@ class Declarations:
     config_sections: Mapping[str, type[BaseModel]] = field(default_factory=dict)
     # Action-id prefixes of the buttons whose handlers may answer with a form.
     form_buttons: tuple[str, ...] = ()
+    # The catalogs, for the commands' descriptions in each language (bot.command_texts).
+    texts: I18n | None = None
 
     def command_opens_form(self, line: str) -> bool:
         """Whether the command a line invokes (``ticket open`` in ``ticket open Printer``)
@@ -56,11 +59,13 @@ class Declarations:
         commands: list[CommandSpec],
         message_commands: list[MessageCommandSpec],
         config_sections: Mapping[str, type[BaseModel]] | None = None,
+        texts: I18n | None = None,
     ) -> Declarations:
         return cls(
             {c.path: c for c in commands},
             {m.name: m for m in message_commands},
             dict(config_sections or {}),
+            texts=texts,
         )
 
 

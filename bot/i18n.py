@@ -70,6 +70,11 @@ class I18n:
     def locales(self) -> list[str]:
         return sorted(self._catalogs)
 
+    @property
+    def shipped(self) -> list[str]:
+        """The languages members may get: shipped, and with a catalog here."""
+        return sorted(self._shipped & self._catalogs.keys())
+
     def entries(self, locale: str) -> Mapping[str, str]:
         """One language's own texts, without falling back to another language."""
         return self._catalogs.get(locale, {})

@@ -156,6 +156,7 @@ class DiscordAdapter(DiscordActions):
                 list(declarations.commands.values()),
                 list(declarations.message_commands.values()),
                 self.capabilities,
+                declarations.texts,
             )
         return self._payload
 

@@ -86,6 +86,7 @@ async def sync_commands(args: argparse.Namespace, settings: Settings) -> int:
         list(declared.commands.values()),
         list(declared.message_commands.values()),
         DiscordActions.capabilities,
+        declared.texts,
     )
     quiet_voice_warnings()
     # Commands are registered over REST only; no gateway connection, so no events needed.

@@ -4,7 +4,11 @@
 third word makes a sub-command group). Options keep their types where Discord has them
 (integer, user, channel, yes/no, choices); message links and durations travel as text
 and are parsed on arrival, with the same polite errors as on every other platform.
-Descriptions carry their German translation where the declaration gives one.
+Descriptions carry their translation for every Discord locale whose language the bot ships
+and whose catalog has the text (``description_localizations``), and message actions their
+names (``name_localizations``); a language without the text gets no localisation, so Discord
+shows the English default rather than English labelled as French. Slash commands keep their
+English names in every language: the bot's texts and docs name them (``/ticket claim #4``).
 
 Discord sets ``default_member_permissions`` per top-level command, so a group is shown
 to the least privileged level any of its sub-commands allows; the dispatcher still checks
@@ -20,7 +24,9 @@ from typing import Any
 
 from adapters.discord.permissions import default_member_permissions
 from adapters.discord.render import fit
+from bot import command_texts
 from bot.commands import CommandSpec, MessageCommandSpec, Option, OptionType, Permission
+from bot.i18n import I18n
 
 # Discord's rules: lower-case names of 1-32 letters, digits, - or _; descriptions up to 100
 # characters; strings up to 6000; 25 choices, options and sub-commands per level.
@@ -40,6 +46,17 @@ DURATION_LIMIT = 20
 TEXT_CHANNEL_TYPES = (0, 5, 10, 11, 12)
 # Interaction context 0 is "in a server": every command needs a community.
 GUILD_ONLY = [0]
+# Discord's locales for each catalog language (discord.com/developers/docs/reference#locales);
+# Spanish serves Spain and Latin America, Portuguese Brazil (Discord has no pt-PT).
+DISCORD_LOCALES = {
+    "de": ("de",),
+    "fr": ("fr",),
+    "es": ("es-ES", "es-419"),
+    "it": ("it",),
+    "nl": ("nl",),
+    "pl": ("pl",),
+    "pt": ("pt-BR",),
+}
 
 CHAT_INPUT = 1
 MESSAGE = 3
@@ -76,14 +93,17 @@ class _Node:
 
 
 def application_commands(
-    commands: Iterable[CommandSpec], message_commands: Iterable[MessageCommandSpec]
+    commands: Iterable[CommandSpec],
+    message_commands: Iterable[MessageCommandSpec],
+    texts: I18n | None = None,
 ) -> list[dict[str, Any]]:
-    """The payload for Discord's bulk overwrite of one server's commands."""
+    """The payload for Discord's bulk overwrite of one server's commands; `texts` (the
+    catalogs) give the descriptions and names in other languages."""
     roots: dict[str, _Node] = {}
     for spec in commands:
         _insert(roots, spec)
-    payload = [_root(node) for _, node in sorted(roots.items())]
-    payload.extend(_message_command(spec) for spec in message_commands)
+    payload = [_root(node, texts) for _, node in sorted(roots.items())]
+    payload.extend(_message_command(spec, texts) for spec in message_commands)
     return payload
 
 
@@ -103,9 +123,9 @@ def _insert(roots: dict[str, _Node], spec: CommandSpec) -> None:
     node.spec = spec
 
 
-def _root(node: _Node) -> dict[str, Any]:
+def _root(node: _Node, texts: I18n | None) -> dict[str, Any]:
     level = min(spec.permission for spec in node.leaves())
-    payload = _command_body(node, CHAT_INPUT)
+    payload = _command_body(node, CHAT_INPUT, texts)
     if _size(payload) > COMMAND_SIZE_LIMIT:
         raise CommandShapeError(
             f"/{node.name} and its sub-commands exceed Discord's {COMMAND_SIZE_LIMIT} "
@@ -116,17 +136,21 @@ def _root(node: _Node) -> dict[str, Any]:
     return payload
 
 
-def _command_body(node: _Node, kind: int) -> dict[str, Any]:
+def _command_body(node: _Node, kind: int, texts: I18n | None) -> dict[str, Any]:
     if node.spec is not None and node.children:
         raise CommandShapeError(
             f"/{node.spec.path} is a command and also has sub-commands; Discord allows only one"
         )
     if node.spec is not None:
-        return {"type": kind, **_described(node.spec), "options": _options(node.spec.options)}
+        return {
+            "type": kind,
+            **_described(node.spec, texts),
+            "options": _options(node.spec.options),
+        }
     if len(node.children) > MAX_OPTIONS:
         raise CommandShapeError(f"/{node.name} has more than {MAX_OPTIONS} sub-commands")
     subcommands = [
-        _command_body(child, SUB_COMMAND if child.spec else SUB_COMMAND_GROUP)
+        _command_body(child, SUB_COMMAND if child.spec else SUB_COMMAND_GROUP, texts)
         for _, child in sorted(node.children.items())
     ]
     return {
@@ -137,14 +161,31 @@ def _command_body(node: _Node, kind: int) -> dict[str, Any]:
     }
 
 
-def _described(spec: CommandSpec) -> dict[str, Any]:
+def _described(spec: CommandSpec, texts: I18n | None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": spec.path.split()[-1],
         "description": fit(spec.description, DESCRIPTION_LIMIT),
     }
+    translated = _translations(texts, command_texts.description_key(spec))
     if spec.description_de:
-        body["description_localizations"] = {"de": fit(spec.description_de, DESCRIPTION_LIMIT)}
+        translated.setdefault("de", spec.description_de)
+    localised = _localisations(translated, DESCRIPTION_LIMIT)
+    if localised:
+        body["description_localizations"] = localised
     return body
+
+
+def _translations(texts: I18n | None, key: str) -> dict[str, str]:
+    return command_texts.translations(texts, key) if texts is not None else {}
+
+
+def _localisations(translated: dict[str, str], limit: int) -> dict[str, str]:
+    """Catalog languages → Discord locales (Spanish twice), each text within `limit`."""
+    return {
+        locale: fit(text, limit)
+        for language, text in sorted(translated.items())
+        for locale in DISCORD_LOCALES.get(language, ())
+    }
 
 
 def _options(options: tuple[Option, ...]) -> list[dict[str, Any]]:
@@ -182,14 +223,18 @@ def _option(option: Option) -> dict[str, Any]:
 
 
 def _size(body: dict[str, Any]) -> int:
-    """Characters Discord counts against `COMMAND_SIZE_LIMIT`."""
-    total = len(body["name"]) + len(body.get("description", ""))
-    total += sum(len(text) for text in body.get("description_localizations", {}).values())
+    """Characters Discord counts against `COMMAND_SIZE_LIMIT`: of a localised field, only its
+    longest text (the default included) counts."""
+    descriptions = [
+        body.get("description", ""),
+        *body.get("description_localizations", {}).values(),
+    ]
+    total = len(body["name"]) + max(len(text) for text in descriptions)
     total += sum(len(c["name"]) + len(str(c["value"])) for c in body.get("choices", []))
     return total + sum(_size(option) for option in body.get("options", []))
 
 
-def _message_command(spec: MessageCommandSpec) -> dict[str, Any]:
+def _message_command(spec: MessageCommandSpec, texts: I18n | None) -> dict[str, Any]:
     if not 1 <= len(spec.name) <= NAME_LIMIT:
         raise CommandShapeError(f"message action “{spec.name}” needs a name of 1-32 characters")
     body: dict[str, Any] = {
@@ -198,6 +243,10 @@ def _message_command(spec: MessageCommandSpec) -> dict[str, Any]:
         "contexts": GUILD_ONLY,
         "default_member_permissions": default_member_permissions(spec.permission),
     }
+    translated = _translations(texts, command_texts.action_key(spec, "name"))
     if spec.name_de:
-        body["name_localizations"] = {"de": spec.name_de}
+        translated.setdefault("de", spec.name_de)
+    names = _localisations(translated, NAME_LIMIT)
+    if names:
+        body["name_localizations"] = names
     return body

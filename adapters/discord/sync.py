@@ -16,6 +16,7 @@ import discord
 
 from adapters.discord.commands import application_commands
 from bot.commands import CommandSpec, MessageCommandSpec
+from bot.i18n import I18n
 from bot.platform import Capability
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,14 @@ def offered(
     commands: Iterable[CommandSpec],
     message_commands: Iterable[MessageCommandSpec],
     capabilities: frozenset[Capability],
+    texts: I18n | None = None,
 ) -> list[dict[str, Any]]:
-    """The payload for the commands this platform can serve."""
+    """The payload for the commands this platform can serve, described in every language
+    `texts` (the catalogs) have."""
     return application_commands(
         [c for c in commands if all(r in capabilities for r in c.requires)],
         [m for m in message_commands if all(r in capabilities for r in m.requires)],
+        texts,
     )
 
 

@@ -144,6 +144,7 @@ class App:
             {path: c.spec for path, c in self.dispatcher.commands.items()},
             {name: m.spec for name, m in self.dispatcher.message_commands.items()},
             form_buttons=tuple(self.dispatcher.form_buttons),
+            texts=self.services.i18n,
         )
 
     @property

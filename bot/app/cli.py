@@ -24,6 +24,7 @@ from bot.cog import declared_commands
 from bot.data_lock import DataFolderUnusable
 from bot.errors import ConfigError
 from bot.host import Declarations
+from bot.i18n import CORE_LOCALES, I18n
 from bot.logs import configure_logging
 from bot.settings import Settings, describe_error
 from storage.database import DatabaseUnusable
@@ -168,7 +169,8 @@ def cog_declarations() -> Declarations:
 
     cogs = all_cogs()
     sections = {c.name: c.config_model for c in cogs if c.config_model is not None}
-    return Declarations.of(*declared_commands(cogs), sections)
+    texts = I18n.load([CORE_LOCALES, *(c.locales for c in cogs if c.locales)])
+    return Declarations.of(*declared_commands(cogs), sections, texts)
 
 
 def load_settings(args: argparse.Namespace) -> Settings:

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from bot import __version__, formatting
+from bot import __version__, command_texts, formatting
 from bot.cog import Cog, Services, after_delivery, command
 from bot.commands import Option, OptionType, Permission
 from bot.community_check import refusal
@@ -49,7 +49,7 @@ class MetaCog(Cog):
         for _, registered in sorted(dispatcher.commands.items()):
             spec = registered.spec
             if may_use(member, spec, roles, platform):
-                description = spec.description_for(interaction.locale)
+                description = command_texts.description(interaction.i18n, spec, interaction.locale)
                 lines.append(
                     interaction.t("help.line", usage=spec.usage(), description=description)
                 )
@@ -58,8 +58,12 @@ class MetaCog(Cog):
                 lines.append(
                     interaction.t(
                         "help.action",
-                        name=action.spec.name_for(interaction.locale),
-                        description=action.spec.description_for(interaction.locale),
+                        name=command_texts.action_name(
+                            interaction.i18n, action.spec, interaction.locale
+                        ),
+                        description=command_texts.action_description(
+                            interaction.i18n, action.spec, interaction.locale
+                        ),
                     )
                 )
         await interaction.reply(join(lines))
@@ -204,10 +208,11 @@ class MetaCog(Cog):
 
     @command(
         "dashboard",
-        "Get a sign-in link to this community's insights pages by direct message (admins,"
-        " ambassadors and moderators).",
-        description_de="Einen Anmeldelink zu den Auswertungen dieser Community per"
-        " Direktnachricht bekommen (Admins, Botschafter und Moderatoren).",
+        # At most 100 characters: Discord's limit for a description, in every language.
+        "Get a sign-in link to the insights pages by direct message (admins, ambassadors,"
+        " moderators).",
+        description_de="Per Direktnachricht einen Anmeldelink zu den Auswertungen holen"
+        " (Botschafter, Moderation, Admins).",
         private=True,
     )
     async def dashboard(self, interaction: Interaction) -> None:
