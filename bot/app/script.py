@@ -239,10 +239,22 @@ class Interpreter:
             return self._latest(reference, channel=channel, author_id=author_id)
         if kind in ("ticket", "flag") and target.removeprefix("#").isdigit():
             number = target.removeprefix("#")
-            opening = f"**Ticket #{number}:**" if kind == "ticket" else f"🚩 **Flag #{number}**"
-            return self._latest(reference, opening=opening)
+            return self._latest(reference, opening=self._openings(kind, number))
         known = ", ".join(MESSAGE_REFERENCES)
         raise ScriptError(f"“{reference}” names no message; write a number or one of: {known}")
+
+    def _openings(self, kind: str, number: str) -> tuple[str, ...]:
+        """How a tracker or a flag card starts, in every language the bot ships (a community
+        posts in its own): ``**Ticket #4:**``, ``🚩 **Flag #2**``, ``🚩 **Alerte #2**``."""
+        i18n = self.session.app.services.i18n
+        key = "tickets.tracker.title" if kind == "ticket" else "flag.title"
+        openings = []
+        for language in i18n.shipped:
+            template = i18n.raw(key, language)
+            head, _, tail = template.partition("{number}")
+            fixed = tail.split("{", 1)[0].rstrip(" ·")  # up to the next placeholder
+            openings.append(f"{head}{number}{fixed}")
+        return tuple(openings)
 
     def _latest(
         self,
@@ -250,7 +262,7 @@ class Interpreter:
         *,
         channel: str | None = None,
         author_id: str = BOT_ID,
-        opening: str = "",
+        opening: str | tuple[str, ...] = "",
     ) -> int:
         """The newest public, undeleted message that matches, or a polite error."""
         channel_id = self.community.channel_named(channel).id if channel else None
