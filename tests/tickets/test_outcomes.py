@@ -201,7 +201,7 @@ async def test_the_export_carries_the_outcome(desk: Desk) -> None:
         ("open", None),
     ]
     # Appended after the first columns, so imports by column position still work.
-    assert list(rows[0])[-2:] == ["outcome", "private"]
+    assert list(rows[0])[-3:] == ["outcome", "private", "language"]
 
 
 async def test_migration_6_marks_tickets_resolved_before_it_as_done(
