@@ -158,6 +158,11 @@ REGISTRY: tuple[Entry, ...] = (
         (Role("moderator_id"),),
     ),
     Keyed(
+        "moderation_automod_executions",
+        "Discord's AutoMod acting on the member's messages (a hash of the text, never the text)",
+        (Role("user_id", texts=("content_hash",)),),
+    ),
+    Keyed(
         "moderation_credits",
         "infractions credited to the member as one of the deciding moderators",
         (Role("moderator_id"),),

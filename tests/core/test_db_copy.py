@@ -28,6 +28,7 @@ from bot.app.cli import main
 from bot.app.runner import run_script
 from bot.settings import Settings
 from storage import copy
+from storage.automod import ExecutionEvent, pair
 from storage.database import Database, migrations
 from storage.platform_events import PlatformEventRepository
 from storage.process_claims import Claim, ProcessClaimRepository
@@ -116,6 +117,10 @@ async def community(settings: Settings, tmp_path: Path) -> Path:
         # Spam windows are kept in the database on PostgreSQL only (memory on SQLite).
         post = WindowPost(now, "C1", 1, 20, 0)
         await RuleWindowRepository(db).record("slack:T1", "U1", post, hour, 64, "M1")
+        # AutoMod's executions come from Discord's gateway, not from chat.
+        async with db.transaction() as tx:
+            blocked = ExecutionEvent("discord:1", "7", "U1", "C1", "spam", "block", None, now)
+            await pair(tx, blocked)
         # Sign-in links are made and spent over the web server, not in chat.
         sign_in = SignInStore(db)
         await sign_in.signing_key(now)
