@@ -69,11 +69,14 @@ async def sync_automod(args: argparse.Namespace, settings: Settings) -> int:
     try:
         await _login(client, settings.discord_token.get_secret_value())
         wanted = args.guild or _export_guild(document) or list(settings.discord_guild_ids)
-        guilds = [discord.Object(g) for g in wanted] or [
-            guild async for guild in client.fetch_guilds(limit=None)
-        ]
+        guilds = [guild async for guild in client.fetch_guilds(limit=None)]
+        for missing in sorted(set(wanted) - {guild.id for guild in guilds}):
+            print(f"{missing}: the bot is not on this server", file=sys.stderr)
+            failed += 1
+        if wanted:
+            guilds = [guild for guild in guilds if guild.id in wanted]
         for guild in guilds:
-            name = getattr(guild, "name", None) or str(guild.id)
+            name = guild.name
             try:
                 result = await sync_rules(client.http, guild.id, rules)
             except AutoModRefused as refused:
@@ -85,7 +88,7 @@ async def sync_automod(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  not applied: {line}")
     finally:
         await client.close()
-    if not guilds:
+    if not guilds and not wanted:
         print("The bot is on no server yet: add it with `python -m bot discord invite`.")
     return 1 if failed else 0
 

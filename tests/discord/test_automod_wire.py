@@ -350,3 +350,20 @@ async def test_a_file_that_is_not_an_export_is_refused_with_how_to_write_one(
     assert await sync(settings, fake, file) == 2
     assert "not an AutoMod export" in capsys.readouterr().err
     assert fake.writes == [] and fake.rules[OTHERS_RULE["id"]] == OTHERS_RULE
+
+
+async def test_an_export_for_one_server_goes_to_that_server_only(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    file = tmp_path / "one.json"
+    for guild, expected in ((GUILD_ID, 0), (GUILD_ID + 1, 1)):
+        file.write_text(
+            json.dumps({"community": f"discord:{guild}", "rules": []}), encoding="utf-8"
+        )
+        assert await sync(settings, fake, file) == expected
+    out, err = capsys.readouterr()
+    assert "Wire Test: nothing to change (0 of the bot's rules up to date;" in out
+    assert f"{GUILD_ID + 1}: the bot is not on this server" in err
