@@ -129,8 +129,11 @@ class ModerationConfig(StrictModel):
     # A flag desk per language, e.g. { de = "mod-de" }: a flag about a message in one of the
     # language's channels ([community.languages] channels) is posted there, in that language;
     # every other flag goes to flag_channel. A desk channel that cannot be found falls back
-    # to flag_channel, so no flag is kept from the moderators.
-    desks: dict[str, ChannelSetting] = Field(default_factory=dict)
+    # to flag_channel, so no flag is kept from the moderators. `config check --platform`
+    # checks each desk as it checks flag_channel.
+    desks: dict[str, Annotated[ChannelSetting, ChannelNeeds.of(Use.POST, Use.REACT)]] = Field(
+        default_factory=dict
+    )
     # Where admins hear that flags cannot reach the moderators; empty: the ambassadors' channel.
     alert_channel: ChannelSetting = ""
     reactions: Reactions = Field(default_factory=Reactions)

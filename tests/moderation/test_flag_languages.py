@@ -157,3 +157,12 @@ def test_desk_languages_are_read_the_way_the_bot_knows_them(tmp_path: Path) -> N
     path.write_text('[moderation]\ndesks = { DE = "mod-de" }\n', encoding="utf-8")
     checked = check_file(ConfigFile.load(path), {"moderation": ModerationConfig})
     assert checked.section("moderation", ModerationConfig).desks == {"de": "mod-de"}
+
+
+def test_config_check_looks_for_each_desk_like_the_flag_channel(tmp_path: Path) -> None:
+    path = tmp_path / "botschafter.toml"
+    path.write_text('[moderation]\ndesks = { de = "mod-de" }\n', encoding="utf-8")
+    checked = check_file(ConfigFile.load(path), {"moderation": ModerationConfig})
+    assert checked.channel_settings()["moderation.desks.de"] == "mod-de"
+    needs = checked.channel_needs("moderation.desks.de")
+    assert needs == checked.channel_needs("community.channels.moderators")
