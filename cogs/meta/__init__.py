@@ -76,13 +76,17 @@ class MetaCog(Cog):
     async def about(self, interaction: Interaction) -> None:
         services = self.services
         uptime = services.clock.now() - services.started_at
-        await interaction.say(
-            "about.text",
-            version=__version__,
-            uptime=formatting.duration(uptime, interaction.locale),
-            platforms=", ".join(services.platforms.names()),
-            community=interaction.config.community.name
-            or await interaction.platform.community_name(interaction.community),
+        # A public answer: in the channel's language (or the community's), for all who read it.
+        language = interaction.community_locale
+        await interaction.reply(
+            interaction.t_public(
+                "about.text",
+                version=__version__,
+                uptime=formatting.duration(uptime, language),
+                platforms=", ".join(services.platforms.names()),
+                community=interaction.config.community.name
+                or await interaction.platform.community_name(interaction.community),
+            )
         )
 
     @command(

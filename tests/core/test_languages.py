@@ -164,3 +164,20 @@ async def test_public_posts_in_a_language_channel_use_its_language_replies_the_m
         assert "cannot give kudos to yourself" in community.last_private(ben)  # his language
     finally:
         await session.app.close()
+
+
+async def test_about_in_a_language_channel_answers_everyone_there_in_its_language(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    write_config(LANGUAGES)
+    community = LocalCommunity()
+    community.add_channel("general-de")
+    ben = community.add_member("Ben", locale="en-US")
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    try:
+        await community.run(ben, "/about", channel="general-de")
+        assert "läuft seit" in community.read("#general-de")[-1].text
+        await community.run(ben, "/about")
+        assert "up for" in community.read("#general")[-1].text
+    finally:
+        await session.app.close()
