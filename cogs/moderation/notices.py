@@ -115,6 +115,10 @@ class Notifier:
         if flag.post_channel_id is None:
             log.warning("flag %s: %s was not notified of the %s", flag.id, flag.author_id, action)
             return
+        # Said next to the flag: in the language of its desk.
+        section = config.section("moderation", ModerationConfig)
+        if flag.language in section.desks:
+            locale = self._services.i18n.pick_locale(flag.language, config.community.locale)
         label = self._services.i18n.text(f"action.{action.value}", locale)
         text = self._services.i18n.t(
             "feedback.not_notified", locale, number=flag.id, member=flag.author_name, action=label

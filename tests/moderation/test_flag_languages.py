@@ -166,3 +166,20 @@ def test_config_check_looks_for_each_desk_like_the_flag_channel(tmp_path: Path) 
     assert checked.channel_settings()["moderation.desks.de"] == "mod-de"
     needs = checked.channel_needs("moderation.desks.de")
     assert needs == checked.channel_needs("community.channels.moderators")
+
+
+async def test_what_is_said_next_to_a_desks_flag_is_in_its_language(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> None:
+    session = await open_session(settings, clock, write_config, DESKS + RULES)
+    try:
+        c = session.community
+        c.dms_closed.add("jonas")
+        await c.post(c.member("Jonas"), "#general-de", "darn, schon wieder")
+        [flag] = c.read("#mod-de")
+        await c.react(c.member("Mo"), flag.number, "👢")
+        assert "jonas" not in c.members
+        said = c.read("#mod-de")[-1].text
+        assert said.startswith("Fall #1: Jonas wurde")
+    finally:
+        await session.app.close()
