@@ -29,7 +29,8 @@ from adapters.discord.render import (
     render_message,
     with_role_ids,
 )
-from bot.errors import MissingPermission, NotFound, UserError
+from bot.errors import MissingPermission, NotFound
+from bot.i18n import core_error
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
 from bot.outgoing import OutgoingMessage
 from bot.platform import Capability
@@ -145,7 +146,7 @@ class DiscordActions:
         self, user: UserRef, duration: timedelta, reason: str, *, recovering: bool = False
     ) -> None:
         if duration > MAX_TIMEOUT:
-            raise UserError("Discord allows timeouts of at most 28 days; choose a shorter one.")
+            raise core_error("core.platform.timeout_too_long")
         member = await self._member(user)
         verb, permission = "time out", "Timeout Members"
         self._check_rank(member, verb, permission, lambda p: p.moderate_members)

@@ -74,6 +74,9 @@ async def test_a_fault_of_ours_is_a_short_500_with_the_security_headers(
     assert_protected(response)
     text = await response.text()
     assert "went wrong on our side" in text and "/srv/secret" not in text
+    french = await client.get(BOARD, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert french.status == 500
+    assert "Un problème est survenu de notre côté" in await french.text()
 
 
 async def test_a_page_past_the_end_shows_the_last_page(

@@ -21,7 +21,7 @@ from aiohttp import web
 from bot.app.web import board, feeds, insights, ops, paths
 from bot.app.web.context import WebContext
 from bot.app.web.language import load_texts
-from bot.app.web.pages import CONTEXT, environment, not_found
+from bot.app.web.pages import CONTEXT, environment, not_found, presenter
 from bot.app.web.prometheus import registry_for
 from bot.app.web.rate_limits import RateLimitWaits
 from bot.app.web.security import Handler, security_headers
@@ -174,6 +174,16 @@ async def _pages_for_errors(request: web.Request, handler: Handler) -> web.Strea
         raise
     except Exception:
         log.exception("web: %s %s failed", request.method, request.path)
-        return web.Response(
-            status=500, text="Something went wrong on our side; the bot's log says what.\n"
-        )
+        return web.Response(status=500, text=f"{_fault(request)}\n")
+
+
+# The last resort, when even the texts failed: English.
+FAULT = "Something went wrong on our side; the bot's log says what."
+
+
+def _fault(request: web.Request) -> str:
+    """The 500's one line in the visitor's language (``web.fault``)."""
+    try:
+        return presenter(request).t("web.fault")
+    except Exception:
+        return FAULT
