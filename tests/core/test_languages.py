@@ -181,3 +181,16 @@ async def test_about_in_a_language_channel_answers_everyone_there_in_its_languag
         assert "up for" in community.read("#general")[-1].text
     finally:
         await session.app.close()
+
+
+async def test_config_set_refuses_a_language_channel_that_is_not_there(session: LocalSession):
+    c = session.community
+    alice = c.member("Alice")
+    await c.run(alice, '/config set community.languages.channels { "allgemein" = "de" }')
+    assert "“allgemein”" in c.last_private(alice)
+    await c.run(alice, '/config set community.languages.channels { "general" = "xx" }')
+    assert "“xx” is not a language the bot speaks" in c.last_private(alice)
+    await c.run(alice, '/config set community.languages.channels { "general" = "de" }')
+    assert c.last_private(alice).startswith("Saved")
+    await c.run(c.member("Ben"), "/kudos give @Amy danke")
+    assert c.read("#general")[-1].text.startswith("🙌 Ben dankt @Amy")
