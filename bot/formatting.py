@@ -1,8 +1,9 @@
-"""Dates, times, numbers and durations as members of each language write them (Babel/CLDR).
+"""Dates, times and durations as members of each language write them (Babel/CLDR).
 
-Every time, date, number or duration a member reads goes through here, so a French tracker
-says ``05/01/2026 09:00 UTC`` and ``3 j`` while a Polish digest writes ``12 345``. Times are
-shown in UTC with the zone named: trackers and flag cards are read across time zones.
+Every time, date or duration a member reads goes through here, so a French tracker says
+``05/01/2026 09:00 UTC`` and ``3 j``. Times are shown in UTC with the zone named: trackers
+and flag cards are read across time zones. Counts in texts are grouped by `bot.i18n`
+(``12 345`` in Polish), which picks their plural form too.
 
 English keeps two deliberate forms: dates are ISO (``2026-01-05 09:00 UTC``), which every
 English-speaking region reads the same way (CLDR's ``en`` would write ``1/5/26``, a different
@@ -17,9 +18,8 @@ import functools
 from datetime import UTC, date, datetime, timedelta
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton, format_timedelta
+from babel.dates import format_skeleton
 from babel.lists import format_list
-from babel.numbers import format_decimal
 from babel.units import format_unit
 
 from bot.commands import format_duration
@@ -49,11 +49,6 @@ def day(value: date, locale: str) -> str:
     return format_skeleton("yMd", value, locale=language)
 
 
-def number(value: int | float, locale: str) -> str:
-    """A number with the language's grouping and decimal mark: ``12,345``; ``12.345``."""
-    return format_decimal(value, locale=_locale(locale))
-
-
 def age(delta: timedelta, locale: str) -> str:
     """A coarse age in the largest whole unit, rounded down (``3d``, ``5h``, ``12m``; German
     ``3 Tg.``): past the largest unit, precision is noise. At least a minute, unless zero."""
@@ -77,11 +72,6 @@ def duration(delta: timedelta, locale: str) -> str:
     if not parts:
         return _unit(0, "second", locale)
     return format_list(parts, locale=_locale(locale))
-
-
-def relative(delta: timedelta, locale: str) -> str:
-    """How far from now, with its direction: ``in 3 hours``, ``3 hours ago``; ``vor 3 Tagen``."""
-    return format_timedelta(delta, add_direction=True, locale=_locale(locale))
 
 
 def _unit(seconds: int, unit: str, locale: str) -> str:

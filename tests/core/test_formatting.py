@@ -41,13 +41,6 @@ def test_durations_read_as_words_of_the_language() -> None:
     assert formatting.age(timedelta(seconds=20), "it") == "1 min"
 
 
-def test_numbers_and_relative_times_follow_the_language() -> None:
-    assert formatting.number(12345, "en") == "12,345"
-    assert formatting.number(12345, "de") == "12.345"
-    assert formatting.relative(timedelta(hours=-3), "de") == "vor 3 Stunden"
-    assert formatting.relative(timedelta(days=2), "fr") == "dans 2 jours"
-
-
 def test_an_unknown_language_is_written_as_english() -> None:
     assert formatting.moment(MOMENT, "xx") == "2026-01-05 09:00 UTC"
 

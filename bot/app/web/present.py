@@ -62,9 +62,6 @@ class Presenter:
     def age(self, moment: datetime) -> str:
         return formatting.age(self.now - moment, self.locale)
 
-    def number(self, value: int | float) -> str:
-        return formatting.number(value, self.locale)
-
     def step(self, entry: HistoryEntry) -> StepView:
         action = entry.action
         if action == "resolved" and entry.outcome not in (None, Outcome.DONE):
