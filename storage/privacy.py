@@ -110,6 +110,11 @@ REGISTRY: tuple[Entry, ...] = (
         (Role("member_id", names=("name",)),),
     ),
     Keyed(
+        "welcome_raids",
+        "raid states the member ended or undid as a moderator",
+        (Role("ended_by"), Role("undone_by")),
+    ),
+    Keyed(
         "kudos",
         "kudos given and received, with the reason",
         (Role("giver_id", texts=("reason",)), Role("receiver_id", ("receiver_name",), ("reason",))),

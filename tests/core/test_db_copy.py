@@ -71,12 +71,13 @@ as Ben
 /privacy request export
 as Alice
 /config set welcome.dm true
+/config set welcome.raids.timeout_younger_than_hours 24
 join W1
 join W2
 join W3
 join W4
 join W5
-join W6
+join W6 age=1h
 as Ben
 /ticket open "Dark mode for the app" details:"The white background hurts at night." category:app
 as Jonas

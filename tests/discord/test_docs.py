@@ -25,6 +25,8 @@ COLUMNS = (
     Capability.BUTTONS,
     Capability.FORMS,
     Capability.MESSAGE_COMMANDS,
+    Capability.SLOW_MODE,
+    Capability.PAUSE_INVITES,
 )
 
 

@@ -26,6 +26,8 @@ COLUMNS = (
     Capability.BUTTONS,
     Capability.FORMS,
     Capability.MESSAGE_COMMANDS,
+    Capability.SLOW_MODE,
+    Capability.PAUSE_INVITES,
 )
 
 
