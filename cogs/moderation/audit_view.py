@@ -14,8 +14,10 @@ from bot.interaction import Interaction
 from bot.model import UserRef
 from bot.outgoing import OutgoingMessage, Rich, join
 from bot.text import excerpt
+from cogs.moderation.actions import ModAction
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.view import format_time
+from storage.appeals import AppealStatus
 from storage.audit import AuditEntry, AuditQuery
 from storage.moderation import ModerationRepository
 
@@ -26,6 +28,26 @@ SHOWN_REASON_CHARS = 80
 SCOPE = "moderation."
 # What a subject ("flag:3") reads as on a line.
 _SUBJECTS = {"flag": "audit.flag", "infraction": "audit.infraction", "appeal": "audit.appeal"}
+# Every action the moderation cog logs (after SCOPE); each has a name in the catalogs
+# (`audit.action.*`): decisions on flags and infractions, lifts, votes, notes, appeals and
+# leaked secrets.
+ACTIONS = (
+    *(a.value for a in ModAction),
+    "unban",
+    "untimeout",
+    "note",
+    "report",
+    "vote",
+    "vote_withdrawn",
+    "action_failed",
+    "pardon",
+    "pardon_vote",
+    "appeal",
+    "appeal_vote",
+    *(f"appeal_{s.value}" for s in AppealStatus if s is not AppealStatus.OPEN),
+    "secret_found",
+    "secret_removed",
+)
 
 
 class AuditCommands:
@@ -78,7 +100,7 @@ class AuditCommands:
         query = AuditQuery(
             member_id=member.id if isinstance(member, UserRef) else "",
             actor_id=moderator.id if isinstance(moderator, UserRef) else "",
-            action=(args.text("action") or "").strip().lower().removeprefix(SCOPE),
+            action=_code(interaction, args.text("action") or ""),
             prefix=SCOPE,
         )
         page = int(args["page"] or 1)  # type: ignore[call-overload]
@@ -108,8 +130,25 @@ class AuditCommands:
         )
 
 
+def _code(interaction: Interaction, typed: str) -> str:
+    """The action a moderator filters by: its code ("warn") or its name in their language
+    ("verwarnt"), so the filter takes the words the log shows."""
+    typed = typed.strip().casefold().removeprefix(SCOPE)
+    for code in ACTIONS:
+        if action_name(interaction.i18n, interaction.locale, code).casefold() == typed:
+            return code
+    return typed
+
+
+def action_name(i18n: I18n, locale: str, action: str) -> str:
+    """What a logged action reads as; an action this version does not know (one a newer
+    version logged) shows as it was stored."""
+    code = action.removeprefix(SCOPE)
+    return i18n.text(f"audit.action.{code}", locale) if code in ACTIONS else code
+
+
 def _line(i18n: I18n, locale: str, entry: AuditEntry, names: dict[str, str]) -> Rich:
-    action = entry.action.removeprefix(SCOPE)
+    action = action_name(i18n, locale, entry.action)
     about = names.get(entry.member_id, entry.member_id) if entry.member_id else "—"
     kind, _, number = entry.subject.partition(":")
     subject = i18n.text(_SUBJECTS[kind], locale, number=number) if kind in _SUBJECTS else ""

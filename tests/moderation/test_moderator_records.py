@@ -123,7 +123,22 @@ async def test_an_upheld_appeal_is_told_and_recorded(session: LocalSession) -> N
     notice = c.direct_messages(ben)[-1].text
     assert "upheld it" in notice and "jokes count too" in notice
     await c.run(max_, "/audit action:appeal_upheld")
-    assert "appeal_upheld · Ben · appeal #1" in c.last_private(max_)
+    assert "appeal rejected, infraction upheld · Ben · appeal #1" in c.last_private(max_)
+
+
+async def test_audit_names_actions_in_the_moderators_language_and_filters_by_that_name(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    jan = c.add_member("Jan", roles=("Moderators",), locale="de")
+    await c.run(c.member("Mo"), "/warn @ben spam")
+    await c.run(c.member("Mo"), "/note @ben watch him")
+    await c.run(jan, "/audit")
+    log = c.last_private(jan)
+    assert "Mo · verwarnt · Ben · Meldung #1" in log and "Mo · Notiz angelegt · Ben" in log
+    assert " warn " not in log and " note " not in log
+    await c.run(jan, "/audit action:Verwarnt")
+    assert "verwarnt" in c.last_private(jan) and "Notiz" not in c.last_private(jan)
 
 
 async def test_audit_filters_by_member_moderator_and_action_and_pages(
@@ -137,7 +152,7 @@ async def test_audit_filters_by_member_moderator_and_action_and_pages(
     await c.run(max_, "/audit")
     first = c.last_private(max_)
     assert "Moderation log: 13 entries** (page 1 of 2)" in first
-    assert "Max · warn · Zoe · flag #" in first and first.count("\n#") == 10
+    assert "Max · warned · Zoe · flag #" in first and first.count("\n#") == 10
     assert "/audit page:2" in first
     await c.run(max_, "/audit page:2")
     assert "(page 2 of 2)" in c.last_private(max_) and "spam 0" in c.last_private(max_)

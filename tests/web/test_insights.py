@@ -289,10 +289,12 @@ async def test_the_numbers_of_a_seeded_community_are_right(desk: Desk, client: T
     ]
     assert await table_of(client, "actions") == [
         ["Decision", "Count"],
-        ["delete", "1"],
-        ["dismiss", "2"],
-        ["warn", "2"],
+        ["message deleted", "1"],
+        ["flag dismissed", "2"],
+        ["warned", "2"],
     ]
+    german = await client.get(f"{INSIGHTS}/actions.csv?from=2026-01-05&to=2026-01-18&lang=de")
+    assert "Nachricht gelöscht,1" in await german.text() and "warn," not in await german.text()
     assert await table_of(client, "repeat-offenders") == [["Member", "Infractions"], ["Ben", "2"]]
     assert await table_of(client, "welcome-weekly") == [
         ["Week of", "Joins", "Kudos"],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.app.web.present import Presenter
+from cogs.moderation.audit_view import action_name
 from storage.insights import ModerationFigures, TicketFigures, WelcomeFigures
 
 
@@ -161,7 +162,7 @@ def moderation_tables(present: Presenter, figures: ModerationFigures) -> list[Ta
             "actions",
             t("insights.actions"),
             [t("insights.col_action"), t("insights.col_count")],
-            [[k, str(v)] for k, v in sorted(figures.actions.items())],
+            [[_decision(present, k), str(v)] for k, v in sorted(figures.actions.items())],
             Chart(),
             t("insights.none_in_range"),
         ),
@@ -209,3 +210,8 @@ OUTCOMES = frozenset({"done", "declined", "duplicate"})
 
 def _outcome(present: Presenter, outcome: str) -> str:
     return present.t(f"insights.outcome_{outcome}") if outcome in OUTCOMES else outcome
+
+
+def _decision(present: Presenter, action: str) -> str:
+    """A flag's decision ("warn") as the moderation log names it, in the page's language."""
+    return action_name(present.texts, present.locale, action)
