@@ -200,7 +200,9 @@ class Dispatcher:
                     "core.unavailable",
                     command=spec.path,
                     platform=platform.name,
-                    capability=str(missing[0]),
+                    capability=interaction.i18n.text(
+                        f"core.capability.{missing[0].name.lower()}", interaction.locale
+                    ),
                 )
             if isinstance(event.arguments, str):
                 args = parse_arguments(spec, remaining, platform, event.community)

@@ -12,8 +12,10 @@ from bot.cog import Cog, command, listen
 from bot.commands import Option, OptionType, Permission
 from bot.errors import UserError
 from bot.events import MessagePosted
+from bot.i18n import CORE_LOCALES, FALLBACK_LOCALE, I18n
 from bot.interaction import Interaction
 from bot.outgoing import Button
+from bot.platform import Capability
 from bot.settings import Settings
 from storage.database import TransactionConflict
 
@@ -251,3 +253,43 @@ async def test_a_listener_that_lost_a_transaction_race_runs_again(
         assert "failed" not in caplog.text
     finally:
         await session.app.close()
+
+
+class Pausing(Cog):
+    name = "pausing"
+
+    @command("calm", "Slows a channel down.", requires=(Capability.SLOW_MODE,))
+    async def calm(self, interaction: Interaction) -> None:
+        await interaction.reply("calmer")
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "/calm is not available here: local cannot set slow mode."),
+        (
+            "de",
+            "/calm ist hier nicht verfügbar: local kann das nicht (den Langsam-Modus einstellen).",
+        ),
+        ("pl", "(włączać tryb powolny)"),
+    ],
+)
+async def test_a_command_the_platform_cannot_carry_out_says_why_in_the_members_language(
+    settings: Settings, clock: VirtualClock, locale: str, expected: str
+) -> None:
+    session = await LocalSession.open(settings, clock=clock, cog_types=[Pausing])
+    try:
+        platform = session.app.services.platform(session.community.community)
+        platform.capabilities = frozenset(Capability) - {Capability.SLOW_MODE}  # type: ignore[misc]
+        member = session.community.add_member("Zofia", locale=locale)
+        await session.community.run(member, "/calm")
+        answer = session.community.last_private(member)
+    finally:
+        await session.app.close()
+    assert expected in answer and "calmer" not in answer
+
+
+def test_every_capability_has_a_phrase_in_the_core_catalog() -> None:
+    english = I18n.load([CORE_LOCALES]).entries(FALLBACK_LOCALE)
+    missing = [c.name for c in Capability if f"core.capability.{c.name.lower()}" not in english]
+    assert missing == []
