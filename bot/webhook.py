@@ -35,11 +35,24 @@ class WebhookError(TemporaryFailure):
     `permanent` when asking again cannot help: the endpoint refused the request (HTTP 4xx
     other than 408, 425 and 429) or redirected it. An outage (no answer, 5xx) is not."""
 
-    def __init__(self, host: str, reason: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        reason: str,
+        *,
+        permanent: bool = False,
+        why: str = "failed",
+        details: Mapping[str, str | int] | None = None,
+    ) -> None:
         super().__init__(f"{host} {reason}")
         self.host = host
         self.reason = reason
         self.permanent = permanent
+        # What happened as a code and its values, for a text in the reader's language (the
+        # message above is the log's, in English): timeout, unknown_host, refused_connection,
+        # unreachable, failed, redirect, status.
+        self.why = why
+        self.details: dict[str, str | int] = dict(details or {})
 
 
 def webhook_host(url: SecretStr) -> str:
@@ -83,24 +96,43 @@ async def post_to_webhook(
         ):
             status = answer.status
     except TimeoutError:
-        raise WebhookError(host, f"did not answer within {TIMEOUT_SECONDS} s") from None
+        raise WebhookError(
+            host,
+            f"did not answer within {TIMEOUT_SECONDS} s",
+            why="timeout",
+            details={"seconds": TIMEOUT_SECONDS},
+        ) from None
     except aiohttp.ClientConnectorError as error:
-        raise WebhookError(host, f"could not be reached ({_why(error.os_error)})") from None
+        why, words = _why(error.os_error)
+        raise WebhookError(
+            host, f"could not be reached ({words})", why=why, details={"name": words}
+        ) from None
     except (aiohttp.ClientError, OSError, ValueError) as error:
-        raise WebhookError(host, f"failed ({type(error).__name__})") from None
+        name = type(error).__name__
+        raise WebhookError(host, f"failed ({name})", details={"name": name}) from None
     if 300 <= status < 400:
         raise WebhookError(
-            host, f"answered HTTP {status}, a redirect (not followed)", permanent=True
+            host,
+            f"answered HTTP {status}, a redirect (not followed)",
+            permanent=True,
+            why="redirect",
+            details={"status": status},
         )
     if status >= 400 or status < 200:
         refused = 400 <= status < 500 and status not in _WORTH_ASKING_AGAIN
-        raise WebhookError(host, f"answered HTTP {status}", permanent=refused)
+        raise WebhookError(
+            host,
+            f"answered HTTP {status}",
+            permanent=refused,
+            why="status",
+            details={"status": status},
+        )
 
 
-def _why(error: OSError) -> str:
-    """A connection failure in a few words; the OS text may quote the address."""
+def _why(error: OSError) -> tuple[str, str]:
+    """A connection failure as a code and a few words; the OS text may quote the address."""
     if isinstance(error, socket.gaierror):
-        return "unknown host"
+        return "unknown_host", "unknown host"
     if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    return type(error).__name__
+        return "refused_connection", "connection refused"
+    return "unreachable", type(error).__name__

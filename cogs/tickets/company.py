@@ -72,6 +72,23 @@ class WebhookUnset(PlatformError):
     """The webhook was removed from the configuration before the escalation went out."""
 
 
+class CompanyRefused(PlatformError):
+    """The company's webhook refused the escalation; `cause` says how, for the ambassadors'
+    notice in their language."""
+
+    def __init__(self, cause: WebhookError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class CompanyUnreachable(PlatformUnavailable):
+    """The company's webhook did not take the escalation this time; the outbox retries."""
+
+    def __init__(self, cause: WebhookError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 @dataclass(frozen=True, slots=True)
 class HandOver:
     """What an escalation reached: the channel summary (None: no company channel) and
@@ -208,9 +225,9 @@ class Company:
             await post_to_webhook(url, data["body"], headers)
         except WebhookError as error:
             if error.permanent:
-                raise PlatformError(str(error)) from None
+                raise CompanyRefused(error) from None
             await self._tell_retrying(attempt.key, community, int(data["number"]), error)
-            raise PlatformUnavailable(str(error)) from None
+            raise CompanyUnreachable(error) from None
 
     async def webhook_done(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
         """The escalation reached the company, or will not: the ambassadors hear which
@@ -234,7 +251,7 @@ class Company:
             await self._tell(tx, data, "webhook_unset")
         else:
             key = "webhook_failed" if tries > 1 else "webhook_refused"
-            await self._tell(tx, data, key, attempts=tries, error=str(outcome.error))
+            await self._tell(tx, data, key, attempts=tries, error=outcome.error)
 
     async def hand_over_job(self, job: Job) -> None:
         """A webhook job left by an older version: write its call to the outbox."""
@@ -259,7 +276,7 @@ class Company:
             "tickets.company.webhook_retrying",
             notices.locale,
             number=number,
-            error=str(error),
+            error=self._what_failed(error, notices.locale),
             within=RETRY_WINDOW,
         )
         async with self._services.db.transaction() as tx:
@@ -268,16 +285,35 @@ class Company:
         await notices.deliver()
 
     async def _tell(
-        self, tx: Transaction, data: dict[str, Any], key: str, **values: str | int
+        self,
+        tx: Transaction,
+        data: dict[str, Any],
+        key: str,
+        *,
+        error: PlatformError | None = None,
+        **values: str | int,
     ) -> None:
         """Tell the ambassadors the outcome, under a key derived from the call's (once)."""
         community = Community.from_key(str(data["community"]))
         notices = await self._announcer.notices(community)
         notices.begin(tx, f"{data['key']}:{key}")
+        if error is not None:
+            cause = getattr(error, "cause", None)
+            failed = cause if isinstance(cause, WebhookError) else error
+            values["error"] = self._what_failed(failed, notices.locale)
         text = self._services.i18n.t(
             f"tickets.company.{key}", notices.locale, number=int(data["number"]), **values
         )
         await self._announcer.to_ambassadors(notices, community, text)
+
+    def _what_failed(self, error: Exception, locale: str) -> str:
+        """How the call failed, in the ambassadors' language ("hooks.example.com antwortete
+        mit HTTP 503"); an error from elsewhere (a restart, an older version) as logged."""
+        if not isinstance(error, WebhookError):
+            return str(error)
+        return self._services.i18n.text(
+            f"tickets.company.why.{error.why}", locale, host=error.host, **error.details
+        )
 
 
 def webhook_body(ticket: Ticket, by: Member, note: str) -> dict[str, Any]:

@@ -322,3 +322,22 @@ async def test_an_unreachable_host_is_named_without_its_path(desk: Desk) -> None
     notice = desk.channel("ambassadors")[-1]
     assert "(127.0.0.1:9 could not be reached (connection refused))" in notice
     assert_no_secret(notice)
+
+
+async def test_the_ambassadors_hear_how_the_webhook_failed_in_their_language(
+    desk: Desk, endpoint: Endpoint
+) -> None:
+    endpoint.failures_left = 100
+    await use_webhook(desk, endpoint.url)
+    reply = await desk.run("Alice", "/config set community.locale de")
+    assert "`community.locale`" in reply, reply
+    await desk.open("Ben")
+    await desk.run("Amy", "/ticket escalate #1 Asked product")
+    await desk.advance(timedelta(minutes=1))
+    endpoint.status = 404
+    await desk.advance(timedelta(days=2))
+    host = endpoint.url.split("/")[2]
+    notices = [m for m in desk.channel("ambassadors") if "#1" in m]
+    assert any(f"({host} antwortete mit HTTP 503)" in m for m in notices), notices
+    assert any(f"({host} antwortete mit HTTP 404)" in m for m in notices), notices
+    assert not any("answered" in m for m in notices)
