@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from babel.lists import format_list
+from babel.numbers import format_decimal
 from babel.units import format_unit
 
 from bot.commands import format_duration
@@ -47,6 +48,19 @@ def day(value: date, locale: str) -> str:
     if language.language == ENGLISH:
         return value.isoformat()
     return format_skeleton("yMd", value, locale=language)
+
+
+def month(value: date, locale: str) -> str:
+    """A calendar month: ``2026-01``; ``Januar 2026``; ``styczeń 2026``."""
+    language = _locale(locale)
+    if language.language == ENGLISH:
+        return f"{value:%Y-%m}"
+    return format_skeleton("yMMMM", value, locale=language)
+
+
+def tenths(value: float, locale: str) -> str:
+    """A figure with one decimal, written the language's way: ``3.5``; ``3,5``."""
+    return format_decimal(value, format="#,##0.0", locale=_locale(locale))
 
 
 def age(delta: timedelta, locale: str) -> str:

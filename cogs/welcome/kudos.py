@@ -109,7 +109,9 @@ class Kudos:
         own = await self.repository.received(community.key, interaction.member.id, since)
         # The board is public: in the community's language, and "you" needs a name.
         t = interaction.t_public
-        body: list[Rich] = [t("kudos.top.title", month=f"{now:%Y-%m}")]
+        body: list[Rich] = [
+            t("kudos.top.title", month=formatting.month(now, interaction.community_locale))
+        ]
         if not entries:
             body.append(t("kudos.top.empty"))
         for rank, entry in enumerate(entries, start=1):

@@ -295,6 +295,10 @@ async def test_the_numbers_of_a_seeded_community_are_right(desk: Desk, client: T
     ]
     german = await client.get(f"{INSIGHTS}/actions.csv?from=2026-01-05&to=2026-01-18&lang=de")
     assert "Nachricht gelöscht,1" in await german.text() and "warn," not in await german.text()
+    summary = await client.get(
+        f"{INSIGHTS}/moderation-summary.csv?from=2026-01-05&to=2026-01-18&lang=de"
+    )
+    assert "3,0 Std." in await summary.text()
     assert await table_of(client, "repeat-offenders") == [["Member", "Infractions"], ["Ben", "2"]]
     assert await table_of(client, "welcome-weekly") == [
         ["Week of", "Joins", "Kudos"],

@@ -139,7 +139,7 @@ async def test_public_kudos_speak_the_communitys_language_not_the_givers(
     )
     await c.run(c.member("Ben"), "/kudos top")
     assert c.read("#general")[-1].text.splitlines() == [
-        "🏆 **Kudos-Bestenliste für 2026-01**",
+        "🏆 **Kudos-Bestenliste für Januar 2026**",
         "1. Amy: 2",
         "Ben, du hast diesen Monat 0 Kudos bekommen.",
     ]
@@ -184,3 +184,11 @@ async def test_the_same_thanks_retried_at_once_is_one_kudos_and_one_post(
     await session.advance(timedelta(minutes=11))
     await c.run(ben, "/kudos give @Amy for the export fix")  # later: meant again
     assert c.read("#general")[-1].text.endswith("(Amy has 2 kudos this month.)")
+
+
+async def test_top_names_the_month_in_the_communitys_language(session: LocalSession) -> None:
+    c = session.community
+    await c.run(c.member("Alice"), "/config set community.locale pl")
+    await c.run(c.member("Ben"), "/kudos give @Amy one")
+    await c.run(c.member("Amy"), "/kudos top")
+    assert c.read("#general")[-1].text.startswith("🏆 **Ranking kudosów: styczeń 2026**")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot import formatting
 from bot.app.web.present import Presenter
 from cogs.moderation.audit_view import action_name
 from storage.insights import ModerationFigures, TicketFigures, WelcomeFigures
@@ -60,7 +61,8 @@ def duration(present: Presenter, value: timedelta | None) -> str:
     """A median as hours with one decimal (days read badly in a table); "—" for none."""
     if value is None:
         return "—"
-    return present.t("insights.hours", hours=f"{value.total_seconds() / 3600:.1f}")
+    hours = formatting.tenths(value.total_seconds() / 3600, present.locale)
+    return present.t("insights.hours", hours=hours)
 
 
 def percent(part: int, whole: int) -> str:
