@@ -1,7 +1,9 @@
 """No text reaches a member without a catalog: an AST scan of bot/, cogs/ and adapters/ for
 string literals with words handed straight to what members read (errors meant for them,
 messages, replies, buttons, form fields and titles). Such a text would be English in every
-language; it belongs in the catalogs (``i18n.text(key, locale)``).
+language; it belongs in the catalogs (``i18n.text(key, locale)``). A second scan looks at
+the values handed to catalog texts: ``str()`` of an enum or an error, and dates or numbers
+formatted by hand, are English (or one country's) inside a translated sentence.
 
 Operator-facing output (command-line tools, logs, configuration errors) is English on
 purpose and is not a member's text: the command-line modules are skipped, and log calls and
@@ -112,6 +114,61 @@ def _literal(node: ast.expr) -> str:
     if isinstance(node, ast.JoinedStr):
         return "".join(_literal(p) if isinstance(p, ast.Constant) else "{…}" for p in node.values)
     return ""
+
+
+# A catalog key as the first argument of a call: ``i18n.t("tickets.reply.opened", …)``.
+_KEY = re.compile(r"^[a-z_]+(\.[a-z_{…}]+)+$")
+# Values given to a catalog text that are members' own words, excused with the reason.
+OWN_WORDS: dict[tuple[str, str], str] = {
+    ("cogs/moderation/direct.py", "reason"): "the moderator's reason, as they wrote it",
+}
+
+
+def english_values(tree: ast.Module, relative: str) -> Iterator[str]:
+    """``file:line: key name=value`` for a value handed to a catalog text that code wrote in
+    English or by hand: ``str()`` of an enum, an error or a timedelta (``capability=str(cap)``,
+    ``error=str(error)``), or a date or number formatted by an f-string (``f"{now:%Y-%m}"``,
+    ``f"{hours:.1f}"``). Pass the value itself (the catalogs write counts, times and durations
+    the language's way), a text from the catalogs, or `bot.formatting`'s."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        key = _literal(node.args[0])
+        if not _KEY.match(key):
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            by_hand = isinstance(value, ast.JoinedStr) and any(
+                isinstance(part, ast.FormattedValue) and part.format_spec is not None
+                for part in value.values
+            )
+            stringified = isinstance(value, ast.Call) and _callee(value.func) in ("str", "repr")
+            if (by_hand or stringified) and (relative, keyword.arg) not in OWN_WORDS:
+                yield f"{relative}:{node.lineno}: {key} {keyword.arg}={ast.unparse(value)}"
+
+
+def test_no_value_in_a_catalog_text_is_english_from_the_code() -> None:
+    found = [
+        finding
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if not OPERATOR_MODULES.search(relative := path.relative_to(ROOT).as_posix())
+        for finding in english_values(ast.parse(path.read_text(encoding="utf-8")), relative)
+    ]
+    assert found == [], "name these values through the catalogs or bot.formatting"
+
+
+def test_the_value_scan_finds_an_enum_and_a_hand_formatted_month() -> None:
+    tree = ast.parse(
+        "raise core_error('core.unavailable', capability=str(missing[0]))\n"
+        "t('kudos.top.title', month=f'{now:%Y-%m}')\n"
+        "t('kudos.top.title', month=formatting.month(now, locale), name=str(n))\n"
+    )
+    assert list(english_values(tree, "cogs/demo.py")) == [
+        "cogs/demo.py:1: core.unavailable capability=str(missing[0])",
+        "cogs/demo.py:2: kudos.top.title month=f'{now:%Y-%m}'",
+        "cogs/demo.py:3: kudos.top.title name=str(n)",
+    ]
 
 
 def test_no_member_facing_text_bypasses_the_catalogs() -> None:
