@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from adapters.discord.automod_cli import add_automod
+from adapters.discord.automod_cli import AutoModExport, add_automod
 from bot.host import Declarations
 from bot.settings import Settings
 
@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 def add_commands(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     declarations: Callable[[], Declarations],
+    automod_export: AutoModExport | None = None,
 ) -> None:
     """``discord sync`` registers what `declarations` returns: the application layer's
-    cogs, loaded only when the command runs."""
+    cogs, loaded only when the command runs; ``discord automod sync`` without a file
+    applies what `automod_export` makes of the configured rules."""
     discord_parser = subparsers.add_parser("discord", help="Discord: commands, invite, AutoMod")
     commands = discord_parser.add_subparsers(title="discord commands", metavar="COMMAND")
 
@@ -42,7 +44,7 @@ def add_commands(
     invite.add_argument("--client-id", type=int, help="application ID (else from settings)")
     invite.add_argument("--guild", type=int, help="preselect this server ID")
     invite.set_defaults(handler=print_invite)
-    add_automod(commands)  # discord automod sync
+    add_automod(commands, automod_export)  # discord automod sync
 
     async def usage(args: argparse.Namespace, settings: Settings) -> int:
         discord_parser.print_help()

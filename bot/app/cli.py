@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -155,11 +156,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup.add_commands(subparsers)
 
+    # What an adapter's commands need of the cogs beyond their declarations.
+    services: dict[str, dict[str, Any]] = {
+        "adapters.discord.cli": {"automod_export": _automod_export},
+    }
     for module in ADAPTER_EXTENSIONS:
-        importlib.import_module(module).add_commands(subparsers, cog_declarations)
+        importlib.import_module(module).add_commands(
+            subparsers, cog_declarations, **services.get(module, {})
+        )
     for module in COG_EXTENSIONS:
         importlib.import_module(module).add_commands(subparsers)
     return parser
+
+
+def _automod_export(args: argparse.Namespace, settings: Settings) -> Any:
+    """``discord automod sync`` without a file: the cogs' export (imported when it runs)."""
+    from bot.app.automod_export import automod_export
+
+    return automod_export(args, settings)
 
 
 def cog_declarations() -> Declarations:

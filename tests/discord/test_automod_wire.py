@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from adapters.discord.automod_cli import sync_automod
+from bot.app.cli import build_parser
 from bot.settings import Settings
 from cogs.moderation.automod.cli import run_export
 from tests.discord.wire_fake import BOT_ID, GUILD_ID, FakeDiscord, as_json, serving
@@ -205,7 +206,16 @@ async def export_to(tmp_path: Path, settings: Settings, rules: str, name: str) -
 
 async def sync(settings: Settings, fake: AutoModDiscord, file: Path) -> int:
     settings.discord_token = SecretStr(fake.token)
-    return await sync_automod(argparse.Namespace(file=str(file), guild=None), settings)
+    args = argparse.Namespace(file=str(file), guild=None, alert_channel=None, timeout=None)
+    return await sync_automod(args, settings)
+
+
+async def sync_configured(settings: Settings, fake: AutoModDiscord, *options: str) -> int:
+    """``python -m bot discord automod sync`` without a file, parsed as the CLI does (so
+    the application layer's export is what gets applied)."""
+    settings.discord_token = SecretStr(fake.token)
+    args = build_parser().parse_args(["discord", "automod", "sync", *options])
+    return int(await args.handler(args, settings))
 
 
 async def test_sync_creates_then_changes_nothing_then_modifies_and_deletes_only_its_own(
@@ -367,3 +377,103 @@ async def test_an_export_for_one_server_goes_to_that_server_only(
     out, err = capsys.readouterr()
     assert "Wire Test: nothing to change (0 of the bot's rules up to date;" in out
     assert f"{GUILD_ID + 1}: the bot is not on this server" in err
+
+
+async def test_sync_without_a_file_applies_the_configured_rules_and_says_what_does_not_fit(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "botschafter.toml"
+    watch = '[[moderation.rules]]\nname = "refunds"\ntype = "keywords"\n'
+    watch += 'keywords = ["refund"]\naction = "flag"\n'
+    config.write_text(RULES + watch, encoding="utf-8")
+    settings.config_file = config
+    assert await sync_configured(settings, fake) == 0
+    out = capsys.readouterr().out
+    assert f"{config}: 3 keyword/regex rule(s) → 2 AutoMod rule(s)" in out
+    assert "Not exported (1):\n  refunds: the whole rule: " in out, "what does not fit is said"
+    assert "Wire Test: 2 created; 1 other rule left alone" in out
+    assert "Apply with" not in out, "nothing is left to apply"
+    scams = next(r for r in fake.rules.values() if r["name"] == "Botschafter: scams")
+    assert scams["exempt_roles"] == [MODERATORS_ROLE]
+    assert scams["actions"][0]["metadata"]["custom_message"].startswith("Blockiert:")
+
+    fake.writes.clear()
+    assert await sync_configured(settings, fake) == 0
+    assert "Wire Test: nothing to change (2 of the bot's rules up to date;" in (
+        capsys.readouterr().out
+    )
+    assert fake.writes == []
+
+    config.write_text(RULES.replace('"free nitro*"]', '"free nitro*", "crypto gift"]'))
+    assert await sync_configured(settings, fake) == 0
+    assert "Wire Test: 1 modified, 1 unchanged; 1 other rule left alone" in (
+        capsys.readouterr().out
+    )
+    assert fake.writes == [("PATCH", "Botschafter: scams")]
+    scams = next(r for r in fake.rules.values() if r["name"] == "Botschafter: scams")
+    assert scams["trigger_metadata"]["keyword_filter"][-1] == "crypto gift"
+    assert fake.rules[OTHERS_RULE["id"]] == OTHERS_RULE
+
+
+async def test_sync_without_a_file_uses_the_servers_own_rules_and_the_alert_and_timeout(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "botschafter.toml"
+    own = RULES.replace(
+        "[[moderation.rules]]", f'[[communities."discord:{GUILD_ID}".moderation.rules]]'
+    )
+    own = own.replace("[community]", f'[communities."discord:{GUILD_ID}".community]')
+    config.write_text(
+        own + '\n[[moderation.rules]]\nname = "x"\ntype = "keywords"\n'
+        'keywords = ["x"]\naction = "delete_and_flag"\n',
+        encoding="utf-8",
+    )
+    settings.config_file = config
+    options = ("--alert-channel", "1234567890", "--timeout", "10m")
+    assert await sync_configured(settings, fake, *options) == 0
+    assert "Wire Test: 2 created;" in capsys.readouterr().out
+    names = sorted(r["name"] for r in fake.rules.values())
+    assert names == ["Botschafter: links", "Botschafter: scams", "Spam filter"]
+    scams = next(r for r in fake.rules.values() if r["name"] == "Botschafter: scams")
+    kinds = {a["type"]: a["metadata"] for a in scams["actions"]}
+    assert kinds[2]["channel_id"] == "1234567890" and kinds[3]["duration_seconds"] == 600
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (("--timeout", "soon"), "--timeout 'soon'"),
+        (("--alert-channel", "#alerts"), "give the channel's ID"),
+        (("-", "--timeout", "10m"), "--timeout: the export in - already says what its rules do"),
+    ],
+)
+async def test_bad_sync_options_are_refused_before_anything_changes(
+    fake: AutoModDiscord,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    options: tuple[str, ...],
+    error: str,
+) -> None:
+    assert await sync_configured(settings, fake, *options) == 2
+    assert error in capsys.readouterr().err
+    assert fake.writes == [] and list(fake.rules) == [OTHERS_RULE["id"]]
+
+
+async def test_sync_without_a_file_refuses_a_broken_configuration_before_logging_in(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text("[[moderation.rules]\n", encoding="utf-8")
+    settings.config_file = config
+    assert await sync_configured(settings, fake) == 2
+    assert "not a TOML file in UTF-8" in capsys.readouterr().err
+    assert fake.writes == [] and list(fake.rules) == [OTHERS_RULE["id"]]

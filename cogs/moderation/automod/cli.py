@@ -71,15 +71,13 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     if not args.discord_automod:
         print("Choose a format: --discord-automod (the only one so far).", file=sys.stderr)
         return 2
-    options = _options(args)
+    options = parse_options(args)
     if options is None:
         return 2
-    path: Path | None = args.rules_file or settings.config_file
-    loaded = _rules(path, args.community)
-    if loaded is None:
+    made = export_rules(args.rules_file or settings.config_file, args.community, options)
+    if made is None:
         return 2
-    rules, source = loaded
-    result = export(rules, _with_locale(options, _locale(path, args.community)))
+    result, source = made
     document = json.dumps(result.as_json(args.community), ensure_ascii=False, indent=2)
     if args.output is None:
         print(document)
@@ -95,8 +93,23 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def describe(result: AutoModExport, source: str, output: Path | None, out: TextIO) -> None:
-    """The human summary: what became which AutoMod rule, what did not and why."""
+def export_rules(
+    path: Path | None, community: str | None, options: ExportOptions
+) -> tuple[AutoModExport, str] | None:
+    """`community`'s rules in `path` as AutoMod rules, and where they come from; None after
+    saying why not. ``discord automod sync`` without a file exports through this too."""
+    loaded = _rules(path, community)
+    if loaded is None:
+        return None
+    rules, source = loaded
+    return export(rules, _with_locale(options, _locale(path, community))), source
+
+
+def describe(
+    result: AutoModExport, source: str, output: Path | None, out: TextIO, *, hint: bool = True
+) -> None:
+    """The human summary: what became which AutoMod rule, what did not and why; `hint`
+    adds the command that applies the export (not wanted when sync exported it itself)."""
 
     def write(line: str) -> None:
         print(line, file=out)
@@ -127,8 +140,9 @@ def describe(result: AutoModExport, source: str, output: Path | None, out: TextI
             "AutoMod matches keywords as written: disguises (sh1t, f.u.c.k, look-alike "
             "letters) are still caught only by the bot."
         )
-        target = str(output) if output else "-"
-        write(f"Apply with: python -m bot discord automod sync {target}")
+        if hint:
+            target = str(output) if output else "-"
+            write(f"Apply with: python -m bot discord automod sync {target}")
 
 
 _ACTION_NAMES = {
@@ -138,7 +152,8 @@ _ACTION_NAMES = {
 }
 
 
-def _options(args: argparse.Namespace) -> ExportOptions | None:
+def parse_options(args: argparse.Namespace) -> ExportOptions | None:
+    """``--alert-channel`` and ``--timeout`` checked; None after saying what is wrong."""
     channel = args.alert_channel
     if channel is not None and not channel.isdigit():
         print(
