@@ -41,7 +41,10 @@ EXPECTED = {
     "BOTSCHAFTER_LOG_LEVEL=chatty python -m bot": 2,  # the bad-setting example
     "python -m bot discord invite": 2,  # needs DISCORD_APPLICATION_ID or DISCORD_TOKEN
     "python -m bot discord sync": 2,  # needs DISCORD_TOKEN
+    "python -m bot discord automod sync": 2,  # needs DISCORD_TOKEN
     "python -m bot discord automod sync automod.json": 2,  # needs DISCORD_TOKEN
+    "python -m bot --config botschafter.toml discord automod sync"
+    " --alert-channel 1234567890123456789": 2,  # needs DISCORD_TOKEN
     "python -m bot slack check": 2,  # needs SLACK_BOT_TOKEN
     "python -m bot rules": 2,  # a heading naming the group: it prints its commands
     "python -m bot rules check bad.toml": 1,  # the example of a file with problems
