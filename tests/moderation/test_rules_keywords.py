@@ -182,6 +182,13 @@ def test_innocent_words_are_not_flagged(text: str) -> None:
     assert found(keyword_rule(*SLURS), text) == []
 
 
+def test_numbers_after_a_word_are_not_read_as_its_letters() -> None:
+    """Found by the pipeline benchmark: "issues/3907" read as "issuesegot" hit *sego*."""
+    rules = keyword_rule("*sego*", "*ass*")
+    assert found(rules, "see https://example.org/issues/3907 and page 2/4455") == []
+    assert found(rules, "a55 and issues/s3go") == ["a55", "issues/s3go"]
+
+
 def test_allow_list_exempts_words_a_wildcard_would_catch() -> None:
     rules = keyword_rule("*ass*", allow=("class*", "assist*", "pass"))
     assert found(rules, "classic assistance, pass it") == []

@@ -16,7 +16,9 @@
 
 A squeezed word counts only when its chunk has a letter or is more leetspeak symbol than
 digit ("@$$" is ass, "$100" is money), and spaced-out characters only when one of them is
-a letter: "1337" is a number, not leetspeak.
+a letter: "1337" is a number, not leetspeak. Likewise two or more digits that touch no
+letter are a number wherever they stand, and squeezing leaves them out: "issues/3907" is
+"issues", never "issuesegot", while "sh111t" and "a55" still read as words.
 
 Readings are lists of `bytes` words made with `bytes.translate` and `split`, because
 that is what keeps the common case, a message that matches nothing, cheap. Where each
@@ -56,6 +58,13 @@ _LEET_SYMBOLS = frozenset("@$!|+")
 # A chunk of three or more single characters with the same leetspeak symbol between each.
 _SEPARATED = re.compile(rb"(?<!\S)[^\s|!+]([|!+])[^\s|!+](?:\1[^\s|!+])+(?!\S)")
 MASK = b"*"
+# Two or more digits with no letter or leetspeak symbol on either side: a number. Any
+# non-ASCII character counts as a letter, in text and in its UTF-8 bytes alike, so both
+# find the same numbers.
+_NUMBER_BYTES = re.compile(rb"(?<![0-9a-z@$!|+\x80-\xff])[0-9]{2,}(?![0-9a-z@$!|+\x80-\xff])")
+_NUMBER = re.compile(
+    "(?<![0-9a-z@$!|+\u0080-\U0010ffff])[0-9]{2,}(?![0-9a-z@$!|+\u0080-\U0010ffff])"
+)
 _STRETCH = re.compile(rb"([a-z])\1{2,}")
 
 # Letters whose runs of three mark a stretched word; digits are left out ("1000").
@@ -110,6 +119,7 @@ def readings(
     found = [(Reading.PLAIN, plain)]
     if "!" in folded:
         folded_bytes = _TRAILING_BANGS_BYTES.sub(b" ", folded_bytes)
+    folded_bytes = _NUMBER_BYTES.sub(_blank_bytes, folded_bytes)
     words = folded_bytes.translate(_SQUEEZE, _DROP).split()
     if words != plain:
         found.append((Reading.SQUEEZED, words))
@@ -132,8 +142,18 @@ def spans(folded: str, kind: Reading) -> list[tuple[int, int]]:
         return [match.span() for match in _WORD.finditer(folded)]
     if "!" in folded:
         # One space per "!", so the spans still point into the folded text.
-        folded = _TRAILING_BANGS.sub(lambda bangs: " " * len(bangs[0]), folded)
+        folded = _TRAILING_BANGS.sub(_blank, folded)
+    folded = _NUMBER.sub(_blank, folded)
     return [match.span() for match in _SQUEEZABLE_CHUNK.finditer(folded)]
+
+
+def _blank(run: re.Match[str]) -> str:
+    """As many spaces as `run` has characters, so positions stay where they were."""
+    return " " * len(run[0])
+
+
+def _blank_bytes(run: re.Match[bytes]) -> bytes:
+    return b" " * len(run[0])
 
 
 def trimmed(folded: str, start: int, end: int) -> tuple[int, int]:
