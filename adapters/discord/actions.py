@@ -45,8 +45,8 @@ THREAD_AUTO_ARCHIVE_MINUTES = 10080
 # A timeout found in place after a crash counts as the one being retried if it ends within
 # this of the intended end (the retry computes the remaining time a moment later).
 SAME_END = timedelta(minutes=1)
-# The guild feature that pauses joining through invites (mutable with Manage Server).
-INVITES_DISABLED = "INVITES_DISABLED"
+# Discord pauses invites through incident actions for at most this long at a time.
+INVITE_PAUSE = timedelta(hours=24)
 # Discord accepts nonces of at most 25 characters.
 NONCE_LENGTH = 25
 # A ban keeps the member's messages: the flag and the audit log refer to them, and
@@ -240,21 +240,27 @@ class DiscordActions:
             await found.edit(slowmode_delay=seconds, reason=audit_reason(reason))
 
     async def invites_paused(self, community: Community) -> bool:
-        return INVITES_DISABLED in (await self._fresh_guild(community)).features
+        """Paused by incident actions (until a time), or by the older guild feature."""
+        return (await self._fresh_guild(community)).invites_paused()
 
     async def pause_invites(self, community: Community, paused: bool, reason: str) -> None:
-        """The guild feature INVITES_DISABLED: a PATCH of the guild's whole feature list,
-        read fresh (the cache learns of a change only with the next GUILD_UPDATE, and a
-        list built from a stale one would undo someone else's change); needs Manage Server."""
+        """Discord's incident actions (PUT /guilds/{id}/incident-actions), which pause
+        invites for at most 24 hours: setting the older guild feature INVITES_DISABLED no
+        longer takes effect (discord-api-docs#6503). Needs Manage Server. The state is read
+        fresh (the cache learns of a change only with the next GUILD_UPDATE), so a pause
+        already in place, an earlier attempt's or an admin's, is left as it is."""
         if not self._guild(community).me.guild_permissions.manage_guild:
             verb = "pause invites on" if paused else "resume invites on"
             raise MissingPermission(_lacks(verb, "this server", "Manage Server"))
         guild = await self._fresh_guild(community)
-        if (INVITES_DISABLED in guild.features) == paused:
+        if guild.invites_paused() == paused:
             return  # so already (an earlier attempt, or an admin)
+        until = (discord.utils.utcnow() + INVITE_PAUSE).isoformat() if paused else None
         verb = "pause invites" if paused else "resume invites"
         with translated(verb, "Manage Server"):
-            await guild.edit(invites_disabled=paused, reason=audit_reason(reason))
+            await self.client.http.edit_incident_actions(
+                guild.id, payload={"invites_disabled_until": until}
+            )
 
     async def _fresh_guild(self, community: Community) -> discord.Guild:
         with translated("look up the server"):

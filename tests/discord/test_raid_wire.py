@@ -1,8 +1,11 @@
-"""Pausing invites on a wire-level fake Discord (simcord does not model guild features).
+"""Pausing invites on a wire-level fake Discord (simcord does not model incident actions).
 
-The fake is as strict as Discord about the guild edit the adapter sends: `features` must
-come back as the whole list with INVITES_DISABLED added or removed, the bot needs Manage
-Server (403, code 50013, without it), and a rate limit answers 429 with `retry_after`.
+Discord pauses invites through incident actions (PUT /guilds/{id}/incident-actions with
+``invites_disabled_until``, at most 24 hours ahead; ``null`` resumes them); the older guild
+feature INVITES_DISABLED no longer takes effect when set, so the fake refuses a PATCH of
+it. It is as strict as Discord otherwise: Manage Server or 403 (code 50013), a time more
+than 24 hours ahead or in the past is 400 (code 50035), a rate limit answers 429 with
+`retry_after`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import importlib.util
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +46,9 @@ CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "test_platform_con
 # What a plain bot role may do, and the same with Manage Server.
 MEMBER = discord.Permissions(view_channel=True, send_messages=True, read_message_history=True)
 MANAGE_GUILD = MEMBER | discord.Permissions(manage_guild=True)
-# Discord's JSON error code for "Missing Permissions".
+# Discord's JSON error codes for "Missing Permissions" and "Invalid Form Body".
 MISSING_PERMISSIONS = 50013
+INVALID_FORM_BODY = 50035
 COMMUNITY = Community("discord", str(GUILD_ID))
 
 
@@ -60,11 +65,12 @@ contract = _load_contract()
 
 
 @dataclass
-class GuildFeaturesDiscord(FakeDiscord):
-    """The wire fake plus PATCH /guilds/{id}, with the bot's permissions in @everyone."""
+class IncidentActionsDiscord(FakeDiscord):
+    """The wire fake plus GET /guilds/{id} and its incident actions, with the bot's
+    permissions in @everyone."""
 
     permissions: discord.Permissions = field(default_factory=lambda: MEMBER)
-    features: list[str] = field(default_factory=list)
+    invites_disabled_until: str | None = None
     # The bot's role lost Manage Server on Discord's side (its cache does not know yet).
     refuse: bool = False
     rate_limited: int = 0
@@ -74,20 +80,28 @@ class GuildFeaturesDiscord(FakeDiscord):
         app = super().app()
         app.router.add_get("/api/v10/guilds/{guild}", self.get_guild)
         app.router.add_patch("/api/v10/guilds/{guild}", self.edit_guild)
+        app.router.add_put("/api/v10/guilds/{guild}/incident-actions", self.edit_incidents)
         return app
+
+    def incidents(self) -> dict[str, Any]:
+        return {"invites_disabled_until": self.invites_disabled_until, "dms_disabled_until": None}
 
     async def get_guild(self, request: web.Request) -> web.Response:
         guild = guild_payload()
-        guild["features"] = list(self.features)
+        guild["features"] = ["COMMUNITY"]
+        guild["incidents_data"] = self.incidents()
         return as_json(guild)
 
     def guilds_created(self) -> list[dict[str, Any]]:
         guild = guild_payload()
         guild["roles"][0]["permissions"] = str(self.permissions.value)
-        guild["features"] = list(self.features)
+        guild["features"] = ["COMMUNITY"]
         return [guild]
 
     async def edit_guild(self, request: web.Request) -> web.Response:
+        raise AssertionError("invites are paused through incident actions, not guild features")
+
+    async def edit_incidents(self, request: web.Request) -> web.Response:
         if self.rate_limited:
             self.rate_limited -= 1
             body = {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}
@@ -99,18 +113,27 @@ class GuildFeaturesDiscord(FakeDiscord):
         if self.refuse or not self.permissions.manage_guild:
             return as_json({"message": "Missing Permissions", "code": MISSING_PERMISSIONS}, 403)
         body = await request.json()
-        unknown = set(body) - {"features"}
-        assert not unknown, f"the bot sent guild fields it did not mean to change: {unknown}"
+        unknown = set(body) - {"invites_disabled_until", "dms_disabled_until"}
+        assert not unknown, f"not an incident action: {unknown}"
+        until = body.get("invites_disabled_until")
+        if until is not None:
+            ahead = datetime.fromisoformat(until) - datetime.now(UTC)
+            if not timedelta(0) < ahead <= timedelta(hours=24):
+                problem = {"_errors": [{"code": "BASE_TYPE_BAD_TIME", "message": "Bad time"}]}
+                error = {
+                    "message": "Invalid Form Body",
+                    "code": INVALID_FORM_BODY,
+                    "errors": {"invites_disabled_until": problem},
+                }
+                return as_json(error, 400)
         self.edits.append(body)
-        self.features = list(body["features"])
-        guild = guild_payload()
-        guild["features"] = self.features
-        return as_json(guild)
+        self.invites_disabled_until = until
+        return as_json(self.incidents())
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[GuildFeaturesDiscord]:
-    async with serving(GuildFeaturesDiscord(permissions=MANAGE_GUILD, features=["COMMUNITY"])) as s:
+async def fake() -> AsyncIterator[IncidentActionsDiscord]:
+    async with serving(IncidentActionsDiscord(permissions=MANAGE_GUILD)) as s:
         yield s
 
 
@@ -123,8 +146,8 @@ async def connected(server: FakeDiscord, settings: Settings) -> tuple[App, Platf
     return app, app.services.platforms.for_community(COMMUNITY)
 
 
-async def test_the_contract_pauses_and_resumes_invites_keeping_other_features(
-    fake: GuildFeaturesDiscord, settings: Settings
+async def test_the_contract_pauses_and_resumes_invites_for_at_most_a_day(
+    fake: IncidentActionsDiscord, settings: Settings
 ) -> None:
     app, platform = await connected(fake, settings)
     try:
@@ -138,17 +161,17 @@ async def test_the_contract_pauses_and_resumes_invites_keeping_other_features(
         await contract.test_invites_are_paused_and_resumed(rig)
     finally:
         await app.close()
-    # Setting the state it already has sent nothing; the other feature was never dropped.
-    assert [sorted(edit["features"]) for edit in fake.edits] == [
-        ["COMMUNITY", "INVITES_DISABLED"],
-        ["COMMUNITY"],
-    ]
+    # Setting the state it already has sent nothing; a pause lasts Discord's longest.
+    paused, resumed = fake.edits
+    ahead = datetime.fromisoformat(paused["invites_disabled_until"]) - datetime.now(UTC)
+    assert timedelta(hours=23) < ahead <= timedelta(hours=24)
+    assert resumed == {"invites_disabled_until": None}
 
 
 async def test_without_manage_server_pausing_is_refused_with_what_to_grant(
     settings: Settings,
 ) -> None:
-    async with serving(GuildFeaturesDiscord()) as server:
+    async with serving(IncidentActionsDiscord()) as server:
         app, platform = await connected(server, settings)
         try:
             with pytest.raises(MissingPermission, match="Manage Server"):
@@ -159,7 +182,7 @@ async def test_without_manage_server_pausing_is_refused_with_what_to_grant(
 
 
 async def test_a_refusal_discord_sends_is_a_refusal_and_a_rate_limit_is_retried(
-    fake: GuildFeaturesDiscord, settings: Settings
+    fake: IncidentActionsDiscord, settings: Settings
 ) -> None:
     app, platform = await connected(fake, settings)
     try:
@@ -169,9 +192,24 @@ async def test_a_refusal_discord_sends_is_a_refusal_and_a_rate_limit_is_retried(
         fake.refuse = False
         fake.rate_limited = 1  # discord.py waits `retry_after` and tries again
         await platform.pause_invites(COMMUNITY, True, "raid")
-        assert sorted(fake.features) == ["COMMUNITY", "INVITES_DISABLED"]
+        assert fake.invites_disabled_until is not None
         fake.rate_limited = 10  # a rate limit that outlasts the retries: "not now"
         with pytest.raises(PlatformUnavailable):
             await platform.pause_invites(COMMUNITY, False, "raid over")
+    finally:
+        await app.close()
+
+
+async def test_a_pause_in_place_is_left_alone_and_an_expired_one_is_over(
+    fake: IncidentActionsDiscord, settings: Settings
+) -> None:
+    app, platform = await connected(fake, settings)
+    try:
+        fake.invites_disabled_until = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+        assert await platform.invites_paused(COMMUNITY) is True
+        await platform.pause_invites(COMMUNITY, True, "raid")  # an admin's pause stays
+        assert fake.edits == []
+        fake.invites_disabled_until = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        assert await platform.invites_paused(COMMUNITY) is False
     finally:
         await app.close()
