@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel import Locale
+
 from bot.config import CommunitySettings
 from bot.i18n import SHIPPED_LOCALES, I18n, normalise_locale
 from bot.model import ChannelRef, Member
@@ -31,6 +33,21 @@ def known_language(typed: str) -> str | None:
 def known_languages() -> str:
     """The languages the bot speaks, for a refusal that lists them: ``en, de, fr``."""
     return ", ".join(SHIPPED_LOCALES)
+
+
+def own_name(code: str) -> str:
+    """A language by its own name, as its speakers write it (CLDR's, through Babel):
+    ``Deutsch``, ``Français``, ``Polski``; the code itself for one CLDR does not know."""
+    name = Locale.parse(code).display_name or code
+    return name[:1].upper() + name[1:]
+
+
+def shown_language(settings: CommunitySettings, language: str | None) -> str | None:
+    """The language a ticket's tracker names: `language` in a community that set up
+    ``[community.languages]`` (a channel, a role or a welcome channel per language); None
+    elsewhere, so a community of one language sees nothing new."""
+    languages = settings.languages
+    return language if languages.channels or languages.roles or languages.welcome else None
 
 
 def language_channels(settings: CommunitySettings) -> dict[str, str]:
@@ -107,6 +124,10 @@ class LanguageTeam:
         pings: list[Segment] = [RoleMention(role, role) for role in self.roles]
         pings += [Mention(member_id) for member_id in self.member_ids]
         return join(pings, Plain(" "))
+
+    def address(self, text: Rich) -> Rich:
+        """`text` addressed to the team: its pings, a space, then the text."""
+        return (*self.mentions(), Plain(" "), *text)
 
 
 async def language_team(

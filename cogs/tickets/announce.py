@@ -27,7 +27,7 @@ from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
 from bot.effects import Edit, Effect, OpenThread, Post, UnarchiveThread, Unreact
 from bot.errors import PlatformError
-from bot.languages import LanguageTeam
+from bot.languages import LanguageTeam, shown_language
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, plain_text, rich
 from bot.platform import Capability
@@ -172,8 +172,7 @@ class Announcer:
         the ticket's language `team` first (a written-again tracker passes the first
         attempt's `opening`, which has that question in it)."""
         community = Community.from_key(ticket.community)
-        now = self._services.clock.now()
-        message = self._renderer.tracker(ticket, notices.locale, now, await self.board(ticket))
+        message = await self.tracker(ticket, notices.locale)
         if opening is None:
             opening = OutgoingMessage(text=self.opening_text(ticket, notices.locale, team))
         data = {"community": ticket.community, "number": ticket.number, "retries": retries}
@@ -214,7 +213,7 @@ class Announcer:
         asked: Rich = ()
         if team is not None:
             question = self._services.i18n.t("tickets.thread.team", locale, language=team.language)
-            asked = (Markup("\n\n"), *team.mentions(), Markup(" "), *question)
+            asked = (Markup("\n\n"), *team.address(question))
         return rich(text, details, asked)
 
     async def tracker_posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
@@ -270,6 +269,20 @@ class Announcer:
             log.warning("ticket %s #%d: no permalink: %s", message.community.key, number, error)
             return ""
 
+    async def tracker(self, ticket: Ticket, locale: str) -> OutgoingMessage:
+        """The tracker as the ticket stands now, with its board link and language."""
+        now = self._services.clock.now()
+        board = await self.board(ticket)
+        return self._renderer.tracker(
+            ticket, locale, now, board, language=await self.language(ticket)
+        )
+
+    async def language(self, ticket: Ticket) -> str | None:
+        """The language the tracker names: the ticket's, in a community that set up
+        ``[community.languages]``; None elsewhere (and for tickets from before languages)."""
+        config = await self._services.config.get(Community.from_key(ticket.community))
+        return shown_language(config.community, ticket.language)
+
     async def board(self, ticket: Ticket) -> str | None:
         """The ticket's page on the public web board: when the bot serves one, the community
         shows its board, and the ticket is public."""
@@ -291,9 +304,7 @@ class Announcer:
         community = Community.from_key(ticket.community)
         if ref is None or Capability.EDIT not in self._services.platform(community).capabilities:
             return
-        now = self._services.clock.now()
-        message = self._renderer.tracker(ticket, notices.locale, now, await self.board(ticket))
-        await notices.add(Edit(ref, message))
+        await notices.add(Edit(ref, await self.tracker(ticket, notices.locale)))
 
     async def say(
         self,

@@ -11,6 +11,11 @@ outbox in the transaction that marks it taken, under a key derived from the job'
 a crash loses nothing, an outage is retried by the outbox, and a re-run adds nothing. The
 history says "follow-up" or "pinged the ambassadors" only once the platform took the post;
 a first-response ping still waiting when the ticket is answered is withdrawn.
+
+A ticket in a language with a team (bot/languages.py) asks that team first: until the
+first-response target passes, a follow-up about it while it is unclaimed mentions the team,
+as its opening post did; after the target the first-response ping asks every ambassador,
+and follow-ups address everyone again, as for a ticket without a team.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from bot.cog import Services
 from bot.delivery import Outcome, Then
 from bot.effects import Post
+from bot.languages import LanguageTeam, language_team
 from bot.model import Community, UserRef
 from bot.outgoing import Link, Mention, OutgoingMessage, RoleMention, Segment, rich
 from cogs.tickets.announce import Announcer
@@ -31,6 +37,7 @@ from cogs.tickets.refused import all_keys, post_again
 from cogs.tickets.render import age, when
 from storage.database import Transaction
 from storage.jobs import Job, JobRequest
+from storage.member_languages import MemberLanguages
 from storage.ticket_jobs import FIRST_RESPONSE, FOLLOW_UP, REMINDER, TicketJobAudit, job_key
 from storage.tickets import (
     BOT_ACTOR,
@@ -84,6 +91,7 @@ class FollowUps:
         self._tickets = tickets
         self._announcer = announcer
         self._audit = audit
+        self._declared = MemberLanguages(services.db)
 
     async def config(self, community: Community) -> TicketsConfig:
         effective = await self._services.config.get(community)
@@ -205,22 +213,33 @@ class FollowUps:
             return
         reason = _reason(ticket, now)
         notices = await self._announcer.notices(Community.from_key(job.community))
+        team = await self._team_first(ticket, config, now)
 
         async def announce(tx: Transaction, taken: Ticket) -> None:
             notices.begin(tx, f"{job.key}:post")
             data = {"community": job.community, "number": number, "reason": reason}
-            await self._announcer.say(
-                notices,
-                taken,
-                f"tickets.follow_up.{reason}",
-                then=Then(FOLLOW_UP_POSTED, data),
-                **_follow_up_values(ticket, now, notices.locale),
-            )
+            values = _follow_up_values(ticket, now, notices.locale)
+            text = self._services.i18n.t(f"tickets.follow_up.{reason}", notices.locale, **values)
+            if team is not None:
+                text = team.address(text)
+            await self._announcer.post(notices, taken, text, then=Then(FOLLOW_UP_POSTED, data))
             await self._announcer.refresh(notices, taken)
             await self._arm_follow_up(tx, taken, config)
 
         if await self._tickets.claim_follow_up(job.community, number, seq, now, announce):
             await notices.deliver()
+
+    async def _team_first(
+        self, ticket: Ticket, config: TicketsConfig, now: datetime
+    ) -> LanguageTeam | None:
+        """The team a follow-up addresses: the ticket's language's, while nobody has claimed
+        it and its first-response target has not passed. None afterwards (the ping asked
+        every ambassador by then) and for a language nobody handles."""
+        if ticket.owner_id is not None or now >= ticket.opened_at + config.first_response_target:
+            return None
+        community = Community.from_key(ticket.community)
+        settings = (await self._services.config.get(community)).community
+        return await language_team(settings, ticket.language, self._declared, ticket.community)
 
     async def _escalate_to_lead(self, job: Job, ticket: Ticket, config: TicketsConfig) -> None:
         """Enough public follow-ups went unanswered: one private post to the ambassadors'

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot import formatting
 from bot.i18n import I18n
+from bot.languages import own_name
 from bot.outgoing import Field, Link, Markup, Mention, OutgoingMessage, Rich, Segment, rich
 from bot.text import excerpt
 from storage.tickets import HistoryEntry, Outcome, Status, Ticket
@@ -51,10 +52,18 @@ class TicketRenderer:
         return self._i18n.text(f"tickets.status.{status.value}", locale)
 
     def tracker(
-        self, ticket: Ticket, locale: str, now: datetime, board: str | None = None
+        self,
+        ticket: Ticket,
+        locale: str,
+        now: datetime,
+        board: str | None = None,
+        *,
+        language: str | None = None,
     ) -> OutgoingMessage:
         """The public tracker: everything a member needs to see where a ticket stands;
-        `board` is the ticket's page on the public web board, when there is one."""
+        `board` is the ticket's page on the public web board, when there is one, and
+        `language` the ticket's language, shown by its own name (``Deutsch``) so its
+        speakers spot it, when the community set up languages (`Announcer.language`)."""
         t = self._i18n.t
         fields = [
             Field(t("tickets.field.status", locale), rich(self.status(ticket, locale))),
@@ -78,6 +87,8 @@ class TicketRenderer:
             ),
             Field(t("tickets.field.last_update", locale), self._last_update(ticket, locale)),
         ]
+        if language:
+            fields.insert(1, Field(t("tickets.field.language", locale), rich(own_name(language))))
         if ticket.category:
             fields.insert(1, Field(t("tickets.field.category", locale), rich(ticket.category)))
         if ticket.active:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.cog import Services
 from bot.effects import Post
 from bot.errors import UserError
-from bot.languages import known_language, known_languages
+from bot.languages import known_language, known_languages, shown_language
 from bot.model import Community
 from bot.outgoing import Link, OutgoingMessage, Rich, join, rich
 from bot.text import excerpt
@@ -111,7 +111,9 @@ class TicketViews:
     async def show(self, ticket: Ticket, locale: str) -> OutgoingMessage:
         """The tracker's facts plus details and history, privately."""
         now = self._services.clock.now()
-        tracker = self._renderer.tracker(ticket, locale, now)
+        config = await self._services.config.get(Community.from_key(ticket.community))
+        language = shown_language(config.community, ticket.language)
+        tracker = self._renderer.tracker(ticket, locale, now, language=language)
         t = self._services.i18n.t
         parts: list[Rich] = []
         if ticket.details:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.local import LocalMessage
 from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.settings import Settings
@@ -136,3 +137,91 @@ async def test_the_export_names_each_tickets_language(desk: Desk):
     row = ticket_row(await desk.ticket(1))
     assert row["language"] == "de"
     assert list(row)[-1] == "language"  # new columns go last: imports by position still work
+
+
+# -- reminders ask the team first; the tracker names the language -----------------------
+
+# The follow-up of an unclaimed ticket comes (at 3d) before its first-response target.
+LATE_TARGET = TICKETS_CONFIG.replace(
+    'first_response_target = "24h"', 'first_response_target = "3d12h"'
+)
+
+
+@pytest.fixture
+async def patient_desk(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+) -> AsyncIterator[Desk]:
+    write_config(LATE_TARGET + LANGUAGES)
+    community = new_community()
+    community.add_channel("general-de")
+    community.add_member("Lena", roles=("Ambassadors", "Team DE"))
+    community.now = clock.now
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    opened = Desk(session, settings, clock)
+    yield opened
+    await opened.session.app.close()
+
+
+def follow_ups(thread: list[LocalMessage]) -> list[LocalMessage]:
+    return [m for m in thread if "still waits for an ambassador" in m.text]
+
+
+async def test_a_reminder_before_the_target_asks_the_team_and_after_it_everyone(
+    patient_desk: Desk,
+):
+    desk = patient_desk
+    await desk.run("Amy", "/languages set de")
+    await desk.run("Ben", '/ticket open "Dunkler Modus"', channel="general-de")
+    await desk.advance(timedelta(days=3))
+    [before] = follow_ups(await desk.thread(1))
+    assert before.text == (
+        "@Team DE @Amy ⏰ Ticket #1 has had no public update for 3d and still waits for an "
+        "ambassador."
+    )
+    assert before.pinged == ("Team DE", "amy")
+    assert pings(desk) == []  # the target has not passed: everyone is not asked yet
+    await desk.advance(timedelta(days=1))
+    [ping] = [m for m in desk.c.read("ambassadors") if "without an ambassador" in m.text]
+    assert ping.pinged == ("Ambassadors",)
+    [_, after] = follow_ups(await desk.thread(1))
+    assert after.text == (
+        "⏰ Ticket #1 has had no public update for 4d and still waits for an ambassador."
+    )
+    assert after.pinged == ()
+
+
+async def test_a_reminder_about_a_ticket_without_a_team_asks_nobody_in_particular(
+    patient_desk: Desk,
+):
+    desk = patient_desk
+    await desk.run("Cy", '/ticket open "Export to CSV"')  # English: nobody declared it
+    await desk.advance(timedelta(days=3))
+    [reminder] = follow_ups(await desk.thread(1))
+    assert reminder.text.startswith("⏰ Ticket #1 has had")
+    assert reminder.pinged == ()
+
+
+async def test_the_tracker_names_the_language_by_its_own_name(desk: Desk):
+    await desk.run("Ben", '/ticket open "Dunkler Modus"', channel="general-de")
+    tracker = (await desk.tracker(1)).text
+    assert "Status: 🟢 open\n  Language: Deutsch\n  Opened by: @Ben" in tracker
+    await desk.run("Amy", "/ticket claim #1")  # edited in place: still there
+    assert "Language: Deutsch" in (await desk.tracker(1)).text
+    assert "Language: Deutsch" in await desk.run("Amy", "/ticket show #1")
+
+
+async def test_a_community_without_languages_sees_no_language_on_the_tracker(
+    settings: Settings, clock: VirtualClock, write_config: Callable[[str], Path]
+):
+    write_config(TICKETS_CONFIG)
+    community = new_community()
+    community.now = clock.now
+    session = await LocalSession.open(settings, clock=clock, community=community)
+    desk = Desk(session, settings, clock)
+    try:
+        await desk.run("Dee", '/ticket open "Dunkler Modus"')  # Dee writes German
+        assert (await desk.ticket(1)).language == "de"
+        assert "Language" not in (await desk.tracker(1)).text
+        assert "Language" not in await desk.run("Amy", "/ticket show #1")
+    finally:
+        await session.app.close()

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
-from babel import Locale
 
 from bot.i18n import CORE_LOCALES, SHIPPED_LOCALES, I18n, normalise_locale
+from bot.languages import own_name
 from cogs import all_cogs
 
 WEB_LOCALES = Path(__file__).parent / "locales"
@@ -25,12 +25,7 @@ COOKIE_SECONDS = 365 * 24 * 3600
 def language_names() -> dict[str, str]:
     """Each shipped language by its own name (CLDR's, through Babel), for the page's language
     switch: ``Deutsch``, ``Français``, ``Polski``; a language joins once it is shipped."""
-    return {code: _own_name(code) for code in SHIPPED_LOCALES}
-
-
-def _own_name(code: str) -> str:
-    name = Locale.parse(code).display_name or code
-    return name[:1].upper() + name[1:]
+    return {code: own_name(code) for code in SHIPPED_LOCALES}
 
 
 def load_texts() -> I18n:
