@@ -122,14 +122,23 @@ class I18n:
 
     def check(self) -> list[str]:
         """Keys present in a translation but missing in English (would never render); a
-        plural form (``new_few``) counts as present when English has its base (``new``)."""
+        plural form (``new_few``) counts as present when English has its base (``new``).
+        Command names (``[command_name]``) exist in translations only: English is the
+        command's own path (tests/core/test_catalogs.py checks them)."""
         english = self._catalogs.get(FALLBACK_LOCALE, {})
         return [
             f"{locale}: {key}"
             for locale, entries in self._catalogs.items()
             for key in entries
-            if key not in english and plural_base(key) not in english
+            if key not in english
+            and plural_base(key) not in english
+            and not key.startswith(TRANSLATION_ONLY)
         ]
+
+
+# Tables a translation has without an English counterpart: a command's name in the menu,
+# whose English is the command's path itself.
+TRANSLATION_ONLY = "command_name."
 
 
 def _flatten(entries: Mapping[str, object], prefix: str = "") -> Iterable[tuple[str, str]]:

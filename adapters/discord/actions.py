@@ -22,6 +22,7 @@ from adapters.discord.convert import channel_ref, member_of, posted_message
 from adapters.discord.emoji import discord_emoji
 from adapters.discord.errors import ROLE_SETTINGS, THREAD_ALREADY_CREATED, translated
 from adapters.discord.links import channel_id_in, permalink, split_message_link, user_id_in
+from adapters.discord.mentions import CommandMentions
 from adapters.discord.render import (
     DiscordMessage,
     fit,
@@ -61,6 +62,8 @@ class DiscordActions:
     # Discord offers every action the core knows, given the permissions of the invite.
     capabilities = frozenset(Capability)
     client: discord.Client
+    # Command references in the bot's texts become mentions once the ids are known.
+    _mentions: CommandMentions
 
     async def send(
         self,
@@ -73,6 +76,7 @@ class DiscordActions:
     ) -> MessageRef:
         target = self._messageable(channel)
         message = with_role_ids(message, partial(self._role_id, channel.community))
+        message = self._mentions.apply(channel.community.id, message)
         with translated(f"post in {_where(channel)}", "Send Messages"):
             first = await _send_parts(
                 target, render_message(message, allow_pings=allow_pings), nonce
@@ -81,7 +85,7 @@ class DiscordActions:
 
     async def edit(self, message: MessageRef, new: OutgoingMessage) -> None:
         # Discord never notifies anyone about an edit, so an edit carries no ping line.
-        rendered = render_edit(new)
+        rendered = render_edit(self._mentions.apply(message.channel.community.id, new))
         with translated("edit that message"):
             await self._partial(message).edit(**rendered.edit_kwargs())
 
@@ -139,6 +143,7 @@ class DiscordActions:
             target = self.client.get_user(int(user.id)) or await self.client.fetch_user(
                 int(user.id)
             )
+            message = self._mentions.apply(user.community.id, message)
             first = await _send_parts(target, render_message(message), nonce)
         return MessageRef(ChannelRef(user.community, str(first.channel.id)), str(first.id))
 

@@ -27,12 +27,14 @@ from adapters.discord.events import EventBridge
 from adapters.discord.interactions import ACK_AFTER, InteractionRouter
 from adapters.discord.inventory import community_facts
 from adapters.discord.invocation import author_from_payload
+from adapters.discord.mentions import CommandMentions
 from adapters.discord.reactions import reactions_on
 from adapters.discord.sync import offered, sync_guild
 from bot.commands import CommandSpec
 from bot.events import Connected, Event
 from bot.inventory import CommunityFacts
 from bot.model import Community, Member, MessageRef
+from bot.outgoing import OutgoingMessage
 from bot.platform import ReactionUsers
 from bot.settings import Settings
 
@@ -56,6 +58,7 @@ class DiscordAdapter(DiscordActions):
         self._host: Host | None = None
         self._payload: list[dict[str, Any]] | None = None
         self._synced: set[int] = set()
+        self._mentions = CommandMentions()
         self._ready = asyncio.Event()
         self._connection: asyncio.Task[None] | None = None
         self._install()
@@ -147,6 +150,10 @@ class DiscordAdapter(DiscordActions):
 
     # --- commands --------------------------------------------------------------------------
 
+    def with_command_mentions(self, community_id: str, message: OutgoingMessage) -> OutgoingMessage:
+        """`message` with its command references as mentions (see adapters/discord/mentions)."""
+        return self._mentions.apply(community_id, message)
+
     def command_payload(self) -> list[dict[str, Any]]:
         """The application commands for every server, built once from the declarations."""
         if self._payload is None:
@@ -168,7 +175,8 @@ class DiscordAdapter(DiscordActions):
             if guild.id in self._synced or not self.serves(guild.id):
                 continue
             self._synced.add(guild.id)
-            if not await sync_guild(self.client, guild, self.command_payload()):
+            learn = partial(self._mentions.record, str(guild.id))
+            if not await sync_guild(self.client, guild, self.command_payload(), learn):
                 self._synced.discard(guild.id)
 
     # --- wiring ----------------------------------------------------------------------------

@@ -5,10 +5,12 @@ third word makes a sub-command group). Options keep their types where Discord ha
 (integer, user, channel, yes/no, choices); message links and durations travel as text
 and are parsed on arrival, with the same polite errors as on every other platform.
 Descriptions carry their translation for every Discord locale whose language the bot ships
-and whose catalog has the text (``description_localizations``), and message actions their
-names (``name_localizations``); a language without the text gets no localisation, so Discord
-shows the English default rather than English labelled as French. Slash commands keep their
-English names in every language: the bot's texts and docs name them (``/ticket claim #4``).
+and whose catalog has the text (``description_localizations``), and commands, sub-commands,
+groups and message actions their names (``name_localizations``, from ``[command_name]``:
+``"ticket claim" = "prendre"``); a language without the text gets no localisation, so Discord
+shows the English default rather than English labelled as French. The bot's texts name
+commands in English (``/ticket claim #4``); the Discord renderer turns those references into
+command mentions, which Discord shows in each reader's language (adapters/discord/mentions.py).
 
 Discord sets ``default_member_permissions`` per top-level command, so a group is shown
 to the least privileged level any of its sub-commands allows; the dispatcher still checks
@@ -28,9 +30,11 @@ from bot import command_texts
 from bot.commands import CommandSpec, MessageCommandSpec, Option, OptionType, Permission
 from bot.i18n import I18n
 
-# Discord's rules: lower-case names of 1-32 letters, digits, - or _; descriptions up to 100
-# characters; strings up to 6000; 25 choices, options and sub-commands per level.
+# Discord's rules: lower-case names of 1-32 letters, digits, - or _ (a translated name may
+# also hold an apostrophe); descriptions up to 100 characters; strings up to 6000; 25
+# choices, options and sub-commands per level.
 _NAME = re.compile(r"^[-_\w]{1,32}$")
+LOCALISED_NAME = re.compile(r"^[-_'\w]{1,32}$")
 NAME_LIMIT = 32
 DESCRIPTION_LIMIT = 100
 STRING_LIMIT = 6000
@@ -82,6 +86,7 @@ class CommandShapeError(ValueError):
 @dataclass
 class _Node:
     name: str
+    path: str
     spec: CommandSpec | None = None
     children: dict[str, _Node] = field(default_factory=dict)
 
@@ -116,8 +121,8 @@ def _insert(roots: dict[str, _Node], spec: CommandSpec) -> None:
             raise CommandShapeError(f"/{spec.path}: “{word}” is not a valid Discord command name")
     nodes = roots
     node: _Node | None = None
-    for word in words:
-        node = nodes.setdefault(word, _Node(word))
+    for depth, word in enumerate(words, 1):
+        node = nodes.setdefault(word, _Node(word, " ".join(words[:depth])))
         nodes = node.children
     assert node is not None
     node.spec = spec
@@ -156,6 +161,7 @@ def _command_body(node: _Node, kind: int, texts: I18n | None) -> dict[str, Any]:
     return {
         "type": kind,
         "name": node.name,
+        **_names(texts, node.path),
         "description": fit(" · ".join(sorted(node.children)), DESCRIPTION_LIMIT),
         "options": subcommands,
     }
@@ -164,6 +170,7 @@ def _command_body(node: _Node, kind: int, texts: I18n | None) -> dict[str, Any]:
 def _described(spec: CommandSpec, texts: I18n | None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": spec.path.split()[-1],
+        **_names(texts, spec.path),
         "description": fit(spec.description, DESCRIPTION_LIMIT),
     }
     translated = _translations(texts, command_texts.description_key(spec))
@@ -173,6 +180,23 @@ def _described(spec: CommandSpec, texts: I18n | None) -> dict[str, Any]:
     if localised:
         body["description_localizations"] = localised
     return body
+
+
+def name_key(path: str) -> str:
+    """``command_name.ticket claim``: the catalog key of a command's (or group's) name."""
+    return f"command_name.{path}"
+
+
+def _names(texts: I18n | None, path: str) -> dict[str, Any]:
+    """``name_localizations`` for a command, sub-command or group, if any language has one."""
+    translated = _translations(texts, name_key(path))
+    for language, name in translated.items():
+        if not LOCALISED_NAME.match(name) or name != name.lower():
+            raise CommandShapeError(
+                f"/{path}: “{name}” ({language}) is not a valid Discord command name"
+            )
+    localised = _localisations(translated, NAME_LIMIT)
+    return {"name_localizations": localised} if localised else {}
 
 
 def _translations(texts: I18n | None, key: str) -> dict[str, str]:
@@ -229,7 +253,8 @@ def _size(body: dict[str, Any]) -> int:
         body.get("description", ""),
         *body.get("description_localizations", {}).values(),
     ]
-    total = len(body["name"]) + max(len(text) for text in descriptions)
+    names = [body["name"], *body.get("name_localizations", {}).values()]
+    total = max(len(name) for name in names) + max(len(text) for text in descriptions)
     total += sum(len(c["name"]) + len(str(c["value"])) for c in body.get("choices", []))
     return total + sum(_size(option) for option in body.get("options", []))
 

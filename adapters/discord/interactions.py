@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any, Protocol
 
 import discord
@@ -61,6 +62,10 @@ class InteractionHost(Platform, Protocol):
     def serves(self, guild_id: int) -> bool: ...
 
     async def author_of(self, data: Mapping[str, Any], community: Community) -> Member: ...
+
+    def with_command_mentions(
+        self, community_id: str, message: OutgoingMessage
+    ) -> OutgoingMessage: ...
 
 
 class InteractionRouter:
@@ -129,7 +134,9 @@ class InteractionRouter:
     ) -> None:
         locale = interaction.locale.value if interaction.locale else None
         text = self._texts.for_locale(locale)
-        responder = DiscordResponder(interaction, private=private, text=text)
+        where = str(interaction.guild_id or "")
+        mentions = partial(self._host.with_command_mentions, where)
+        responder = DiscordResponder(interaction, private=private, text=text, mentions=mentions)
         guild_id = interaction.guild_id
         if guild_id is None or not self._host.serves(guild_id):
             refusal = "discord.server_only" if guild_id is None else "discord.not_served"

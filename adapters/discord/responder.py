@@ -27,9 +27,15 @@ class DiscordResponder:
     """The core's `Responder` for one interaction."""
 
     def __init__(
-        self, interaction: discord.Interaction[Any], *, private: bool, text: Callable[[str], str]
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        private: bool,
+        text: Callable[[str], str],
+        mentions: Callable[[OutgoingMessage], OutgoingMessage] = lambda message: message,
     ) -> None:
         self._interaction = interaction
+        self._mentions = mentions
         self._private = private
         self._text = text
         self._lock = asyncio.Lock()
@@ -45,7 +51,7 @@ class DiscordResponder:
         )
 
     async def reply(self, message: OutgoingMessage, *, private: bool) -> None:
-        first, *more = render_message(message, allow_pings=not private)
+        first, *more = render_message(self._mentions(message), allow_pings=not private)
         async with self._lock:
             with _answering():
                 await self._answer(first, private)

@@ -8,7 +8,7 @@ respect: it waits for the bucket to refill instead of retrying blindly.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import aiohttp
@@ -38,13 +38,17 @@ def offered(
 
 
 async def sync_guild(
-    client: discord.Client, guild: discord.abc.Snowflake, payload: list[dict[str, Any]]
+    client: discord.Client,
+    guild: discord.abc.Snowflake,
+    payload: list[dict[str, Any]],
+    registered: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> bool:
-    """Overwrite one server's commands; False (and a log line saying why) on failure."""
+    """Overwrite one server's commands; False (and a log line saying why) on failure.
+    `registered` receives the command objects Discord returns (with their ids)."""
     application_id = client.application_id
     assert application_id is not None, "log in before syncing commands"
     try:
-        await client.http.bulk_upsert_guild_commands(application_id, guild.id, payload)
+        commands = await client.http.bulk_upsert_guild_commands(application_id, guild.id, payload)
     except discord.Forbidden:
         log.error(
             "Could not register commands on server %s: the bot was added without the "
@@ -65,4 +69,6 @@ async def sync_guild(
         )
         return False
     log.info("registered %d commands on server %s", len(payload), guild.id)
+    if registered is not None:
+        registered(list(commands or []))
     return True

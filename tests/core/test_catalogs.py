@@ -13,6 +13,7 @@ import pytest
 from babel import Locale
 
 from bot.app.web.language import WEB_LOCALES
+from bot.cog import declared_commands
 from bot.i18n import CORE_LOCALES, FALLBACK_LOCALE, OTHER, SHIPPED_LOCALES, I18n, plural_base
 from cogs import all_cogs
 
@@ -156,6 +157,43 @@ def test_counted_texts_have_every_plural_form_the_language_needs(folder: Path, l
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_no_english_is_left_in_a_translation(folder: Path, locale: str) -> None:
     assert left_in_english(folder, locale) == [], f"{folder}/{locale}.toml still says"
+
+
+# Discord's rule for a command name in the menu (lower case, no spaces, 1-32 characters).
+_COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+
+
+def command_name_problems(locale: str) -> list[str]:
+    """``[command_name]`` entries (a command's or group's name in the menu) that name no
+    command, that Discord would refuse, or that two siblings would share in this language."""
+    commands, _ = declared_commands(all_cogs())
+    paths = {" ".join(c.path.split()[:n]) for c in commands for n in (1, 2, 3)}
+    folders = [Path(c.locales) for c in all_cogs() if c.locales]
+    names = {
+        key.removeprefix("command_name."): text
+        for folder in folders
+        for key, text in catalog_of(folder, locale).items()
+        if key.startswith("command_name.")
+    }
+    problems = [f"{path}: no such command" for path in names if path not in paths]
+    problems += [
+        f"{path}: “{name}” is no Discord command name"
+        for path, name in names.items()
+        if not _COMMAND_NAME.match(name) or name != name.lower()
+    ]
+    shown: dict[tuple[str, str], str] = {}
+    for path in sorted(paths):
+        parent, _, word = path.rpartition(" ")
+        name = names.get(path, word)
+        if (parent, name) in shown:
+            problems.append(f"{path}: “{name}” is also /{shown[parent, name]}")
+        shown[parent, name] = path
+    return problems
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_command_names_in_the_menu_are_valid_and_unique_among_siblings(locale: str) -> None:
+    assert command_name_problems(locale) == []
 
 
 @pytest.mark.parametrize("locale", SHIPPED_LOCALES)

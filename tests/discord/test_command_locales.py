@@ -1,15 +1,16 @@
-"""Discord's command menu in the member's language: descriptions (and the message action's
-name) localised for every Discord locale whose language the bot ships, from the catalogs."""
+"""Discord's command menu in the member's language: names and descriptions localised for
+every Discord locale whose language the bot ships, from the catalogs."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from adapters.discord.cli import sync_commands
-from adapters.discord.commands import application_commands
+from adapters.discord.commands import CommandShapeError, application_commands
 from bot.app.cli import cog_declarations
 from bot.commands import CommandSpec, MessageCommandSpec, Permission
 from bot.i18n import I18n
@@ -76,3 +77,33 @@ async def test_discord_sync_registers_the_shipped_languages_descriptions(
     }
     report = body["Report message"]
     assert report["name_localizations"]["pl"] == "Zgłoś wiadomość"
+    assert ticket["claim"]["name_localizations"]["fr"] == "prendre"
+    assert ticket["claim"]["name_localizations"]["pl"] == "przejmij"
+    assert ticket["claim"]["name_localizations"]["pt-BR"] == "assumir"
+    assert body["help"]["name_localizations"]["fr"] == "aide"
+    # "ticket" is the word these languages use: it keeps its English name.
+    assert "name_localizations" not in body["ticket"]
+
+
+def test_names_come_from_the_catalog_for_commands_and_groups(tmp_path: Path) -> None:
+    files = {
+        "en": '[command]\n"flag resolve" = "Settle a flag."\n',
+        "fr": '[command_name]\nflag = "signalement"\n"flag resolve" = "résoudre"\n',
+        "pl": '[command_name]\n"flag resolve" = "rozpatrz"\n',
+    }
+    for language, text in files.items():
+        (tmp_path / f"{language}.toml").write_text(text, encoding="utf-8")
+    (flag,) = application_commands(
+        [CommandSpec("flag resolve", "Settle a flag.")], [], I18n.load([tmp_path])
+    )
+    assert flag["name"] == "flag"
+    assert flag["name_localizations"] == {"fr": "signalement"}  # no Polish: English shows
+    (resolve,) = flag["options"]
+    assert resolve["name_localizations"] == {"fr": "résoudre", "pl": "rozpatrz"}
+
+
+def test_a_name_discord_would_refuse_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "en.toml").write_text('[command]\nhelp = "Help."\n', encoding="utf-8")
+    (tmp_path / "fr.toml").write_text('[command_name]\nhelp = "Aide moi"\n', encoding="utf-8")
+    with pytest.raises(CommandShapeError, match="Aide moi"):
+        application_commands([CommandSpec("help", "Help.")], [], I18n.load([tmp_path]))
