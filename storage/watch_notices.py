@@ -161,6 +161,15 @@ async def failed(tx: Transaction, notice_id: int, round_: int) -> None:
     )
 
 
+async def retrying(tx: Transaction, notice_id: int, round_: int) -> None:
+    """The refused post is sent again: it is on its way, so further repeats wait for it
+    (and are edited in) instead of each posting the notice once more."""
+    await tx.execute(
+        "UPDATE moderation_watch_notices SET shown = 0 WHERE id = ? AND round = ? AND shown < 0",
+        (notice_id, round_),
+    )
+
+
 async def lost(tx: Transaction, notice_id: int, round_: int) -> WatchNotice | None:
     """Someone deleted the round's post: it is posted again (the caller adds the post);
     returns the notice, or None when that round is over."""

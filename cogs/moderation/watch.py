@@ -133,6 +133,7 @@ class WatchNotices:
         if notice.new:
             return await self._post(tx, notice, channel, data, again=False)
         if notice.failed:
+            await watch_notices.retrying(tx, notice.id, notice.round)
             return await self._post(tx, notice, channel, data, again=True)
         if notice.post_channel_id is None or notice.post_message_id is None:
             return None  # the post is on its way; its continuation edits the count in

@@ -15,7 +15,7 @@ from adapters.local.community import LocalMessage
 from adapters.local.platform import LocalPlatform
 from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
-from bot.errors import PlatformUnavailable
+from bot.errors import MissingPermission, PlatformUnavailable
 from bot.settings import Settings
 
 CONFIG = """
@@ -197,3 +197,27 @@ async def test_in_german_the_count_reads_german(
         assert "Ben hat refunds seit 5.1.2026, 09:00 UTC 2-mal erwähnt" in notice.text
     finally:
         await session.app.close()
+
+
+async def test_a_refused_notice_posted_again_is_posted_once_while_repeats_arrive(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = LocalPlatform.send
+    state = ["refused"]
+
+    async def flaky(self: LocalPlatform, *args: Any, **kwargs: Any) -> Any:
+        if state[0] == "refused":
+            raise MissingPermission("the bot may not post there")
+        if state[0] == "down":
+            raise PlatformUnavailable("the platform is down")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LocalPlatform, "send", flaky)
+    await say(session, "Ben", "refund?")  # refused: the next repeat posts it again
+    state[0] = "down"
+    await say(session, "Ben", "refund!!")  # the post again is on its way
+    await say(session, "Ben", "refund, third time")  # counted on that post, not a second one
+    state[0] = "up"
+    await session.advance(timedelta(minutes=5))
+    [notice] = notices(session)
+    assert "Ben mentioned refunds 3 times since" in notice.text
