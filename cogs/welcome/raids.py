@@ -249,7 +249,16 @@ class RaidGuard:
         config = await self.services.config.get(community)
         quiet = timedelta(minutes=settings_of(config).raids.quiet_minutes)
         if self.services.clock.now() - raid.last_join_at < quiet:
-            return  # a join moved the end; its own job comes later
+            # A join came: it moved this job, unless this job was already running, which
+            # a join cannot move. An end of its own (keyed by that join) comes later.
+            await self.services.scheduler.schedule(
+                community,
+                END_KIND,
+                raid.last_join_at + quiet,
+                f"{end_key(community, raid.wave_id)}:{raid.last_join_at.isoformat()}",
+                {"wave": raid.wave_id},
+            )
+            return
         await self.finish(community, raid.wave_id, ENDED, BOT)
 
     async def finish(self, community: Community, wave_id: int, state: str, by: str) -> None:

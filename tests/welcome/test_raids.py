@@ -14,6 +14,7 @@ from bot.platform import Capability
 from cogs.welcome import WelcomeCog
 from cogs.welcome.raids import RaidGuard
 from storage import privacy
+from storage.jobs import Job
 from tests.welcome.conftest import Configure
 
 YOUNG = timedelta(hours=2)
@@ -364,3 +365,32 @@ async def test_a_moderators_undo_while_the_bot_was_away_is_acted_on_after_the_re
     await c.connect()  # a second reconnect finds nothing left to do
     audit = await session.app.services.audit.recent(c.community.key)
     assert [e.action for e in audit].count("welcome.raid_undone") == 1
+
+
+async def test_a_join_while_the_quiet_periods_end_is_running_still_lets_the_raid_end(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    """The end job was already taken (so a join cannot move it) when a join came: the job
+    finds the raid not quiet and must leave a later end behind, or the raid lasts forever."""
+    c = session.community
+    await configure({**MEASURES, "welcome.raids.pause_invites": False})
+    await _wave(session)
+    await session.advance(timedelta(minutes=29, seconds=59))
+    db = session.app.services.db
+    key = "welcome:raid-end:" + c.community.key + ":1"
+    far = (session.clock.now() + timedelta(days=1)).isoformat()
+    await db.execute(
+        "UPDATE jobs SET status = 'running', lease_expires = ? WHERE idempotency_key = ?",
+        (far, key),
+    )
+    await c.join("Raider6", account_age=YOUNG)
+    [row] = await db.fetch_all(
+        "SELECT id, community, kind FROM jobs WHERE idempotency_key = ?", (key,)
+    )
+    await cog.raids.on_end_job(
+        Job(row[0], row[1], row[2], session.clock.now(), {"wave": 1}, key, 1)
+    )
+    await db.execute("UPDATE jobs SET status = 'done' WHERE idempotency_key = ?", (key,))
+    await session.advance(timedelta(minutes=30))
+    assert c.channel_named("general").slow_mode == 0
+    assert "**Raid state over** (no join for a while)" in _alert(session).text
