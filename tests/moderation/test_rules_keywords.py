@@ -189,6 +189,12 @@ def test_numbers_after_a_word_are_not_read_as_its_letters() -> None:
     assert found(rules, "a55 and issues/s3go") == ["a55", "issues/s3go"]
 
 
+@pytest.mark.parametrize("text", ["a.55", "a-55", "a_55", "a/55"])
+def test_a_doubled_letter_behind_a_separator_is_still_leetspeak(text: str) -> None:
+    """Two digits are the usual doubled letter of an evasion, not a number."""
+    assert found(keyword_rule(*SLURS), text) == [text]
+
+
 def test_allow_list_exempts_words_a_wildcard_would_catch() -> None:
     rules = keyword_rule("*ass*", allow=("class*", "assist*", "pass"))
     assert found(rules, "classic assistance, pass it") == []

@@ -16,9 +16,10 @@
 
 A squeezed word counts only when its chunk has a letter or is more leetspeak symbol than
 digit ("@$$" is ass, "$100" is money), and spaced-out characters only when one of them is
-a letter: "1337" is a number, not leetspeak. Likewise two or more digits that touch no
+a letter: "1337" is a number, not leetspeak. Likewise three or more digits that touch no
 letter are a number wherever they stand, and squeezing leaves them out: "issues/3907" is
-"issues", never "issuesegot", while "sh111t" and "a55" still read as words.
+"issues", never "issuesegot", while "sh111t" and "a55" still read as words, and so does a
+pair behind a separator ("a.55", "a-55": doubled letters, the usual evasion).
 
 Readings are lists of `bytes` words made with `bytes.translate` and `split`, because
 that is what keeps the common case, a message that matches nothing, cheap. Where each
@@ -58,12 +59,12 @@ _LEET_SYMBOLS = frozenset("@$!|+")
 # A chunk of three or more single characters with the same leetspeak symbol between each.
 _SEPARATED = re.compile(rb"(?<!\S)[^\s|!+]([|!+])[^\s|!+](?:\1[^\s|!+])+(?!\S)")
 MASK = b"*"
-# Two or more digits with no letter or leetspeak symbol on either side: a number. Any
+# Three or more digits with no letter or leetspeak symbol on either side: a number. Any
 # non-ASCII character counts as a letter, in text and in its UTF-8 bytes alike, so both
 # find the same numbers.
-_NUMBER_BYTES = re.compile(rb"(?<![0-9a-z@$!|+\x80-\xff])[0-9]{2,}(?![0-9a-z@$!|+\x80-\xff])")
+_NUMBER_BYTES = re.compile(rb"(?<![0-9a-z@$!|+\x80-\xff])[0-9]{3,}(?![0-9a-z@$!|+\x80-\xff])")
 _NUMBER = re.compile(
-    "(?<![0-9a-z@$!|+\u0080-\U0010ffff])[0-9]{2,}(?![0-9a-z@$!|+\u0080-\U0010ffff])"
+    "(?<![0-9a-z@$!|+\u0080-\U0010ffff])[0-9]{3,}(?![0-9a-z@$!|+\u0080-\U0010ffff])"
 )
 _STRETCH = re.compile(rb"([a-z])\1{2,}")
 
