@@ -394,3 +394,38 @@ async def test_a_join_while_the_quiet_periods_end_is_running_still_lets_the_raid
     await session.advance(timedelta(minutes=30))
     assert c.channel_named("general").slow_mode == 0
     assert "**Raid state over** (no join for a while)" in _alert(session).text
+
+
+async def test_ending_a_raid_claims_back_only_what_it_took_back(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """The ended alert never says slow mode or invites are back: not where the raid took
+    neither, nor where the platform refused to take one back (its line says so)."""
+    c = session.community
+    await configure({"welcome.raids.timeout_younger_than_hours": 24})
+    await _wave(session)
+    await c.react(c.member("Mo"), _alert(session).number, "⏹️")
+    text = _alert(session).text
+    assert "**Raid state ended** by @Mo" in text
+    assert "slow mode" not in text.lower() and "invites" not in text.lower()
+
+
+async def test_an_end_the_platform_refused_is_not_announced_as_done(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    real = LocalPlatform.set_slow_mode
+
+    async def refused(self, channel, seconds, reason):
+        if seconds == 0:
+            raise MissingPermission("Manage Channels is missing")
+        await real(self, channel, seconds, reason)
+
+    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    await c.react(c.member("Mo"), _alert(session).number, "⏹️")
+    assert c.channel_named("general").slow_mode == 60
+    text = _alert(session).text
+    assert "could not be taken back" in text
+    assert "slow mode and invites are back" not in text
