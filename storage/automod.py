@@ -5,8 +5,10 @@ tie them together. `pair` gives each event the id of the execution it belongs to
 oldest recent one with the same rule, member, channel and text that has not yet seen this
 kind of action (a block's alert joins the block; the same text sent again, whose block
 the first execution has already seen, starts a new one). An alert carries the id of the
-message it posted, so an alert heard twice is paired once; a block carries no id at all,
-so a block heard twice cannot be told from the same text sent twice. Events of one message
+message it posted, so an alert heard twice is paired once; a timeout that every recent
+execution has seen already is one heard twice, as each execution starts with its block; a
+block carries no id at all, so a block heard twice cannot be told from the same text sent
+twice. Events of one message
 arrive within a second of each other; `PAIRING_WINDOW` is generous for a slow gateway.
 """
 
@@ -70,6 +72,25 @@ async def pair(tx: Transaction, event: ExecutionEvent) -> Paired:
             f"%,{event.action},%",
         ),
     )
+    if row is None and event.action != "block" and event.alert_message_id is None:
+        # Every execution on a blocked message starts with its block, so a timeout (or an
+        # alert without its id) that no recent execution still lacks is that execution's
+        # event heard again (a replayed gateway event): it joins the newest, not a new entry.
+        seen = await tx.fetch_one(
+            "SELECT id FROM moderation_automod_executions WHERE community = ?"
+            " AND rule_id = ? AND user_id = ? AND channel_id = ? AND content_hash = ?"
+            " AND at >= ? ORDER BY id DESC LIMIT 1",
+            (
+                event.community,
+                event.rule_id,
+                event.user_id,
+                event.channel_id,
+                digest,
+                to_db(event.at - PAIRING_WINDOW),
+            ),
+        )
+        if seen is not None:
+            return Paired(int(seen["id"]), new=False)
     if row is None:
         execution_id = await tx.insert(
             "INSERT INTO moderation_automod_executions (community, rule_id, user_id,"

@@ -157,3 +157,14 @@ async def test_an_alert_long_after_its_block_is_a_new_execution(
     await session.advance(timedelta(minutes=20))
     await send(session, acted(session, FilterAction.ALERT, alert_id="557"))
     assert len(flags(session)) == 2  # the fold window (10 min) is over too: a new flag
+
+
+async def test_a_timeout_heard_twice_is_one_entry(session: LocalSession) -> None:
+    """A replayed timeout (it carries no id of its own) joins the execution that had it,
+    instead of standing alone as a second blocked message."""
+    await send(session, acted(session, FilterAction.BLOCK))
+    await send(session, acted(session, FilterAction.ALERT, alert_id="559"))
+    await send(session, acted(session, FilterAction.TIMEOUT))
+    await send(session, acted(session, FilterAction.TIMEOUT))
+    [flag] = flags(session)
+    assert flag.text.count("buy cheap nitro here") == 1
