@@ -8,7 +8,8 @@ deletion is there for a creation); a second run finds nothing to change and says
 
 Exempt roles and channels may be given by name in the rules file; they are looked up
 here, on the server, and a name the server does not know leaves that rule out (an
-unintended exemption, or none, would change what the rule blocks). Requests go through
+unintended exemption, or none, would change what the rule blocks); its version already on
+the server, if any, stays as it was. Requests go through
 discord.py's HTTP client, which waits out a 429 for as long as Retry-After says.
 """
 
@@ -63,7 +64,10 @@ async def sync_rules(
         1 for r in existing if r["name"] not in ours and r["trigger_type"] == KEYWORD_TRIGGER
     )
     resolved = await _resolved(http, guild_id, wanted, result)
-    free = KEYWORD_RULES_PER_SERVER - taken
+    # A rule left out for a name the server does not know keeps its version on the server:
+    # deleting it would drop the protection over a renamed role.
+    kept = {r["name"] for r in wanted if r["name"] in ours} - {r["name"] for r in resolved}
+    free = KEYWORD_RULES_PER_SERVER - taken - len(kept)
     for rule in resolved[free:]:
         result.left_out.append(
             f"{rule['name']}: the server's other rules use {taken} of Discord's "
@@ -71,7 +75,7 @@ async def sync_rules(
         )
     fitting = {rule["name"]: rule for rule in resolved[: max(free, 0)]}
     for name, rule in ours.items():
-        if name not in fitting:
+        if name not in fitting and name not in kept:
             await _call(http.delete_auto_moderation_rule(guild_id, rule["id"], reason=_AUDIT))
             result.deleted.append(name)
     for name, rule in fitting.items():

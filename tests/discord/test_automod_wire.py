@@ -254,6 +254,26 @@ async def test_sync_creates_then_changes_nothing_then_modifies_and_deletes_only_
     assert fake.rules[OTHERS_RULE["id"]] == OTHERS_RULE, "someone else's rule is untouched"
 
 
+async def test_a_rule_whose_exempt_role_is_unknown_now_stays_on_the_server_as_it_was(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A renamed role leaves the rule's new version out; the protection in place stays."""
+    assert await sync(settings, fake, await export_to(tmp_path, settings, RULES, "first")) == 0
+    before = next(r for r in fake.rules.values() if r["name"] == "Botschafter: scams")
+    renamed = RULES.replace('exempt_roles = ["Moderators"]', 'exempt_roles = ["Mods"]')
+    file = await export_to(tmp_path, settings, renamed, "renamed")
+    capsys.readouterr()
+    fake.writes.clear()
+    assert await sync(settings, fake, file) == 0
+    out = capsys.readouterr().out
+    assert "Botschafter: scams: the server has no role named @Mods" in out
+    assert fake.writes == []
+    assert fake.rules[before["id"]] == before
+
+
 async def test_without_manage_server_sync_says_which_permission_and_changes_nothing(
     fake: AutoModDiscord,
     settings: Settings,
