@@ -62,7 +62,7 @@ from cogs.welcome.raid_view import (
 from cogs.welcome.waves import JoinWaves
 from storage.database import Transaction
 from storage.jobs import Job
-from storage.raids import ACTIVE, ENDED, NewStep, RaidRepository, Step
+from storage.raids import ACTIVE, ENDED, NewStep, Raid, RaidRepository, Step
 from storage.raids import UNDONE as RAID_UNDONE
 from storage.welcome import WaveMember, WelcomeRepository
 
@@ -249,17 +249,23 @@ class RaidGuard:
         config = await self.services.config.get(community)
         quiet = timedelta(minutes=settings_of(config).raids.quiet_minutes)
         if self.services.clock.now() - raid.last_join_at < quiet:
-            # A join came: it moved this job, unless this job was already running, which
-            # a join cannot move. An end of its own (keyed by that join) comes later.
-            await self.services.scheduler.schedule(
-                community,
-                END_KIND,
-                raid.last_join_at + quiet,
-                f"{end_key(community, raid.wave_id)}:{raid.last_join_at.isoformat()}",
-                {"wave": raid.wave_id},
-            )
+            await self._end_later(community, raid, quiet)
             return
         await self.finish(community, raid.wave_id, ENDED, BOT)
+
+    async def _end_later(
+        self, community: Community, raid: Raid, quiet: timedelta, tx: Transaction | None = None
+    ) -> None:
+        """A join came: it moved the end job, unless that job was already running, which a
+        join cannot move. An end of its own (keyed by that join) comes later."""
+        await self.services.scheduler.schedule(
+            community,
+            END_KIND,
+            raid.last_join_at + quiet,
+            f"{end_key(community, raid.wave_id)}:{raid.last_join_at.isoformat()}",
+            {"wave": raid.wave_id},
+            tx=tx,
+        )
 
     async def finish(self, community: Community, wave_id: int, state: str, by: str) -> None:
         """End (temporary measures back) or undo (everything back), once: the state change,
@@ -273,6 +279,14 @@ class RaidGuard:
         written: list[Pending] = []
         async with self.services.db.transaction() as tx:
             await self.raids.take_turn(tx, community.key)
+            if by == BOT and state == ENDED:
+                # The quiet period is decided again in the community's turn: a join another
+                # process committed since the end job looked keeps the raid state.
+                raid = await self.raids.get(wave_id, tx)
+                quiet = timedelta(minutes=settings_of(config).raids.quiet_minutes)
+                if raid is not None and now - raid.last_join_at < quiet:
+                    await self._end_later(community, raid, quiet, tx)
+                    return
             if not await self.raids.finish(tx, wave_id, state, by, now):
                 return
             temporary = (SLOW_MODE, INVITES, RULES)

@@ -429,3 +429,31 @@ async def test_an_end_the_platform_refused_is_not_announced_as_done(
     text = _alert(session).text
     assert "could not be taken back" in text
     assert "slow mode and invites are back" not in text
+
+
+async def test_a_join_committed_while_the_quiet_end_decides_keeps_the_raid_state(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """Another process's join lands between the end job's look at the raid and its end:
+    the end, decided under the community's turn, sees the join and comes later instead."""
+    c = session.community
+    await configure({**MEASURES, "welcome.raids.pause_invites": False})
+    await _wave(session)
+    stale = await cog.raids.raids.get(1)
+    await session.advance(timedelta(minutes=29, seconds=59))
+    await c.join("Raider6", account_age=YOUNG)
+    session.clock.set(stale.last_join_at + timedelta(minutes=30))
+    real_get = cog.raids.raids.get
+
+    async def read_before_the_join(wave_id, tx=None):
+        return stale if tx is None else await real_get(wave_id, tx)
+
+    monkeypatch.setattr(cog.raids.raids, "get", read_before_the_join)
+    await cog.raids.on_end_job(
+        Job(0, c.community.key, "welcome.raid_end", stale.last_join_at, {"wave": 1}, "k", 1)
+    )
+    monkeypatch.undo()
+    assert c.channel_named("general").slow_mode == 60
+    assert "React ↩️ to undo all of this" in _alert(session).text
+    await session.advance(timedelta(minutes=30))
+    assert c.channel_named("general").slow_mode == 0
