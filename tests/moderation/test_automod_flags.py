@@ -5,6 +5,7 @@ tests/discord/test_automod_wire.py)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -168,3 +169,16 @@ async def test_a_timeout_heard_twice_is_one_entry(session: LocalSession) -> None
     await send(session, acted(session, FilterAction.TIMEOUT))
     [flag] = flags(session)
     assert flag.text.count("buy cheap nitro here") == 1
+
+
+async def test_a_secret_in_a_message_automod_blocked_never_reaches_the_flag(
+    session: LocalSession,
+) -> None:
+    """A server's own AutoMod rule against tokens: the flag shows neither the token in the
+    message nor the token it matched, as for the bot's own secrets rule."""
+    token = "MTE2NjM4NzQ4OTg1NjA1MjI4OQ.GZxY1a.abcdefghijklmnopqrstuvwxyz0123456789AB"
+    event = acted(session, FilterAction.BLOCK, f"my token {token} oops")
+    await send(session, replace(event, matched=token, keyword=""))
+    [flag] = flags(session)
+    assert "my token" in flag.text
+    assert "GZxY1a" not in flag.text and "abcdefghijklmnop" not in flag.text

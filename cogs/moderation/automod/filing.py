@@ -24,7 +24,8 @@ from bot.text import excerpt
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
 from cogs.moderation.rules import Action
-from cogs.moderation.snapshots import STORED_CHARS
+from cogs.moderation.rules.credentials import secret_spans
+from cogs.moderation.snapshots import STORED_CHARS, redacted
 from cogs.moderation.view import BLOCKED
 from storage.automod import ExecutionEvent, pair
 from storage.moderation import HitReason, MessageSnapshot, ModerationRepository, NewHit
@@ -96,7 +97,7 @@ def _snapshot(event: FilterActed, message_id: str, link: str) -> MessageSnapshot
         message_id=message_id,
         author_id=event.member.id,
         author_name=event.member.shown_name,
-        excerpt=excerpt(event.content, STORED_CHARS),
+        excerpt=excerpt(_without_secrets(event.content), STORED_CHARS),
         permalink=link,
         posted_at=event.at,
     )
@@ -107,6 +108,17 @@ def _hit(event: FilterActed) -> NewHit:
     return NewHit(
         rule=f"{RULE_PREFIX}{event.rule_name}",
         action=Action.DELETE_AND_FLAG if blocked else Action.FLAG,
-        matched=event.matched or event.keyword,
-        reasons=(HitReason(REASON, (("keyword", event.keyword or event.matched or "…"),)),),
+        matched=_without_secrets(event.matched or event.keyword),
+        reasons=(
+            HitReason(
+                REASON, (("keyword", _without_secrets(event.keyword or event.matched or "…")),)
+            ),
+        ),
     )
+
+
+def _without_secrets(text: str) -> str:
+    """AutoMod's text with any token or key in it redacted: the bot's rules never saw a
+    blocked message, and a flag must not show a secret (a server's own rule may even have
+    matched the token itself)."""
+    return redacted(text, secret_spans(text))

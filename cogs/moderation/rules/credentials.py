@@ -10,6 +10,7 @@ the kinds that set reports are searched again for their position.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -57,6 +58,24 @@ class CredentialsSettings(SingleRuleSettings):
     def compile(self) -> CredentialRule:
         head = RuleHead(self.name, RuleKind.CREDENTIALS, self.action, self.scope)
         return CredentialRule(head, *_compiled())
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a secret, for text the rules never saw (what Discord's AutoMod
+    blocked), so that it is redacted there as well."""
+    if len(text) < _MIN_LENGTH:
+        return []
+    kinds, patterns = _shared()
+    return [
+        secret.span()
+        for index in sorted(kinds.Match(text.encode()) or ())
+        for secret in patterns[index].finditer(text)
+    ]
+
+
+@functools.cache
+def _shared() -> tuple[re2.Set, tuple[re2._Regexp, ...]]:
+    return _compiled()
 
 
 def _compiled() -> tuple[re2.Set, tuple[re2._Regexp, ...]]:
