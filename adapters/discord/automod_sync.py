@@ -4,7 +4,8 @@ The bot's rules are the ones named ``Botschafter: …`` (the export's prefix); e
 rule on the server is read (it takes one of the six keyword-rule slots) and left alone.
 A run lists the server's rules, deletes the bot's rules the export no longer has, edits
 the ones that differ and creates the missing ones, in that order (so a slot freed by a
-deletion is there for a creation); a second run finds nothing to change and says so.
+deletion is there for a creation); a second copy of one of its rules (two runs at once)
+is deleted too; a second run finds nothing to change and says so.
 
 Exempt roles and channels may be given by name in the rules file; they are looked up
 here, on the server, and a name the server does not know leaves that rule out (an
@@ -58,7 +59,15 @@ async def sync_rules(
     """Make the bot's AutoMod rules on `guild_id` exactly `wanted`; raises `AutoModRefused`."""
     result = SyncResult()
     existing = await _call(http.get_auto_moderation_rules(guild_id))
-    ours = {r["name"]: r for r in existing if str(r.get("name", "")).startswith(PREFIX)}
+    ours: dict[str, dict[str, Any]] = {}
+    copies = []  # one of the bot's rules twice (two runs at once): the later copies go
+    for r in existing:
+        if not str(r.get("name", "")).startswith(PREFIX):
+            continue
+        if r["name"] in ours:
+            copies.append(r)
+        else:
+            ours[r["name"]] = r
     result.others = [r["name"] for r in existing if r["name"] not in ours]
     taken = sum(
         1 for r in existing if r["name"] not in ours and r["trigger_type"] == KEYWORD_TRIGGER
@@ -74,6 +83,9 @@ async def sync_rules(
             f"{KEYWORD_RULES_PER_SERVER} keyword-rule slots"
         )
     fitting = {rule["name"]: rule for rule in resolved[: max(free, 0)]}
+    for rule in copies:
+        await _call(http.delete_auto_moderation_rule(guild_id, rule["id"], reason=_AUDIT))
+        result.deleted.append(rule["name"])
     for name, rule in ours.items():
         if name not in fitting and name not in kept:
             await _call(http.delete_auto_moderation_rule(guild_id, rule["id"], reason=_AUDIT))

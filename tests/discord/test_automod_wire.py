@@ -274,6 +274,27 @@ async def test_a_rule_whose_exempt_role_is_unknown_now_stays_on_the_server_as_it
     assert fake.rules[before["id"]] == before
 
 
+async def test_a_second_copy_of_one_of_the_bots_rules_is_deleted_and_then_nothing_changes(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """Two runs at once (or a run cut off) can leave one rule twice; the copy would hold a
+    keyword-rule slot and block on its own forever."""
+    file = await export_to(tmp_path, settings, RULES, "first")
+    assert await sync(settings, fake, file) == 0
+    scams = next(r for r in fake.rules.values() if r["name"] == "Botschafter: scams")
+    fake.rules["9000"] = {**scams, "id": "9000"}
+    fake.writes.clear()
+    assert await sync(settings, fake, file) == 0
+    assert fake.writes == [("DELETE", "Botschafter: scams")]
+    names = sorted(r["name"] for r in fake.rules.values())
+    assert names == ["Botschafter: links", "Botschafter: scams", "Spam filter"]
+    fake.writes.clear()
+    assert await sync(settings, fake, file) == 0
+    assert fake.writes == []
+
+
 async def test_without_manage_server_sync_says_which_permission_and_changes_nothing(
     fake: AutoModDiscord,
     settings: Settings,
