@@ -157,13 +157,15 @@ CHANNEL_KEYS = _ChannelKeys()
 
 
 def language_code(value: object, where: str) -> str:
-    """A language code the bot has a catalog for (``de``, not ``de-DE`` or ``German``)."""
-    from bot.i18n import SHIPPED_LOCALES  # read when validating: catalogs may add languages
+    """A language code the bot has a catalog for: ``de``, and a region's as platforms write
+    it (``de-AT``, ``pt-BR``, ``es-419`` -> ``de``, ``pt``, ``es``), never ``German``."""
+    from bot.i18n import SHIPPED_LOCALES, normalise_locale  # read when validating
 
-    code = str(value).strip().lower()
+    code = normalise_locale(str(value).strip())
     if code not in SHIPPED_LOCALES:
         known = ", ".join(SHIPPED_LOCALES)
-        raise ValueError(f"{where}: “{value}” is not a language the bot speaks; use one of {known}")
+        prefix = f"{where}: " if where else ""
+        raise ValueError(f"{prefix}“{value}” is not a language the bot speaks; use one of {known}")
     return code
 
 
@@ -192,10 +194,28 @@ class Languages(StrictModel):
             cleaned[name] = language_code(language, channel)
         return cleaned
 
-    @field_validator("roles", "welcome")
+    @field_validator("roles")
     @classmethod
-    def _check_languages(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return {language_code(code, code): item for code, item in value.items()}
+    def _check_roles(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Roles per language; two codes of one language (``de``, ``de-AT``) add up."""
+        merged: dict[str, list[str]] = {}
+        for typed, roles in value.items():
+            merged.setdefault(language_code(typed, typed), []).extend(roles)
+        return merged
+
+    @field_validator("welcome")
+    @classmethod
+    def _check_welcome(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """One welcome channel per language: a second code of it is refused, not dropped."""
+        checked: dict[str, Any] = {}
+        for typed, channel in value.items():
+            code = language_code(typed, typed)
+            if code in checked:
+                raise ValueError(
+                    f"“{typed}” is {code} again; name one welcome channel per language"
+                )
+            checked[code] = channel
+        return checked
 
 
 class CommunitySettings(StrictModel):
@@ -207,6 +227,13 @@ class CommunitySettings(StrictModel):
     channels: Channels = Field(default_factory=Channels)
     roles: Roles = Field(default_factory=Roles)
     languages: Languages = Field(default_factory=Languages)
+
+    @field_validator("locale")
+    @classmethod
+    def _check_locale(cls, value: str) -> str:
+        """The community's language as its catalog's code (``pt-BR`` -> ``pt``), so every
+        text reads it alike; one the bot does not speak is refused, not shown in English."""
+        return language_code(value, "")
 
 
 class ConfigFile:

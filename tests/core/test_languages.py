@@ -194,3 +194,47 @@ async def test_config_set_refuses_a_language_channel_that_is_not_there(session: 
     assert c.last_private(alice).startswith("Saved")
     await c.run(c.member("Ben"), "/kudos give @Amy danke")
     assert c.read("#general")[-1].text.startswith("🙌 Ben dankt @Amy")
+
+
+def test_a_regional_code_in_the_configuration_reads_as_its_language(tmp_path: Path):
+    """Members' platforms say pt-BR, es-419, de-AT; the configuration takes those codes too
+    (as /languages set and [moderation] desks do) instead of saying the bot cannot speak
+    Portuguese, and two codes of one language add up rather than one dropping the other."""
+    config = check_file(
+        _checked(
+            tmp_path,
+            '[community]\nlocale = "pt-BR"\n[community.languages]\n'
+            'channels = { "geral" = "pt-BR", "general-es" = "es-419" }\n'
+            'roles = { de = ["Team DE"], "de-AT" = ["Team AT"] }\n'
+            'welcome = { "es-419" = "bienvenida" }\n',
+        ),
+        SECTIONS,
+    ).community
+    assert config.locale == "pt"
+    assert config.languages.channels == {"geral": "pt", "general-es": "es"}
+    assert config.languages.roles == {"de": ["Team DE", "Team AT"]}
+    assert config.languages.welcome == {"es": "bienvenida"}
+
+
+def test_a_community_language_the_bot_does_not_speak_is_a_polite_error(tmp_path: Path):
+    file = _checked(tmp_path, '[community]\nlocale = "deutsch"\n')
+    with pytest.raises(ConfigError) as error:
+        check_file(file, SECTIONS)
+    assert "community.locale: “deutsch” is not a language the bot speaks" in str(error.value)
+
+
+def test_one_language_with_two_welcome_channels_is_an_error(tmp_path: Path):
+    file = _checked(
+        tmp_path, '[community.languages]\nwelcome = { de = "willkommen", "de-AT" = "servus" }\n'
+    )
+    with pytest.raises(ConfigError, match="“de-AT” is de again"):
+        check_file(file, SECTIONS)
+
+
+async def test_a_shared_post_speaks_a_regional_community_language(session: LocalSession):
+    """[community] locale = "pt-BR": the admins' privacy notice is in Portuguese, not English."""
+    c = session.community
+    await c.run(c.member("Alice"), "/config set community.locale pt-BR")
+    await c.run(c.member("Ben"), "/privacy request erase")
+    [notice] = c.read("moderators")
+    assert "**Pedido de privacidade #1**" in notice.text
