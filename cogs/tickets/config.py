@@ -42,7 +42,14 @@ class DigestConfig(StrictModel):
     @field_validator("languages")
     @classmethod
     def _check_languages(cls, value: dict[str, str]) -> dict[str, str]:
-        return {language_code(code, code): channel for code, channel in value.items()}
+        """One digest channel per language: a second code of it (``de-AT``) is refused."""
+        checked: dict[str, str] = {}
+        for typed, channel in value.items():
+            code = language_code(typed, typed)
+            if code in checked:
+                raise ValueError(f"“{typed}” is {code} again; name one channel per language")
+            checked[code] = channel
+        return checked
 
     @field_validator("time")
     @classmethod

@@ -238,3 +238,11 @@ async def test_a_shared_post_speaks_a_regional_community_language(session: Local
     await c.run(c.member("Ben"), "/privacy request erase")
     [notice] = c.read("moderators")
     assert "**Pedido de privacidade #1**" in notice.text
+
+
+def test_one_language_with_two_digest_channels_is_an_error(tmp_path: Path):
+    file = _checked(
+        tmp_path, '[tickets.digest]\nlanguages = { de = "team-de", "de-AT" = "team-at" }\n'
+    )
+    with pytest.raises(ConfigError, match="“de-AT” is de again"):
+        check_file(file, SECTIONS)
