@@ -170,6 +170,8 @@ class ModerationConfig(StrictModel):
                 raise ValueError(
                     f"{typed!r} is not a language the bot speaks ({known_languages()})"
                 )
+            if code in known:
+                raise ValueError(f"{typed!r} is {code} again; name one desk per language")
             known[code] = channel
         return known
 

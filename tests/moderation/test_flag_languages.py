@@ -183,3 +183,11 @@ async def test_what_is_said_next_to_a_desks_flag_is_in_its_language(
         assert said.startswith("Fall #1: Jonas wurde")
     finally:
         await session.app.close()
+
+
+def test_two_desks_for_one_language_are_refused(tmp_path: Path) -> None:
+    """de and de-AT are one language: one desk would be dropped without a word."""
+    path = tmp_path / "botschafter.toml"
+    path.write_text('[moderation]\ndesks = { de = "mod-de", "de-AT" = "mod-at" }\n', "utf-8")
+    with pytest.raises(ConfigError, match="'de-AT' is de again"):
+        check_file(ConfigFile.load(path), {"moderation": ModerationConfig})
