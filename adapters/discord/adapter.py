@@ -29,7 +29,7 @@ from adapters.discord.inventory import community_facts
 from adapters.discord.invocation import author_from_payload
 from adapters.discord.mentions import CommandMentions
 from adapters.discord.reactions import reactions_on
-from adapters.discord.sync import offered, sync_guild
+from adapters.discord.sync import offered, registered_commands, sync_guild
 from bot.commands import CommandSpec
 from bot.events import Connected, Event
 from bot.inventory import CommunityFacts
@@ -170,6 +170,7 @@ class DiscordAdapter(DiscordActions):
     async def sync_commands(self, guilds: list[discord.Guild]) -> None:
         """Register the commands on servers that do not have this run's set yet."""
         if not self.options.sync_commands:
+            await self._learn_command_ids(guilds)
             return
         for guild in guilds:
             if guild.id in self._synced or not self.serves(guild.id):
@@ -178,6 +179,16 @@ class DiscordAdapter(DiscordActions):
             learn = partial(self._mentions.record, str(guild.id))
             if not await sync_guild(self.client, guild, self.command_payload(), learn):
                 self._synced.discard(guild.id)
+
+    async def _learn_command_ids(self, guilds: list[discord.Guild]) -> None:
+        """Without registering, read each server's commands once, for their ids (mentions)."""
+        for guild in guilds:
+            if guild.id in self._synced or not self.serves(guild.id):
+                continue
+            commands = await registered_commands(self.client, guild)
+            if commands is not None:
+                self._synced.add(guild.id)
+                self._mentions.record(str(guild.id), commands)
 
     # --- wiring ----------------------------------------------------------------------------
 

@@ -37,6 +37,20 @@ def offered(
     )
 
 
+async def registered_commands(
+    client: discord.Client, guild: discord.abc.Snowflake
+) -> list[dict[str, Any]] | None:
+    """The commands registered on a server (with their ids); None (and a log line) if
+    Discord could not say, so replies keep naming commands as text."""
+    application_id = client.application_id
+    assert application_id is not None, "log in before reading commands"
+    try:
+        return list(await client.http.get_guild_commands(application_id, guild.id))
+    except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as error:
+        log.warning("Could not read the commands of server %s: %s", guild.id, error)
+        return None
+
+
 async def sync_guild(
     client: discord.Client,
     guild: discord.abc.Snowflake,

@@ -96,21 +96,39 @@ class TicketCog(Cog):
             )
 
 
+async def reply_to_who(settings: Settings, fake: FakeDiscord, *, sync: bool) -> str:
+    """The bot's answer to "!who /ticket claim" once it knows the server's command ids."""
+    options = DiscordOptions(
+        token=SecretStr(fake.token), guild_ready_timeout=0.05, sync_commands=sync
+    )
+    adapter = DiscordAdapter(options)
+    app = await App.create(settings, [adapter], clock=VirtualClock(), cog_types=[TicketCog])
+    try:
+        await asyncio.wait_for(app.start(), WAIT)
+        await asyncio.wait_for(registered(adapter), WAIT)
+        author = {"id": str(USER_ID), "username": "ben", "discriminator": "0", "avatar": None}
+        message = message_payload(CHANNEL_ID, "!who /ticket claim", author, 4)
+        message["member"] = member_payload()
+        await fake.dispatch("MESSAGE_CREATE", message)
+        await asyncio.wait_for(fake.reply_posted.wait(), WAIT)
+    finally:
+        await app.close()
+    (reply,) = fake.posted
+    return str(reply["content"])
+
+
 async def test_the_ids_come_from_registering_the_commands(settings: Settings) -> None:
     async with serving(FakeDiscord()) as fake:
-        options = DiscordOptions(token=SecretStr(fake.token), guild_ready_timeout=0.05)
-        adapter = DiscordAdapter(options)
-        app = await App.create(settings, [adapter], clock=VirtualClock(), cog_types=[TicketCog])
-        try:
-            await asyncio.wait_for(app.start(), WAIT)
-            await asyncio.wait_for(registered(adapter), WAIT)
-            author = {"id": str(USER_ID), "username": "ben", "discriminator": "0", "avatar": None}
-            message = message_payload(CHANNEL_ID, "!who /ticket claim", author, 4)
-            message["member"] = member_payload()
-            await fake.dispatch("MESSAGE_CREATE", message)
-            await asyncio.wait_for(fake.reply_posted.wait(), WAIT)
-        finally:
-            await app.close()
-    (reply,) = fake.posted
+        content = await reply_to_who(settings, fake, sync=True)
     assert [c["name"] for c in fake.commands] == ["ticket"]
-    assert reply["content"] == "Who takes it? </ticket claim:1000> #4 · !who /ticket claim"
+    assert content == "Who takes it? </ticket claim:1000> #4 · !who /ticket claim"
+
+
+async def test_without_registering_the_ids_are_read_from_the_server(settings: Settings) -> None:
+    async with serving(FakeDiscord()) as fake:
+        fake.commands = [
+            {"type": 1, "name": "help"},
+            {"type": 1, "name": "ticket", "options": [{"type": 1, "name": "claim"}]},
+        ]
+        content = await reply_to_who(settings, fake, sync=False)
+    assert content == "Who takes it? </ticket claim:1001> #4 · !who /ticket claim"

@@ -54,6 +54,9 @@ class FakeDiscord:
         app.router.add_put(
             "/api/v10/applications/{app}/guilds/{guild}/commands", self.register_commands
         )
+        app.router.add_get(
+            "/api/v10/applications/{app}/guilds/{guild}/commands", self.registered_commands
+        )
         app.router.add_post("/api/v10/channels/{channel}/messages", self.create_message)
         app.router.add_post(
             "/api/v10/channels/{channel}/messages/{message}/threads", self.create_thread
@@ -93,6 +96,9 @@ class FakeDiscord:
 
     async def register_commands(self, request: web.Request) -> web.Response:
         self.commands = await request.json()
+        return await self.registered_commands(request)
+
+    async def registered_commands(self, request: web.Request) -> web.Response:
         return as_json(
             [
                 {**c, "id": str(1000 + i), "application_id": str(BOT_ID)}
