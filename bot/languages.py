@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from bot.config import CommunitySettings
 from bot.i18n import SHIPPED_LOCALES, I18n, normalise_locale
@@ -38,7 +38,10 @@ def known_languages() -> str:
 def own_name(code: str) -> str:
     """A language by its own name, as its speakers write it (CLDR's, through Babel):
     ``Deutsch``, ``Français``, ``Polski``; the code itself for one CLDR does not know."""
-    name = Locale.parse(code).display_name or code
+    try:
+        name = Locale.parse(code.replace("-", "_")).display_name or code
+    except (UnknownLocaleError, ValueError):  # not a language code CLDR knows
+        return code
     return name[:1].upper() + name[1:]
 
 

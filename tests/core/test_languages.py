@@ -15,7 +15,7 @@ from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.config import ConfigFile, check_file
 from bot.errors import ConfigError
-from bot.languages import channel_language, language_team, member_languages
+from bot.languages import channel_language, language_team, member_languages, own_name
 from bot.outgoing import Mention, Plain, RoleMention
 from bot.settings import Settings
 from cogs import all_cogs
@@ -246,3 +246,13 @@ def test_one_language_with_two_digest_channels_is_an_error(tmp_path: Path):
     )
     with pytest.raises(ConfigError, match="“de-AT” is de again"):
         check_file(file, SECTIONS)
+
+
+def test_a_language_is_named_as_its_speakers_write_it_and_an_odd_code_as_written() -> None:
+    assert [own_name(code) for code in ("de", "fr", "pl", "pt-BR")] == [
+        "Deutsch",
+        "Français",
+        "Polski",
+        "Português (Brasil)",
+    ]
+    assert [own_name(code) for code in ("xx", "zz-QQ", "1", "")] == ["xx", "zz-QQ", "1", ""]
