@@ -351,23 +351,6 @@ async def test_a_german_community_gets_german_flags(session: LocalSession) -> No
     assert "\n  Regel: **swearing**" in flag.text
 
 
-def test_every_moderation_text_exists_in_english_and_german() -> None:
-    import tomllib
-    from pathlib import Path
-
-    from bot.i18n import _flatten, plural_base
-
-    folder = Path(__file__).parents[2] / "cogs" / "moderation" / "locales"
-    keys = {
-        locale: {
-            plural_base(key)  # plural forms differ by language (tests/core/test_catalogs.py)
-            for key, _ in _flatten(tomllib.loads((folder / f"{locale}.toml").read_text()))
-        }
-        for locale in ("en", "de")
-    }
-    assert keys["en"] == keys["de"]
-
-
 async def test_a_flag_the_platform_failed_to_post_is_posted_by_a_retry(
     session: LocalSession,
 ) -> None:
