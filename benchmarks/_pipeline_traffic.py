@@ -20,7 +20,14 @@ from typing import Any
 import discord
 
 from benchmarks._corpus import Terms, _chat_line, _keyword_hit, make_terms
-from tests.discord.wire_fake import BOT_ID, BOT_USER, GUILD_ID, USER_ID, member_payload
+from tests.discord.wire_fake import (
+    BOT_ID,
+    BOT_USER,
+    GUILD_ID,
+    USER_ID,
+    member_payload,
+    message_payload,
+)
 
 # Messages that break a rule: the share the issue asks for.
 BREAKING_SHARE = 0.02
@@ -171,22 +178,6 @@ def _breaking(rng: random.Random, text: str, server: Server, terms: Terms) -> st
 
 def _message(server: Server, channel: int, message_id: int, author: int, text: str) -> Any:
     user = {"id": str(author), "username": f"member{author % 100000}", "discriminator": "0"}
-    return {
-        "id": str(message_id),
-        "channel_id": str(channel),
-        "guild_id": str(server.guild_id),
-        "author": {**user, "avatar": None, "global_name": None},
-        "member": {**member_payload(), "nick": None},
-        "content": text,
-        "timestamp": "2026-01-01T00:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
-    }
+    author_payload = {**user, "avatar": None, "global_name": None}
+    created = message_payload(channel, text, author_payload, message_id, server.guild_id)
+    return {**created, "member": {**member_payload(), "nick": None}, "flags": 0}

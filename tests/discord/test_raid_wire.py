@@ -11,12 +11,9 @@ than 24 hours ahead or in the past is 400 (code 50035), a rate limit answers 429
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -31,6 +28,7 @@ from bot.errors import MissingPermission, PlatformUnavailable
 from bot.model import ChannelRef, Community, UserRef
 from bot.platform import Platform
 from bot.settings import Settings
+from tests.discord.test_wire import contract
 from tests.discord.wire_fake import (
     CHANNEL_ID,
     GUILD_ID,
@@ -42,7 +40,6 @@ from tests.discord.wire_fake import (
 )
 
 WAIT = 10.0
-CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "test_platform_contract.py"
 # What a plain bot role may do, and the same with Manage Server.
 MEMBER = discord.Permissions(view_channel=True, send_messages=True, read_message_history=True)
 MANAGE_GUILD = MEMBER | discord.Permissions(manage_guild=True)
@@ -50,18 +47,6 @@ MANAGE_GUILD = MEMBER | discord.Permissions(manage_guild=True)
 MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 COMMUNITY = Community("discord", str(GUILD_ID))
-
-
-def _load_contract() -> Any:
-    spec = importlib.util.spec_from_file_location("discord_raid_wire_contract", CONTRACT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-contract = _load_contract()
 
 
 @dataclass

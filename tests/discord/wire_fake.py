@@ -273,12 +273,16 @@ def thread_payload(thread_id: str, parent_id: str, name: str) -> dict[str, Any]:
 
 
 def message_payload(
-    channel_id: int, content: str, author: dict[str, Any], message_id: int
+    channel_id: int,
+    content: str,
+    author: dict[str, Any],
+    message_id: int,
+    guild_id: int = GUILD_ID,
 ) -> dict[str, Any]:
     return {
         "id": str(message_id),
         "channel_id": str(channel_id),
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "author": author,
         "content": content,
         "timestamp": "2026-01-01T00:00:00+00:00",
