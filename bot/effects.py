@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.errors import NotFound
+from bot.errors import NotFound, PlatformError, PlatformUnavailable
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import OutgoingMessage
 from bot.platform import Platform
@@ -126,6 +126,36 @@ class React(Effect):
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         await platform.add_reaction(self.message, self.emoji)
+
+
+@dataclass(frozen=True, slots=True)
+class ReactAll(Effect):
+    """Add several reactions to a message, in order, as one entry (a flag's six choices
+    would otherwise cost six entries, each claimed and settled on its own). The platforms
+    take one emoji per call (Discord has no bulk route), and adding a reaction that is
+    there already is harmless on each of them, so a retry after an outage or a crash simply
+    adds them all again. A platform that says "not now" stops the run (the outbox retries
+    it). An emoji refused for good (unknown to the server, one reaction too many) does not
+    cost the others: the rest are added, then the first refusal is reported; only a
+    message that is gone stops them all, as every other emoji would meet the same."""
+
+    kind: ClassVar[str] = "react_all"
+    target: ClassVar[str] = "message"
+    lane_kind: ClassVar[str] = "message"
+    message: MessageRef
+    emojis: tuple[str, ...]
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        refused: PlatformError | None = None
+        for emoji in self.emojis:
+            try:
+                await platform.add_reaction(self.message, emoji)
+            except (PlatformUnavailable, NotFound):
+                raise
+            except PlatformError as error:
+                refused = refused or error
+        if refused is not None:
+            raise refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +344,7 @@ EFFECTS: dict[str, type[Effect]] = {
         Edit,
         Delete,
         React,
+        ReactAll,
         Unreact,
         OpenThread,
         ArchiveThread,

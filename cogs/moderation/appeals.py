@@ -21,7 +21,7 @@ from typing import Any
 from bot.cog import Services, after_delivery, command
 from bot.commands import Option, OptionType, Permission
 from bot.delivery import Outcome, Pending, Then
-from bot.effects import DirectMessage, Edit, LiftTimeout, Post, React, Unban, Unreact
+from bot.effects import DirectMessage, Edit, LiftTimeout, Post, ReactAll, Unban, Unreact
 from bot.errors import UserError
 from bot.events import ReactionAdded
 from bot.i18n import I18n
@@ -243,12 +243,11 @@ class AppealDesk:
                 await self._refresh_appeal(tx, community, appeal_id, infraction)
             return
         if Capability.REACT in self.services.platform(community).capabilities:
-            for decision, emoji in EMOJI.items():
-                await self.services.outbox.add(
-                    tx,
-                    React(ref, emoji),
-                    key=f"moderation:appeal:{appeal_id}:react:{decision.value}",
-                )
+            await self.services.outbox.add(
+                tx,
+                ReactAll(ref, tuple(EMOJI.values())),
+                key=f"moderation:appeal:{appeal_id}:react",
+            )
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from typing import Any
 from bot.cog import Services
 from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending, Then
-from bot.effects import Attempt, Call, Edit, Post, React
+from bot.effects import Attempt, Call, Edit, Post, ReactAll
 from bot.errors import PlatformUnavailable
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import OutgoingMessage
@@ -271,17 +271,17 @@ class FlagDesk:
     async def _add_reactions(
         self, tx: Transaction, community: Community, flag_id: int, ref: MessageRef, messages: bool
     ) -> None:
-        """Pre-add one reaction per action the platform can perform, mildest first."""
+        """Pre-add one reaction per action the platform can perform, mildest first, as
+        one outbox entry (its key names the post, so a re-run continuation adds none)."""
         platform = self._services.platform(community)
         if Capability.REACT not in platform.capabilities:
             return
         config = await self._services.config.get(community)
         reactions = config.section("moderation", ModerationConfig).reactions
-        for action in offered(platform, messages=messages):
-            emoji = reactions.emoji(action)
-            await self._services.outbox.add(
-                tx, React(ref, emoji), key=f"moderation:flag:{flag_id}:react:{ref.id}:{emoji}"
-            )
+        emojis = tuple(reactions.emoji(action) for action in offered(platform, messages=messages))
+        await self._services.outbox.add(
+            tx, ReactAll(ref, emojis), key=f"moderation:flag:{flag_id}:react:{ref.id}"
+        )
 
 
 def post_ref(community: Community, flag: Flag) -> MessageRef:

@@ -32,7 +32,7 @@ from bot.cog import Services
 from bot.commands import Permission
 from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending, Then
-from bot.effects import Effect, LiftTimeout, PauseInvites, React, SetSlowMode, Timeout, Unreact
+from bot.effects import Effect, LiftTimeout, PauseInvites, ReactAll, SetSlowMode, Timeout, Unreact
 from bot.errors import PlatformError, PlatformUnavailable, Unsupported
 from bot.events import ReactionAdded
 from bot.model import ChannelRef, Community, MessageRef, UserRef
@@ -528,10 +528,9 @@ class RaidGuard:
         return [
             await self.services.outbox.add(
                 tx,
-                React(alert, emoji),
-                key=f"welcome:raid:{community.key}:{wave_id}:control:{emoji}",
+                ReactAll(alert, (UNDO_EMOJI, END_EMOJI)),
+                key=f"welcome:raid:{community.key}:{wave_id}:controls",
             )
-            for emoji in (UNDO_EMOJI, END_EMOJI)
         ]
 
     async def _refresh(
