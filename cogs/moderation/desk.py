@@ -17,7 +17,6 @@ going, with longer waits, without telling the admins twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from cogs.moderation.actions import LADDER, offered
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.view import SHOWN_NOTES, FlagView, render_flag
 from storage.database import Transaction
+from storage.flag_posts import post_under_way
 from storage.member_notes import MemberNotes
 from storage.moderation import Flag, FlagDetails, FlagStatus, ModerationRepository
 
@@ -74,11 +74,12 @@ class FlagDesk:
     ) -> Pending | None:
         """Write the flag's post (if it has no message yet) or an edit to match storage.
 
-        Returns the entry, or None when there is nothing to write: its post is already
-        under way (its continuation brings it up to date), or there is no channel to post in
-        (the admins are told and a retry is queued; those entries go into `also`, for
-        the caller to deliver). `retry` names the outage a retry belongs to, so its posts
-        get their own keys.
+        Returns the entry, or None when there is nothing to write: there is no channel to
+        post in (the admins are told and a retry is queued; those entries go into `also`,
+        for the caller to deliver). While the flag's post is on its way, the edit waits
+        behind it and is carried out on the posted message (or fails with the post, whose
+        retry then posts the flag as it is by then). `retry` names the outage a retry
+        belongs to, so its posts get their own keys.
         """
         details = await self._repo.details(community.key, flag_id, tx)
         if details is None:
@@ -88,8 +89,10 @@ class FlagDesk:
         if flag.post_channel_id is not None and flag.post_message_id is not None:
             message = render_flag(await self.view(community, details, tx))
             return await outbox.add(tx, Edit(post_ref(community, flag), message))
-        if await self._repo.under_way(tx, _post_key(flag.id)):
-            return None
+        on_its_way = await post_under_way(tx, _post_key(flag.id))
+        if on_its_way is not None:
+            message = render_flag(await self.view(community, details, tx))
+            return await outbox.add(tx, Edit(_to_be_posted(community, on_its_way), message))
         config = await self._services.config.get(community)
         channel = await self.flag_channel(community, config, flag.language)
         if channel is None:
@@ -99,15 +102,22 @@ class FlagDesk:
             return None
         message = render_flag(await self.view(community, details, tx))
         key = f"{_post_key(flag.id)}:{retry}" if retry else _post_key(flag.id)
-        shown = _fingerprint(message)
-        data = {"community": community.key, "flag": flag.id, "shown": shown, "retry": retry}
+        # Whether the flag has messages decides its reactions; it never changes (messages
+        # join only flags filed with one), so the continuation need not read the flag again.
+        data = {
+            "community": community.key,
+            "flag": flag.id,
+            "messages": bool(details.messages),
+            "retry": retry,
+        }
         return await outbox.add(
             tx, Post(channel, message, allow_pings=False), key=key, then=Then(POSTED, data)
         )
 
     async def posted(self, tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
-        """A flag's post went out (store its id, add reactions, catch up with changes made
-        meanwhile) or was refused for good (tell the admins, retry later)."""
+        """A flag's post went out (store its id, add the reactions: changes made meanwhile
+        queued their edits behind the post) or was refused for good (tell the admins, retry
+        later)."""
         flag_id, retry = int(data["flag"]), str(data.get("retry") or "")
         community = Community.from_key(str(data["community"]))
         flag = await self._repo.flag(community.key, flag_id, tx)
@@ -119,13 +129,17 @@ class FlagDesk:
             return
         ref: MessageRef = outcome.result
         await self._repo.set_post(tx, community.key, flag_id, ref.channel.id, ref.id)
-        details = await self._repo.details(community.key, flag_id, tx)
-        assert details is not None
-        current = render_flag(await self.view(community, details, tx))
-        if _fingerprint(current) != data.get("shown"):
+        messages = data.get("messages")
+        if messages is None:
+            # Written by an older version, which queued no edits behind its post: bring
+            # the message up to date once.
+            details = await self._repo.details(community.key, flag_id, tx)
+            assert details is not None
+            current = render_flag(await self.view(community, details, tx))
             await self._services.outbox.add(tx, Edit(ref, current))
+            messages = bool(details.messages)
         if flag.status is FlagStatus.OPEN:
-            await self._add_reactions(tx, community, flag_id, ref, bool(details.messages))
+            await self._add_reactions(tx, community, flag_id, ref, bool(messages))
 
     async def channel_down(
         self,
@@ -294,9 +308,11 @@ def _post_key(flag_id: int) -> str:
     return f"moderation:flag:{flag_id}:post"
 
 
-def _fingerprint(message: OutgoingMessage) -> str:
-    """Whether a flag changed between writing its post and the post going out."""
-    return hashlib.sha256(repr(message).encode()).hexdigest()[:16]
+def _to_be_posted(community: Community, post_id: int) -> MessageRef:
+    """The message that outbox entry `post_id` (a flag's post on its way) will be: an edit
+    of it waits for the post and is carried out on the posted message, whose channel comes
+    with it."""
+    return Pending(post_id, Post(ChannelRef(community, ""), OutgoingMessage())).message
 
 
 def _problem(error_kind: str) -> str:
