@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import discord
+from discord.message import convert_emoji_reaction
 
 from adapters.discord.audit import audit_reason
 from adapters.discord.convert import channel_ref, member_of, posted_message
@@ -94,9 +95,14 @@ class DiscordActions:
             await self._partial(message).delete()
 
     async def add_reaction(self, message: MessageRef, emoji: str) -> None:
-        spelled = discord_emoji(emoji)
+        """Straight to discord.py's HTTP client: a partial message (and the lookup of its
+        channel) would be built only to hand on the same two ids, once per emoji of a
+        flag's six."""
+        spelled = _spelled(emoji)
         with translated(f"react with {spelled} in {_where(message.channel)}", "Add Reactions"):
-            await self._partial(message).add_reaction(spelled)
+            await self.client.http.add_reaction(
+                int(message.channel.id), int(message.id), convert_emoji_reaction(spelled)
+            )
 
     async def remove_reaction(self, message: MessageRef, emoji: str, user: UserRef) -> None:
         with translated(f"remove a reaction in {_where(message.channel)}", "Manage Messages"):
@@ -441,6 +447,10 @@ def _find_role(guild: discord.Guild, role_id: str) -> discord.Role | None:
             return found
     wanted = role_id.casefold()
     return discord.utils.find(lambda r: r.name.casefold() == wanted, guild.roles)
+
+
+# The few emojis the bot reacts with (the configured reactions), each spelled once.
+_spelled = lru_cache(maxsize=256)(discord_emoji)
 
 
 def _where(channel: ChannelRef) -> str:
