@@ -5,8 +5,9 @@ A flag is stored and its post written to the outbox in one transaction; the post
 id is stored by the post's continuation, so a crash in between never posts a flag twice
 (the post carries the nonce ``moderation:flag:<id>:post``). Every later change (another
 rule, a report, a vote, the outcome) writes an edit that re-renders the whole message from
-storage; a later edit supersedes a pending one, so a burst of twenty messages never costs
-twenty edits once the platform is slow.
+storage, queued behind the post while the post is still on its way; a later edit
+supersedes a pending one, so a burst of twenty messages never costs twenty edits once the
+platform is slow. The reactions moderators decide with are pre-added as one entry.
 
 When the moderators' channel is missing or refuses the bot, the flags stay stored: the
 admins are told once per outage (in `[moderation] alert_channel`, else the ambassadors'
