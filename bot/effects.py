@@ -118,6 +118,9 @@ class Delete(Effect):
 
 @dataclass(frozen=True, slots=True)
 class React(Effect):
+    """One reaction. The cogs pre-add their reactions with `ReactAll`; entries of this kind,
+    written by older versions, still run."""
+
     kind: ClassVar[str] = "react"
     target: ClassVar[str] = "message"
     lane_kind: ClassVar[str] = "message"

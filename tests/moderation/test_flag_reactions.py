@@ -13,7 +13,7 @@ from adapters.local.identity import BOT_ID
 from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.effects import React
-from bot.errors import PlatformError, PlatformUnavailable
+from bot.errors import NotFound, PlatformError, PlatformUnavailable
 from bot.model import MessageRef
 from bot.settings import Settings
 from storage.outbox import OutboxRepository
@@ -157,3 +157,21 @@ async def test_a_single_reaction_written_by_an_older_version_still_goes_out(
     assert said.reactions == {"👍": [BOT_ID]}
     entry = await OutboxRepository(services.db).get(pending.id)
     assert entry is not None and (entry.kind, entry.status) == ("react", "delivered")
+
+
+async def test_a_flag_deleted_before_its_reactions_costs_one_refused_call_not_six(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    platform = session.app.services.platform(c.community)
+    calls: list[str] = []
+
+    async def gone(message: MessageRef, emoji: str) -> None:
+        calls.append(emoji)
+        raise NotFound("Unknown Message")
+
+    platform.add_reaction = gone  # type: ignore[method-assign]
+    await c.post(c.member("Ben"), "#general", "darn")
+
+    assert calls == ["✅"]
+    assert await flag_entries(session) == [("post", "delivered"), ("react_all", "failed")]
