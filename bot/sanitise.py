@@ -20,6 +20,8 @@ from dataclasses import fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from bot.model import ChannelRef, Community, Member, Role, UserRef
+
 T = TypeVar("T")
 
 
@@ -58,6 +60,8 @@ def clean_data(value: T) -> T:
 
 def _clean(value: Any) -> Any:
     kind = value.__class__
+    if kind in _SETTLED and _seen.get(id(value)) is value:
+        return value
     cleaner = _CLEANERS.get(kind)
     if cleaner is None:
         cleaner = _CLEANERS[kind] = _cleaner_for(kind)
@@ -90,8 +94,26 @@ def _unchanged(value: T) -> T:
     return value
 
 
+def _settled(value: T) -> T:
+    """Remember `value` as clean: it is of a `_SETTLED` type and held nothing to replace."""
+    if len(_seen) >= _SEEN_MOST:
+        _seen.clear()
+    _seen[id(value)] = value
+    return value
+
+
 # Values that hold no text: skipped without a call.
 _PLAIN = frozenset({type(None), bool, int, float, datetime, timedelta})
+# Containers that hold no text when empty (most messages mention nobody and attach nothing).
+_HOLLOW = frozenset({tuple, list, dict})
+# Frozen all the way down (strings, plain values, tuples and other such values; no list or
+# dict): once found clean, an instance stays clean. Adapters hand out the same community,
+# channel and member for message after message (adapters/discord/convert.py), so each is
+# walked once, not once per message. The instances remembered are kept alive, so an id is
+# never reused while it is remembered; the memory starts afresh past `_SEEN_MOST`.
+_SETTLED = frozenset({Community, ChannelRef, Role, UserRef, Member})
+_SEEN_MOST = 10_000
+_seen: dict[int, Any] = {}
 _CLEANERS: dict[type, Callable[[Any], Any]] = {
     str: clean_text,
     tuple: _clean_tuple,
@@ -118,14 +140,22 @@ def _cleaner_for(kind: type) -> Callable[[Any], Any]:
         lines += [
             f"    field = value.{name}",
             "    kind = field.__class__",
-            "    if kind not in plain and not (kind is str and field.isascii()):",
+            "    if kind not in plain and not (kind is str and field.isascii())"
+            " and not (kind in hollow and not field):",
             "        new = walk(field)",
             "        if new is not field:",
             "            changes = changes or {}",
             f"            changes[{name!r}] = new",
         ]
-    lines.append("    return replace(value, **changes) if changes else value")
-    scope: dict[str, Any] = {"plain": _PLAIN, "walk": _clean, "replace": replace}
+    done = "settled(value)" if kind in _SETTLED else "value"
+    lines.append(f"    return replace(value, **changes) if changes else {done}")
+    scope: dict[str, Any] = {
+        "plain": _PLAIN,
+        "hollow": _HOLLOW,
+        "walk": _clean,
+        "replace": replace,
+        "settled": _settled,
+    }
     exec("\n".join(lines), scope)  # names come from the dataclass definition, not from input
     return scope["clean"]  # type: ignore[no-any-return]
 

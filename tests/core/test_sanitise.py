@@ -67,6 +67,18 @@ def test_a_clean_event_is_passed_on_unchanged_without_a_copy() -> None:
     assert clean_event(event) is event
 
 
+def test_a_member_seen_clean_before_does_not_let_an_unclean_one_through() -> None:
+    # An adapter hands out one member object message after message: it is walked once.
+    clean = _message("first")
+    assert clean_event(clean) is clean and clean_event(clean) is clean
+    author = clean.message.author
+    twin = Member(COMMUNITY, author.id, f"Ben{LONE}", roles=author.roles)
+    posted = PostedMessage(clean.message.ref, twin, "second")
+    assert clean_event(MessagePosted(posted)).message.author.name == "Ben\ufffd"
+    # Empty mentions and attachments and a clean message in between change nothing.
+    assert clean_event(_message(f"third {LONE}")).message.text == "third \ufffd"
+
+
 @dataclass
 class _Handle:
     """Stands in for a responder: a mutable handle the cleaner must leave alone."""
