@@ -126,10 +126,14 @@ class PostedMessage:
     @property
     def full_text(self) -> str:
         """What the member wrote and, below it, what they forwarded: what rules read."""
-        parts = (self.text, self.forwarded.text if self.forwarded else "")
+        if self.forwarded is None:  # nearly every message, on the hot path
+            return self.text
+        parts = (self.text, self.forwarded.text)
         return "\n".join(part for part in parts if part)
 
     @property
     def all_attachments(self) -> tuple[Attachment, ...]:
         """Files the member attached, then those in what they forwarded."""
-        return self.attachments + (self.forwarded.attachments if self.forwarded else ())
+        if self.forwarded is None:
+            return self.attachments
+        return self.attachments + self.forwarded.attachments

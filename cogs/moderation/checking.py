@@ -25,8 +25,9 @@ from bot.cog import Services
 from bot.delivery import Outcome, Pending, Then
 from bot.effects import Delete
 from bot.errors import NotFound
+from bot.heap import keep_built
 from bot.languages import channel_language
-from bot.model import Community, PostedMessage
+from bot.model import Community, PostedMessage, Role
 from bot.platform import Capability
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.desk import FlagDesk
@@ -76,6 +77,7 @@ class MessageChecker:
         # Recent posts for the window rules, shared by every rule set (memory on SQLite, the
         # database on PostgreSQL, where other processes may hear the same community).
         self._windows = window_store(services.db)
+        self._scope_names = _ScopeNames()
 
     async def check(self, message: PostedMessage, *, edited: bool) -> None:
         if message.author.is_bot:
@@ -94,21 +96,23 @@ class MessageChecker:
 
     def _checked(self, message: PostedMessage, edited: bool) -> CheckedMessage:
         author = message.author
-        roles = frozenset(r.id for r in author.roles) | frozenset(r.name for r in author.roles)
+        ref = message.ref
+        channel = ref.channel
+        files = message.all_attachments
         return CheckedMessage(
-            community_key=message.ref.community.key,
-            channel_id=message.ref.channel.id,
+            community_key=channel.community.key,
+            channel_id=channel.id,
             author_id=author.id,
             text=message.full_text,  # a forward is checked by what it carries
             at=self._services.clock.now(),
-            channel_name=message.ref.channel.name,
-            author_roles=roles,
+            channel_name=channel.name,
+            author_roles=self._scope_names.of(author.roles),
             account_created_at=author.created_at,
-            attachments=tuple(a.filename for a in message.all_attachments),
+            attachments=tuple(a.filename for a in files) if files else (),
             mention_count=len(message.mentioned_user_ids),
             mentions_everyone=message.mentions_everyone,
             edited=edited,
-            message_id=message.ref.id,
+            message_id=ref.id,
         )
 
     async def _act(
@@ -247,6 +251,36 @@ def _hits(matches: Sequence[RuleMatch], flag_secrets: bool = False) -> list[NewH
     ]
 
 
+class _ScopeNames:
+    """What a rule's scope may name of an author's roles: their ids and their names.
+
+    Adapters hand out one roles tuple per member for as long as the roles stay the same
+    (adapters/discord/convert.py), so the set is made once per member rather than once per
+    message; a tuple not seen before (another adapter, changed roles) is read afresh. The
+    tuples remembered are kept alive, so an id is never reused while remembered.
+    """
+
+    MOST = 20_000  # members remembered before starting afresh
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[tuple[Role, ...], frozenset[str]]] = {}
+
+    def of(self, roles: tuple[Role, ...]) -> frozenset[str]:
+        if not roles:
+            return _NO_ROLES
+        known = self._known.get(id(roles))
+        if known is not None and known[0] is roles:
+            return known[1]
+        names = frozenset(r.id for r in roles) | frozenset(r.name for r in roles)
+        if len(self._known) >= self.MOST:
+            self._known.clear()
+        self._known[id(roles)] = (roles, names)
+        return names
+
+
+_NO_ROLES: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     rules: Rules
@@ -297,6 +331,7 @@ class RuleSets:
                     del self._building[community]
             if community not in self._building:  # no newer rules arrived meanwhile
                 self._ready[community] = compiled
+                keep_built()
             return compiled
 
         task = asyncio.create_task(compile_rules(), name=f"compile rules of {community}")
