@@ -68,7 +68,7 @@ def member_of(
             created_at=user.created_at,
         )
     all_roles = user.roles  # @everyone (`is_default`) first, by position
-    roles = tuple(_role(r) for r in all_roles if not r.is_default())
+    roles = tuple([_role(r) for r in all_roles if not r.is_default()])
     made_of = _made_of(user, roles, all_roles, locale)
     key = (user.guild.id, user.id)
     kept = _members.get(key)

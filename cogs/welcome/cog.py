@@ -132,7 +132,8 @@ class WelcomeCog(Cog):
         author = event.message.author
         if author.is_bot or await self.raids.rules.check(event.message):
             return  # a message the raid held is no first post
-        await self.first_posts.posted(author, self.services.clock.now())
+        if not self.first_posts.known(author):
+            await self.first_posts.posted(author, self.services.clock.now())
 
     @listen(MemberScreened)
     async def on_screened(self, event: MemberScreened) -> None:

@@ -29,11 +29,19 @@ class FirstPosts:
         self._remembered = remembered
         self._done: OrderedDict[tuple[str, str], None] = OrderedDict()
 
-    async def posted(self, author: Member, at: datetime) -> None:
+    def known(self, author: Member) -> bool:
+        """Whether `author` is remembered as done: then `posted` has nothing to do, and the
+        caller need not even read the clock for it (every message asks this)."""
         key = (author.community.key, author.id)
         if key in self._done:
             self._done.move_to_end(key)
+            return True
+        return False
+
+    async def posted(self, author: Member, at: datetime) -> None:
+        if self.known(author):
             return
+        key = (author.community.key, author.id)
         joined = author.joined_at
         if joined is None or at - joined <= FIRST_WEEK:
             await self._newcomers.record_first_post(key[0], key[1], at)
