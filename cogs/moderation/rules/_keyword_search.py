@@ -142,16 +142,18 @@ class KeywordMatcher(Generic[Owner]):
     def find(self, folded: str, folded_bytes: bytes, plain: list[bytes]) -> list[KeywordHit[Owner]]:
         """Every keyword in the message, at most one hit per owner and span."""
         found = readings(folded, folded_bytes, plain)
-        whole = self._whole.keys()
+        gate_words = self._gate_words
         if len(found) == 1:  # written plainly, as most messages are
-            touched = not whole.isdisjoint(plain)
+            near = not gate_words.isdisjoint(plain)
             joined = b" " + b" ".join(plain) + b" "
         else:
-            touched = any(not whole.isdisjoint(words) for _, words in found)
+            near = any(not gate_words.isdisjoint(words) for _, words in found)
             joined = b" " + b" \n ".join(b" ".join(words) for _, words in found) + b" "
+        whole = self._whole.keys()
+        touched = near and any(not whole.isdisjoint(words) for _, words in found)
         matched = self._set.Match(joined)
-        gates = set(matched or ())
-        if self._split_in(found):
+        gates = set(matched) if matched else set()
+        if near and self._split_in(found):
             gates.add(_SPLIT_GATE)
         if not touched and not gates and found[-1][0] is not Reading.MASKED:
             return []
@@ -162,6 +164,12 @@ class KeywordMatcher(Generic[Owner]):
         """Keywords split at a fragment, first half -> second halves (built on first use:
         it is a few milliseconds for a long list, and a rebuild should not wait for it)."""
         return halves(self._split_keywords)
+
+    @cached_property
+    def _gate_words(self) -> frozenset[bytes]:
+        """Words one of which a reading must hold for a plain keyword or the first half of
+        a split keyword to be in it: one set test rules both out for most messages."""
+        return frozenset(self._whole).union(self.halves)
 
     def _split_in(self, found: list[tuple[Reading, list[bytes]]]) -> bool:
         """Whether two neighbouring words of a reading are the halves of a split keyword."""

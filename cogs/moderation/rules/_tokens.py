@@ -130,7 +130,10 @@ def readings(
         found.append((Reading.SQUEEZED, words))
     if "1" in folded or "|" in folded:
         found.append((Reading.SQUEEZED_AS_L, folded_bytes.translate(_SQUEEZE_AS_L, _DROP).split()))
-    if ("|" in folded or "!" in folded or "+" in folded) and _SEPARATED.search(folded_bytes):
+    # A "!" that only ended words is gone from the bytes searched by now: no search then.
+    if ("|" in folded or "+" in folded or ("!" in folded and b"!" in folded_bytes)) and (
+        _SEPARATED.search(folded_bytes)
+    ):
         joined = _SEPARATED.sub(lambda run: run[0].replace(run[1], b""), folded_bytes)
         found.append((Reading.SEPARATED, joined.translate(_SQUEEZE, _DROP).split()))
     if "*" in folded or "#" in folded:
