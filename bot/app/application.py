@@ -18,6 +18,7 @@ from bot.config import ConfigFile, ConfigStore
 from bot.delivery import Outbox
 from bot.dispatcher import Dispatcher
 from bot.events import Event
+from bot.heap import keep_built, release_built
 from bot.host import Adapter, Declarations
 from bot.i18n import CORE_LOCALES, I18n
 from bot.intake import EventIntake
@@ -132,6 +133,7 @@ class App:
         self._delivery_task = asyncio.create_task(
             self.services.outbox.run_forever(), name="delivery"
         )
+        keep_built()
 
     @property
     def scheduler_task(self) -> asyncio.Task[None] | None:
@@ -171,6 +173,7 @@ class App:
         """Stop serving (`halt`), then close the database."""
         await self.halt()
         await self.services.db.close()
+        release_built()
 
     async def halt(self) -> None:
         """Stop in reverse order: scheduler and delivery, adapters, then give leases back.
