@@ -3,6 +3,18 @@
 One connection and a lock: a transaction (``BEGIN IMMEDIATE``) holds the lock from begin to
 commit, and reads outside a transaction take it too, so every transaction runs as if alone.
 That is the whole concurrency story, and it is why SQLite serves one process.
+
+aiosqlite runs each call on the connection's own thread, so the event loop never waits for
+the disk; but a trip there and back costs about 50 µs of CPU (a thread switch each way and
+a wake-up of the loop), fifty times what a statement on an indexed table in SQLite's page
+cache takes, and a flag runs dozens of statements. So the statements *inside* a
+transaction run on the loop's thread, directly on the connection (the lock makes the
+transaction's task its only user), and so does ``BEGIN IMMEDIATE`` when no other process
+(a command run beside the bot) holds the write lock. What may wait for the disk or another
+process stays on aiosqlite's thread: a ``BEGIN IMMEDIATE`` that must wait for that lock
+(up to the busy timeout), ``COMMIT`` (which writes the WAL and, now and then,
+checkpoints), ``executemany`` (bulk work) and every read outside a transaction (a search
+over a large table must not stall the loop).
 """
 
 from __future__ import annotations
@@ -32,15 +44,21 @@ from storage.database import (
     statements,
 )
 
+# How long a write waits for another process's (a command run beside the bot) to finish.
+BUSY_TIMEOUT_MS = 5000
+
 
 class SQLiteDatabase(Database):
     """A connection plus a lock that makes each `transaction` atomic among coroutines."""
 
     backend: ClassVar[Backend] = "sqlite"
 
-    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, direct: sqlite3.Connection, path: str
+    ) -> None:
         super().__init__(path)
         self._connection = connection
+        self._direct = direct
         self._lock = asyncio.Lock()
         # The task inside a transaction: its own reads and nested transactions use the
         # open one (a continuation reading the configuration must not wait on itself).
@@ -55,17 +73,24 @@ class SQLiteDatabase(Database):
         would otherwise keep the process alive after the error."""
         if path != ":memory:":
             _prepare(Path(path), create=create)
+        opened: list[sqlite3.Connection] = []
+
+        def connect() -> sqlite3.Connection:
+            """On aiosqlite's thread; usable from the loop's too (see the module's doc)."""
+            opened.append(sqlite3.connect(path, isolation_level=None, check_same_thread=False))
+            return opened[0]
+
         try:
-            connection = await aiosqlite.connect(path, isolation_level=None)
+            connection = await aiosqlite.Connection(connect, iter_chunk_size=64)
         except sqlite3.Error as error:
             raise unusable(path, error) or error from None
         try:
-            connection.row_factory = sqlite3.Row
+            opened[0].row_factory = sqlite3.Row
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
-            await connection.execute("PRAGMA busy_timeout=5000")
+            await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA synchronous=NORMAL")
-            database = cls(connection, path)
+            database = cls(connection, opened[0], path)
             await database._check_ours(created_here=create)
             if migrate:
                 await database.migrate()
@@ -79,7 +104,10 @@ class SQLiteDatabase(Database):
         return database
 
     async def close(self) -> None:
-        await self._connection.close()
+        """After the transaction under way, if any: its statements run on the loop's
+        thread, and closing the connection under them would crash the process."""
+        async with self._lock:
+            await self._connection.close()
 
     async def _check_ours(self, *, created_here: bool) -> None:
         tables = {row[0] for row in await self._fetch("SELECT name FROM sqlite_master")}
@@ -123,70 +151,82 @@ class SQLiteDatabase(Database):
         async with self._lock:
             self._owner = asyncio.current_task()
             try:
-                await self._connection.execute("BEGIN IMMEDIATE")
+                if not self._begin_at_once():
+                    await self._connection.execute("BEGIN IMMEDIATE")
                 try:
-                    yield SQLiteTransaction(self._connection)
+                    yield SQLiteTransaction(self._connection, self._direct)
                 except BaseException:
-                    await self._connection.execute("ROLLBACK")
+                    self._direct.execute("ROLLBACK")
                     raise
                 await self._connection.execute("COMMIT")
             finally:
                 self._owner = None
 
+    def _begin_at_once(self) -> bool:
+        """``BEGIN IMMEDIATE`` on this thread, unless another process holds the write lock
+        (False: then the caller waits for it on aiosqlite's thread)."""
+        self._direct.execute("PRAGMA busy_timeout=0")
+        try:
+            self._direct.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            return False
+        finally:
+            self._direct.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return True
+
     @asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[Transaction]:
         self._depth += 1
         name = f"nested_{self._depth}"
-        await self._connection.execute(f"SAVEPOINT {name}")
+        self._direct.execute(f"SAVEPOINT {name}")
         try:
-            yield SQLiteTransaction(self._connection)
+            yield SQLiteTransaction(self._connection, self._direct)
         except BaseException:
-            await self._connection.execute(f"ROLLBACK TO {name}")
-            await self._connection.execute(f"RELEASE {name}")
+            self._direct.execute(f"ROLLBACK TO {name}")
+            self._direct.execute(f"RELEASE {name}")
             raise
         finally:
             self._depth -= 1
-        await self._connection.execute(f"RELEASE {name}")
+        self._direct.execute(f"RELEASE {name}")
 
     def holds_transaction(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         if self.holds_transaction():
-            return await self._fetch(sql, params)
+            return self._direct.execute(sql, params).fetchall()
         async with self._lock:
             return await self._fetch(sql, params)
 
     async def _fetch(self, sql: str, params: Params = ()) -> list[Row]:
-        return await _fetch_all(self._connection, sql, params)
+        """Every row, in one trip to aiosqlite's thread (executing, fetching and closing
+        the cursor one by one took three)."""
+        return list(await self._connection.execute_fetchall(sql, params))
 
 
 class SQLiteTransaction(Transaction):
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    """Statements on the loop's thread, bulk work on aiosqlite's (see the module's doc)."""
+
+    def __init__(self, connection: aiosqlite.Connection, direct: sqlite3.Connection) -> None:
         self._connection = connection
+        self._direct = direct
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._connection.execute(sql, params) as cursor:
-            return cursor.rowcount
+        return self._direct.execute(sql, params).rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        rows = await _fetch_all(self._connection, f"{sql} RETURNING id", params)
-        if not rows:
+        row = self._direct.execute(f"{sql} RETURNING id", params).fetchone()
+        if row is None:
             raise RuntimeError(f"insert returned no id: {sql}")
-        return int(rows[0][0])
+        return int(row[0])
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._connection.executemany(sql, rows)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return await _fetch_all(self._connection, sql, params)
-
-
-async def _fetch_all(connection: aiosqlite.Connection, sql: str, params: Params) -> list[Row]:
-    """Every row, in one trip to the connection's thread: executing, fetching and closing
-    the cursor one by one took three, and each trip costs a thread switch (tens of µs on a
-    busy machine). A flag runs about a hundred statements (issue 15's pipeline profile)."""
-    return list(await connection.execute_fetchall(sql, params))
+        return self._direct.execute(sql, params).fetchall()
 
 
 # What to do about a file SQLite refuses, by SQLite's primary result code.

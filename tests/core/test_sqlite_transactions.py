@@ -1,0 +1,86 @@
+"""SQLite runs a transaction's statements on the event loop's thread (storage/sqlite.py),
+yet still waits for a command beside the bot that holds the write lock, never closes the
+connection under a transaction, and rolls back what failed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.database import Database
+
+TABLE = "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    opened = await Database.open(str(tmp_path / "bot.db"))
+    await opened.execute(TABLE)
+    yield opened
+    await opened.close()
+
+
+async def test_a_write_waits_for_another_process_holding_the_write_lock(
+    db: Database, tmp_path: Path
+) -> None:
+    beside = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+    beside.execute("BEGIN IMMEDIATE")
+    beside.execute("INSERT INTO notes (text) VALUES ('from the command')")
+    writing = asyncio.create_task(db.insert("INSERT INTO notes (text) VALUES (?)", ("bot",)))
+    await asyncio.sleep(0.2)
+    assert not writing.done()  # waiting, not failed with "database is locked"
+    beside.execute("COMMIT")
+    beside.close()
+    await asyncio.wait_for(writing, timeout=5)
+    rows = await db.fetch_all("SELECT text FROM notes ORDER BY id")
+    assert [row["text"] for row in rows] == ["from the command", "bot"]
+
+
+async def test_loop_stays_free_while_a_write_waits_for_the_lock(
+    db: Database, tmp_path: Path
+) -> None:
+    beside = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+    beside.execute("BEGIN IMMEDIATE")
+    writing = asyncio.create_task(db.execute("INSERT INTO notes (text) VALUES ('bot')"))
+    ticks = 0
+    for _ in range(10):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 10 and not writing.done()
+    beside.execute("ROLLBACK")
+    beside.close()
+    assert await asyncio.wait_for(writing, timeout=5) == 1
+
+
+async def test_a_failed_statement_rolls_the_whole_transaction_back(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO notes (text) VALUES ('kept?')")
+            await tx.execute("INSERT INTO notes (text) VALUES (NULL)")
+    assert await db.fetch_all("SELECT * FROM notes") == []
+
+
+async def test_closing_waits_for_the_transaction_under_way(db: Database) -> None:
+    entered = asyncio.Event()
+
+    async def slow_transaction() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO notes (text) VALUES ('first')")
+            entered.set()
+            await asyncio.sleep(0.1)
+            await tx.execute("INSERT INTO notes (text) VALUES ('second')")
+
+    writing = asyncio.create_task(slow_transaction())
+    await entered.wait()
+    await db.close()
+    await writing  # finished and committed before the connection closed
+    reopened = await Database.open(db.location)
+    try:
+        rows = await reopened.fetch_all("SELECT text FROM notes ORDER BY id")
+        assert [row["text"] for row in rows] == ["first", "second"]
+    finally:
+        await reopened.close()
