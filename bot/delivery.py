@@ -208,7 +208,9 @@ class Outbox:
         still waiting (e.g. a ping made moot by an answer); entries that build on its result
         go with it, and its continuation does not run. False when it is already under way
         or finished (an effect on its way cannot be called back)."""
-        return await self._entries.cancel(tx, key, self._clock.now())
+        cancelled = await self._entries.cancel(tx, key, self._clock.now())
+        self._wake.set()  # what waited behind it in its lane may go now
+        return cancelled
 
     async def waiting(self, key_prefix: str) -> list[Waiting]:
         """What is still to be carried out under keys starting with `key_prefix` (e.g. a
@@ -369,8 +371,10 @@ class Outbox:
         it loses a race with another process's; see `Database.atomic`)."""
         outcome = Outcome(entry.id, status == DELIVERED, result, error, entry.attempts)
         followers: list[int] = []
+        waited_on = False
 
         async def record(tx: Transaction) -> bool:
+            nonlocal waited_on
             followers.clear()  # a transaction run again adds its entries again
             if not await self._entries.finish(
                 tx,
@@ -388,6 +392,7 @@ class Outbox:
                 await self._entries.rename_lane(tx, old_lane, new_lane)
             if entry.then_kind is not None:
                 await self._continuations[entry.then_kind](tx, outcome, entry.then_data)
+            waited_on = await self._entries.any_waiting_on(tx, entry.id, entry.lane)
             return True
 
         token = self._added.set(followers)
@@ -400,11 +405,14 @@ class Outbox:
                 "outbox entry %d (%s): recording its outcome failed", entry.id, _what(entry)
             )
             await self._entries.requeue_recovering(entry.id, self._clock.now() + RETRY_DELAYS[0])
+            self._wake.set()
             return Outcome(entry.id, delivered=False), []
         finally:
             self._added.reset(token)
         if not held:
             return self._taken_over(entry), []
+        if waited_on:
+            self._wake.set()  # the loop carries out what this entry held up
         if error is not None:
             log.warning(
                 "%s for %s failed for good: %s: %s",
@@ -443,6 +451,7 @@ class Outbox:
         await self._entries.retry(
             entry.id, self._clock.now() + delay, type(error).__name__, str(error)
         )
+        self._wake.set()  # the loop learns when it is due again
         return Outcome(entry.id, delivered=False)
 
     async def _known_outcome(self, entry_id: int) -> Outcome:

@@ -165,11 +165,14 @@ class OutboxRepository:
     async def next_due_at(self, after: datetime | None = None) -> datetime | None:
         """When the earliest waiting entry this holder serves is due (one cut off, with its
         lease cleared, counts from its old time); with `after`, the earliest due later
-        than that (entries due already may be held behind a later one of their lane)."""
-        served, served_params = served_by(self.holder.serves)
+        than that. Only entries that may go once due count: first in their lane, their
+        dependency delivered. One held behind another (in back-off, or under way) goes when
+        that one is settled, which wakes the loop; counting its past due time would have
+        the loop run again at once, over and over, for as long as the other waits."""
+        served, served_params = served_by(self.holder.serves, "o")
         sql = (
-            "SELECT MIN(due_at) FROM outbox WHERE (status = ? OR (status = ?"
-            f" AND lease_expires IS NULL)) AND {served}"
+            "SELECT MIN(due_at) FROM outbox o WHERE (status = ? OR (status = ?"
+            f" AND lease_expires IS NULL)) AND {served} AND {_LANE_HEAD} AND {_DEPENDENCY_MET}"
         )
         params = [PENDING, RUNNING, *served_params]
         if after is not None:
@@ -206,6 +209,15 @@ class OutboxRepository:
             ),
         )
         return bool(changed)
+
+    async def any_waiting_on(self, tx: Transaction, entry_id: int, lane: str) -> bool:
+        """Whether an entry waits for this one: later in its lane, or naming its result."""
+        row = await tx.fetch_one(
+            "SELECT 1 FROM outbox WHERE status = ? AND (lane = ? AND id > ? OR depends_on = ?)"
+            " LIMIT 1",
+            (PENDING, lane, entry_id, entry_id),
+        )
+        return row is not None
 
     async def rename_lane(self, tx: Transaction, old: str, new: str) -> None:
         """Entries queued for a post's placeholder join the lane of the posted message, so

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -364,3 +365,35 @@ async def test_recovered_moderation_steps_already_done_are_not_repeated(session:
     assert session.community.transcript == before  # nothing deleted, timed out or granted again
     statuses = await OutboxRepository(services.db).count_by_status()
     assert statuses == {"delivered": 4}
+
+
+async def test_a_post_held_behind_one_in_back_off_leaves_the_loop_asleep_until_it_may_go(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    """Two posts in one channel during an outage: the second waits for the first. The loop
+    sleeps until the first is due again (it used to run again at once, thousands of times
+    a second, while the second's due time lay in the past)."""
+    outbox = session.app.services.outbox
+    fail_sends(monkeypatch, times=1)
+    first = await post(session, "first")
+    second = await post(session, "second")
+    assert first.queued and second.queued
+    passes = 0
+    run_due = outbox.run_due
+
+    async def counted() -> int:
+        nonlocal passes
+        passes += 1
+        return await run_due()
+
+    monkeypatch.setattr(outbox, "run_due", counted)
+    loop = asyncio.create_task(outbox.run_forever())
+    await asyncio.sleep(0.3)
+    assert passes <= 2
+    assert await outbox.next_due_at(session.clock.now()) == session.clock.now() + timedelta(
+        seconds=5
+    )
+    await session.advance(timedelta(seconds=5))
+    outbox.stop()
+    await loop
+    assert texts(session, "general") == ["first", "second"]
