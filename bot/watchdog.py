@@ -16,6 +16,7 @@ oldest. A call that ends in time costs a dict insert and a removal.
 from __future__ import annotations
 
 import asyncio
+from asyncio import current_task
 from types import TracebackType
 from typing import Any
 
@@ -37,9 +38,14 @@ class Watchdog:
         """A context manager that bounds the awaits inside it to `seconds`.
 
         Pass the current task if you have it at hand: looking it up costs more than the
-        rest of the guard.
+        rest of the guard. It is looked up on the loop of the guards before, as long as
+        that loop runs a task here: asking for the running loop costs a system call
+        (CPython checks the process id, for forks), which on the message path took more
+        time than the rest of the guard. A watchdog serves one event loop at a time.
         """
-        task = task or asyncio.current_task()
+        if task is None:
+            loop = self._loop
+            task = (current_task(loop) if loop is not None else None) or current_task()
         if task is None:
             raise RuntimeError("a watchdog guards code running in a task")
         loop = task.get_loop()

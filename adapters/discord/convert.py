@@ -139,11 +139,13 @@ def message_ref(message: discord.Message, community: Community) -> MessageRef:
 
 def posted_message(message: discord.Message, community: Community) -> PostedMessage:
     files = message.attachments
-    mentions = message.raw_mentions
+    text = message.content
+    # Mention markup starts "<@"; without it discord.py's regex search finds nothing.
+    mentions = message.raw_mentions if "<@" in text else ()
     return PostedMessage(
         ref=message_ref(message, community),
         author=member_of(message.author, community),
-        text=message.content,
+        text=text,
         attachments=tuple(Attachment(a.filename, a.size, a.url) for a in files) if files else (),
         mentioned_user_ids=tuple(str(user_id) for user_id in mentions) if mentions else (),
         mentions_everyone=message.mention_everyone,

@@ -184,3 +184,40 @@ async def test_a_guard_is_reused_with_a_fresh_budget_each_time() -> None:
         await forever()
     current = asyncio.current_task()
     assert current is not None and current.cancelling() == 0  # nothing left pending
+
+
+async def test_each_guard_bounds_its_own_task_among_many() -> None:
+    """Guards are made for whichever task runs: a stuck one is cancelled, its siblings
+    (which finish in time) are not."""
+    watchdog = Watchdog(TINY)
+
+    async def quick() -> str:
+        with watchdog.guard():
+            await asyncio.sleep(0)
+        return "done"
+
+    async def stuck() -> str:
+        try:
+            with watchdog.guard():
+                await forever()
+        except DeadlineExceeded:
+            return "timed out"
+        return "impossible"
+
+    results = await asyncio.gather(quick(), stuck(), quick(), stuck())
+    assert results == ["done", "timed out", "done", "timed out"]
+
+
+def test_a_watchdog_keeps_guarding_on_a_new_event_loop() -> None:
+    watchdog = Watchdog(TINY)
+
+    async def stuck() -> bool:
+        try:
+            with watchdog.guard():
+                await forever()
+        except DeadlineExceeded:
+            return True
+        return False
+
+    assert asyncio.run(stuck())
+    assert asyncio.run(stuck())  # the second loop's task, not the first loop's
