@@ -1,4 +1,4 @@
-"""A message as the rules read it: folded once, everything else worked out on demand.
+"""A message as the rules read it: everything, the folded text too, worked out on demand.
 
 Most messages break no rule, so most derived forms are never needed; the view computes
 each at most once and only when a rule asks.
@@ -25,16 +25,39 @@ _MENTION_MARKUP = re.compile(r"<@[!&]?\w+(?:\|[^<>]*)?>|<!subteam\^\w+")
 class MessageView:
     """One message under check, with what the rules share about it."""
 
-    __slots__ = ("_folded", "_links", "_plain", "folded_bytes", "folded_text", "message", "recent")
+    __slots__ = (
+        "_folded",
+        "_folded_bytes",
+        "_folded_text",
+        "_links",
+        "_plain",
+        "message",
+        "recent",
+    )
 
     def __init__(self, message: CheckedMessage) -> None:
         self.message = message
-        self.folded_text = fold(message.text)
-        self.folded_bytes = self.folded_text.encode()
         self.recent: Sequence[Post] = ()  # the author's recent posts, this one last
+        self._folded_text: str | None = None
+        self._folded_bytes: bytes | None = None
         self._plain: list[bytes] | None = None
         self._folded: Folded | None = None
         self._links: list[Link] | None = None
+
+    @property
+    def folded_text(self) -> str:
+        """The text folded (`normalise.fold`): what most rules read. Rules that read the
+        text as typed (credentials, mass mentions) never need it."""
+        if self._folded_text is None:
+            self._folded_text = fold(self.message.text)
+        return self._folded_text
+
+    @property
+    def folded_bytes(self) -> bytes:
+        """`folded_text` as UTF-8, for the byte-level searches."""
+        if self._folded_bytes is None:
+            self._folded_bytes = self.folded_text.encode()
+        return self._folded_bytes
 
     @property
     def plain(self) -> list[bytes]:
