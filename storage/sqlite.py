@@ -20,11 +20,12 @@ over a large table must not stall the loop).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import aiosqlite
 
@@ -46,6 +47,8 @@ from storage.database import (
 
 # How long a write waits for another process's (a command run beside the bot) to finish.
 BUSY_TIMEOUT_MS = 5000
+
+T = TypeVar("T")
 
 
 class SQLiteDatabase(Database):
@@ -152,13 +155,18 @@ class SQLiteDatabase(Database):
             self._owner = asyncio.current_task()
             try:
                 if not self._begin_at_once():
-                    await self._connection.execute("BEGIN IMMEDIATE")
+                    try:
+                        await _to_the_end(self._connection.execute("BEGIN IMMEDIATE"))
+                    except BaseException:
+                        if self._direct.in_transaction:  # begun, then cancelled
+                            self._direct.execute("ROLLBACK")
+                        raise
                 try:
                     yield SQLiteTransaction(self._connection, self._direct)
                 except BaseException:
                     self._direct.execute("ROLLBACK")
                     raise
-                await self._connection.execute("COMMIT")
+                await _to_the_end(self._connection.execute("COMMIT"))
             finally:
                 self._owner = None
 
@@ -223,10 +231,28 @@ class SQLiteTransaction(Transaction):
         return int(row[0])
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._connection.executemany(sql, rows)
+        await _to_the_end(self._connection.executemany(sql, rows))
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         return self._direct.execute(sql, params).fetchall()
+
+
+async def _to_the_end(call: Awaitable[T]) -> T:
+    """Await a call on aiosqlite's thread until it has finished, even when the awaiting
+    task is cancelled (the cancellation is passed on afterwards). The transaction's own
+    statements, its ROLLBACK and the next transaction run on the loop's thread: run beside
+    a bulk insert still under way, a ROLLBACK let the rest of its rows commit on their own,
+    and a BEGIN still waiting for another process's lock left a transaction nobody owned."""
+    work = asyncio.ensure_future(call)
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        while not work.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([work])
+        if not work.cancelled():
+            work.exception()  # its error, if any, is not news: the caller was cancelled
+        raise
 
 
 # What to do about a file SQLite refuses, by SQLite's primary result code.
