@@ -147,6 +147,9 @@ class Outbox:
         self._continuations: dict[str, Continuation] = {}
         self._calls: dict[str, CallHandler] = {}
         self._in_flight: dict[int, asyncio.Future[Outcome]] = {}
+        # Entries claimed in the transaction that settled the entry before them (what its
+        # continuation added), to be carried out next without claiming them again.
+        self._claimed: dict[int, Entry] = {}
         self._added: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
             "outbox_added", default=None
         )
@@ -228,17 +231,21 @@ class Outbox:
         outcomes: dict[int, Outcome] = {}
         tried: set[int] = set()
         queue = sorted(set(asked))  # older entries first: their lanes and results come first
-        while queue:
-            entry_id = queue.pop(0)
-            tried.add(entry_id)
-            outcome, followers = await self._deliver_one(entry_id)
-            outcomes[entry_id] = outcome
-            if outcome.queued:
-                blocker = await self._entries.blocker(entry_id, self._clock.now())
-                if blocker is not None and blocker not in tried:
-                    queue[:0] = [blocker, entry_id]
-                    continue
-            queue.extend(followers)
+        try:
+            while queue:
+                entry_id = queue.pop(0)
+                tried.add(entry_id)
+                outcome, followers = await self._deliver_one(entry_id)
+                outcomes[entry_id] = outcome
+                if outcome.queued:
+                    blocker = await self._entries.blocker(entry_id, self._clock.now())
+                    if blocker is not None and blocker not in tried:
+                        queue[:0] = [blocker, entry_id]
+                        continue
+                queue.extend(followers)
+        finally:
+            if queue and self._claimed:
+                self._wake.set()  # cut short: the loop carries out what was claimed for it
         return [outcomes[entry_id] for entry_id in asked]
 
     # -- the loop ----------------------------------------------------------------------------
@@ -292,9 +299,16 @@ class Outbox:
     async def run_due(self) -> int:
         """Carry out every entry that may go now; returns how many were attempted."""
         attempted = 0
+        left = [i for i in self._claimed if i not in self._in_flight]
+        if left:  # claimed for a `deliver` that was cut short
+            attempted += len(left)
+            await self.deliver(*left)
         while ids := await self._entries.due_heads(self._clock.now(), BATCH_SIZE):
             outcomes = await asyncio.gather(*(self._deliver_one(i) for i in ids))
             attempted += len(ids)
+            followers = [i for _, after in outcomes for i in after]
+            if followers:
+                await self.deliver(*followers)
             if all(outcome.queued for outcome, _ in outcomes):
                 break
         return attempted
@@ -312,7 +326,9 @@ class Outbox:
         self._in_flight[entry_id] = future
         claimed = False
         try:
-            entry = await self._entries.claim(entry_id, self._clock.now())
+            entry = self._claimed.pop(entry_id, None) or await self._entries.claim(
+                entry_id, self._clock.now()
+            )
             if entry is None:
                 outcome, followers = await self._known_outcome(entry_id), []
             else:
@@ -365,17 +381,28 @@ class Outbox:
         return await effect.apply(self._platforms.for_community(effect.community), attempt)
 
     async def _settle(
-        self, entry: Entry, status: str, result: Any, error: PlatformError | None
+        self,
+        entry: Entry,
+        status: str,
+        result: Any,
+        error: PlatformError | None,
+        *,
+        take_followers: bool = True,
     ) -> tuple[Outcome, list[int]]:
         """Record the outcome and run the continuation in one transaction (run again if
-        it loses a race with another process's; see `Database.atomic`)."""
+        it loses a race with another process's; see `Database.atomic`). With
+        `take_followers`, what the continuation adds is claimed in that transaction too
+        (one transaction less for each: a flag's reactions); the caller carries them
+        out next."""
         outcome = Outcome(entry.id, status == DELIVERED, result, error, entry.attempts)
         followers: list[int] = []
+        taken: list[Entry] = []
         waited_on = False
 
         async def record(tx: Transaction) -> bool:
             nonlocal waited_on
             followers.clear()  # a transaction run again adds its entries again
+            taken.clear()
             if not await self._entries.finish(
                 tx,
                 entry.id,
@@ -392,6 +419,10 @@ class Outbox:
                 await self._entries.rename_lane(tx, old_lane, new_lane)
             if entry.then_kind is not None:
                 await self._continuations[entry.then_kind](tx, outcome, entry.then_data)
+            for follower in followers if take_followers else ():
+                claimed = await self._entries.claim_in(tx, follower, self._clock.now())
+                if claimed is not None:
+                    taken.append(claimed)
             waited_on = await self._entries.any_waiting_on(tx, entry.id, entry.lane)
             return True
 
@@ -411,6 +442,8 @@ class Outbox:
             self._added.reset(token)
         if not held:
             return self._taken_over(entry), []
+        self._entries.leases.hold(claimed.id for claimed in taken)
+        self._claimed.update((claimed.id, claimed) for claimed in taken)
         if waited_on:
             self._wake.set()  # the loop carries out what this entry held up
         if error is not None:
@@ -437,7 +470,7 @@ class Outbox:
 
     async def _retry_later(self, entry: Entry, error: PlatformError) -> Outcome:
         if entry.attempts > len(RETRY_DELAYS):
-            outcome, _ = await self._settle(entry, FAILED, None, error)
+            outcome, _ = await self._settle(entry, FAILED, None, error, take_followers=False)
             return outcome
         delay = RETRY_DELAYS[entry.attempts - 1]
         log.warning(

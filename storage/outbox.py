@@ -117,27 +117,28 @@ class OutboxRepository:
         community this holder serves, first in its lane, and its dependency delivered.
         None when it is not (yet) this caller's to deliver. One taken over from a process
         that died comes back `interrupted`."""
+        entry = await self._db.atomic(lambda tx: self.claim_in(tx, entry_id, now))
+        if entry is not None:
+            self.leases.hold([entry_id])
+        return entry
+
+    async def claim_in(self, tx: Transaction, entry_id: int, now: datetime) -> Entry | None:
+        """`claim` in the caller's transaction (e.g. an entry just added by the
+        continuation of the one before it); the caller holds its lease once that commits."""
         holder = self.holder
         ready, params = claimable(holder, "o")
-
-        async def claim(tx: Transaction) -> Row | None:
-            row = await tx.fetch_one(
-                f"SELECT * FROM outbox o WHERE id = ? AND due_at <= ? AND {ready}"
-                f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET}{skip_locked(self._db.backend)}",
-                (entry_id, to_db(now), *params),
-            )
-            if row is not None:
-                await tx.execute(
-                    "UPDATE outbox SET status = ?, attempts = attempts + 1, lease_owner = ?,"
-                    " lease_expires = ? WHERE id = ?",
-                    (RUNNING, holder.owner, holder.until(), entry_id),
-                )
-            return row
-
-        row = await self._db.atomic(claim)
+        row = await tx.fetch_one(
+            f"SELECT * FROM outbox o WHERE id = ? AND due_at <= ? AND {ready}"
+            f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET}{skip_locked(self._db.backend)}",
+            (entry_id, to_db(now), *params),
+        )
         if row is None:
             return None
-        self.leases.hold([entry_id])
+        await tx.execute(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, lease_owner = ?,"
+            " lease_expires = ? WHERE id = ?",
+            (RUNNING, holder.owner, holder.until(), entry_id),
+        )
         taken_over = row["status"] == RUNNING
         return _entry(row, attempts_delta=1, interrupted=taken_over or bool(row["interrupted"]))
 

@@ -397,3 +397,39 @@ async def test_a_post_held_behind_one_in_back_off_leaves_the_loop_asleep_until_i
     outbox.stop()
     await loop
     assert texts(session, "general") == ["first", "second"]
+
+
+async def test_what_a_continuation_adds_goes_out_once_even_when_delivery_is_cut_short(
+    session: LocalSession,
+):
+    """The entry a continuation adds is claimed with the outcome that added it; when the
+    `deliver` carrying it is cut short first, the loop carries it out, once."""
+    services = session.app.services
+    outbox = services.outbox
+
+    async def follow_up(tx: Transaction, outcome: Outcome, data: dict[str, Any]) -> None:
+        await outbox.add(tx, Post(channel(session, "general"), OutgoingMessage.of("follow-up")))
+
+    async def cut_short(data: dict[str, Any], attempt: Any) -> None:
+        raise asyncio.CancelledError
+
+    outbox.on("test.follow_up", follow_up)
+    outbox.handle_calls("test.cut_short", cut_short)
+    here = channel(session, "general").community
+    async with services.db.transaction() as tx:
+        first = await outbox.add(
+            tx,
+            Post(channel(session, "general"), OutgoingMessage.of("first")),
+            then=Then("test.follow_up", {}),
+        )
+        stopper = await outbox.add(tx, Call(here, "test.cut_short", {}))
+    with pytest.raises(asyncio.CancelledError):
+        await outbox.deliver(first, stopper)
+    assert texts(session, "general") == ["first"]
+
+    await outbox.run_due()
+    await outbox.run_due()
+
+    assert texts(session, "general") == ["first", "follow-up"]
+    [done] = [e for e in await OutboxRepository(services.db).list() if e.kind == "post"][1:]
+    assert done.status == "delivered" and done.attempts == 1
