@@ -420,7 +420,9 @@ class Outbox:
             if entry.then_kind is not None:
                 await self._continuations[entry.then_kind](tx, outcome, entry.then_data)
             for follower in followers if take_followers else ():
-                claimed = await self._entries.claim_in(tx, follower, self._clock.now())
+                # Not an edit: one written right after may still supersede it (a report
+                # updated by several outcomes in a row is edited once).
+                claimed = await self._entries.claim_in(tx, follower, self._clock.now(), edits=False)
                 if claimed is not None:
                     taken.append(claimed)
             waited_on = await self._entries.any_waiting_on(tx, entry.id, entry.lane)

@@ -122,13 +122,18 @@ class OutboxRepository:
             self.leases.hold([entry_id])
         return entry
 
-    async def claim_in(self, tx: Transaction, entry_id: int, now: datetime) -> Entry | None:
+    async def claim_in(
+        self, tx: Transaction, entry_id: int, now: datetime, *, edits: bool = True
+    ) -> Entry | None:
         """`claim` in the caller's transaction (e.g. an entry just added by the
-        continuation of the one before it); the caller holds its lease once that commits."""
+        continuation of the one before it); the caller holds its lease once that commits.
+        Without `edits`, an edit is left waiting, where a later edit of its message can
+        still supersede it."""
         holder = self.holder
         ready, params = claimable(holder, "o")
+        kinds = "" if edits else " AND o.kind <> 'edit'"
         row = await tx.fetch_one(
-            f"SELECT * FROM outbox o WHERE id = ? AND due_at <= ? AND {ready}"
+            f"SELECT * FROM outbox o WHERE id = ? AND due_at <= ? AND {ready}{kinds}"
             f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET}{skip_locked(self._db.backend)}",
             (entry_id, to_db(now), *params),
         )
