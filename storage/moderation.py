@@ -453,6 +453,16 @@ class ModerationRepository:
         )
         return None if row is None else _flag_from(row)
 
+    async def hold(self, tx: Transaction, community: str, flag_id: int) -> None:
+        """Hold the flag's row until `tx` ends, before rendering it: on PostgreSQL, a
+        transaction that read the flag before another one changed it (the kick's settling
+        beside a message deletion's continuation) fails here and runs again, instead of
+        writing the older state last. A no-op UPDATE takes the row lock on every backend."""
+        await tx.execute(
+            "UPDATE moderation_flags SET status = status WHERE community = ? AND id = ?",
+            (community, flag_id),
+        )
+
     async def flag_for_post(self, community: str, channel_id: str, message_id: str) -> Flag | None:
         """The flag whose moderators' message this is, if any."""
         row = await self._db.fetch_one(

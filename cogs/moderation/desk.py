@@ -82,6 +82,7 @@ class FlagDesk:
         retry then posts the flag as it is by then). `retry` names the outage a retry
         belongs to, so its posts get their own keys.
         """
+        await self._repo.hold(tx, community.key, flag_id)  # render the latest state, last
         details = await self._repo.details(community.key, flag_id, tx)
         if details is None:
             return None
