@@ -150,6 +150,10 @@ class Outbox:
         # Entries claimed in the transaction that settled the entry before them (what its
         # continuation added), to be carried out next without claiming them again.
         self._claimed: dict[int, Entry] = {}
+        # Entries cut off here (a cancelled `deliver`, a result that could not be written)
+        # and when their leases run out (wall clock): then the loop takes them again, as
+        # recovering, even if nothing else wakes it.
+        self._lapsing: dict[int, datetime] = {}
         self._added: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
             "outbox_added", default=None
         )
@@ -265,12 +269,13 @@ class Outbox:
         try:
             while not self._stopping:
                 self._wake.clear()
-                takeover_at = None
+                takeover_at = self._next_lapse()
                 try:
                     await self.run_due()
                     next_due = await self._entries.next_due_at()
                     if holder.shared:
-                        takeover_at = await self._entries.leases.next_takeover_at()
+                        others = await self._entries.leases.next_takeover_at()
+                        takeover_at = min(filter(None, (takeover_at, others)), default=None)
                 except Exception:
                     log.exception(
                         "could not deliver queued actions; trying again in %s", PASS_RETRY
@@ -337,6 +342,10 @@ class Outbox:
         except BaseException as error:
             future.set_exception(error)
             future.exception()  # retrieved: waiters re-raise it, nobody else must
+            if claimed:
+                holder = self._entries.holder
+                self._lapsing[entry_id] = holder.now() + timedelta(seconds=holder.seconds)
+                self._wake.set()
             raise
         finally:
             del self._in_flight[entry_id]
@@ -367,6 +376,13 @@ class Outbox:
             return await self._retry_later(entry, PlatformUnavailable(type(error).__name__)), []
         self.metrics.actions[effect.name if isinstance(effect, Call) else entry.kind] += 1
         return await self._settle(entry, DELIVERED, result, None)
+
+    def _next_lapse(self) -> datetime | None:
+        """When the lease of an entry cut off here runs out next; those run out already are
+        forgotten (the coming pass takes them again)."""
+        now = self._entries.holder.now()
+        self._lapsing = {i: at for i, at in self._lapsing.items() if at > now}
+        return min(self._lapsing.values(), default=None)
 
     def _count_error(self, entry: Entry, error: PlatformError) -> None:
         platform = entry.community.partition(":")[0]

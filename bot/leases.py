@@ -76,13 +76,14 @@ async def sleep_until(
     wake: asyncio.Event,
     takeover_at: datetime | None = None,
 ) -> None:
-    """Sleep until `moment` (None: until woken) or until `wake` is set. When other
-    processes share the database, no longer than `POLL_SECONDS`, nor past `takeover_at`
-    (wall-clock time: when another process's lease runs out unless it is renewed)."""
-    if not holder.shared:
+    """Sleep until `moment` (None: until woken) or until `wake` is set, and not past
+    `takeover_at` (wall-clock time: when a lease runs out unless it is renewed, another
+    process's or one this process let go of). When other processes share the database,
+    no longer than `POLL_SECONDS` either."""
+    if not holder.shared and takeover_at is None:
         await _sleep(clock, moment, wake)
         return
-    limit = POLL_SECONDS
+    limit = POLL_SECONDS if holder.shared else float("inf")
     if takeover_at is not None:
         limit = min(limit, max((takeover_at - holder.now()).total_seconds(), 0.0) + _LATE)
     with contextlib.suppress(TimeoutError):

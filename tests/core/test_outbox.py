@@ -433,3 +433,39 @@ async def test_what_a_continuation_adds_goes_out_once_even_when_delivery_is_cut_
     assert texts(session, "general") == ["first", "follow-up"]
     [done] = [e for e in await OutboxRepository(services.db).list() if e.kind == "post"][1:]
     assert done.status == "delivered" and done.attempts == 1
+
+
+async def test_an_entry_cut_off_by_a_cancelled_deliver_goes_out_once_its_lease_runs_out(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    """A `deliver` cancelled mid-call (the watchdog, a shutdown) leaves its entry running
+    under a lease nobody renews; the sleeping loop wakes when that lease runs out and
+    carries it out, and the entry queued behind it, once."""
+    outbox = session.app.services.outbox
+    object.__setattr__(outbox._entries.holder, "seconds", 0.3)  # a short lease for the test
+    original = LocalPlatform.send
+    hang = [True]
+
+    async def slow(self: LocalPlatform, *args: Any, **kwargs: Any) -> Any:
+        if hang[0]:
+            hang[0] = False
+            await asyncio.sleep(3600)
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LocalPlatform, "send", slow)
+    general = channel(session, "general")
+    async with session.app.services.db.transaction() as tx:
+        first = await outbox.add(tx, Post(general, OutgoingMessage.of("first")))
+        await outbox.add(tx, Post(general, OutgoingMessage.of("second")))
+    handler = asyncio.create_task(outbox.deliver(first))
+    await asyncio.sleep(0.1)
+    handler.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await handler
+    loop = asyncio.create_task(outbox.run_forever())
+    await asyncio.sleep(1.5)
+    outbox.stop()
+    await loop
+    statuses = await OutboxRepository(session.app.services.db).count_by_status()
+    assert statuses == {"delivered": 2}
+    assert texts(session, "general") == ["first", "second"]
