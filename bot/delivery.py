@@ -357,10 +357,12 @@ class Outbox:
         return outcome, followers
 
     async def _carry_out(self, entry: Entry) -> tuple[Outcome, list[int]]:
+        limit = CALL_TIMEOUT_SECONDS
         try:
             effect = await self._effect(entry)
             attempt = Attempt(entry.key, self._clock.now(), entry.interrupted)
-            result = await asyncio.wait_for(self._apply(effect, attempt), CALL_TIMEOUT_SECONDS)
+            limit *= max(1, effect.calls)
+            result = await asyncio.wait_for(self._apply(effect, attempt), limit)
         except PlatformUnavailable as error:
             self._count_error(entry, error)
             return await self._retry_later(entry, error), []
@@ -368,7 +370,7 @@ class Outbox:
             self._count_error(entry, error)
             return await self._settle(entry, FAILED, None, error)
         except TimeoutError:
-            error = PlatformUnavailable(f"no answer within {CALL_TIMEOUT_SECONDS:.0f} s")
+            error = PlatformUnavailable(f"no answer within {limit:.0f} s")
             self._count_error(entry, error)
             return await self._retry_later(entry, error), []
         except Exception as error:  # a bug or an untranslated library error: retried, logged

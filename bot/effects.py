@@ -47,6 +47,11 @@ class Effect:
     def lane(self) -> str:
         return f"{self.lane_kind}:{getattr(self, self.target).id}"
 
+    @property
+    def calls(self) -> int:
+        """Platform calls it makes; the outbox gives each its own time to answer."""
+        return 1
+
     async def apply(self, platform: Platform, attempt: Attempt) -> Any:
         raise NotImplementedError
 
@@ -147,6 +152,12 @@ class ReactAll(Effect):
     lane_kind: ClassVar[str] = "message"
     message: MessageRef
     emojis: tuple[str, ...]
+
+    @property
+    def calls(self) -> int:
+        """One per emoji: behind a busy channel's reaction rate limit each waits its turn,
+        and six waits must not add up to a timeout that has all six added again."""
+        return len(self.emojis)
 
     async def apply(self, platform: Platform, attempt: Attempt) -> None:
         refused: PlatformError | None = None

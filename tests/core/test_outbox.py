@@ -20,6 +20,7 @@ from bot.effects import (
     Kick,
     OpenThread,
     Post,
+    ReactAll,
     Timeout,
 )
 from bot.errors import PlatformUnavailable
@@ -469,3 +470,25 @@ async def test_an_entry_cut_off_by_a_cancelled_deliver_goes_out_once_its_lease_r
     statuses = await OutboxRepository(session.app.services.db).count_by_status()
     assert statuses == {"delivered": 2}
     assert texts(session, "general") == ["first", "second"]
+
+
+async def test_several_reactions_in_one_entry_get_time_for_each(
+    session: LocalSession, monkeypatch: pytest.MonkeyPatch
+):
+    """Six reactions behind a slow channel (a rate limit: each waits its turn) are not cut
+    off as one call that took too long, which would add them all again."""
+    monkeypatch.setattr("bot.delivery.CALL_TIMEOUT_SECONDS", 0.25)
+    original = LocalPlatform.add_reaction
+
+    async def slow(self: LocalPlatform, *args: Any) -> None:
+        await asyncio.sleep(0.1)
+        await original(self, *args)
+
+    posted = await post(session, "flag #1")
+    monkeypatch.setattr(LocalPlatform, "add_reaction", slow)
+    emojis = ("✅", "🗑️", "⚠️", "🔇", "👢", "🔨")
+    outbox = session.app.services.outbox
+    async with session.app.services.db.transaction() as tx:
+        reacting = await outbox.add(tx, ReactAll(posted.result, emojis))
+    (outcome,) = await outbox.deliver(reacting)
+    assert outcome.delivered and outcome.attempts == 1
