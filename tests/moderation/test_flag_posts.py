@@ -4,38 +4,18 @@ retry then posts the flag as it is by then)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from adapters.local import LocalCommunity
 from bot.app.local_session import LocalSession
-from bot.clock import VirtualClock
 from bot.errors import MissingPermission, PlatformError, PlatformUnavailable
-from bot.settings import Settings
-
-CONFIG = """
-[[moderation.rules]]
-name = "swearing"
-type = "keywords"
-keywords = ["darn", "heck"]
-"""
 
 
 @pytest.fixture
-async def session(
-    settings: Settings, clock: VirtualClock, write_config: object
-) -> AsyncIterator[LocalSession]:
-    write_config(CONFIG)  # type: ignore[operator]
-    community = LocalCommunity()
-    community.now = clock.now
-    community.add_member("Mo", roles=("Moderators",))
-    community.add_member("Ben")
-    opened = await LocalSession.open(settings, clock=clock, community=community)
-    yield opened
-    await opened.app.close()
+def session(swearing_session: LocalSession) -> LocalSession:
+    return swearing_session
 
 
 def refuse_posts(session: LocalSession, *errors: PlatformError) -> None:

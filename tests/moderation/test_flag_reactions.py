@@ -3,43 +3,24 @@ whatever cuts the run short (an outage after some of them, a crash, one refused 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
-from adapters.local import LocalCommunity
 from adapters.local.identity import BOT_ID
 from bot.app.local_session import LocalSession
-from bot.clock import VirtualClock
 from bot.effects import React
 from bot.errors import NotFound, PlatformError, PlatformUnavailable
 from bot.model import MessageRef
-from bot.settings import Settings
 from storage.outbox import OutboxRepository
 
-CONFIG = """
-[[moderation.rules]]
-name = "swearing"
-type = "keywords"
-keywords = ["darn", "heck"]
-"""
 # The moderation cog's default reactions, mildest first.
 FLAG_REACTIONS = ["✅", "🗑️", "⚠️", "🔇", "👢", "🔨"]
 
 
 @pytest.fixture
-async def session(
-    settings: Settings, clock: VirtualClock, write_config: object
-) -> AsyncIterator[LocalSession]:
-    write_config(CONFIG)  # type: ignore[operator]
-    community = LocalCommunity()
-    community.now = clock.now
-    community.add_member("Mo", roles=("Moderators",))
-    community.add_member("Ben")
-    opened = await LocalSession.open(settings, clock=clock, community=community)
-    yield opened
-    await opened.app.close()
+def session(swearing_session: LocalSession) -> LocalSession:
+    return swearing_session
 
 
 async def flag_entries(session: LocalSession) -> list[tuple[str, str]]:
