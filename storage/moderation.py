@@ -609,14 +609,16 @@ class ModerationRepository:
         )
         return [row["community"] for row in rows]
 
-    async def under_way(self, tx: Transaction, key_prefix: str) -> bool:
-        """Whether an outbox entry whose key starts with `key_prefix` is still to be carried
-        out (a flag's post, a community's retry of unposted flags)."""
+    async def under_way(self, tx: Transaction, key_prefix: str) -> int | None:
+        """The newest outbox entry whose key starts with `key_prefix` that is still to be
+        carried out (a flag's post, so a change can queue its edit behind it; a community's
+        retry of unposted flags), if any."""
         row = await tx.fetch_one(
-            "SELECT 1 FROM outbox WHERE idempotency_key LIKE ? AND status IN (?, ?) LIMIT 1",
+            "SELECT id FROM outbox WHERE idempotency_key LIKE ? AND status IN (?, ?)"
+            " ORDER BY id DESC LIMIT 1",
             (key_prefix.replace("%", "") + "%", PENDING, RUNNING),
         )
-        return row is not None
+        return None if row is None else int(row["id"])
 
     # -- posting ----------------------------------------------------------------------------
 

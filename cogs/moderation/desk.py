@@ -34,7 +34,6 @@ from cogs.moderation.actions import LADDER, offered
 from cogs.moderation.config import ModerationConfig
 from cogs.moderation.view import SHOWN_NOTES, FlagView, render_flag
 from storage.database import Transaction
-from storage.flag_posts import post_under_way
 from storage.member_notes import MemberNotes
 from storage.moderation import Flag, FlagDetails, FlagStatus, ModerationRepository
 
@@ -91,7 +90,7 @@ class FlagDesk:
         if flag.post_channel_id is not None and flag.post_message_id is not None:
             message = render_flag(await self.view(community, details, tx))
             return await outbox.add(tx, Edit(post_ref(community, flag), message))
-        on_its_way = await post_under_way(tx, _post_key(flag.id))
+        on_its_way = await self._repo.under_way(tx, _post_key(flag.id))
         if on_its_way is not None:
             message = render_flag(await self.view(community, details, tx))
             return await outbox.add(tx, Edit(_to_be_posted(community, on_its_way), message))
@@ -161,7 +160,7 @@ class FlagDesk:
             outage, _, number = retry.rpartition(":")
             round_ = int(number) + 1 if refused else int(number)
             return [await self._queue_retry(tx, community, outage, round_)]
-        if await self._repo.under_way(tx, f"{RETRY_CALL}:{community.key}:"):
+        if await self._repo.under_way(tx, f"{RETRY_CALL}:{community.key}:") is not None:
             return []  # this outage is known; its retry will post this flag too
         outage = f"{community.key}:{flag_id}"
         log.error(
