@@ -20,11 +20,9 @@ from typing import Any
 import discord
 
 from benchmarks._corpus import Terms, _chat_line, _keyword_hit, make_terms
+from tests.discord import wire_fake
 from tests.discord.wire_fake import (
-    BOT_ID,
-    BOT_USER,
     GUILD_ID,
-    USER_ID,
     member_payload,
     message_payload,
 )
@@ -115,52 +113,29 @@ def config_toml(seed: int) -> str:
 
 
 def ready_payload() -> dict[str, Any]:
-    return {
-        "v": 10,
-        "user": {**BOT_USER, "bot": True},
-        "guilds": [{"id": str(s.guild_id), "unavailable": True} for s in SERVERS],
-        "session_id": "session",
-        "resume_gateway_url": "ws://127.0.0.1",
-        "application": {"id": str(BOT_ID), "flags": 0},
-    }
+    guilds = [{"id": str(s.guild_id), "unavailable": True} for s in SERVERS]
+    return wire_fake.ready_payload() | {"guilds": guilds}
 
 
 def guild_payload(server: Server) -> dict[str, Any]:
     """The server as GUILD_CREATE announces it: the chat channels and #moderators."""
-    everyone = {
+    base = wire_fake.guild_payload()
+    everyone = base["roles"][0] | {
         "id": str(server.guild_id),
-        "name": "@everyone",
         "permissions": str(_bot_permissions()),
-        "position": 0,
-        "color": 0,
-        "hoist": False,
-        "managed": False,
-        "mentionable": False,
     }
     named = [(server.moderators_id, "moderators")]
     named += [(c, f"chat-{n}") for n, c in enumerate(server.channel_ids)]
-    return {
+    return base | {
         "id": str(server.guild_id),
         "name": server.name,
-        "icon": None,
-        "owner_id": str(USER_ID),
         "roles": [everyone],
         "channels": [
             {"id": str(c), "type": 0, "name": name, "position": n, "permission_overwrites": []}
             for n, (c, name) in enumerate(named)
         ],
-        "members": [{"user": {**BOT_USER, "bot": True}, **member_payload()}],
         "member_count": AUTHORS,
-        "emojis": [],
-        "stickers": [],
-        "features": [],
-        "threads": [],
-        "voice_states": [],
-        "presences": [],
-        "preferred_locale": "en-US",
         "large": True,
-        "unavailable": False,
-        "joined_at": "2026-01-01T00:00:00+00:00",
     }
 
 

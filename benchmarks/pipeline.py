@@ -46,14 +46,13 @@ import discord
 from pydantic import SecretStr
 
 from adapters.discord import DiscordAdapter, DiscordOptions
-from adapters.discord.client import build_client
 from benchmarks import _pipeline_discord
 from benchmarks._pipeline_traffic import SERVERS, Server, config_toml, guild_payload, traffic
 from benchmarks._pipeline_traffic import ready_payload as ready_data
 from bot.app.application import App
 from bot.events import MessagePosted
 from bot.settings import Settings
-from tests.discord.wire_fake import discord_at
+from tests.discord.wire_fake import discord_at, parsing_gateway
 
 TARGET_MSGS_PER_S = 10_000
 TARGET_P99_MS = 50.0
@@ -317,13 +316,7 @@ async def _parse_alone(frames: list[str]) -> tuple[list[discord.Message], float]
     """discord.py's own work on `frames`, without the bot: its gateway's
     ``received_message`` on a client with the bot's intents and caches and no listeners.
     Returns the messages and the CPU seconds taken."""
-    client = build_client(DiscordOptions(token=SecretStr("unused"), guild_ready_timeout=0))
-    ws = discord.gateway.DiscordWebSocket(None, loop=asyncio.get_running_loop())
-    ws._connection = client._connection
-    ws._discord_parsers = client._connection.parsers
-    ws._dispatch = client.dispatch
-    ws.shard_id = None
-    await client._async_setup_hook()  # what logging in does first: READY needs it
+    client, ws = await parsing_gateway()
     await ws.received_message(json.dumps({"op": 0, "t": "READY", "s": 1, "d": ready_data()}))
     for server in SERVERS:
         create = {"op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild_payload(server)}

@@ -7,17 +7,19 @@ ones a running bot gets.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import discord
-from pydantic import SecretStr
 
-from adapters.discord import DiscordOptions
-from adapters.discord.client import build_client
 from adapters.discord.convert import channel_ref, community_of, member_of, posted_message
-from tests.discord.wire_fake import BOT_USER, member_payload, message_payload
+from tests.discord.wire_fake import (
+    guild_payload,
+    member_payload,
+    message_payload,
+    parsing_gateway,
+    ready_payload,
+)
 
 GUILD = 1_310_000_000_000_000_001
 CHANNEL = GUILD + 1
@@ -58,46 +60,19 @@ class Gateway:
 
     @classmethod
     async def open(cls) -> Gateway:
-        client = build_client(DiscordOptions(token=SecretStr("unused"), guild_ready_timeout=0))
-        ws = discord.gateway.DiscordWebSocket(None, loop=asyncio.get_running_loop())
-        ws._connection = client._connection
-        ws._discord_parsers = client._connection.parsers
-        ws._dispatch = client.dispatch
-        ws.shard_id = None
-        await client._async_setup_hook()
-        gateway = cls(client, ws)
+        gateway = cls(*await parsing_gateway())
         await gateway.send(
-            "READY",
-            {
-                "v": 10,
-                "user": {**BOT_USER, "bot": True},
-                "guilds": [{"id": str(GUILD), "unavailable": True}],
-                "session_id": "session",
-                "resume_gateway_url": "ws://127.0.0.1",
-                "application": {"id": BOT_USER["id"], "flags": 0},
-            },
+            "READY", ready_payload() | {"guilds": [{"id": str(GUILD), "unavailable": True}]}
         )
         await gateway.send(
             "GUILD_CREATE",
-            {
+            guild_payload()
+            | {
                 "id": str(GUILD),
                 "name": "Reuse",
-                "icon": None,
                 "owner_id": str(OWNER),
                 "roles": [_role(GUILD, "@everyone"), _role(HELPERS, "Helpers")],
                 "channels": [_channel("general")],
-                "members": [{"user": {**BOT_USER, "bot": True}, **member_payload()}],
-                "member_count": 2,
-                "emojis": [],
-                "stickers": [],
-                "features": [],
-                "threads": [],
-                "voice_states": [],
-                "presences": [],
-                "preferred_locale": "en-US",
-                "large": False,
-                "unavailable": False,
-                "joined_at": "2026-01-01T00:00:00+00:00",
             },
         )
         return gateway

@@ -19,6 +19,10 @@ from typing import Any
 import discord
 import yarl
 from aiohttp import WSMsgType, web
+from pydantic import SecretStr
+
+from adapters.discord import DiscordOptions
+from adapters.discord.client import build_client
 
 BOT_ID = 900000000000000001
 USER_ID = 900000000000000002
@@ -189,6 +193,20 @@ def as_json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(), status=status, content_type="application/json"
     )
+
+
+async def parsing_gateway() -> tuple[discord.Client, Any]:
+    """discord.py's gateway parser on a client built as the bot builds it, with no socket:
+    frames go in through the gateway's ``received_message`` as they would from Discord
+    (the setup hook a login runs first is done, so READY can be parsed)."""
+    client = build_client(DiscordOptions(token=SecretStr("unused"), guild_ready_timeout=0))
+    ws = discord.gateway.DiscordWebSocket(None, loop=asyncio.get_running_loop())
+    ws._connection = client._connection
+    ws._discord_parsers = client._connection.parsers
+    ws._dispatch = client.dispatch
+    ws.shard_id = None
+    await client._async_setup_hook()
+    return client, ws
 
 
 def ready_payload() -> dict[str, Any]:
