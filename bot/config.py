@@ -44,6 +44,7 @@ from bot.model import Community
 from storage.overrides import OverrideRepository
 
 Section = TypeVar("Section", bound=BaseModel)
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -169,6 +170,18 @@ def language_code(value: object, where: str) -> str:
     return code
 
 
+def one_per_language(value: dict[str, T], what: str) -> dict[str, T]:
+    """A table keyed by language, keyed by code; a second code of one language
+    (``de``, ``de-AT``) is refused rather than silently dropped."""
+    checked: dict[str, T] = {}
+    for typed, item in value.items():
+        code = language_code(typed, typed)
+        if code in checked:
+            raise ValueError(f"“{typed}” is {code} again; name one {what} per language")
+        checked[code] = item
+    return checked
+
+
 class Languages(StrictModel):
     """Which language each channel speaks and who handles each language (docs/languages.md).
 
@@ -206,16 +219,8 @@ class Languages(StrictModel):
     @field_validator("welcome")
     @classmethod
     def _check_welcome(cls, value: dict[str, Any]) -> dict[str, Any]:
-        """One welcome channel per language: a second code of it is refused, not dropped."""
-        checked: dict[str, Any] = {}
-        for typed, channel in value.items():
-            code = language_code(typed, typed)
-            if code in checked:
-                raise ValueError(
-                    f"“{typed}” is {code} again; name one welcome channel per language"
-                )
-            checked[code] = channel
-        return checked
+        """One welcome channel per language."""
+        return one_per_language(value, "welcome channel")
 
 
 class CommunitySettings(StrictModel):

@@ -20,7 +20,7 @@ from bot.config import (
     OptionalDuration,
     Secret,
     StrictModel,
-    language_code,
+    one_per_language,
 )
 from bot.reconcile import DEFAULT_RECENT
 
@@ -42,14 +42,8 @@ class DigestConfig(StrictModel):
     @field_validator("languages")
     @classmethod
     def _check_languages(cls, value: dict[str, str]) -> dict[str, str]:
-        """One digest channel per language: a second code of it (``de-AT``) is refused."""
-        checked: dict[str, str] = {}
-        for typed, channel in value.items():
-            code = language_code(typed, typed)
-            if code in checked:
-                raise ValueError(f"“{typed}” is {code} again; name one channel per language")
-            checked[code] = channel
-        return checked
+        """One digest channel per language."""
+        return one_per_language(value, "channel")
 
     @field_validator("time")
     @classmethod
