@@ -58,10 +58,12 @@ class LanguagesDesk:
         await interaction.reply(join(lines))
 
     async def set(self, interaction: Interaction) -> None:
-        """Replace the declared languages of the member (or, for an admin, of another)."""
-        codes = self._codes(interaction, interaction.args.text("languages") or "")
+        """Replace the declared languages of the member (or, for an admin, of another).
+        Who may is checked before what was typed: someone refused learns nothing about the
+        codes, and is told the same whatever they typed."""
         target = await self._target(interaction)
         self._refuse_non_staff(interaction, target)
+        codes = self._codes(interaction, interaction.args.text("languages") or "")
         community, now = interaction.community, self.services.clock.now()
         async with self.services.db.transaction() as tx:
             await self.declared.replace(

@@ -51,6 +51,17 @@ async def test_members_who_are_not_staff_cannot_declare_languages(session: Local
     assert await _declared(session, ben.id) == []
 
 
+async def test_who_may_is_checked_before_the_codes(session: LocalSession):
+    """Someone refused hears "not for you" whatever they typed, never a lesson in codes."""
+    c = session.community
+    ben, mo, amy = c.member("Ben"), c.member("Mo"), c.member("Amy")
+    await c.run(ben, "/languages set klingon")
+    assert "this command is not for you" in c.last_private(ben)
+    await c.run(mo, "/languages set klingon member:@Amy")
+    assert c.last_private(mo).startswith("Only admins set another member's languages.")
+    assert await _declared(session, ben.id) == [] and await _declared(session, amy.id) == []
+
+
 async def test_only_admins_set_the_languages_of_others(session: LocalSession):
     c = session.community
     amy, mo, alice = c.member("Amy"), c.member("Mo"), c.member("Alice")

@@ -70,3 +70,17 @@ async def test_a_newcomer_is_welcomed_in_the_channel_of_their_language(world: An
     assert len(welcomes) == 1
     assert any(w in welcomes[0].content for w in ("Willkommen", "Hallo", "willkommen"))
     assert world.channels["welcome"].history() == []
+
+
+async def test_who_may_declare_languages_is_checked_before_the_codes(world: Any) -> None:
+    """A member without the role, or a moderator setting someone else's languages, is
+    refused the same whatever they typed; an unknown code is explained only to staff."""
+    general, amy = world.channels["general"], world.people["Amy"].user
+    refused = await world.people["Ben"].slash(general, "languages set", languages="klingon")
+    assert "this command is not for you" in world.text_of(refused.response)
+    refused = await world.people["Mo"].slash(
+        general, "languages set", languages="klingon", member=amy
+    )
+    assert world.text_of(refused.response).startswith("Only admins")
+    explained = await world.people["Amy"].slash(general, "languages set", languages="klingon")
+    assert "“klingon” is not a language I speak" in world.text_of(explained.response)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from slack_fake_api import SlackApiFake, shown
 from slack_harness import SlackRig, open_rig
-from slack_harness_users import AMBASSADORS, AMY, BEN, TICKETS, WELCOME
+from slack_harness_users import AMBASSADORS, AMY, BEN, MO, TICKETS, WELCOME
 
 from bot.clock import VirtualClock
 from bot.settings import Settings
@@ -77,3 +77,14 @@ async def test_a_german_newcomer_is_welcomed_in_the_german_welcome_channel(
     [welcome] = rig.fake.posts_in(WILLKOMMEN)
     assert "<@U0NIA>" in welcome.text
     assert rig.fake.posts_in(WELCOME) == []
+
+
+async def test_who_may_declare_languages_is_checked_before_the_codes(rig: SlackRig) -> None:
+    """A member without the role, or a moderator setting someone else's languages, is
+    refused the same whatever they typed; an unknown code is explained only to staff."""
+    await rig.command(BEN, "/languages set klingon")
+    assert "this command is not for you" in shown(rig.fake.private_to(BEN)[-1])
+    await rig.command(MO, f"/languages set klingon member:<@{AMY}>")
+    assert shown(rig.fake.private_to(MO)[-1]).startswith("Only admins")
+    await rig.command(AMY, "/languages set klingon")
+    assert "„klingon“ ist keine Sprache" in shown(rig.fake.private_to(AMY)[-1])  # Amy reads German
