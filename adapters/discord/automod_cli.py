@@ -204,6 +204,16 @@ def _read(name: str) -> dict[str, Any] | None:
             file=sys.stderr,
         )
         return None
+    names = [str(r["name"]) for r in rules]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        print(
+            f"{name}: the rule name {twice[0]!r} is there more than once, and sync knows "
+            "each rule by its name; export again with "
+            "`python -m bot rules export --discord-automod --output FILE`",
+            file=sys.stderr,
+        )
+        return None
     return document
 
 

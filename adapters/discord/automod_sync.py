@@ -5,7 +5,11 @@ rule on the server is read (it takes one of the six keyword-rule slots) and left
 A run lists the server's rules, deletes the bot's rules the export no longer has, edits
 the ones that differ and creates the missing ones, in that order (so a slot freed by a
 deletion is there for a creation); a second copy of one of its rules (two runs at once)
-is deleted too; a second run finds nothing to change and says so.
+is deleted too; a second run finds nothing to change and says so. Rules are matched by
+name; one of the bot's rules whose name the export no longer has but whose keywords,
+patterns and allow list a new name has (a rule renamed in the configuration, or a long
+name now tagged by the export) is edited to the new name rather than deleted and created
+again, so it keeps its id and the server never goes without it.
 
 Exempt roles and channels may be given by name in the rules file; they are looked up
 here, on the server, and a name the server does not know leaves that rule out (an
@@ -86,12 +90,16 @@ async def sync_rules(
     for rule in copies:
         await _call(http.delete_auto_moderation_rule(guild_id, rule["id"], reason=_AUDIT))
         result.deleted.append(rule["name"])
-    for name, rule in ours.items():
-        if name not in fitting and name not in kept:
+    current_of = {name: ours[name] for name in fitting if name in ours}
+    gone = [rule for name, rule in ours.items() if name not in fitting and name not in kept]
+    current_of |= _renamed(gone, [rule for name, rule in fitting.items() if name not in ours])
+    renamed = {rule["id"] for rule in current_of.values()}
+    for rule in gone:
+        if rule["id"] not in renamed:
             await _call(http.delete_auto_moderation_rule(guild_id, rule["id"], reason=_AUDIT))
-            result.deleted.append(name)
+            result.deleted.append(rule["name"])
     for name, rule in fitting.items():
-        current = ours.get(name)
+        current = current_of.get(name)
         if current is None:
             continue
         if same(current, rule):
@@ -104,10 +112,31 @@ async def sync_rules(
         )
         result.modified.append(name)
     for name, rule in fitting.items():
-        if name not in ours:
+        if name not in current_of:
             await _call(http.create_auto_moderation_rule(guild_id, reason=_AUDIT, **rule), name)
             result.created.append(name)
     return result
+
+
+def _renamed(
+    gone: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each new name's rule on the server that only its name sets apart: the same
+    keywords, patterns and allow list. Each rule once, in the server's order."""
+    found: dict[str, dict[str, Any]] = {}
+    left = list(gone)
+    for rule in new:
+        twin = next((old for old in left if _trigger(old) == _trigger(rule)), None)
+        if twin is not None:
+            left.remove(twin)
+            found[rule["name"]] = twin
+    return found
+
+
+def _trigger(rule: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """What a rule matches: its keywords, patterns and allow list."""
+    metadata = rule.get("trigger_metadata") or {}
+    return tuple(tuple(metadata.get(key) or []) for key in _METADATA)
 
 
 def same(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -116,8 +145,7 @@ def same(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
         return False
     if current.get("name") != wanted.get("name"):
         return False
-    have, want = current.get("trigger_metadata") or {}, wanted.get("trigger_metadata") or {}
-    if any(list(have.get(k) or []) != list(want.get(k) or []) for k in _METADATA):
+    if _trigger(current) != _trigger(wanted):
         return False
     if _ids(current.get("exempt_roles")) != _ids(wanted.get("exempt_roles")):
         return False

@@ -518,3 +518,95 @@ async def test_sync_without_a_file_refuses_a_broken_configuration_before_logging
     assert await sync_configured(settings, fake) == 2
     assert "not a TOML file in UTF-8" in capsys.readouterr().err
     assert fake.writes == [] and list(fake.rules) == [OTHERS_RULE["id"]]
+
+
+LONG_START = (
+    "Harassment, threats and doxxing of members, moderators and staff, in public channels and "
+)
+LONG_RULES = f"""
+[[moderation.rules]]
+name = "{LONG_START}threads"
+type = "keywords"
+keywords = ["doxx*"]
+action = "delete_and_flag"
+
+[[moderation.rules]]
+name = "{LONG_START}voice chats"
+type = "keywords"
+keywords = ["swat*"]
+action = "delete_and_flag"
+"""
+
+
+def ours(fake: AutoModDiscord) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in fake.rules.values() if r["name"].startswith("Botschafter")}
+
+
+async def test_two_long_rule_names_that_begin_alike_stay_two_rules_and_sync_twice_is_a_no_op(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert len(LONG_START) > 87  # both names are over Discord's 100 with the prefix
+    file = await export_to(tmp_path, settings, LONG_RULES, "long")
+    assert await sync(settings, fake, file) == 0
+    assert "Wire Test: 2 created; 1 other rule left alone" in capsys.readouterr().out
+    rules = ours(fake)
+    assert len(rules) == 2 and all(len(name) <= 100 for name in rules)
+    assert sorted(r["trigger_metadata"]["keyword_filter"][0] for r in rules.values()) == [
+        "doxx*",
+        "swat*",
+    ]
+    again = await export_to(tmp_path, settings, LONG_RULES, "again")
+    assert json.loads(again.read_text()) == json.loads(file.read_text()), "stable names"
+    fake.writes.clear()
+    assert await sync(settings, fake, again) == 0
+    assert "nothing to change (2 of the bot's rules up to date;" in capsys.readouterr().out
+    assert fake.writes == []
+
+
+async def test_a_renamed_rule_is_edited_in_place_not_deleted_and_created_again(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Same keywords, new name (renamed in the configuration, or a long name an earlier
+    version cut without its tag): the rule keeps its id and the server is never without it."""
+    assert await sync(settings, fake, await export_to(tmp_path, settings, RULES, "first")) == 0
+    scams = ours(fake)["Botschafter: scams"]
+    renamed = RULES.replace('name = "scams"', f'name = "{LONG_START}scams"')
+    file = await export_to(tmp_path, settings, renamed, "renamed")
+    capsys.readouterr()
+    fake.writes.clear()
+    assert await sync(settings, fake, file) == 0
+    assert "Wire Test: 1 modified, 1 unchanged; 1 other rule left alone" in (
+        capsys.readouterr().out
+    )
+    [(method, name)] = fake.writes
+    assert method == "PATCH" and name.startswith(f"Botschafter: {LONG_START[:40]}")
+    assert fake.rules[scams["id"]]["name"] == name and len(name) <= 100
+    fake.writes.clear()
+    assert await sync(settings, fake, file) == 0
+    assert fake.writes == []
+
+
+async def test_a_file_naming_one_rule_twice_is_refused_before_anything_changes(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What an older export wrote for two long names that begin alike: applying it would
+    silently keep one of the two."""
+    file = await export_to(tmp_path, settings, RULES, "rules")
+    document = json.loads(file.read_text())
+    for rule in document["rules"]:
+        rule["name"] = "Botschafter: " + LONG_START[:86] + "…"
+    file.write_text(json.dumps(document), encoding="utf-8")
+    assert await sync(settings, fake, file) == 2
+    assert "is there more than once, and sync knows each rule by its name" in (
+        capsys.readouterr().err
+    )
+    assert fake.writes == [] and list(fake.rules) == [OTHERS_RULE["id"]]

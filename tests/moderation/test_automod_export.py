@@ -188,3 +188,24 @@ def test_a_disabled_rule_is_exported_disabled_and_exempt_roles_kept() -> None:
     [rule] = result.rules
     assert rule["enabled"] is False and rule["exempt_roles"] == ["Moderators", "123"]
     assert rule["actions"][-1] == {"type": 3, "metadata": {"duration_seconds": 3600}}
+
+
+def test_long_rule_names_stay_unique_within_100_characters_and_the_same_on_every_run() -> None:
+    start = (
+        "Harassment, threats and doxxing of members, moderators and staff, in public channels and "
+    )
+    names = [f"{start}threads", f"{start}voice chats", "short"]
+    settings = parse_rules([{"name": n, **keywords([f"w{i}"])} for i, n in enumerate(names)])
+    first = [r["name"] for r in export(settings).rules]
+    assert first == [r["name"] for r in export(settings).rules]
+    assert len(set(first)) == 3 and all(len(n) <= 100 for n in first)
+    assert first[0].startswith(f"Botschafter: {start[:60]}") and "…" in first[0]
+    assert first[2] == "Botschafter: short", "a name that fits is left as it was"
+
+
+def test_a_rule_named_like_a_part_of_a_split_rule_gets_its_own_name() -> None:
+    split = keywords([f"word{i}" for i in range(1500)])
+    settings = parse_rules([{"name": "x", **split}, {"name": "x (1/2)", **keywords(["y"])}])
+    names = [r["name"] for r in export(settings).rules]
+    assert len(names) == 3 and len(set(names)) == 3
+    assert names[1] == "Botschafter: x (2/2)"

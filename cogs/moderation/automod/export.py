@@ -2,10 +2,16 @@
 
 Each exported rule is exactly the body of Discord's "Create Auto Moderation Rule" request,
 named ``Botschafter: <rule>`` so that ``python -m bot discord automod sync`` knows its own
-rules from everyone else's. What does not fit is left out with the reason, never cut
-silently: a rule without its full allow list would block words the bot lets through, so
-such a rule is left out whole, while a single over-long keyword or a pattern Rust cannot
-run leaves the rest of its rule in place (the bot's own check still covers everything).
+rules from everyone else's. The name is also how sync finds a rule again, so it must be
+unique and the same on every run: a name too long for Discord's 100 characters is
+shortened and tagged with a short hash of the whole rule name (``Botschafter: <start>…
+#1a2b3c``), as two long names that begin alike would otherwise become one; a name that
+fits is left as it is, so no rule already on a server is renamed.
+
+What does not fit is left out with the reason, never cut silently: a rule without its
+full allow list would block words the bot lets through, so such a rule is left out whole,
+while a single over-long keyword or a pattern Rust cannot run leaves the rest of its rule
+in place (the bot's own check still covers everything).
 
 Actions follow the rule's: a rule that removes the message (``delete_and_flag``,
 ``delete_and_notify_author``) blocks it, with a short note to the author; a rule that
@@ -16,6 +22,7 @@ types are the bot's alone.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,6 +79,7 @@ def export(
     """Translate `settings` into AutoMod rules; see the module docstring."""
     options = options or ExportOptions()
     rules: list[dict[str, Any]] = []
+    origins: list[tuple[str, str]] = []  # each part's rule name and "(1/3)" suffix
     left_out: list[LeftOut] = []
     considered, others = [], []
     for rule in settings:
@@ -86,7 +94,10 @@ def export(
             left_out.append(LeftOut(rule.name, "the whole rule", problem))
             continue
         keywords, patterns = _entries(rule, left_out)
-        rules += _parts(rule, keywords, patterns, options)
+        for suffix, part in _parts(rule, keywords, patterns, options):
+            origins.append((rule.name, suffix))
+            rules.append(part)
+    _unique_names(rules, origins)
     for extra in rules[limits.KEYWORD_RULES_PER_SERVER :]:
         left_out.append(LeftOut(extra["name"].removeprefix(PREFIX), "this part", _TOO_MANY))
     return AutoModExport(
@@ -163,8 +174,9 @@ def _entries(rule: AnyRuleSettings, left_out: list[LeftOut]) -> tuple[list[str],
 
 def _parts(
     rule: AnyRuleSettings, keywords: list[str], patterns: list[str], options: ExportOptions
-) -> list[dict[str, Any]]:
-    """One AutoMod rule per 1,000 keywords and 10 patterns, named "(1/3)" when split."""
+) -> list[tuple[str, dict[str, Any]]]:
+    """One AutoMod rule per 1,000 keywords and 10 patterns, named "(1/3)" when split; each
+    with its suffix."""
     count = max(
         math.ceil(len(keywords) / limits.KEYWORDS_PER_RULE),
         math.ceil(len(patterns) / limits.PATTERNS_PER_RULE),
@@ -185,24 +197,47 @@ def _parts(
             metadata["allow_list"] = allow
         suffix = f" ({index + 1}/{count})" if count > 1 else ""
         parts.append(
-            {
-                "name": _name(rule.name, suffix),
-                "event_type": limits.MESSAGE_SEND,
-                "trigger_type": limits.KEYWORD_TRIGGER,
-                "trigger_metadata": metadata,
-                "actions": _actions(rule, options),
-                "enabled": rule.enabled,
-                "exempt_roles": list(rule.exempt_roles),
-                "exempt_channels": [],
-            }
+            (
+                suffix,
+                {
+                    "name": _name(rule.name, suffix),
+                    "event_type": limits.MESSAGE_SEND,
+                    "trigger_type": limits.KEYWORD_TRIGGER,
+                    "trigger_metadata": metadata,
+                    "actions": _actions(rule, options),
+                    "enabled": rule.enabled,
+                    "exempt_roles": list(rule.exempt_roles),
+                    "exempt_channels": [],
+                },
+            )
         )
     return parts
 
 
-def _name(rule: str, suffix: str) -> str:
-    room = limits.RULE_NAME_CHARS - len(PREFIX) - len(suffix)
-    shown = rule if len(rule) <= room else rule[: room - 1] + "…"
-    return f"{PREFIX}{shown}{suffix}"
+def _name(rule: str, suffix: str, tagged: bool = False) -> str:
+    """``Botschafter: <rule><suffix>`` within Discord's limit; a shortened (or `tagged`)
+    one ends in the rule's tag, so that it still names this rule and no other."""
+    whole = f"{PREFIX}{rule}{suffix}"
+    if len(whole) <= limits.RULE_NAME_CHARS and not tagged:
+        return whole
+    tag = f" #{_tag(rule)}"
+    room = limits.RULE_NAME_CHARS - len(PREFIX) - len(tag) - len(suffix)
+    shown = rule if len(rule) <= room else rule[: room - 1].rstrip() + "…"
+    return f"{PREFIX}{shown}{tag}{suffix}"
+
+
+def _tag(rule: str) -> str:
+    """Six hex digits of the rule name's SHA-256: the same on every run and machine."""
+    return hashlib.sha256(rule.encode()).hexdigest()[:6]
+
+
+def _unique_names(rules: list[dict[str, Any]], origins: list[tuple[str, str]]) -> None:
+    """Tag every name two parts share (a rule named ``x (1/2)`` beside the first part of a
+    split ``x``): sync keeps one rule per name, so the other would never reach Discord."""
+    names = [rule["name"] for rule in rules]
+    for rule, (name, suffix) in zip(rules, origins, strict=True):
+        if names.count(rule["name"]) > 1:
+            rule["name"] = _name(name, suffix, tagged=True)
 
 
 def _actions(rule: AnyRuleSettings, options: ExportOptions) -> list[dict[str, Any]]:
