@@ -186,6 +186,13 @@ class Database(ABC):
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
+    async def look_up(self, sql: str, params: Params = ()) -> list[Row]:
+        """`fetch_all` for a read an index answers at once (a few rows by key, the least
+        value of an indexed column), which the bot's own loop runs often: a backend may
+        run it where a trip elsewhere costs more than the read (SQLite: on the loop's
+        thread). A read that may scan a table belongs in `fetch_all`."""
+        return await self.fetch_all(sql, params)
+
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]

@@ -109,8 +109,8 @@ class OutboxRepository:
         )
 
     async def get(self, entry_id: int) -> Entry | None:
-        row = await self._db.fetch_one("SELECT * FROM outbox WHERE id = ?", (entry_id,))
-        return None if row is None else _entry(row)
+        rows = await self._db.look_up("SELECT * FROM outbox WHERE id = ?", (entry_id,))
+        return _entry(rows[0]) if rows else None
 
     async def claim(self, entry_id: int, now: datetime) -> Entry | None:
         """Take one entry under a lease if it may go now: due (or its lease ran out), of a
@@ -150,7 +150,7 @@ class OutboxRepository:
     async def due_heads(self, now: datetime, limit: int) -> list[int]:
         """Ids of entries this holder may take now, at most one per lane, oldest first."""
         ready, params = claimable(self.holder, "o")
-        rows = await self._db.fetch_all(
+        rows = await self._db.look_up(
             f"SELECT id FROM outbox o WHERE due_at <= ? AND {ready}"
             f" AND {_LANE_HEAD} AND {_DEPENDENCY_MET} ORDER BY id LIMIT ?",
             (to_db(now), *params, limit),
@@ -161,12 +161,12 @@ class OutboxRepository:
         """The due entry that must go before this one: an older one of its lane, or the
         entry whose result it names."""
         ready, params = claimable(self.holder, "e")
-        value = await self._db.fetch_value(
+        (row,) = await self._db.look_up(
             "SELECT MIN(e.id) FROM outbox o JOIN outbox e ON (e.lane = o.lane AND e.id < o.id"
             f" OR e.id = o.depends_on) WHERE o.id = ? AND e.due_at <= ? AND {ready}",
             (entry_id, to_db(now), *params),
         )
-        return None if value is None else int(value)
+        return None if row[0] is None else int(row[0])
 
     async def next_due_at(self, after: datetime | None = None) -> datetime | None:
         """When the earliest waiting entry this holder serves is due (one cut off, with its
@@ -184,8 +184,8 @@ class OutboxRepository:
         if after is not None:
             sql += " AND due_at > ?"
             params.append(to_db(after))
-        value = await self._db.fetch_value(sql, params)
-        return None if value is None else from_db(value)
+        (row,) = await self._db.look_up(sql, params)
+        return None if row[0] is None else from_db(row[0])
 
     async def finish(
         self,
@@ -251,7 +251,7 @@ class OutboxRepository:
         if not ids:
             return {}
         marks = ", ".join("?" for _ in ids)
-        rows = await self._db.fetch_all(f"SELECT * FROM outbox WHERE id IN ({marks})", ids)
+        rows = await self._db.look_up(f"SELECT * FROM outbox WHERE id IN ({marks})", ids)
         return {int(row["id"]): _entry(row) for row in rows}
 
     async def fail_dependents(self, tx: Transaction, entry_id: int, now: datetime) -> list[int]:

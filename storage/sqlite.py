@@ -7,14 +7,20 @@ That is the whole concurrency story, and it is why SQLite serves one process.
 aiosqlite runs each call on the connection's own thread, so the event loop never waits for
 the disk; but a trip there and back costs about 50 µs of CPU (a thread switch each way and
 a wake-up of the loop), fifty times what a statement on an indexed table in SQLite's page
-cache takes, and a flag runs dozens of statements. So the statements *inside* a
-transaction run on the loop's thread, directly on the connection (the lock makes the
-transaction's task its only user), and so does ``BEGIN IMMEDIATE`` when no other process
-(a command run beside the bot) holds the write lock. What may wait for the disk or another
-process stays on aiosqlite's thread: a ``BEGIN IMMEDIATE`` that must wait for that lock
-(up to the busy timeout), ``COMMIT`` (which writes the WAL and, now and then,
-checkpoints), ``executemany`` (bulk work) and every read outside a transaction (a search
-over a large table must not stall the loop).
+cache takes, and a flag runs dozens of statements. So a transaction runs on the loop's
+thread, directly on the connection (the lock makes the transaction's task its only user):
+``BEGIN IMMEDIATE`` when no other process (a command run beside the bot) holds the write
+lock, the statements, and ``COMMIT``, which in WAL mode with ``synchronous=NORMAL`` appends
+to the log without waiting for the disk. The slow part of committing, the checkpoint that
+copies the log into the database file (waiting for the disk twice: on an SD card, a tenth
+of a second), is SQLite's to do in the commit that fills the log; here that connection
+never does it (``wal_autocheckpoint=0``): after `COMMITS_PER_CHECKPOINT` commits, the next
+transaction runs it on aiosqlite's thread before it begins, holding the lock, so that no
+commit of ours comes between and the log can start over. What may wait stays on
+aiosqlite's thread: a ``BEGIN IMMEDIATE`` that must wait for another process's lock (up to
+the busy timeout), ``executemany`` (bulk work) and reads outside a transaction (a search
+over a large table must not stall the loop), except `look_up`, the reads an index answers
+at once.
 """
 
 from __future__ import annotations
@@ -47,6 +53,9 @@ from storage.database import (
 
 # How long a write waits for another process's (a command run beside the bot) to finish.
 BUSY_TIMEOUT_MS = 5000
+# A commit of the bot writes a few pages; a hundred commits stay well under the 1,000 pages
+# SQLite would let the log grow to before checkpointing.
+COMMITS_PER_CHECKPOINT = 100
 
 T = TypeVar("T")
 
@@ -68,6 +77,7 @@ class SQLiteDatabase(Database):
         self._owner: asyncio.Task[Any] | None = None
         self._depth = 0
         self.path = path
+        self._commits = 0  # since the last checkpoint
 
     @classmethod
     async def connect(cls, path: str, *, migrate: bool, create: bool) -> SQLiteDatabase:
@@ -93,6 +103,7 @@ class SQLiteDatabase(Database):
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA synchronous=NORMAL")
+            await connection.execute("PRAGMA wal_autocheckpoint=0")
             database = cls(connection, opened[0], path)
             await database._check_ours(created_here=create)
             if migrate:
@@ -152,6 +163,8 @@ class SQLiteDatabase(Database):
                 yield nested
             return
         async with self._lock:
+            if self._commits >= COMMITS_PER_CHECKPOINT:
+                await self._copy_log()
             self._owner = asyncio.current_task()
             try:
                 if not self._begin_at_once():
@@ -163,12 +176,24 @@ class SQLiteDatabase(Database):
                         raise
                 try:
                     yield SQLiteTransaction(self._connection, self._direct)
+                    self._direct.execute("COMMIT")
                 except BaseException:
-                    self._direct.execute("ROLLBACK")
+                    if self._direct.in_transaction:  # the work failed, or the COMMIT did
+                        self._direct.execute("ROLLBACK")
                     raise
-                await _to_the_end(self._connection.execute("COMMIT"))
+                self._commits += 1
             finally:
                 self._owner = None
+
+    async def _copy_log(self) -> None:
+        """A passive checkpoint, before the transaction that found one due begins. One
+        that fails loses nothing (readers read the log, and the next one copies it): it
+        is logged, and the transaction goes on."""
+        self._commits = 0
+        try:
+            await _to_the_end(self._connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)"))
+        except sqlite3.Error as error:
+            log.warning("could not copy the write-ahead log into %s: %s", self.path, error)
 
     def _begin_at_once(self) -> bool:
         """``BEGIN IMMEDIATE`` on this thread, unless another process holds the write lock
@@ -207,6 +232,12 @@ class SQLiteDatabase(Database):
             return self._direct.execute(sql, params).fetchall()
         async with self._lock:
             return await self._fetch(sql, params)
+
+    async def look_up(self, sql: str, params: Params = ()) -> list[Row]:
+        if self.holds_transaction():
+            return self._direct.execute(sql, params).fetchall()
+        async with self._lock:
+            return self._direct.execute(sql, params).fetchall()
 
     async def _fetch(self, sql: str, params: Params = ()) -> list[Row]:
         """Every row, in one trip to aiosqlite's thread (executing, fetching and closing
