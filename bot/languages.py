@@ -37,12 +37,24 @@ def known_languages() -> str:
 
 def own_name(code: str) -> str:
     """A language by its own name, as its speakers write it (CLDR's, through Babel):
-    ``Deutsch``, ``Français``, ``Polski``; the code itself for one CLDR does not know."""
+    ``Deutsch``, ``Français``, ``Polski``; the code itself for one CLDR does not know.
+    A label for the speakers to spot (a tracker's field, the board's language menu)."""
+    name = _cldr_name(code, code)
+    return code if name is None else name[:1].upper() + name[1:]
+
+
+def language_name(code: str, locale: str) -> str:
+    """A language named in the reader's `locale`, as it is written inside a sentence there
+    (CLDR's, through Babel): ``de`` is ``German`` in English, ``allemand`` in French,
+    ``Deutsch`` in German; the code itself for one CLDR does not know."""
+    return _cldr_name(code, locale) or code
+
+
+def _cldr_name(code: str, locale: str) -> str | None:
     try:
-        name = Locale.parse(code.replace("-", "_")).display_name or code
+        return Locale.parse(code.replace("-", "_")).get_display_name(locale.replace("-", "_"))
     except (UnknownLocaleError, ValueError):  # not a language code CLDR knows
-        return code
-    return name[:1].upper() + name[1:]
+        return None
 
 
 def shown_language(settings: CommunitySettings, language: str | None) -> str | None:

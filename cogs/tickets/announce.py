@@ -27,7 +27,7 @@ from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
 from bot.effects import Edit, Effect, OpenThread, Post, UnarchiveThread, Unreact
 from bot.errors import PlatformError
-from bot.languages import LanguageTeam, shown_language
+from bot.languages import LanguageTeam, language_name, shown_language
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, plain_text, rich
 from bot.platform import Capability
@@ -212,7 +212,8 @@ class Announcer:
         details: Rich = (Markup("\n\n"), *rich(ticket.details)) if ticket.details else ()
         asked: Rich = ()
         if team is not None:
-            question = self._services.i18n.t("tickets.thread.team", locale, language=team.language)
+            language = language_name(team.language, locale)
+            question = self._services.i18n.t("tickets.thread.team", locale, language=language)
             asked = (Markup("\n\n"), *team.address(question))
         return rich(text, details, asked)
 

@@ -15,7 +15,13 @@ from bot.app.local_session import LocalSession
 from bot.clock import VirtualClock
 from bot.config import ConfigFile, check_file
 from bot.errors import ConfigError
-from bot.languages import channel_language, language_team, member_languages, own_name
+from bot.languages import (
+    channel_language,
+    language_name,
+    language_team,
+    member_languages,
+    own_name,
+)
 from bot.outgoing import Mention, Plain, RoleMention
 from bot.settings import Settings
 from cogs import all_cogs
@@ -256,3 +262,13 @@ def test_a_language_is_named_as_its_speakers_write_it_and_an_odd_code_as_written
         "Português (Brasil)",
     ]
     assert [own_name(code) for code in ("xx", "zz-QQ", "1", "")] == ["xx", "zz-QQ", "1", ""]
+
+
+def test_a_language_in_a_sentence_is_named_in_the_readers_language() -> None:
+    assert [language_name("de", reader) for reader in ("en", "fr", "de", "pt-BR")] == [
+        "German",
+        "allemand",
+        "Deutsch",
+        "alemão",
+    ]
+    assert [language_name(code, "en") for code in ("xx", "")] == ["xx", ""]

@@ -59,7 +59,7 @@ async def test_a_german_ticket_asks_the_german_team_then_every_ambassador(rig: S
     [tracker] = [m for m in rig.fake.posts_in(TICKETS) if m.thread_ts is None]
     opening = next(m for m in rig.fake.posts_in(TICKETS) if m.thread_ts == tracker.ts)
     assert "<!subteam^S0TEAMDE> <@U0AMY>" in opening.text
-    assert "this ticket is in *de*" in shown(opening.text)
+    assert "this ticket is in *German*" in shown(opening.text)
     assert rig.fake.posts_in(AMBASSADORS) == []
     rig.clock.advance(timedelta(hours=25))
     await rig.app.services.scheduler.run_due()

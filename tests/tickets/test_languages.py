@@ -51,7 +51,7 @@ async def test_a_ticket_from_a_german_channel_asks_the_german_team_then_everyone
     opening = (await desk.thread(1))[0]
     assert opening.text == (
         "@Ben opened ticket #1. An ambassador will pick it up and report back here.\n\n"
-        "@Team DE this ticket is in **de**, a language you handle. Can one of you take it? "
+        "@Team DE this ticket is in **German**, a language you handle. Can one of you take it? "
         "If nobody claims it in time, all ambassadors are asked."
     )
     assert "Team DE" in opening.pinged
