@@ -269,16 +269,22 @@ class Ban(Effect):
 @dataclass(frozen=True, slots=True)
 class LiftTimeout(Effect):
     """End a member's timeout now; a member not (or no longer) timed out is left alone, so
-    a retry after a crash changes nothing."""
+    a retry after a crash changes nothing. With `until` (the end of the timeout the caller
+    placed) only that timeout is lifted: one a moderator set since is left, and the result
+    is False."""
 
     kind: ClassVar[str] = "lift_timeout"
     target: ClassVar[str] = "user"
     lane_kind: ClassVar[str] = "user"
     user: UserRef
     reason: str
+    until: datetime | None = None
 
-    async def apply(self, platform: Platform, attempt: Attempt) -> None:
-        await platform.lift_timeout(self.user, self.reason)
+    async def apply(self, platform: Platform, attempt: Attempt) -> bool:
+        # Relative to now, as `Timeout` tells the platform its duration: the platform
+        # compares with its own clock.
+        ending_in = None if self.until is None else self.until - attempt.now
+        return await platform.lift_timeout(self.user, self.reason, ending_in=ending_in)
 
 
 @dataclass(frozen=True, slots=True)

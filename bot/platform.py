@@ -105,7 +105,12 @@ class Platform(Protocol):
     async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None: ...
 
     # Both leave alone a member who is not timed out / not banned: nothing to lift is done.
-    async def lift_timeout(self, user: UserRef, reason: str) -> None: ...
+    # `ending_in`: lift only the timeout that ends about that long from now (the one the
+    # caller placed, as `timeout` was told its duration); a different one (a moderator's
+    # since) is left alone and False returned. True: the timeout is gone (or never was).
+    async def lift_timeout(
+        self, user: UserRef, reason: str, *, ending_in: timedelta | None = None
+    ) -> bool: ...
 
     async def unban(self, user: UserRef, reason: str) -> None: ...
 

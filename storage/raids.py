@@ -175,6 +175,25 @@ class RaidRepository:
         )
         return [_step(row) for row in rows]
 
+    async def holding(
+        self,
+        community: str,
+        kind: str,
+        channel_id: str,
+        statuses: tuple[str, ...],
+        tx: Transaction | None = None,
+    ) -> Step | None:
+        """The newest raid's step on this channel (or the invites) whose measure may still
+        be in place (`statuses`): a later raid takes the value to restore from it, not from
+        the platform, which may still show that raid's own measure."""
+        marks = ", ".join("?" * len(statuses))
+        row = await self._reader(tx).fetch_one(
+            "SELECT * FROM welcome_raid_steps WHERE community = ? AND kind = ?"
+            f" AND channel_id = ? AND status IN ({marks}) ORDER BY wave_id DESC LIMIT 1",
+            (community, kind, channel_id, *statuses),
+        )
+        return None if row is None else _step(row)
+
     async def set_status(
         self,
         tx: Transaction,

@@ -195,15 +195,21 @@ class DiscordActions:
                 delete_message_seconds=BAN_DELETES_MESSAGES_SECONDS,
             )
 
-    async def lift_timeout(self, user: UserRef, reason: str) -> None:
-        member = await self._member(user)
-        if member.timed_out_until is None or member.timed_out_until <= discord.utils.utcnow():
-            return  # nothing to lift: ended already, or an earlier attempt lifted it
+    async def lift_timeout(
+        self, user: UserRef, reason: str, *, ending_in: timedelta | None = None
+    ) -> bool:
+        member = await self._member(user)  # the cached member knows its timeout
+        ends, now = member.timed_out_until, discord.utils.utcnow()
+        if ends is None or ends <= now:
+            return True  # nothing to lift: ended already, or an earlier attempt lifted it
+        if ending_in is not None and abs(ends - (now + ending_in)) > SAME_END:
+            return False  # not the caller's timeout (a moderator's since): left alone
         self._check_rank(
             member, "lift the timeout of", "Timeout Members", lambda p: p.moderate_members
         )
         with translated(f"lift the timeout of {member.display_name}", "Timeout Members"):
             await member.timeout(None, reason=audit_reason(reason))
+        return True
 
     async def unban(self, user: UserRef, reason: str) -> None:
         guild = self._guild(user.community)

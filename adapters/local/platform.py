@@ -136,10 +136,20 @@ class LocalPlatform:
         self.community.banned.add(user.id)
         self.community.log(f"(banned {user.id}: {reason})")
 
-    async def lift_timeout(self, user: UserRef, reason: str) -> None:
+    async def lift_timeout(
+        self, user: UserRef, reason: str, *, ending_in: timedelta | None = None
+    ) -> bool:
         self._require_member(user)
-        if self.community.timeouts.pop(user.id, None) is not None:
-            self.community.log(f"(timeout of {user.id} lifted: {reason})")
+        current = self.community.timeouts.get(user.id)
+        if current is None:
+            return True
+        now = self.community.now()
+        ends = datetime.fromisoformat(current)
+        if ends > now and ending_in is not None and abs(ends - (now + ending_in)) > SAME_END:
+            return False  # as on Discord: a timeout set since is not the caller's to lift
+        del self.community.timeouts[user.id]
+        self.community.log(f"(timeout of {user.id} lifted: {reason})")
+        return True
 
     async def unban(self, user: UserRef, reason: str) -> None:
         if user.id in self.community.banned:

@@ -431,7 +431,9 @@ class SlackPlatform:
     async def ban(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         raise Unsupported(PLATFORM, Capability.BAN)
 
-    async def lift_timeout(self, user: UserRef, reason: str) -> None:
+    async def lift_timeout(
+        self, user: UserRef, reason: str, *, ending_in: timedelta | None = None
+    ) -> bool:
         raise Unsupported(PLATFORM, Capability.TIMEOUT)
 
     async def unban(self, user: UserRef, reason: str) -> None:

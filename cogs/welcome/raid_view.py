@@ -13,6 +13,7 @@ from itertools import groupby
 
 from bot.i18n import I18n
 from bot.outgoing import ChannelMention, Markup, Mention, Plain, Rich, join
+from bot.platform_names import platform_name
 from cogs.welcome._text import capped
 from storage.raids import ACTIVE, ENDED, Raid, Step
 
@@ -25,6 +26,10 @@ PENDING, DONE, REFUSED, UNAVAILABLE, MISSING = (
     "missing",
 )
 UNDOING, UNDONE, UNDO_REFUSED = "undoing", "undone", "undo_refused"
+# An undo found a time-out that is not the raid's any more (a moderator changed it since).
+KEPT = "kept"
+# Steps an undo has not brought back (yet): the heading does not claim it undone.
+NOT_BACK = (UNDOING, UNDO_REFUSED)
 # The rules requirement asked for without rules acceptance switched on.
 NEEDS_RULES = "needs_rules"
 # The alert's two controls: undo everything, or end the raid state.
@@ -33,8 +38,6 @@ UNDO_EMOJI, END_EMOJI = "↩️", "⏹️"
 BOT = "bot"
 # Members named per group of time-outs; the rest are counted.
 MAX_NAMED = 15
-
-_PLATFORM_NAMES = {"discord": "Discord", "slack": "Slack", "local": "local mode"}
 
 
 def raid_state(raid: Raid, steps: list[Step]) -> str:
@@ -54,8 +57,8 @@ def render_raid(
 ) -> list[Rich]:
     """The lines about the raid's measures, with the controls while they can be used."""
     t = i18n.t
-    lines = [_heading(raid, i18n, locale)]
-    where = _PLATFORM_NAMES.get(platform, platform)
+    lines = [_heading(raid, steps, i18n, locale)]
+    where = platform_name(i18n, platform, locale)
     for step in sorted(steps, key=lambda s: s.kind != SLOW_MODE):
         if step.kind == SLOW_MODE:
             channel = (
@@ -84,16 +87,20 @@ def render_raid(
         )
     elif raid.state == ENDED:
         lines.append(t("welcome.raid.controls_ended", locale, undo=UNDO_EMOJI))
+    elif any(s.status == UNDO_REFUSED for s in steps):
+        lines.append(t("welcome.raid.controls_retry", locale, undo=UNDO_EMOJI))
     return lines
 
 
-def _heading(raid: Raid, i18n: I18n, locale: str) -> Rich:
+def _heading(raid: Raid, steps: list[Step], i18n: I18n, locale: str) -> Rich:
     if raid.state == ACTIVE:
         return i18n.t("welcome.raid.heading", locale)
     if raid.state == ENDED:
         if raid.ended_by == BOT:
             return i18n.t("welcome.raid.heading_ended_quiet", locale)
         return i18n.t("welcome.raid.heading_ended", locale, moderator=_who(raid.ended_by))
+    if any(s.status in NOT_BACK for s in steps):
+        return i18n.t("welcome.raid.heading_undoing", locale, moderator=_who(raid.undone_by))
     return i18n.t("welcome.raid.heading_undone", locale, moderator=_who(raid.undone_by))
 
 

@@ -18,12 +18,21 @@ Ending (⏹️ by a moderator, or `quiet_minutes` without a join) takes back the
 measures: slow mode returns to its previous value, invites are resumed if the raid paused
 them. Time-outs stay: each is a judgement about one account and ends by itself. Undoing
 (↩️ by a moderator, during the raid state or after it ended) takes back everything,
-time-outs included. Only moderators' reactions count; others are taken off.
+time-outs included, but only the time-outs the raid placed: one a moderator changed since
+is theirs and stays ("kept"). Only moderators' reactions count; others are taken off.
+
+The value to restore is the one from before any raid touched it: a raid whose earlier
+raid's measure may still be in place (its take-back waiting out an outage, or refused)
+takes that raid's `previous`, not what the platform shows. A take-back the platform
+refused is tried again when a moderator uses the control again (say after granting the
+bot the permission it lacked), never by itself.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +55,7 @@ from cogs.welcome.raid_view import (
     DONE,
     END_EMOJI,
     INVITES,
+    KEPT,
     MISSING,
     NEEDS_RULES,
     PENDING,
@@ -79,6 +89,9 @@ CATCH_UP = 5
 VARIATION_SELECTOR = "\ufe0f"
 # Steps an undo or an end takes back: the measure is in place or on its way.
 IN_EFFECT = (PENDING, DONE)
+# Steps whose measure may still be on the platform: a later raid restores what was there
+# before them, and a take-back of them waits for the newest raid holding the same thing.
+HOLDING = (*IN_EFFECT, UNDOING, UNDO_REFUSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +203,10 @@ class RaidGuard:
 
     # -- ending and undoing ----------------------------------------------------------------
 
-    async def on_reaction(self, event: ReactionAdded) -> None:
-        """↩️ or ⏹️ on a raid's alert: a moderator undoes or ends it; anyone else's reaction
-        changes nothing and is taken off where the platform allows."""
+    async def on_reaction(self, event: ReactionAdded, *, retry: bool = True) -> None:
+        """↩️ or ⏹️ on a raid's alert: a moderator undoes or ends it (`retry`: and takes
+        back again what the platform refused before); anyone else's reaction changes
+        nothing and is taken off where the platform allows."""
         control = _control(event.emoji)
         if event.member.is_bot or control is None:
             return
@@ -211,16 +225,15 @@ class RaidGuard:
                     )
                 await self.services.outbox.deliver(pending)
             return
-        if control == UNDO_EMOJI:
-            await self.finish(community, raid.wave_id, RAID_UNDONE, event.member.id)
-        else:
-            await self.finish(community, raid.wave_id, ENDED, event.member.id)
+        state = RAID_UNDONE if control == UNDO_EMOJI else ENDED
+        await self.finish(community, raid.wave_id, state, event.member.id, retry=retry)
 
     async def catch_up(self, community: Community) -> None:
         """After a reconnect, act on the controls moderators used while the bot was away.
 
         No ledger is needed: a raid only moves forward (active, ended, undone), so a
-        reaction handled before finds nothing left to do when it is read again."""
+        reaction handled before finds nothing left to do when it is read again. Reactions
+        read again retry no refused take-back: that would happen on every reconnect."""
         platform = self.services.platform(community)
         for channel_id, message_id in await self.raids.watched_alerts(community.key, CATCH_UP):
             alert = MessageRef(ChannelRef(community, channel_id), message_id)
@@ -238,7 +251,8 @@ class RaidGuard:
                 for user in reaction.users:
                     member = await platform.fetch_member(user)
                     if member is not None:
-                        await self.on_reaction(ReactionAdded(alert, member, reaction.emoji))
+                        event = ReactionAdded(alert, member, reaction.emoji)
+                        await self.on_reaction(event, retry=False)
 
     async def on_end_job(self, job: Job) -> None:
         """The quiet period passed: end the raid state (a no-op once ended or undone)."""
@@ -267,13 +281,19 @@ class RaidGuard:
             tx=tx,
         )
 
-    async def finish(self, community: Community, wave_id: int, state: str, by: str) -> None:
+    async def finish(
+        self, community: Community, wave_id: int, state: str, by: str, *, retry: bool = False
+    ) -> None:
         """End (temporary measures back) or undo (everything back), once: the state change,
         the take-backs and the alert's edit are written together (again, after a race lost
-        to another process, which then finds the raid finished)."""
-        await self.services.db.retrying(lambda: self._finish(community, wave_id, state, by))
+        to another process, which then finds the raid finished). With `retry` (a
+        moderator's control), take-backs the platform refused are written again, also on
+        a raid ended or undone before."""
+        await self.services.db.retrying(lambda: self._finish(community, wave_id, state, by, retry))
 
-    async def _finish(self, community: Community, wave_id: int, state: str, by: str) -> None:
+    async def _finish(
+        self, community: Community, wave_id: int, state: str, by: str, retry: bool
+    ) -> None:
         config = await self.services.config.get(community)
         now = self.services.clock.now()
         written: list[Pending] = []
@@ -287,20 +307,36 @@ class RaidGuard:
                 if raid is not None and now - raid.last_join_at < quiet:
                     await self._end_later(community, raid, quiet, tx)
                     return
-            if not await self.raids.finish(tx, wave_id, state, by, now):
+            moved = await self.raids.finish(tx, wave_id, state, by, now)
+            if not moved and not retry:
                 return
             temporary = (SLOW_MODE, INVITES, RULES)
             kinds = temporary if state == ENDED else (*temporary, TIMEOUT)
-            for step in await self.raids.steps(wave_id, tx):
-                if step.kind in kinds and step.status in IN_EFFECT:
-                    written += await self._take_back(tx, community, step, by)
-            action = "welcome.raid_ended" if state == ENDED else "welcome.raid_undone"
-            await self.services.audit.record(
-                community.key, by, action, now, f"raid:{wave_id}", tx=tx
-            )
+            wanted = (*IN_EFFECT, UNDO_REFUSED) if moved else (UNDO_REFUSED,)
+            due = [
+                step
+                for step in await self.raids.steps(wave_id, tx)
+                if step.kind in kinds
+                and step.status in wanted
+                and not await self._held_later(tx, community, step)
+            ]
+            if not moved and not due:
+                return
+            # Take-backs tried again after a refusal are new entries (the refused ones keep
+            # their keys), and the alert shows again states it showed before: both are
+            # named by this attempt. The steps' statuses, changed in this transaction under
+            # the community's turn, keep the attempt from being written twice.
+            again = "" if all(s.status != UNDO_REFUSED for s in due) else secrets.token_hex(4)
+            for step in due:
+                written += await self._take_back(tx, community, step, by, again)
+            if moved:
+                action = "welcome.raid_ended" if state == ENDED else "welcome.raid_undone"
+                await self.services.audit.record(
+                    community.key, by, action, now, f"raid:{wave_id}", tx=tx
+                )
             if state == RAID_UNDONE:
                 await self.services.scheduler.cancel(end_key(community, wave_id), tx=tx)
-            written += await self._refresh(tx, community, wave_id, config)
+            written += await self._refresh(tx, community, wave_id, config, again)
         self.rules.forget(community.key)
         await self.services.outbox.deliver(*written)
 
@@ -328,7 +364,7 @@ class RaidGuard:
         community = Community.from_key(data["community"])
         await self._audit(tx, community, step, status, error, data.get("by") or BOT)
         config = await self.services.config.get(community)
-        await self._refresh(tx, community, wave_id, config)
+        await self._refresh(tx, community, wave_id, config, data.get("again", ""))
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -345,8 +381,12 @@ class RaidGuard:
             if Capability.PAUSE_INVITES not in platform.capabilities:
                 steps.append(NewStep(INVITES, UNAVAILABLE))
             else:
-                paused = await platform.invites_paused(community)
-                steps.append(NewStep(INVITES, PENDING, previous="paused" if paused else "open"))
+
+                async def read() -> str:
+                    return "paused" if await platform.invites_paused(community) else "open"
+
+                previous = await self._before_raids(community, INVITES, "", read)
+                steps.append(NewStep(INVITES, PENDING, previous=previous))
         return steps
 
     async def _slow_mode_steps(
@@ -369,7 +409,11 @@ class RaidGuard:
                 continue
             if (SLOW_MODE, channel.id) in written:
                 continue
-            previous = await platform.slow_mode(channel)
+
+            async def read(channel: ChannelRef = channel) -> str:
+                return str(await platform.slow_mode(channel))
+
+            previous = int(await self._before_raids(community, SLOW_MODE, channel.id, read))
             steps.append(
                 NewStep(
                     SLOW_MODE,
@@ -382,6 +426,31 @@ class RaidGuard:
                 )
             )
         return [s for s in steps if (s.kind, s.channel_id) not in written]
+
+    async def _before_raids(
+        self, community: Community, kind: str, channel_id: str, read: Callable[[], Awaitable[str]]
+    ) -> str:
+        """The value a new step replaces: what the platform shows (`read`), unless an
+        earlier raid's measure on the same thing may still be in place (its take-back
+        waits for the platform or was refused, or the platform still shows its value):
+        then that raid's own `previous`, the value from before any raid touched it. The
+        earlier raid is looked at before the platform is read, so a take-back answered in
+        between is seen in what is read."""
+        earlier = await self.raids.holding(community.key, kind, channel_id, HOLDING)
+        current = await read()
+        if earlier is None:
+            return current
+        if earlier.status in (PENDING, UNDOING) or current == _measure(earlier):
+            return earlier.previous
+        return current  # changed by someone since: that is the channel's setting now
+
+    async def _held_later(self, tx: Transaction, community: Community, step: Step) -> bool:
+        """Whether a later raid's measure holds what `step` acted on: that raid restores
+        the value from before both, so taking this one back now would undo its measure."""
+        if step.kind not in (SLOW_MODE, INVITES):
+            return False
+        newest = await self.raids.holding(community.key, step.kind, step.channel_id, HOLDING, tx)
+        return newest is not None and newest.wave_id > step.wave_id
 
     async def _timeouts(
         self,
@@ -442,7 +511,7 @@ class RaidGuard:
         return [await self._write(tx, community, wave_id, step, effect, "apply", BOT)]
 
     async def _take_back(
-        self, tx: Transaction, community: Community, step: Step, by: str
+        self, tx: Transaction, community: Community, step: Step, by: str, again: str
     ) -> list[Pending]:
         reason = f"{REASON}, taken back"
         effect: Effect | None
@@ -455,7 +524,9 @@ class RaidGuard:
         elif step.kind == RULES:
             effect = None  # the bot's own rule: lifting it is the status change
         else:
-            effect = LiftTimeout(UserRef(community, step.member_id), reason)
+            # Only the raid's own time-out: one a moderator set since stays (KEPT).
+            until = datetime.fromisoformat(step.previous)
+            effect = LiftTimeout(UserRef(community, step.member_id), reason, until)
         if effect is None:
             await self.raids.set_status(
                 tx, step.wave_id, step.kind, step.channel_id, step.member_id, UNDONE
@@ -466,7 +537,8 @@ class RaidGuard:
             tx, step.wave_id, step.kind, step.channel_id, step.member_id, UNDOING
         )
         new = NewStep(step.kind, UNDOING, step.channel_id, step.member_id, step.name)
-        return [await self._write(tx, community, step.wave_id, new, effect, "undo", by)]
+        again = again if step.status == UNDO_REFUSED else ""
+        return [await self._write(tx, community, step.wave_id, new, effect, "undo", by, again)]
 
     async def _write(
         self,
@@ -477,8 +549,12 @@ class RaidGuard:
         effect: Effect,
         phase: str,
         by: str,
+        again: str = "",
     ) -> Pending:
+        """`again`: the attempt of a take-back tried again after a refusal (see `_finish`)."""
         where = f"{step.kind}:{step.channel_id}:{step.member_id}"
+        if again:
+            where += f":again-{again}"
         data = {
             "community": community.key,
             "wave": wave_id,
@@ -487,6 +563,7 @@ class RaidGuard:
             "member": step.member_id,
             "phase": phase,
             "by": by,
+            "again": again,
         }
         return await self.services.outbox.add(
             tx,
@@ -534,13 +611,19 @@ class RaidGuard:
         ]
 
     async def _refresh(
-        self, tx: Transaction, community: Community, wave_id: int, config: EffectiveConfig
+        self,
+        tx: Transaction,
+        community: Community,
+        wave_id: int,
+        config: EffectiveConfig,
+        again: str = "",
     ) -> list[Pending]:
         """The alert's edit showing the raid as stored now (none before it is posted)."""
         wave = await self.newcomers.wave(wave_id, tx)
         if wave is None or not wave.alert_message_id:
             return []
-        pending = await self.waves.show_alert(tx, community, wave_id, config, None)
+        revision = f":again-{again}" if again else ""
+        pending = await self.waves.show_alert(tx, community, wave_id, config, None, revision)
         return [] if pending is None else [pending]
 
     async def _audit(
@@ -579,11 +662,18 @@ def _control(emoji: str) -> str | None:
 def _status_after(outcome: Outcome, undoing: bool) -> tuple[str, str]:
     """The step's status after the platform answered, and the refusal in its words."""
     if outcome.delivered:
+        if undoing and outcome.result is False:  # a time-out a moderator changed since
+            return KEPT, ""
         return (UNDONE if undoing else DONE), ""
     error: PlatformError | None = outcome.error
     if isinstance(error, Unsupported) and not undoing:
         return UNAVAILABLE, ""
     return (UNDO_REFUSED if undoing else REFUSED), str(error or "")
+
+
+def _measure(step: Step) -> str:
+    """What the platform shows while a slow mode or invites step's measure is in place."""
+    return "paused" if step.kind == INVITES else step.setting
 
 
 def _as_step(wave_id: int, step: NewStep) -> Step:

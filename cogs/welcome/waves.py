@@ -184,9 +184,12 @@ class JoinWaves:
         wave_id: int,
         config: EffectiveConfig,
         moderators: ChannelRef | None,
+        revision: str = "",
     ) -> Pending | None:
         """Write the edit of the wave's alert, or its post if there is none yet. Keys come
-        from the wave's state, so writing the same state again adds nothing."""
+        from the wave's state, so writing the same state again adds nothing; a state seen
+        before that must be shown again (a raid's take-back tried again) names a new
+        `revision`."""
         wave = await self.newcomers.wave(wave_id, tx)
         if wave is None:
             return None
@@ -200,7 +203,7 @@ class JoinWaves:
             locale=self._locale(config),
             measures=measures,
         )
-        state = f"{len(members)}:{'over' if wave.ended_at else 'open'}{raid}"
+        state = f"{len(members)}:{'over' if wave.ended_at else 'open'}{raid}{revision}"
         key = alert_key(community, wave_id)
         if wave.alert_channel_id and wave.alert_message_id:
             alert = MessageRef(ChannelRef(community, wave.alert_channel_id), wave.alert_message_id)

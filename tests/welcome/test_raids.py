@@ -28,13 +28,14 @@ MEASURES = {
 }
 
 
-async def _wave(session: LocalSession, count: int = 5, young: int = 2) -> None:
-    """`count` joins ten seconds apart, the last `young` of them fresh accounts."""
+async def _wave(session: LocalSession, count: int = 5, young: int = 2, first: int = 1) -> None:
+    """`count` joins ten seconds apart (Raider`first`, ...), the last `young` of them fresh
+    accounts."""
     for n in range(1, count + 1):
         if n > 1:
             await session.advance(timedelta(seconds=10))
         age = YOUNG if n > count - young else timedelta(days=365)
-        await session.community.join(f"Raider{n}", account_age=age)
+        await session.community.join(f"Raider{first + n - 1}", account_age=age)
 
 
 def _alert(session: LocalSession):
@@ -457,3 +458,174 @@ async def test_a_join_committed_while_the_quiet_end_decides_keeps_the_raid_state
     assert "React ↩️ to undo all of this" in _alert(session).text
     await session.advance(timedelta(minutes=30))
     assert c.channel_named("general").slow_mode == 0
+
+
+SLOW_ONLY = {**MEASURES, "welcome.raids.pause_invites": False}
+
+
+async def test_a_second_raid_during_an_outage_restores_the_channels_own_slow_mode(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """The first raid's end is still waiting for the platform when a second raid reads the
+    channel: it shows the first raid's slow mode, yet what the second raid restores is the
+    channel's own setting from before either."""
+    c = session.community
+    c.channel_named("general").slow_mode = 5
+    await configure(SLOW_ONLY)
+    await _wave(session)
+
+    async def down(self, channel, seconds, reason):
+        raise PlatformUnavailable("the platform is not answering")
+
+    monkeypatch.setattr(LocalPlatform, "set_slow_mode", down)
+    await c.react(c.member("Mo"), _alert(session).number, "⏹️")
+    assert c.channel_named("general").slow_mode == 60
+    await session.advance(timedelta(minutes=5))
+    await _wave(session, first=6)
+    first, second = session.community.read("#moderators")
+    assert "Slow mode 60s in #general: ⏳ being taken back" in first.text
+    monkeypatch.undo()
+    await session.advance(timedelta(minutes=15))
+    assert c.channel_named("general").slow_mode == 60  # the second raid's
+    assert "Slow mode 60s in #general: ↩️ taken back" in c.message(first.number).text
+    await c.react(c.member("Mo"), second.number, "⏹️")
+    assert c.channel_named("general").slow_mode == 5
+    assert "Slow mode 60s in #general: ↩️ taken back" in c.message(second.number).text
+
+
+async def test_a_second_raid_after_a_refused_end_restores_the_channels_own_slow_mode(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """The first raid's slow mode could not be taken back (no permission): the second raid
+    finds it on the channel and still restores the setting from before the first; the
+    first raid's ↩️ meanwhile does not lift the second raid's slow mode."""
+    c = session.community
+    c.channel_named("general").slow_mode = 5
+    await configure(SLOW_ONLY)
+    await _wave(session)
+    real = LocalPlatform.set_slow_mode
+
+    async def refused(self, channel, seconds, reason):
+        if seconds != 60:
+            raise MissingPermission("Manage Channels is missing")
+        await real(self, channel, seconds, reason)
+
+    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    await c.react(c.member("Mo"), _alert(session).number, "⏹️")
+    await session.advance(timedelta(minutes=5))
+    await _wave(session, first=6)
+    monkeypatch.undo()
+    first, second = session.community.read("#moderators")
+    await c.react(c.member("Alice"), first.number, "↩️")
+    assert c.channel_named("general").slow_mode == 60  # the second raid's, still in place
+    await c.react(c.member("Mo"), second.number, "⏹️")
+    assert c.channel_named("general").slow_mode == 5
+
+
+async def test_undo_leaves_a_time_out_a_moderator_changed_and_says_so(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    # A moderator gives Raider4 a week instead (by hand, in the platform's own menu).
+    week = session.clock.now() + timedelta(days=7)
+    c.timeouts["raider4"] = week.isoformat()
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    assert c.timeouts == {"raider4": week.isoformat()}
+    text = _alert(session).text
+    assert "(1 new account): @Raider5: ↩️ taken back" in text
+    assert "(1 new account): @Raider4: ⏸️ not lifted: a moderator changed the time-out" in text
+    assert "**Raid measures undone** by @Mo" in text
+    audit = await session.app.services.audit.recent(c.community.key)
+    kept = [
+        e for e in audit if e.action == "welcome.raid.timeout" and e.subject == "member:raider4"
+    ]
+    assert kept[0].details["outcome"] == "kept"
+
+
+async def _press_again(session: LocalSession, name: str, emoji: str) -> None:
+    """A moderator takes their reaction off the alert and adds it again."""
+    c, number = session.community, _alert(session).number
+    await c.unreact(c.member(name), number, emoji)
+    await c.react(c.member(name), number, emoji)
+
+
+async def test_a_refused_undo_is_retried_by_the_next_undo_and_never_claimed_before(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    c = session.community
+    c.channel_named("general").slow_mode = 5
+    await configure(MEASURES)
+    await _wave(session)
+
+    async def refused(self, *args):
+        raise MissingPermission("my role lacks Manage Channels")
+
+    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    text = _alert(session).text
+    assert "Slow mode 60s in #general: ❌ could not be taken back: my role lacks" in text
+    assert "**Raid measures undone**" not in text
+    assert "not everything is back yet" in text
+    assert "react ↩️ again" in text
+    assert c.timeouts == {} and not c.invites_paused
+    # Refused again: still said so.
+    await _press_again(session, "Mo", "↩️")
+    assert "❌ could not be taken back" in _alert(session).text
+    monkeypatch.undo()  # the admins granted the permission
+    await _press_again(session, "Mo", "↩️")
+    assert c.channel_named("general").slow_mode == 5
+    text = _alert(session).text
+    assert "**Raid measures undone** by @Mo" in text
+    assert text.count("↩️ taken back") == 3 and "again" not in text
+    assert _logged(session, "(invites resumed") == 1
+    assert _logged(session, "(timeout of raider4 lifted") == 1
+    # Nothing is left to retry: a further ↩️ changes nothing.
+    await _press_again(session, "Mo", "↩️")
+    assert _logged(session, "(slow mode in #general: 5s") == 1
+    audit = await session.app.services.audit.recent(c.community.key)
+    assert [e.action for e in audit].count("welcome.raid_undone") == 1
+
+
+async def test_a_refused_end_is_retried_by_a_later_undo(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    real = LocalPlatform.pause_invites
+
+    async def refused(self, community, paused, reason):
+        if not paused:
+            raise MissingPermission("my role lacks Manage Server")
+        await real(self, community, paused, reason)
+
+    monkeypatch.setattr(LocalPlatform, "pause_invites", refused)
+    await session.advance(timedelta(minutes=30))  # the raid state ends by itself
+    assert c.invites_paused
+    assert "Invites paused: ❌ could not be taken back" in _alert(session).text
+    monkeypatch.undo()
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    assert not c.invites_paused and c.timeouts == {}
+    assert "Invites paused: ↩️ taken back" in _alert(session).text
+
+
+async def test_reading_the_controls_again_after_a_reconnect_retries_nothing(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """A retry is a moderator's new ↩️; the reactions read again on every reconnect are old."""
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+
+    async def refused(self, *args):
+        raise MissingPermission("my role lacks Manage Channels")
+
+    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    monkeypatch.undo()
+    c.disconnect()
+    await c.connect()
+    assert c.channel_named("general").slow_mode == 60
+    assert "❌ could not be taken back" in _alert(session).text
