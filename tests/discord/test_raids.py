@@ -7,7 +7,7 @@ Pausing invites is a guild feature simcord does not model (its guild edit refuse
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -90,3 +90,48 @@ async def test_the_raid_state_ends_by_itself_and_brings_the_channel_back(world: 
     await world.env.settle()
     assert slow_mode(world) == 0
     assert len(timed_out(world)) == 3  # time-outs run their course
+
+
+def alert_text(world: Any) -> str:
+    return world.text_of(world.channels["moderators"].history()[0])
+
+
+async def test_undo_leaves_a_time_out_a_moderator_changed_without_asking_discord(world: Any):
+    """Mo gives Raider1 a week in Discord's own menu after the raid: ↩️ lifts the other
+    two and leaves that one, knowing it from the member Discord sent (no extra request)."""
+    alert = await raid(world)
+    raider = world.people["Raider1"]
+    week = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    world.env.backend.edit_member(world.guild.id, raider.id, {"timed_out_until": week})
+    await world.env.settle()
+    before = len(world.env.http_requests)
+    await world.people["Mo"].react(alert, "↩️")
+    await world.env.settle()
+    assert timed_out(world) == {"Raider1"}
+    asked = [r.path for r in world.env.http_requests[before:]]
+    assert not any(f"/members/{raider.id}" in path for path in asked)
+    text = alert_text(world)
+    assert "(1 new account)" in text and "⏸️ not lifted: a moderator changed" in text
+    assert "**Raid measures undone** by" in text
+
+
+async def test_a_take_back_discord_refused_is_retried_by_the_next_undo(world: Any):
+    alert = await raid(world)
+    general = world.channels["general"].id
+    world.env.inject_error(
+        "PATCH", f"/channels/{general}", status=403, code=50013, message="Missing Permissions"
+    )
+    mo = world.people["Mo"]
+    await mo.react(alert, "↩️")
+    await world.env.settle()
+    assert slow_mode(world) == 45 and timed_out(world) == set()
+    text = alert_text(world)
+    assert "❌ could not be taken back" in text and "**Raid measures undone**" not in text
+    assert "react ↩️ again" in text
+    # The admins fixed the bot's role; Mo takes the reaction off and adds it again.
+    await mo.unreact(alert, "↩️")
+    await mo.react(alert, "↩️")
+    await world.env.settle()
+    assert slow_mode(world) == 0
+    text = alert_text(world)
+    assert "**Raid measures undone** by" in text and text.count("↩️ taken back") == 2
