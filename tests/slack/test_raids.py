@@ -64,3 +64,19 @@ async def test_only_a_moderators_reaction_ends_the_raid_state(raided: SlackRig) 
     await raided.react(MO, MODERATORS, alert.ts, "black_square_for_stop")
     text = alert_text(raided)
     assert "Raid state ended" in text and "<@U0MO>" in text
+
+
+async def test_undo_again_on_slack_finds_nothing_to_retry_and_claims_nothing(
+    raided: SlackRig,
+) -> None:
+    """Nothing was done on Slack, so nothing was refused to take back: a second ↩️ (taken
+    off and added again) changes nothing, and the alert never offers a retry."""
+    [alert] = raided.fake.posts_in(MODERATORS)
+    undo = "leftwards_arrow_with_hook"
+    await raided.react(MO, MODERATORS, alert.ts, undo)
+    first = alert_text(raided)
+    assert "Raid measures undone" in first and "<@U0MO>" in first
+    await raided.react(MO, MODERATORS, alert.ts, undo, added=False)
+    await raided.react(MO, MODERATORS, alert.ts, undo)
+    assert alert_text(raided) == first
+    assert "again" not in first and "taken back" not in first
