@@ -210,9 +210,9 @@ class Bench:
         flags = (await self._post("/bench/send", order))["breaking"]
         report = await self._settled(count, handled, flags)
         waits = sorted((posted - sent) / 1e6 for sent, posted in report["flagged"].values())
-        cuts = statistics.quantiles(
-            waits * 2 if len(waits) < 2 else waits or [0.0, 0.0], n=100, method="inclusive"
-        )
+        # quantiles needs two values: a run too short to hold two flags repeats what it has
+        sample = (waits or [0.0]) * 2 if len(waits) < 2 else waits
+        cuts = statistics.quantiles(sample, n=100, method="inclusive")
         return {
             "paced_p50_ms": round(cuts[49], 2),
             "paced_p99_ms": round(cuts[98], 2),
