@@ -143,6 +143,17 @@ class Appeals:
         )
         return None if row is None else _appeal_from(row)
 
+    async def recent_open_posts(self, community: str, limit: int) -> list[Appeal]:
+        """The newest open appeals that have a post on the moderators' desk, at most
+        `limit`: what a catch-up after a reconnect reads for moderators' reactions."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM moderation_appeals WHERE community = ? AND status = ?"
+            " AND post_channel_id IS NOT NULL AND post_message_id IS NOT NULL"
+            " ORDER BY at DESC, id DESC LIMIT ?",
+            (community, AppealStatus.OPEN, limit),
+        )
+        return [_appeal_from(row) for row in rows]
+
     async def open_count(self, community: str) -> int:
         return int(
             await self._db.fetch_value(

@@ -8,15 +8,18 @@ from datetime import datetime
 from storage.database import Database
 from storage.timestamps import to_db
 
-# The messages whose marks are no longer needed: flag posts settled, and ticket trackers
-# no longer active, untouched since the cutoff. A catch-up reads only open items' messages,
-# and a live reaction on them does nothing once the item is closed, so their marks only
-# take room. (A ticket reopened after that acts on its tracker's reactions as on a fresh
-# one; its handlers are idempotent per state, so a vote is still counted once.)
+# The messages whose marks are no longer needed: flag posts settled, appeal posts decided,
+# and ticket trackers no longer active, untouched since the cutoff. A catch-up reads only
+# open items' messages, and a live reaction on them does nothing once the item is closed,
+# so their marks only take room. (A ticket reopened after that acts on its tracker's
+# reactions as on a fresh one; its handlers are idempotent per state, so a vote is still
+# counted once.)
 _CLOSED_MESSAGES = (
     "SELECT community, post_channel_id AS channel_id, post_message_id AS message_id"
     " FROM moderation_flags"
     " WHERE status = 'settled' AND last_activity_at < ? AND post_message_id IS NOT NULL"
+    " UNION SELECT community, post_channel_id, post_message_id FROM moderation_appeals"
+    " WHERE status <> 'open' AND decided_at < ? AND post_message_id IS NOT NULL"
     " UNION SELECT community, channel_id, tracker_message_id FROM tickets"
     " WHERE active = 0 AND updated_at < ? AND tracker_message_id IS NOT NULL"
 )
@@ -77,8 +80,8 @@ class ReactionMarks:
         return removed == 1
 
     async def prune(self, before: datetime, limit: int) -> int:
-        """Forget the marks on up to `limit` messages of flags and tickets closed and
-        untouched since `before` (see `bot.retention`); returns how many marks went."""
+        """Forget the marks on up to `limit` messages of flags, appeals and tickets closed
+        and untouched since `before` (see `bot.retention`); returns how many marks went."""
         cutoff = to_db(before)
         return await self._db.execute(
             "DELETE FROM reaction_marks WHERE (community, channel_id, message_id) IN"
@@ -86,7 +89,7 @@ class ReactionMarks:
             f" JOIN ({_CLOSED_MESSAGES}) c"
             " ON m.community = c.community AND m.channel_id = c.channel_id"
             " AND m.message_id = c.message_id LIMIT ?)",
-            (cutoff, cutoff, limit),
+            (cutoff, cutoff, cutoff, limit),
         )
 
     async def marked(

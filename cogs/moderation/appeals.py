@@ -10,7 +10,9 @@ the votes), and lifting a quorum's decision takes as many moderators as made it.
 Each decision is one transaction with its outbox entries: the post's edit, the lift on the
 platform and the member's notice (in the language they appealed in), queued on the
 member's lane after the lift, so they hear after it happened. A reaction that changes
-nothing (a settled appeal, a repeated vote) is answered privately.
+nothing (a settled appeal, a repeated vote) is answered privately. Reactions go through the
+moderation cog's `ReactionLedger`, as flags' do: each is acted on once, and those made
+while the bot was away are caught up on when it is back (`appeal_posts`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from bot.commands import Option, OptionType, Permission
 from bot.delivery import Outcome, Pending, Then
 from bot.effects import DirectMessage, Edit, LiftTimeout, Post, ReactAll, Unban, Unreact
 from bot.errors import UserError
-from bot.events import ReactionAdded
+from bot.events import ReactionAdded, ReactionRemoved
 from bot.i18n import I18n
 from bot.interaction import Interaction
 from bot.model import ChannelRef, Community, Member, MessageRef, UserRef
 from bot.outgoing import Field, OutgoingMessage, Rich, join
 from bot.permissions import has_permission
 from bot.platform import Capability
+from bot.reconcile import ReactionLedger
 from bot.text import excerpt
 from cogs.moderation.actions import ModAction, can_perform
 from cogs.moderation.desk import FlagDesk
@@ -62,6 +65,7 @@ class AppealDesk:
     repo: ModerationRepository
     desk: FlagDesk
     appeals: Appeals
+    ledger: ReactionLedger
 
     @command(
         "appeal",
@@ -146,13 +150,41 @@ class AppealDesk:
         )
 
     async def on_appeal_reaction(self, event: ReactionAdded) -> None:
-        """A reaction on an appeal's post: a moderator's vote; anyone else's is taken off."""
+        """A reaction on an appeal's post, handled once whether it came live or was found
+        after a reconnect: a moderator's vote; anyone else's is taken off."""
         community = event.community
         appeal = await self.appeals.for_post(
             community.key, event.message.channel.id, event.message.id
         )
         if appeal is None:
             return
+        async with self.ledger.handling(event) as fresh:
+            if fresh:  # else acted on before (live, or after a reconnect)
+                await self._appeal_reaction(event, appeal)
+
+    async def on_appeal_unreaction(self, event: ReactionRemoved) -> None:
+        """A reaction taken off an appeal's post: a vote stays cast (an appeal has no way
+        back), but the reaction is forgotten, so putting it back counts as a new one."""
+        message = event.message
+        if await self.appeals.for_post(message.community.key, message.channel.id, message.id):
+            await self.ledger.taken_off(event)
+
+    async def appeal_posts(self, community: Community, limit: int) -> list[MessageRef]:
+        """The posts of the newest `limit` open appeals: read for reactions after a
+        reconnect, as the flags' are."""
+        appeals = await self.appeals.recent_open_posts(community.key, limit) if limit else []
+        return [
+            MessageRef(ChannelRef(community, str(a.post_channel_id)), str(a.post_message_id))
+            for a in appeals
+        ]
+
+    async def appeal_open(self, community: str, channel_id: str, message_id: str) -> bool | None:
+        """Whether the appeal posted there is still open; None: no appeal's post."""
+        appeal = await self.appeals.for_post(community, channel_id, message_id)
+        return None if appeal is None else appeal.status is AppealStatus.OPEN
+
+    async def _appeal_reaction(self, event: ReactionAdded, appeal: Appeal) -> None:
+        community = event.community
         config = await self.services.config.get(community)
         if not has_permission(event.member, Permission.MODERATOR, config.community.roles):
             # Only moderators decide; anyone else's reaction is taken off, as on flags.

@@ -104,7 +104,7 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
         """Write what a crash or an older version left unwritten: claimed flags' actions and
         unposted flags' posts. Keys are derived from the flags, so nothing is added twice;
         the outbox carries them out once running."""
-        await self.ledger.recover(self._flag_open)
+        await self.ledger.recover(self._reaction_item_open)
         acting = await self.repo.acting()
         # Read each community's configuration before the transaction (and so into the
         # cache, which the continuations of its flags read inside the outbox's transaction).
@@ -236,6 +236,7 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
             community.key, event.message.channel.id, event.message.id
         )
         if flag is None:
+            await self.on_appeal_unreaction(event)
             return
         await self.ledger.taken_off(event)
         if flag.status is not FlagStatus.OPEN:
@@ -259,7 +260,8 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
     @listen(Connected)
     async def catch_up(self, event: Connected) -> None:
         """Settle what moderators decided by reaction while the bot was away, on the newest
-        open flags, through the same handlers as live reactions (each reaction once)."""
+        open flags and appeals, through the same handlers as live reactions (each reaction
+        once)."""
         community = event.community
         config = await self.config(community)
         limit = config.section("moderation", ModerationConfig).catch_up_flags
@@ -268,6 +270,7 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
             MessageRef(ChannelRef(community, str(f.post_channel_id)), str(f.post_message_id))
             for f in flags
         ]
+        posts += await self.appeal_posts(community, limit)
         await catch_up(
             self.ledger,
             self.platform(community),
@@ -276,9 +279,14 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
             removed=self.on_unreaction,
         )
 
-    async def _flag_open(self, community: str, channel_id: str, message_id: str) -> bool | None:
+    async def _reaction_item_open(
+        self, community: str, channel_id: str, message_id: str
+    ) -> bool | None:
+        """Whether the flag or appeal posted there is still open; None: neither's post."""
         flag = await self.repo.flag_for_post(community, channel_id, message_id)
-        return None if flag is None else flag.status is FlagStatus.OPEN
+        if flag is not None:
+            return flag.status is FlagStatus.OPEN
+        return await self.appeal_open(community, channel_id, message_id)
 
     async def _tell_moderator(self, event: ReactionAdded, feedback: Feedback) -> None:
         """Answer a reaction that did nothing privately (a late reaction on a settled flag,

@@ -154,8 +154,9 @@ class ModerationConfig(StrictModel):
     # repeats count on it ("3 times since 14:02"), edited in place. An hour covers one
     # conversation.
     watch_window: Duration = timedelta(hours=1)
-    # After a restart or reconnect, the newest this many open flags are read for reactions
-    # moderators made while the bot was away (see bot/reconcile.py); 0: none.
+    # After a restart or reconnect, the newest this many open flags (and as many open
+    # appeals) are read for reactions moderators made while the bot was away (see
+    # bot/reconcile.py); 0: none.
     catch_up_flags: int = Field(default=DEFAULT_RECENT, ge=0, le=1000)
 
     @field_validator("desks")

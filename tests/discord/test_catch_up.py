@@ -88,3 +88,31 @@ async def test_votes_made_while_the_gateway_was_down_count_once(world: Any) -> N
     await resume(world)
     tracker = world.channels["tickets"].history()[0]
     assert "👍 2" in world.text_of(tracker)
+
+
+async def test_an_appeal_decided_while_the_gateway_was_down_is_carried_out_once(
+    world: Any,
+) -> None:
+    mods, ben = world.channels["moderators"], world.people["Ben"]
+    world.join("Max", "Moderators")
+    await world.env.settle()
+    await world.people["Mo"].slash(mods, "warn", member=ben, reason="rude to newcomers")
+    await ben.slash(world.channels["general"], "appeal", number=1, text="I was quoting")
+    await world.env.settle()
+    (appeal,) = appeal_posts(world)
+    await disconnect(world)
+    await world.people["Max"].react(appeal, "↩️")
+
+    await resume(world)
+    (appeal,) = appeal_posts(world)
+    assert "Lifted**, by Max" in world.text_of(appeal)
+    told = [m for m in ben.user.dm_channel.history() if "was accepted" in world.text_of(m)]
+    assert len(told) == 1
+    requests = len(world.env.http_requests)
+    await resume(world)  # a second resume acts on nothing
+    written = [r for r in world.env.http_requests[requests:] if r.method != "GET"]
+    assert written == []
+
+
+def appeal_posts(world: Any) -> list[discord.Message]:
+    return [m for m in world.channels["moderators"].history() if "Appeal #1" in world.text_of(m)]

@@ -189,3 +189,69 @@ async def test_a_reaction_whose_handling_failed_is_acted_on_after_the_next_start
     session.app = restarted.app  # the fixture closes this one
     assert message.deleted and "Warned**, by Mo" in flag.text
     assert len(c.direct_messages(c.member("Ben"))) == 1
+
+
+async def appeal_on_the_desk(c: LocalCommunity) -> LocalMessage:
+    """Mo warns Ben, Ben appeals: the appeal's post on the moderators' desk."""
+    await c.run(c.member("Mo"), "/warn @ben rude to newcomers")
+    await c.run(c.member("Ben"), "/appeal 1 I was quoting someone else")
+    appeal = c.read("#moderators")[-1]
+    assert "Appeal #1" in appeal.text and set(appeal.reactions) == {"✅", "↩️"}
+    return appeal
+
+
+def told(c: LocalCommunity, who: str, words: str) -> int:
+    return len([m for m in c.direct_messages(c.member(who)) if words in m.text])
+
+
+async def test_an_appeal_decided_while_the_bot_was_stopped_is_carried_out_once_after_restart(
+    session: LocalSession, settings: Settings, clock: VirtualClock
+) -> None:
+    c = session.community
+    appeal = await appeal_on_the_desk(c)
+    await session.app.close()
+    c.dispatch = None  # nobody hears while the bot is stopped
+    await c.react(c.member("Max"), appeal.number, "↩️")
+    assert "Status: Open" in appeal.text
+
+    session.app = (await LocalSession.open(settings, clock=clock, community=c)).app
+    assert "↩️ **Lifted**, by Max" in appeal.text
+    assert told(c, "Ben", "was accepted") == 1  # the member hears once
+    assert told(c, "Max", "Appeal #1") == 1  # and the moderator is answered once
+    await session.app.close()
+
+    session.app = (await LocalSession.open(settings, clock=clock, community=c)).app
+    assert told(c, "Ben", "was accepted") == 1 and told(c, "Max", "Appeal #1") == 1
+
+
+async def test_an_appeal_vote_made_while_the_connection_was_down_counts_once(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    appeal = await appeal_on_the_desk(c)
+    c.disconnect()
+    await c.react(c.member("Max"), appeal.number, "✅")
+    await c.react(c.member("Ben"), appeal.number, "↩️")  # not a moderator
+    await c.connect()
+    assert "✅ **Upheld**, by Max" in appeal.text
+    assert appeal.reactions["↩️"] == ["botschafter"]  # Ben's taken off, as live
+    answers = len(c.direct_messages(c.member("Max")))
+    c.disconnect()
+    await c.connect()  # a second reconnect finds nothing new: no "you voted already"
+    assert len(c.direct_messages(c.member("Max"))) == answers
+
+
+async def test_marks_of_a_decided_appeal_are_pruned_after_the_retention(
+    session: LocalSession, settings: Settings, clock: VirtualClock
+) -> None:
+    c = session.community
+    appeal = await appeal_on_the_desk(c)
+    await c.react(c.member("Max"), appeal.number, "✅")
+    ref = c.message_ref(appeal)
+    marks = ReactionMarks(session.app.services.db)
+    marked = await marks.marked(ref.community.key, ref.channel.id, ref.id)
+    assert marked == {("✅", c.member("Max").id)}
+    pruner = pruner_for(session.app.services.db, settings, clock)
+    clock.advance(timedelta(days=settings.retention_days + 1))
+    await pruner.run_if_due()
+    assert await marks.marked(ref.community.key, ref.channel.id, ref.id) == set()
