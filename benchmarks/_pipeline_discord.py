@@ -10,12 +10,16 @@ control routes:
   ``send`` false, only expects the batch's flags: the bench hands those messages over;
   with ``more``, the frames are a further part of the batch before);
 - ``GET /bench/report`` says when each frame went out and when the flag for each breaking
-  message was posted (monotonic nanoseconds, comparable between processes on Linux).
+  message was posted (monotonic nanoseconds, comparable between processes on Linux);
+- ``GET /bench/flag_posts?last=N`` gives the last N flags' requests as they arrived (the
+  post's channel and body, the emojis its reactions added), for the bench to send them
+  again with discord.py alone, to `ECHO_CHANNEL`, where posts count as nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections import Counter
@@ -30,6 +34,8 @@ from tests.discord.wire_fake import FakeDiscord, as_json, listening
 
 # The jump link on a flag names the flagged message: .../channels/<guild>/<channel>/<id>.
 _JUMP = re.compile(rb"/channels/\d+/\d+/(\d+)")
+# Posts here are the bench's own, timing discord.py alone: neither flags nor false positives.
+ECHO_CHANNEL = 15_999
 
 
 @dataclass
@@ -42,6 +48,8 @@ class BenchDiscord(FakeDiscord):
     unknown_routes: Counter[str] = field(default_factory=Counter)
     other_posts: int = 0  # posts that are no flag of a breaking message (false positives)
     twice: int = 0  # a breaking message's flag posted again
+    # Each flag's requests: [channel, body, the emojis of its reactions], by message id.
+    flag_requests: dict[int, list[Any]] = field(default_factory=dict)
     sending: asyncio.Task[None] | None = None
 
     def app(self) -> web.Application:
@@ -51,6 +59,7 @@ class BenchDiscord(FakeDiscord):
         app.router.add_put(react, self.react)
         app.router.add_post("/bench/send", self.send)
         app.router.add_get("/bench/report", self.report)
+        app.router.add_get("/bench/flag_posts", self.flag_posts)
         return app
 
     def ready(self) -> dict[str, Any]:
@@ -62,16 +71,30 @@ class BenchDiscord(FakeDiscord):
     async def create_message(self, request: web.Request) -> web.Response:
         """Note when a flag for a breaking message arrives (before reading the body)."""
         arrived = time.monotonic_ns()
+        channel = int(request.match_info["channel"])
+        if channel == ECHO_CHANNEL:
+            return await super().create_message(request)
         body = await request.read()
         flagged = {int(found) for found in _JUMP.findall(body)} & self.breaking
         for message_id in flagged:
             self.twice += message_id in self.flagged_at
             self.flagged_at.setdefault(message_id, arrived)
         self.other_posts += not flagged
-        return await super().create_message(request)
+        response = await super().create_message(request)
+        if flagged:
+            posted = json.loads(response.body)  # type: ignore[arg-type]
+            self.flag_requests[int(posted["id"])] = [channel, json.loads(body), []]
+        return response
 
     async def react(self, request: web.Request) -> web.Response:
+        flag = self.flag_requests.get(int(request.match_info["message"]))
+        if flag is not None:
+            flag[2].append(request.match_info["emoji"])
         return web.Response(status=204)
+
+    async def flag_posts(self, request: web.Request) -> web.Response:
+        last = int(request.query["last"])
+        return as_json(list(self.flag_requests.values())[-last:] if last else [])
 
     async def send(self, request: web.Request) -> web.Response:
         order = await request.json()

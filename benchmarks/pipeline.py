@@ -180,6 +180,7 @@ class Bench:
         breaking = [m for m in parsed if m.id in batch.breaking]
         ordinary_cpu = await self._hand_over(ordinary, 0)
         flag_cpu = await self._hand_over(breaking, len(breaking))
+        requests_cpu, requests = await self._requests_alone(len(breaking))
         bot_cpu = ordinary_cpu + flag_cpu
         return {
             "discordpy_parse_us_per_msg": round(parse_cpu / count * 1e6, 1),
@@ -188,7 +189,32 @@ class Bench:
             "bot_us_per_ordinary_msg": round(ordinary_cpu / len(ordinary) * 1e6, 1),
             "ordinary_share_vs_parse": round(ordinary_cpu / len(ordinary) / (parse_cpu / count), 2),
             "bot_ms_per_flag": round(flag_cpu / max(1, len(breaking)) * 1e3, 2),
+            "discordpy_ms_per_flag_requests": round(requests_cpu / max(1, len(breaking)) * 1e3, 2),
+            "requests_per_flag": round(requests / max(1, len(breaking)), 1),
         }
+
+    async def _requests_alone(self, flags: int) -> tuple[float, int]:
+        """CPU seconds discord.py takes, without the bot, for the requests of the last
+        `flags` flags: each post sent again as the fake received it (through
+        ``HTTPClient.send_message`` and the ``Message`` discord.py makes of the answer, as
+        ``Messageable.send`` does), to a channel where it counts as nothing, and each
+        reaction. The part of a flag's cost no work of the bot's can remove. Returns the
+        seconds and the number of requests."""
+        client = self.adapter.client
+        http, state = client.http, client._connection
+        echo = discord.Object(_pipeline_discord.ECHO_CHANNEL)
+        flagged = await self._get(f"/bench/flag_posts?last={flags}")
+        requests = 0
+        cpu = time.process_time()
+        for channel_id, body, emojis in flagged:
+            channel = client.get_channel(channel_id)
+            params = discord.http.MultipartParameters(payload=body, multipart=None, files=None)
+            data = await http.send_message(echo.id, params=params)
+            state.create_message(channel=channel, data=data)  # type: ignore[arg-type]
+            for emoji in emojis:
+                await http.add_reaction(echo.id, data["id"], emoji)
+            requests += 1 + len(emojis)
+        return time.process_time() - cpu, requests
 
     async def _hand_over(self, messages: list[discord.Message], flags: int) -> float:
         """CPU seconds for the bot to handle `messages` as discord.py hands them over."""
@@ -394,7 +420,9 @@ def _report(f: dict[str, Any]) -> None:
             f" the bot after it: {g('bot_us_per_msg')} µs/msg"
             f" ({g('bot_share_vs_parse')}x discord.py's parse)",
             f"      of which an ordinary message: {g('bot_us_per_ordinary_msg')} µs"
-            f" ({g('ordinary_share_vs_parse')}x the parse); a flag: {g('bot_ms_per_flag')} ms",
+            f" ({g('ordinary_share_vs_parse')}x the parse); a flag: {g('bot_ms_per_flag')} ms,"
+            f" in which discord.py's {g('requests_per_flag')} requests alone take"
+            f" {g('discordpy_ms_per_flag_requests')} ms",
             f"    frame → flag at {f['paced_rate']:,.0f} msg/s: p50 {g('paced_p50_ms')} ms,"
             f" p99 {g('paced_p99_ms')} ms, max {g('paced_max_ms')} ms ({g('paced_flags')} flags;"
             f" {g('paced_shed')} messages shed, {g('paced_flags_missing')} flags missing)",

@@ -23,6 +23,7 @@ PER_RULE_SET = (
     "bot_us_per_ordinary_msg",
     "ordinary_share_vs_parse",
     "bot_ms_per_flag",
+    "discordpy_ms_per_flag_requests",
     "paced_p50_ms",
     "paced_p99_ms",
     "paced_flags",
@@ -42,6 +43,8 @@ def test_quick_run_prints_every_figure_as_one_json_line(
             assert figures[f"{rule_set}_{key}"] > 0, f"{rule_set}_{key}"
         # About 2% of 1,000 messages break a rule; each one's flag arrived (else it raises).
         assert 5 <= figures[f"{rule_set}_flags"] <= 50
+        # Each flag's post and its reactions, sent again with discord.py alone.
+        assert figures[f"{rule_set}_requests_per_flag"] >= 2
         # At 1,000 messages a second a slow machine may shed some: counted, never hidden.
         assert figures[f"{rule_set}_paced_shed"] >= 0
         assert figures[f"{rule_set}_paced_flags_missing"] >= 0
