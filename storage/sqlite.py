@@ -231,7 +231,9 @@ class SQLiteDatabase(Database):
         if self.holds_transaction():
             return self._direct.execute(sql, params).fetchall()
         async with self._lock:
-            return await self._fetch(sql, params)
+            # Cancelled, the read still ends before the lock goes to a transaction, whose
+            # statements would otherwise wait for it on the loop's thread.
+            return await _to_the_end(self._fetch(sql, params))
 
     async def look_up(self, sql: str, params: Params = ()) -> list[Row]:
         if self.holds_transaction():

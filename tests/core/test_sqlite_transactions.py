@@ -167,3 +167,27 @@ async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_tra
     await asyncio.wait_for(db.execute("INSERT INTO notes (text) VALUES ('next')"), timeout=10)
     rows = await db.fetch_all("SELECT text FROM notes")
     assert [row["text"] for row in rows] == ["next"]
+
+
+async def test_a_cancelled_long_read_leaves_the_loop_free_for_the_next_transaction(
+    db: Database,
+) -> None:
+    """The read goes on to its end on aiosqlite's thread; the transaction after it waits
+    for that without holding up the loop."""
+    reading = asyncio.create_task(
+        db.fetch_all(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
+            " SELECT COUNT(*) FROM n"
+        )
+    )
+    await asyncio.sleep(0.05)
+    reading.cancel()
+    writing = asyncio.create_task(db.execute("INSERT INTO notes (text) VALUES ('next')"))
+    ticks = 0
+    while not writing.done():
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks >= 10  # the loop ran on while the read finished (about a second)
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    assert await count(db) == 1
