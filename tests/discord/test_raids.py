@@ -111,7 +111,7 @@ async def test_undo_leaves_a_time_out_a_moderator_changed_without_asking_discord
     asked = [r.path for r in world.env.http_requests[before:]]
     assert not any(f"/members/{raider.id}" in path for path in asked)
     text = alert_text(world)
-    assert "(1 new account)" in text and "⏸️ not lifted: a moderator changed" in text
+    assert "(1 new account)" in text and "✋ not lifted: a moderator changed" in text
     assert "**Raid measures undone** by" in text
 
 

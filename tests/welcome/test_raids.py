@@ -535,7 +535,7 @@ async def test_undo_leaves_a_time_out_a_moderator_changed_and_says_so(
     assert c.timeouts == {"raider4": week.isoformat()}
     text = _alert(session).text
     assert "(1 new account): @Raider5: ↩️ taken back" in text
-    assert "(1 new account): @Raider4: ⏸️ not lifted: a moderator changed the time-out" in text
+    assert "(1 new account): @Raider4: ✋ not lifted: a moderator changed the time-out" in text
     assert "**Raid measures undone** by @Mo" in text
     audit = await session.app.services.audit.recent(c.community.key)
     kept = [
