@@ -46,6 +46,7 @@ from bot.metrics import LISTENER_SAMPLE
 from bot.model import Member
 from bot.outgoing import OutgoingMessage, Rich
 from bot.permissions import has_permission, may_use
+from bot.platform_names import platform_name
 from bot.sanitise import clean_event
 from bot.watchdog import DeadlineExceeded, Watchdog
 from storage.database import TransactionConflict
@@ -199,7 +200,7 @@ class Dispatcher:
                 raise core_error(
                     "core.unavailable",
                     command=spec.path,
-                    platform=platform.name,
+                    platform=platform_name(interaction.i18n, platform.name, interaction.locale),
                     capability=interaction.i18n.text(
                         f"core.capability.{missing[0].name.lower()}", interaction.locale
                     ),

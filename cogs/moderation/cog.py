@@ -48,6 +48,7 @@ from bot.model import ChannelRef, Community, Member, MessageRef
 from bot.outgoing import Markup, OutgoingMessage
 from bot.permissions import has_permission, is_admin
 from bot.platform import Capability
+from bot.platform_names import platform_name
 from bot.reconcile import ReactionLedger, catch_up
 from bot.spans import last_span
 from bot.text import excerpt
@@ -507,7 +508,10 @@ class ModerationCog(DirectActions, MemberNoting, AppealDesk, AuditCommands, Cog)
         kind = interaction.i18n.text(f"kind.{found.kind}", interaction.locale)
         reply = interaction.t("pardon.done", number=number, kind=kind, member=found.member_name)
         if found.kind in (ModAction.TIMEOUT, ModAction.BAN):
-            lift = interaction.t(f"pardon.lift_{found.kind}", platform=interaction.platform.name)
+            platform = platform_name(
+                interaction.i18n, interaction.platform.name, interaction.locale
+            )
+            lift = interaction.t(f"pardon.lift_{found.kind}", platform=platform)
             reply = (*reply, Markup(" "), *lift)
         await interaction.reply(reply)
 

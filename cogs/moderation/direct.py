@@ -30,6 +30,7 @@ from bot.interaction import Interaction
 from bot.model import Community, Member, UserRef
 from bot.outgoing import Markup, OutgoingMessage, Rich
 from bot.permissions import has_permission, is_admin
+from bot.platform_names import platform_name
 from cogs.moderation.actions import ModAction, can_perform
 from cogs.moderation.config import MAX_TIMEOUT, ModerationConfig
 from cogs.moderation.desk import FlagDesk
@@ -225,12 +226,12 @@ class DirectActions:
             interaction.i18n.text(
                 "direct.unsupported",
                 interaction.locale,
-                platform=interaction.platform.name,
+                platform=_shown_platform(interaction),
                 action=action_label(interaction.i18n, interaction.locale, action),
                 instead=interaction.i18n.text(
                     f"direct.instead_{action.value}",
                     interaction.locale,
-                    platform=interaction.platform.name,
+                    platform=_shown_platform(interaction),
                 ),
             )
         )
@@ -327,9 +328,13 @@ class DirectActions:
             return
         if outcome.queued:
             await interaction.say(
-                "direct.lift_queued", member=member_name, platform=interaction.platform.name
+                "direct.lift_queued", member=member_name, platform=_shown_platform(interaction)
             )
             return
         done = interaction.t(f"direct.{name}_done", member=member_name)
         told = await self._member_told(interaction, f"{key}:notice", kind)
         await interaction.reply((*done, Markup(" "), *told))
+
+
+def _shown_platform(interaction: Interaction) -> str:
+    return platform_name(interaction.i18n, interaction.platform.name, interaction.locale)

@@ -31,6 +31,7 @@ from bot.i18n import I18n
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Rich
 from bot.platform import Capability
+from bot.platform_names import platform_name
 from bot.spans import last_span_of
 from bot.templates import Value
 from cogs.moderation.actions import INFRACTIONS, LADDER, ModAction, can_perform
@@ -119,7 +120,7 @@ class Settler:
                 locale,
                 "feedback.unsupported",
                 False,
-                platform=platform.name,
+                platform=platform_name(self._services.i18n, platform.name, locale),
                 action=action_label(self._services.i18n, locale, action),
                 instead=instead_text(self._services.i18n, locale, platform, section, action),
             )
@@ -278,7 +279,7 @@ class Settler:
             )
         outcome = outcome_text(i18n, locale, action, duration)
         if flag is not None and flag.status is FlagStatus.ACTING:
-            platform = self._services.platform(community).name
+            platform = platform_name(i18n, self._services.platform(community).name, locale)
             return self._say(
                 locale, "feedback.queued", True, number=flag_id, action=label, platform=platform
             )

@@ -15,6 +15,7 @@ from bot import formatting
 from bot.i18n import I18n
 from bot.outgoing import ChannelMention, Field, Link, Markup, OutgoingMessage, Rich, Segment, join
 from bot.platform import Platform
+from bot.platform_names import platform_name
 from bot.spans import last_span, last_span_of
 from bot.templates import Value
 from bot.text import excerpt
@@ -95,7 +96,10 @@ def render_flag(view: FlagView) -> OutgoingMessage:
     if gaps and flag.status is not FlagStatus.SETTLED:
         fields.append(
             Field(
-                view.t("flag.unavailable", platform=view.platform.name),
+                view.t(
+                    "flag.unavailable",
+                    platform=platform_name(view.i18n, view.platform.name, view.locale),
+                ),
                 join(
                     view.t(
                         "flag.unavailable_line",
@@ -123,7 +127,7 @@ def instead_text(
     return i18n.text(
         f"instead.{action.value}",
         locale,
-        platform=platform.name,
+        platform=platform_name(i18n, platform.name, locale),
         dismiss=config.reactions.emoji(ModAction.DISMISS),
     )
 

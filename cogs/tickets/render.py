@@ -13,6 +13,7 @@ from bot import formatting
 from bot.i18n import I18n
 from bot.languages import own_name
 from bot.outgoing import Field, Link, Markup, Mention, OutgoingMessage, Rich, Segment, rich
+from bot.platform_names import platform_name
 from bot.text import excerpt
 from storage.tickets import HistoryEntry, Outcome, Status, Ticket
 
@@ -128,7 +129,9 @@ class TicketRenderer:
         prefix: Rich = ()
         if platform:
             prefix = self._i18n.t(
-                "tickets.list.platform", locale, platform=ticket.community.partition(":")[0]
+                "tickets.list.platform",
+                locale,
+                platform=platform_name(self._i18n, ticket.community.partition(":")[0], locale),
             )
         link: Rich = (Markup(" — "), Link(ticket.tracker_url)) if ticket.tracker_url else ()
         return rich(prefix, line, link)

@@ -266,10 +266,11 @@ class Pausing(Cog):
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        ("en", "/calm is not available here: local cannot set slow mode."),
+        ("en", "/calm is not available here: local mode cannot set slow mode."),
         (
             "de",
-            "/calm ist hier nicht verfügbar: local kann das nicht (den Langsam-Modus einstellen).",
+            "/calm ist hier nicht verfügbar: Lokalmodus kann das nicht "
+            "(den Langsam-Modus einstellen).",
         ),
         ("pl", "(włączać tryb powolny)"),
     ],

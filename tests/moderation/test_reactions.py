@@ -427,15 +427,17 @@ async def test_a_platform_without_bans_and_timeouts_offers_neither_and_says_what
         await community.post(community.member("Ben"), "#general", "darn")
         [flag] = community.read("#moderators")
         assert set(flag.reactions) == {"✅", "🗑️", "⚠️", "👢"}
-        assert "Not available on local" in flag.text
-        assert "🔨 ban: local has no bans for bots. Deactivate or remove the account" in flag.text
+        assert "Not available on local mode" in flag.text
+        assert (
+            "🔨 ban: local mode has no bans for bots. Deactivate or remove the account" in flag.text
+        )
         await community.react(community.member("Mo"), flag.number, "🔨")
         assert "ben" not in community.banned and "React to decide" in flag.text
         assert community.read("#moderators") == [flag]
         [note] = community.direct_messages(community.member("Mo"))
-        assert "local cannot ban" in note.text
+        assert "local mode cannot ban" in note.text
         await community.run(community.member("Mo"), "/flag resolve 1 timeout")
-        assert "local cannot timeout" in community.last_private(community.member("Mo"))
+        assert "local mode cannot timeout" in community.last_private(community.member("Mo"))
     finally:
         await app.close()
 

@@ -42,7 +42,8 @@ async def test_a_slack_ambassador_sees_tickets_from_the_other_platform(both: Two
     await both.slack.command(AMY, "/ticket list everywhere:yes")
     listing = both.slack.fake.private_to(AMY)[-1]
     assert "Local printer jams" in listing and "Slack login is broken" in listing
-    assert "local" in listing.casefold() and "slack" in listing.casefold()
+    assert "[Lokalmodus] *#1* Local printer jams" in listing  # Amy reads German
+    assert "[Slack] *#1* Slack login is broken" in listing
     assert "local:/tickets/" in listing  # the local tracker's link
     assert "https://botschafter-test.slack.com/archives/" in listing
 

@@ -113,10 +113,10 @@ async def test_ambassadors_see_every_platforms_tickets_with_platform_and_link(
     reply = await desk.run("Amy", "/ticket list everywhere:yes sort:age")
     assert reply.splitlines()[0] == "**Tickets across the team**: 3, page 1 of 1"
     lines = reply.splitlines()[1:]
-    assert lines[0].startswith("[local] **#1** Dark mode")
-    assert lines[1].startswith("[slack] **#1** Slack huddles in the app · 🟢 open · — · 👍 0")
+    assert lines[0].startswith("[local mode] **#1** Dark mode")
+    assert lines[1].startswith("[Slack] **#1** Slack huddles in the app · 🟢 open · — · 👍 0")
     assert lines[1].endswith("https://acme.slack.com/archives/C1/p1")
-    assert lines[2].startswith("[discord] **#1** Discord stage events")
+    assert lines[2].startswith("[Discord] **#1** Discord stage events")
 
     # A team name narrows the queue to the communities that share it.
     config = desk.session.app.services.config
@@ -125,7 +125,8 @@ async def test_ambassadors_see_every_platforms_tickets_with_platform_and_link(
     await config.set_override(slack, "tickets.team", "acme", "alice", now)
     await config.set_override(discord, "tickets.team", "other", "alice", now)
     reply = await desk.run("Amy", "/ticket list everywhere:yes sort:age")
-    assert [line.split(" ")[0] for line in reply.splitlines()[1:]] == ["[local]", "[slack]"]
+    shown = [line.split(" **")[0] for line in reply.splitlines()[1:]]
+    assert shown == ["[local mode]", "[Slack]"]
 
 
 async def test_show_gives_the_facts_details_and_history(desk: Desk) -> None:
