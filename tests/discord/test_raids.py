@@ -135,3 +135,38 @@ async def test_a_take_back_discord_refused_is_retried_by_the_next_undo(world: An
     assert slow_mode(world) == 0
     text = alert_text(world)
     assert "**Raid measures undone** by" in text and text.count("↩️ taken back") == 2
+
+
+async def run_due(world: Any) -> None:
+    await world.app.services.scheduler.run_due()
+    await world.app.services.outbox.run_due()
+    await world.env.settle()
+
+
+async def test_a_second_raid_during_an_outage_restores_the_channels_own_slow_mode(world: Any):
+    """Raid 1's end waits out an outage when raid 2 reads #general: Discord still shows
+    raid 1's 45 s, yet raid 2's end brings the channel back to its own 0."""
+    first = await raid(world)
+    general = world.channels["general"].id
+    world.env.inject_error("PATCH", f"/channels/{general}", status=500, times=None)
+    await world.people["Mo"].react(first, "⏹️")
+    await world.env.settle()
+    assert slow_mode(world) == 45
+    world.clock.advance(timedelta(minutes=5))
+    await run_due(world)
+    for n in (4, 5, 6):
+        world.join(f"Raider{n}")
+        await world.env.settle()
+        world.clock.advance(timedelta(seconds=5))
+    await run_due(world)
+    _, second = world.channels["moderators"].history()  # oldest first
+    world.env.backend.faults.clear()  # Discord is back
+    world.clock.advance(timedelta(minutes=15))
+    await run_due(world)
+    assert slow_mode(world) == 45  # raid 2's, after raid 1's end went through
+    await world.people["Mo"].react(second, "⏹️")
+    await world.env.settle()
+    assert slow_mode(world) == 0
+    text = world.text_of(world.channels["moderators"].history()[1])
+    assert "**Raid state ended** by" in text and "Slow mode 45s in" in text
+    assert "↩️ taken back" in text
