@@ -163,6 +163,29 @@ async def test_a_refused_measure_is_shown_as_refused_never_as_done(
     assert entry.details["outcome"] == "refused"
 
 
+def _refuse_taking_back(monkeypatch: pytest.MonkeyPatch, kind: str, error: str) -> None:
+    """The platform takes the raid's slow mode (60 s) or invites pause but refuses to take
+    it back, as after the bot's role lost the permission; `monkeypatch.undo()` grants it."""
+    if kind == "slow_mode":
+        slow_mode = LocalPlatform.set_slow_mode
+
+        async def set_slow_mode(self, channel, seconds, reason):
+            if seconds < 60:
+                raise MissingPermission(error)
+            await slow_mode(self, channel, seconds, reason)
+
+        monkeypatch.setattr(LocalPlatform, "set_slow_mode", set_slow_mode)
+        return
+    pause = LocalPlatform.pause_invites
+
+    async def pause_invites(self, community, paused, reason):
+        if not paused:
+            raise MissingPermission(error)
+        await pause(self, community, paused, reason)
+
+    monkeypatch.setattr(LocalPlatform, "pause_invites", pause_invites)
+
+
 def _logged(session: LocalSession, start: str) -> int:
     return sum(line.startswith(start) for line in session.community.transcript)
 
@@ -417,14 +440,7 @@ async def test_an_end_the_platform_refused_is_not_announced_as_done(
     c = session.community
     await configure(MEASURES)
     await _wave(session)
-    real = LocalPlatform.set_slow_mode
-
-    async def refused(self, channel, seconds, reason):
-        if seconds == 0:
-            raise MissingPermission("Manage Channels is missing")
-        await real(self, channel, seconds, reason)
-
-    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    _refuse_taking_back(monkeypatch, "slow_mode", "Manage Channels is missing")
     await c.react(c.member("Mo"), _alert(session).number, "⏹️")
     assert c.channel_named("general").slow_mode == 60
     text = _alert(session).text
@@ -503,14 +519,7 @@ async def test_a_second_raid_after_a_refused_end_restores_the_channels_own_slow_
     c.channel_named("general").slow_mode = 5
     await configure(SLOW_ONLY)
     await _wave(session)
-    real = LocalPlatform.set_slow_mode
-
-    async def refused(self, channel, seconds, reason):
-        if seconds != 60:
-            raise MissingPermission("Manage Channels is missing")
-        await real(self, channel, seconds, reason)
-
-    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    _refuse_taking_back(monkeypatch, "slow_mode", "Manage Channels is missing")
     await c.react(c.member("Mo"), _alert(session).number, "⏹️")
     await session.advance(timedelta(minutes=5))
     await _wave(session, first=6)
@@ -558,11 +567,7 @@ async def test_a_refused_undo_is_retried_by_the_next_undo_and_never_claimed_befo
     c.channel_named("general").slow_mode = 5
     await configure(MEASURES)
     await _wave(session)
-
-    async def refused(self, *args):
-        raise MissingPermission("my role lacks Manage Channels")
-
-    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    _refuse_taking_back(monkeypatch, "slow_mode", "my role lacks Manage Channels")
     await c.react(c.member("Mo"), _alert(session).number, "↩️")
     text = _alert(session).text
     assert "Slow mode 60s in #general: ❌ could not be taken back: my role lacks" in text
@@ -594,14 +599,7 @@ async def test_a_refused_end_is_retried_by_a_later_undo(
     c = session.community
     await configure(MEASURES)
     await _wave(session)
-    real = LocalPlatform.pause_invites
-
-    async def refused(self, community, paused, reason):
-        if not paused:
-            raise MissingPermission("my role lacks Manage Server")
-        await real(self, community, paused, reason)
-
-    monkeypatch.setattr(LocalPlatform, "pause_invites", refused)
+    _refuse_taking_back(monkeypatch, "invites", "my role lacks Manage Server")
     await session.advance(timedelta(minutes=30))  # the raid state ends by itself
     assert c.invites_paused
     assert "Invites paused: ❌ could not be taken back" in _alert(session).text
@@ -618,11 +616,7 @@ async def test_reading_the_controls_again_after_a_reconnect_retries_nothing(
     c = session.community
     await configure(MEASURES)
     await _wave(session)
-
-    async def refused(self, *args):
-        raise MissingPermission("my role lacks Manage Channels")
-
-    monkeypatch.setattr(LocalPlatform, "set_slow_mode", refused)
+    _refuse_taking_back(monkeypatch, "slow_mode", "my role lacks Manage Channels")
     await c.react(c.member("Mo"), _alert(session).number, "↩️")
     monkeypatch.undo()
     c.disconnect()
