@@ -210,6 +210,21 @@ class ArchiveThread(Effect):
 
 
 @dataclass(frozen=True, slots=True)
+class RenameThread(Effect):
+    """Name a thread: a retry sets the same name. In the thread's lane, behind the posts
+    written before it, and a later rename of the same thread runs after it."""
+
+    kind: ClassVar[str] = "rename_thread"
+    target: ClassVar[str] = "thread"
+    lane_kind: ClassVar[str] = "channel"
+    thread: ChannelRef
+    name: str
+
+    async def apply(self, platform: Platform, attempt: Attempt) -> None:
+        await platform.rename_thread(self.thread, self.name)
+
+
+@dataclass(frozen=True, slots=True)
 class UnarchiveThread(Effect):
     kind: ClassVar[str] = "unarchive_thread"
     target: ClassVar[str] = "thread"
@@ -369,6 +384,7 @@ EFFECTS: dict[str, type[Effect]] = {
         OpenThread,
         ArchiveThread,
         UnarchiveThread,
+        RenameThread,
         Timeout,
         Kick,
         Ban,

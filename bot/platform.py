@@ -82,6 +82,11 @@ class Platform(Protocol):
     # The way back from `archive_thread` (a reopened ticket's conversation goes on there).
     async def unarchive_thread(self, thread: ChannelRef) -> None: ...
 
+    # Give a thread a new name (a ticket's edited title); the name it has already is no
+    # change, so a retry after a crash is harmless. A platform whose threads have no name
+    # (Slack's) has nothing to do.
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None: ...
+
     async def send_direct(
         self,
         user: UserRef,

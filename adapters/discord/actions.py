@@ -137,6 +137,21 @@ class DiscordActions:
             channel = await self._thread(thread)
             await channel.edit(archived=False, locked=False)
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        """PATCH the thread's name, unless it has that name already (a retry; Discord
+        allows a channel two renames in ten minutes). A thread Discord archived after a
+        quiet week takes a new name only when unarchived with it, so it is: it belongs to
+        an active ticket (a closed ticket's thread is locked and never renamed)."""
+        fitted = fit(name, THREAD_NAME_LIMIT)
+        with translated(f"rename the thread {_where(thread)}", "Manage Threads"):
+            channel = await self._thread(thread)
+            if channel.name == fitted:
+                return
+            if channel.archived and not channel.locked:
+                await channel.edit(name=fitted, archived=False)
+            else:
+                await channel.edit(name=fitted)
+
     async def send_direct(
         self,
         user: UserRef,

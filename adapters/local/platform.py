@@ -91,6 +91,12 @@ class LocalPlatform:
         channel.archived, channel.locked = False, False
         self.community.log(f"(thread “{channel.name}” unarchived and unlocked)")
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        channel = self._channel(thread)
+        if channel.name != name:
+            self.community.log(f"(thread “{channel.name}” renamed “{name}”)")
+            channel.name = name
+
     async def send_direct(
         self,
         user: UserRef,

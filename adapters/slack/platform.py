@@ -334,6 +334,9 @@ class SlackPlatform:
     async def unarchive_thread(self, thread: ChannelRef) -> None:
         raise Unsupported(PLATFORM, Capability.ARCHIVE_THREADS)
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        """A Slack thread is a message's replies and has no name: nothing to rename."""
+
     async def send_direct(
         self,
         user: UserRef,

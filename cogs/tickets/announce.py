@@ -25,13 +25,13 @@ from bot.board import board_on, ticket_path
 from bot.codec import decode, encode
 from bot.cog import Services
 from bot.delivery import Outbox, Outcome, Pending, Then
-from bot.effects import Edit, Effect, OpenThread, Post, UnarchiveThread, Unreact
+from bot.effects import Edit, Effect, OpenThread, Post, RenameThread, UnarchiveThread, Unreact
 from bot.errors import PlatformError
 from bot.languages import LanguageTeam, language_name, shown_language
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.outgoing import Markup, Mention, OutgoingMessage, Rich, Segment, plain_text, rich
 from bot.platform import Capability
-from bot.text import excerpt
+from bot.text import defuse_mass_mentions, excerpt
 from cogs.tickets.emoji import is_resolve
 from cogs.tickets.private_notes import PrivateNotes, Recipient
 from cogs.tickets.refused import POSTED_AGAIN, retry_data
@@ -65,6 +65,14 @@ def tracker_ref(ticket: Ticket) -> MessageRef | None:
         return None
     community = Community.from_key(ticket.community)
     return MessageRef(ChannelRef(community, ticket.channel_id), ticket.tracker_message_id)
+
+
+def thread_name(ticket: Ticket) -> str:
+    """The name of the ticket's thread: its number and title, cut to fit; a title's
+    ``@everyone`` is defused, as a name is shown in the thread's notices and lists."""
+    return excerpt(
+        defuse_mass_mentions(f"Ticket #{ticket.number}: {ticket.title}"), THREAD_NAME_LENGTH
+    )
 
 
 def conversation_ref(ticket: Ticket) -> ChannelRef | None:
@@ -183,9 +191,8 @@ class Announcer:
         )
         thread_id: str | None = None
         if Capability.THREADS in self._services.platform(community).capabilities:
-            name = excerpt(f"Ticket #{ticket.number}: {ticket.title}", THREAD_NAME_LENGTH)
             thread = await notices.add(
-                OpenThread(tracker.message, name),
+                OpenThread(tracker.message, thread_name(ticket)),
                 then=Then(THREAD_OPENED, {**data, "opening": encode(opening)}),
             )
             await notices.add(Post(thread.thread, opening))
@@ -355,6 +362,15 @@ class Announcer:
                 OutgoingMessage(text=message.text),
             )
         return posted
+
+    async def rename_thread(self, notices: Notices, ticket: Ticket) -> None:
+        """Name the ticket's thread after its title as it is now (an edited title). Behind
+        a thread still being opened (an outage) it waits for it; a conversation held in
+        the channel (no thread could be opened) has nothing to rename, and on Slack, whose
+        threads are unnamed replies, the adapter has nothing to do."""
+        where = conversation_ref(ticket)
+        if where is not None and where.is_thread:
+            await notices.add(RenameThread(where, thread_name(ticket)))
 
     async def unarchive(self, notices: Notices, ticket: Ticket) -> None:
         """Open a reopened ticket's thread again, so members can take part once more."""

@@ -380,6 +380,8 @@ class Lifecycle:
                 fields=fields,
             )
             await self._announcer.refresh(notices, after)
+            if "title" in changed:
+                await self._announcer.rename_thread(notices, after)
 
         _, ticket = await self._change(
             member,

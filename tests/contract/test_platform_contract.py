@@ -164,6 +164,18 @@ async def test_threads_open_under_a_message_and_archive(rig: Rig) -> None:
             await rig.platform.unarchive_thread(thread)
 
 
+async def test_a_thread_takes_a_new_name_where_threads_have_names(rig: Rig) -> None:
+    """Every platform with threads accepts a rename (Slack's unnamed threads do nothing),
+    and the same name again is no error: a retry after a crash."""
+    if Capability.THREADS not in rig.platform.capabilities:
+        pytest.skip("platform has no threads")
+    ref = await rig.platform.send(rig.channel, OutgoingMessage.of("tracker"))
+    thread = await rig.platform.open_thread(ref, "Ticket #1: login")
+    await rig.platform.rename_thread(thread, "Ticket #1: login fails")
+    await rig.platform.rename_thread(thread, "Ticket #1: login fails")
+    await rig.platform.send(thread, OutgoingMessage.of("still the same thread"))
+
+
 async def test_actions_outside_the_capabilities_raise_unsupported(rig: Rig) -> None:
     actions = {
         Capability.TIMEOUT: lambda: rig.platform.timeout(rig.open_dms, timedelta(hours=1), "t"),

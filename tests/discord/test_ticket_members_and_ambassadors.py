@@ -77,3 +77,25 @@ async def test_assign_and_edit_are_checked_on_the_server(world: Any) -> None:
     await amy.slash(world.channels["general"], "ticket assign", ticket=1, ambassador=amy)
     late = await ben.slash(world.channels["general"], "ticket edit", ticket=1, title="Mine")
     assert "only an ambassador may change it now" in world.text_of(late.response)
+
+
+async def test_a_new_title_renames_the_tickets_thread_on_discord(world: Any) -> None:
+    ben, general = world.people["Ben"], world.channels["general"]
+    await ben.slash(general, "ticket open", title="Dark mode")
+    await world.env.settle()
+    (thread,) = world.channels["tickets"].threads
+    assert world.env.backend.get_channel(thread.id).name == "Ticket #1: Dark mode"
+    await ben.slash(general, "ticket edit", ticket=1, title="Dark mode for the app @everyone")
+    await world.env.settle()
+    renamed = world.env.backend.get_channel(thread.id).name
+    assert renamed == "Ticket #1: Dark mode for the app @\u200beveryone"
+    assert "edited ticket #1: title" in world.text_of(thread.history()[-1])
+    requests = len(world.env.http_requests)
+    await ben.slash(general, "ticket edit", ticket=1, details="Too bright at night")
+    await world.env.settle()
+    renames = [
+        r
+        for r in world.env.http_requests[requests:]
+        if r.method == "PATCH" and r.path.endswith(f"/channels/{thread.id}")
+    ]
+    assert renames == []  # other edits leave the name

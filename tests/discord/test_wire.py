@@ -160,6 +160,33 @@ async def test_opening_a_thread_again_returns_the_one_discord_already_has(
     assert list(fake.threads) == [tracker.id] and fake.refused_threads == 1
 
 
+async def test_a_thread_is_renamed_by_patching_its_name_once(
+    fake: FakeDiscord, settings: Settings
+) -> None:
+    """A ticket's new title: PATCH /channels/{thread} with the name alone; the same name
+    again (a retry after a crash) sends nothing; a thread Discord archived after a quiet
+    week is unarchived with its new name, as Discord takes nothing else from it."""
+    app = await started(settings, fake.token)
+    channel = ChannelRef(Community("discord", str(GUILD_ID)), str(CHANNEL_ID), "general")
+    try:
+        await asyncio.wait_for(app.start(), WAIT)
+        await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+        discord_platform = app.services.platforms.for_community(channel.community)
+        tracker = await discord_platform.send(channel, OutgoingMessage.of("Ticket #1"))
+        thread = await discord_platform.open_thread(tracker, "Ticket #1: login")
+        await discord_platform.rename_thread(thread, "Ticket #1: login fails on Android")
+        await discord_platform.rename_thread(thread, "Ticket #1: login fails on Android")
+        fake.threads[thread.id]["thread_metadata"]["archived"] = True  # a quiet week
+        await discord_platform.rename_thread(thread, "Ticket #1: login fails")
+    finally:
+        await app.close()
+    assert fake.channel_edits == [
+        (thread.id, {"name": "Ticket #1: login fails on Android"}),
+        (thread.id, {"name": "Ticket #1: login fails", "archived": False}),
+    ]
+    assert fake.threads[thread.id]["name"] == "Ticket #1: login fails"
+
+
 async def test_a_rejected_token_is_one_clear_error(
     fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -44,6 +44,8 @@ class FakeDiscord:
     by_nonce: dict[str, dict[str, Any]] = field(default_factory=dict)
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)
     refused_threads: int = 0
+    # The bodies of PATCH /channels/{id}, in order: (id, body).
+    channel_edits: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     commands: list[Any] = field(default_factory=list)
     socket: web.WebSocketResponse | None = None
     reply_posted: asyncio.Event = field(default_factory=asyncio.Event)
@@ -66,6 +68,7 @@ class FakeDiscord:
             "/api/v10/channels/{channel}/messages/{message}/threads", self.create_thread
         )
         app.router.add_get("/api/v10/channels/{channel}", self.get_channel)
+        app.router.add_patch("/api/v10/channels/{channel}", self.edit_channel)
         app.router.add_get("/gateway", self.gateway)
         return app
 
@@ -150,6 +153,25 @@ class FakeDiscord:
         thread = self.threads.get(request.match_info["channel"])
         if thread is None:
             return as_json({"message": "Unknown Channel", "code": 10003}, status=404)
+        return as_json(thread)
+
+    async def edit_channel(self, request: web.Request) -> web.Response:
+        """As Discord for a thread: a new name, archived or locked; an archived thread takes
+        nothing but being unarchived (50083)."""
+        channel = request.match_info["channel"]
+        thread = self.threads.get(channel)
+        if thread is None:
+            return as_json({"message": "Unknown Channel", "code": 10003}, status=404)
+        body = await request.json()
+        self.channel_edits.append((channel, body))
+        metadata = thread["thread_metadata"]
+        if metadata["archived"] and body.get("archived") is not False:
+            return as_json({"message": "Thread is archived", "code": 50083}, status=400)
+        if "name" in body:
+            thread["name"] = body["name"]
+        for flag in ("archived", "locked"):
+            if flag in body:
+                metadata[flag] = body[flag]
         return as_json(thread)
 
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:

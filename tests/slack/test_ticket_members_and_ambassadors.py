@@ -42,3 +42,21 @@ async def test_the_opener_edits_and_only_ambassadors_are_assigned(rig: SlackRig)
     )
     await rig.command(MO, '/ticket edit 1 title:"Mine"')
     assert "Printer on floor 2 is on fire" in shown(rig.fake.message(TICKETS, tracker.ts).text)
+
+
+async def test_a_new_title_on_slack_leaves_the_unnamed_thread_as_it_is(rig: SlackRig) -> None:
+    """Slack threads have no name: a new title edits the tracker, says so in the thread,
+    and its rename is done at once with nothing to call."""
+    await rig.command(BEN, "/ticket open Printer is on fire", channel=GENERAL)
+    [tracker] = [m for m in rig.fake.posts_in(TICKETS) if m.thread_ts is None]
+    calls = len(rig.fake.calls)
+    await rig.command(BEN, '/ticket edit 1 title:"Printer on floor 2 is on fire"')
+    assert "is changed" in shown(rig.fake.private_to(BEN)[-1])
+    said = [m for m in rig.fake.posts_in(TICKETS) if m.thread_ts == tracker.ts]
+    assert "edited ticket #1: title" in shown(said[-1].text)
+    methods = {call.method for call in rig.fake.calls[calls:]}
+    assert methods <= {"chat.postMessage", "chat.update", "chat.postEphemeral", "users.info"}
+    rows = await rig.app.services.db.fetch_all(
+        "SELECT status FROM outbox WHERE kind = ?", ("rename_thread",)
+    )
+    assert [row["status"] for row in rows] == ["delivered"]

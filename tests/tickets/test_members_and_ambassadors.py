@@ -3,6 +3,12 @@ reopen after a ✅, and the lists of what one owns or opened."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.errors import PlatformUnavailable
 from storage.ticket_votes import TicketVoteRepository
 from tests.tickets.desk import Desk
 
@@ -23,6 +29,46 @@ async def test_the_opener_edits_an_unclaimed_ticket_and_the_tracker_shows_it(des
     assert entries[-1].action == "edited"
     assert entries[-1].note == "title: Dark mode for the app; category: app"
     assert "Ben edited it: title: Dark mode for the app" in await desk.run("Cy", "/ticket show #1")
+
+
+async def test_a_new_title_renames_the_tickets_thread_and_other_edits_leave_it(
+    desk: Desk,
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    assert await desk.thread_name(1) == "Ticket #1: Dark mode"
+    await desk.run("Ben", '/ticket edit #1 details:"Also the web"')
+    assert not any("renamed" in line for line in desk.c.transcript)
+    await desk.run("Amy", '/ticket edit #1 title:"Dark mode for the app"')
+    assert await desk.thread_name(1) == "Ticket #1: Dark mode for the app"
+    thread = [m.text for m in await desk.thread(1)]
+    assert thread[-1] == "✏️ @Amy edited ticket #1: title."  # said, then renamed
+
+
+async def test_a_thread_renamed_after_a_pinging_title_pings_nobody(desk: Desk) -> None:
+    await desk.open("Ben", "Dark mode")
+    await desk.run("Ben", '/ticket edit #1 title:"@everyone look @here"')
+    name = await desk.thread_name(1)
+    assert name == "Ticket #1: @\u200beveryone look @\u200bhere"
+    assert all(p not in ("everyone", "here") for m in desk.c.messages for p in m.pinged)
+
+
+async def test_a_rename_the_platform_could_not_make_is_made_when_it_can(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await desk.open("Ben", "Dark mode")
+    platform = desk.session.app.services.platform(desk.c.community)
+    real = platform.rename_thread
+
+    async def down(*args: Any) -> None:
+        raise PlatformUnavailable("Discord is down")
+
+    monkeypatch.setattr(platform, "rename_thread", down)
+    reply = await desk.run("Ben", '/ticket edit #1 title:"Dark mode for the app"')
+    assert reply.startswith("Ticket #1 is changed")
+    assert await desk.thread_name(1) == "Ticket #1: Dark mode"
+    monkeypatch.setattr(platform, "rename_thread", real)
+    await desk.advance(timedelta(minutes=10))
+    assert await desk.thread_name(1) == "Ticket #1: Dark mode for the app"
 
 
 async def test_only_the_opener_while_unclaimed_or_an_ambassador_may_edit(desk: Desk) -> None:
