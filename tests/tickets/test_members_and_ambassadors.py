@@ -71,6 +71,27 @@ async def test_a_rename_the_platform_could_not_make_is_made_when_it_can(
     assert await desk.thread_name(1) == "Ticket #1: Dark mode for the app"
 
 
+async def test_a_title_edited_before_the_thread_could_open_names_the_thread_once_it_opens(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An outage while the ticket is opened: its thread waits in the outbox under the old
+    title; the rename waits behind it, and the thread ends up with the new one."""
+    platform = desk.session.app.services.platform(desk.c.community)
+    real = platform.open_thread
+
+    async def down(*args: Any) -> Any:
+        raise PlatformUnavailable("Discord is down")
+
+    monkeypatch.setattr(platform, "open_thread", down)
+    await desk.open("Ben", "Dark mode")
+    assert (await desk.ticket(1)).thread_id is not None  # the placeholder
+    await desk.run("Ben", '/ticket edit #1 title:"Dark mode for the app"')
+    monkeypatch.setattr(platform, "open_thread", real)
+    await desk.advance(timedelta(minutes=10))
+    assert await desk.thread_name(1) == "Ticket #1: Dark mode for the app"
+    assert [m.text for m in await desk.thread(1)][-1] == "✏️ @Ben edited ticket #1: title."
+
+
 async def test_only_the_opener_while_unclaimed_or_an_ambassador_may_edit(desk: Desk) -> None:
     await desk.open("Ben", "Dark mode")
     assert await desk.run("Cy", '/ticket edit #1 title:"Mine now"') == (
