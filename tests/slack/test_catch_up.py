@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from slack_fake_api import APP_TOKEN, BOT_TOKEN, TEAM_ID, SlackApiFake, shown
-from slack_harness_users import AMY, BEN, GENERAL, MO, MODERATORS, TICKETS, seed
+from slack_harness_users import ALICE, AMY, BEN, GENERAL, MO, MODERATORS, TICKETS, seed
 
 from adapters.slack import SlackAdapter, SlackOptions
 from bot.app.application import App
@@ -169,3 +169,20 @@ async def test_votes_made_while_the_socket_was_down_count_once(socket: Socket) -
     assert "Votes: 👍 1" in shown(shown_now.text)
     votes = [c for c in socket.fake.called("chat.update") if c.params.get("ts") == tracker.ts]
     assert len(votes) == 1  # counted once, across both reconnects
+
+
+async def test_an_appeal_decided_while_the_socket_was_down_is_carried_out_once(
+    socket: Socket,
+) -> None:
+    await socket.command(MO, "/warn", f"<@{BEN}> rude to newcomers")
+    await socket.command(BEN, "/appeal", "1 I was quoting someone else")
+    appeal = socket.fake.posts_in(MODERATORS)[-1]
+    await flagged(socket, AMY)  # stays open: every reconnect reads it
+    assert "Appeal #1" in shown(appeal.text)
+    socket.react_unheard(ALICE, MODERATORS, appeal.ts, "leftwards_arrow_with_hook")  # ↩️
+    await socket.drop_and_reconnect()
+    assert len([m for m in socket.dms_to(BEN) if "was accepted" in m]) == 1
+
+    posts = len(socket.fake.called("chat.postMessage"))
+    await socket.drop_and_reconnect()  # a second reconnect acts on nothing
+    assert len(socket.fake.called("chat.postMessage")) == posts
