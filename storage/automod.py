@@ -7,8 +7,10 @@ kind of action (a block's alert joins the block; the same text sent again, whose
 the first execution has already seen, starts a new one). An alert carries the id of the
 message it posted, so an alert heard twice is paired once; a timeout that every recent
 execution has seen already is one heard twice, as each execution starts with its block; a
-block carries no id at all, so a block heard twice cannot be told from the same text sent
-twice. Events of one message
+block carries no id at all, so here a block heard twice cannot be told from the same text
+sent twice: the Discord adapter drops a block the gateway replays, by its frame's session
+and sequence number (adapters/discord/automod_events.py), so every block that reaches
+this is a real attempt and starts its own execution. Events of one message
 arrive within a second of each other; `PAIRING_WINDOW` is generous for a slow gateway.
 """
 

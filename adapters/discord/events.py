@@ -66,6 +66,7 @@ class EventBridge:
         for name in self.LISTENERS:
             setattr(client, name, getattr(self, name))
         report_uncached_member_updates(client)
+        self._automod.install(client)
 
     async def on_message(self, message: discord.Message) -> None:
         if not self._relevant(message) or message.type not in _CONVERSATION:

@@ -51,6 +51,11 @@ class FakeDiscord:
     reply_posted: asyncio.Event = field(default_factory=asyncio.Event)
     ready_sent: asyncio.Event = field(default_factory=asyncio.Event)
     sequence: int = 0
+    # RESUME: the session and sequence the client resumed from, and the frames sent again
+    # then (as Discord replays what it counts as missed, each with its first sequence).
+    resumed: dict[str, Any] | None = None
+    replay: list[dict[str, Any]] = field(default_factory=list)
+    resumed_sent: asyncio.Event = field(default_factory=asyncio.Event)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -192,6 +197,12 @@ class FakeDiscord:
                 for guild in self.guilds_created():
                     await self.dispatch("GUILD_CREATE", guild)
                 self.ready_sent.set()
+            elif payload["op"] == 6:
+                self.resumed = payload["d"]
+                for replayed in self.replay:
+                    await socket.send_json(replayed)
+                await self.dispatch("RESUMED", {})
+                self.resumed_sent.set()
             elif payload["op"] == 1:
                 await socket.send_json({"op": 11})
         return socket
@@ -204,10 +215,13 @@ class FakeDiscord:
         """One GUILD_CREATE per server, sent after READY."""
         return [guild_payload()]
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+    async def dispatch(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Send one dispatch with the next sequence number; the frame, to replay it."""
         assert self.socket is not None
         self.sequence += 1
-        await self.socket.send_json({"op": 0, "t": event, "s": self.sequence, "d": data})
+        frame = {"op": 0, "t": event, "s": self.sequence, "d": data}
+        await self.socket.send_json(frame)
+        return frame
 
 
 def as_json(data: Any, status: int = 200) -> web.Response:
