@@ -35,6 +35,16 @@ class ConfigError(Exception):
     """A configuration file or value is invalid; the message names file, key and problem."""
 
 
+class PlatformUnreachable(ConfigError):
+    """A platform could not be reached while connecting (the network, DNS, a refused
+    connection, a timeout, the platform's own 5xx): not a wrong setting, and it may pass.
+
+    The running bot tries again with backoff (`bot.app.connecting`) instead of exiting; a
+    one-shot command (``slack check``, ``discord sync``) reports it in one line, as it does
+    a `ConfigError`. The message names the platform and never holds a secret.
+    """
+
+
 class TemporaryFailure(Exception):
     """Something outside the bot failed (an endpoint down, a timeout); a retry may work.
 

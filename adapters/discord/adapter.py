@@ -1,7 +1,8 @@
 """The Discord adapter: connects, registers commands, and turns gateway traffic into events.
 
 `start` logs in and connects, and returns once Discord has announced the servers (or
-raises a `ConfigError` in plain words for a bad token or missing privileged intents).
+raises a `ConfigError` in plain words for a bad token or missing privileged intents, and a
+`PlatformUnreachable` when Discord cannot be reached; the app calls `start` again later).
 `attach` wires a host without connecting, for tests that drive a client themselves.
 Actions live in `DiscordActions`; event mapping in `events`, interactions in
 `interactions`.
@@ -72,8 +73,11 @@ class DiscordAdapter(DiscordActions):
         self._host = host
 
     async def start(self, host: Host) -> None:
-        """Log in and connect; return once ready, or raise a `ConfigError` saying what to fix."""
+        """Log in and connect; return once ready, or raise a `ConfigError` saying what to fix
+        (`PlatformUnreachable`: try again later)."""
         self.attach(host)
+        if self.client.is_closed():
+            self._renew_client()  # an earlier attempt could not reach Discord
         self.command_payload()  # a declaration Discord cannot show fails here, not later
         log.info("connecting to Discord")
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
@@ -192,6 +196,12 @@ class DiscordAdapter(DiscordActions):
 
     # --- wiring ----------------------------------------------------------------------------
 
+    def _renew_client(self) -> None:
+        """A new client in place of one closed after a failed attempt: discord.py's cannot
+        log in again once closed (its HTTP session and connector are gone)."""
+        self.client = build_client(self.options)
+        self._install()
+
     def _install(self) -> None:
         EventBridge(self).install(self.client)
         router = self._router
@@ -229,7 +239,12 @@ class DiscordAdapter(DiscordActions):
             raise invalid_token() from None
         except discord.PrivilegedIntentsRequired:
             raise missing_intents() from None
-        except (OSError, aiohttp.ClientError) as error:
+        except (
+            OSError,
+            aiohttp.ClientError,
+            discord.DiscordServerError,
+            discord.GatewayNotFound,
+        ) as error:
             if self._ready.is_set():
                 raise
             raise unreachable(error) from None

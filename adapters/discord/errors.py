@@ -25,6 +25,7 @@ from bot.errors import (
     NotFound,
     PlatformError,
     PlatformUnavailable,
+    PlatformUnreachable,
 )
 
 # Discord's JSON error codes (docs: Opcodes and Status Codes, "JSON Error Codes").
@@ -128,8 +129,14 @@ def missing_intents() -> ConfigError:
     )
 
 
-def unreachable(error: Exception) -> ConfigError:
-    return ConfigError(
-        f"Could not reach Discord ({type(error).__name__}: {error}). Check the network "
-        "connection and any proxy or firewall, then start the bot again."
+def unreachable(error: Exception) -> PlatformUnreachable:
+    """Discord's network failure or outage while logging in; the bot tries again. A 5xx
+    names only its status: its body may be a whole Cloudflare error page."""
+    if isinstance(error, discord.HTTPException):
+        what = f"Discord answered {error.status} {getattr(error.response, 'reason', '')}"
+    else:
+        what = f"{type(error).__name__}: {error}"
+    return PlatformUnreachable(
+        f"Could not reach Discord ({what.strip()}). Check the network connection and any "
+        "proxy or firewall."
     )

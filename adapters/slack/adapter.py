@@ -1,6 +1,7 @@
 """The Slack adapter: the platform actions plus a live connection that delivers events.
 
-`start` checks the tokens (one clear line if Slack rejects one), learns the workspace and
+`start` checks the tokens (one clear line if Slack rejects one; `PlatformUnreachable` if
+Slack cannot be reached, and the app calls `start` again later), learns the workspace and
 the granted scopes, switches off deleting others' messages if the admin token cannot, joins
 the configured public channels it is not in (naming each one it cannot use), wires the
 bolt listeners and opens the connection. `stop` closes the connection, then lets work
@@ -24,13 +25,13 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.admin_token import admin_token_problem
 from adapters.slack.connection import Connection, HttpConnection, SocketModeConnection
-from adapters.slack.errors import WebClient, code_of
+from adapters.slack.errors import WebClient, code_of, status_of, translate
 from adapters.slack.inbox import Inbox
 from adapters.slack.listeners import Work, register
 from adapters.slack.membership import check_membership
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.rate_limits import waiting_out_rate_limits
-from bot.errors import ConfigError, PlatformUnavailable
+from bot.errors import ConfigError, PlatformUnavailable, PlatformUnreachable
 from bot.events import Connected
 
 if TYPE_CHECKING:
@@ -181,7 +182,12 @@ class SlackAdapter(SlackPlatform):
         register(self.bolt, Inbox(self, host), self.work)
         self.connection = self._connection(self.bolt, partial(self._connected, host))
         if self.options.mode == "socket":
-            await self.checked("SLACK_APP_TOKEN", self.connection.open())
+            try:
+                await self.checked("SLACK_APP_TOKEN", self.connection.open())
+            except ConfigError:
+                await self.connection.close()  # nothing half-open before another attempt
+                self.connection = None
+                raise
             return
         try:
             await self.connection.open()
@@ -251,18 +257,35 @@ class SlackAdapter(SlackPlatform):
         return SocketModeConnection(bolt, options.app_token, self.client, on_connected)
 
     async def checked(self, setting: str, step: Awaitable[T]) -> T:
-        """Turn Slack's refusal of a token, or an unreachable Slack, into one clear line."""
+        """Turn Slack's refusal of a token into one clear line; an unreachable Slack, or
+        Slack's own trouble (a 5xx, ``internal_error``, a rate limit), into
+        `PlatformUnreachable`."""
         try:
             return await step
         except SlackApiError as error:
             code = code_of(error)
+            if isinstance(translate(error, "start"), PlatformUnavailable):
+                raise self.unreachable(f"Slack answered {code} (HTTP {status_of(error)})") from None
             raise ConfigError(
                 f"Slack rejected {setting} ({code}). Copy it again from your Slack app's "
                 "settings; see docs/slack.md."
                 if code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
                 else f"Slack refused to start with {setting}: {code} (see docs/slack.md)."
             ) from None
-        except (ClientError, OSError, TimeoutError, PlatformUnavailable) as error:
-            raise ConfigError(
-                f"Could not reach Slack at {self.options.api_url}: {error or type(error).__name__}"
-            ) from None
+        except PlatformUnavailable as error:
+            # The Web API client names only a network failure's type; its cause says more.
+            cause = error.__context__
+            network = isinstance(cause, ClientError | OSError)
+            raise self.unreachable(_reason(cause) if network else str(error)) from None
+        except (ClientError, OSError, TimeoutError) as error:
+            raise self.unreachable(_reason(error)) from None
+
+    def unreachable(self, what: str) -> PlatformUnreachable:
+        return PlatformUnreachable(
+            f"Could not reach Slack at {self.options.api_url} ({what}). Check the network "
+            "connection and any proxy or firewall."
+        )
+
+
+def _reason(error: BaseException | None) -> str:
+    return f"{type(error).__name__}: {error}".rstrip(": ")

@@ -11,12 +11,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.app import backup_schedule
+from bot.app import backup_schedule, connecting
+from bot.app.connecting import Backoff, OnConnected
 from bot.clock import Clock, SystemClock
 from bot.cog import AfterDelivery, CarriesOut, Cog, Services
 from bot.config import ConfigFile, ConfigStore
 from bot.delivery import Outbox
 from bot.dispatcher import Dispatcher
+from bot.errors import ConfigError
 from bot.events import Event
 from bot.heap import keep_built, release_built
 from bot.host import Adapter, Declarations
@@ -57,6 +59,11 @@ class App:
     failure: str | None = None
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     _halted: bool = False
+    # A platform that cannot be reached at start is tried again after these waits.
+    backoff: Backoff = field(default_factory=Backoff)
+    _connecting: list[asyncio.Task[None]] = field(default_factory=list)
+    # A platform's refusal (e.g. of its token) after a late connection: the bot exits 2.
+    refusal: ConfigError | None = None
     intake: EventIntake = field(init=False)  # adapters deliver events here (bot/intake.py)
 
     def __post_init__(self) -> None:
@@ -71,6 +78,7 @@ class App:
         clock: Clock | None = None,
         cog_types: Sequence[type[Cog]] | None = None,
         random_source: random.Random | None = None,
+        backoff: Backoff | None = None,
     ) -> App:
         """Open storage, validate configuration and set up the cogs; nothing runs yet."""
         cog_types = list(all_cogs() if cog_types is None else cog_types)
@@ -121,12 +129,21 @@ class App:
             await db.close()
             raise
         adapters = [p for p in platforms if hasattr(p, "start")]
-        return cls(services, dispatcher, adapters)  # type: ignore[arg-type]
+        return cls(services, dispatcher, adapters, backoff=backoff or Backoff())  # type: ignore[arg-type]
 
-    async def start(self) -> None:
-        """Connect every adapter and start firing scheduled jobs."""
-        for adapter in self.adapters:
-            await adapter.start(self)
+    async def start(self, on_connected: OnConnected | None = None) -> None:
+        """Connect every adapter and start firing scheduled jobs; `on_connected` runs for
+        the adapters connected now, and later for each that connects late.
+
+        A platform that cannot be reached yet is tried again in the background
+        (`bot.app.connecting`) while the others serve; a refusal (a rejected token) raises
+        its `ConfigError` here, or, once it comes after a late connection, stops the bot
+        with it as `refusal`."""
+        self._connecting = await connecting.connect(
+            self.adapters, self, self.backoff, self._stop_requested, on_connected or _nothing
+        )
+        for task in self._connecting:
+            task.add_done_callback(self._connecting_ended)
         self._scheduler_task = asyncio.create_task(
             self.services.scheduler.run_forever(), name="scheduler"
         )
@@ -166,6 +183,16 @@ class App:
         self.failure = self.failure or reason
         self._stop_requested.set()
 
+    def _connecting_ended(self, task: asyncio.Task[None]) -> None:
+        error = None if task.cancelled() else task.exception()
+        if isinstance(error, ConfigError):
+            log.critical("stopping: %s", error)
+            self.refusal = self.refusal or error
+            self._stop_requested.set()
+        elif error is not None:
+            log.error("connecting a platform failed unexpectedly", exc_info=error)
+            self.fail(f"connecting failed: {type(error).__name__}: {error}")
+
     async def wait_until_stopped(self) -> None:
         await self._stop_requested.wait()
 
@@ -182,6 +209,9 @@ class App:
         if self._halted:
             return
         self._halted = True
+        for task in self._connecting:
+            task.cancel()
+        await asyncio.gather(*self._connecting, return_exceptions=True)
         self.services.scheduler.stop()
         self.services.outbox.stop()
         for task, what in (
@@ -202,6 +232,10 @@ class App:
             except Exception:
                 log.exception("adapter %s did not stop cleanly", adapter.name)
         await _release_leases(self.services)
+
+
+async def _nothing(adapters: Sequence[Adapter]) -> None:
+    """No follow-up once connected (tests, and hosts that check nothing)."""
 
 
 def _holder(settings: Settings, connected: Platforms, db: Database) -> Holder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -25,6 +26,7 @@ from bot.events import Event
 from bot.host import Declarations
 from bot.inventory import CommunityFacts, Use
 from bot.outgoing import OutgoingMessage, join, rich
+from bot.platform import Platform
 from bot.settings import Settings
 from cogs.moderation.config import ModerationConfig
 
@@ -45,11 +47,11 @@ class Report:
         return [f"{where}: {p.text(services.i18n)}" for p in self.problems]
 
 
-async def survey(services: Services) -> list[Report]:
-    """Check every community of every connected platform; a platform that cannot answer
-    raises its `PlatformError`."""
+async def survey(services: Services, platforms: Iterable[Platform] | None = None) -> list[Report]:
+    """Check every community of every connected platform (or of `platforms`); a platform
+    that cannot answer raises its `PlatformError`."""
     reports: list[Report] = []
-    for platform in services.platforms:
+    for platform in services.platforms if platforms is None else platforms:
         for facts in await platform.inspect_communities():
             config = await services.config.get(facts.community)
             found = problems(config, facts, platform.capabilities)
@@ -57,11 +59,14 @@ async def survey(services: Services) -> list[Report]:
     return reports
 
 
-async def check_at_startup(services: Services) -> list[Report]:
+async def check_at_startup(
+    services: Services, platforms: Iterable[Platform] | None = None
+) -> list[Report]:
     """Log every problem and tell each community's admins; an unanswered check is logged
-    and the bot runs on (it is a diagnosis, not a precondition)."""
+    and the bot runs on (it is a diagnosis, not a precondition). A platform connected
+    late (it could not be reached at start) is checked on its own once it is."""
     try:
-        reports = await survey(services)
+        reports = await survey(services, platforms)
     except PlatformError as error:
         log.warning("could not check the configured channels and roles: %s", error)
         return []

@@ -9,6 +9,7 @@ import logging
 import random
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 from bot import data_lock
@@ -91,9 +92,10 @@ async def serve(app: App, settings: Settings) -> int:
             until=app.wait_until_stopped,
         ):
             try:
-                await app.start()
-                await check_at_startup(app.services)
+                await app.start(on_connected=partial(check_at_startup, app.services))
                 await app.wait_until_stopped()
+                if app.refusal is not None:
+                    raise app.refusal  # refused after a late connection: exit 2, as at once
             finally:
                 await app.halt()  # off the platforms before the claims go
     except topology.TopologyRefused as refused:

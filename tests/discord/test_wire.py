@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 from pydantic import SecretStr
 
@@ -25,6 +25,8 @@ from adapters.discord import DiscordAdapter, DiscordOptions
 from adapters.discord.cli import sync_commands
 from bot.app.application import App
 from bot.app.cli import cog_declarations
+from bot.app.connecting import Backoff
+from bot.app.runner import serve
 from bot.clock import VirtualClock
 from bot.cog import Cog, listen
 from bot.errors import ConfigError
@@ -37,10 +39,13 @@ from tests.discord.wire_fake import (
     GUILD_ID,
     USER_ID,
     FakeDiscord,
+    discord_at,
+    listening,
     member_payload,
     message_payload,
     serving,
 )
+from tests.ports import free_port
 
 # guilds | members | guild messages | guild message reactions | message content
 # | AutoMod action executions
@@ -81,13 +86,32 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
 
 
-async def started(settings: Settings, token: str) -> App:
+async def started(settings: Settings, token: str, backoff: Backoff | None = None) -> App:
     """The app with the Discord adapter, not yet connected (as `python -m bot` builds it)."""
     # Discord waits up to two seconds for further servers before "ready"; there is one.
     options = DiscordOptions(token=SecretStr(token), guild_ready_timeout=0.05)
     return await App.create(
-        settings, [DiscordAdapter(options)], clock=VirtualClock(), cog_types=[PongCog]
+        settings,
+        [DiscordAdapter(options)],
+        clock=VirtualClock(),
+        cog_types=[PongCog],
+        backoff=backoff,
     )
+
+
+async def ping(fake: FakeDiscord) -> None:
+    """A member writes "!ping" in the server's channel."""
+    author = {"id": str(USER_ID), "username": "ben", "discriminator": "0", "avatar": None}
+    message = message_payload(CHANNEL_ID, "!ping", author, 4)
+    message["member"] = member_payload()
+    await fake.dispatch("MESSAGE_CREATE", message)
+
+
+async def until_logged(caplog: pytest.LogCaptureFixture, text: str, times: int = 1) -> None:
+    """Wait (briefly) until a log line containing `text` was written `times` times."""
+    async with asyncio.timeout(WAIT):
+        while sum(text in r.getMessage() for r in caplog.records) < times:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)  # log records come with no event to wait on
 
 
 async def test_the_bot_connects_receives_a_message_and_replies(
@@ -99,10 +123,7 @@ async def test_the_bot_connects_receives_a_message_and_replies(
         assert fake.identified["intents"] == EXPECTED_INTENTS
         assert fake.identified["token"] == fake.token
         await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
-        author = {"id": str(USER_ID), "username": "ben", "discriminator": "0", "avatar": None}
-        ping = message_payload(CHANNEL_ID, "!ping", author, 4)
-        ping["member"] = member_payload()
-        await fake.dispatch("MESSAGE_CREATE", ping)
+        await ping(fake)
         await asyncio.wait_for(fake.reply_posted.wait(), WAIT)
         assert app.adapters[0].is_connected()  # type: ignore[attr-defined]  # /readyz
     finally:
@@ -203,20 +224,63 @@ async def test_a_rejected_token_is_one_clear_error(
     assert "wrong-token" not in caplog.text
 
 
-async def test_an_unreachable_discord_is_one_clear_error(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+async def test_a_discord_unreachable_at_start_is_tried_again_until_it_answers(
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    closed = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
-    port = closed.sockets[0].getsockname()[1]
-    closed.close()
-    await closed.wait_closed()
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
-    app = await started(settings, "any-token")
-    try:
-        with pytest.raises(ConfigError, match="Could not reach Discord"):
+    """The router comes up after the bot: no exit, a warning per attempt, then the bot
+    connects and answers without a restart."""
+    caplog.set_level(logging.INFO, "bot.app.connecting")
+    port = free_port()
+    fake = FakeDiscord()
+    with discord_at(port):
+        app = await started(settings, fake.token, backoff=Backoff(first=0.05, most=0.2))
+        try:
             await asyncio.wait_for(app.start(), WAIT)
-    finally:
-        await app.close()
+            assert not app.adapters[0].is_connected()  # type: ignore[attr-defined]  # /readyz
+            await until_logged(caplog, "Could not reach Discord", times=2)
+            async with listening(fake, port):
+                await until_logged(caplog, "connected to discord after")
+                await ping(fake)
+                await asyncio.wait_for(fake.reply_posted.wait(), WAIT)
+                assert app.adapters[0].is_connected()  # type: ignore[attr-defined]
+        finally:
+            await app.close()
+    assert fake.posted[0]["content"] == f"pong <@{USER_ID}>"
+    warnings = [r for r in caplog.records if "Could not reach Discord" in r.getMessage()]
+    assert warnings and all(r.levelname == "WARNING" and not r.exc_info for r in warnings)
+    assert "Attempt 1 failed; trying again in" in warnings[0].getMessage()
+    assert fake.token not in caplog.text
+
+
+async def test_a_token_rejected_once_discord_answers_stops_the_bot_with_exit_2(
+    settings: Settings,
+) -> None:
+    port = free_port()
+    with discord_at(port):
+        app = await started(settings, "wrong-token", backoff=Backoff(first=0.05, most=0.2))
+        try:
+            serving = asyncio.create_task(serve(app, settings))
+            await asyncio.sleep(0.2)  # a few attempts while nothing listens
+            assert not serving.done()
+            async with listening(FakeDiscord(), port):
+                with pytest.raises(ConfigError, match="Discord rejected DISCORD_TOKEN"):
+                    await asyncio.wait_for(serving, WAIT)  # the CLI prints it and exits 2
+        finally:
+            await app.close()
+
+
+async def test_stopping_while_discord_cannot_be_reached_is_prompt(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with discord_at(free_port()):
+        app = await started(settings, "any-token", backoff=Backoff(first=60.0))
+        try:
+            serving = asyncio.create_task(serve(app, settings))
+            await until_logged(caplog, "trying again in")
+            app.request_stop()  # what SIGTERM and Ctrl-C do
+            assert await asyncio.wait_for(serving, 2.0) == 0
+        finally:
+            await app.close()
 
 
 async def test_missing_privileged_intents_name_the_switches(

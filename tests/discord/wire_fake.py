@@ -361,11 +361,11 @@ async def serving(server: FakeDiscord) -> AsyncIterator[FakeDiscord]:
 
 
 @asynccontextmanager
-async def listening(server: FakeDiscord) -> AsyncIterator[int]:
-    """Serve `server` on a free port of 127.0.0.1; yields the port."""
+async def listening(server: FakeDiscord, port: int = 0) -> AsyncIterator[int]:
+    """Serve `server` on `port` of 127.0.0.1 (0: a free one); yields the port."""
     runner = web.AppRunner(server.app())
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     try:
         yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]

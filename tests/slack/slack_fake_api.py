@@ -260,14 +260,15 @@ class SlackApiFake:
     def response_url(self, user: str) -> str:
         return f"http://127.0.0.1:{self.port}/respond/{user}"
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Serve on `port` of 127.0.0.1 (0: a free one)."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{user}", self._respond)
         app.router.add_get("/socket", self._socket)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         self.port = runner.addresses[0][1]
         self._runner = runner
