@@ -18,7 +18,9 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from bot.commands import format_duration
 from bot.errors import PlatformUnreachable
 from bot.host import Adapter, Host
 
@@ -134,9 +136,5 @@ async def _attempt(adapter: Adapter, host: Host) -> PlatformUnreachable | None:
 
 
 def _span(seconds: float) -> str:
-    """A wait as people say it: "5 s", "2 min 30 s"."""
-    whole = max(1, round(seconds))
-    minutes, rest = divmod(whole, 60)
-    if not minutes:
-        return f"{whole} s"
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    """A wait as commands write durations ("5s", "4m48s"); a second at least."""
+    return format_duration(timedelta(seconds=max(1, round(seconds))))
