@@ -31,7 +31,7 @@ from adapters.discord.render import (
     render_message,
     with_role_ids,
 )
-from bot.errors import MissingPermission, NotFound
+from bot.errors import MissingPermission, NotFound, PlatformUnavailable
 from bot.i18n import core_error
 from bot.model import ChannelRef, Community, Member, MessageRef, PostedMessage, UserRef
 from bot.outgoing import OutgoingMessage
@@ -381,6 +381,10 @@ class DiscordActions:
     def _guild(self, community: Community) -> discord.Guild:
         guild = self.client.get_guild(int(community.id))
         if guild is None:
+            if not self.client.is_ready():
+                # Not connected yet (Discord could not be reached at start): the empty cache
+                # says nothing about the server, and the outbox gives up on `NotFound`.
+                raise PlatformUnavailable("not connected to Discord yet")
             raise NotFound(f"I am not on the Discord server {community.id}.")
         return guild
 
