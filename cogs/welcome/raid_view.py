@@ -26,6 +26,9 @@ PENDING, DONE, REFUSED, UNAVAILABLE, MISSING = (
     "missing",
 )
 UNDOING, UNDONE, UNDO_REFUSED = "undoing", "undone", "undo_refused"
+# A take-back left to a later raid holding the same channel (or invites): it restores the
+# value from before both when it ends.
+HANDED_OVER = "handed_over"
 # An undo found a time-out that is not the raid's any more (a moderator changed it since).
 KEPT = "kept"
 # Steps an undo has not brought back (yet): the heading does not claim it undone.

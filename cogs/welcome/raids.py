@@ -54,6 +54,7 @@ from cogs.welcome.raid_view import (
     BOT,
     DONE,
     END_EMOJI,
+    HANDED_OVER,
     INVITES,
     KEPT,
     MISSING,
@@ -313,15 +314,19 @@ class RaidGuard:
             temporary = (SLOW_MODE, INVITES, RULES)
             kinds = temporary if state == ENDED else (*temporary, TIMEOUT)
             wanted = (*IN_EFFECT, UNDO_REFUSED) if moved else (UNDO_REFUSED,)
-            due = [
-                step
-                for step in await self.raids.steps(wave_id, tx)
-                if step.kind in kinds
-                and step.status in wanted
-                and not await self._held_later(tx, community, step)
+            steps = [
+                s
+                for s in await self.raids.steps(wave_id, tx)
+                if s.kind in kinds and s.status in wanted
             ]
-            if not moved and not due:
+            if not moved and not steps:
                 return
+            due = []
+            for step in steps:
+                if await self._held_later(tx, community, step):
+                    await self._hand_over(tx, community, step, by)
+                else:
+                    due.append(step)
             # Take-backs tried again after a refusal are new entries (the refused ones keep
             # their keys), and the alert shows again states it showed before: both are
             # named by this attempt. The steps' statuses, changed in this transaction under
@@ -451,6 +456,14 @@ class RaidGuard:
             return False
         newest = await self.raids.holding(community.key, step.kind, step.channel_id, HOLDING, tx)
         return newest is not None and newest.wave_id > step.wave_id
+
+    async def _hand_over(self, tx: Transaction, community: Community, step: Step, by: str) -> None:
+        """A take-back left to the later raid that holds the same thing (`_held_later`):
+        recorded and shown as such, so the alert neither claims it nor offers a retry."""
+        await self.raids.set_status(
+            tx, step.wave_id, step.kind, step.channel_id, step.member_id, HANDED_OVER
+        )
+        await self._audit(tx, community, step, HANDED_OVER, "", by)
 
     async def _timeouts(
         self,

@@ -514,7 +514,8 @@ async def test_a_second_raid_after_a_refused_end_restores_the_channels_own_slow_
 ):
     """The first raid's slow mode could not be taken back (no permission): the second raid
     finds it on the channel and still restores the setting from before the first; the
-    first raid's ↩️ meanwhile does not lift the second raid's slow mode."""
+    first raid's ↩️ meanwhile does not lift the second raid's slow mode, and its alert says
+    the second raid has it now."""
     c = session.community
     c.channel_named("general").slow_mode = 5
     await configure(SLOW_ONLY)
@@ -527,6 +528,9 @@ async def test_a_second_raid_after_a_refused_end_restores_the_channels_own_slow_
     first, second = session.community.read("#moderators")
     await c.react(c.member("Alice"), first.number, "↩️")
     assert c.channel_named("general").slow_mode == 60  # the second raid's, still in place
+    text = c.message(first.number).text
+    assert "Slow mode 60s in #general: ➡️ left to the later raid, which restores" in text
+    assert "could not be taken back" not in text and "again" not in text
     await c.react(c.member("Mo"), second.number, "⏹️")
     assert c.channel_named("general").slow_mode == 5
 
