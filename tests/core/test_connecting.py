@@ -14,7 +14,7 @@ from adapters.local import LocalCommunity, LocalPlatform
 from bot.app.application import App
 from bot.app.connecting import Backoff
 from bot.clock import VirtualClock
-from bot.errors import PlatformUnreachable
+from bot.errors import ConfigError, PlatformUnreachable
 from bot.host import Adapter, Host
 from bot.settings import Settings
 
@@ -83,3 +83,82 @@ async def test_a_platform_that_cannot_be_reached_does_not_hold_up_another(
         "Could not reach Away (ConnectionRefusedError). Attempt 1 failed; trying again in 1s.",
         "Could not reach Away (ConnectionRefusedError). Attempt 2 failed; trying again in 1s.",
     ]
+
+
+class Silent(LocalPlatform):
+    """A platform behind a network that drops packets: an attempt hangs until a timeout
+    minutes later; `answer` ends it (None: connected; else raised)."""
+
+    name = "silent"
+
+    def __init__(self, community: LocalCommunity) -> None:
+        super().__init__(community)
+        self.answer: asyncio.Future[Exception | None] = asyncio.get_running_loop().create_future()
+
+    async def start(self, host: Host) -> None:
+        error = await self.answer
+        if error is not None:
+            raise error
+
+    async def stop(self) -> None:
+        pass
+
+
+async def test_a_first_attempt_that_hangs_does_not_hold_up_another(settings: Settings) -> None:
+    """The other platform serves (checked, jobs and deliveries running) after the short
+    first wait; the hanging one is checked once its attempt connects after all."""
+    silent, reachable = Silent(LocalCommunity()), Reachable(LocalCommunity())
+    app = await App.create(
+        settings,
+        [silent, reachable],
+        clock=VirtualClock(),
+        backoff=Backoff(first=0.01, most=0.02, first_attempt=0.05),
+    )
+    checked: list[list[str]] = []
+
+    async def check(adapters: Sequence[Adapter]) -> None:
+        checked.append([a.name for a in adapters])
+
+    try:
+        await asyncio.wait_for(app.start(on_connected=check), 2)
+        assert checked == [["local"]]
+        assert app.scheduler_task is not None and not app.scheduler_task.done()
+        silent.answer.set_result(None)
+        async with asyncio.timeout(2):
+            while len(checked) < 2:  # noqa: ASYNC110  (the check sets no event)
+                await asyncio.sleep(0.01)
+        assert checked == [["local"], ["silent"]]
+    finally:
+        await asyncio.wait_for(app.close(), 2)
+    assert app.failure is None and app.refusal is None
+
+
+async def test_a_refusal_ending_a_first_attempt_that_hung_stops_the_bot(
+    settings: Settings,
+) -> None:
+    silent = Silent(LocalCommunity())
+    app = await App.create(
+        settings,
+        [silent, Reachable(LocalCommunity())],
+        clock=VirtualClock(),
+        backoff=Backoff(first_attempt=0.05),
+    )
+    try:
+        await asyncio.wait_for(app.start(), 2)
+        silent.answer.set_result(ConfigError("Silent rejected SILENT_TOKEN."))
+        await asyncio.wait_for(app.wait_until_stopped(), 2)
+        assert str(app.refusal) == "Silent rejected SILENT_TOKEN."  # the runner exits 2
+    finally:
+        await asyncio.wait_for(app.close(), 2)
+
+
+async def test_stopping_while_a_first_attempt_hangs_is_prompt(settings: Settings) -> None:
+    silent = Silent(LocalCommunity())
+    app = await App.create(
+        settings, [silent], clock=VirtualClock(), backoff=Backoff(first_attempt=0.05)
+    )
+    await asyncio.wait_for(app.start(), 2)
+    app.request_stop()
+    await asyncio.wait_for(app.close(), 2)
+    left = [t.get_name() for t in asyncio.all_tasks() if "connect-" in t.get_name()]
+    assert left == [] and app.refusal is None  # the hanging attempt ended with the bot
