@@ -544,7 +544,7 @@ def _lanes_named_by(entry_id: int, result: Any) -> list[tuple[str, str]]:
     if isinstance(result, MessageRef):
         return [(f"message:{placeholder}", f"message:{result.id}")]
     if isinstance(result, ChannelRef):
-        return [(f"channel:{placeholder}", f"channel:{result.id}")]
+        return [(f"{k}:{placeholder}", f"{k}:{result.id}") for k in ("channel", "rename")]
     return []
 
 

@@ -211,12 +211,14 @@ class ArchiveThread(Effect):
 
 @dataclass(frozen=True, slots=True)
 class RenameThread(Effect):
-    """Name a thread: a retry sets the same name. In the thread's lane, behind the posts
-    written before it, and a later rename of the same thread runs after it."""
+    """Name a thread: a retry sets the same name. In a lane of the thread's renames, not
+    the thread's own: Discord makes a third rename in ten minutes wait (a 429 of up to ten
+    minutes), and the thread's posts must not wait with it. A later rename of the same
+    thread runs after it and supersedes it while it waits."""
 
     kind: ClassVar[str] = "rename_thread"
     target: ClassVar[str] = "thread"
-    lane_kind: ClassVar[str] = "channel"
+    lane_kind: ClassVar[str] = "rename"
     thread: ChannelRef
     name: str
 

@@ -32,6 +32,9 @@ FAILED = "failed"
 SUPERSEDED = "superseded"
 CANCELLED = "cancelled"
 FINAL = (DELIVERED, FAILED, SUPERSEDED, CANCELLED)
+# Kinds that set a state (a message's text, a thread's name): a newer one in the lane makes
+# one still waiting moot.
+LATEST_ONLY = ("edit", "rename_thread")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +86,11 @@ class OutboxRepository:
         )
         if existing is not None:
             return int(existing["id"])
-        if entry.kind == "edit":
+        if entry.kind in LATEST_ONLY:
             await tx.execute(
-                "UPDATE outbox SET status = ?, finished_at = ? WHERE lane = ? AND kind = 'edit'"
+                "UPDATE outbox SET status = ?, finished_at = ? WHERE lane = ? AND kind = ?"
                 " AND status = ?",
-                (SUPERSEDED, to_db(now), entry.lane, PENDING),
+                (SUPERSEDED, to_db(now), entry.lane, entry.kind, PENDING),
             )
         return await tx.insert(
             "INSERT INTO outbox (community, lane, kind, payload, idempotency_key, depends_on,"

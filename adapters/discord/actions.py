@@ -141,11 +141,12 @@ class DiscordActions:
         """PATCH the thread's name, unless it has that name already (a retry; Discord
         allows a channel two renames in ten minutes). A thread Discord archived after a
         quiet week takes a new name only when unarchived with it, so it is: it belongs to
-        an active ticket (a closed ticket's thread is locked and never renamed)."""
+        an active ticket. A thread archived and locked is a closed ticket's, closed before a
+        rename held back (see `bot.effects.RenameThread`) came: moot, and left as it is."""
         fitted = fit(name, THREAD_NAME_LIMIT)
         with translated(f"rename the thread {_where(thread)}", "Manage Threads"):
             channel = await self._thread(thread)
-            if channel.name == fitted:
+            if channel.name == fitted or (channel.archived and channel.locked):
                 return
             if channel.archived and not channel.locked:
                 await channel.edit(name=fitted, archived=False)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from bot.model import ChannelRef
+
 CONFIG = """
 [tickets]
 categories = ["app", "billing"]
@@ -99,3 +101,23 @@ async def test_a_new_title_renames_the_tickets_thread_on_discord(world: Any) -> 
         if r.method == "PATCH" and r.path.endswith(f"/channels/{thread.id}")
     ]
     assert renames == []  # other edits leave the name
+
+
+async def test_a_rename_that_comes_after_the_ticket_closed_leaves_the_thread_as_it_is(
+    world: Any,
+) -> None:
+    """A rename waits in a lane of its own (Discord may hold a third one back ten minutes)
+    and can come after the close archived and locked the thread: it is moot then, and
+    neither a refusal for the archived thread nor a reopened one."""
+    ben, amy, general = world.people["Ben"], world.people["Amy"], world.channels["general"]
+    await ben.slash(general, "ticket open", title="Dark mode")
+    await world.env.settle()
+    (thread,) = world.channels["tickets"].threads
+    await amy.slash(thread, "ticket resolve", resolution="Shipped in 2.0")
+    await world.env.settle()
+    late = ChannelRef(world.community, str(thread.id))
+    await world.adapter.rename_thread(late, "Ticket #1: Dark mode for the app")
+    await world.env.settle()
+    stored = world.env.backend.get_channel(thread.id)
+    assert stored.name == "Ticket #1: Dark mode"
+    assert stored.thread_metadata.archived and stored.thread_metadata.locked

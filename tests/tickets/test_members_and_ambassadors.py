@@ -256,3 +256,30 @@ async def test_mine_lists_what_an_ambassador_owns_and_opened_what_they_opened(
     member = await desk.run("Ben", "/ticket list mine:yes")
     assert "**#1** Dark mode" in member and "#3" not in member
     assert "leave out owner:" in await desk.run("Amy", "/ticket list mine:yes owner:@Bo")
+
+
+async def test_a_rename_the_platform_holds_back_does_not_hold_up_the_threads_posts(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord allows a thread two renames in ten minutes and makes a third wait (a 429
+    for up to ten minutes): the thread's conversation goes on meanwhile, and the thread
+    takes the newest title once it can."""
+    await desk.open("Ben", "Dark mode")
+    platform = desk.session.app.services.platform(desk.c.community)
+    real = platform.rename_thread
+    calls: list[str] = []
+
+    async def rate_limited(thread: Any, name: str) -> None:
+        calls.append(name)
+        raise PlatformUnavailable("Discord asks to wait 582 s")
+
+    monkeypatch.setattr(platform, "rename_thread", rate_limited)
+    await desk.run("Ben", '/ticket edit #1 title:"Dark mode for the app"')
+    await desk.run("Ben", '/ticket edit #1 title:"Dark mode in the app"')
+    await desk.run("Amy", "/ticket assign #1 @Amy")
+    assert [m.text for m in await desk.thread(1)][-1] == "@Amy assigned ticket #1 to @Amy."
+    monkeypatch.setattr(platform, "rename_thread", real)
+    await desk.advance(timedelta(minutes=10))
+    assert await desk.thread_name(1) == "Ticket #1: Dark mode in the app"
+    # The older rename, superseded while it waited, was not tried again.
+    assert calls == ["Ticket #1: Dark mode for the app", "Ticket #1: Dark mode in the app"]
