@@ -44,8 +44,10 @@ class Backoff:
     first: float = 5.0
     most: float = 300.0
     # How long the start waits for the first attempts before the connected platforms serve:
-    # a refused connection or a rejected token answers within a second or two.
-    first_attempt: float = 10.0
+    # a refused connection or a rejected token answers within a second or two, and a
+    # start (Discord's READY, Slack's channel check) takes seconds; one that takes longer
+    # still connects then, and its deliveries meanwhile are retried, not lost.
+    first_attempt: float = 30.0
     jitter: float = 0.2  # each wait is shortened by up to this share, at random
     random: random.Random = field(default_factory=random.Random, compare=False)
 
