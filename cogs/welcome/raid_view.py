@@ -31,6 +31,9 @@ UNDOING, UNDONE, UNDO_REFUSED = "undoing", "undone", "undo_refused"
 HANDED_OVER = "handed_over"
 # An undo found a time-out that is not the raid's any more (a moderator changed it since).
 KEPT = "kept"
+# An undo found the timed-out member gone (left, or banned since): the platform has no
+# member to lift it from, and a retry would find none either; the time-out ends by itself.
+GONE = "gone"
 # Steps an undo has not brought back (yet): the heading does not claim it undone.
 NOT_BACK = (UNDOING, UNDO_REFUSED)
 # The rules requirement asked for without rules acceptance switched on.

@@ -42,7 +42,7 @@ from bot.commands import Permission
 from bot.config import EffectiveConfig
 from bot.delivery import Outcome, Pending, Then
 from bot.effects import Effect, LiftTimeout, PauseInvites, ReactAll, SetSlowMode, Timeout, Unreact
-from bot.errors import PlatformError, PlatformUnavailable, Unsupported
+from bot.errors import NotFound, PlatformError, PlatformUnavailable, Unsupported
 from bot.events import ReactionAdded
 from bot.model import ChannelRef, Community, MessageRef, UserRef
 from bot.permissions import has_permission
@@ -54,6 +54,7 @@ from cogs.welcome.raid_view import (
     BOT,
     DONE,
     END_EMOJI,
+    GONE,
     HANDED_OVER,
     INVITES,
     KEPT,
@@ -362,7 +363,7 @@ class RaidGuard:
         )
         if step is None:
             return
-        status, error = _status_after(outcome, undoing)
+        status, error = _status_after(outcome, undoing, kind)
         # An apply answered after its take-back was written keeps the take-back's status.
         if undoing or step.status == PENDING:
             await self.raids.set_status(tx, wave_id, kind, channel_id, member_id, status, error)
@@ -672,13 +673,15 @@ def _control(emoji: str) -> str | None:
     return None
 
 
-def _status_after(outcome: Outcome, undoing: bool) -> tuple[str, str]:
+def _status_after(outcome: Outcome, undoing: bool, kind: str) -> tuple[str, str]:
     """The step's status after the platform answered, and the refusal in its words."""
     if outcome.delivered:
         if undoing and outcome.result is False:  # a time-out a moderator changed since
             return KEPT, ""
         return (UNDONE if undoing else DONE), ""
     error: PlatformError | None = outcome.error
+    if undoing and kind == TIMEOUT and isinstance(error, NotFound):
+        return GONE, ""  # the member left or was banned: nobody to lift it from, ever
     if isinstance(error, Unsupported) and not undoing:
         return UNAVAILABLE, ""
     return (UNDO_REFUSED if undoing else REFUSED), str(error or "")

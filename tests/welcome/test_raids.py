@@ -557,6 +557,27 @@ async def test_undo_leaves_a_time_out_a_moderator_changed_and_says_so(
     assert kept[0].details["outcome"] == "kept"
 
 
+async def test_undo_of_a_raider_who_left_since_is_not_left_waiting_for_a_retry(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    """Raiders often leave or are banned before the undo: their time-out cannot be lifted
+    (the platform knows no such member), a retry would fail the same way, so the alert
+    says why it stays instead of asking for one, and calls the raid undone."""
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    await c.leave(c.member("Raider4"))
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    text = _alert(session).text
+    assert "@Raider4: 👋 not lifted: no longer a member (the time-out ends by itself)" in text
+    assert "(1 new account): @Raider5: ↩️ taken back" in text
+    assert "**Raid measures undone** by @Mo" in text
+    assert "could not be taken back" not in text and "again" not in text
+    audit = await session.app.services.audit.recent(c.community.key)
+    gone = [e for e in audit if e.subject == "member:raider4" and e.actor_id == "mo"]
+    assert [e.details["outcome"] for e in gone] == ["gone"]
+
+
 async def _press_again(session: LocalSession, name: str, emoji: str) -> None:
     """A moderator takes their reaction off the alert and adds it again."""
     c, number = session.community, _alert(session).number
