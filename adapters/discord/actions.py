@@ -187,6 +187,9 @@ class DiscordActions:
             return  # the attempt a crash cut off placed it
         with translated(f"time out {member.display_name}", permission):
             await member.timeout(duration, reason=audit_reason(reason))
+        # The cached member learns of it only from the gateway's echo, a moment later: a
+        # take-back right behind it (`lift_timeout`) must not find it "not timed out".
+        member.timed_out_until = wanted
 
     async def kick(self, user: UserRef, reason: str, *, recovering: bool = False) -> None:
         member = await self._member(user)
@@ -225,6 +228,7 @@ class DiscordActions:
         )
         with translated(f"lift the timeout of {member.display_name}", "Timeout Members"):
             await member.timeout(None, reason=audit_reason(reason))
+        member.timed_out_until = None  # as in `timeout`: before the gateway's echo
         return True
 
     async def unban(self, user: UserRef, reason: str) -> None:

@@ -170,3 +170,27 @@ async def test_a_second_raid_during_an_outage_restores_the_channels_own_slow_mod
     text = world.text_of(world.channels["moderators"].history()[1])
     assert "**Raid state ended** by" in text and "Slow mode 45s in" in text
     assert "↩️ taken back" in text
+
+
+async def test_an_undo_right_behind_the_time_outs_lifts_them_before_discord_echoes_them(
+    world: Any,
+):
+    """Discord tells the cached member about a time-out by a gateway event a moment after
+    the request: an undo carried out right behind the time-out (both waited in the
+    member's lane, say through a rate limit) must not take the member for not timed out
+    and claim a take-back that never happened."""
+    parsers = world.adapter.client._connection.parsers
+    held: list[Any] = []
+    real = parsers["GUILD_MEMBER_UPDATE"]
+    parsers["GUILD_MEMBER_UPDATE"] = held.append  # the echo is still on its way
+    try:
+        alert = await raid(world)
+        assert timed_out(world) == {"Raider1", "Raider2", "Raider3"}
+        await world.people["Mo"].react(alert, "↩️")
+        await world.env.settle()
+    finally:
+        parsers["GUILD_MEMBER_UPDATE"] = real
+        for data in held:
+            real(data)
+    assert timed_out(world) == set()
+    assert "**Raid measures undone** by" in alert_text(world)
