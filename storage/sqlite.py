@@ -66,7 +66,12 @@ class SQLiteDatabase(Database):
     backend: ClassVar[Backend] = "sqlite"
 
     def __init__(
-        self, connection: aiosqlite.Connection, direct: sqlite3.Connection, path: str
+        self,
+        connection: aiosqlite.Connection,
+        direct: sqlite3.Connection,
+        path: str,
+        *,
+        journal: str,
     ) -> None:
         super().__init__(path)
         self._connection = connection
@@ -78,6 +83,17 @@ class SQLiteDatabase(Database):
         self._depth = 0
         self.path = path
         self._commits = 0  # since the last checkpoint
+        # A COMMIT waits for the disk unless the log is SQLite's write-ahead log (a file
+        # system without shared memory refuses it) or the database lives in memory: then
+        # it runs on aiosqlite's thread.
+        self._commit_waits = journal not in ("wal", "memory")
+        if self._commit_waits:
+            log.warning(
+                "%s: SQLite cannot use its write-ahead log here (journal mode %s); the bot"
+                " works, more slowly. A local disk, not a network share, avoids this.",
+                path,
+                journal,
+            )
 
     @classmethod
     async def connect(cls, path: str, *, migrate: bool, create: bool) -> SQLiteDatabase:
@@ -99,12 +115,12 @@ class SQLiteDatabase(Database):
             raise unusable(path, error) or error from None
         try:
             opened[0].row_factory = sqlite3.Row
-            await connection.execute("PRAGMA journal_mode=WAL")
+            (mode,) = await connection.execute_fetchall("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA wal_autocheckpoint=0")
-            database = cls(connection, opened[0], path)
+            database = cls(connection, opened[0], path, journal=str(mode[0]))
             await database._check_ours(created_here=create)
             if migrate:
                 await database.migrate()
@@ -163,7 +179,7 @@ class SQLiteDatabase(Database):
                 yield nested
             return
         async with self._lock:
-            if self._commits >= COMMITS_PER_CHECKPOINT:
+            if self._commits >= COMMITS_PER_CHECKPOINT and not self._commit_waits:
                 await self._copy_log()
             self._owner = asyncio.current_task()
             try:
@@ -176,7 +192,10 @@ class SQLiteDatabase(Database):
                         raise
                 try:
                     yield SQLiteTransaction(self._connection, self._direct)
-                    self._direct.execute("COMMIT")
+                    if self._commit_waits:
+                        await _to_the_end(self._connection.execute("COMMIT"))
+                    else:
+                        self._direct.execute("COMMIT")
                 except BaseException:
                     if self._direct.in_transaction:  # the work failed, or the COMMIT did
                         self._direct.execute("ROLLBACK")

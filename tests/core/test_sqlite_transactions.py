@@ -187,7 +187,8 @@ async def test_a_cancelled_long_read_leaves_the_loop_free_for_the_next_transacti
     while not writing.done():
         await asyncio.sleep(0.01)
         ticks += 1
-    assert ticks >= 10  # the loop ran on while the read finished (about a second)
+    # The loop ran on while the read finished (about a second here); blocked, it ticks once.
+    assert ticks >= 3
     with pytest.raises(asyncio.CancelledError):
         await reading
     assert await count(db) == 1
