@@ -217,8 +217,13 @@ class DiscordActions:
     async def lift_timeout(
         self, user: UserRef, reason: str, *, ending_in: timedelta | None = None
     ) -> bool:
-        member = await self._member(user)  # the cached member knows its timeout
+        member = await self._member(user)  # the cached member knows its timeout...
         ends, now = member.timed_out_until, discord.utils.utcnow()
+        if ends is None or ends <= now:
+            # ...unless another process placed it and the gateway's echo is still on its
+            # way: "nothing to lift" is asked of Discord before it is believed.
+            member = await self._member_from_discord(user)
+            ends = member.timed_out_until
         if ends is None or ends <= now:
             return True  # nothing to lift: ended already, or an earlier attempt lifted it
         if ending_in is not None and abs(ends - (now + ending_in)) > SAME_END:
@@ -426,6 +431,14 @@ class DiscordActions:
         if member is None:
             raise NotFound("That member is no longer on the server.")
         return member
+
+    async def _member_from_discord(self, user: UserRef) -> discord.Member:
+        """The member as Discord has it now, not as the cache last heard."""
+        try:
+            with translated("look up that member"):
+                return await self._guild(user.community).fetch_member(int(user.id))
+        except NotFound:
+            raise NotFound("That member is no longer on the server.") from None
 
     async def _member_or_none(self, user: UserRef) -> discord.Member | None:
         guild = self._guild(user.community)

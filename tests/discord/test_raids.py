@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.model import UserRef
 from cogs.welcome import WelcomeCog
 
 MEASURES = {
@@ -194,3 +195,33 @@ async def test_an_undo_right_behind_the_time_outs_lifts_them_before_discord_echo
             real(data)
     assert timed_out(world) == set()
     assert "**Raid measures undone** by" in alert_text(world)
+
+
+async def test_a_time_out_another_process_placed_is_lifted_before_its_echo_arrives(
+    world: Any,
+):
+    """With several processes, the one lifting a time-out may not be the one that placed
+    it, and its cached member hears of it only from the gateway's echo: "not timed out"
+    in the cache is checked with Discord before nothing is done."""
+    world.join("Raider1")  # a member the bot's cache knows, from the gateway
+    await world.env.settle()
+    ben = world.people["Raider1"]
+    parsers = world.adapter.client._connection.parsers
+    held: list[Any] = []
+    real = parsers["GUILD_MEMBER_UPDATE"]
+    parsers["GUILD_MEMBER_UPDATE"] = held.append
+    try:
+        until = datetime.now(UTC) + timedelta(hours=12)
+        world.env.backend.edit_member(
+            world.guild.id, ben.id, {"timed_out_until": until.isoformat()}
+        )
+        platform = world.app.services.platform(world.community)
+        user = UserRef(world.community, str(ben.id))
+        lifted = await platform.lift_timeout(user, "undo", ending_in=timedelta(hours=12))
+    finally:
+        parsers["GUILD_MEMBER_UPDATE"] = real
+        for data in held:
+            real(data)
+    assert lifted is True
+    guild = world.env.backend.get_guild(world.guild.id)
+    assert guild.members[ben.id].timed_out_until is None
