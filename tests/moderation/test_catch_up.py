@@ -255,3 +255,50 @@ async def test_marks_of_a_decided_appeal_are_pruned_after_the_retention(
     clock.advance(timedelta(days=settings.retention_days + 1))
     await pruner.run_if_due()
     assert await marks.marked(ref.community.key, ref.channel.id, ref.id) == set()
+
+
+async def test_an_appeal_reaction_taken_off_again_while_the_bot_was_away_decides_nothing(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    appeal = await appeal_on_the_desk(c)
+    c.disconnect()
+    await c.react(c.member("Max"), appeal.number, "↩️")
+    await c.unreact(c.member("Max"), appeal.number, "↩️")
+    await c.connect()
+    assert "Status: Open" in appeal.text
+    assert told(c, "Ben", "was accepted") == 0 and told(c, "Max", "Appeal #1") == 0
+
+
+async def test_a_members_reaction_on_an_appeal_while_the_bot_was_away_never_counts(
+    session: LocalSession, settings: Settings, clock: VirtualClock
+) -> None:
+    """Ben (no moderator) reacts ↩️ on his own appeal while the bot is stopped: after the
+    restart it is taken off and decides nothing, and a second restart finds nothing."""
+    c = session.community
+    appeal = await appeal_on_the_desk(c)
+    await session.app.close()
+    c.dispatch = None
+    await c.react(c.member("Ben"), appeal.number, "↩️")
+    session.app = (await LocalSession.open(settings, clock=clock, community=c)).app
+    assert "Status: Open" in appeal.text
+    assert appeal.reactions["↩️"] == ["botschafter"]
+    await session.app.close()
+    session.app = (await LocalSession.open(settings, clock=clock, community=c)).app
+    assert "Status: Open" in appeal.text and told(c, "Ben", "was accepted") == 0
+
+
+async def test_a_reaction_on_an_appeal_decided_before_the_outage_is_not_acted_on_again(
+    session: LocalSession,
+) -> None:
+    c = session.community
+    appeal = await appeal_on_the_desk(c)
+    await c.react(c.member("Max"), appeal.number, "✅")
+    assert "✅ **Upheld**, by Max" in appeal.text
+    answers = len(c.direct_messages(c.member("Max")))
+    c.disconnect()
+    await c.react(c.member("Mo"), appeal.number, "↩️")
+    await c.connect()
+    assert "✅ **Upheld**, by Max" in appeal.text and "Lifted" not in appeal.text
+    assert told(c, "Ben", "was accepted") == 0
+    assert len(c.direct_messages(c.member("Max"))) == answers
