@@ -93,6 +93,8 @@ def render_raid(
         )
     elif raid.state == ENDED:
         lines.append(t("welcome.raid.controls_ended", locale, undo=UNDO_EMOJI))
+        if any(s.status == UNDO_REFUSED for s in steps):  # ⏹️ retries it, time-outs stay
+            lines.append(t("welcome.raid.controls_ended_retry", locale, end=END_EMOJI))
     elif any(s.status == UNDO_REFUSED for s in steps):
         lines.append(t("welcome.raid.controls_retry", locale, undo=UNDO_EMOJI))
     return lines

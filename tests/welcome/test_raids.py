@@ -618,6 +618,27 @@ async def test_a_refused_undo_is_retried_by_the_next_undo_and_never_claimed_befo
     assert [e.action for e in audit].count("welcome.raid_undone") == 1
 
 
+async def test_an_ended_raids_alert_tells_how_to_retry_a_refused_end_keeping_the_time_outs(
+    session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
+):
+    """After an end the platform refused in part, the alert names the control that retries
+    it and keeps the time-outs (⏹️ again), not only the ↩️ that also lifts them."""
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    _refuse_taking_back(monkeypatch, "slow_mode", "my role lacks Manage Channels")
+    await c.react(c.member("Mo"), _alert(session).number, "⏹️")
+    text = _alert(session).text
+    assert "❌ could not be taken back" in text
+    assert "react ⏹️ again (take your reaction off and add it back) to retry" in text
+    monkeypatch.undo()
+    await _press_again(session, "Mo", "⏹️")
+    assert c.channel_named("general").slow_mode == 0
+    assert set(c.timeouts) == {"raider4", "raider5"}
+    text = _alert(session).text
+    assert "Slow mode 60s in #general: ↩️ taken back" in text and "again" not in text
+
+
 async def test_a_refused_end_is_retried_by_a_later_undo(
     session: LocalSession, cog: WelcomeCog, configure: Configure, monkeypatch: pytest.MonkeyPatch
 ):
