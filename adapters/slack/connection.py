@@ -9,23 +9,39 @@ body that is not a Slack payload gets 400 and one log line. Only then does bolt 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Protocol
 
-from aiohttp import WSMessage, web
+from aiohttp import ClientError, WSMessage, web
 from pydantic import SecretStr
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.errors import code_of
 from adapters.slack.signature import signature_problem
+from bot.errors import PlatformUnavailable
 
 log = logging.getLogger(__name__)
+# slack_sdk's socket client logs here (under bolt's logger, so bot.logs holds it at INFO).
+SOCKET_LOG = logging.getLogger("adapters.slack.bolt.socket_mode")
+# slack_sdk's ping interval, which is also how long its reconnect loop waits between tries.
+PING_SECONDS = 10.0
+# Without a socket for this many pings, the bot asks Slack for a new URL itself.
+PINGS_WITHOUT_SOCKET = 3
+# The longest wait between two new URLs while Slack stays out of reach.
+LONGEST_WAIT_SECONDS = 300.0
+# A Socket Mode URL's one-time ticket, and tokens, as they may appear in a library's line.
+_SECRETS = re.compile(r"(?<=ticket=)[^&\s'\"]+|(?<=\b(xapp|xox[abepr])-)[\w-]+")
 
 
 class Connection(Protocol):
@@ -35,6 +51,27 @@ class Connection(Protocol):
 
     # Whether events can reach the bot now (what /readyz reports).
     def is_connected(self) -> bool: ...
+
+
+class RedactSocketSecrets(logging.Filter):
+    """slack_sdk puts the socket URL into its lines (and into the aiohttp error it logs
+    with a traceback); its ticket opens a connection as this app, so it never reaches the
+    log, and neither does a token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = _redacted(record.getMessage()), ()
+        if record.exc_info:
+            # The traceback's last line repeats the URL: keep the text, redacted.
+            formatted = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, _redacted(formatted)
+        return True
+
+
+def _redacted(text: str) -> str:
+    return _SECRETS.sub("[redacted]", text)
+
+
+_REDACT = RedactSocketSecrets()
 
 
 class SocketModeConnection:
@@ -49,6 +86,7 @@ class SocketModeConnection:
         self._app_token = app_token
         self._client = client
         self._handler: AsyncSocketModeHandler | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         # Called on every "hello": the first connection and each reconnection the socket
         # client makes by itself (Slack rotates sockets every few hours, networks drop).
         self._on_connected = on_connected
@@ -58,14 +96,77 @@ class SocketModeConnection:
         (the socket client itself would retry it forever)."""
         token = self._app_token.get_secret_value()
         opened = await self._client.apps_connections_open(app_token=token)
-        handler = AsyncSocketModeHandler(self._bolt, token, web_client=self._client)
+        SOCKET_LOG.addFilter(_REDACT)
+        handler = AsyncSocketModeHandler(
+            self._bolt,
+            token,
+            logger=SOCKET_LOG,
+            web_client=self._client,
+            ping_interval=PING_SECONDS,
+        )
         handler.client.wss_uri = opened["url"]
         handler.client.on_message_listeners.append(self._hello)
         self._handler = handler
+        # Before connecting: the first handshake can fail on a spent URL as well.
+        self._watchdog = asyncio.create_task(self._watch(handler.client, token))
         await handler.connect_async()
         log.info("connected to Slack over Socket Mode")
 
+    async def _watch(self, client: SocketModeClient, token: str) -> None:
+        """Give slack_sdk a new URL whenever no socket has been open for a few pings.
+
+        Its reconnect loop asks for a new URL only when it has none; after a failed
+        handshake it retries the same URL, whose one-time ticket may be spent or expired,
+        forever (slackapi/python-slack-sdk#1446). The loop picks up a new ``wss_uri`` on its
+        next try; a drop whose new URL works never gets here.
+        """
+        loop = asyncio.get_running_loop()
+        delay = PING_SECONDS * PINGS_WITHOUT_SOCKET
+        down_since: float | None = None
+        next_try = 0.0
+        asked = False
+        while not client.closed:
+            await asyncio.sleep(PING_SECONDS)
+            now = loop.time()
+            if self.is_connected():
+                if asked and down_since is not None:
+                    log.info(
+                        "connected to Slack again after %.0f s without a socket", now - down_since
+                    )
+                down_since, asked, delay = None, False, PING_SECONDS * PINGS_WITHOUT_SOCKET
+            elif down_since is None:
+                down_since, next_try = now, now + delay
+            elif now >= next_try:
+                asked, delay = True, min(delay * 2, LONGEST_WAIT_SECONDS)
+                next_try = now + delay
+                await self._renew(client, token, now - down_since, delay)
+
+    async def _renew(
+        self, client: SocketModeClient, token: str, down_for: float, delay: float
+    ) -> None:
+        """One new URL for slack_sdk's loop; a failure is one line, never the URL."""
+        try:
+            opened = await self._client.apps_connections_open(app_token=token)
+        except (SlackApiError, PlatformUnavailable, ClientError, OSError) as error:
+            reason = code_of(error) if isinstance(error, SlackApiError) else str(error)
+            log.warning(
+                "No socket to Slack for %.0f s, and Slack gave no new Socket Mode URL (%s); "
+                "trying again in %.0f s.",
+                down_for,
+                reason or type(error).__name__,
+                delay,
+            )
+            return
+        client.wss_uri = opened["url"]
+        log.warning(
+            "No socket to Slack for %.0f s; connecting with a new Socket Mode URL.", down_for
+        )
+
     async def close(self) -> None:
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None:
+            watchdog.cancel()
+            await asyncio.wait([watchdog])
         if self._handler is not None:
             await self._handler.close_async()
             self._handler = None

@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,6 +117,9 @@ class SlackApiFake:
         self.port = 0
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
+        # Socket Mode URLs carry a one-time ticket, as Slack's do: presenting it spends it.
+        self.tickets: dict[str, bool] = {}  # ticket -> spent
+        self.refused_handshakes = 0
         self._socket_connected = asyncio.Event()
         self.activity = asyncio.Event()
         # trigger_id -> when the interaction carrying it was sent (monotonic seconds).
@@ -377,7 +381,10 @@ class SlackApiFake:
         }
 
     def _apps_connections_open(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        ticket = uuid.uuid4().hex
+        self.tickets[ticket] = False
+        url = f"ws://127.0.0.1:{self.port}/socket?ticket={ticket}&app_id=A0TEST"
+        return {"ok": True, "url": url}
 
     def _users_info(self, params: dict[str, Any], token: str) -> dict[str, Any]:
         user = self.users.get(params["user"])
@@ -634,7 +641,22 @@ class SlackApiFake:
 
     # -- Socket Mode -----------------------------------------------------------------------
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+    async def interrupt(self, refused_handshakes: int) -> None:
+        """A network blip while Slack rotates sockets: the open sockets close and the next
+        `refused_handshakes` handshakes fail (each still spends the ticket it presented)."""
+        self.refused_handshakes = refused_handshakes
+        for socket in self.sockets:
+            await socket.close()
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.query.get("ticket", "")
+        spent = self.tickets.get(ticket, True)
+        self.tickets[ticket] = True
+        if self.refused_handshakes:
+            self.refused_handshakes -= 1
+            return web.Response(status=503, text="service unavailable")
+        if spent:
+            return web.Response(status=401, text="invalid or used ticket")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.sockets.append(socket)
