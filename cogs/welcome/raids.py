@@ -54,6 +54,7 @@ from cogs.welcome.raid_view import (
     BOT,
     DONE,
     END_EMOJI,
+    EXPIRED,
     GONE,
     HANDED_OVER,
     INVITES,
@@ -529,6 +530,7 @@ class RaidGuard:
     ) -> list[Pending]:
         reason = f"{REASON}, taken back"
         effect: Effect | None
+        done = UNDONE  # the status of a take-back that needs no platform call
         if step.kind == SLOW_MODE:
             channel = ChannelRef(community, step.channel_id, step.name)
             effect = SetSlowMode(channel, int(step.previous or 0), reason)
@@ -541,11 +543,13 @@ class RaidGuard:
             # Only the raid's own time-out: one a moderator set since stays (KEPT).
             until = datetime.fromisoformat(step.previous)
             effect = LiftTimeout(UserRef(community, step.member_id), reason, until)
+            if until <= self.services.clock.now():
+                effect, done = None, EXPIRED  # it ran out by itself: nothing to ask about
         if effect is None:
             await self.raids.set_status(
-                tx, step.wave_id, step.kind, step.channel_id, step.member_id, UNDONE
+                tx, step.wave_id, step.kind, step.channel_id, step.member_id, done
             )
-            await self._audit(tx, community, step, UNDONE, "", by)
+            await self._audit(tx, community, step, done, "", by)
             return []
         await self.raids.set_status(
             tx, step.wave_id, step.kind, step.channel_id, step.member_id, UNDOING

@@ -578,6 +578,22 @@ async def test_undo_of_a_raider_who_left_since_is_not_left_waiting_for_a_retry(
     assert [e.details["outcome"] for e in gone] == ["gone"]
 
 
+async def test_undo_after_the_time_outs_ran_out_claims_no_take_back(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    """A day later the raid's 12-hour time-outs are long over: ↩️ has nothing of theirs to
+    lift, asks the platform nothing, and the alert says they ended by themselves."""
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    await session.advance(timedelta(hours=24))
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    text = _alert(session).text
+    assert "@Raider4, @Raider5: ⌛ already over: the time-out had ended by itself" in text
+    assert "**Raid measures undone** by @Mo" in text and "@Raider5: ↩️" not in text
+    assert _logged(session, "(timeout of raider4 lifted") == 0
+
+
 async def _press_again(session: LocalSession, name: str, emoji: str) -> None:
     """A moderator takes their reaction off the alert and adds it again."""
     c, number = session.community, _alert(session).number
