@@ -34,6 +34,9 @@ KEPT = "kept"
 # An undo found the timed-out member gone (left, or banned since): the platform has no
 # member to lift it from, and a retry would find none either; the time-out ends by itself.
 GONE = "gone"
+# An undo found the slowed channel deleted (its slow mode went with it): nothing to take
+# back, and nothing a retry could do.
+CHANNEL_GONE = "channel_gone"
 # An undo came after the raid's time-out had run out: nothing of the raid's left to lift.
 EXPIRED = "expired"
 # Steps an undo has not brought back (yet): the heading does not claim it undone.

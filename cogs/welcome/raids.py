@@ -52,6 +52,7 @@ from cogs.welcome.greeting import settings_of
 from cogs.welcome.raid_rules import RaidRules
 from cogs.welcome.raid_view import (
     BOT,
+    CHANNEL_GONE,
     DONE,
     END_EMOJI,
     EXPIRED,
@@ -684,8 +685,13 @@ def _status_after(outcome: Outcome, undoing: bool, kind: str) -> tuple[str, str]
             return KEPT, ""
         return (UNDONE if undoing else DONE), ""
     error: PlatformError | None = outcome.error
-    if undoing and kind == TIMEOUT and isinstance(error, NotFound):
-        return GONE, ""  # the member left or was banned: nobody to lift it from, ever
+    if undoing and isinstance(error, NotFound):
+        # Nothing a retry could find either: the member left or was banned (their
+        # time-out ends by itself), or the channel was deleted (with its slow mode).
+        if kind == TIMEOUT:
+            return GONE, ""
+        if kind == SLOW_MODE:
+            return CHANNEL_GONE, ""
     if isinstance(error, Unsupported) and not undoing:
         return UNAVAILABLE, ""
     return (UNDO_REFUSED if undoing else REFUSED), str(error or "")

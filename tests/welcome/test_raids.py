@@ -594,6 +594,22 @@ async def test_undo_after_the_time_outs_ran_out_claims_no_take_back(
     assert _logged(session, "(timeout of raider4 lifted") == 0
 
 
+async def test_undo_after_the_slowed_channel_was_deleted_is_not_left_waiting_for_a_retry(
+    session: LocalSession, cog: WelcomeCog, configure: Configure
+):
+    """Moderators often delete a channel a raid flooded: its slow mode went with it, so
+    the undo has nothing to take back there and no retry to offer."""
+    c = session.community
+    await configure(MEASURES)
+    await _wave(session)
+    del c.channels[c.channel_named("general").id]
+    await c.react(c.member("Mo"), _alert(session).number, "↩️")
+    text = _alert(session).text
+    assert "🗑️ nothing to take back: the channel no longer exists" in text
+    assert "**Raid measures undone** by @Mo" in text
+    assert "could not be taken back" not in text and "again" not in text
+
+
 async def _press_again(session: LocalSession, name: str, emoji: str) -> None:
     """A moderator takes their reaction off the alert and adds it again."""
     c, number = session.community, _alert(session).number
