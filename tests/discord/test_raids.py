@@ -225,3 +225,15 @@ async def test_a_time_out_another_process_placed_is_lifted_before_its_echo_arriv
     assert lifted is True
     guild = world.env.backend.get_guild(world.guild.id)
     assert guild.members[ben.id].timed_out_until is None
+
+
+async def test_undo_of_a_raider_who_left_says_so_and_offers_no_retry(world: Any):
+    alert = await raid(world)
+    world.env.backend.remove_member(world.guild.id, world.people["Raider1"].id)
+    await world.env.settle()
+    await world.people["Mo"].react(alert, "↩️")
+    await world.env.settle()
+    text = alert_text(world)
+    assert "👋 not lifted: no longer a member (the time-out ends by itself)" in text
+    assert "**Raid measures undone** by" in text
+    assert "could not be taken back" not in text and "again" not in text
