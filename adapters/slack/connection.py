@@ -117,8 +117,9 @@ class SocketModeConnection:
 
         Its reconnect loop asks for a new URL only when it has none; after a failed
         handshake it retries the same URL, whose one-time ticket may be spent or expired,
-        forever (slackapi/python-slack-sdk#1446). The loop picks up a new ``wss_uri`` on its
-        next try; a drop whose new URL works never gets here.
+        forever (as slackapi/python-slack-sdk#1379 was for its other backend; see #1446).
+        The loop picks up a new ``wss_uri`` on its next try; a drop whose new URL works
+        never gets here.
         """
         loop = asyncio.get_running_loop()
         delay = PING_SECONDS * PINGS_WITHOUT_SOCKET
