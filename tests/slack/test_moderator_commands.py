@@ -38,7 +38,7 @@ async def test_ban_and_timeout_are_refused_on_slack_with_what_to_do_instead(
     for line in ("/ban <@U0BEN|ben> spam", "/timeout <@U0BEN|ben> 1h spam", "/unban ben sorry"):
         await rig.command(MO, line)
         told = rig.fake.private_to(MO)[-1]
-        assert "slack cannot" in told and "admin settings" in told, line
+        assert "Slack cannot" in told and "admin settings" in told, line
     assert rig.fake.called("admin.users.remove") == []
     assert rig.fake.posts_in(MODERATORS) == []
 
