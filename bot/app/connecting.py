@@ -71,11 +71,11 @@ async def connect(
     A refusal from any adapter within that time cancels the other attempts and is raised."""
     firsts = {asyncio.create_task(_attempt(a, host), name=f"connect-{a.name}"): a for a in adapters}
     outcomes, under_way = await _first_attempts(firsts, stopping, backoff.first_attempt)
-    if stopping.is_set():
-        return []
     connected = [a for a in adapters if a in outcomes and outcomes[a] is None]
     if connected:
-        await on_connected(connected)
+        await on_connected(connected)  # also when stopping: those connected are checked
+    if stopping.is_set():
+        return []
     going_on = [(a, t) for t, a in firsts.items() if t in under_way]
     going_on += [(a, t) for t, a in firsts.items() if outcomes.get(a) is not None]
     return [
