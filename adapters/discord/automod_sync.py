@@ -79,7 +79,7 @@ async def sync_rules(
     resolved = await _resolved(http, guild_id, wanted, result)
     # A rule left out for a name the server does not know keeps its version on the server:
     # deleting it would drop the protection over a renamed role.
-    kept = {r["name"] for r in wanted if r["name"] in ours} - {r["name"] for r in resolved}
+    kept = _kept(ours, wanted, resolved)
     free = KEYWORD_RULES_PER_SERVER - taken - len(kept)
     for rule in resolved[free:]:
         result.left_out.append(
@@ -116,6 +116,24 @@ async def sync_rules(
             await _call(http.create_auto_moderation_rule(guild_id, reason=_AUDIT, **rule), name)
             result.created.append(name)
     return result
+
+
+def _kept(
+    ours: dict[str, dict[str, Any]],
+    wanted: Sequence[dict[str, Any]],
+    resolved: Sequence[dict[str, Any]],
+) -> set[str]:
+    """The names of the bot's rules on the server whose new version is left out: by name,
+    or, for a new name (renamed in the configuration, or a long name now tagged), the
+    rule that matches the same (`_renamed`)."""
+    done = {rule["name"] for rule in resolved}
+    left = [rule for rule in wanted if rule["name"] not in done]
+    named = {rule["name"] for rule in wanted}
+    earlier = [rule for name, rule in ours.items() if name not in named]
+    twins = _renamed(earlier, [rule for rule in left if rule["name"] not in ours])
+    return {rule["name"] for rule in left if rule["name"] in ours} | {
+        rule["name"] for rule in twins.values()
+    }
 
 
 def _renamed(

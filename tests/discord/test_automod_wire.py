@@ -610,3 +610,27 @@ async def test_a_file_naming_one_rule_twice_is_refused_before_anything_changes(
         capsys.readouterr().err
     )
     assert fake.writes == [] and list(fake.rules) == [OTHERS_RULE["id"]]
+
+
+async def test_a_renamed_rule_whose_exempt_role_is_unknown_now_stays_on_the_server_as_it_was(
+    fake: AutoModDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A new name (renamed in the configuration, or a long name the export now tags) with a
+    role the server does not know: as for an unchanged name, the rule in place is kept."""
+    assert await sync(settings, fake, await export_to(tmp_path, settings, RULES, "first")) == 0
+    before = ours(fake)["Botschafter: scams"]
+    renamed = RULES.replace('name = "scams"', 'name = "scams and fraud"').replace(
+        'exempt_roles = ["Moderators"]', 'exempt_roles = ["Mods"]'
+    )
+    file = await export_to(tmp_path, settings, renamed, "renamed")
+    capsys.readouterr()
+    fake.writes.clear()
+    assert await sync(settings, fake, file) == 0
+    assert "Botschafter: scams and fraud: the server has no role named @Mods" in (
+        capsys.readouterr().out
+    )
+    assert fake.writes == []
+    assert fake.rules[before["id"]] == before
