@@ -98,3 +98,50 @@ async def test_a_replayed_block_is_filed_once_and_a_real_second_attempt_again(
         await app.close()
     assert len(Filed.seen) == 2, "the replay is not filed, the second attempt is"
     assert all(e.action is FilterAction.BLOCK and e.message_id is None for e in Filed.seen)
+
+
+class RenewingDiscord(ResumableDiscord):
+    """The fake, giving each IDENTIFY a new session whose sequence starts again at 1."""
+
+    sessions: int = 0
+
+    def ready(self) -> dict[str, Any]:
+        self.sessions += 1
+        self.sequence = 0  # READY is 1 again, the next frames 2, 3, … as in the first
+        return {**super().ready(), "session_id": f"session-{self.sessions}"}
+
+
+async def test_a_block_in_a_new_session_is_filed_though_its_sequence_number_was_seen(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After Discord invalidates the session, discord.py identifies again: the new session
+    numbers its frames from 1, so a real attempt there has the (sequence) of one already
+    filed in the old session, and is still no replay."""
+    Filed.seen = []
+    # discord.py waits 5 s before identifying again; nothing here needs that pause.
+    monkeypatch.setattr(discord.Client, "before_identify_hook", _no_wait)
+    async with serving(RenewingDiscord()) as fake:
+        options = DiscordOptions(token=SecretStr(fake.token), guild_ready_timeout=0.05)
+        app = await App.create(
+            settings, [DiscordAdapter(options)], clock=VirtualClock(), cog_types=[Filed]
+        )
+        try:
+            await asyncio.wait_for(app.start(), WAIT)
+            await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+            first = await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)
+            await until(lambda: len(Filed.seen) == 1)
+
+            fake.ready_sent.clear()
+            assert fake.socket is not None
+            await fake.socket.send_json({"op": 9, "d": False})  # not resumable
+            await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+            again = await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)
+            assert again["s"] == first["s"] and fake.sessions == 2
+            await until(lambda: len(Filed.seen) == 2)
+        finally:
+            await app.close()
+    assert fake.resumed is None, "a new session, not a resumed one"
+
+
+async def _no_wait(*args: Any, **kwargs: Any) -> None:
+    return None
