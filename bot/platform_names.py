@@ -3,8 +3,9 @@
 Adapters name themselves in code (``discord``, ``slack``, ``local``); texts that name the
 platform ("not available on {platform}", "{platform} has no timeouts") get its shown name
 from the catalogs (``core.platform_name``), so a German community reads "Lokalmodus", not
-the English "local mode", and a new adapter cannot slip in an untranslated name: its name
-needs a text in every catalog (tests/core/test_catalogs.py).
+the English "local mode". Each shipped adapter's name has a text in every catalog
+(tests/core/test_platform_names.py, which lists them); a name with no English text at all
+raises `KeyError` where it is shown, so a new adapter is added to that test.
 """
 
 from __future__ import annotations
