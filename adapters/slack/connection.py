@@ -148,13 +148,12 @@ class SocketModeConnection:
         """One new URL for slack_sdk's loop; a failure is one line, never the URL."""
         try:
             opened = await self._client.apps_connections_open(app_token=token)
-        except (SlackApiError, PlatformUnavailable, ClientError, OSError) as error:
-            reason = code_of(error) if isinstance(error, SlackApiError) else str(error)
+        except Exception as error:  # any failure: the watchdog lives on to try again
             log.warning(
                 "No socket to Slack for %.0f s, and Slack gave no new Socket Mode URL (%s); "
                 "trying again in %.0f s.",
                 down_for,
-                reason or type(error).__name__,
+                _why_no_url(error),
                 delay,
             )
             return
@@ -256,3 +255,13 @@ class HttpConnection:
 async def _healthy(request: web.Request) -> web.Response:
     """For load balancers and container health checks; says nothing about Slack."""
     return web.Response(text="ok")
+
+
+def _why_no_url(error: Exception) -> str:
+    """Slack's error code, or a network error's text; only the type of anything else,
+    whose text could hold anything (a URL with its ticket)."""
+    if isinstance(error, SlackApiError):
+        return code_of(error) or type(error).__name__
+    if isinstance(error, PlatformUnavailable | ClientError | OSError):
+        return str(error) or type(error).__name__
+    return type(error).__name__

@@ -76,6 +76,33 @@ async def test_without_new_urls_the_watchdog_backs_off_to_its_longest_wait_and_s
     assert not any("s3cret" in line or "ticket" in line for line in warnings)
 
 
+class Broken(Unreachable):
+    """A Web API client failing in a way nobody foresaw, with a ticket in its message."""
+
+    async def apps_connections_open(self, **kwargs: Any) -> dict[str, Any]:
+        self.asked.append(asyncio.get_running_loop().time())
+        raise RuntimeError("wss://old/?ticket=spent went wrong")
+
+
+async def test_an_unforeseen_error_neither_ends_the_watchdog_nor_reaches_the_log(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(connection, "PING_SECONDS", PING)
+    monkeypatch.setattr(connection, "LONGEST_WAIT_SECONDS", 6 * PING)
+    web = Broken()
+    socket = SocketModeConnection(None, SecretStr("xapp-1-A1-2-s3cret"), web)  # type: ignore[arg-type]
+    handler = Handler()
+    socket._handler = handler  # type: ignore[assignment]
+    socket._watchdog = asyncio.create_task(socket._watch(handler.client, "xapp-1-A1-2-s3cret"))  # type: ignore[arg-type]
+    async with asyncio.timeout(10):
+        while len(web.asked) < 3:  # noqa: ASYNC110  (the watchdog sets nothing to wait on)
+            await asyncio.sleep(PING)
+    await socket.close()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "adapters.slack.connection"]
+    assert warnings and all("(RuntimeError)" in line for line in warnings)
+    assert not any("ticket" in line for line in warnings)
+
+
 def test_longest_wait_is_the_bound_the_docs_give() -> None:
     assert connection.LONGEST_WAIT_SECONDS == 300.0
     assert connection.PING_SECONDS * connection.PINGS_WITHOUT_SOCKET == 30.0
