@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -25,15 +25,6 @@ from bot.errors import ConfigError
 from bot.settings import Settings
 from cogs.meta import MetaCog
 from tests.ports import free_port
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[SlackApiFake]:
-    served = SlackApiFake()
-    seed(served)
-    await served.start()
-    yield served
-    await served.close()
 
 
 async def test_socket_mode_receives_a_command_acks_the_envelope_and_replies(

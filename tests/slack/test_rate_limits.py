@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import pytest
 from pydantic import SecretStr
 from slack_fake_api import APP_TOKEN, BOT_TOKEN, SlackApiFake
 from slack_harness import SlackRig, open_rig
-from slack_harness_users import BEN, MO, TICKETS, WELCOME, seed
+from slack_harness_users import BEN, MO, TICKETS, WELCOME
 from slack_sdk.http_retry import builtin_async_handlers
 
 from adapters.slack import SlackAdapter, SlackOptions
@@ -43,15 +43,6 @@ class _NoJitter:
 @pytest.fixture(autouse=True)
 def exact_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtin_async_handlers, "random", _NoJitter)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[SlackApiFake]:
-    served = SlackApiFake()
-    seed(served)
-    await served.start()
-    yield served
-    await served.close()
 
 
 def adapter_for(fake: SlackApiFake) -> SlackAdapter:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from slack_fake_api import APP_TOKEN, BOT_TOKEN, SlackApiFake
-from slack_harness_users import BEN, seed
+from slack_harness_users import BEN
 from test_connection import slash_command
 from test_secrets_in_logs import restored_logging  # noqa: F401  (a fixture)
 
@@ -25,15 +25,6 @@ from bot.clock import VirtualClock
 from bot.logs import configure_logging
 from bot.settings import Settings
 from cogs.meta import MetaCog
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[SlackApiFake]:
-    served = SlackApiFake()
-    seed(served)
-    await served.start()
-    yield served
-    await served.close()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from adapters.slack.connection import SocketModeConnection
 from bot.errors import PlatformUnavailable
 
 PING = 0.02
+APP_TOKEN = "xapp-1-A1-2-s3cret"
 
 
 class Unreachable:
@@ -44,20 +45,31 @@ class Handler:
         self.client.closed = True
 
 
+def watching(web: Unreachable) -> tuple[SocketModeConnection, Handler]:
+    """A Socket Mode connection without a socket, its watchdog running."""
+    socket = SocketModeConnection(None, SecretStr(APP_TOKEN), web)  # type: ignore[arg-type]
+    handler = Handler()
+    socket._handler = handler  # type: ignore[assignment]
+    socket._watchdog = asyncio.create_task(socket._watch(handler.client, APP_TOKEN))  # type: ignore[arg-type]
+    return socket, handler
+
+
+async def until_asked(web: Unreachable, times: int) -> None:
+    async with asyncio.timeout(10):
+        while len(web.asked) < times:  # noqa: ASYNC110  (the watchdog sets nothing to wait on)
+            await asyncio.sleep(PING)
+
+
 async def test_without_new_urls_the_watchdog_backs_off_to_its_longest_wait_and_stops_at_close(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(connection, "PING_SECONDS", PING)
     monkeypatch.setattr(connection, "LONGEST_WAIT_SECONDS", 12 * PING)
     web = Unreachable()
-    socket = SocketModeConnection(None, SecretStr("xapp-1-A1-2-s3cret"), web)  # type: ignore[arg-type]
-    handler = Handler()
-    socket._handler = handler  # type: ignore[assignment]
-    watchdog = asyncio.create_task(socket._watch(handler.client, "xapp-1-A1-2-s3cret"))  # type: ignore[arg-type]
-    socket._watchdog = watchdog
-    async with asyncio.timeout(10):
-        while len(web.asked) < 5:  # noqa: ASYNC110  (the watchdog sets nothing to wait on)
-            await asyncio.sleep(PING)
+    socket, handler = watching(web)
+    watchdog = socket._watchdog
+    assert watchdog is not None
+    await until_asked(web, 5)
     await socket.close()
 
     assert watchdog.done(), "no watchdog left running after the stop"
@@ -90,13 +102,8 @@ async def test_an_unforeseen_error_neither_ends_the_watchdog_nor_reaches_the_log
     monkeypatch.setattr(connection, "PING_SECONDS", PING)
     monkeypatch.setattr(connection, "LONGEST_WAIT_SECONDS", 6 * PING)
     web = Broken()
-    socket = SocketModeConnection(None, SecretStr("xapp-1-A1-2-s3cret"), web)  # type: ignore[arg-type]
-    handler = Handler()
-    socket._handler = handler  # type: ignore[assignment]
-    socket._watchdog = asyncio.create_task(socket._watch(handler.client, "xapp-1-A1-2-s3cret"))  # type: ignore[arg-type]
-    async with asyncio.timeout(10):
-        while len(web.asked) < 3:  # noqa: ASYNC110  (the watchdog sets nothing to wait on)
-            await asyncio.sleep(PING)
+    socket, _ = watching(web)
+    await until_asked(web, 3)  # it asked again after the first failure
     await socket.close()
     warnings = [r.getMessage() for r in caplog.records if r.name == "adapters.slack.connection"]
     assert warnings and all("(RuntimeError)" in line for line in warnings)
