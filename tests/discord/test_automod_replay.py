@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
 import discord
@@ -60,6 +61,22 @@ async def fake() -> AsyncIterator[ResumableDiscord]:
         yield server
 
 
+@asynccontextmanager
+async def filing(settings: Settings, fake: FakeDiscord) -> AsyncIterator[App]:
+    """The bot on `fake` with only the cog that notes what it files, READY seen."""
+    Filed.seen = []
+    options = DiscordOptions(token=SecretStr(fake.token), guild_ready_timeout=0.05)
+    app = await App.create(
+        settings, [DiscordAdapter(options)], clock=VirtualClock(), cog_types=[Filed]
+    )
+    try:
+        await asyncio.wait_for(app.start(), WAIT)
+        await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+        yield app
+    finally:
+        await app.close()
+
+
 async def until(condition: Any) -> None:
     """Poll `condition` (a few events through discord.py's tasks; no single one to await)."""
     async with asyncio.timeout(WAIT):
@@ -71,14 +88,7 @@ async def test_a_replayed_block_is_filed_once_and_a_real_second_attempt_again(
     fake: ResumableDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="adapters.discord.automod_events")
-    Filed.seen = []
-    options = DiscordOptions(token=SecretStr(fake.token), guild_ready_timeout=0.05)
-    app = await App.create(
-        settings, [DiscordAdapter(options)], clock=VirtualClock(), cog_types=[Filed]
-    )
-    try:
-        await asyncio.wait_for(app.start(), WAIT)
-        await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+    async with filing(settings, fake):
         frame = await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)
         await until(lambda: len(Filed.seen) == 1)
 
@@ -94,8 +104,6 @@ async def test_a_replayed_block_is_filed_once_and_a_real_second_attempt_again(
         await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)  # the member again
         await until(lambda: len(Filed.seen) == 2)
         await asyncio.sleep(0.1)
-    finally:
-        await app.close()
     assert len(Filed.seen) == 2, "the replay is not filed, the second attempt is"
     assert all(e.action is FilterAction.BLOCK and e.message_id is None for e in Filed.seen)
 
@@ -117,29 +125,19 @@ async def test_a_block_in_a_new_session_is_filed_though_its_sequence_number_was_
     """After Discord invalidates the session, discord.py identifies again: the new session
     numbers its frames from 1, so a real attempt there has the (sequence) of one already
     filed in the old session, and is still no replay."""
-    Filed.seen = []
     # discord.py waits 5 s before identifying again; nothing here needs that pause.
     monkeypatch.setattr(discord.Client, "before_identify_hook", _no_wait)
-    async with serving(RenewingDiscord()) as fake:
-        options = DiscordOptions(token=SecretStr(fake.token), guild_ready_timeout=0.05)
-        app = await App.create(
-            settings, [DiscordAdapter(options)], clock=VirtualClock(), cog_types=[Filed]
-        )
-        try:
-            await asyncio.wait_for(app.start(), WAIT)
-            await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
-            first = await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)
-            await until(lambda: len(Filed.seen) == 1)
+    async with serving(RenewingDiscord()) as fake, filing(settings, fake):
+        first = await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)
+        await until(lambda: len(Filed.seen) == 1)
 
-            fake.ready_sent.clear()
-            assert fake.socket is not None
-            await fake.socket.send_json({"op": 9, "d": False})  # not resumable
-            await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
-            again = await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)
-            assert again["s"] == first["s"] and fake.sessions == 2
-            await until(lambda: len(Filed.seen) == 2)
-        finally:
-            await app.close()
+        fake.ready_sent.clear()
+        assert fake.socket is not None
+        await fake.socket.send_json({"op": 9, "d": False})  # not resumable
+        await asyncio.wait_for(fake.ready_sent.wait(), WAIT)
+        again = await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", BLOCK)
+        assert again["s"] == first["s"] and fake.sessions == 2
+        await until(lambda: len(Filed.seen) == 2)
     assert fake.resumed is None, "a new session, not a resumed one"
 
 
